@@ -1,0 +1,71 @@
+// From a frame body to a verified message, and from a message to framed bytes.
+//
+// Rules it keeps:
+//  - no field of a body is read before the FlatBuffers Verifier accepted it, under limits tighter
+//    than FlatBuffers' defaults (a Kite frame is shallow and has few tables);
+//  - compressed bodies are inflated into a reused buffer bounded by the maximum body size;
+//  - encoding reuses one builder and one compression buffer: no allocation in steady state.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "kite/protocol/compression.h"
+#include "kite/protocol/frame_decoder.h"
+#include "kite/protocol/frame_header.h"
+#include "kite/wire/kite_generated.h"
+
+namespace kite::protocol {
+
+// Depth: Frame -> message table -> vector -> string is 4; leave room for growth, not abuse.
+inline constexpr unsigned kVerifierMaxDepth = 8;
+inline constexpr unsigned kVerifierMaxTables = 16;
+
+class BodyDecoder {
+ public:
+  explicit BodyDecoder(std::shared_ptr<const DictionarySet> dictionaries = nullptr);
+
+  // Inflates (if compressed) and verifies `raw`; on success points `frame` at the message, valid
+  // until the next call or until `raw.body` goes away. Reasons: DecompressionBomb,
+  // DecompressionFailed, UnknownDictionary, InvalidBody.
+  Reason decode(const RawFrame& raw, std::uint32_t max_body, const wire::Frame*& frame);
+
+ private:
+  Decompressor decompressor_;
+  AlignedBuffer inflated_;
+};
+
+class FrameEncoder {
+ public:
+  explicit FrameEncoder(std::shared_ptr<const DictionarySet> dictionaries = nullptr);
+
+  // Clears and returns the builder for the next message.
+  flatbuffers::FlatBufferBuilder& start();
+
+  // Wraps `message` (built with the builder from start()) in a Frame, compresses it when that
+  // pays, and appends header, body and padding to `out`. Returns the body size on the wire.
+  template <typename Message>
+  std::size_t finish(flatbuffers::Offset<Message> message, std::vector<std::uint8_t>& out) {
+    auto frame =
+        wire::CreateFrame(builder_, wire::MessageTraits<Message>::enum_value, message.Union());
+    builder_.Finish(frame);
+    return append_frame({builder_.GetBufferPointer(), builder_.GetSize()}, out);
+  }
+
+  CompressionSettings& compression() { return settings_; }
+
+ private:
+  std::size_t append_frame(std::span<const std::uint8_t> body, std::vector<std::uint8_t>& out);
+
+  flatbuffers::FlatBufferBuilder builder_;
+  Compressor compressor_;
+  CompressionSettings settings_;
+  AlignedBuffer compressed_;
+};
+
+// Appends one frame holding `body` as it is (already encoded, maybe compressed) to `out`.
+void append_raw_frame(const FrameHeader& header, std::span<const std::uint8_t> body,
+                      std::vector<std::uint8_t>& out);
+
+}  // namespace kite::protocol

@@ -1,0 +1,167 @@
+// One Kite session, either role: the handshake, sequence numbers, acks, credit, resume, keep-alive
+// and the orderly end of a connection. Everything that changes a session's state is in this class
+// (session.cc); the windows and the keep-alive are plain bookkeeping it owns.
+//
+// It performs no I/O, reads no clock and starts no thread. The caller:
+//   - passes received bytes to receive(), and the time to every call that needs it;
+//   - sends whatever take_output() returns after each call (one buffer: natural coalescing);
+//   - calls tick() at next_deadline();
+//   - reacts to SessionHandler events, on_close() last.
+//
+// States (client):  Idle -start-> HelloSent -challenge-> AuthSent -welcome-> Open -> Closed
+//                                 HelloSent -welcome (token)-------------->
+// States (server):  AwaitHello -hello-> Deciding -challenge()-> AwaitAuth -proof-> Deciding
+//                   Deciding -accept()-> Open -> Closed        (reject() or timeout -> Closed)
+// A message not listed for the current state closes the session with UnexpectedMessage.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kite/protocol/frame_codec.h"
+#include "kite/protocol/frame_decoder.h"
+#include "kite/protocol/keepalive.h"
+#include "kite/protocol/limits.h"
+#include "kite/protocol/receive_window.h"
+#include "kite/protocol/send_window.h"
+#include "kite/protocol/session_types.h"
+
+namespace kite::protocol {
+
+class Session {
+ public:
+  enum class State : std::uint8_t {
+    Idle,
+    HelloSent,
+    AuthSent,
+    AwaitHello,
+    Deciding,
+    AwaitAuth,
+    Open,
+    Closed
+  };
+
+  Session(Role role, SessionConfig config, SessionHandler& handler, Millis now);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // --- input from the connection -----------------------------------------------------------
+  void receive(std::span<const std::uint8_t> bytes, Millis now);
+  void receive_end(Millis now);  // the peer closed its side of the stream
+  void tick(Millis now);         // deadlines: acks, pings, keep-alive, handshake
+  Millis next_deadline() const;
+
+  // --- output to the connection ------------------------------------------------------------
+  bool has_output() const { return !output_.empty(); }
+  // Swaps the pending bytes into `into` (whose old contents are dropped, its capacity reused).
+  void take_output(std::vector<std::uint8_t>& into);
+  std::span<const std::uint8_t> output() const { return output_; }
+
+  // --- handshake -----------------------------------------------------------------------------
+  // Client: sends the hello. `resume` is what the client kept from its last connection.
+  void start(const ClientCredentials& credentials, const ResumeRequest& resume, Millis now);
+  // Server: answers a hello (Hmac method) with a challenge for `key`.
+  void challenge(const DeviceKey& key, const Nonce& server_nonce);
+  // Server: opens the session.
+  void accept(const WelcomeParams& welcome, Millis now);
+  // Server: refuses the device.
+  void reject(Reason reason, std::string_view message = {});
+
+  // --- messages ----------------------------------------------------------------------------
+  // Sends a new publish with the next seq (returned through `seq`).
+  SendStatus publish(const OutgoingMessage& message, Millis now, std::uint64_t* seq = nullptr);
+  // Sends a publish whose seq was assigned earlier (a stored message, or a resend on resume).
+  SendStatus publish_stored(std::uint64_t seq, const OutgoingMessage& message, Millis now);
+  // The app has processed every delivered publish up to `seq` (cumulative).
+  void acknowledge(std::uint64_t seq, Millis now);
+
+  SendStatus send_command(const CommandInfo& command, Millis now);  // server
+  SendStatus reply(const ReplyInfo& reply, Millis now);             // client
+  SendStatus subscribe(std::uint64_t request_id, bool join, std::span<const std::string> groups,
+                       Millis now);  // client
+  // Server: confirms a subscribe/unsubscribe by echoing it, or refuses it with an error.
+  SendStatus confirm_subscribe(std::uint64_t request_id, bool join,
+                               std::span<const std::string> groups, Millis now);
+  SendStatus send_error(Reason reason, std::uint64_t ref, std::string_view message, Millis now);
+
+  // --- the end -------------------------------------------------------------------------------
+  // Server: goaway with a reconnect hint (replaced, shutdown, kicked...), then close.
+  void goaway(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message = {});
+  // Closes with `reason`; an error reason is told to the peer first. NormalClose says nothing.
+  void close(Reason reason, std::string_view message = {});
+
+  // --- observers -----------------------------------------------------------------------------
+  Role role() const { return role_; }
+  State state() const { return state_; }
+  bool is_open() const { return state_ == State::Open; }
+  const std::string& device_id() const { return device_id_; }
+  std::uint32_t send_credit() const { return send_.credit(); }
+  std::uint64_t next_seq() const { return send_.next_seq(); }
+  std::uint64_t acked_through() const { return send_.acked_through(); }
+  std::uint64_t last_received_seq() const { return receive_.last_delivered(); }
+  std::uint32_t peer_max_frame() const { return peer_max_frame_; }
+  std::uint32_t keepalive_ms() const { return static_cast<std::uint32_t>(keepalive_.interval()); }
+  Millis last_rtt() const { return last_rtt_; }
+  const FrameDecoder& decoder() const { return decoder_; }
+  FrameDecoder& decoder() { return decoder_; }
+
+ private:
+  void handle_frame(const wire::Frame& frame, Millis now);
+  void on_hello(const wire::Hello& hello, Millis now);
+  void on_challenge(const wire::Challenge& challenge, Millis now);
+  void on_auth(const wire::Auth& auth);
+  void on_welcome(const wire::Welcome& welcome, Millis now);
+  void on_publish(const wire::Publish& publish, Millis now);
+  void on_ack(const wire::Ack& ack);
+  void on_credit(const wire::Credit& credit);
+  void on_subscribe_frame(
+      std::uint64_t request_id, bool join,
+      const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* groups);
+  void on_goaway(const wire::Goaway& goaway);
+  void on_error_frame(const wire::Error& error);
+
+  void open(Millis now);
+  void flush_acks(Millis now);
+  SendStatus send_publish(std::uint64_t seq, const OutgoingMessage& message, Millis now);
+  // Appends a frame to the output; emit() also counts it as traffic for the keep-alive.
+  template <typename Message>
+  std::size_t emit(flatbuffers::Offset<Message> message, Millis now);
+  template <typename Message>
+  std::size_t emit_frame(flatbuffers::Offset<Message> message);
+  void fail(Reason reason, std::string_view message = {});
+  void finish(const CloseInfo& info);
+
+  Role role_;
+  SessionConfig config_;
+  SessionHandler& handler_;
+  State state_;
+  Millis handshake_deadline_;
+
+  FrameDecoder decoder_;
+  BodyDecoder body_decoder_;
+  FrameEncoder encoder_;
+  std::vector<std::uint8_t> output_;
+
+  SendWindow send_;
+  ReceiveWindow receive_;
+  Keepalive keepalive_;
+
+  std::string device_id_;
+  AuthMethod method_ = AuthMethod::Hmac;
+  DeviceKey key_{};
+  Nonce client_nonce_{};
+  Nonce server_nonce_{};
+  bool proven_ = false;   // server: the client's proof matched
+  ResumeRequest resume_;  // client: what it asked to resume
+  std::uint64_t peer_last_received_ = 0;
+  std::uint32_t peer_credit_ = 0;  // server: the client's downlink window from its hello
+  std::uint32_t requested_keepalive_ = 0;
+  std::uint32_t peer_max_frame_ = limits::kHandshakeMaxBody;
+  std::vector<std::uint16_t> peer_dictionaries_;
+  Millis last_rtt_ = -1;
+};
+
+}  // namespace kite::protocol
