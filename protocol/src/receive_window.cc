@@ -57,8 +57,8 @@ bool ReceiveWindow::on_processed(std::uint64_t seq, Millis now) {
 ReceiveWindow::Due ReceiveWindow::take_due(Millis now) {
   Due due;
   bool have_ack = processed_through_ > last_ack_sent_ || reack_;
-  bool credit_due = processed_ungranted_ >= settings_.window / 2 || credit_outstanding_ == 0;
-  if (credit_due && processed_ungranted_ > 0) {
+  bool credit_due = processed_ungranted_ >= std::max<std::uint32_t>(settings_.window / 2, 1);
+  if (credit_due) {
     due.credit = processed_ungranted_;
     credit_outstanding_ += processed_ungranted_;
     processed_ungranted_ = 0;

@@ -1,0 +1,169 @@
+// Stream reassembly: any split, any coalescing, early rejection, no copy for whole frames.
+#include <doctest/doctest.h>
+
+#include <random>
+
+#include "frame_helpers.h"
+
+using namespace kite::protocol;
+using namespace kite::test;
+
+namespace {
+
+// A random stream of publishes: payloads from empty to several KiB, compressible or not.
+struct Stream {
+  Bytes bytes;
+  std::vector<DecodedPublish> sent;
+};
+
+Stream random_stream(std::mt19937_64& rng, std::size_t frames) {
+  FrameEncoder encoder;
+  encoder.compression().threshold = 128;
+  Stream stream;
+  std::uniform_int_distribution<int> pick(0, 9);
+  for (std::size_t i = 1; i <= frames; ++i) {
+    std::size_t size = pick(rng) < 7 ? rng() % 200 : rng() % 6000;
+    Bytes payload(size);
+    bool repetitive = pick(rng) < 5;  // compresses well, so it goes out compressed
+    for (std::size_t j = 0; j < size; ++j)
+      payload[j] = repetitive ? static_cast<std::uint8_t>("telemetry"[j % 9])
+                              : static_cast<std::uint8_t>(rng());
+    std::size_t before = stream.bytes.size();
+    encode_publish(encoder, i, payload, stream.bytes);
+    FrameHeader header;
+    read_header(std::span<const std::uint8_t, 8>(stream.bytes.data() + before, 8), kAbsoluteMaxBody,
+                header);
+    stream.sent.push_back({i, header.compressed(), std::move(payload)});
+  }
+  return stream;
+}
+
+}  // namespace
+
+TEST_CASE("property: random streams cut at random points decode to exactly the frames sent") {
+  std::mt19937_64 rng(20261121);
+  std::size_t compressed_frames = 0;
+  for (int round = 0; round < 60; ++round) {
+    Stream stream = random_stream(rng, 1 + rng() % 300);
+    for (const auto& p : stream.sent) compressed_frames += p.compressed;
+
+    // Cut points: every third round feeds 1 byte at a time, the others random chunk sizes.
+    FrameDecoder decoder(kAbsoluteMaxBody);
+    BodyDecoder bodies;
+    std::vector<DecodedPublish> received;
+    std::size_t at = 0;
+    while (at < stream.bytes.size()) {
+      std::size_t chunk = round % 3 == 0 ? 1 : 1 + rng() % 4000;
+      chunk = std::min(chunk, stream.bytes.size() - at);
+      AlignedCopy read{std::span(stream.bytes).subspan(at, chunk)};
+      decoder.feed(read.view());
+      REQUIRE(drain(decoder, bodies, received) == Reason::None);
+      at += chunk;
+    }
+    CHECK(decoder.finish() == Reason::None);
+    REQUIRE(received.size() == stream.sent.size());
+    CHECK(received == stream.sent);
+  }
+  CHECK(compressed_frames > 100);  // the property covered compressed frames too
+}
+
+TEST_CASE("hundreds of frames coalesced in one read, returned in place without a copy") {
+  FrameEncoder encoder;
+  Bytes stream;
+  Bytes payload(64, 0x42);
+  for (std::uint64_t seq = 1; seq <= 500; ++seq) encode_publish(encoder, seq, payload, stream);
+  AlignedCopy read(stream);
+
+  FrameDecoder decoder;
+  decoder.feed(read.view());
+  std::size_t frames = 0;
+  for (;;) {
+    auto result = decoder.next();
+    if (result.status != DecodeResult::Status::Frame) break;
+    ++frames;
+    const auto* begin = read.view().data();
+    const auto* end = begin + read.view().size();
+    CHECK(result.frame.body.data() >= begin);  // points into the read buffer: no copy
+    CHECK(result.frame.body.data() + result.frame.body.size() <= end);
+  }
+  CHECK(frames == 500);
+  CHECK(decoder.buffered_bytes() == 0);
+}
+
+TEST_CASE("a length above the limit is rejected before any body byte is buffered") {
+  Bytes header(kHeaderSize);
+  write_header({100'001, 0, 0}, header.data());
+  FrameDecoder decoder(100'000);
+  SUBCASE("whole header in one read") {
+    decoder.feed(header);
+    auto result = decoder.next();
+    CHECK(result.status == DecodeResult::Status::Error);
+    CHECK(result.error == Reason::FrameTooLarge);
+  }
+  SUBCASE("header split, then the first body bytes") {
+    decoder.feed(std::span(header).first(3));
+    CHECK(decoder.next().status == DecodeResult::Status::NeedMore);
+    decoder.feed(std::span(header).subspan(3));
+    CHECK(decoder.next().error == Reason::FrameTooLarge);
+  }
+  CHECK(decoder.buffered_bytes() <= kHeaderSize);
+  Bytes more(1000, 0);
+  decoder.feed(more);  // the error is sticky; nothing more is taken in
+  CHECK(decoder.next().error == Reason::FrameTooLarge);
+  CHECK(decoder.buffered_bytes() <= kHeaderSize);
+}
+
+TEST_CASE("unknown flag bits are an error") {
+  Bytes header(kHeaderSize);
+  write_header({8, 0x0004, 0}, header.data());
+  FrameDecoder decoder;
+  decoder.feed(header);
+  CHECK(decoder.next().error == Reason::BadFlags);
+}
+
+TEST_CASE("a stream ending inside a frame is truncated") {
+  FrameEncoder encoder;
+  Bytes stream;
+  encode_publish(encoder, 1, bytes_of("hello"), stream);
+  FrameDecoder decoder;
+  decoder.feed(std::span(stream).first(stream.size() - 9));
+  CHECK(decoder.next().status == DecodeResult::Status::NeedMore);
+  CHECK(decoder.finish() == Reason::TruncatedFrame);
+}
+
+TEST_CASE("the partial buffer grows with the bytes that arrive, not the announced length") {
+  Bytes header(kHeaderSize);
+  write_header({60'000, 0, 0}, header.data());
+  FrameDecoder decoder(64'000);
+  decoder.feed(header);
+  CHECK(decoder.next().status == DecodeResult::Status::NeedMore);
+  Bytes trickle(10, 0);
+  decoder.feed(trickle);
+  CHECK(decoder.next().status == DecodeResult::Status::NeedMore);
+  CHECK(decoder.buffered_bytes() <= kHeaderSize + 64);
+}
+
+TEST_CASE("a misaligned read is realigned, and the read offset hint restores alignment") {
+  FrameEncoder encoder;
+  Bytes stream;
+  encode_publish(encoder, 1, bytes_of("abc"), stream);
+  encode_publish(encoder, 2, bytes_of("defgh"), stream);
+  FrameDecoder decoder;
+  BodyDecoder bodies;
+  std::vector<DecodedPublish> out;
+
+  AlignedCopy first{std::span(stream).first(13)};  // stops 13 bytes into the stream
+  decoder.feed(first.view());
+  REQUIRE(drain(decoder, bodies, out) == Reason::None);
+  CHECK(decoder.read_offset_hint() == 13 % 8);
+
+  // The rest, placed at the hinted offset of an aligned buffer: bodies come out aligned.
+  Bytes rest(stream.begin() + 13, stream.end());
+  std::vector<std::uint64_t> buffer(rest.size() / 8 + 2);
+  auto* base = reinterpret_cast<std::uint8_t*>(buffer.data()) + decoder.read_offset_hint();
+  std::memcpy(base, rest.data(), rest.size());
+  decoder.feed({base, rest.size()});
+  REQUIRE(drain(decoder, bodies, out) == Reason::None);
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].payload == bytes_of("defgh"));
+}
