@@ -45,12 +45,7 @@ std::vector<std::uint16_t> DictionarySet::ids() const {
 }
 
 Compressor::Compressor(std::shared_ptr<const DictionarySet> dictionaries)
-    : dictionaries_(std::move(dictionaries)), cctx_(ZSTD_createCCtx()) {
-  // The frame header carries the dictionary id; zstd's own copy would only cost 4 bytes.
-  ZSTD_CCtx_setParameter(cctx_, ZSTD_c_dictIDFlag, 0);
-  ZSTD_CCtx_setParameter(cctx_, ZSTD_c_contentSizeFlag, 1);
-  ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 0);
-}
+    : dictionaries_(std::move(dictionaries)), cctx_(nullptr) {}
 
 Compressor::~Compressor() {
   ZSTD_freeCCtx(cctx_);
@@ -64,6 +59,14 @@ bool Compressor::compress(std::span<const std::uint8_t> body, const CompressionS
   std::size_t threshold = cdict ? settings.dictionary_threshold : settings.threshold;
   if (body.size() < threshold) return false;
 
+  if (!cctx_) {  // created on first use: a connection of small messages never pays for it
+    cctx_ = ZSTD_createCCtx();
+    if (!cctx_) return false;
+    // The frame header carries the dictionary id; zstd's own copy would only cost 4 bytes.
+    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_dictIDFlag, 0);
+    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_contentSizeFlag, 1);
+    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 0);
+  }
   out.resize(ZSTD_compressBound(body.size()));
   // A referenced dictionary brings its own level; without one, the settings' level applies.
   ZSTD_CCtx_refCDict(cctx_, cdict);
@@ -76,10 +79,7 @@ bool Compressor::compress(std::span<const std::uint8_t> body, const CompressionS
 }
 
 Decompressor::Decompressor(std::shared_ptr<const DictionarySet> dictionaries)
-    : dictionaries_(std::move(dictionaries)), dctx_(ZSTD_createDCtx()) {
-  // Bound the decoder's window (its working memory) to the largest body any peer may send.
-  ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, 24);
-}
+    : dictionaries_(std::move(dictionaries)), dctx_(nullptr) {}
 
 Decompressor::~Decompressor() {
   ZSTD_freeDCtx(dctx_);
@@ -98,6 +98,12 @@ Reason Decompressor::decompress(std::span<const std::uint8_t> compressed, std::u
   if (dictionary != 0) {
     ddict = dictionaries_ ? dictionaries_->decompression(dictionary) : nullptr;
     if (!ddict) return Reason::UnknownDictionary;
+  }
+  if (!dctx_) {  // created on first use, like the compressor's
+    dctx_ = ZSTD_createDCtx();
+    if (!dctx_) return Reason::Internal;
+    // Bound the decoder's window (its working memory) to the largest body any peer may send.
+    ZSTD_DCtx_setParameter(dctx_, ZSTD_d_windowLogMax, 24);
   }
   out.resize(size);
   ZSTD_DCtx_refDDict(dctx_, ddict);  // nullptr returns to no dictionary

@@ -6,6 +6,7 @@
 //  - every compressed body is one zstd frame that states its content size; decompression refuses a
 //    frame whose size is missing or above the limit before allocating anything (no bombs), and
 //    writes into a reused buffer (no allocation in steady state);
+//  - zstd contexts are created on first use: a connection that never compresses never pays;
 //  - dictionaries are loaded once into a DictionarySet, immutable afterwards and shared by every
 //    connection (and thread) that uses it.
 #pragma once
