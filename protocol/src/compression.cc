@@ -2,9 +2,14 @@
 
 #include <zstd.h>
 
+#include <algorithm>
+
 #include "kite/protocol/frame_header.h"
 
 namespace kite::protocol {
+namespace {
+constexpr std::uint32_t kMaxBackoff = 64;  // at most 1 in 65 incompressible bodies is tried
+}  // namespace
 
 struct DictionarySet::Entry {
   ZSTD_CDict* cdict = nullptr;
@@ -58,6 +63,10 @@ bool Compressor::compress(std::span<const std::uint8_t> body, const CompressionS
     cdict = dictionaries_->compression(settings.dictionary);
   std::size_t threshold = cdict ? settings.dictionary_threshold : settings.threshold;
   if (body.size() < threshold) return false;
+  if (skip_remaining_ > 0) {
+    --skip_remaining_;
+    return false;
+  }
 
   if (!cctx_) {  // created on first use: a connection of small messages never pays for it
     cctx_ = ZSTD_createCCtx();
@@ -72,7 +81,13 @@ bool Compressor::compress(std::span<const std::uint8_t> body, const CompressionS
   ZSTD_CCtx_refCDict(cctx_, cdict);
   if (!cdict) ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, settings.level);
   std::size_t written = ZSTD_compress2(cctx_, out.data(), out.capacity(), body.data(), body.size());
-  if (ZSTD_isError(written) || frame_size(written) >= frame_size(body.size())) return false;
+  ++attempts_;
+  if (ZSTD_isError(written) || frame_size(written) >= frame_size(body.size())) {
+    backoff_ = std::min<std::uint32_t>(backoff_ == 0 ? 1 : backoff_ * 2, kMaxBackoff);
+    skip_remaining_ = backoff_;
+    return false;
+  }
+  backoff_ = 0;
   out.resize(written);
   dictionary = cdict ? settings.dictionary : 0;
   return true;

@@ -22,7 +22,9 @@ Reason BodyDecoder::decode(const RawFrame& raw, std::uint32_t max_body, const wi
   if (body.size() < sizeof(flatbuffers::uoffset_t) || !wire::VerifyFrameBuffer(verifier))
     return Reason::InvalidBody;
   frame = wire::GetFrame(body.data());
-  if (frame->message_type() == wire::Message::NONE) return Reason::InvalidBody;
+  // The Verifier accepts an absent union table; a Kite frame always carries its message.
+  if (frame->message_type() == wire::Message::NONE || frame->message() == nullptr)
+    return Reason::InvalidBody;
   return Reason::None;
 }
 
@@ -35,7 +37,10 @@ flatbuffers::FlatBufferBuilder& FrameEncoder::start() {
 }
 
 std::size_t FrameEncoder::append_frame(std::span<const std::uint8_t> body,
-                                       std::vector<std::uint8_t>& out) {
+                                       std::vector<std::uint8_t>& out, std::size_t max_body) {
+  // The peer bounds the decompressed size too, so the limit applies before compression.
+  if (body.size() > max_body) return 0;
+  std::size_t plain_size = body.size();
   FrameHeader header;
   if (compressor_.compress(body, settings_, compressed_, header.dictionary)) {
     header.flags |= flags::kCompressed;
@@ -43,7 +48,7 @@ std::size_t FrameEncoder::append_frame(std::span<const std::uint8_t> body,
   }
   header.length = static_cast<std::uint32_t>(body.size());
   append_raw_frame(header, body, out);
-  return body.size();
+  return plain_size;
 }
 
 void append_raw_frame(const FrameHeader& header, std::span<const std::uint8_t> body,

@@ -21,6 +21,16 @@ std::string_view clip(std::string_view s, std::size_t max) {
   return s.substr(0, max);
 }
 
+// What a peer announced in its hello or welcome; 0 means "unspecified", the same both ways.
+std::uint32_t announced_credit(std::uint32_t credit) {
+  return credit == 0 ? limits::kDefaultCredit : std::min(credit, limits::kMaxCredit);
+}
+
+std::uint32_t announced_max_frame(std::uint32_t max_frame) {
+  if (max_frame == 0) return kDefaultMaxBody;
+  return std::clamp(max_frame, limits::kHandshakeMaxBody, kAbsoluteMaxBody);
+}
+
 flatbuffers::Offset<flatbuffers::String> string_or_null(flatbuffers::FlatBufferBuilder& b,
                                                         std::string_view s) {
   return s.empty() ? 0 : b.CreateString(s.data(), s.size());
@@ -48,13 +58,14 @@ bool reconnect_allowed(Reason reason) {
 
 template <typename Message>
 std::size_t Session::emit(flatbuffers::Offset<Message> message, Millis now) {
-  keepalive_.sent(now);
-  return emit_frame(message);
+  std::size_t body = emit_frame(message);
+  if (body != 0) keepalive_.sent(now);
+  return body;
 }
 
 template <typename Message>
 std::size_t Session::emit_frame(flatbuffers::Offset<Message> message) {
-  return encoder_.finish(message, output_);
+  return encoder_.finish(message, output_, peer_max_frame_);
 }
 
 Session::Session(Role role, SessionConfig config, SessionHandler& handler, Millis now)
@@ -66,6 +77,9 @@ Session::Session(Role role, SessionConfig config, SessionHandler& handler, Milli
       decoder_(std::min(config_.max_frame, limits::kHandshakeMaxBody)),
       body_decoder_(config_.dictionaries),
       encoder_(config_.dictionaries) {
+  // Our own announcements must be ones a peer reads the same way (see announced_*()).
+  config_.receive_window = std::clamp<std::uint32_t>(config_.receive_window, 1, limits::kMaxCredit);
+  config_.max_frame = announced_max_frame(config_.max_frame);
   encoder_.compression() = config_.compression;
   encoder_.compression().dictionary = 0;  // until the handshake agrees on one
 }
@@ -188,6 +202,7 @@ void Session::handle_frame(const wire::Frame& frame, Millis now) {
     case Message::Command:
       if (open && client) {
         const auto& command = *frame.message_as_Command();
+        if (command.id() == 0) return fail(Reason::InvalidId, "command id 0");
         if (length(command.name()) > limits::kCommandName)
           return fail(Reason::LimitExceeded, "command name too long");
         return handler_.on_command(
@@ -263,6 +278,9 @@ void Session::on_welcome(const wire::Welcome& welcome, Millis now) {
     if (!proof_matches(expected, view(welcome.server_proof())))
       return fail(Reason::AuthFailed, "server proof does not match");
   }
+  if (view(welcome.resume_token()).size() > limits::kResumeToken ||
+      (welcome.groups() && welcome.groups()->size() > limits::kGroupsPerDevice))
+    return fail(Reason::LimitExceeded, "welcome field above its limit");
   std::uint16_t dictionary = welcome.dictionary();
   if (dictionary != 0 && (!config_.dictionaries || !config_.dictionaries->compression(dictionary)))
     return fail(Reason::UnknownDictionary, "server chose a dictionary we do not hold");
@@ -272,9 +290,8 @@ void Session::on_welcome(const wire::Welcome& welcome, Millis now) {
   receive_.open(settings, resumed ? resume_.last_received_seq : 0);
   std::uint64_t next = welcome.last_received_seq() + 1;
   if (resumed) next = std::max(next, resume_.next_seq);
-  send_.open(next, welcome.last_received_seq(), welcome.credit());
-  peer_max_frame_ =
-      std::clamp<std::uint32_t>(welcome.max_frame(), limits::kHandshakeMaxBody, kAbsoluteMaxBody);
+  send_.open(next, welcome.last_received_seq(), announced_credit(welcome.credit()));
+  peer_max_frame_ = announced_max_frame(welcome.max_frame());
   encoder_.compression().dictionary = dictionary;
   keepalive_.start(now, std::max<std::uint32_t>(welcome.keepalive_ms(), 1),
                    config_.keepalive_factor_percent, /*sends_pings=*/true);
@@ -318,13 +335,9 @@ void Session::on_hello(const wire::Hello& hello, Millis /*now*/) {
     std::copy(nonce.begin(), nonce.end(), client_nonce_.begin());
   }
   peer_last_received_ = hello.last_received_seq();
-  peer_credit_ =
-      std::clamp<std::uint32_t>(hello.credit() ? hello.credit() : 64, 1, limits::kMaxCredit);
+  peer_credit_ = announced_credit(hello.credit());
   requested_keepalive_ = hello.keepalive_ms();
-  peer_max_frame_ = hello.max_frame()
-                        ? std::clamp<std::uint32_t>(hello.max_frame(), limits::kHandshakeMaxBody,
-                                                    kAbsoluteMaxBody)
-                        : kDefaultMaxBody;
+  peer_max_frame_ = announced_max_frame(hello.max_frame());
   peer_dictionaries_.clear();
   if (hello.dictionaries())
     peer_dictionaries_.assign(hello.dictionaries()->begin(), hello.dictionaries()->end());
@@ -413,7 +426,8 @@ void Session::open(Millis /*now*/) {
 // Messages
 
 void Session::on_publish(const wire::Publish& publish, Millis now) {
-  if (publish.seq() == 0) return fail(Reason::SequenceGap, "publish seq starts at 1");
+  if (publish.seq() == 0) return fail(Reason::InvalidSequence, "publish seq starts at 1");
+  if (publish.qos() > Qos::AtLeastOnce) return fail(Reason::LimitExceeded, "unknown qos");
   if (length(publish.topic()) > limits::kTopic ||
       length(publish.content_type()) > limits::kContentType ||
       length(publish.conflation_key()) > limits::kConflationKey ||
@@ -449,6 +463,7 @@ void Session::on_credit(const wire::Credit& credit) {
 void Session::on_subscribe_frame(
     std::uint64_t request_id, bool join,
     const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* groups) {
+  if (request_id == 0) return fail(Reason::InvalidId, "request id 0");
   std::array<std::string_view, limits::kGroupsPerRequest> names;
   std::size_t count = groups ? groups->size() : 0;
   if (count > names.size()) return fail(Reason::LimitExceeded, "too many groups in one request");
@@ -509,7 +524,6 @@ SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Mi
       m.conflation_key.size() > limits::kConflationKey || m.message_id.size() > limits::kMessageId)
     return SendStatus::Invalid;
 
-  std::size_t rollback = output_.size();
   auto& b = encoder_.start();
   auto topic = string_or_null(b, m.topic);
   auto content_type = string_or_null(b, m.content_type);
@@ -519,38 +533,28 @@ SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Mi
   std::size_t body = emit(
       wire::CreatePublish(b, seq, m.qos, m.ttl_ms, topic, content_type, key, payload, message_id),
       now);
-  if (body > peer_max_frame_) {
-    output_.resize(rollback);
-    return SendStatus::TooLarge;
-  }
+  if (body == 0) return SendStatus::TooLarge;
   send_.sent(seq);
   return SendStatus::Sent;
 }
 
 SendStatus Session::send_command(const CommandInfo& command, Millis now) {
   if (role_ != Role::Server || state_ != State::Open) return SendStatus::NotOpen;
-  if (command.name.size() > limits::kCommandName) return SendStatus::Invalid;
-  std::size_t rollback = output_.size();
+  if (command.id == 0 || command.name.size() > limits::kCommandName) return SendStatus::Invalid;
   auto& b = encoder_.start();
   auto name = string_or_null(b, command.name);
   auto payload = bytes_or_null(b, command.payload);
-  if (emit(wire::CreateCommand(b, command.id, name, payload, command.timeout_ms), now) >
-      peer_max_frame_) {
-    output_.resize(rollback);
+  if (emit(wire::CreateCommand(b, command.id, name, payload, command.timeout_ms), now) == 0)
     return SendStatus::TooLarge;
-  }
   return SendStatus::Sent;
 }
 
 SendStatus Session::reply(const ReplyInfo& reply, Millis now) {
   if (role_ != Role::Client || state_ != State::Open) return SendStatus::NotOpen;
-  std::size_t rollback = output_.size();
   auto& b = encoder_.start();
   auto payload = bytes_or_null(b, reply.payload);
-  if (emit(wire::CreateReply(b, reply.id, reply.status, payload), now) > peer_max_frame_) {
-    output_.resize(rollback);
+  if (emit(wire::CreateReply(b, reply.id, reply.status, payload), now) == 0)
     return SendStatus::TooLarge;
-  }
   return SendStatus::Sent;
 }
 
@@ -563,7 +567,7 @@ SendStatus Session::subscribe(std::uint64_t request_id, bool join,
 SendStatus Session::confirm_subscribe(std::uint64_t request_id, bool join,
                                       std::span<const std::string> groups, Millis now) {
   if (state_ != State::Open) return SendStatus::NotOpen;
-  if (groups.size() > limits::kGroupsPerRequest) return SendStatus::Invalid;
+  if (request_id == 0 || groups.size() > limits::kGroupsPerRequest) return SendStatus::Invalid;
   for (const auto& group : groups)
     if (!printable_id(group, limits::kGroupName)) return SendStatus::Invalid;
   auto& b = encoder_.start();

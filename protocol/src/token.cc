@@ -65,6 +65,7 @@ Reason verify_token(std::string_view token, std::span<const std::uint8_t> signin
   claims.issued_at_s = decoded->issued_at_s();
   claims.expires_at_s = decoded->expires_at_s();
   if (now_s >= claims.expires_at_s) return Reason::TokenExpired;
+  if (claims.issued_at_s > now_s + kIssuedAtSkew_s) return Reason::AuthFailed;  // not valid yet
   return Reason::None;
 }
 

@@ -106,3 +106,24 @@ TEST_CASE("the encoder compresses through its settings and the decoder follows t
     CHECK(out[i].payload == bytes_of(telemetry(i)));
   }
 }
+
+TEST_CASE("incompressible streams back off: zstd is tried ever more rarely, then again") {
+  Compressor compressor;
+  Bytes noise(2000);
+  std::uint32_t x = 99;
+  for (auto& b : noise) b = static_cast<std::uint8_t>((x = x * 1103515245 + 12345) >> 16);
+  AlignedBuffer out;
+  std::uint16_t dictionary = 0;
+  for (int i = 0; i < 1000; ++i) CHECK_FALSE(compressor.compress(noise, {}, out, dictionary));
+  // Misses skip 1, 2, 4 ... 64 candidates: far fewer than 1000 attempts, but still some.
+  CHECK(compressor.attempts() >= 15);
+  CHECK(compressor.attempts() <= 25);
+
+  // Compressible content is picked up again after at most one back-off period.
+  Bytes text(2000, 'k');
+  bool compressed = false;
+  for (int i = 0; i < 70 && !compressed; ++i)
+    compressed = compressor.compress(text, {}, out, dictionary);
+  CHECK(compressed);
+  CHECK(compressor.compress(text, {}, out, dictionary));  // and stays on
+}

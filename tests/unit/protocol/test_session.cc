@@ -415,3 +415,64 @@ TEST_CASE("publishes above the peer's maximum frame are refused locally, nothing
   CHECK_FALSE(pair.server->has_output());
   CHECK(pair.server->next_seq() == 1);  // the seq was not consumed
 }
+
+TEST_CASE("a message type without its table closes the session instead of crashing it") {
+  SessionPair pair;
+  pair.create();
+  const Bytes frame{0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x00,
+                    0x00, 0x00, 0x00, 0x06, 0x00, 0x08, 0x00, 0x07, 0x00, 0x06, 0x00,
+                    0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+  pair.server->receive(frame, pair.now);
+  REQUIRE(pair.server_events.closed);
+  CHECK(pair.server_events.closed->reason == Reason::InvalidBody);
+}
+
+TEST_CASE("the peer's frame limit applies to the size before compression") {
+  // The receiver bounds the decompressed size, so a body that compresses below the limit but
+  // inflates above it must not be sent.
+  SessionPair pair;
+  pair.client_config.max_frame = 16 * 1024;
+  pair.connect();
+  Bytes compressible(40 * 1024, 'a');
+  OutgoingMessage m;
+  m.payload = compressible;
+  CHECK(pair.server->publish(m, pair.now) == SendStatus::TooLarge);
+  CHECK_FALSE(pair.server->has_output());
+  Bytes fits(15 * 1024, 'a');
+  m.payload = fits;
+  CHECK(pair.server->publish(m, pair.now) == SendStatus::Sent);
+  pair.pump();
+  CHECK(pair.client_events.delivered.size() == 1);
+  CHECK(pair.client->is_open());
+}
+
+TEST_CASE("ids start at 1: command and request id 0 are refused") {
+  SessionPair pair;
+  pair.connect();
+  CHECK(pair.server->send_command({0, "x", {}, 0}, pair.now) == SendStatus::Invalid);
+  std::vector<std::string> groups{"g"};
+  CHECK(pair.client->subscribe(0, true, groups, pair.now) == SendStatus::Invalid);
+  FrameEncoder rogue;
+  Bytes bytes;
+  auto& b = rogue.start();
+  rogue.finish(wire::CreateCommandDirect(b, 0, "reboot"), bytes);
+  pair.client->receive(bytes, pair.now);
+  REQUIRE(pair.client_events.closed);
+  CHECK(pair.client_events.closed->reason == Reason::InvalidId);
+}
+
+TEST_CASE("announcements of 0 mean the documented defaults on both sides") {
+  SessionPair pair;
+  pair.client_config.receive_window = 0;  // clamped to 1, never announced as 0
+  pair.client_events.auto_ack = false;
+  pair.connect();
+  CHECK(pair.server_publish("a") == SendStatus::Sent);
+  CHECK(pair.server_publish("b") == SendStatus::NoCredit);
+  pair.pump();
+  pair.client->acknowledge(1, pair.now);
+  pair.pump();
+  CHECK(pair.server_publish("b") == SendStatus::Sent);
+  pair.pump();
+  CHECK(pair.client->is_open());
+  CHECK(pair.client_events.delivered.size() == 2);
+}

@@ -63,3 +63,11 @@ TEST_CASE("forged and malformed tokens are refused") {
     CHECK(verify_token(junk + ".AAAA", kKey, kNow, claims) == Reason::AuthFailed);
   }
 }
+
+TEST_CASE("a token issued in the future beyond the allowed clock skew is refused") {
+  TokenClaims claims;
+  std::string soon = mint_token(kKey, {"p", {}, kNow + kIssuedAtSkew_s, kNow + 9999});
+  CHECK(verify_token(soon, kKey, kNow, claims) == Reason::None);
+  std::string later = mint_token(kKey, {"p", {}, kNow + kIssuedAtSkew_s + 1, kNow + 9999});
+  CHECK(verify_token(later, kKey, kNow, claims) == Reason::AuthFailed);
+}

@@ -3,6 +3,9 @@
 // Rules it keeps:
 //  - a body is compressed only above a size threshold and only when the result is smaller on the
 //    wire (padding included);
+//  - a stream of incompressible bodies (encrypted or already compressed payloads) is detected:
+//    after an attempt that did not pay, the next 1, 2, 4 ... 64 candidates go out as they are,
+//    so such a stream costs a failed zstd attempt only now and then, not on every frame;
 //  - every compressed body is one zstd frame that states its content size; decompression refuses a
 //    frame whose size is missing or above the limit before allocating anything (no bombs), and
 //    writes into a reused buffer (no allocation in steady state);
@@ -67,9 +70,14 @@ class Compressor {
   bool compress(std::span<const std::uint8_t> body, const CompressionSettings& settings,
                 AlignedBuffer& out, std::uint16_t& dictionary);
 
+  std::uint64_t attempts() const { return attempts_; }  // calls into zstd, paying or not
+
  private:
   std::shared_ptr<const DictionarySet> dictionaries_;
   ZSTD_CCtx_s* cctx_;
+  std::uint64_t attempts_ = 0;
+  std::uint32_t backoff_ = 0;         // candidates to skip after the next miss, doubled per miss
+  std::uint32_t skip_remaining_ = 0;  // candidates still to skip
 };
 
 class Decompressor {

@@ -44,19 +44,22 @@ class FrameEncoder {
   flatbuffers::FlatBufferBuilder& start();
 
   // Wraps `message` (built with the builder from start()) in a Frame, compresses it when that
-  // pays, and appends header, body and padding to `out`. Returns the body size on the wire.
+  // pays, and appends header, body and padding to `out`. Returns the body size before
+  // compression, or 0 (appending nothing) when that is above `max_body`, the peer's limit.
   template <typename Message>
-  std::size_t finish(flatbuffers::Offset<Message> message, std::vector<std::uint8_t>& out) {
+  std::size_t finish(flatbuffers::Offset<Message> message, std::vector<std::uint8_t>& out,
+                     std::size_t max_body = kAbsoluteMaxBody) {
     auto frame =
         wire::CreateFrame(builder_, wire::MessageTraits<Message>::enum_value, message.Union());
     builder_.Finish(frame);
-    return append_frame({builder_.GetBufferPointer(), builder_.GetSize()}, out);
+    return append_frame({builder_.GetBufferPointer(), builder_.GetSize()}, out, max_body);
   }
 
   CompressionSettings& compression() { return settings_; }
 
  private:
-  std::size_t append_frame(std::span<const std::uint8_t> body, std::vector<std::uint8_t>& out);
+  std::size_t append_frame(std::span<const std::uint8_t> body, std::vector<std::uint8_t>& out,
+                           std::size_t max_body);
 
   flatbuffers::FlatBufferBuilder builder_;
   Compressor compressor_;

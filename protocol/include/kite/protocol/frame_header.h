@@ -24,7 +24,8 @@ inline constexpr std::size_t kFrameAlignment = 8;
 
 // The largest body any peer may ever announce; the negotiated maximum is at most this.
 inline constexpr std::uint32_t kAbsoluteMaxBody = 16u << 20;
-// The maximum until the handshake negotiates another: hello and welcome are small.
+// The maximum a standalone decoder starts with, and what a peer that announces max_frame = 0
+// is taken to accept. (A session uses limits::kHandshakeMaxBody until its handshake is done.)
 inline constexpr std::uint32_t kDefaultMaxBody = 64u << 10;
 
 namespace flags {

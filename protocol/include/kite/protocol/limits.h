@@ -19,8 +19,10 @@ inline constexpr std::size_t kMessageId = 128;
 inline constexpr std::size_t kCommandName = 64;
 inline constexpr std::size_t kGroupName = 128;
 inline constexpr std::size_t kGroupsPerRequest = 32;
+inline constexpr std::size_t kGroupsPerDevice = 256;  // groups a welcome may list
 inline constexpr std::size_t kErrorMessage = 256;
 inline constexpr std::uint32_t kMaxCredit = 1u << 16;  // outstanding credit one peer may hold
+inline constexpr std::uint32_t kDefaultCredit = 64;    // for a peer that announced 0
 // Frames before the handshake completes are small: hello with a token is the largest.
 inline constexpr std::uint32_t kHandshakeMaxBody = 8u << 10;
 

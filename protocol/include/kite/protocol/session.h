@@ -90,7 +90,8 @@ class Session {
   // --- the end -------------------------------------------------------------------------------
   // Server: goaway with a reconnect hint (replaced, shutdown, kicked...), then close.
   void goaway(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message = {});
-  // Closes with `reason`; an error reason is told to the peer first. NormalClose says nothing.
+  // Closes with `reason`, told to the peer first in an Error frame (NormalClose too: a polite
+  // goodbye, so the peer does not take the closed socket for a lost connection).
   void close(Reason reason, std::string_view message = {});
 
   // --- observers -----------------------------------------------------------------------------

@@ -18,6 +18,8 @@
 namespace kite::protocol {
 
 inline constexpr std::size_t kMaxTokenLength = 4096;
+// A token issued this far in the future is still accepted (clocks of backends drift).
+inline constexpr std::uint64_t kIssuedAtSkew_s = 300;
 
 struct TokenClaims {
   std::string device_id;
