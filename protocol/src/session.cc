@@ -194,8 +194,10 @@ void Session::handle_frame(const wire::Frame& frame, Millis now) {
       break;
     case Message::Pong:
       if (open) {
-        auto sent_at = static_cast<Millis>(frame.message_as_Pong()->token());
-        if (sent_at <= now) last_rtt_ = now - sent_at;
+        // The token is the peer's echo of our clock; a hostile one must not overflow the math.
+        std::uint64_t sent_at = frame.message_as_Pong()->token();
+        if (now >= 0 && sent_at <= static_cast<std::uint64_t>(now))
+          last_rtt_ = now - static_cast<Millis>(sent_at);
         return;
       }
       break;
@@ -288,6 +290,8 @@ void Session::on_welcome(const wire::Welcome& welcome, Millis now) {
   const bool resumed = welcome.resumed();
   ReceiveWindow::Settings settings{config_.receive_window, config_.ack_every, config_.ack_delay};
   receive_.open(settings, resumed ? resume_.last_received_seq : 0);
+  if (welcome.last_received_seq() > limits::kMaxSeq || welcome.next_seq() > limits::kMaxSeq)
+    return fail(Reason::InvalidSequence, "sequence above 2^63 - 1");
   std::uint64_t next = welcome.last_received_seq() + 1;
   if (resumed) next = std::max(next, resume_.next_seq);
   send_.open(next, welcome.last_received_seq(), announced_credit(welcome.credit()));
@@ -334,6 +338,8 @@ void Session::on_hello(const wire::Hello& hello, Millis /*now*/) {
     auto nonce = view(hello.client_nonce());
     std::copy(nonce.begin(), nonce.end(), client_nonce_.begin());
   }
+  if (hello.last_received_seq() > limits::kMaxSeq)
+    return fail(Reason::InvalidSequence, "sequence above 2^63 - 1");
   peer_last_received_ = hello.last_received_seq();
   peer_credit_ = announced_credit(hello.credit());
   requested_keepalive_ = hello.keepalive_ms();
@@ -426,7 +432,8 @@ void Session::open(Millis /*now*/) {
 // Messages
 
 void Session::on_publish(const wire::Publish& publish, Millis now) {
-  if (publish.seq() == 0) return fail(Reason::InvalidSequence, "publish seq starts at 1");
+  if (publish.seq() == 0 || publish.seq() > limits::kMaxSeq)
+    return fail(Reason::InvalidSequence, "publish seq must be in 1 .. 2^63 - 1");
   if (publish.qos() > Qos::AtLeastOnce) return fail(Reason::LimitExceeded, "unknown qos");
   if (length(publish.topic()) > limits::kTopic ||
       length(publish.content_type()) > limits::kContentType ||

@@ -476,3 +476,35 @@ TEST_CASE("announcements of 0 mean the documented defaults on both sides") {
   CHECK(pair.client->is_open());
   CHECK(pair.client_events.delivered.size() == 2);
 }
+
+TEST_CASE("sequence numbers near 2^64 are refused instead of wrapping") {
+  SUBCASE("a welcome claiming the last uplink seq 2^64 - 1") {
+    SessionPair pair;
+    pair.server_events.welcome.last_received_seq = ~std::uint64_t{0};
+    pair.connect();
+    REQUIRE(pair.client_events.closed);
+    CHECK(pair.client_events.closed->reason == Reason::InvalidSequence);
+  }
+  SUBCASE("a publish with seq 2^63") {
+    SessionPair pair;
+    pair.connect();
+    FrameEncoder rogue;
+    Bytes bytes;
+    encode_publish(rogue, std::uint64_t{1} << 63, bytes_of("x"), bytes);
+    pair.client->receive(bytes, pair.now);
+    REQUIRE(pair.client_events.closed);
+    CHECK(pair.client_events.closed->reason == Reason::InvalidSequence);
+  }
+}
+
+TEST_CASE("a hostile pong token does not upset the round-trip time") {
+  SessionPair pair;
+  pair.connect();
+  FrameEncoder rogue;
+  Bytes bytes;
+  auto& b = rogue.start();
+  rogue.finish(wire::CreatePong(b, std::uint64_t{1} << 63), bytes);
+  pair.client->receive(bytes, pair.now);
+  CHECK(pair.client->is_open());
+  CHECK(pair.client->last_rtt() == -1);
+}

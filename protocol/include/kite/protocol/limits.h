@@ -21,6 +21,8 @@ inline constexpr std::size_t kGroupName = 128;
 inline constexpr std::size_t kGroupsPerRequest = 32;
 inline constexpr std::size_t kGroupsPerDevice = 256;  // groups a welcome may list
 inline constexpr std::size_t kErrorMessage = 256;
+// Sequence numbers stay below 2^63: no arithmetic on a peer's seq can wrap.
+inline constexpr std::uint64_t kMaxSeq = (std::uint64_t{1} << 63) - 1;
 inline constexpr std::uint32_t kMaxCredit = 1u << 16;  // outstanding credit one peer may hold
 inline constexpr std::uint32_t kDefaultCredit = 64;    // for a peer that announced 0
 // Frames before the handshake completes are small: hello with a token is the largest.
