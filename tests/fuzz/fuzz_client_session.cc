@@ -28,31 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ClientHandler handler(prefix.options);
   Session session(kite::protocol::Role::Client, session_config(false), handler, handler.now);
   handler.attach(&session);
-  OutputChecker checker;
-  std::vector<std::uint8_t> output;
-  auto drain = [&] {
-    session.take_output(output);
-    checker.check(output, session.peer_max_frame());
-    KITE_FUZZ_CHECK(handler.closed == (session.state() == Session::State::Closed));
-  };
-
   session.start(credentials((prefix.options & 2) != 0), resume_request((prefix.options & 4) != 0),
                 handler.now);
-  drain();
-  Chunker chunker(prefix, stream);
-  while (!chunker.done()) {
-    handler.now += chunker.time_step();
-    session.tick(handler.now);
-    drain();
-    session.receive(chunker.next(), handler.now);
-    drain();
-    if ((prefix.options & 1) == 0) session.acknowledge(handler.delivered, handler.now);
-    drain();
-  }
-  session.tick(handler.now + 25);  // due acks and pings
-  drain();
-  session.receive_end(handler.now + 25);
-  drain();
-  KITE_FUZZ_CHECK(handler.closed);
+  drive(session, handler, prefix, stream);
   return 0;
 }

@@ -27,15 +27,38 @@ inline void check_publish(Session& session, const protocol::OutgoingMessage& mes
   if (status == protocol::SendStatus::Sent) KITE_FUZZ_CHECK(seq + 1 == session.next_seq());
 }
 
-class ServerHandler final : public protocol::SessionHandler {
+// What both fuzz handlers share: the clock, the close bookkeeping, and the rule that nothing
+// arrives after on_close.
+class CheckingHandler : public protocol::SessionHandler {
  public:
-  explicit ServerHandler(std::uint8_t options) : options_(options) {}
+  explicit CheckingHandler(std::uint8_t options) : options_(options) {}
 
   void attach(Session* session) { session_ = session; }
   Millis now = kStartTime;
   bool closed = false;
   protocol::Reason close_reason = protocol::Reason::None;
   std::uint64_t delivered = 0;
+
+  void on_error(protocol::Reason, std::uint64_t ref, std::string_view) override {
+    alive();
+    KITE_FUZZ_CHECK(ref != 0);
+  }
+  void on_close(const protocol::CloseInfo& info) override {
+    alive();
+    closed = true;
+    close_reason = info.reason;
+  }
+
+ protected:
+  void alive() const { KITE_FUZZ_CHECK(!closed); }
+
+  std::uint8_t options_;
+  Session* session_ = nullptr;
+};
+
+class ServerHandler final : public CheckingHandler {
+ public:
+  using CheckingHandler::CheckingHandler;
 
   void on_hello(const protocol::HelloInfo& hello) override {
     alive();
@@ -102,20 +125,7 @@ class ServerHandler final : public protocol::SessionHandler {
     session_->confirm_subscribe(request_id, join, names, now);
   }
 
-  void on_error(protocol::Reason, std::uint64_t ref, std::string_view) override {
-    alive();
-    KITE_FUZZ_CHECK(ref != 0);
-  }
-
-  void on_close(const protocol::CloseInfo& info) override {
-    alive();
-    closed = true;
-    close_reason = info.reason;
-  }
-
  private:
-  void alive() const { KITE_FUZZ_CHECK(!closed); }
-
   void accept() {
     protocol::WelcomeParams welcome;
     if (options_ & 4) {
@@ -145,21 +155,13 @@ class ServerHandler final : public protocol::SessionHandler {
   }
 
   static constexpr unsigned kMaxPublishes = 12;
-  std::uint8_t options_;
-  Session* session_ = nullptr;
   std::uint64_t messages_ = 0;
   unsigned publishes_ = 0;
 };
 
-class ClientHandler final : public protocol::SessionHandler {
+class ClientHandler final : public CheckingHandler {
  public:
-  explicit ClientHandler(std::uint8_t options) : options_(options) {}
-
-  void attach(Session* session) { session_ = session; }
-  Millis now = kStartTime;
-  bool closed = false;
-  protocol::Reason close_reason = protocol::Reason::None;
-  std::uint64_t delivered = 0;
+  using CheckingHandler::CheckingHandler;
 
   void on_hello(const protocol::HelloInfo&) override { std::abort(); }  // server only
   void on_authenticated(std::string_view) override { std::abort(); }    // server only
@@ -207,19 +209,8 @@ class ClientHandler final : public protocol::SessionHandler {
     alive();
     KITE_FUZZ_CHECK(groups.size() <= kite::protocol::limits::kGroupsPerRequest);
   }
-  void on_error(protocol::Reason, std::uint64_t ref, std::string_view) override {
-    alive();
-    KITE_FUZZ_CHECK(ref != 0);
-  }
-  void on_close(const protocol::CloseInfo& info) override {
-    alive();
-    closed = true;
-    close_reason = info.reason;
-  }
 
  private:
-  void alive() const { KITE_FUZZ_CHECK(!closed); }
-
   void publish() {
     if (publishes_ >= kMaxPublishes) return;
     ++publishes_;
@@ -234,8 +225,6 @@ class ClientHandler final : public protocol::SessionHandler {
   }
 
   static constexpr unsigned kMaxPublishes = 12;
-  std::uint8_t options_;
-  Session* session_ = nullptr;
   unsigned publishes_ = 0;
 };
 
@@ -259,6 +248,37 @@ inline protocol::ResumeRequest resume_request(bool resume) {
   r.store_epoch = 7;
   r.next_seq = 5;
   return r;
+}
+
+// Feeds `stream` to `session` cut and timed as `prefix` says, with tick() before each chunk and
+// receive_end() at the end; every output is checked against the peer's limit, and the handler's
+// idea of "closed" must match the session's at every step. Ends closed, always.
+template <typename Handler>
+void drive(Session& session, Handler& handler, const Prefix& prefix,
+           std::span<const std::uint8_t> stream) {
+  OutputChecker checker;
+  std::vector<std::uint8_t> output;
+  auto drain = [&] {
+    session.take_output(output);
+    checker.check(output, session.peer_max_frame());
+    KITE_FUZZ_CHECK(handler.closed == (session.state() == Session::State::Closed));
+  };
+  drain();  // whatever the caller started (a client's hello)
+  Chunker chunker(prefix, stream);
+  while (!chunker.done()) {
+    handler.now += chunker.time_step();
+    session.tick(handler.now);
+    drain();
+    session.receive(chunker.next(), handler.now);
+    drain();
+    if ((prefix.options & 1) == 0) session.acknowledge(handler.delivered, handler.now);
+    drain();
+  }
+  session.tick(handler.now + 25);  // due acks and pings
+  drain();
+  session.receive_end(handler.now + 25);
+  drain();
+  KITE_FUZZ_CHECK(handler.closed);
 }
 
 }  // namespace kite::fuzz

@@ -30,28 +30,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Session session(kite::protocol::Role::Server, session_config((prefix.options & 8) != 0), handler,
                   handler.now);
   handler.attach(&session);
-  OutputChecker checker;
-  std::vector<std::uint8_t> output;
-  auto drain = [&] {
-    session.take_output(output);
-    checker.check(output, session.peer_max_frame());
-    KITE_FUZZ_CHECK(handler.closed == (session.state() == Session::State::Closed));
-  };
-
-  Chunker chunker(prefix, stream);
-  while (!chunker.done()) {
-    handler.now += chunker.time_step();
-    session.tick(handler.now);
-    drain();
-    session.receive(chunker.next(), handler.now);
-    drain();
-    if ((prefix.options & 1) == 0) session.acknowledge(handler.delivered, handler.now);
-    drain();
-  }
-  session.tick(handler.now + 25);  // due acks
-  drain();
-  session.receive_end(handler.now + 25);
-  drain();
-  KITE_FUZZ_CHECK(handler.closed);
+  drive(session, handler, prefix, stream);
   return 0;
 }
