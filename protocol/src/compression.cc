@@ -63,7 +63,7 @@ bool Compressor::compress(std::span<const std::uint8_t> body, const CompressionS
     cdict = dictionaries_->compression(settings.dictionary);
   std::size_t threshold = cdict ? settings.dictionary_threshold : settings.threshold;
   if (body.size() < threshold) return false;
-  if (skip_remaining_ > 0) {
+  if (skip_remaining_ > 0 && settings.back_off) {
     --skip_remaining_;
     return false;
   }

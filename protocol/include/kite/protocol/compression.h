@@ -55,6 +55,7 @@ struct CompressionSettings {
   std::size_t dictionary_threshold = 48;  // the same when a dictionary is in use
   int level = 3;
   std::uint16_t dictionary = 0;  // 0 = none; must be in the DictionarySet
+  bool back_off = true;          // skip candidates after attempts that did not pay (see above)
 };
 
 class Compressor {
