@@ -4,6 +4,7 @@
 #include <array>
 #include <limits>
 
+#include "announced.h"
 #include "fb_views.h"
 
 namespace kite::protocol {
@@ -19,16 +20,6 @@ bool printable_id(std::string_view id, std::size_t max) {
 
 std::string_view clip(std::string_view s, std::size_t max) {
   return s.substr(0, max);
-}
-
-// What a peer announced in its hello or welcome; 0 means "unspecified", the same both ways.
-std::uint32_t announced_credit(std::uint32_t credit) {
-  return credit == 0 ? limits::kDefaultCredit : std::min(credit, limits::kMaxCredit);
-}
-
-std::uint32_t announced_max_frame(std::uint32_t max_frame) {
-  if (max_frame == 0) return kDefaultMaxBody;
-  return std::clamp(max_frame, limits::kHandshakeMaxBody, kAbsoluteMaxBody);
 }
 
 flatbuffers::Offset<flatbuffers::String> string_or_null(flatbuffers::FlatBufferBuilder& b,
@@ -65,23 +56,30 @@ std::size_t Session::emit(flatbuffers::Offset<Message> message, Millis now) {
 
 template <typename Message>
 std::size_t Session::emit_frame(flatbuffers::Offset<Message> message) {
-  return encoder_.finish(message, output_, peer_max_frame_);
+  FrameEncoder& encoder = context_.encoder();
+  encoder.compression().dictionary = dictionary_;  // the context is shared: set it every time
+  return encoder.finish(message, output_, peer_max_frame_);
+}
+
+Session::Session(Role role, SessionContext& context, SessionHandler& handler, Millis now)
+    : role_(role),
+      state_(role == Role::Client ? State::Idle : State::AwaitHello),
+      context_(context),
+      handler_(handler),
+      handshake_(std::make_unique<Handshake>()),
+      decoder_(std::min(context.config().max_frame, limits::kHandshakeMaxBody)) {
+  handshake_->deadline = now + config().handshake_timeout;
 }
 
 Session::Session(Role role, SessionConfig config, SessionHandler& handler, Millis now)
     : role_(role),
-      config_(std::move(config)),
-      handler_(handler),
       state_(role == Role::Client ? State::Idle : State::AwaitHello),
-      handshake_deadline_(now + config_.handshake_timeout),
-      decoder_(std::min(config_.max_frame, limits::kHandshakeMaxBody)),
-      body_decoder_(config_.dictionaries),
-      encoder_(config_.dictionaries) {
-  // Our own announcements must be ones a peer reads the same way (see announced_*()).
-  config_.receive_window = std::clamp<std::uint32_t>(config_.receive_window, 1, limits::kMaxCredit);
-  config_.max_frame = announced_max_frame(config_.max_frame);
-  encoder_.compression() = config_.compression;
-  encoder_.compression().dictionary = 0;  // until the handshake agrees on one
+      owned_context_(std::make_unique<SessionContext>(std::move(config))),
+      context_(*owned_context_),
+      handler_(handler),
+      handshake_(std::make_unique<Handshake>()),
+      decoder_(std::min(context_.config().max_frame, limits::kHandshakeMaxBody)) {
+  handshake_->deadline = now + this->config().handshake_timeout;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +97,7 @@ void Session::receive(std::span<const std::uint8_t> bytes, Millis now) {
       return;
     }
     const wire::Frame* frame = nullptr;
-    Reason reason = body_decoder_.decode(result.frame, decoder_.max_body(), frame);
+    Reason reason = context_.bodies().decode(result.frame, decoder_.max_body(), frame);
     if (reason != Reason::None) {
       fail(reason, "undecodable frame body");
       return;
@@ -119,14 +117,14 @@ void Session::receive_end(Millis /*now*/) {
 void Session::tick(Millis now) {
   if (state_ == State::Closed) return;
   if (state_ != State::Open) {
-    if (state_ != State::Idle && now >= handshake_deadline_)
+    if (state_ != State::Idle && now >= handshake_->deadline)
       fail(Reason::HandshakeTimeout, "handshake not completed in time");
     return;
   }
   if (keepalive_.expired(now)) return fail(Reason::KeepaliveTimeout, "peer silent too long");
   flush_acks(now);
   if (keepalive_.ping_due(now)) {
-    auto& b = encoder_.start();
+    auto& b = context_.encoder().start();
     emit(wire::CreatePing(b, static_cast<std::uint64_t>(now)), now);
   }
 }
@@ -140,7 +138,7 @@ Millis Session::next_deadline() const {
     case State::Open:
       return std::min(keepalive_.deadline(), receive_.ack_deadline().value_or(kNever));
     default:
-      return handshake_deadline_;
+      return handshake_->deadline;
   }
 }
 
@@ -187,7 +185,7 @@ void Session::handle_frame(const wire::Frame& frame, Millis now) {
       break;
     case Message::Ping:
       if (open) {
-        auto& b = encoder_.start();
+        auto& b = context_.encoder().start();
         emit(wire::CreatePong(b, frame.message_as_Ping()->token()), now);
         return;
       }
@@ -242,33 +240,34 @@ void Session::start(const ClientCredentials& credentials, const ResumeRequest& r
   if (role_ != Role::Client || state_ != State::Idle) return;
   device_id_ = credentials.device_id;
   method_ = credentials.method;
-  key_ = credentials.key;
-  client_nonce_ = credentials.nonce;
-  resume_ = resume;
+  handshake_->key = credentials.key;
+  handshake_->client_nonce = credentials.nonce;
+  handshake_->resume = resume;
 
-  auto& b = encoder_.start();
+  auto& b = context_.encoder().start();
   auto id = b.CreateString(device_id_);
-  auto nonce = method_ == AuthMethod::Hmac ? bytes_or_null(b, client_nonce_) : 0;
+  auto nonce = method_ == AuthMethod::Hmac ? bytes_or_null(b, handshake_->client_nonce) : 0;
   auto token = method_ == AuthMethod::Token ? string_or_null(b, credentials.token) : 0;
   auto resume_token = bytes_or_null(b, resume.token);
   std::vector<std::uint16_t> ids;
-  if (config_.dictionaries) ids = config_.dictionaries->ids();
+  if (config().dictionaries) ids = config().dictionaries->ids();
   auto dictionaries = ids.empty() ? 0 : b.CreateVector(ids);
   auto agent = string_or_null(b, credentials.agent);
-  emit(wire::CreateHello(b, kProtocolVersion, id, method_, nonce, token, config_.keepalive_ms,
-                         config_.max_frame, config_.receive_window, resume_token,
+  emit(wire::CreateHello(b, kProtocolVersion, id, method_, nonce, token, config().keepalive_ms,
+                         config().max_frame, config().receive_window, resume_token,
                          resume.last_received_seq, resume.store_epoch, dictionaries, agent),
        now);
   state_ = State::HelloSent;
-  handshake_deadline_ = now + config_.handshake_timeout;
+  handshake_->deadline = now + config().handshake_timeout;
 }
 
 void Session::on_challenge(const wire::Challenge& challenge, Millis now) {
   auto server_nonce = view(challenge.server_nonce());
   if (server_nonce.size() != kNonceSize) return fail(Reason::LimitExceeded, "nonce size");
-  std::copy(server_nonce.begin(), server_nonce.end(), server_nonce_.begin());
-  Proof proof = client_proof(key_, device_id_, client_nonce_, server_nonce_);
-  auto& b = encoder_.start();
+  std::copy(server_nonce.begin(), server_nonce.end(), handshake_->server_nonce.begin());
+  Proof proof =
+      client_proof(handshake_->key, device_id_, handshake_->client_nonce, handshake_->server_nonce);
+  auto& b = context_.encoder().start();
   emit(wire::CreateAuth(b, b.CreateVector(proof.data(), proof.size())), now);
   state_ = State::AuthSent;
 }
@@ -276,7 +275,8 @@ void Session::on_challenge(const wire::Challenge& challenge, Millis now) {
 void Session::on_welcome(const wire::Welcome& welcome, Millis now) {
   if (method_ == AuthMethod::Hmac) {
     if (state_ != State::AuthSent) return fail(Reason::UnexpectedMessage, "welcome before auth");
-    Proof expected = server_proof(key_, device_id_, client_nonce_, server_nonce_);
+    Proof expected = server_proof(handshake_->key, device_id_, handshake_->client_nonce,
+                                  handshake_->server_nonce);
     if (!proof_matches(expected, view(welcome.server_proof())))
       return fail(Reason::AuthFailed, "server proof does not match");
   }
@@ -284,21 +284,22 @@ void Session::on_welcome(const wire::Welcome& welcome, Millis now) {
       (welcome.groups() && welcome.groups()->size() > limits::kGroupsPerDevice))
     return fail(Reason::LimitExceeded, "welcome field above its limit");
   std::uint16_t dictionary = welcome.dictionary();
-  if (dictionary != 0 && (!config_.dictionaries || !config_.dictionaries->compression(dictionary)))
+  if (dictionary != 0 &&
+      (!config().dictionaries || !config().dictionaries->compression(dictionary)))
     return fail(Reason::UnknownDictionary, "server chose a dictionary we do not hold");
 
   const bool resumed = welcome.resumed();
-  ReceiveWindow::Settings settings{config_.receive_window, config_.ack_every, config_.ack_delay};
-  receive_.open(settings, resumed ? resume_.last_received_seq : 0);
+  ReceiveWindow::Settings settings{config().receive_window, config().ack_every, config().ack_delay};
+  receive_.open(settings, resumed ? handshake_->resume.last_received_seq : 0);
   if (welcome.last_received_seq() > limits::kMaxSeq || welcome.next_seq() > limits::kMaxSeq)
     return fail(Reason::InvalidSequence, "sequence above 2^63 - 1");
   std::uint64_t next = welcome.last_received_seq() + 1;
-  if (resumed) next = std::max(next, resume_.next_seq);
+  if (resumed) next = std::max(next, handshake_->resume.next_seq);
   send_.open(next, welcome.last_received_seq(), announced_credit(welcome.credit()));
   peer_max_frame_ = announced_max_frame(welcome.max_frame());
-  encoder_.compression().dictionary = dictionary;
+  dictionary_ = dictionary;
   keepalive_.start(now, std::max<std::uint32_t>(welcome.keepalive_ms(), 1),
-                   config_.keepalive_factor_percent, /*sends_pings=*/true);
+                   config().keepalive_factor_percent, /*sends_pings=*/true);
 
   OpenInfo info{resumed,
                 view(welcome.resume_token()),
@@ -336,17 +337,18 @@ void Session::on_hello(const wire::Hello& hello, Millis /*now*/) {
   device_id_.assign(id);
   if (method_ == AuthMethod::Hmac) {
     auto nonce = view(hello.client_nonce());
-    std::copy(nonce.begin(), nonce.end(), client_nonce_.begin());
+    std::copy(nonce.begin(), nonce.end(), handshake_->client_nonce.begin());
   }
   if (hello.last_received_seq() > limits::kMaxSeq)
     return fail(Reason::InvalidSequence, "sequence above 2^63 - 1");
-  peer_last_received_ = hello.last_received_seq();
-  peer_credit_ = announced_credit(hello.credit());
-  requested_keepalive_ = hello.keepalive_ms();
+  handshake_->peer_last_received = hello.last_received_seq();
+  handshake_->peer_credit = announced_credit(hello.credit());
+  handshake_->requested_keepalive = hello.keepalive_ms();
   peer_max_frame_ = announced_max_frame(hello.max_frame());
-  peer_dictionaries_.clear();
+  handshake_->peer_dictionaries.clear();
   if (hello.dictionaries())
-    peer_dictionaries_.assign(hello.dictionaries()->begin(), hello.dictionaries()->end());
+    handshake_->peer_dictionaries.assign(hello.dictionaries()->begin(),
+                                         hello.dictionaries()->end());
 
   state_ = State::Deciding;
   handler_.on_hello({device_id_, method_, view(hello.token()), view(hello.resume_token()),
@@ -356,18 +358,20 @@ void Session::on_hello(const wire::Hello& hello, Millis /*now*/) {
 
 void Session::challenge(const DeviceKey& key, const Nonce& server_nonce) {
   if (role_ != Role::Server || state_ != State::Deciding || method_ != AuthMethod::Hmac) return;
-  key_ = key;
-  server_nonce_ = server_nonce;
-  auto& b = encoder_.start();
-  emit_frame(wire::CreateChallenge(b, b.CreateVector(server_nonce_.data(), server_nonce_.size())));
+  handshake_->key = key;
+  handshake_->server_nonce = server_nonce;
+  auto& b = context_.encoder().start();
+  emit_frame(wire::CreateChallenge(
+      b, b.CreateVector(handshake_->server_nonce.data(), handshake_->server_nonce.size())));
   state_ = State::AwaitAuth;
 }
 
 void Session::on_auth(const wire::Auth& auth) {
-  Proof expected = client_proof(key_, device_id_, client_nonce_, server_nonce_);
+  Proof expected =
+      client_proof(handshake_->key, device_id_, handshake_->client_nonce, handshake_->server_nonce);
   if (!proof_matches(expected, view(auth.proof())))
     return fail(Reason::AuthFailed, "proof does not match the device key");
-  proven_ = true;
+  handshake_->proven = true;
   state_ = State::Deciding;
   handler_.on_authenticated(device_id_);
 }
@@ -375,36 +379,39 @@ void Session::on_auth(const wire::Auth& auth) {
 void Session::accept(const WelcomeParams& welcome, Millis now) {
   if (role_ != Role::Server || state_ != State::Deciding) return;
   // An Hmac device is only accepted after its proof: no path around the challenge.
-  if (method_ == AuthMethod::Hmac && !proven_)
+  if (method_ == AuthMethod::Hmac && !handshake_->proven)
     return fail(Reason::Internal, "accept() before the device proved its key");
 
-  std::uint32_t keepalive = requested_keepalive_ ? requested_keepalive_ : config_.keepalive_ms;
-  keepalive = std::clamp(keepalive, config_.min_keepalive_ms,
-                         std::max(config_.min_keepalive_ms, config_.keepalive_ms));
-  std::uint16_t dictionary = config_.compression.dictionary;
-  if (dictionary != 0 && std::find(peer_dictionaries_.begin(), peer_dictionaries_.end(),
-                                   dictionary) == peer_dictionaries_.end())
+  std::uint32_t keepalive =
+      handshake_->requested_keepalive ? handshake_->requested_keepalive : config().keepalive_ms;
+  keepalive = std::clamp(keepalive, config().min_keepalive_ms,
+                         std::max(config().min_keepalive_ms, config().keepalive_ms));
+  std::uint16_t dictionary = config().compression.dictionary;
+  if (dictionary != 0 &&
+      std::find(handshake_->peer_dictionaries.begin(), handshake_->peer_dictionaries.end(),
+                dictionary) == handshake_->peer_dictionaries.end())
     dictionary = 0;
 
-  auto& b = encoder_.start();
+  auto& b = context_.encoder().start();
   auto resume_token = bytes_or_null(b, welcome.resume_token);
   flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> proof = 0;
   if (method_ == AuthMethod::Hmac) {
-    Proof p = server_proof(key_, device_id_, client_nonce_, server_nonce_);
+    Proof p = server_proof(handshake_->key, device_id_, handshake_->client_nonce,
+                           handshake_->server_nonce);
     proof = b.CreateVector(p.data(), p.size());
   }
   auto groups = welcome.groups.empty() ? 0 : b.CreateVectorOfStrings(welcome.groups);
   emit(wire::CreateWelcome(b, welcome.resumed, resume_token, welcome.store_epoch,
                            welcome.last_received_seq, welcome.next_seq, keepalive,
-                           config_.max_frame, config_.receive_window, dictionary, proof, groups),
+                           config().max_frame, config().receive_window, dictionary, proof, groups),
        now);
 
-  std::uint64_t peer_holds = welcome.resumed ? peer_last_received_ : 0;
-  send_.open(welcome.next_seq, peer_holds, peer_credit_);
-  ReceiveWindow::Settings settings{config_.receive_window, config_.ack_every, config_.ack_delay};
+  std::uint64_t peer_holds = welcome.resumed ? handshake_->peer_last_received : 0;
+  send_.open(welcome.next_seq, peer_holds, handshake_->peer_credit);
+  ReceiveWindow::Settings settings{config().receive_window, config().ack_every, config().ack_delay};
   receive_.open(settings, welcome.last_received_seq);
-  encoder_.compression().dictionary = dictionary;
-  keepalive_.start(now, keepalive, config_.keepalive_factor_percent, /*sends_pings=*/false);
+  dictionary_ = dictionary;
+  keepalive_.start(now, keepalive, config().keepalive_factor_percent, /*sends_pings=*/false);
   open(now);
 
   OpenInfo info{welcome.resumed,
@@ -425,7 +432,8 @@ void Session::reject(Reason reason, std::string_view message) {
 
 void Session::open(Millis /*now*/) {
   state_ = State::Open;
-  decoder_.set_max_body(config_.max_frame);
+  handshake_.reset();  // nonces, keys and resume data are not needed any more
+  decoder_.set_max_body(config().max_frame);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -503,11 +511,11 @@ void Session::flush_acks(Millis now) {
   if (state_ != State::Open) return;
   ReceiveWindow::Due due = receive_.take_due(now);
   if (due.ack != 0) {
-    auto& b = encoder_.start();
+    auto& b = context_.encoder().start();
     emit(wire::CreateAck(b, due.ack), now);
   }
   if (due.credit != 0) {
-    auto& b = encoder_.start();
+    auto& b = context_.encoder().start();
     emit(wire::CreateCredit(b, due.credit), now);
   }
 }
@@ -531,7 +539,7 @@ SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Mi
       m.conflation_key.size() > limits::kConflationKey || m.message_id.size() > limits::kMessageId)
     return SendStatus::Invalid;
 
-  auto& b = encoder_.start();
+  auto& b = context_.encoder().start();
   auto topic = string_or_null(b, m.topic);
   auto content_type = string_or_null(b, m.content_type);
   auto key = string_or_null(b, m.conflation_key);
@@ -548,7 +556,7 @@ SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Mi
 SendStatus Session::send_command(const CommandInfo& command, Millis now) {
   if (role_ != Role::Server || state_ != State::Open) return SendStatus::NotOpen;
   if (command.id == 0 || command.name.size() > limits::kCommandName) return SendStatus::Invalid;
-  auto& b = encoder_.start();
+  auto& b = context_.encoder().start();
   auto name = string_or_null(b, command.name);
   auto payload = bytes_or_null(b, command.payload);
   if (emit(wire::CreateCommand(b, command.id, name, payload, command.timeout_ms), now) == 0)
@@ -558,7 +566,7 @@ SendStatus Session::send_command(const CommandInfo& command, Millis now) {
 
 SendStatus Session::reply(const ReplyInfo& reply, Millis now) {
   if (role_ != Role::Client || state_ != State::Open) return SendStatus::NotOpen;
-  auto& b = encoder_.start();
+  auto& b = context_.encoder().start();
   auto payload = bytes_or_null(b, reply.payload);
   if (emit(wire::CreateReply(b, reply.id, reply.status, payload), now) == 0)
     return SendStatus::TooLarge;
@@ -577,7 +585,7 @@ SendStatus Session::confirm_subscribe(std::uint64_t request_id, bool join,
   if (request_id == 0 || groups.size() > limits::kGroupsPerRequest) return SendStatus::Invalid;
   for (const auto& group : groups)
     if (!printable_id(group, limits::kGroupName)) return SendStatus::Invalid;
-  auto& b = encoder_.start();
+  auto& b = context_.encoder().start();
   std::vector<flatbuffers::Offset<flatbuffers::String>> names;
   names.reserve(groups.size());
   for (const auto& group : groups) names.push_back(b.CreateString(group));
@@ -592,7 +600,7 @@ SendStatus Session::confirm_subscribe(std::uint64_t request_id, bool join,
 SendStatus Session::send_error(Reason reason, std::uint64_t ref, std::string_view message,
                                Millis now) {
   if (state_ != State::Open) return SendStatus::NotOpen;
-  auto& b = encoder_.start();
+  auto& b = context_.encoder().start();
   auto text = string_or_null(b, clip(message, limits::kErrorMessage));
   emit(wire::CreateError(b, reason, text, ref), now);
   return SendStatus::Sent;
@@ -603,7 +611,7 @@ SendStatus Session::send_error(Reason reason, std::uint64_t ref, std::string_vie
 
 void Session::goaway(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message) {
   if (role_ != Role::Server || state_ == State::Closed) return;
-  auto& b = encoder_.start();
+  auto& b = context_.encoder().start();
   auto text = string_or_null(b, clip(message, limits::kErrorMessage));
   emit_frame(wire::CreateGoaway(b, reason, reconnect_after_ms, text));
   finish({reason, false, reconnect_after_ms, message});
@@ -616,7 +624,7 @@ void Session::close(Reason reason, std::string_view message) {
 void Session::fail(Reason reason, std::string_view message) {
   if (state_ == State::Closed) return;
   if (state_ != State::Idle) {  // tell the peer why, unless it never heard from us
-    auto& b = encoder_.start();
+    auto& b = context_.encoder().start();
     auto text = string_or_null(b, clip(message, limits::kErrorMessage));
     emit_frame(wire::CreateError(b, reason, text, 0));
   }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@
 #include "kite/protocol/limits.h"
 #include "kite/protocol/receive_window.h"
 #include "kite/protocol/send_window.h"
+#include "kite/protocol/session_context.h"
 #include "kite/protocol/session_types.h"
 
 namespace kite::protocol {
@@ -44,6 +46,9 @@ class Session {
     Closed
   };
 
+  // A session sharing its thread's context (the server: one context per worker loop).
+  Session(Role role, SessionContext& context, SessionHandler& handler, Millis now);
+  // A stand-alone session with a context of its own (a device, a test).
   Session(Role role, SessionConfig config, SessionHandler& handler, Millis now);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -106,6 +111,7 @@ class Session {
   std::uint32_t peer_max_frame() const { return peer_max_frame_; }
   std::uint32_t keepalive_ms() const { return static_cast<std::uint32_t>(keepalive_.interval()); }
   Millis last_rtt() const { return last_rtt_; }
+  std::uint16_t dictionary() const { return dictionary_; }
   const FrameDecoder& decoder() const { return decoder_; }
   FrameDecoder& decoder() { return decoder_; }
 
@@ -135,34 +141,38 @@ class Session {
   void fail(Reason reason, std::string_view message = {});
   void finish(const CloseInfo& info);
 
+  // Handshake-only state, freed once the session is open (an idle connection keeps none of it).
+  struct Handshake {
+    Millis deadline;
+    DeviceKey key{};
+    Nonce client_nonce{};
+    Nonce server_nonce{};
+    bool proven = false;   // server: the client's proof matched
+    ResumeRequest resume;  // client: what it asked to resume
+    std::uint64_t peer_last_received = 0;
+    std::uint32_t peer_credit = 0;  // server: the client's downlink window from its hello
+    std::uint32_t requested_keepalive = 0;
+    std::vector<std::uint16_t> peer_dictionaries;
+  };
+  const SessionConfig& config() const { return context_.config(); }
+
   Role role_;
-  SessionConfig config_;
-  SessionHandler& handler_;
   State state_;
-  Millis handshake_deadline_;
+  AuthMethod method_ = AuthMethod::Hmac;
+  std::uint16_t dictionary_ = 0;  // agreed in the handshake; 0 = none
+  std::uint32_t peer_max_frame_ = limits::kHandshakeMaxBody;
+  std::int32_t last_rtt_ = -1;
+  std::unique_ptr<SessionContext> owned_context_;  // only with the stand-alone constructor
+  SessionContext& context_;
+  SessionHandler& handler_;
+  std::unique_ptr<Handshake> handshake_;
 
   FrameDecoder decoder_;
-  BodyDecoder body_decoder_;
-  FrameEncoder encoder_;
   std::vector<std::uint8_t> output_;
-
   SendWindow send_;
   ReceiveWindow receive_;
   Keepalive keepalive_;
-
   std::string device_id_;
-  AuthMethod method_ = AuthMethod::Hmac;
-  DeviceKey key_{};
-  Nonce client_nonce_{};
-  Nonce server_nonce_{};
-  bool proven_ = false;   // server: the client's proof matched
-  ResumeRequest resume_;  // client: what it asked to resume
-  std::uint64_t peer_last_received_ = 0;
-  std::uint32_t peer_credit_ = 0;  // server: the client's downlink window from its hello
-  std::uint32_t requested_keepalive_ = 0;
-  std::uint32_t peer_max_frame_ = limits::kHandshakeMaxBody;
-  std::vector<std::uint16_t> peer_dictionaries_;
-  Millis last_rtt_ = -1;
 };
 
 }  // namespace kite::protocol
