@@ -39,15 +39,26 @@ ReceiveWindow::Verdict ReceiveWindow::on_publish(std::uint64_t seq, Millis now) 
   return Verdict::Deliver;
 }
 
+ReceiveWindow::Verdict ReceiveWindow::on_unsequenced(Millis /*now*/) {
+  if (credit_outstanding_ == 0) return Verdict::NoCredit;
+  --credit_outstanding_;
+  if (pending_head_ > 0 && pending_head_ * 2 >= pending_.size()) {
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pending_head_));
+    pending_head_ = 0;
+  }
+  pending_.push_back(last_delivered_);  // processed along with what it arrived after
+  return Verdict::Deliver;
+}
+
 bool ReceiveWindow::on_processed(std::uint64_t seq, Millis now) {
   if (seq > last_delivered_) return false;
-  if (seq <= processed_through_) return true;
-  processed_through_ = seq;
   std::uint32_t count = 0;
   while (pending_head_ < pending_.size() && pending_[pending_head_] <= seq) {
     ++pending_head_;
     ++count;
   }
+  if (count == 0) return true;
+  processed_through_ = std::max(processed_through_, seq);
   processed_unacked_ += count;
   processed_ungranted_ += count;
   if (!ack_deadline_) ack_deadline_ = now + settings_.ack_delay;

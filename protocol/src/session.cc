@@ -440,21 +440,25 @@ void Session::open(Millis /*now*/) {
 // Messages
 
 void Session::on_publish(const wire::Publish& publish, Millis now) {
-  if (publish.seq() == 0 || publish.seq() > limits::kMaxSeq)
-    return fail(Reason::InvalidSequence, "publish seq must be in 1 .. 2^63 - 1");
+  const bool sequenced = publish.qos() == Qos::AtLeastOnce;
   if (publish.qos() > Qos::AtLeastOnce) return fail(Reason::LimitExceeded, "unknown qos");
+  if ((sequenced && publish.seq() == 0) || publish.seq() > limits::kMaxSeq)
+    return fail(Reason::InvalidSequence, "QoS 1 publish seq must be in 1 .. 2^63 - 1");
   if (length(publish.topic()) > limits::kTopic ||
       length(publish.content_type()) > limits::kContentType ||
       length(publish.conflation_key()) > limits::kConflationKey ||
       length(publish.message_id()) > limits::kMessageId)
     return fail(Reason::LimitExceeded, "publish field above its limit");
-  switch (receive_.on_publish(publish.seq(), now)) {
+  auto verdict = sequenced ? receive_.on_publish(publish.seq(), now) : receive_.on_unsequenced(now);
+  // A QoS 0 message is acknowledged by the app as the seq it arrived after.
+  std::uint64_t seq = sequenced ? publish.seq() : receive_.last_delivered();
+  switch (verdict) {
     case ReceiveWindow::Verdict::NoCredit:
       return fail(Reason::CreditExceeded, "publish sent without credit");
     case ReceiveWindow::Verdict::Duplicate:
       return;  // already delivered before a resume; the next ack covers it
     case ReceiveWindow::Verdict::Deliver:
-      handler_.on_message({publish.seq(), publish.qos(), publish.ttl_ms(), view(publish.topic()),
+      handler_.on_message({seq, publish.qos(), publish.ttl_ms(), view(publish.topic()),
                            view(publish.content_type()), view(publish.conflation_key()),
                            view(publish.message_id()), view(publish.payload())});
       return;
@@ -521,19 +525,22 @@ void Session::flush_acks(Millis now) {
 }
 
 SendStatus Session::publish(const OutgoingMessage& message, Millis now, std::uint64_t* seq) {
-  std::uint64_t next = send_.next_seq();
+  // QoS 0 is never resent, so it takes no seq: it carries the last one sent, for ordering only.
+  std::uint64_t next = message.qos == Qos::AtMostOnce ? send_.last_sent() : send_.next_seq();
   SendStatus status = send_publish(next, message, now);
   if (status == SendStatus::Sent && seq) *seq = next;
   return status;
 }
 
 SendStatus Session::publish_stored(std::uint64_t seq, const OutgoingMessage& message, Millis now) {
+  if (message.qos != Qos::AtLeastOnce) return SendStatus::Invalid;  // only QoS 1 is stored
   return send_publish(seq, message, now);
 }
 
 SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Millis now) {
   if (state_ != State::Open) return SendStatus::NotOpen;
-  if (seq <= send_.last_sent()) return SendStatus::OutOfOrder;
+  const bool sequenced = m.qos == Qos::AtLeastOnce;
+  if (sequenced && seq <= send_.last_sent()) return SendStatus::OutOfOrder;
   if (send_.credit() == 0) return SendStatus::NoCredit;
   if (m.topic.size() > limits::kTopic || m.content_type.size() > limits::kContentType ||
       m.conflation_key.size() > limits::kConflationKey || m.message_id.size() > limits::kMessageId)
@@ -549,7 +556,10 @@ SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Mi
       wire::CreatePublish(b, seq, m.qos, m.ttl_ms, topic, content_type, key, payload, message_id),
       now);
   if (body == 0) return SendStatus::TooLarge;
-  send_.sent(seq);
+  if (sequenced)
+    send_.sent(seq);
+  else
+    send_.sent_unsequenced();
   return SendStatus::Sent;
 }
 

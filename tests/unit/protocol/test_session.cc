@@ -508,3 +508,40 @@ TEST_CASE("a hostile pong token does not upset the round-trip time") {
   CHECK(pair.client->is_open());
   CHECK(pair.client->last_rtt() == -1);
 }
+
+TEST_CASE("QoS 0 takes no seq: never a duplicate, still costs and returns credit") {
+  SessionPair pair;
+  pair.client_config.receive_window = 4;
+  pair.connect();
+  auto send = [&](std::string_view text, Qos qos) {
+    auto payload = bytes_of(text);
+    OutgoingMessage m;
+    m.payload = payload;
+    m.qos = qos;
+    std::uint64_t seq = 99;
+    CHECK(pair.server->publish(m, pair.now, &seq) == SendStatus::Sent);
+    return seq;
+  };
+  CHECK(send("a", Qos::AtLeastOnce) == 1);
+  CHECK(send("b", Qos::AtMostOnce) == 1);  // carries the last seq sent, takes none
+  CHECK(send("c", Qos::AtMostOnce) == 1);
+  CHECK(send("d", Qos::AtLeastOnce) == 2);
+  CHECK(pair.server->send_credit() == 0);
+  pair.pump();
+  CHECK(pair.client_events.payloads == std::vector<std::string>{"a", "b", "c", "d"});
+  CHECK(pair.client_events.delivered == std::vector<std::uint64_t>{1, 1, 1, 2});
+  CHECK(pair.server->send_credit() == 4);  // all four processed: the window came back
+
+  // A QoS 0 publish before any QoS 1 carries seq 0, which is valid for QoS 0 only.
+  SessionPair fresh;
+  fresh.connect();
+  auto payload = bytes_of("first");
+  OutgoingMessage m;
+  m.payload = payload;
+  m.qos = Qos::AtMostOnce;
+  CHECK(fresh.server->publish(m, fresh.now) == SendStatus::Sent);
+  fresh.pump();
+  CHECK(fresh.client_events.payloads == std::vector<std::string>{"first"});
+  CHECK(fresh.client->is_open());
+  CHECK(fresh.server->publish_stored(5, m, fresh.now) == SendStatus::Invalid);  // QoS 1 only
+}

@@ -4,8 +4,10 @@
 //   processed_through   last_delivered                      seq -->
 //   ---------|== delivered, app busy ==|    (at most `window` publishes in flight)
 //
-// - A publish with seq <= last_delivered is a duplicate (a resend after resume): it is dropped,
-//   not delivered, and acknowledged again. Gaps are allowed (expired or QoS 0 messages).
+// - A QoS 1 publish with seq <= last_delivered is a duplicate (a resend after resume): it is
+//   dropped, not delivered, and acknowledged again. Gaps are allowed (expired messages).
+// - A QoS 0 publish is never resent, so it has no seq of its own and is never a duplicate; it
+//   still costs credit and is processed like any other message.
 // - The app acknowledges cumulatively. An ack goes out once `ack_every` messages are processed or
 //   `ack_delay` after the first unacknowledged one, whichever is first; acks ride with credit.
 // - The sender starts with `window` credit; each publish uses one; once half the window has been
@@ -35,6 +37,9 @@ class ReceiveWindow {
 
   enum class Verdict { Deliver, Duplicate, NoCredit };
   Verdict on_publish(std::uint64_t seq, Millis now);
+  // A QoS 0 publish: no seq of its own, never a duplicate; the app acknowledges it as
+  // last_delivered() (the seq it arrived after).
+  Verdict on_unsequenced(Millis now);
 
   // The app processed every delivered publish up to `seq`. False if `seq` was never delivered.
   bool on_processed(std::uint64_t seq, Millis now);

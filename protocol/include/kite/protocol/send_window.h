@@ -4,8 +4,9 @@
 //        acked_through       last_sent_here   next_seq
 //   ... ----|==== in flight ====|---------------|--> seq
 //
-// Publishes on one connection go out in strictly increasing seq order (stored messages first,
-// then new ones), each costs one credit, and acks may only move forward over what was sent.
+// QoS 1 publishes on one connection go out in strictly increasing seq order (stored messages
+// first, then new ones); QoS 0 publishes take no seq. Each publish costs one credit, and acks may
+// only move forward over what was sent.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,8 @@ class SendWindow {
   bool can_send(std::uint64_t seq) const { return credit_ > 0 && seq > last_sent_here_; }
   // Records that `seq` went out.
   void sent(std::uint64_t seq);
+  // Records that a QoS 0 publish went out: it costs credit, not a seq.
+  void sent_unsequenced() { --credit_; }
 
   // Cumulative ack from the peer; sets `advanced` when it acknowledged something new.
   Reason on_ack(std::uint64_t seq, bool& advanced);
