@@ -447,7 +447,8 @@ void Session::on_publish(const wire::Publish& publish, Millis now) {
   if (length(publish.topic()) > limits::kTopic ||
       length(publish.content_type()) > limits::kContentType ||
       length(publish.conflation_key()) > limits::kConflationKey ||
-      length(publish.message_id()) > limits::kMessageId)
+      length(publish.message_id()) > limits::kMessageId ||
+      length(publish.target()) > limits::kDeviceId)
     return fail(Reason::LimitExceeded, "publish field above its limit");
   auto verdict = sequenced ? receive_.on_publish(publish.seq(), now) : receive_.on_unsequenced(now);
   // A QoS 0 message is acknowledged by the app as the seq it arrived after.
@@ -460,7 +461,8 @@ void Session::on_publish(const wire::Publish& publish, Millis now) {
     case ReceiveWindow::Verdict::Deliver:
       handler_.on_message({seq, publish.qos(), publish.ttl_ms(), view(publish.topic()),
                            view(publish.content_type()), view(publish.conflation_key()),
-                           view(publish.message_id()), view(publish.payload())});
+                           view(publish.message_id()), view(publish.payload()),
+                           view(publish.target())});
       return;
   }
 }
@@ -543,7 +545,8 @@ SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Mi
   if (sequenced && seq <= send_.last_sent()) return SendStatus::OutOfOrder;
   if (send_.credit() == 0) return SendStatus::NoCredit;
   if (m.topic.size() > limits::kTopic || m.content_type.size() > limits::kContentType ||
-      m.conflation_key.size() > limits::kConflationKey || m.message_id.size() > limits::kMessageId)
+      m.conflation_key.size() > limits::kConflationKey ||
+      m.message_id.size() > limits::kMessageId || m.target.size() > limits::kDeviceId)
     return SendStatus::Invalid;
 
   auto& b = context_.encoder().start();
@@ -552,9 +555,10 @@ SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Mi
   auto key = string_or_null(b, m.conflation_key);
   auto payload = b.CreateVector(m.payload.data(), m.payload.size());
   auto message_id = string_or_null(b, m.message_id);
-  std::size_t body = emit(
-      wire::CreatePublish(b, seq, m.qos, m.ttl_ms, topic, content_type, key, payload, message_id),
-      now);
+  auto target = string_or_null(b, m.target);
+  std::size_t body = emit(wire::CreatePublish(b, seq, m.qos, m.ttl_ms, topic, content_type, key,
+                                              payload, message_id, target),
+                          now);
   if (body == 0) return SendStatus::TooLarge;
   if (sequenced)
     send_.sent(seq);

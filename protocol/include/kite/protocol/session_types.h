@@ -94,6 +94,7 @@ struct OutgoingMessage {
   std::string_view content_type;
   std::string_view conflation_key;
   std::string_view message_id;
+  std::string_view target;  // service connections: the device the message is for
 };
 
 struct IncomingMessage {
@@ -105,6 +106,7 @@ struct IncomingMessage {
   std::string_view conflation_key;
   std::string_view message_id;
   std::span<const std::uint8_t> payload;
+  std::string_view target;
 };
 
 struct CommandInfo {
