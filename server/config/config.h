@@ -1,0 +1,96 @@
+// The configuration of kited: every setting, its default and what it means, in one struct.
+//
+// Values come in layers, each later one winning: these defaults < the TOML file (--config) <
+// KITE_<SECTION>_<KEY> environment variables < command-line flags. load.h builds a Config from the
+// layers and validate.h checks one; a Config that load_config() returns without errors is valid,
+// so consumers may rely on the ranges listed in field_table.cc. That table binds every field here
+// to its TOML key, range and reference comment, so the struct, the default file and the docs
+// cannot drift apart (default_config.h prints them).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+
+namespace kite::server::config {
+
+// development: loopback listeners only; missing master key and admin token are generated at start
+// and printed once. production: keys and the admin token are required; any address may be used.
+enum class Mode : std::uint8_t { development, production };
+enum class StoreEngine : std::uint8_t { rocksdb, memory };
+enum class Durability : std::uint8_t { async, sync };
+enum class FullPolicy : std::uint8_t { reject, drop_oldest };
+
+struct ServerConfig {
+  Mode mode = Mode::development;                             // see Mode above
+  std::vector<std::string> device_listen{"127.0.0.1:7000"};  // device listeners; [::1]:7000 for v6
+  std::string admin_listen = "127.0.0.1:7080";               // HTTP admin API listener
+  std::string data_dir = "./data";                           // durable store and other state
+  std::uint32_t workers = 0;                                 // worker loops; 0 = one per core
+  bool operator==(const ServerConfig&) const = default;
+};
+
+struct AuthConfig {
+  std::string master_key;                         // fleet key (hex, >= 32 bytes) for derived keys
+  std::string master_key_file;                    // file holding the hex master key instead
+  std::string device_keys_file;                   // lines "device-id hexkey"; # comments
+  std::string token_key;                          // hex key verifying device tokens; empty = off
+  std::string revocation_file;                    // revoked device ids, one per line
+  std::string service_credentials_file;           // lines "service-name hexkey"
+  std::uint64_t handshake_timeout_ms = 10000;     // hello-to-welcome limit
+  std::uint32_t max_unauthenticated_per_ip = 64;  // concurrent connections not yet authenticated
+  std::uint64_t failed_auth_backoff_base_ms = 1000;  // delay after the first failure from an IP
+  std::uint64_t failed_auth_backoff_max_ms = 60000;  // cap of the doubling delay
+  bool operator==(const AuthConfig&) const = default;
+};
+
+struct AdminConfig {
+  std::string token;                       // bearer token of the HTTP API
+  std::uint64_t max_body_bytes = 1048576;  // largest accepted request body
+  bool operator==(const AdminConfig&) const = default;
+};
+
+struct SessionConfig {
+  std::uint32_t max_frame = 262144;              // largest frame, after decompression
+  std::uint32_t receive_window = 64;             // messages a peer may send before credit
+  std::uint64_t keepalive_ms = 30000;            // largest keep-alive a client may negotiate
+  std::uint64_t min_keepalive_ms = 1000;         // smallest keep-alive a client may negotiate
+  std::uint32_t keepalive_factor_percent = 150;  // silence allowed, in % of the keep-alive
+  std::uint64_t write_high_water_bytes = 65536;  // socket write queue above which feeding stops
+  std::uint32_t uplink_rate_per_s = 100;         // device-to-server messages per second
+  std::uint32_t uplink_burst = 200;              // token bucket size of that rate
+  bool operator==(const SessionConfig&) const = default;
+};
+
+struct StoreConfig {
+  StoreEngine engine = StoreEngine::rocksdb;       // rocksdb (data_dir) or memory (tests)
+  Durability durability = Durability::async;       // sync: fsync before confirming a send
+  std::uint64_t per_device_messages = 10000;       // queued messages per device
+  std::uint64_t per_device_bytes = 16777216;       // queued payload bytes per device
+  std::uint64_t global_messages = 10000000;        // queued messages, all devices
+  std::uint64_t global_bytes = 4294967296;         // queued payload bytes, all devices
+  FullPolicy full_policy = FullPolicy::reject;     // what a send to a full queue does
+  std::uint64_t default_ttl_ms = 0;                // TTL of messages sent without one; 0 = none
+  std::uint64_t idempotency_window_ms = 86400000;  // how long send ids are remembered
+  bool operator==(const StoreConfig&) const = default;
+};
+
+struct LogConfig {
+  log::Level level = log::Level::info;     // least severe level written
+  log::Format format = log::Format::text;  // text (logfmt-like) or json, one line per event
+  bool operator==(const LogConfig&) const = default;
+};
+
+struct Config {
+  ServerConfig server;
+  AuthConfig auth;
+  AdminConfig admin;
+  SessionConfig session;
+  StoreConfig store;
+  LogConfig log;
+  bool operator==(const Config&) const = default;
+};
+
+}  // namespace kite::server::config

@@ -1,0 +1,371 @@
+// The rows of the field table, and the four typed builders (integer, text, list, choice) that
+// make a row's readers, range check and writer from a pointer to the Config member.
+#include "config/field_table.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <utility>
+
+#include "config/toml_text.h"
+
+namespace kite::server::config {
+namespace {
+
+template <typename S>
+using SectionPtr = S Config::*;
+
+// A row with its names and text; the builders below fill in its functions.
+FieldSpec row(std::string_view section, std::string_view key, std::string_view doc, bool secret) {
+  FieldSpec field;
+  field.section = section;
+  field.key = key;
+  field.doc = doc;
+  field.secret = secret;
+  return field;
+}
+
+template <typename S, typename T>
+FieldSpec integer(std::string_view section, std::string_view key, SectionPtr<S> of, T S::*member,
+                  std::int64_t min, std::int64_t max, std::string_view doc) {
+  auto expected = fmt::format("expected an integer {}..{}", min, max);
+  auto assign = [=](Config& c, std::int64_t value) -> std::string {
+    if (value < min || value > max) return fmt::format("{}, got {}", expected, value);
+    (c.*of).*member = static_cast<T>(value);
+    return {};
+  };
+  FieldSpec field = row(section, key, doc, false);
+  field.range = fmt::format("{}..{}", min, max);
+  field.read_toml = [=](Config& c, const toml::node& node) {
+    if (!node.is_integer()) return fmt::format("{}, got {}", expected, describe_node(node));
+    return assign(c, node.as_integer()->get());
+  };
+  field.read_text = [=](Config& c, std::string_view text) {
+    std::int64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
+      return fmt::format("{}, got {}", expected, toml_quoted(text));
+    }
+    return assign(c, value);
+  };
+  field.check = [=](const Config& c) -> std::string {
+    T value = (c.*of).*member;
+    if (std::cmp_less(value, min) || std::cmp_greater(value, max)) {
+      return fmt::format("{}, got {}", expected, value);
+    }
+    return {};
+  };
+  field.write_toml = [=](const Config& c) { return fmt::format("{}", (c.*of).*member); };
+  return field;
+}
+
+template <typename S>
+FieldSpec text(std::string_view section, std::string_view key, SectionPtr<S> of,
+               std::string S::*member, std::string_view doc, bool secret = false) {
+  FieldSpec field = row(section, key, doc, secret);
+  field.read_toml = [=](Config& c, const toml::node& node) -> std::string {
+    if (!node.is_string()) return "expected a string, got " + describe_node(node);
+    (c.*of).*member = node.as_string()->get();
+    return {};
+  };
+  field.read_text = [=](Config& c, std::string_view value) {
+    (c.*of).*member = std::string(value);
+    return std::string();
+  };
+  field.check = [](const Config&) { return std::string(); };
+  field.write_toml = [=](const Config& c) { return toml_quoted((c.*of).*member); };
+  return field;
+}
+
+template <typename S>
+FieldSpec list(std::string_view section, std::string_view key, SectionPtr<S> of,
+               std::vector<std::string> S::*member, std::string_view doc) {
+  FieldSpec field = row(section, key, doc, false);
+  field.read_toml = [=](Config& c, const toml::node& node) -> std::string {
+    const toml::array* array = node.as_array();
+    if (!array) return "expected an array of strings, got " + describe_node(node);
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& item = *array->get(i);
+      if (!item.is_string()) {
+        return fmt::format("expected an array of strings, got {} at index {}", describe_node(item),
+                           i);
+      }
+      values.push_back(item.as_string()->get());
+    }
+    (c.*of).*member = std::move(values);
+    return {};
+  };
+  field.read_text = [=](Config& c, std::string_view value) -> std::string {
+    std::vector<std::string> values;
+    while (!value.empty()) {
+      auto comma = std::min(value.find(','), value.size());
+      auto item = trim(value.substr(0, comma));
+      if (item.empty()) return "expected a comma-separated list, got an empty item";
+      values.emplace_back(item);
+      value.remove_prefix(std::min(comma + 1, value.size()));
+    }
+    (c.*of).*member = std::move(values);
+    return {};
+  };
+  field.check = [](const Config&) { return std::string(); };
+  field.write_toml = [=](const Config& c) {
+    std::string out = "[";
+    for (const auto& item : (c.*of).*member)
+      out += (out.size() > 1 ? ", " : "") + toml_quoted(item);
+    return out + "]";
+  };
+  return field;
+}
+
+template <typename S, typename E>
+FieldSpec choice(std::string_view section, std::string_view key, SectionPtr<S> of, E S::*member,
+                 std::vector<std::pair<std::string_view, E>> names, std::string_view doc) {
+  std::string expected = names.size() == 2 ? "expected " : "expected one of ";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) expected += names.size() == 2 ? " or " : ", ";
+    expected += toml_quoted(names[i].first);
+  }
+  auto assign = [=](Config& c, std::string_view value) -> std::string {
+    for (const auto& [name, e] : names) {
+      if (name == value) {
+        (c.*of).*member = e;
+        return {};
+      }
+    }
+    return fmt::format("{}, got {}", expected, toml_quoted(value));
+  };
+  FieldSpec field = row(section, key, doc, false);
+  field.read_toml = [=](Config& c, const toml::node& node) {
+    if (!node.is_string()) return fmt::format("{}, got {}", expected, describe_node(node));
+    return assign(c, node.as_string()->get());
+  };
+  field.read_text = assign;
+  field.check = [](const Config&) { return std::string(); };
+  field.write_toml = [=](const Config& c) {
+    for (const auto& [name, e] : names) {
+      if (e == (c.*of).*member) return toml_quoted(name);
+    }
+    return std::string("\"?\"");
+  };
+  return field;
+}
+
+constexpr auto kServer = &Config::server;
+constexpr auto kAuth = &Config::auth;
+constexpr auto kAdmin = &Config::admin;
+constexpr auto kSession = &Config::session;
+constexpr auto kStore = &Config::store;
+constexpr auto kLog = &Config::log;
+constexpr std::int64_t kMax = INT64_MAX;
+
+std::vector<FieldSpec> make_table() {
+  using S = ServerConfig;
+  using A = AuthConfig;
+  using Se = SessionConfig;
+  using St = StoreConfig;
+  return {
+      choice("server", "mode", kServer, &S::mode,
+             {{"development", Mode::development}, {"production", Mode::production}},
+             "Security mode: \"development\" or \"production\".\n"
+             "development: every listener must be a loopback address; when no master key is set\n"
+             "and admin.token is empty, both are generated at start and printed once.\n"
+             "production: needs a device key source (auth.master_key, auth.master_key_file,\n"
+             "auth.device_keys_file or auth.token_key) and an admin.token of 16+ characters."),
+      list("server", "device_listen", kServer, &S::device_listen,
+           "Device protocol listeners, \"host:port\".\n"
+           "Hosts are numeric: IPv4 as 0.0.0.0:7000, IPv6 in brackets as [::1]:7000.\n"
+           "Port 0 takes an ephemeral port (tests). In the environment: comma-separated."),
+      text("server", "admin_listen", kServer, &S::admin_listen,
+           "HTTP admin API listener, \"host:port\".\n"
+           "Same syntax as device_listen; in development mode, loopback only."),
+      text("server", "data_dir", kServer, &S::data_dir,
+           "Directory of the durable store; created at start if missing."),
+      integer("server", "workers", kServer, &S::workers, 0, 256,
+              "Worker threads (one libuv loop each); 0 = one per core."),
+
+      text("auth", "master_key", kAuth, &A::master_key,
+           "Fleet master key, hex, 32+ bytes (64+ hex digits).\n"
+           "A device's key is HMAC-SHA256(master key, device id). Prefer master_key_file or\n"
+           "KITE_AUTH_MASTER_KEY to keep it out of this file. Exclusive with master_key_file.",
+           true),
+      text("auth", "master_key_file", kAuth, &A::master_key_file,
+           "File holding the hex master key.\n"
+           "Surrounding whitespace is ignored. Exclusive with master_key."),
+      text("auth", "device_keys_file", kAuth, &A::device_keys_file,
+           "Per-device keys file: lines \"device-id hexkey\".\n"
+           "# starts a comment. Reloaded on SIGHUP. A listed key takes precedence over the\n"
+           "key derived from the master key."),
+      text("auth", "token_key", kAuth, &A::token_key,
+           "Hex key verifying signed device tokens; empty = no token auth.\n"
+           "32+ bytes (64+ hex digits). Prefer KITE_AUTH_TOKEN_KEY to this file.",
+           true),
+      text("auth", "revocation_file", kAuth, &A::revocation_file,
+           "Revoked device ids file, one id per line.\n"
+           "# starts a comment. Reloaded on SIGHUP, which also closes the live sessions of\n"
+           "newly revoked devices."),
+      text("auth", "service_credentials_file", kAuth, &A::service_credentials_file,
+           "Service credentials file: lines \"service-name hexkey\".\n"
+           "For backends that send and receive over the binary protocol. # starts a comment."),
+      integer("auth", "handshake_timeout_ms", kAuth, &A::handshake_timeout_ms, 100, 300000,
+              "Time allowed from accept to a completed handshake.\n"
+              "A connection still unauthenticated then is closed."),
+      integer("auth", "max_unauthenticated_per_ip", kAuth, &A::max_unauthenticated_per_ip, 1,
+              1000000, "Unauthenticated connections allowed per client IP."),
+      integer("auth", "failed_auth_backoff_base_ms", kAuth, &A::failed_auth_backoff_base_ms, 0,
+              3600000,
+              "First delay imposed on an IP after a failed authentication.\n"
+              "It doubles with each further failure, up to failed_auth_backoff_max_ms.\n"
+              "0 = no back-off."),
+      integer("auth", "failed_auth_backoff_max_ms", kAuth, &A::failed_auth_backoff_max_ms, 0,
+              86400000,
+              "Largest failed-authentication delay.\n"
+              "At least failed_auth_backoff_base_ms."),
+
+      text("admin", "token", kAdmin, &AdminConfig::token,
+           "Bearer token of the HTTP admin API, 16+ characters.\n"
+           "Sent as \"Authorization: Bearer <token>\". Empty in development mode: generated\n"
+           "at start and printed once.\n"
+           "Prefer KITE_ADMIN_TOKEN to keep it out of this file.",
+           true),
+      integer("admin", "max_body_bytes", kAdmin, &AdminConfig::max_body_bytes, 1024, 1073741824,
+              "Largest HTTP request body; larger requests get 413."),
+
+      integer("session", "max_frame", kSession, &Se::max_frame, 8192, 16777216,
+              "Largest frame either side may send, after decompression."),
+      integer("session", "receive_window", kSession, &Se::receive_window, 1, 65535,
+              "Messages a device may send before it needs more credit."),
+      integer("session", "keepalive_ms", kSession, &Se::keepalive_ms, 1000, 3600000,
+              "Largest keep-alive interval a device may ask for."),
+      integer("session", "min_keepalive_ms", kSession, &Se::min_keepalive_ms, 100, 3600000,
+              "Smallest keep-alive interval a device may ask for.\n"
+              "At most keepalive_ms."),
+      integer("session", "keepalive_factor_percent", kSession, &Se::keepalive_factor_percent, 110,
+              1000,
+              "Silence allowed, in % of the keep-alive, before closing.\n"
+              "150 closes a connection silent for 1.5 keep-alive intervals."),
+      integer("session", "write_high_water_bytes", kSession, &Se::write_high_water_bytes, 1024,
+              1073741824,
+              "Socket write queue size at which feeding a connection stops.\n"
+              "Its backlog then stays in the store, not in memory."),
+      integer("session", "uplink_rate_per_s", kSession, &Se::uplink_rate_per_s, 1, 1000000,
+              "Messages per second a device may send.\n"
+              "Above the rate the server stops reading that socket."),
+      integer("session", "uplink_burst", kSession, &Se::uplink_burst, 1, 10000000,
+              "Messages a device may send at once above that rate.\n"
+              "The token bucket size."),
+
+      choice("store", "engine", kStore, &St::engine,
+             {{"rocksdb", StoreEngine::rocksdb}, {"memory", StoreEngine::memory}},
+             "Store engine: \"rocksdb\" or \"memory\".\n"
+             "rocksdb is durable, in server.data_dir; memory loses everything on exit (tests)."),
+      choice("store", "durability", kStore, &St::durability,
+             {{"async", Durability::async}, {"sync", Durability::sync}},
+             "When a send is confirmed: \"async\" or \"sync\".\n"
+             "sync: after the write is fsync'ed, so it survives a power loss.\n"
+             "async: after the write reaches the OS, so it survives a crash or kill -9 of kited\n"
+             "but not a power loss. Ignored by the memory engine."),
+      integer("store", "per_device_messages", kStore, &St::per_device_messages, 1, 100000000,
+              "Messages queued for one device."),
+      integer("store", "per_device_bytes", kStore, &St::per_device_bytes, 8192, 1099511627776,
+              "Payload bytes queued for one device.\n"
+              "At least session.max_frame."),
+      integer("store", "global_messages", kStore, &St::global_messages, 1, 1000000000000,
+              "Messages queued for all devices.\n"
+              "At least per_device_messages."),
+      integer("store", "global_bytes", kStore, &St::global_bytes, 8192, 1125899906842624,
+              "Payload bytes queued for all devices.\n"
+              "At least per_device_bytes."),
+      choice("store", "full_policy", kStore, &St::full_policy,
+             {{"reject", FullPolicy::reject}, {"drop-oldest", FullPolicy::drop_oldest}},
+             "What a send to a full queue does: \"reject\" or \"drop-oldest\".\n"
+             "reject: the new message is refused and the sender gets an error. drop-oldest: the\n"
+             "oldest queued message is dropped. Either way it is counted in the metrics."),
+      integer("store", "default_ttl_ms", kStore, &St::default_ttl_ms, 0, 31536000000,
+              "Expiry of messages sent without a TTL; 0 = never.\n"
+              "At most 1 year."),
+      integer("store", "idempotency_window_ms", kStore, &St::idempotency_window_ms, 0, 2592000000,
+              "How long a sender's message id is remembered.\n"
+              "A send retried with the same id within it is not queued twice. 0 = no\n"
+              "deduplication. At most 30 days."),
+
+      choice("log", "level", kLog, &LogConfig::level,
+             {{"debug", log::Level::debug},
+              {"info", log::Level::info},
+              {"warn", log::Level::warn},
+              {"error", log::Level::error}},
+             "Least severe level written: \"debug\", \"info\", \"warn\" or \"error\"."),
+      choice("log", "format", kLog, &LogConfig::format,
+             {{"text", log::Format::text}, {"json", log::Format::json}},
+             "Log format: \"text\" (key=value) or \"json\", on stderr.\n"
+             "One line per event either way."),
+  };
+}
+
+// Optimal string alignment distance: edits, with a swap of two neighbours counting as one.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+const std::vector<FieldSpec>& field_table() {
+  static const std::vector<FieldSpec> table = make_table();
+  return table;
+}
+
+const std::vector<std::string_view>& config_sections() {
+  static const std::vector<std::string_view> sections{"server",  "auth",  "admin",
+                                                      "session", "store", "log"};
+  return sections;
+}
+
+std::string_view section_doc(std::string_view section) {
+  if (section == "server") return "Listeners, data directory, worker threads, security mode.";
+  if (section == "auth") {
+    return "How devices and services prove who they are. Device keys come from the master key\n"
+           "(derived per device) and/or device_keys_file; token_key adds signed tokens. Key,\n"
+           "revocation and credential files are re-read on SIGHUP.";
+  }
+  if (section == "admin") return "The HTTP admin API: send, presence, kick, events, metrics.";
+  if (section == "session") return "Limits of each device connection, offered in the handshake.";
+  if (section == "store") return "Durable per-device queues for offline and slow devices.";
+  if (section == "log") return "Structured logs on stderr. Secrets and payloads are never logged.";
+  return {};
+}
+
+const FieldSpec* find_field(std::string_view section, std::string_view key) {
+  for (const auto& field : field_table()) {
+    if (field.section == section && field.key == key) return &field;
+  }
+  return nullptr;
+}
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  std::size_t limit = std::clamp<std::size_t>(word.size() / 3, 1, 3);
+  std::string best;
+  std::size_t best_distance = limit + 1;
+  for (const auto& candidate : candidates) {
+    std::size_t distance = edit_distance(word, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+}  // namespace kite::server::config

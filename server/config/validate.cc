@@ -1,0 +1,185 @@
+#include "config/validate.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "config/endpoint.h"
+#include "config/field_table.h"
+#include "config/toml_text.h"
+
+namespace kite::server::config {
+namespace {
+
+constexpr std::size_t kMinKeyBytes = 32;
+constexpr std::size_t kMinAdminTokenChars = 16;
+
+using Problems = std::vector<Problem>;
+
+// Reads a small file the server needs at start; returns why it cannot, or an empty string.
+std::string read_file(const std::string& path, std::string* contents) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fmt::format("cannot read {}: {}", toml_quoted(path), std::strerror(errno));
+  struct stat info {};
+  std::string problem;
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    problem = fmt::format("cannot read {}: not a regular file", toml_quoted(path));
+  } else if (contents) {
+    char buffer[4096];
+    for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) {
+      contents->append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  close(fd);
+  return problem;
+}
+
+void check_listener(const std::string& key, const std::string& text, Mode mode, Problems& out) {
+  auto endpoint = parse_endpoint(text);
+  if (!endpoint) {
+    out.push_back({key, fmt::format("expected host:port with a numeric IPv4 host or a bracketed "
+                                    "IPv6 host ([::1]:7000) and a port 0..65535, got {}",
+                                    toml_quoted(text))});
+  } else if (mode == Mode::development && !endpoint->is_loopback()) {
+    out.push_back({key, fmt::format("development mode listens on loopback addresses only, got {} "
+                                    "(set server.mode = \"production\")",
+                                    toml_quoted(text))});
+  }
+}
+
+void check_listeners(const Config& c, Problems& out) {
+  const auto& devices = c.server.device_listen;
+  if (devices.empty()) out.push_back({"server.device_listen", "expected at least one host:port"});
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    check_listener("server.device_listen", devices[i], c.server.mode, out);
+    auto endpoint = parse_endpoint(devices[i]);
+    bool fixed_port = endpoint && endpoint->port != 0;
+    for (std::size_t j = 0; fixed_port && j < i; ++j) {
+      if (devices[j] == devices[i]) {
+        out.push_back(
+            {"server.device_listen", fmt::format("{} is listed twice", toml_quoted(devices[i]))});
+      }
+    }
+  }
+  const std::string& admin = c.server.admin_listen;
+  check_listener("server.admin_listen", admin, c.server.mode, out);
+  auto admin_endpoint = parse_endpoint(admin);
+  if (admin_endpoint && admin_endpoint->port != 0 &&
+      std::find(devices.begin(), devices.end(), admin) != devices.end()) {
+    out.push_back(
+        {"server.admin_listen", fmt::format("{} is also a device listener", toml_quoted(admin))});
+  }
+  if (c.server.data_dir.empty() && c.store.engine == StoreEngine::rocksdb) {
+    out.push_back({"server.data_dir", "expected a directory for the rocksdb store, got \"\""});
+  }
+}
+
+void check_files(const AuthConfig& auth, Problems& out) {
+  if (!auth.master_key_file.empty()) {
+    std::string contents;
+    auto problem = read_file(auth.master_key_file, &contents);
+    if (problem.empty()) problem = hex_key_problem(trim(contents), kMinKeyBytes);
+    if (!problem.empty()) out.push_back({"auth.master_key_file", problem});
+  }
+  std::pair<const char*, const std::string*> files[] = {
+      {"auth.device_keys_file", &auth.device_keys_file},
+      {"auth.revocation_file", &auth.revocation_file},
+      {"auth.service_credentials_file", &auth.service_credentials_file}};
+  for (const auto& [key, path] : files) {
+    if (path->empty()) continue;
+    if (auto problem = read_file(*path, nullptr); !problem.empty()) out.push_back({key, problem});
+  }
+}
+
+void check_auth(const Config& c, Problems& out) {
+  const AuthConfig& auth = c.auth;
+  if (!auth.master_key.empty()) {
+    auto problem = hex_key_problem(auth.master_key, kMinKeyBytes);
+    if (!problem.empty()) out.push_back({"auth.master_key", problem});
+  }
+  if (!auth.master_key.empty() && !auth.master_key_file.empty()) {
+    out.push_back({"auth.master_key_file",
+                   "auth.master_key and auth.master_key_file are exclusive: set only one"});
+  }
+  if (!auth.token_key.empty()) {
+    auto problem = hex_key_problem(auth.token_key, kMinKeyBytes);
+    if (!problem.empty()) out.push_back({"auth.token_key", problem});
+  }
+  check_files(auth, out);
+}
+
+void check_production(const Config& c, Problems& out) {
+  if (c.server.mode != Mode::production) return;
+  const AuthConfig& auth = c.auth;
+  if (auth.master_key.empty() && auth.master_key_file.empty() && auth.device_keys_file.empty() &&
+      auth.token_key.empty()) {
+    out.push_back({"auth.master_key",
+                   "production mode needs a device key source: set auth.master_key, "
+                   "auth.master_key_file, auth.device_keys_file or auth.token_key"});
+  }
+  if (c.admin.token.size() < kMinAdminTokenChars) {
+    out.push_back({"admin.token", fmt::format("production mode needs a token of {}+ characters, "
+                                              "got {}",
+                                              kMinAdminTokenChars, c.admin.token.size())});
+  }
+}
+
+void check_at_least(Problems& out, std::string_view key, std::uint64_t value,
+                    std::string_view other_key, std::uint64_t other) {
+  if (value < other) {
+    out.push_back({std::string(key),
+                   fmt::format("expected at least {} ({}), got {}", other_key, other, value)});
+  }
+}
+
+void check_cross_limits(const Config& c, Problems& out) {
+  check_at_least(out, "session.keepalive_ms", c.session.keepalive_ms, "session.min_keepalive_ms",
+                 c.session.min_keepalive_ms);
+  check_at_least(out, "auth.failed_auth_backoff_max_ms", c.auth.failed_auth_backoff_max_ms,
+                 "auth.failed_auth_backoff_base_ms", c.auth.failed_auth_backoff_base_ms);
+  check_at_least(out, "store.per_device_bytes", c.store.per_device_bytes, "session.max_frame",
+                 c.session.max_frame);
+  check_at_least(out, "store.global_messages", c.store.global_messages, "store.per_device_messages",
+                 c.store.per_device_messages);
+  check_at_least(out, "store.global_bytes", c.store.global_bytes, "store.per_device_bytes",
+                 c.store.per_device_bytes);
+}
+
+}  // namespace
+
+std::string hex_key_problem(std::string_view hex, std::size_t min_bytes) {
+  auto bad = hex.find_first_not_of("0123456789abcdefABCDEF");
+  if (bad != std::string_view::npos) {
+    return fmt::format("expected hex digits only, got a non-hex character at position {}", bad);
+  }
+  if (hex.size() % 2 != 0) {
+    return fmt::format("expected an even number of hex digits, got {}", hex.size());
+  }
+  if (hex.size() / 2 < min_bytes) {
+    return fmt::format("expected at least {} bytes ({} hex digits), got {} bytes", min_bytes,
+                       min_bytes * 2, hex.size() / 2);
+  }
+  return {};
+}
+
+std::vector<Problem> validate(const Config& config) {
+  Problems problems;
+  for (const auto& field : field_table()) {
+    if (auto message = field.check(config); !message.empty()) {
+      problems.push_back({field.path(), message});
+    }
+  }
+  check_listeners(config, problems);
+  check_auth(config, problems);
+  check_production(config, problems);
+  check_cross_limits(config, problems);
+  return problems;
+}
+
+}  // namespace kite::server::config

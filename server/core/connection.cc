@@ -1,0 +1,444 @@
+#include "core/connection.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+
+#include "common/log.h"
+#include "core/worker.h"
+
+namespace kite::server {
+namespace {
+
+using protocol::Reason;
+using protocol::reason_name;
+
+constexpr std::size_t kStoreReadBatch = 32;
+constexpr std::size_t kStoreReadBytes = 256 * 1024;
+constexpr Millis kCloseGrace = 5'000;  // a peer that will not take our last bytes is cut off
+
+struct PendingWrite {
+  uv_write_t request{};
+  std::vector<std::uint8_t> bytes;
+};
+
+std::string peer_address(const uv_tcp_t& tcp) {
+  sockaddr_storage address{};
+  int length = sizeof address;
+  if (uv_tcp_getpeername(&tcp, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
+  std::array<char, 64> text{};
+  if (address.ss_family == AF_INET6)
+    uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(&address), text.data(), text.size());
+  else
+    uv_ip4_name(reinterpret_cast<const sockaddr_in*>(&address), text.data(), text.size());
+  return text.data();
+}
+
+std::string_view as_text(std::span<const std::uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+}  // namespace
+
+Connection::Connection(Worker& worker, std::uint64_t id)
+    : worker_(worker),
+      id_(id),
+      session_(protocol::Role::Server, worker.session_context(), *this, uv_now(worker.loop())) {
+  tcp_.data = this;
+}
+
+std::int64_t Connection::now() const {
+  return static_cast<std::int64_t>(uv_now(const_cast<Worker&>(worker_).loop()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Socket
+
+bool Connection::start(uv_stream_t* listener) {
+  auto& context = worker_.context();
+  uv_tcp_init(worker_.loop(), &tcp_);
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
+    close_socket();
+    return false;
+  }
+  uv_tcp_nodelay(&tcp_, 1);
+  ip_ = peer_address(tcp_);
+  context.counters.connections_accepted++;
+  if (!context.auth->admit(ip_, wall_clock_ms())) {
+    context.counters.connections_refused++;
+    KITE_LOG(warn, "connection.refused", {{"ip", ip_}, {"reason", "TooManyAttempts"}});
+    session_.reject(Reason::TooManyAttempts,
+                    "too many unauthenticated connections or failed attempts from this address");
+    return false;  // on_close() flushes the refusal and closes
+  }
+  counted_unauthenticated_ = true;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
+  after_session_call();
+  return true;
+}
+
+void Connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
+  auto* self = static_cast<Connection*>(handle->data);
+  *buf = self->worker_.read_buffer(self->session_.decoder().read_offset_hint());
+}
+
+void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* self = static_cast<Connection*>(stream->data);
+  if (nread > 0) {
+    self->session_.receive(
+        {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)},
+        self->now());
+  } else if (nread < 0) {
+    self->session_.receive_end(self->now());  // EOF or reset: the session decides how it ended
+    self->close_socket();
+  }
+  if (!self->closing_) self->after_session_call();
+}
+
+void Connection::flush() {
+  dirty = false;
+  if (!session_.has_output() || uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) return;
+  auto* write = new PendingWrite;
+  session_.take_output(write->bytes);
+  write->request.data = this;
+  write_queue_bytes_ += write->bytes.size();
+  uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write->bytes.data()),
+                             static_cast<unsigned>(write->bytes.size()));
+  int status = uv_write(&write->request, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, on_write);
+  if (status != 0) {
+    write_queue_bytes_ -= write->bytes.size();
+    delete write;
+    close_socket();
+  }
+}
+
+void Connection::on_write(uv_write_t* request, int status) {
+  auto* write = reinterpret_cast<PendingWrite*>(request);
+  auto* self = static_cast<Connection*>(request->data);
+  self->write_queue_bytes_ -= write->bytes.size();
+  delete write;
+  if (status < 0) {
+    if (!self->closing_) {
+      self->session_.receive_end(self->now());
+      self->close_socket();
+    }
+    return;
+  }
+  if (!self->closing_ && self->backlog_) self->pump();  // room again below the high-water mark
+}
+
+void Connection::close_socket() {
+  if (closing_) return;
+  closing_ = true;
+  auto* handle = reinterpret_cast<uv_handle_t*>(&tcp_);
+  if (uv_is_closing(handle)) return;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  flush();
+  // Let queued bytes (an Error or Goaway frame) reach the peer, but not forever.
+  auto* shutdown = new uv_shutdown_t;
+  int status =
+      uv_shutdown(shutdown, reinterpret_cast<uv_stream_t*>(&tcp_), [](uv_shutdown_t* request, int) {
+        auto* h = reinterpret_cast<uv_handle_t*>(request->handle);
+        delete request;
+        if (!uv_is_closing(h)) uv_close(h, on_closed);
+      });
+  if (status != 0) {
+    delete shutdown;
+    uv_close(handle, on_closed);
+    return;
+  }
+  worker_.wheel().schedule(static_cast<WheelEntry&>(*this), now() + kCloseGrace);
+}
+
+void Connection::on_closed(uv_handle_t* handle) {
+  auto* self = static_cast<Connection*>(handle->data);
+  self->worker_.wheel().cancel(static_cast<WheelEntry&>(*self));
+  if (self->counted_unauthenticated_)
+    self->worker_.context().auth->authenticated_or_closed(self->ip_);
+  self->worker_.forget(self->id_);
+  delete self;
+}
+
+void Connection::on_deadline() {
+  if (closing_) {
+    auto* handle = reinterpret_cast<uv_handle_t*>(&tcp_);
+    if (!uv_is_closing(handle)) uv_close(handle, on_closed);
+    return;
+  }
+  session_.tick(now());
+  if (!closing_) after_session_call();
+}
+
+void Connection::after_session_call() {
+  if (session_.has_output()) worker_.mark_dirty(*this);
+  if (closing_) return;
+  Millis due = session_.next_deadline();
+  if (due == std::numeric_limits<Millis>::max())
+    worker_.wheel().cancel(static_cast<WheelEntry&>(*this));
+  else if (!scheduled() || deadline != due)
+    worker_.wheel().schedule(static_cast<WheelEntry&>(*this), due);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handshake
+
+void Connection::on_hello(const protocol::HelloInfo& hello) {
+  auto& context = worker_.context();
+  std::string_view id = hello.device_id;
+  if (context.auth->revoked(id)) return refuse(Reason::Revoked, "this device has been revoked");
+  service_ = id.starts_with(kServicePrefix);
+  std::uint64_t epoch = context.store->epoch();
+  auto expected = context.auth->resume_token(id, epoch);
+  hello_resume_valid_ = !service_ && hello.store_epoch == epoch &&
+                        std::equal(hello.resume_token.begin(), hello.resume_token.end(),
+                                   expected.begin(), expected.end());
+  hello_last_received_ = hello.last_received_seq;
+
+  switch (hello.method) {
+    case protocol::AuthMethod::Hmac: {
+      // An unknown id gets a challenge too (with a key nobody holds): failures look alike, so
+      // the handshake does not reveal which device ids exist.
+      protocol::DeviceKey key{};
+      if (auto known = context.auth->key_for(id))
+        key = *known;
+      else
+        protocol::random_bytes(key);
+      protocol::Nonce nonce{};
+      protocol::random_bytes(nonce);
+      session_.challenge(key, nonce);
+      return;
+    }
+    case protocol::AuthMethod::Token: {
+      if (service_) return refuse(Reason::AuthFailed, "services authenticate with their key");
+      auto now_s = static_cast<std::uint64_t>(wall_clock_ms() / 1000);
+      Reason reason = context.auth->check_token(hello.token, id, now_s, token_groups_);
+      if (reason != Reason::None) return refuse(reason, "token refused");
+      return welcome(std::move(token_groups_));
+    }
+    default:
+      return refuse(Reason::AuthFailed, "TLS client certificates are not enabled here");
+  }
+}
+
+void Connection::on_authenticated(std::string_view) {
+  welcome({});
+}
+
+void Connection::refuse(Reason reason, std::string_view message) {
+  auto& context = worker_.context();
+  context.counters.auth_failed++;
+  context.auth->record_failure(ip_, wall_clock_ms());
+  KITE_LOG(warn, "auth.refused",
+           {{"device", session_.device_id()}, {"ip", ip_}, {"reason", reason_name(reason)}});
+  session_.reject(reason, message);
+}
+
+void Connection::welcome(std::vector<std::string> groups) {
+  auto& context = worker_.context();
+  auto& store = *context.store;
+  const std::string& device = session_.device_id();
+  context.auth->record_success(ip_);
+
+  protocol::WelcomeParams params;
+  params.store_epoch = store.epoch();
+  params.groups = std::move(groups);
+  if (!service_) {
+    Route route{worker_.index(), id_, wall_clock_ms(), ip_};
+    if (auto previous = context.registry->claim(device, route)) {
+      auto old_connection = previous->connection;
+      context.workers[previous->worker]->post([old_connection](Worker& w) {
+        if (Connection* old = w.find(old_connection))
+          old->kick(Reason::Replaced, 0, "a newer connection for this device took over");
+      });
+    }
+    registered_ = true;
+    QueueInfo queue = store.info(device);
+    params.resumed = hello_resume_valid_;
+    params.resume_token = context.auth->resume_token(device, params.store_epoch);
+    params.next_seq = queue.next_seq;
+    params.last_received_seq = store.uplink_last_received(device);
+    last_stored_sent_ = queue.acked_through;
+    if (params.resumed && hello_last_received_ > queue.acked_through) {
+      // The device already holds these: they count as acknowledged.
+      last_stored_sent_ = std::min(hello_last_received_, queue.next_seq - 1);
+      store.ack(device, last_stored_sent_);
+    }
+  }
+  session_.accept(params, now());
+}
+
+void Connection::on_open(const protocol::OpenInfo& info) {
+  auto& context = worker_.context();
+  context.counters.auth_ok++;
+  if (counted_unauthenticated_) {
+    context.auth->authenticated_or_closed(ip_);
+    counted_unauthenticated_ = false;
+  }
+  KITE_LOG(info, service_ ? "service.online" : "device.online",
+           {{"device", session_.device_id()},
+            {"ip", ip_},
+            {"resumed", info.resumed},
+            {"worker", worker_.index()}});
+  backlog_ = true;
+  pump();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+void Connection::wake() {
+  if (closing_) return;
+  backlog_ = true;
+  pump();
+}
+
+void Connection::pump() {
+  if (service_ || closing_ || !session_.is_open() || !backlog_) return;
+  auto& context = worker_.context();
+  const std::string& device = session_.device_id();
+  static thread_local std::vector<StoredMessage> batch;
+  std::size_t high_water = context.options.write_high_water_bytes;
+  while (session_.send_credit() > 0 && write_queue_bytes_ + session_.output().size() < high_water) {
+    std::size_t want = std::min<std::size_t>(session_.send_credit(), kStoreReadBatch);
+    auto wall = static_cast<std::uint64_t>(wall_clock_ms());
+    context.store->read(device, last_stored_sent_, want, kStoreReadBytes, wall, batch);
+    if (batch.empty()) {
+      backlog_ = false;
+      break;
+    }
+    for (const auto& stored : batch) {
+      protocol::OutgoingMessage out;
+      out.payload = as_bytes(stored.payload);
+      out.qos = protocol::Qos::AtLeastOnce;
+      out.topic = stored.topic;
+      out.content_type = stored.content_type;
+      out.conflation_key = stored.conflation_key;
+      out.message_id = stored.message_id;
+      if (stored.expires_at_ms != 0)
+        out.ttl_ms = static_cast<std::uint32_t>(std::max<std::uint64_t>(
+            stored.expires_at_ms - std::min(stored.expires_at_ms, wall), 1));
+      auto status = session_.publish_stored(stored.seq, out, now());
+      if (status == protocol::SendStatus::NoCredit) break;
+      if (status != protocol::SendStatus::Sent)
+        KITE_LOG(error, "delivery.undeliverable",
+                 {{"device", device}, {"seq", stored.seq}, {"size", stored.payload.size()}});
+      else
+        context.counters.messages_out++;
+      last_stored_sent_ = stored.seq;
+    }
+  }
+  after_session_call();
+}
+
+void Connection::send_transient(const std::string& payload, const std::string& topic,
+                                const std::string& content_type) {
+  auto& context = worker_.context();
+  bool room =
+      !closing_ && session_.is_open() && session_.send_credit() > 0 &&
+      write_queue_bytes_ + session_.output().size() < context.options.write_high_water_bytes;
+  protocol::OutgoingMessage out;
+  out.payload = as_bytes(payload);
+  out.qos = protocol::Qos::AtMostOnce;
+  out.topic = topic;
+  out.content_type = content_type;
+  if (room && session_.publish(out, now()) == protocol::SendStatus::Sent) {
+    context.counters.messages_out++;
+    after_session_call();
+  } else {
+    context.counters.dropped_qos0++;  // at most once: no room now means not at all
+  }
+}
+
+void Connection::on_message(const protocol::IncomingMessage& message) {
+  auto& context = worker_.context();
+  context.counters.messages_in++;
+  if (service_) return accept_from_service(message);
+  if (message.qos == protocol::Qos::AtLeastOnce)
+    context.store->set_uplink_last_received(session_.device_id(), message.seq);
+  session_.acknowledge(message.seq, now());
+}
+
+void Connection::accept_from_service(const protocol::IncomingMessage& message) {
+  auto& context = worker_.context();
+  std::string target(message.target);
+  if (target.empty()) {
+    session_.send_error(Reason::NotFound, message.seq, "publish without a target device", now());
+    return session_.acknowledge(message.seq, now());
+  }
+  auto route = context.registry->find(target);
+  if (message.qos == protocol::Qos::AtMostOnce) {
+    if (route) {
+      std::string payload(as_text(message.payload)), topic(message.topic),
+          type(message.content_type);
+      context.workers[route->worker]->post([c = route->connection, payload = std::move(payload),
+                                            topic = std::move(topic),
+                                            type = std::move(type)](Worker& w) {
+        if (Connection* to = w.find(c)) to->send_transient(payload, topic, type);
+      });
+    } else {
+      context.counters.dropped_qos0++;
+    }
+    return session_.acknowledge(message.seq, now());
+  }
+  NewMessage stored{
+      as_text(message.payload), message.topic,
+      message.content_type,     message.conflation_key,
+      message.message_id,       message.ttl_ms ? message.ttl_ms : context.options.default_ttl_ms};
+  auto result = context.store->enqueue(target, stored, static_cast<std::uint64_t>(wall_clock_ms()));
+  switch (result.status) {
+    case EnqueueResult::Status::Queued:
+      if (route)
+        context.workers[route->worker]->post([c = route->connection](Worker& w) {
+          if (Connection* to = w.find(c)) to->wake();
+        });
+      break;
+    case EnqueueResult::Status::Duplicate:
+      break;
+    case EnqueueResult::Status::Full:
+      session_.send_error(Reason::QueueFull, message.seq, "the device's queue is full", now());
+      break;
+    default:
+      session_.send_error(Reason::Internal, message.seq, result.error, now());
+      break;
+  }
+  session_.acknowledge(message.seq, now());
+}
+
+void Connection::on_acked(std::uint64_t seq) {
+  if (service_) return;
+  worker_.context().counters.acks_in++;
+  worker_.context().store->ack(session_.device_id(), seq);
+}
+
+void Connection::on_writable() {
+  pump();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The end
+
+void Connection::kick(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message) {
+  if (closing_) return;
+  worker_.context().counters.kicked++;
+  session_.goaway(reason, reconnect_after_ms, message);
+}
+
+void Connection::on_close(const protocol::CloseInfo& info) {
+  auto& context = worker_.context();
+  if (registered_) {
+    context.registry->release(session_.device_id(), Route{worker_.index(), id_, 0, {}});
+    registered_ = false;
+  }
+  KITE_LOG(info, "session.closed",
+           {{"device", session_.device_id()},
+            {"ip", ip_},
+            {"reason", reason_name(info.reason)},
+            {"by_peer", info.by_peer}});
+  close_socket();
+}
+
+}  // namespace kite::server

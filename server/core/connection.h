@@ -1,0 +1,95 @@
+// One device (or service) connection on a worker loop: moves bytes between its TCP socket and
+// its protocol Session, and connects the session's events to the rest of kited.
+//
+// Rules it keeps:
+//  - the uv_tcp_t is the first member and the Connection is deleted only in its close callback;
+//    write callbacks always run before that (libuv guarantees it), so they may use `this`;
+//  - other threads never touch a Connection: they post to its worker with its id, and a task
+//    for an id that is gone finds nothing;
+//  - downlink QoS 1 messages come from the durable store, read while the device has credit and
+//    the socket's write queue is below the high-water mark: a slow or offline device costs disk,
+//    not memory;
+//  - the connection counts as unauthenticated for its IP (admission limits) until the session
+//    opens or the connection closes.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/timing_wheel.h"
+#include "kite/protocol/session.h"
+
+namespace kite::server {
+
+class Worker;
+
+// A WheelEntry itself: the worker's timing wheel hands it back on a deadline.
+class Connection final : public protocol::SessionHandler, public WheelEntry {
+ public:
+  Connection(Worker& worker, std::uint64_t id);
+
+  // Accepts from `listener` and starts reading; false if refused (the connection then closes
+  // itself: nothing more to do for the caller).
+  bool start(uv_stream_t* listener);
+
+  std::uint64_t id() const { return id_; }
+  const std::string& device_id() const { return session_.device_id(); }
+
+  // New messages for this device are in the store.
+  void wake();
+  // A QoS 0 message for this device: sent now if there is room, else dropped (and counted).
+  void send_transient(const std::string& payload, const std::string& topic,
+                      const std::string& content_type);
+  // The server ends this session: goaway with a reason the device sees, then close.
+  void kick(protocol::Reason reason, std::uint32_t reconnect_after_ms, std::string_view message);
+  // Writes whatever the session has produced (the worker calls it once per loop turn).
+  void flush();
+  // A deadline in the timing wheel came due.
+  void on_deadline();
+
+  bool dirty = false;
+
+ private:
+  // protocol::SessionHandler
+  void on_hello(const protocol::HelloInfo& hello) override;
+  void on_authenticated(std::string_view device_id) override;
+  void on_open(const protocol::OpenInfo& info) override;
+  void on_message(const protocol::IncomingMessage& message) override;
+  void on_acked(std::uint64_t seq) override;
+  void on_writable() override;
+  void on_close(const protocol::CloseInfo& info) override;
+
+  static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_write(uv_write_t* request, int status);
+  static void on_closed(uv_handle_t* handle);
+
+  void welcome(std::vector<std::string> groups);
+  void refuse(protocol::Reason reason, std::string_view message);
+  void accept_from_service(const protocol::IncomingMessage& message);
+  void pump();
+  void after_session_call();
+  void close_socket();
+  std::int64_t now() const;
+
+  uv_tcp_t tcp_{};  // first: the handle's memory is the Connection's
+  Worker& worker_;
+  std::uint64_t id_;
+  protocol::Session session_;
+  std::string ip_;
+  std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session
+  std::size_t write_queue_bytes_ = 0;   // written to libuv, not yet on the wire
+  std::uint64_t hello_last_received_ = 0;
+  bool hello_resume_valid_ = false;
+  bool counted_unauthenticated_ = false;
+  bool registered_ = false;  // holds the registry route for its device
+  bool service_ = false;     // a backend sending to devices, not a device
+  bool backlog_ = false;     // the store may hold more than was sent
+  bool closing_ = false;
+  std::vector<std::string> token_groups_;
+};
+
+}  // namespace kite::server

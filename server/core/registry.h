@@ -1,0 +1,62 @@
+// Which worker and connection hold each online device, across all worker loops.
+//
+// Sharded by device id: a lookup or a claim locks one shard of 64 for a hash-map operation, never
+// across I/O. The newest connection for a device wins: claim() returns the route it displaced so
+// the caller can send that connection goaway "replaced"; release() only removes the route if it
+// still belongs to the connection that releases it (a replaced connection closing late must not
+// unregister its successor).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace kite::server {
+
+struct Route {
+  std::uint32_t worker = 0;
+  std::uint64_t connection = 0;  // unique per process, never reused
+  std::int64_t since_ms = 0;     // wall clock, when the device came online
+  std::string address;           // the device's IP, for presence answers
+  bool operator==(const Route& o) const { return worker == o.worker && connection == o.connection; }
+};
+
+// The routing seam: where a device is connected. Registry answers for one node; a cluster
+// implementation (Redis) answers for several without the connection code changing.
+class Router {
+ public:
+  virtual ~Router() = default;
+  // Makes `route` the device's; returns the route it displaced (the old connection to replace).
+  virtual std::optional<Route> claim(std::string_view device_id, const Route& route) = 0;
+  // Forgets the device's route if it is still `route`.
+  virtual void release(std::string_view device_id, const Route& route) = 0;
+  virtual std::optional<Route> find(std::string_view device_id) const = 0;
+  virtual std::size_t online() const = 0;
+};
+
+class Registry final : public Router {
+ public:
+  std::optional<Route> claim(std::string_view device_id, const Route& route) override;
+  void release(std::string_view device_id, const Route& route) override;
+  std::optional<Route> find(std::string_view device_id) const override;
+  std::size_t online() const override;
+
+ private:
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, Route, StringHash, std::equal_to<>> routes;
+  };
+  Shard& shard(std::string_view device_id) const;
+
+  mutable std::array<Shard, 64> shards_;
+};
+
+}  // namespace kite::server

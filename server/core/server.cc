@@ -1,0 +1,74 @@
+#include "core/server.h"
+
+#include "common/log.h"
+#include "core/connection.h"
+#include "core/worker.h"
+
+namespace kite::server {
+
+Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
+               std::unique_ptr<Authenticator> auth)
+    : store_(std::move(store)), auth_(std::move(auth)) {
+  context_.options = std::move(options);
+  context_.store = store_.get();
+  context_.registry = &registry_;
+  context_.auth = auth_.get();
+  std::uint32_t count = std::max<std::uint32_t>(context_.options.workers, 1);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, context_));
+    context_.workers.push_back(workers_.back().get());
+  }
+}
+
+Server::~Server() {
+  if (started_) stop(protocol::Reason::ServerShutdown);
+}
+
+std::string Server::start() {
+  for (auto& worker : workers_) {
+    std::string error = worker->listen();
+    if (!error.empty()) return error;
+  }
+  for (auto& worker : workers_) worker->start();
+  started_ = true;
+  return {};
+}
+
+void Server::stop(protocol::Reason reason) {
+  if (!started_) return;
+  started_ = false;
+  for (auto& worker : workers_) worker->stop(reason);
+}
+
+bool Server::wake(std::string_view device_id) {
+  auto route = registry_.find(device_id);
+  if (!route) return false;
+  workers_[route->worker]->post([c = route->connection](Worker& w) {
+    if (Connection* connection = w.find(c)) connection->wake();
+  });
+  return true;
+}
+
+bool Server::send_transient(std::string_view device_id, std::string payload, std::string topic,
+                            std::string content_type) {
+  auto route = registry_.find(device_id);
+  if (!route) return false;
+  workers_[route->worker]->post([c = route->connection, payload = std::move(payload),
+                                 topic = std::move(topic),
+                                 type = std::move(content_type)](Worker& w) {
+    if (Connection* connection = w.find(c)) connection->send_transient(payload, topic, type);
+  });
+  return true;
+}
+
+bool Server::kick(std::string_view device_id, protocol::Reason reason, std::string message) {
+  auto route = registry_.find(device_id);
+  if (!route) return false;
+  workers_[route->worker]->post(
+      [c = route->connection, reason, message = std::move(message)](Worker& w) {
+        if (Connection* connection = w.find(c)) connection->kick(reason, 0, message);
+      });
+  return true;
+}
+
+}  // namespace kite::server

@@ -1,0 +1,48 @@
+// One kited process: the store, the registry, the authenticator and the worker loops, started
+// and stopped together. The admin HTTP API (api/) and main.cc sit on top of it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/server_context.h"
+
+namespace kite::server {
+
+class Worker;
+
+class Server {
+ public:
+  Server(CoreOptions options, std::unique_ptr<MessageStore> store,
+         std::unique_ptr<Authenticator> auth);
+  ~Server();
+
+  // Binds every worker's listeners and starts the loops; "" or what went wrong.
+  std::string start();
+  // Goaway with `reason` to every connection, then stops the loops.
+  void stop(protocol::Reason reason);
+
+  ServerContext& context() { return context_; }
+  Authenticator& auth() { return *auth_; }
+  MessageStore& store() { return *store_; }
+
+  // Tells the device's connection, wherever it is, that the store has new messages for it.
+  // Returns whether the device is online here.
+  bool wake(std::string_view device_id);
+  // Sends a QoS 0 message if the device is online (no storage); false when it is not.
+  bool send_transient(std::string_view device_id, std::string payload, std::string topic,
+                      std::string content_type);
+  // Ends the device's session with a reason it sees (kick, revocation).
+  bool kick(std::string_view device_id, protocol::Reason reason, std::string message);
+
+ private:
+  std::unique_ptr<MessageStore> store_;
+  std::unique_ptr<Authenticator> auth_;
+  Registry registry_;
+  ServerContext context_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  bool started_ = false;
+};
+
+}  // namespace kite::server

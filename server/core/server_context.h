@@ -1,0 +1,46 @@
+// What every worker of one kited shares: options, the store, the registry, the authenticator,
+// and a way to reach the other workers. Everything here is thread-safe or immutable.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/authenticator.h"
+#include "core/registry.h"
+#include "kite/protocol/session_types.h"
+#include "store/message_store.h"
+
+namespace kite::server {
+
+class Worker;
+
+struct CoreOptions {
+  std::vector<std::string> device_listen{"127.0.0.1:7000"};
+  std::uint32_t workers = 1;
+  protocol::SessionConfig session;  // per-connection protocol settings
+  std::size_t write_high_water_bytes = 64 * 1024;
+  std::uint32_t default_ttl_ms = 0;
+};
+
+// Counters every worker adds to; read by /metrics and the tests.
+struct CoreCounters {
+  std::atomic<std::uint64_t> connections_accepted{0}, connections_refused{0}, auth_ok{0},
+      auth_failed{0}, messages_out{0}, messages_in{0}, acks_in{0}, dropped_qos0{0}, kicked{0};
+};
+
+struct ServerContext {
+  CoreOptions options;
+  MessageStore* store = nullptr;
+  Router* registry = nullptr;
+  Authenticator* auth = nullptr;
+  std::vector<Worker*> workers;  // indexable by Route::worker
+  CoreCounters counters;
+};
+
+// Wall-clock milliseconds since the Unix epoch (store expiries, presence "since").
+std::int64_t wall_clock_ms();
+
+}  // namespace kite::server

@@ -1,0 +1,182 @@
+#include "core/worker.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "common/log.h"
+#include "core/connection.h"
+#include "core/socket_address.h"
+
+namespace kite::server {
+namespace {
+
+constexpr Millis kWheelTick = 10;          // ack delays are 20 ms: finer than that is waste
+constexpr std::size_t kWheelSlots = 4096;  // one turn = 41 s, longer than any keep-alive timeout
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+
+}  // namespace
+
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Worker::Worker(std::uint32_t index, ServerContext& context)
+    : index_(index),
+      context_(context),
+      session_context_(context.options.session),
+      wheel_(kWheelTick, kWheelSlots, 0),
+      read_buffer_words_(kReadBufferBytes / 8 + 1),
+      next_connection_id_((std::uint64_t{index} + 1) << 40) {
+  uv_loop_init(&loop_);
+  loop_.data = this;
+  uv_async_init(&loop_, &async_, on_async);
+  async_.data = this;
+  uv_prepare_init(&loop_, &prepare_);
+  prepare_.data = this;
+  uv_prepare_start(&prepare_, on_prepare);
+  uv_timer_init(&loop_, &wheel_timer_);
+  wheel_timer_.data = this;
+}
+
+Worker::~Worker() {
+  if (thread_.joinable()) stop(protocol::Reason::ServerShutdown);
+  uv_loop_close(&loop_);
+}
+
+std::string Worker::listen() {
+  for (const auto& text : context_.options.device_listen) {
+    SocketAddress address;
+    std::string error = resolve_endpoint(text, address);
+    if (!error.empty()) return error;
+    // SO_REUSEPORT: every worker binds the same address, the kernel spreads connections.
+    int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return "cannot create a socket: " + std::string(std::strerror(errno));
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (::bind(fd, address.get(), address.length) != 0) {
+      int err = errno;
+      ::close(fd);
+      return "cannot listen on " + text + ": " + std::strerror(err) +
+             " (is another server using the port?)";
+    }
+    auto tcp = std::make_unique<uv_tcp_t>();
+    uv_tcp_init(&loop_, tcp.get());
+    tcp->data = this;
+    uv_tcp_open(tcp.get(), fd);
+    int status = uv_listen(reinterpret_cast<uv_stream_t*>(tcp.get()), 4096, on_new_connection);
+    if (status != 0) return "cannot listen on " + text + ": " + uv_strerror(status);
+    listeners_.push_back(std::move(tcp));
+  }
+  return {};
+}
+
+void Worker::start() {
+  uv_timer_start(&wheel_timer_, on_wheel_timer, kWheelTick, kWheelTick);
+  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+}
+
+void Worker::stop(protocol::Reason reason) {
+  post([reason](Worker& w) { w.shut_down(reason); });
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::post(Task task) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.push_back(std::move(task));
+  }
+  uv_async_send(&async_);
+}
+
+void Worker::on_async(uv_async_t* handle) {
+  static_cast<Worker*>(handle->data)->run_tasks();
+}
+
+void Worker::run_tasks() {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    running_.swap(inbox_);
+  }
+  for (auto& task : running_) task(*this);
+  running_.clear();
+}
+
+void Worker::on_prepare(uv_prepare_t* handle) {
+  static_cast<Worker*>(handle->data)->flush_dirty();
+}
+
+void Worker::flush_dirty() {
+  // Connections flushed here got every message of this loop turn: one write each.
+  for (std::uint64_t id : dirty_)
+    if (Connection* c = find(id)) c->flush();
+  dirty_.clear();
+}
+
+void Worker::mark_dirty(Connection& connection) {
+  if (connection.dirty) return;
+  connection.dirty = true;
+  dirty_.push_back(connection.id());
+}
+
+void Worker::on_wheel_timer(uv_timer_t* handle) {
+  auto* self = static_cast<Worker*>(handle->data);
+  self->wheel_.advance(static_cast<Millis>(uv_now(&self->loop_)), [](WheelEntry& entry) {
+    static_cast<Connection&>(entry).on_deadline();  // only connections are in the wheel
+  });
+}
+
+void Worker::on_new_connection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<Worker*>(listener->data);
+  if (status != 0) {
+    KITE_LOG(warn, "listener.error", {{"error", uv_strerror(status)}});
+    return;
+  }
+  std::uint64_t id = self->next_connection_id_++;
+  auto* connection = new Connection(*self, id);
+  self->connections_.emplace(id, connection);
+  connection->start(listener);  // on refusal it closes and forgets itself
+}
+
+Connection* Worker::find(std::uint64_t connection_id) {
+  auto it = connections_.find(connection_id);
+  return it == connections_.end() ? nullptr : it->second;
+}
+
+void Worker::forget(std::uint64_t connection_id) {
+  connections_.erase(connection_id);
+  if (shutting_down_ && connections_.empty()) close_loop_handles();
+}
+
+void Worker::close_loop_handles() {
+  for (uv_handle_t* h :
+       {reinterpret_cast<uv_handle_t*>(&async_), reinterpret_cast<uv_handle_t*>(&prepare_),
+        reinterpret_cast<uv_handle_t*>(&wheel_timer_)})
+    if (!uv_is_closing(h)) uv_close(h, nullptr);
+}
+
+uv_buf_t Worker::read_buffer(std::size_t offset_hint) {
+  auto* base = reinterpret_cast<char*>(read_buffer_words_.data()) + offset_hint;
+  return uv_buf_init(base, static_cast<unsigned>(kReadBufferBytes));
+}
+
+void Worker::shut_down(protocol::Reason reason) {
+  for (auto& listener : listeners_)
+    uv_close(reinterpret_cast<uv_handle_t*>(listener.get()), nullptr);
+  shutting_down_ = true;
+  std::vector<Connection*> open;
+  for (auto& [id, connection] : connections_) open.push_back(connection);
+  for (Connection* c : open) c->kick(reason, 0, "server shutting down");
+  flush_dirty();
+  // Each connection closes once its goaway is written, or after its close grace (the wheel
+  // keeps ticking for that); the last one to go closes the loop's own handles.
+  if (connections_.empty()) close_loop_handles();
+}
+
+}  // namespace kite::server

@@ -1,0 +1,98 @@
+// One worker: a thread running one libuv loop, the connections that live on it, and the
+// per-loop things they share (protocol context, read buffer, timing wheel, flush list).
+//
+// Rules it keeps:
+//  - a connection lives on one loop; other threads reach it only through post(), which queues a
+//    task and wakes the loop with uv_async_t (the queue's mutex is held for a vector push, never
+//    across I/O or protocol work);
+//  - reads land in one per-loop buffer: an idle connection holds no read buffer;
+//  - output is flushed once per loop turn (uv_prepare): many messages to one connection in a
+//    turn become one write;
+//  - each worker binds its own SO_REUSEPORT listener, so the kernel spreads new connections
+//    across loops.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/server_context.h"
+#include "core/timing_wheel.h"
+#include "kite/protocol/session_context.h"
+
+namespace kite::server {
+
+class Connection;
+
+class Worker {
+ public:
+  using Task = std::function<void(Worker&)>;
+
+  Worker(std::uint32_t index, ServerContext& context);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Binds the listeners (in the caller's thread, so errors are reported before start), then runs
+  // the loop on a thread of its own.
+  std::string listen();
+  void start();
+  // Closes listeners and connections (goaway `reason` first), stops the loop, joins the thread.
+  void stop(protocol::Reason reason);
+
+  // Thread-safe: runs `task` on this worker's loop.
+  void post(Task task);
+
+  // --- for connections (loop thread only) ----------------------------------------------------
+  std::uint32_t index() const { return index_; }
+  uv_loop_t* loop() { return &loop_; }
+  ServerContext& context() { return context_; }
+  protocol::SessionContext& session_context() { return session_context_; }
+  TimingWheel& wheel() { return wheel_; }
+  Connection* find(std::uint64_t connection_id);
+  void forget(std::uint64_t connection_id);
+  void mark_dirty(Connection& connection);
+  uv_buf_t read_buffer(std::size_t offset_hint);
+  std::size_t connection_count() const { return connections_.size(); }
+
+ private:
+  static void on_async(uv_async_t* handle);
+  static void on_prepare(uv_prepare_t* handle);
+  static void on_wheel_timer(uv_timer_t* handle);
+  static void on_new_connection(uv_stream_t* listener, int status);
+
+  void run_tasks();
+  void close_loop_handles();
+  void flush_dirty();
+  void shut_down(protocol::Reason reason);
+
+  std::uint32_t index_;
+  ServerContext& context_;
+  uv_loop_t loop_{};
+  uv_async_t async_{};
+  uv_prepare_t prepare_{};
+  uv_timer_t wheel_timer_{};
+  std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
+  std::thread thread_;
+
+  std::mutex inbox_mutex_;
+  std::vector<Task> inbox_;
+  std::vector<Task> running_;  // swapped with inbox_ each turn
+
+  protocol::SessionContext session_context_;
+  TimingWheel wheel_;
+  std::unordered_map<std::uint64_t, Connection*> connections_;
+  std::vector<std::uint64_t> dirty_;
+  std::vector<std::uint64_t> read_buffer_words_;  // 64 KiB + alignment slack
+  std::uint64_t next_connection_id_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace kite::server
