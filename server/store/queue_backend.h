@@ -1,0 +1,94 @@
+// The storage primitives under QueueEngine: one small interface per storage (memory, RocksDB), so
+// the queue rules (caps, conflation, idempotency, TTL) are written once and hold for both.
+//
+// Rules:
+// - All reads and writes go through a Transaction. Reads see the transaction's own earlier writes,
+//   so a batch of messages for one device behaves like a loop of single enqueues.
+// - The caller (QueueEngine) holds the lock of every device it touches; a backend only protects
+//   its own data structures.
+// - A failed read is sticky: the transaction remembers the first error and commit() refuses, so
+//   a decision made on a bad read is never written.
+// - scan() visitors get views that die when the visitor returns, and must not call the transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kite::server::store {
+
+// One device's bookkeeping, kept as one record next to its queue.
+struct DeviceMeta {
+  std::uint64_t last_seq = 0;  // highest downlink seq ever assigned: never goes down
+  std::uint64_t acked_through = 0;
+  // Every message with seq <= gone_through is gone (acked or dropped from the head): scans start
+  // here, so they never walk over the deletions of a long-lived queue.
+  std::uint64_t gone_through = 0;
+  std::uint64_t queued_messages = 0;
+  std::uint64_t queued_bytes = 0;
+  std::uint64_t uplink_last_received = 0;
+};
+
+// The queued message that holds a conflation key, and its size (to free it without reading it).
+struct ConflationEntry {
+  std::uint64_t seq = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct IdempotencyEntry {
+  std::uint64_t expires_at_ms = 0;
+  std::uint64_t seq = 0;
+  std::string message_id;
+};
+
+struct MessageView {
+  std::uint64_t seq = 0, enqueued_at_ms = 0, expires_at_ms = 0;
+  std::string_view message_id, topic, content_type, conflation_key, payload;
+
+  std::uint64_t bytes() const {
+    return payload.size() + topic.size() + content_type.size() + conflation_key.size();
+  }
+  bool expired(std::uint64_t now_ms) const { return expires_at_ms != 0 && expires_at_ms <= now_ms; }
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  virtual DeviceMeta meta(std::string_view device) = 0;  // all zero for an unknown device
+  virtual std::optional<ConflationEntry> conflation(std::string_view device,
+                                                    std::string_view key) = 0;
+  virtual std::optional<IdempotencyEntry> idempotency(std::string_view device,
+                                                      std::string_view key) = 0;
+  // Visits the device's messages with seq > after_seq in seq order until `visit` returns false.
+  virtual void scan(std::string_view device, std::uint64_t after_seq,
+                    const std::function<bool(const MessageView&)>& visit) = 0;
+
+  virtual void put_meta(std::string_view device, const DeviceMeta& meta) = 0;
+  virtual void put_message(std::string_view device, const MessageView& message) = 0;
+  virtual void delete_message(std::string_view device, std::uint64_t seq) = 0;
+  virtual void put_conflation(std::string_view device, std::string_view key,
+                              const ConflationEntry& entry) = 0;
+  virtual void delete_conflation(std::string_view device, std::string_view key) = 0;
+  // now_ms lets a backend sweep expired entries while it is there.
+  virtual void put_idempotency(std::string_view device, std::string_view key,
+                               const IdempotencyEntry& entry, std::uint64_t now_ms) = 0;
+
+  // Makes every write durable (sync: fsync first). On failure returns false with `error` set, and
+  // nothing of this transaction is stored.
+  virtual bool commit(bool sync, std::string& error) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::unique_ptr<Transaction> begin() = 0;
+  virtual std::uint64_t epoch() const = 0;
+  // Queued messages and bytes over all devices: the global caps' starting point after a restart.
+  virtual void totals(std::uint64_t& messages, std::uint64_t& bytes) = 0;
+};
+
+}  // namespace kite::server::store

@@ -1,0 +1,383 @@
+// QueueEngine: see queue_engine.h for the rules it keeps and message_store.h for the semantics.
+#include "store/queue_engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "store/random_ids.h"
+
+namespace kite::server::store {
+
+struct QueueEngine::Victim {
+  std::uint64_t seq = 0, bytes = 0;
+  std::string conflation_key;
+  bool expired = false;
+};
+
+struct QueueEngine::Counters {
+  std::uint64_t enqueued = 0, expired = 0, dropped_full = 0, rejected_full = 0, conflated = 0,
+                duplicates = 0;
+  Room reserved;  // already added to totals_ (modulo 2^64, so it can also shrink them)
+};
+
+namespace {
+
+using Status = EnqueueResult::Status;
+constexpr std::size_t kMaxField = 65535;  // the RocksDB record format stores these lengths in u16
+
+std::string invalid_reason(std::string_view device, const NewMessage& m) {
+  if (device.empty() || device.size() > kMaxField) return "device id must be 1..65535 bytes";
+  const std::pair<const char*, std::string_view> fields[] = {
+      {"topic", m.topic},
+      {"content type", m.content_type},
+      {"conflation key", m.conflation_key},
+      {"idempotency key", m.idempotency_key}};
+  for (const auto& [name, value] : fields) {
+    if (value.size() > kMaxField) return fmt::format("{} is longer than 65535 bytes", name);
+  }
+  return {};
+}
+
+EnqueueResult answer(Status status, std::string error = {}) {
+  EnqueueResult result;
+  result.status = status;
+  result.error = std::move(error);
+  return result;
+}
+
+std::uint64_t size_of(const NewMessage& m) {
+  return m.payload.size() + m.topic.size() + m.content_type.size() + m.conflation_key.size();
+}
+
+StoredMessage to_stored(const MessageView& m) {
+  return {m.seq,
+          std::string(m.message_id),
+          m.enqueued_at_ms,
+          m.expires_at_ms,
+          std::string(m.topic),
+          std::string(m.content_type),
+          std::string(m.conflation_key),
+          std::string(m.payload)};
+}
+
+std::uint64_t minus(std::uint64_t value, std::uint64_t amount) {  // never wraps below zero
+  return value - std::min(value, amount);
+}
+
+}  // namespace
+
+QueueEngine::QueueEngine(std::unique_ptr<Backend> backend, const StoreOptions& options)
+    : backend_(std::move(backend)), options_(options) {
+  backend_->totals(totals_.messages, totals_.bytes);
+}
+
+std::mutex& QueueEngine::stripe(std::string_view device) {
+  return stripes_[std::hash<std::string_view>{}(device) % stripes_.size()];
+}
+
+EnqueueResult QueueEngine::enqueue(std::string_view device_id, const NewMessage& message,
+                                   std::uint64_t now_ms) {
+  const std::pair<std::string_view, NewMessage> one{device_id, message};
+  std::vector<EnqueueResult> results;
+  enqueue_batch({&one, 1}, now_ms, results);
+  return std::move(results.front());
+}
+
+void QueueEngine::enqueue_batch(std::span<const std::pair<std::string_view, NewMessage>> messages,
+                                std::uint64_t now_ms, std::vector<EnqueueResult>& results) {
+  results.clear();
+  results.reserve(messages.size());
+  std::vector<std::mutex*> stripes;
+  for (const auto& [device, message] : messages) stripes.push_back(&stripe(device));
+  std::sort(stripes.begin(), stripes.end());  // one global order: batches never deadlock
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (std::mutex* mutex : stripes) locks.emplace_back(*mutex);
+
+  auto txn = backend_->begin();
+  Counters counters;
+  for (const auto& [device, message] : messages) {
+    results.push_back(stage(*txn, device, message, now_ms, counters));
+  }
+  const bool wrote = counters.enqueued > 0;
+  std::string error;
+  const std::string_view first_device = messages.empty() ? "" : messages.front().first;
+  if (finish(*txn, options_.durability == Durability::Sync, wrote, first_device, &error)) {
+    apply(counters);
+    return;
+  }
+  // Nothing was written, and a failed read may have misled any decision: only Invalid stands.
+  std::lock_guard lock(totals_mutex_);
+  totals_.messages -= counters.reserved.messages;
+  totals_.bytes -= counters.reserved.bytes;
+  for (EnqueueResult& result : results) {
+    if (result.status == Status::Invalid) continue;
+    result = answer(Status::Error, error);
+  }
+}
+
+EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device,
+                                 const NewMessage& message, std::uint64_t now_ms,
+                                 Counters& counters) {
+  if (auto why = invalid_reason(device, message); !why.empty()) {
+    return answer(Status::Invalid, std::move(why));
+  }
+  if (!message.idempotency_key.empty()) {
+    auto seen = txn.idempotency(device, message.idempotency_key);
+    if (seen && seen->expires_at_ms > now_ms) {
+      ++counters.duplicates;
+      EnqueueResult duplicate = answer(Status::Duplicate);
+      duplicate.seq = seen->seq;
+      duplicate.message_id = std::move(seen->message_id);
+      return duplicate;
+    }
+  }
+  const std::uint64_t size = size_of(message);
+  if (size > options_.per_device_bytes) {
+    ++counters.rejected_full;
+    return answer(Status::Full);
+  }
+
+  // Decide everything before writing anything: what it replaces, what must go to make room.
+  DeviceMeta meta = txn.meta(device);
+  std::optional<ConflationEntry> replaced;
+  if (!message.conflation_key.empty()) replaced = txn.conflation(device, message.conflation_key);
+  Room freed;
+  if (replaced) freed = {1, replaced->bytes};
+  std::vector<Victim> victims;
+  std::uint64_t cursor = meta.gone_through;
+  const std::uint64_t skip_seq = replaced ? replaced->seq : 0;
+  while (!admit(meta, freed, size, counters)) {
+    Victim victim;
+    // The oldest message goes if it has expired anyway, or if the policy lets us drop it.
+    if (!next_oldest(txn, device, skip_seq, now_ms, cursor, victim) ||
+        (!victim.expired && options_.full_policy == FullPolicy::Reject)) {
+      ++counters.rejected_full;
+      return answer(Status::Full);
+    }
+    freed.messages += 1;
+    freed.bytes += victim.bytes;
+    victims.push_back(std::move(victim));
+  }
+
+  // Admitted: stage the deletions, then the message and its index records, then the meta record.
+  EnqueueResult result = answer(Status::Queued);
+  remove(txn, device, meta, victims);
+  for (const Victim& victim : victims) {
+    if (victim.expired) {
+      ++counters.expired;
+    } else {
+      ++counters.dropped_full;
+      ++result.dropped_oldest;
+    }
+  }
+  if (!victims.empty()) meta.gone_through = std::max(meta.gone_through, victims.back().seq);
+  if (replaced) {
+    txn.delete_message(device, replaced->seq);  // its index record is overwritten below
+    meta.queued_messages = minus(meta.queued_messages, 1);
+    meta.queued_bytes = minus(meta.queued_bytes, replaced->bytes);
+    result.replaced = true;
+    ++counters.conflated;
+  }
+  result.seq = ++meta.last_seq;
+  result.message_id = new_message_id();
+  const std::uint64_t expires_at = message.ttl_ms == 0 ? 0 : now_ms + message.ttl_ms;
+  txn.put_message(device, {result.seq, now_ms, expires_at, result.message_id, message.topic,
+                           message.content_type, message.conflation_key, message.payload});
+  if (!message.conflation_key.empty()) {
+    txn.put_conflation(device, message.conflation_key, {result.seq, size});
+  }
+  if (!message.idempotency_key.empty()) {
+    txn.put_idempotency(device, message.idempotency_key,
+                        {now_ms + options_.idempotency_window_ms, result.seq, result.message_id},
+                        now_ms);
+  }
+  meta.queued_messages += 1;
+  meta.queued_bytes += size;
+  txn.put_meta(device, meta);
+  ++counters.enqueued;
+  return result;
+}
+
+// The device's oldest queued message after `cursor`, other than skip_seq (it is being replaced).
+bool QueueEngine::next_oldest(Transaction& txn, std::string_view device, std::uint64_t skip_seq,
+                              std::uint64_t now_ms, std::uint64_t& cursor, Victim& victim) {
+  bool found = false;
+  txn.scan(device, cursor, [&](const MessageView& m) {
+    if (m.seq == skip_seq) return true;
+    victim = {m.seq, m.bytes(), std::string(m.conflation_key), m.expired(now_ms)};
+    found = true;
+    return false;
+  });
+  if (found) cursor = victim.seq;
+  return found;
+}
+
+// Reserves the room in the global totals if the message fits both the device and the global caps.
+// A change that does not grow a total is always allowed (caps may have shrunk since a restart).
+bool QueueEngine::admit(const DeviceMeta& meta, Room freed, std::uint64_t size,
+                        Counters& counters) {
+  if (minus(meta.queued_messages, freed.messages) + 1 > options_.per_device_messages ||
+      minus(meta.queued_bytes, freed.bytes) + size > options_.per_device_bytes) {
+    return false;
+  }
+  const Room delta{1 - freed.messages, size - freed.bytes};  // modulo 2^64: may be "negative"
+  const auto grows = [](std::uint64_t d) { return static_cast<std::int64_t>(d) > 0; };
+  std::lock_guard lock(totals_mutex_);
+  if ((grows(delta.messages) && totals_.messages + delta.messages > options_.global_messages) ||
+      (grows(delta.bytes) && totals_.bytes + delta.bytes > options_.global_bytes)) {
+    return false;
+  }
+  totals_.messages += delta.messages;
+  totals_.bytes += delta.bytes;
+  counters.reserved.messages += delta.messages;
+  counters.reserved.bytes += delta.bytes;
+  return true;
+}
+
+void QueueEngine::remove(Transaction& txn, std::string_view device, DeviceMeta& meta,
+                         const std::vector<Victim>& victims) {
+  for (const Victim& victim : victims) {
+    txn.delete_message(device, victim.seq);
+    if (!victim.conflation_key.empty()) txn.delete_conflation(device, victim.conflation_key);
+    meta.queued_messages = minus(meta.queued_messages, 1);
+    meta.queued_bytes = minus(meta.queued_bytes, victim.bytes);
+  }
+}
+
+void QueueEngine::release(const std::vector<Victim>& victims) {
+  std::lock_guard lock(totals_mutex_);
+  for (const Victim& victim : victims) {
+    totals_.messages = minus(totals_.messages, 1);
+    totals_.bytes = minus(totals_.bytes, victim.bytes);
+  }
+}
+
+void QueueEngine::read(std::string_view device_id, std::uint64_t after_seq,
+                       std::size_t max_messages, std::size_t max_bytes, std::uint64_t now_ms,
+                       std::vector<StoredMessage>& out) {
+  out.clear();
+  if (max_messages == 0) return;
+  std::lock_guard lock(stripe(device_id));
+  auto txn = backend_->begin();
+  DeviceMeta meta = txn->meta(device_id);
+  std::vector<Victim> expired;
+  std::uint64_t bytes = 0;
+  txn->scan(device_id, std::max(after_seq, meta.gone_through), [&](const MessageView& m) {
+    if (m.expired(now_ms)) {
+      expired.push_back({m.seq, m.bytes(), std::string(m.conflation_key), true});
+      return true;
+    }
+    if (!out.empty() && bytes + m.bytes() > max_bytes) return false;
+    out.push_back(to_stored(m));
+    bytes += m.bytes();
+    return out.size() < max_messages;
+  });
+  if (!expired.empty()) {
+    remove(*txn, device_id, meta, expired);
+    txn->put_meta(device_id, meta);
+  }
+  if (finish(*txn, false, !expired.empty(), device_id) && !expired.empty()) {
+    release(expired);
+    stats_.expired += expired.size();
+  }
+}
+
+void QueueEngine::ack(std::string_view device_id, std::uint64_t through_seq) {
+  std::lock_guard lock(stripe(device_id));
+  auto txn = backend_->begin();
+  DeviceMeta meta = txn->meta(device_id);
+  through_seq = std::min(through_seq, meta.last_seq);  // seqs not yet assigned cannot be acked
+  std::vector<Victim> acked;
+  const bool advances = through_seq > meta.acked_through;  // acks are cumulative: else a no-op
+  if (advances) {
+    txn->scan(device_id, meta.gone_through, [&](const MessageView& m) {
+      if (m.seq > through_seq) return false;
+      acked.push_back({m.seq, m.bytes(), std::string(m.conflation_key), false});
+      return true;
+    });
+    remove(*txn, device_id, meta, acked);
+    meta.acked_through = through_seq;
+    meta.gone_through = std::max(meta.gone_through, through_seq);
+    txn->put_meta(device_id, meta);
+  }
+  // Never fsynced: an ack lost in a power cut only means a resend, which QoS 1 allows.
+  if (finish(*txn, false, advances, device_id)) {
+    release(acked);
+    stats_.acked += acked.size();
+  }
+}
+
+QueueInfo QueueEngine::info(std::string_view device_id) {
+  const DeviceMeta meta = read_meta(device_id);
+  return {meta.queued_messages, meta.queued_bytes, meta.last_seq + 1, meta.acked_through};
+}
+
+std::uint64_t QueueEngine::uplink_last_received(std::string_view device_id) {
+  return read_meta(device_id).uplink_last_received;
+}
+
+DeviceMeta QueueEngine::read_meta(std::string_view device) {
+  std::lock_guard lock(stripe(device));
+  auto txn = backend_->begin();
+  const DeviceMeta meta = txn->meta(device);
+  finish(*txn, false, false, device);  // reports a failed read
+  return meta;
+}
+
+void QueueEngine::set_uplink_last_received(std::string_view device_id, std::uint64_t seq) {
+  if (device_id.empty() || device_id.size() > kMaxField) return;
+  std::lock_guard lock(stripe(device_id));
+  auto txn = backend_->begin();
+  DeviceMeta meta = txn->meta(device_id);
+  meta.uplink_last_received = seq;
+  txn->put_meta(device_id, meta);
+  finish(*txn, options_.durability == Durability::Sync, true, device_id);
+}
+
+// Commits, and on failure logs with context and marks the store unhealthy; a successful write
+// marks it healthy again.
+bool QueueEngine::finish(Transaction& txn, bool sync, bool wrote, std::string_view device,
+                         std::string* error) {
+  std::string why;
+  if (txn.commit(sync, why)) {
+    if (wrote) healthy_.store(true, std::memory_order_relaxed);
+    return true;
+  }
+  healthy_.store(false, std::memory_order_relaxed);
+  ++stats_.errors;
+  KITE_LOG(error, "store.write_failed", {{"device", device}, {"error", why}});
+  if (error) *error = std::move(why);
+  return false;
+}
+
+void QueueEngine::apply(const Counters& c) {
+  stats_.enqueued += c.enqueued;
+  stats_.expired += c.expired;
+  stats_.dropped_full += c.dropped_full;
+  stats_.rejected_full += c.rejected_full;
+  stats_.conflated += c.conflated;
+  stats_.duplicates += c.duplicates;
+}
+
+StoreStats QueueEngine::stats() const {
+  StoreStats s;
+  {
+    std::lock_guard lock(totals_mutex_);
+    s.messages = totals_.messages;
+    s.bytes = totals_.bytes;
+  }
+  s.enqueued = stats_.enqueued;
+  s.acked = stats_.acked;
+  s.expired = stats_.expired;
+  s.dropped_full = stats_.dropped_full;
+  s.rejected_full = stats_.rejected_full;
+  s.conflated = stats_.conflated;
+  s.duplicates = stats_.duplicates;
+  s.errors = stats_.errors;
+  return s;
+}
+
+}  // namespace kite::server::store

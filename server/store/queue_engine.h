@@ -1,0 +1,77 @@
+// QueueEngine: the MessageStore rules (seqs, caps, conflation, idempotency, TTL, stats) written
+// once over a Backend, so the memory and RocksDB stores behave the same by construction.
+//
+// Rules it keeps:
+// - Every call for a device holds that device's stripe lock (64 stripes by hash of the id) from
+//   its first read to its commit, so seq assignment and cap decisions are atomic per device while
+//   different devices write in parallel and meet in the storage's group commit.
+// - A batch locks its stripes in ascending order: no two callers can wait on each other.
+// - The global totals are reserved under their own small lock when a message is admitted and
+//   returned if the write fails: they never pass a cap, even between devices.
+// - Each message is decided completely (duplicate? fits? what to drop?) before anything is written
+//   for it, so a rejected message leaves no trace.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <mutex>
+
+#include "store/message_store.h"
+#include "store/queue_backend.h"
+
+namespace kite::server::store {
+
+class QueueEngine final : public MessageStore {
+ public:
+  QueueEngine(std::unique_ptr<Backend> backend, const StoreOptions& options);
+
+  EnqueueResult enqueue(std::string_view device_id, const NewMessage& message,
+                        std::uint64_t now_ms) override;
+  void enqueue_batch(std::span<const std::pair<std::string_view, NewMessage>> messages,
+                     std::uint64_t now_ms, std::vector<EnqueueResult>& results) override;
+  void read(std::string_view device_id, std::uint64_t after_seq, std::size_t max_messages,
+            std::size_t max_bytes, std::uint64_t now_ms, std::vector<StoredMessage>& out) override;
+  void ack(std::string_view device_id, std::uint64_t through_seq) override;
+  QueueInfo info(std::string_view device_id) override;
+  std::uint64_t uplink_last_received(std::string_view device_id) override;
+  void set_uplink_last_received(std::string_view device_id, std::uint64_t seq) override;
+  std::uint64_t epoch() const override { return backend_->epoch(); }
+  StoreStats stats() const override;
+  bool healthy() const override { return healthy_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Victim;    // a queued message chosen for deletion
+  struct Counters;  // what one call changed, applied to the stats only if its write succeeds
+  struct Room {     // queued messages and bytes
+    std::uint64_t messages = 0, bytes = 0;
+  };
+
+  std::mutex& stripe(std::string_view device);
+  EnqueueResult stage(Transaction& txn, std::string_view device, const NewMessage& message,
+                      std::uint64_t now_ms, Counters& counters);
+  bool next_oldest(Transaction& txn, std::string_view device, std::uint64_t skip_seq,
+                   std::uint64_t now_ms, std::uint64_t& cursor, Victim& victim);
+  bool admit(const DeviceMeta& meta, Room freed, std::uint64_t size, Counters& counters);
+  void remove(Transaction& txn, std::string_view device, DeviceMeta& meta,
+              const std::vector<Victim>& victims);
+  void release(const std::vector<Victim>& victims);
+  bool finish(Transaction& txn, bool sync, bool wrote, std::string_view device,
+              std::string* error = nullptr);
+  void apply(const Counters& counters);
+  DeviceMeta read_meta(std::string_view device);
+
+  const std::unique_ptr<Backend> backend_;
+  const StoreOptions options_;
+  std::array<std::mutex, 64> stripes_;
+
+  mutable std::mutex totals_mutex_;  // guards totals_: the global caps' view of what is queued
+  Room totals_;
+
+  std::atomic<bool> healthy_{true};
+  struct AtomicStats {
+    std::atomic<std::uint64_t> enqueued{0}, acked{0}, expired{0}, dropped_full{0}, rejected_full{0},
+        conflated{0}, duplicates{0}, errors{0};
+  } stats_;
+};
+
+}  // namespace kite::server::store

@@ -1,0 +1,153 @@
+// The RocksDB record layout; see record_codec.h for the table of keys and values.
+#include "store/record_codec.h"
+
+namespace kite::server::store::records {
+namespace {
+
+void append_u16(std::string& out, std::size_t value) {
+  out.push_back(static_cast<char>((value >> 8) & 0xff));
+  out.push_back(static_cast<char>(value & 0xff));
+}
+
+void append_field(std::string& out, std::string_view field) {  // callers keep fields <= 65535
+  append_u16(out, field.size());
+  out.append(field);
+}
+
+// Takes fields off the front of a value; any shortfall turns `ok` false for good.
+struct Reader {
+  std::string_view rest;
+  bool ok = true;
+
+  std::string_view take(std::size_t n) {
+    if (!ok || rest.size() < n) {
+      ok = false;
+      return {};
+    }
+    auto bytes = rest.substr(0, n);
+    rest.remove_prefix(n);
+    return bytes;
+  }
+  std::uint64_t u64() {
+    std::uint64_t value = 0;
+    if (!read_u64(take(8), value)) ok = false;
+    return value;
+  }
+  std::size_t length(std::size_t width) {
+    std::size_t n = 0;
+    for (char c : take(width)) n = (n << 8) | static_cast<unsigned char>(c);
+    return n;
+  }
+  std::string_view field() { return take(length(2)); }
+};
+
+}  // namespace
+
+std::string device_prefix(Kind kind, std::string_view device) {
+  std::string key(1, static_cast<char>(kind));
+  append_field(key, device);
+  return key;
+}
+
+std::string keyed(Kind kind, std::string_view device, std::string_view key) {
+  return device_prefix(kind, device).append(key);
+}
+
+std::string message_key(std::string_view device, std::uint64_t seq) {
+  std::string key = device_prefix(Kind::Message, device);
+  append_u64(key, seq);
+  return key;
+}
+
+std::string epoch_key() {
+  return std::string(1, static_cast<char>(Kind::Epoch));
+}
+
+void append_u64(std::string& out, std::uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+bool read_u64(std::string_view bytes, std::uint64_t& value) {
+  if (bytes.size() < 8) return false;
+  value = 0;
+  for (std::size_t i = 0; i < 8; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  return true;
+}
+
+std::string encode(const DeviceMeta& meta) {
+  std::string out;
+  for (std::uint64_t v : {meta.last_seq, meta.acked_through, meta.gone_through,
+                          meta.queued_messages, meta.queued_bytes, meta.uplink_last_received}) {
+    append_u64(out, v);
+  }
+  return out;
+}
+
+std::string encode(const MessageView& m) {
+  std::string out;
+  out.reserve(16 + 1 + m.message_id.size() + 6 + m.bytes());
+  append_u64(out, m.enqueued_at_ms);
+  append_u64(out, m.expires_at_ms);
+  out.push_back(static_cast<char>(m.message_id.size()));  // ids are 26 characters
+  out.append(m.message_id);
+  append_field(out, m.topic);
+  append_field(out, m.content_type);
+  append_field(out, m.conflation_key);
+  out.append(m.payload);
+  return out;
+}
+
+std::string encode(const ConflationEntry& entry) {
+  std::string out;
+  append_u64(out, entry.seq);
+  append_u64(out, entry.bytes);
+  return out;
+}
+
+std::string encode(const IdempotencyEntry& entry) {
+  std::string out;
+  append_u64(out, entry.expires_at_ms);
+  append_u64(out, entry.seq);
+  out.append(entry.message_id);
+  return out;
+}
+
+bool decode(std::string_view value, DeviceMeta& meta) {
+  Reader r{value};
+  for (std::uint64_t* v : {&meta.last_seq, &meta.acked_through, &meta.gone_through,
+                           &meta.queued_messages, &meta.queued_bytes, &meta.uplink_last_received}) {
+    *v = r.u64();
+  }
+  return r.ok;
+}
+
+bool decode(std::string_view value, MessageView& m) {
+  Reader r{value};
+  m.enqueued_at_ms = r.u64();
+  m.expires_at_ms = r.u64();
+  m.message_id = r.take(r.length(1));
+  m.topic = r.field();
+  m.content_type = r.field();
+  m.conflation_key = r.field();
+  m.payload = r.rest;
+  return r.ok;
+}
+
+bool decode(std::string_view value, ConflationEntry& entry) {
+  Reader r{value};
+  entry.seq = r.u64();
+  entry.bytes = r.u64();
+  return r.ok;
+}
+
+bool decode(std::string_view value, IdempotencyEntry& entry) {
+  Reader r{value};
+  entry.expires_at_ms = r.u64();
+  entry.seq = r.u64();
+  entry.message_id = std::string(r.rest);
+  return r.ok;
+}
+
+}  // namespace kite::server::store::records

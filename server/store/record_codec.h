@@ -1,0 +1,52 @@
+// The RocksDB record layout of the store: which keys exist and how their values are encoded.
+//
+// One keyspace; a key's first byte says what it holds. Integers are big-endian, so bytewise key
+// order is numeric order, and a device's messages are one contiguous range in seq order:
+//
+//   'E'                                -> epoch u64
+//   'M' len:u16 device                 -> DeviceMeta: last_seq, acked_through, gone_through,
+//                                         queued_messages, queued_bytes, uplink_last_received (u64)
+//   'Q' len:u16 device seq:u64         -> message: enqueued_at u64, expires_at u64,
+//                                         id (u8 length + bytes), topic, content type, conflation
+//                                         key (each u16 length + bytes), payload (the rest)
+//   'C' len:u16 device conflation-key  -> ConflationEntry: seq u64, bytes u64
+//   'I' len:u16 device idempotency-key -> IdempotencyEntry: expires_at u64, seq u64, id (the rest)
+//
+// The length before the device id keeps device "ab" from being a prefix of device "abc": the
+// range of one device never includes another's records. Decoders reject truncated values (false).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "store/queue_backend.h"
+
+namespace kite::server::store::records {
+
+enum class Kind : char {
+  Epoch = 'E',
+  Meta = 'M',
+  Message = 'Q',
+  Conflation = 'C',
+  Idempotency = 'I'
+};
+
+std::string device_prefix(Kind kind, std::string_view device);
+std::string keyed(Kind kind, std::string_view device, std::string_view key);
+std::string message_key(std::string_view device, std::uint64_t seq);
+std::string epoch_key();
+
+void append_u64(std::string& out, std::uint64_t value);
+bool read_u64(std::string_view bytes, std::uint64_t& value);  // the first 8 bytes
+
+std::string encode(const DeviceMeta& meta);
+std::string encode(const MessageView& message);  // seq is in the key, not the value
+std::string encode(const ConflationEntry& entry);
+std::string encode(const IdempotencyEntry& entry);
+
+bool decode(std::string_view value, DeviceMeta& meta);
+bool decode(std::string_view value, MessageView& message);  // views point into value
+bool decode(std::string_view value, ConflationEntry& entry);
+bool decode(std::string_view value, IdempotencyEntry& entry);
+
+}  // namespace kite::server::store::records

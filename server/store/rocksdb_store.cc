@@ -1,0 +1,254 @@
+// The RocksDB Backend behind open_rocksdb_store(): kited's default store, in the data directory.
+//
+// Rules: a Transaction is a WriteBatchWithIndex, so its reads see its own writes and commit() is
+// one atomic DB::Write (WriteOptions.sync under Sync durability); RocksDB's group commit merges the
+// writes of concurrent devices. The epoch is written, fsynced, when the store is created. At open
+// the global totals are summed from the per-device meta records, not from the messages. The file
+// kited.pid names the process that holds the directory, so a second kited can say who it is.
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "common/log.h"
+#include "store/queue_engine.h"
+#include "store/random_ids.h"
+#include "store/record_codec.h"
+#include "store/rocksdb_tuning.h"
+
+namespace kite::server::store {
+namespace {
+
+using records::Kind;
+
+class RocksTransaction final : public Transaction {
+ public:
+  explicit RocksTransaction(rocksdb::DB& db) : db_(db) {}
+
+  DeviceMeta meta(std::string_view device) override {
+    return load<DeviceMeta>(records::device_prefix(Kind::Meta, device)).value_or(DeviceMeta{});
+  }
+  std::optional<ConflationEntry> conflation(std::string_view device,
+                                            std::string_view key) override {
+    return load<ConflationEntry>(records::keyed(Kind::Conflation, device, key));
+  }
+  std::optional<IdempotencyEntry> idempotency(std::string_view device,
+                                              std::string_view key) override {
+    return load<IdempotencyEntry>(records::keyed(Kind::Idempotency, device, key));
+  }
+  void scan(std::string_view device, std::uint64_t after_seq,
+            const std::function<bool(const MessageView&)>& visit) override;
+
+  void put_meta(std::string_view device, const DeviceMeta& meta) override {
+    check(batch_.Put(records::device_prefix(Kind::Meta, device), records::encode(meta)));
+  }
+  void put_message(std::string_view device, const MessageView& m) override {
+    check(batch_.Put(records::message_key(device, m.seq), records::encode(m)));
+  }
+  void delete_message(std::string_view device, std::uint64_t seq) override {
+    check(batch_.Delete(records::message_key(device, seq)));
+  }
+  void put_conflation(std::string_view device, std::string_view key,
+                      const ConflationEntry& entry) override {
+    check(batch_.Put(records::keyed(Kind::Conflation, device, key), records::encode(entry)));
+  }
+  void delete_conflation(std::string_view device, std::string_view key) override {
+    check(batch_.Delete(records::keyed(Kind::Conflation, device, key)));
+  }
+  void put_idempotency(std::string_view device, std::string_view key, const IdempotencyEntry& entry,
+                       std::uint64_t) override {
+    check(batch_.Put(records::keyed(Kind::Idempotency, device, key), records::encode(entry)));
+  }
+
+  bool commit(bool sync, std::string& error) override {
+    if (!error_.empty()) {
+      error = error_;
+      return false;
+    }
+    if (batch_.GetWriteBatch()->Count() == 0) return true;
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    const auto status = db_.Write(options, batch_.GetWriteBatch());
+    if (!status.ok()) error = status.ToString();
+    return status.ok();
+  }
+
+ private:
+  // The record at `key` (this batch's pending writes first), or nullopt if there is none or the
+  // read failed; a failure or an undecodable record poisons the transaction.
+  template <typename Record>
+  std::optional<Record> load(const std::string& key) {
+    std::string value;
+    const auto status = batch_.GetFromBatchAndDB(&db_, rocksdb::ReadOptions(), key, &value);
+    if (status.IsNotFound()) return std::nullopt;
+    Record record;
+    if (!check(status)) return std::nullopt;
+    if (records::decode(value, record)) return record;
+    corrupt(key);
+    return std::nullopt;
+  }
+  bool check(const rocksdb::Status& status) {
+    if (!status.ok() && error_.empty()) error_ = status.ToString();
+    return status.ok();
+  }
+  void corrupt(std::string_view key) {
+    if (error_.empty()) error_ = fmt::format("undecodable '{}' record in the store", key.front());
+  }
+
+  rocksdb::DB& db_;
+  rocksdb::WriteBatchWithIndex batch_{rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true};
+  std::string error_;
+};
+
+void RocksTransaction::scan(std::string_view device, std::uint64_t after_seq,
+                            const std::function<bool(const MessageView&)>& visit) {
+  if (after_seq == std::numeric_limits<std::uint64_t>::max()) return;
+  const std::string prefix = records::device_prefix(Kind::Message, device);
+  const std::string upper = prefix + std::string(9, '\xff');  // above every seq of this device
+  const rocksdb::Slice upper_bound(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(
+      batch_.NewIteratorWithBase(db_.DefaultColumnFamily(), db_.NewIterator(options), &options));
+  for (it->Seek(records::message_key(device, after_seq + 1)); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    MessageView message;
+    if (key.size() != prefix.size() + 8 || !key.starts_with(prefix)) break;
+    if (!records::read_u64({key.data() + prefix.size(), 8}, message.seq) ||
+        !records::decode({it->value().data(), it->value().size()}, message)) {
+      return corrupt(key.ToStringView());
+    }
+    if (!visit(message)) return;
+  }
+  check(it->status());
+}
+
+class RocksBackend final : public Backend {
+ public:
+  RocksBackend(std::unique_ptr<rocksdb::DB> db, std::uint64_t epoch)
+      : db_(std::move(db)), epoch_(epoch) {}
+  ~RocksBackend() override {
+    if (auto status = db_->Close(); !status.ok()) {
+      KITE_LOG(error, "store.close_failed", {{"error", status.ToString()}});
+    }
+  }
+
+  std::unique_ptr<Transaction> begin() override { return std::make_unique<RocksTransaction>(*db_); }
+  std::uint64_t epoch() const override { return epoch_; }
+
+  void totals(std::uint64_t& messages, std::uint64_t& bytes) override {
+    messages = bytes = 0;
+    const std::string first(1, static_cast<char>(Kind::Meta));
+    const std::string upper(1, static_cast<char>(Kind::Meta) + 1);
+    const rocksdb::Slice upper_bound(upper);
+    rocksdb::ReadOptions options;
+    options.iterate_upper_bound = &upper_bound;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+    for (it->Seek(first); it->Valid(); it->Next()) {
+      DeviceMeta meta;
+      if (!records::decode({it->value().data(), it->value().size()}, meta)) continue;
+      messages += meta.queued_messages;
+      bytes += meta.queued_bytes;
+    }
+    if (!it->status().ok()) {
+      KITE_LOG(error, "store.totals_failed", {{"error", it->status().ToString()}});
+    }
+  }
+
+ private:
+  const std::unique_ptr<rocksdb::DB> db_;
+  const std::uint64_t epoch_;
+};
+
+std::string pid_file(const std::string& directory) {
+  return directory + "/kited.pid";
+}
+
+std::string explain_open_failure(const std::string& directory, const rocksdb::Status& status) {
+  const std::string what = status.ToString();
+  if (what.find("Permission denied") != std::string::npos) {
+    return fmt::format(
+        "cannot open data directory {}: permission denied; give the user running kited read and "
+        "write access to it ({})",
+        directory, what);
+  }
+  if (what.find("lock") != std::string::npos || what.find("LOCK") != std::string::npos) {
+    std::string owner = "pid unknown";
+    if (std::ifstream file(pid_file(directory)); file) {
+      std::string pid;
+      if (std::getline(file, pid) && !pid.empty()) owner = "pid " + pid;
+    }
+    return fmt::format(
+        "data directory {} is locked by another kited ({})? Stop it, or give this kited its own "
+        "data directory",
+        directory, owner);
+  }
+  return fmt::format(
+      "cannot open the store in {}: {}; if the directory is damaged, move it aside and start with "
+      "an empty store (its queued messages are then lost)",
+      directory, what);
+}
+
+bool load_or_create_epoch(rocksdb::DB& db, std::uint64_t& epoch, std::string& error) {
+  std::string value;
+  auto status = db.Get(rocksdb::ReadOptions(), records::epoch_key(), &value);
+  if (status.ok() && records::read_u64(value, epoch)) return true;
+  if (status.ok() || !status.IsNotFound()) {
+    error = status.ok() ? std::string("undecodable epoch record") : status.ToString();
+    return false;
+  }
+  epoch = new_epoch();
+  value.clear();
+  records::append_u64(value, epoch);
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  status = db.Put(options, records::epoch_key(), value);
+  if (!status.ok()) error = status.ToString();
+  return status.ok();
+}
+
+}  // namespace
+}  // namespace kite::server::store
+
+namespace kite::server {
+
+std::unique_ptr<MessageStore> open_rocksdb_store(const std::string& directory,
+                                                 const StoreOptions& options, std::string& error) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) {
+    error = fmt::format(
+        "cannot create data directory {}: {}; create it, or let the user running kited write to "
+        "its parent",
+        directory, ec.message());
+    KITE_LOG(error, "store.open_failed", {{"directory", directory}, {"error", ec.message()}});
+    return nullptr;
+  }
+  rocksdb::DB* raw = nullptr;
+  const auto status = rocksdb::DB::Open(store::tuned_rocksdb_options(), directory, &raw);
+  if (!status.ok()) {
+    error = store::explain_open_failure(directory, status);
+    KITE_LOG(error, "store.open_failed", {{"directory", directory}, {"error", status.ToString()}});
+    return nullptr;
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::ofstream(store::pid_file(directory), std::ios::trunc) << getpid() << '\n';
+  std::uint64_t epoch = 0;
+  if (!store::load_or_create_epoch(*db, epoch, error)) {
+    KITE_LOG(error, "store.open_failed", {{"directory", directory}, {"error", error}});
+    error = fmt::format("cannot read the store's epoch in {}: {}", directory, error);
+    return nullptr;
+  }
+  auto store = std::make_unique<store::QueueEngine>(
+      std::make_unique<store::RocksBackend>(std::move(db), epoch), options);
+  const StoreStats stats = store->stats();
+  KITE_LOG(info, "store.opened",
+           {{"directory", directory}, {"messages", stats.messages}, {"bytes", stats.bytes}});
+  return store;
+}
+
+}  // namespace kite::server

@@ -1,0 +1,108 @@
+// What the store tests share: the two stores behind one face, a temporary directory that is always
+// removed, and short ways to build messages and read a whole queue.
+//
+// The behavioural suite is written once with TEST_CASE_TEMPLATE(..., Store, STORE_KINDS) and runs
+// against both implementations; tests about restarts use RocksStore alone.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+#include "store/message_store.h"
+
+namespace kite::server::store_test {
+
+using Status = EnqueueResult::Status;
+
+// The store logs every open at info level; the tests only want to see warnings and errors.
+inline const bool quiet_logs = (log::configure(log::Level::warn, log::Format::text), true);
+
+// Far in the future, so RocksDB's wall-clock compaction filter never removes a test's records.
+constexpr std::uint64_t kNow = 4'000'000'000'000;
+
+// A fresh directory under $TMPDIR, removed with everything in it when the test ends or fails.
+struct TempDir {
+  std::filesystem::path path;
+
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "kite-store-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+struct MemoryStore {
+  std::unique_ptr<MessageStore> open(const StoreOptions& options = {}) {
+    return make_memory_store(options);
+  }
+};
+
+struct RocksStore {
+  TempDir dir;
+
+  std::unique_ptr<MessageStore> open(const StoreOptions& options = {}) {
+    std::string error;
+    auto store = open_rocksdb_store(dir.path.string(), options, error);
+    REQUIRE_MESSAGE(store != nullptr, error);
+    return store;
+  }
+};
+
+#define STORE_KINDS ::kite::server::store_test::MemoryStore, ::kite::server::store_test::RocksStore
+
+inline NewMessage text(std::string_view payload) {
+  NewMessage message;
+  message.payload = payload;
+  return message;
+}
+
+inline NewMessage keyed(std::string_view payload, std::string_view conflation_key,
+                        std::string_view idempotency_key = {}) {
+  NewMessage message = text(payload);
+  message.conflation_key = conflation_key;
+  message.idempotency_key = idempotency_key;
+  return message;
+}
+
+inline std::vector<StoredMessage> read_all(MessageStore& store, std::string_view device,
+                                           std::uint64_t now_ms = kNow) {
+  std::vector<StoredMessage> out;
+  store.read(device, 0, 1'000'000, std::size_t{1} << 30, now_ms, out);
+  return out;
+}
+
+inline std::vector<std::uint64_t> seqs_of(const std::vector<StoredMessage>& messages) {
+  std::vector<std::uint64_t> seqs;
+  for (const auto& message : messages) seqs.push_back(message.seq);
+  return seqs;
+}
+
+inline std::vector<std::uint64_t> queued_seqs(MessageStore& store, std::string_view device,
+                                              std::uint64_t now_ms = kNow) {
+  return seqs_of(read_all(store, device, now_ms));
+}
+
+using Seqs = std::vector<std::uint64_t>;
+
+}  // namespace kite::server::store_test
+
+// Failed checks on seq lists print the lists.
+template <>
+struct doctest::StringMaker<std::vector<std::uint64_t>> {
+  static doctest::String convert(const std::vector<std::uint64_t>& seqs) {
+    std::string text = "{";
+    for (auto seq : seqs) text += (text.size() > 1 ? ", " : "") + std::to_string(seq);
+    return (text + "}").c_str();
+  }
+};
