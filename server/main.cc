@@ -1,1 +1,238 @@
-int main() { return 0; }
+// kited: configuration, credentials and store from the config; the worker loops; the admin HTTP
+// API on the main thread's loop, with the signals: SIGINT/SIGTERM stop, SIGHUP reloads keys and
+// revocations (and kicks newly revoked devices).
+#include <sys/stat.h>
+#include <uv.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "api/admin_api.h"
+#include "common/log.h"
+#include "config/cli.h"
+#include "config/default_config.h"
+#include "config/dev_secrets.h"
+#include "config/endpoint.h"
+#include "core/key_files.h"
+#include "core/server.h"
+#include "http/http_server.h"
+
+namespace {
+
+using namespace kite::server;
+namespace cfg = kite::server::config;
+
+// Development mode keeps its generated secrets in the data directory, so a restart (or kill -9)
+// keeps devices able to authenticate. Printed once, when generated.
+void development_secrets(cfg::Config& config) {
+  if (config.server.mode != cfg::Mode::development) return;
+  std::filesystem::create_directories(config.server.data_dir);
+  auto path = std::filesystem::path(config.server.data_dir) / "development-secrets";
+  std::ifstream in(path);
+  std::string master, token;
+  if (in && std::getline(in, master) && std::getline(in, token)) {
+    if (config.auth.master_key.empty() && config.auth.master_key_file.empty())
+      config.auth.master_key = master;
+    if (config.admin.token.empty()) config.admin.token = token;
+    std::printf("kited: development keys from %s\n", path.c_str());
+    return;
+  }
+  auto generated = cfg::generate_development_secrets(config);
+  if (!generated.master_key && !generated.admin_token) return;
+  std::ofstream out(path);
+  out << config.auth.master_key << "\n" << config.admin.token << "\n";
+  out.close();
+  ::chmod(path.c_str(), 0600);
+  std::printf("kited: development mode: generated secrets (kept in %s):\n", path.c_str());
+  if (generated.master_key) std::printf("  fleet master key: %s\n", config.auth.master_key.c_str());
+  if (generated.admin_token) std::printf("  admin token:      %s\n", config.admin.token.c_str());
+}
+
+std::string load_credentials(const cfg::AuthConfig& auth, Credentials& out) {
+  std::string master = auth.master_key;
+  if (!auth.master_key_file.empty()) {
+    if (auto error = read_secret_file(auth.master_key_file, master); !error.empty()) return error;
+  }
+  if (!master.empty()) {
+    auto bytes = hex_decode(master);
+    if (!bytes) return "auth.master_key: not hex";
+    out.master_key = *bytes;
+  }
+  if (!auth.token_key.empty()) {
+    auto bytes = hex_decode(auth.token_key);
+    if (!bytes) return "auth.token_key: not hex";
+    out.token_key = *bytes;
+  }
+  if (!auth.device_keys_file.empty())
+    if (auto error = load_key_file(auth.device_keys_file, out.device_keys); !error.empty())
+      return error;
+  if (!auth.service_credentials_file.empty())
+    if (auto error = load_key_file(auth.service_credentials_file, out.service_keys); !error.empty())
+      return error;
+  if (!auth.revocation_file.empty())
+    if (auto error = load_id_list(auth.revocation_file, out.revoked); !error.empty()) return error;
+  return {};
+}
+
+CoreOptions core_options(const cfg::Config& config) {
+  CoreOptions options;
+  options.device_listen = config.server.device_listen;
+  options.workers = config.server.workers ? config.server.workers
+                                          : std::max(1u, std::thread::hardware_concurrency());
+  auto& s = options.session;
+  s.max_frame = config.session.max_frame;
+  s.receive_window = config.session.receive_window;
+  s.keepalive_ms = static_cast<std::uint32_t>(config.session.keepalive_ms);
+  s.min_keepalive_ms = static_cast<std::uint32_t>(config.session.min_keepalive_ms);
+  s.keepalive_factor_percent = config.session.keepalive_factor_percent;
+  s.handshake_timeout = static_cast<kite::protocol::Millis>(config.auth.handshake_timeout_ms);
+  options.write_high_water_bytes = config.session.write_high_water_bytes;
+  options.default_ttl_ms = static_cast<std::uint32_t>(config.store.default_ttl_ms);
+  return options;
+}
+
+StoreOptions store_options(const cfg::StoreConfig& store) {
+  StoreOptions options;
+  options.durability =
+      store.durability == cfg::Durability::sync ? Durability::Sync : Durability::Async;
+  options.per_device_messages = static_cast<std::uint32_t>(store.per_device_messages);
+  options.per_device_bytes = store.per_device_bytes;
+  options.global_messages = store.global_messages;
+  options.global_bytes = store.global_bytes;
+  options.full_policy = store.full_policy == cfg::FullPolicy::drop_oldest ? FullPolicy::DropOldest
+                                                                          : FullPolicy::Reject;
+  options.idempotency_window_ms = store.idempotency_window_ms;
+  return options;
+}
+
+struct AdminLoop {
+  uv_loop_t* loop;
+  Server* server;
+  const cfg::Config* config;
+  http::HttpServer* http;
+  uv_signal_t sigint{}, sigterm{}, sighup{};
+};
+
+void on_stop_signal(uv_signal_t* handle, int signum) {
+  auto* admin = static_cast<AdminLoop*>(handle->data);
+  KITE_LOG(info, "server.stopping", {{"signal", signum}});
+  admin->http->close([admin] {
+    for (uv_signal_t* s : {&admin->sigint, &admin->sigterm, &admin->sighup})
+      uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
+  });
+}
+
+void on_reload_signal(uv_signal_t* handle, int) {
+  auto* admin = static_cast<AdminLoop*>(handle->data);
+  Credentials fresh;
+  if (auto error = load_credentials(admin->config->auth, fresh); !error.empty()) {
+    KITE_LOG(error, "server.reload_failed", {{"error", error}});
+    return;
+  }
+  auto revoked = admin->server->auth().reload(std::move(fresh));
+  for (const auto& device : revoked)
+    admin->server->kick(device, kite::protocol::Reason::Revoked, "credentials revoked");
+  KITE_LOG(info, "server.reloaded", {{"newly_revoked", revoked.size()}});
+}
+
+int run(cfg::Config config) {
+  log::configure(config.log.level, config.log.format);
+  development_secrets(config);
+
+  Credentials credentials;
+  if (auto error = load_credentials(config.auth, credentials); !error.empty()) {
+    std::fprintf(stderr, "kited: %s\n", error.c_str());
+    return cfg::kExitUsage;
+  }
+  std::unique_ptr<MessageStore> store;
+  if (config.store.engine == cfg::StoreEngine::memory) {
+    store = make_memory_store(store_options(config.store));
+  } else {
+    std::string error;
+    std::filesystem::create_directories(config.server.data_dir);
+    store = open_rocksdb_store((std::filesystem::path(config.server.data_dir) / "store").string(),
+                               store_options(config.store), error);
+    if (!store) {
+      std::fprintf(stderr, "kited: cannot open the store: %s\n", error.c_str());
+      return cfg::kExitRuntimeFailure;
+    }
+  }
+  AdmissionLimits limits{config.auth.max_unauthenticated_per_ip,
+                         static_cast<Millis>(config.auth.failed_auth_backoff_base_ms),
+                         static_cast<Millis>(config.auth.failed_auth_backoff_max_ms)};
+  Server server(core_options(config), std::move(store),
+                std::make_unique<Authenticator>(std::move(credentials), limits));
+  if (auto error = server.start(); !error.empty()) {
+    std::fprintf(stderr, "kited: %s\n", error.c_str());
+    return cfg::kExitRuntimeFailure;
+  }
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  http::Router router;
+  add_admin_routes(router, server,
+                   {config.admin.token, config.session.max_frame - 1024,
+                    static_cast<std::uint32_t>(config.store.default_ttl_ms)});
+  http::HttpServerOptions http_options;
+  http_options.limits.max_body_bytes = config.admin.max_body_bytes;
+  http::HttpServer http(&loop, std::move(router), http_options);
+  auto admin_endpoint = cfg::parse_endpoint(config.server.admin_listen);
+  if (auto error = http.listen(admin_endpoint->host, admin_endpoint->port); !error.empty()) {
+    std::fprintf(stderr, "kited: admin API: %s\n", error.c_str());
+    server.stop(kite::protocol::Reason::ServerShutdown);
+    return cfg::kExitRuntimeFailure;
+  }
+  AdminLoop admin{&loop, &server, &config, &http};
+  for (auto [signal_handle, signum] :
+       {std::pair{&admin.sigint, SIGINT}, std::pair{&admin.sigterm, SIGTERM},
+        std::pair{&admin.sighup, SIGHUP}}) {
+    uv_signal_init(&loop, signal_handle);
+    signal_handle->data = &admin;
+    uv_signal_start(signal_handle, signum == SIGHUP ? on_reload_signal : on_stop_signal, signum);
+  }
+
+  std::string devices;
+  for (const auto& listen : config.server.device_listen)
+    devices += (devices.empty() ? "" : ", ") + listen;
+  std::printf("kited: devices on %s, admin API on http://%s:%d (%u workers)\n", devices.c_str(),
+              admin_endpoint->host.c_str(), http.port(), server.context().options.workers);
+  std::printf(
+      "kited: try  curl -H 'Authorization: Bearer <admin token>' -d '{\"payload\":\"hi\"}' "
+      "http://%s:%d/v1/devices/thermostat-1/messages\n",
+      admin_endpoint->host.c_str(), http.port());
+  std::fflush(stdout);
+  KITE_LOG(info, "server.started", {{"workers", server.context().options.workers}});
+
+  uv_run(&loop, UV_RUN_DEFAULT);
+  server.stop(kite::protocol::Reason::ServerShutdown);
+  uv_loop_close(&loop);
+  KITE_LOG(info, "server.stopped", {});
+  return cfg::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto command = cfg::parse_command_line(argc, argv);
+  switch (command.action) {
+    case cfg::Action::help:
+    case cfg::Action::version:
+      std::cout << command.text << (command.text.ends_with('\n') ? "" : "\n");
+      return cfg::kExitOk;
+    case cfg::Action::print_default_config:
+      std::cout << cfg::default_config_toml();
+      return cfg::kExitOk;
+    case cfg::Action::check_config:
+      std::cout << "kited: configuration is valid\n";
+      return cfg::kExitOk;
+    case cfg::Action::error:
+      for (const auto& error : command.errors) std::cerr << "kited: " << error << "\n";
+      return command.exit_code;
+    case cfg::Action::run:
+      break;
+  }
+  return run(std::move(command.config));
+}

@@ -1,0 +1,200 @@
+#include "api/admin_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+#include "core/worker.h"
+#include "http/bearer.h"
+#include "http/problem.h"
+#include "kite/protocol/base64url.h"
+#include "kite/protocol/limits.h"
+
+namespace kite::server {
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using http::problem_response;
+using nlohmann::json;
+
+HttpResponse json_response(int status, const json& body) {
+  HttpResponse response;
+  response.status = status;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.body = body.dump();
+  return response;
+}
+
+bool valid_device_id(std::string_view id) {
+  if (id.empty() || id.size() > protocol::limits::kDeviceId) return false;
+  for (char c : id)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  return !id.starts_with(kServicePrefix);
+}
+
+// Reads an optional string member; false (with `problem` set) when present with another type.
+bool optional_string(const json& body, const char* name, std::string& out, std::string& problem) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return true;
+  if (!it->is_string()) {
+    problem = std::string("\"") + name + "\" must be a string";
+    return false;
+  }
+  out = it->get<std::string>();
+  return true;
+}
+
+struct SendRequest {
+  std::string payload, topic, content_type, key, idempotency_key;
+  int qos = 1;
+  std::uint32_t ttl_ms = 0;
+};
+
+// Parses and checks a send body; "" when valid, else the problem detail.
+std::string parse_send(const std::string& text, const AdminApiOptions& options, SendRequest& send) {
+  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return "the body is not valid JSON";
+  if (!body.is_object()) return "the body must be a JSON object";
+  std::string problem, payload64;
+  if (!optional_string(body, "payload", send.payload, problem) ||
+      !optional_string(body, "payload_base64", payload64, problem) ||
+      !optional_string(body, "topic", send.topic, problem) ||
+      !optional_string(body, "content_type", send.content_type, problem) ||
+      !optional_string(body, "key", send.key, problem) ||
+      !optional_string(body, "idempotency_key", send.idempotency_key, problem))
+    return problem;
+  if (body.contains("payload") == body.contains("payload_base64"))
+    return "give exactly one of \"payload\" (text) and \"payload_base64\" (bytes)";
+  if (!payload64.empty()) {
+    auto bytes = protocol::base64url_decode(payload64);
+    if (!bytes) return "\"payload_base64\" is not base64url (RFC 4648 section 5, no padding)";
+    send.payload.assign(bytes->begin(), bytes->end());
+  }
+  if (send.payload.size() > options.max_payload)
+    return "the payload is " + std::to_string(send.payload.size()) + " bytes; the limit is " +
+           std::to_string(options.max_payload);
+  if (auto it = body.find("qos"); it != body.end()) {
+    if (!it->is_number_integer() || (*it != 0 && *it != 1)) return "\"qos\" must be 0 or 1";
+    send.qos = it->get<int>();
+  }
+  send.ttl_ms = options.default_ttl_ms;
+  if (auto it = body.find("ttl_ms"); it != body.end()) {
+    if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 0xffffffffu)
+      return "\"ttl_ms\" must be a whole number of milliseconds below 2^32";
+    send.ttl_ms = it->get<std::uint32_t>();
+  }
+  if (send.topic.size() > protocol::limits::kTopic) return "\"topic\" is above 256 bytes";
+  if (send.content_type.size() > protocol::limits::kContentType)
+    return "\"content_type\" is above 64 bytes";
+  if (send.key.size() > protocol::limits::kConflationKey) return "\"key\" is above 128 bytes";
+  if (send.idempotency_key.size() > protocol::limits::kMessageId)
+    return "\"idempotency_key\" is above 128 bytes";
+  return {};
+}
+
+// Wraps a handler with the bearer-token check.
+http::Handler authorized(const std::string& token, http::Handler handler) {
+  return
+      [token, handler = std::move(handler)](
+          const HttpRequest& request, const http::RouteParams& params, http::Responder responder) {
+        if (!http::bearer_matches(request, token))
+          return responder.respond(http::unauthorized_response(request));
+        handler(request, params, std::move(responder));
+      };
+}
+
+void send_to_device(Server& server, const AdminApiOptions& options, const HttpRequest& request,
+                    std::string_view device, const http::Responder& responder) {
+  if (!valid_device_id(device))
+    return responder.respond(problem_response(
+        400, "Invalid device id", "a device id is 1-128 bytes without control characters"));
+  SendRequest send;
+  if (auto problem = parse_send(request.body, options, send); !problem.empty())
+    return responder.respond(problem_response(400, "Invalid message", problem));
+
+  if (send.qos == 0) {
+    bool online = server.send_transient(device, std::move(send.payload), std::move(send.topic),
+                                        std::move(send.content_type));
+    return responder.respond(json_response(
+        202, {{"status", online ? "sent" : "dropped"}, {"online", online}, {"qos", 0}}));
+  }
+  NewMessage message{send.payload, send.topic,           send.content_type,
+                     send.key,     send.idempotency_key, send.ttl_ms};
+  auto result =
+      server.store().enqueue(device, message, static_cast<std::uint64_t>(wall_clock_ms()));
+  using Status = EnqueueResult::Status;
+  switch (result.status) {
+    case Status::Queued:
+    case Status::Duplicate: {
+      bool online = result.status == Status::Queued
+                        ? server.wake(device)
+                        : server.context().registry->find(device).has_value();
+      json body{{"id", result.message_id},
+                {"seq", result.seq},
+                {"status", result.status == Status::Queued ? "queued" : "duplicate"},
+                {"online", online}};
+      if (result.replaced) body["replaced"] = true;
+      if (result.dropped_oldest) body["dropped_oldest"] = result.dropped_oldest;
+      return responder.respond(json_response(202, body));
+    }
+    case Status::Full: {
+      http::Problem problem{429, "Queue full",
+                            "the device's queue (or the server's) is at its cap and the policy "
+                            "is to reject; retry after the device has caught up"};
+      auto response = problem.to_response();
+      response.headers.emplace_back("Retry-After", "5");
+      return responder.respond(response);
+    }
+    case Status::Invalid:
+      return responder.respond(problem_response(400, "Invalid message", result.error));
+    case Status::Error:
+      KITE_LOG(error, "api.store_failed", {{"device", device}, {"error", result.error}});
+      return responder.respond(problem_response(
+          503, "Store unavailable", "the message was not stored; retry later: " + result.error));
+  }
+}
+
+void describe_device(Server& server, std::string_view device, const http::Responder& responder) {
+  if (!valid_device_id(device))
+    return responder.respond(problem_response(400, "Invalid device id",
+                                              "a device id is 1-128 bytes without control "
+                                              "characters"));
+  auto route = server.context().registry->find(device);
+  QueueInfo queue = server.store().info(device);
+  json body{{"device", device},
+            {"online", route.has_value()},
+            {"queued", queue.queued_messages},
+            {"queued_bytes", queue.queued_bytes},
+            {"next_seq", queue.next_seq},
+            {"acked_through", queue.acked_through}};
+  if (route) {
+    body["since_ms"] = route->since_ms;
+    body["address"] = route->address;
+  }
+  responder.respond(json_response(200, body));
+}
+
+}  // namespace
+
+void add_admin_routes(http::Router& router, Server& server, AdminApiOptions options) {
+  router.add("GET", "/healthz",
+             [&server](const HttpRequest&, const http::RouteParams&, http::Responder responder) {
+               bool healthy = server.store().healthy();
+               responder.respond(json_response(healthy ? 200 : 503,
+                                               {{"status", healthy ? "ok" : "store unavailable"}}));
+             });
+  router.add("POST", "/v1/devices/{id}/messages",
+             authorized(options.token, [&server, options](const HttpRequest& request,
+                                                          const http::RouteParams& params,
+                                                          http::Responder responder) {
+               send_to_device(server, options, request, params.get("id"), responder);
+             }));
+  router.add(
+      "GET", "/v1/devices/{id}",
+      authorized(options.token, [&server](const HttpRequest&, const http::RouteParams& params,
+                                          http::Responder responder) {
+        describe_device(server, params.get("id"), responder);
+      }));
+}
+
+}  // namespace kite::server

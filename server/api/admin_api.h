@@ -1,0 +1,24 @@
+// The admin HTTP API of kited (bearer token): send to a device, device presence, health.
+// The full API (groups, commands, events, metrics) grows here; docs/api.md describes each route.
+//
+// Handlers run on the admin loop's thread. A send is answered 202 only once the message is in
+// the durable store (per the store's durability setting); the device's worker is then woken.
+#pragma once
+
+#include <string>
+
+#include "core/server.h"
+#include "http/router.h"
+
+namespace kite::server {
+
+struct AdminApiOptions {
+  std::string token;  // bearer token every /v1 route requires
+  std::uint32_t max_payload = 256 * 1024;
+  std::uint32_t default_ttl_ms = 0;
+};
+
+// Adds the admin routes to `router`.
+void add_admin_routes(http::Router& router, Server& server, AdminApiOptions options);
+
+}  // namespace kite::server

@@ -1,0 +1,85 @@
+// Connection: one accepted TCP connection of the HttpServer (internal to server/http/).
+// It moves bytes between libuv, the RequestParser, the Router and the ResponseQueue.
+//
+// Lifetime rules:
+//  - The server's map holds the only lasting reference; the entry is erased in the handle's close
+//    callback, so the uv_tcp_t lives until libuv is done with it. Responders hold weak_ptrs.
+//  - Each write owns its buffer (WriteRequest) until its callback; a failed uv_write() frees it
+//    at once, since its callback will never run.
+//  - close() is idempotent; after it nothing is read, written or dispatched, and the close
+//    callbacks of unanswered requests run once.
+//  - Ending a connection politely ("Connection: close", an error, 503): the last bytes are
+//    written, then shutdown(), then input is read and dropped until EOF or a short linger
+//    timeout, so the client sees our answer rather than a reset.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "http/message.h"
+#include "http/request_parser.h"
+#include "http/response_queue.h"
+
+namespace kite::server::http {
+
+class HttpServer;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(HttpServer& server, std::uint64_t id);
+
+  uv_tcp_t* tcp() { return &tcp_; }
+  std::uint64_t id() const { return id_; }
+
+  // Starts reading; with reject, answers 503 and ends the connection instead.
+  void start(bool reject);
+  void close();
+  // Closes the connection if it overstayed: idle, stalled writes, or lingering too long.
+  void check_timeout(std::uint64_t now_ms);
+
+  // The Responder's entry points; all are no-ops unless the request is still owed an answer.
+  void respond(std::uint64_t sequence, HttpResponse response);
+  bool start_stream(std::uint64_t sequence, int status, const Headers& headers);
+  bool send_chunk(std::uint64_t sequence, std::string_view bytes);
+  void end_stream(std::uint64_t sequence);
+  void on_close(std::uint64_t sequence, std::function<void()> callback);
+  bool pending(std::uint64_t sequence);
+  std::size_t queued_bytes() const { return queued_bytes_; }
+
+ private:
+  static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_write(uv_write_t* req, int status);
+  static void on_shutdown(uv_shutdown_t* req, int status);
+  static void on_closed(uv_handle_t* handle);
+
+  void handle_input(std::string_view bytes);
+  void dispatch(const HttpRequest& request);
+  void answer(std::uint64_t sequence, std::string bytes, bool close_after);
+  void flush();
+  void write(std::string bytes);
+  void after_write();
+  void update_reading();
+  ResponseQueue::Slot* owed(std::uint64_t sequence, ResponseQueue::State state);
+
+  HttpServer& server_;  // outlives every connection: see HttpServer's lifetime rule
+  std::uint64_t id_;
+  uv_tcp_t tcp_{};
+  RequestParser parser_;
+  ResponseQueue queue_;
+  std::uint64_t last_activity_ms_;
+  std::size_t queued_bytes_ = 0;  // written, not yet confirmed by a write callback
+  int writes_in_flight_ = 0;
+  bool reading_ = false;
+  bool failed_ = false;     // the parser reported an error, answered once
+  bool ending_ = false;     // no more requests: finish writing, then shutdown
+  bool lingering_ = false;  // shut down: dropping input until EOF
+  bool closed_ = false;
+};
+
+}  // namespace kite::server::http
