@@ -182,7 +182,10 @@ int run(cfg::Config config) {
   auto admin_endpoint = cfg::parse_endpoint(config.server.admin_listen);
   if (auto error = http.listen(admin_endpoint->host, admin_endpoint->port); !error.empty()) {
     std::fprintf(stderr, "kited: admin API: %s\n", error.c_str());
+    http.close([] {});
+    uv_run(&loop, UV_RUN_DEFAULT);  // the server's handles close before it goes away
     server.stop(kite::protocol::Reason::ServerShutdown);
+    uv_loop_close(&loop);
     return cfg::kExitRuntimeFailure;
   }
   AdminLoop admin{&loop, &server, &config, &http};

@@ -158,7 +158,6 @@ constexpr auto kAdmin = &Config::admin;
 constexpr auto kSession = &Config::session;
 constexpr auto kStore = &Config::store;
 constexpr auto kLog = &Config::log;
-constexpr std::int64_t kMax = INT64_MAX;
 
 std::vector<FieldSpec> make_table() {
   using S = ServerConfig;
