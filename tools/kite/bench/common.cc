@@ -1,0 +1,68 @@
+#include "bench/common.h"
+
+#include <fmt/format.h>
+
+#include "kite/protocol/handshake_crypto.h"
+
+namespace kite::bench {
+namespace {
+
+std::vector<std::uint8_t> from_hex(const std::string& hex) {
+  std::vector<std::uint8_t> out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+}  // namespace
+
+Identity device_identity(const BenchOptions& options, std::uint32_t i) {
+  Identity identity;
+  identity.id = "bench-" + std::to_string(options.id_base + i);
+  identity.key = protocol::derive_device_key(from_hex(options.master_key), identity.id);
+  return identity;
+}
+
+Identity service_identity(const BenchOptions& options) {
+  Identity identity;
+  identity.id = "service:" + options.service;
+  auto key = from_hex(options.service_key);
+  std::copy_n(key.begin(), std::min(key.size(), identity.key.size()), identity.key.begin());
+  return identity;
+}
+
+std::string target_address(const BenchOptions& options, sockaddr_storage& out) {
+  out = {};
+  if (uv_ip4_addr(options.host.c_str(), options.port, reinterpret_cast<sockaddr_in*>(&out)) == 0)
+    return {};
+  if (uv_ip6_addr(options.host.c_str(), options.port, reinterpret_cast<sockaddr_in6*>(&out)) == 0)
+    return {};
+  return "not a numeric address: " + options.host;
+}
+
+std::string source_address(const BenchOptions& options, std::uint32_t i) {
+  if (options.source_prefix.empty()) return {};
+  return options.source_prefix + std::to_string(1 + i % 250);
+}
+
+protocol::SessionConfig client_config() {
+  protocol::SessionConfig config;
+  config.keepalive_ms = 60'000;
+  config.receive_window = 64;
+  config.handshake_timeout = 30'000;
+  return config;
+}
+
+std::string latency_line(const Histogram& h) {
+  return fmt::format("p50 {} us, p90 {} us, p99 {} us, p99.9 {} us, max {} us", h.percentile(0.5),
+                     h.percentile(0.9), h.percentile(0.99), h.percentile(0.999), h.max());
+}
+
+std::string latency_json(const Histogram& h) {
+  return fmt::format(
+      R"({{"p50_us":{},"p90_us":{},"p99_us":{},"p999_us":{},"max_us":{},"samples":{}}})",
+      h.percentile(0.5), h.percentile(0.9), h.percentile(0.99), h.percentile(0.999), h.max(),
+      h.count());
+}
+
+}  // namespace kite::bench
