@@ -94,7 +94,9 @@ int run_idle(const BenchOptions& options) {
     ++connector.opened;
     connector.more();
   };
+  bool holding_done = false;
   connector.events.closed = [&](BenchClient& c, const protocol::CloseInfo& info) {
+    if (holding_done) return;  // our own goodbyes at the end
     ++connector.failed;
     if (connector.failed <= 5)
       fmt::print(stderr, "kite bench: {} closed: {} {}\n", c.id(),
@@ -111,6 +113,7 @@ int run_idle(const BenchOptions& options) {
     if (all_open_at != 0 &&
         static_cast<double>(steady_ns() - all_open_at) / 1e9 >= options.seconds) {
       if (options.server_pid) rss_after = resident_bytes(options.server_pid).value_or(0);
+      holding_done = true;
       loop.stop();
     }
   });
