@@ -91,6 +91,8 @@ CoreOptions core_options(const cfg::Config& config) {
   s.handshake_timeout = static_cast<kite::protocol::Millis>(config.auth.handshake_timeout_ms);
   options.write_high_water_bytes = config.session.write_high_water_bytes;
   options.default_ttl_ms = static_cast<std::uint32_t>(config.store.default_ttl_ms);
+  options.uplink_rate_per_s = config.session.uplink_rate_per_s;
+  options.uplink_burst = config.session.uplink_burst;
   return options;
 }
 

@@ -169,6 +169,7 @@ void Connection::on_deadline() {
     if (!uv_is_closing(handle)) uv_close(handle, on_closed);
     return;
   }
+  if (reading_paused_ && now() >= resume_reading_at_) resume_reading();
   session_.tick(now());
   if (!closing_) after_session_call();
 }
@@ -176,7 +177,9 @@ void Connection::on_deadline() {
 void Connection::after_session_call() {
   if (session_.has_output()) worker_.mark_dirty(*this);
   if (closing_) return;
+  if (uplink_tokens_ < 0 && !reading_paused_) pause_reading();
   Millis due = session_.next_deadline();
+  if (reading_paused_) due = std::min(due, resume_reading_at_);
   if (due == std::numeric_limits<Millis>::max())
     worker_.wheel().cancel(static_cast<WheelEntry&>(*this));
   else if (!scheduled() || deadline != due)
@@ -215,9 +218,10 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
     case protocol::AuthMethod::Token: {
       if (service_) return refuse(Reason::AuthFailed, "services authenticate with their key");
       auto now_s = static_cast<std::uint64_t>(wall_clock_ms() / 1000);
-      Reason reason = context.auth->check_token(hello.token, id, now_s, token_groups_);
+      std::vector<std::string> groups;
+      Reason reason = context.auth->check_token(hello.token, id, now_s, groups);
       if (reason != Reason::None) return refuse(reason, "token refused");
-      return welcome(std::move(token_groups_));
+      return welcome(std::move(groups));
     }
     default:
       return refuse(Reason::AuthFailed, "TLS client certificates are not enabled here");
@@ -283,6 +287,8 @@ void Connection::on_open(const protocol::OpenInfo& info) {
             {"ip", ip_},
             {"resumed", info.resumed},
             {"worker", worker_.index()}});
+  uplink_tokens_ = context.options.uplink_burst;
+  uplink_refilled_at_ = now();
   backlog_ = true;
   pump();
 }
@@ -357,9 +363,39 @@ void Connection::on_message(const protocol::IncomingMessage& message) {
   auto& context = worker_.context();
   context.counters.messages_in++;
   if (service_) return accept_from_service(message);
+  charge_uplink();
   if (message.qos == protocol::Qos::AtLeastOnce)
     context.store->set_uplink_last_received(session_.device_id(), message.seq);
   session_.acknowledge(message.seq, now());
+}
+
+// Uplink rate limit: a token bucket per device. A read may hold many messages; they are all
+// processed (the bytes are already here), the bucket goes into debt, and the socket is not read
+// again until the debt is paid: over the limit, TCP back-pressure slows the device, not kited.
+void Connection::charge_uplink() {
+  const auto& options = worker_.context().options;
+  if (options.uplink_rate_per_s == 0) return;
+  Millis t = now();
+  double refill = static_cast<double>(t - uplink_refilled_at_) * options.uplink_rate_per_s / 1000.0;
+  uplink_tokens_ = std::min<double>(uplink_tokens_ + refill, options.uplink_burst);
+  uplink_refilled_at_ = t;
+  uplink_tokens_ -= 1;
+}
+
+void Connection::pause_reading() {
+  const auto& options = worker_.context().options;
+  reading_paused_ = true;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  double wait_ms = (1 - uplink_tokens_) * 1000.0 / std::max(1u, options.uplink_rate_per_s);
+  resume_reading_at_ = now() + static_cast<Millis>(wait_ms) + 1;
+  worker_.context().counters.uplink_throttled++;
+}
+
+void Connection::resume_reading() {
+  reading_paused_ = false;
+  charge_uplink();
+  uplink_tokens_ += 1;  // the refill only: no message was charged
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
 }
 
 void Connection::accept_from_service(const protocol::IncomingMessage& message) {

@@ -70,6 +70,9 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void welcome(std::vector<std::string> groups);
   void refuse(protocol::Reason reason, std::string_view message);
   void accept_from_service(const protocol::IncomingMessage& message);
+  void charge_uplink();
+  void pause_reading();
+  void resume_reading();
   void pump();
   void after_session_call();
   void close_socket();
@@ -89,7 +92,10 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   bool service_ = false;     // a backend sending to devices, not a device
   bool backlog_ = false;     // the store may hold more than was sent
   bool closing_ = false;
-  std::vector<std::string> token_groups_;
+  bool reading_paused_ = false;  // over the uplink rate: not reading until resume_reading_at_
+  Millis resume_reading_at_ = 0;
+  double uplink_tokens_ = 0;  // set to the burst when the session opens
+  Millis uplink_refilled_at_ = 0;
 };
 
 }  // namespace kite::server

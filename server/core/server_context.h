@@ -23,12 +23,15 @@ struct CoreOptions {
   protocol::SessionConfig session;  // per-connection protocol settings
   std::size_t write_high_water_bytes = 64 * 1024;
   std::uint32_t default_ttl_ms = 0;
+  std::uint32_t uplink_rate_per_s = 100;  // device messages per second; 0 = unlimited
+  std::uint32_t uplink_burst = 200;
 };
 
 // Counters every worker adds to; read by /metrics and the tests.
 struct CoreCounters {
   std::atomic<std::uint64_t> connections_accepted{0}, connections_refused{0}, auth_ok{0},
-      auth_failed{0}, messages_out{0}, messages_in{0}, acks_in{0}, dropped_qos0{0}, kicked{0};
+      auth_failed{0}, messages_out{0}, messages_in{0}, acks_in{0}, dropped_qos0{0}, kicked{0},
+      uplink_throttled{0};
 };
 
 struct ServerContext {
