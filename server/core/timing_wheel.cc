@@ -44,11 +44,14 @@ void TimingWheel::cancel(WheelEntry& entry) {
 }
 
 void TimingWheel::advance(Millis now, const std::function<void(WheelEntry&)>& fire) {
+  // A slot is processed once it has fully elapsed: a deadline later in the slot that holds `now`
+  // must not be passed over for a whole turn. Entries fire at most one tick late.
   // At most one full turn: after that every slot has been visited once.
   Millis turns_end = current_ + tick_ms_ * static_cast<Millis>(heads_.size());
   Millis until = std::min(now, turns_end);
-  std::vector<WheelEntry*> due;
-  while (current_ <= until) {
+  std::vector<WheelEntry*>& due = due_;
+  due.clear();
+  while (current_ + tick_ms_ - 1 <= until) {
     WheelEntry& head = heads_[static_cast<std::size_t>(current_ / tick_ms_) % heads_.size()];
     for (WheelEntry* e = head.next; e != &head;) {
       WheelEntry* next = e->next;
@@ -60,7 +63,7 @@ void TimingWheel::advance(Millis now, const std::function<void(WheelEntry&)>& fi
     }
     current_ += tick_ms_;
   }
-  if (now > until) current_ = now - now % tick_ms_ + tick_ms_;  // skipped ahead a whole turn
+  if (now > until) current_ = now - now % tick_ms_;  // skipped a whole turn: resume at now
   for (WheelEntry* e : due) fire(*e);
 }
 

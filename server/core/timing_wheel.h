@@ -52,6 +52,7 @@ class TimingWheel {
   std::vector<WheelEntry> heads_;  // sentinel of each slot's circular list
   Millis current_;                 // start of the next slot to process
   std::size_t size_ = 0;
+  std::vector<WheelEntry*> due_;  // reused by advance(): no allocation per tick
 };
 
 }  // namespace kite::server

@@ -14,8 +14,10 @@
 namespace kite::server {
 namespace {
 
-constexpr Millis kWheelTick = 10;          // ack delays are 20 ms: finer than that is waste
-constexpr std::size_t kWheelSlots = 4096;  // one turn = 41 s, longer than any keep-alive timeout
+constexpr Millis kWheelTick = 10;  // ack delays are 20 ms: finer than that is waste
+// One turn = 82 s: longer than the default keep-alive timeout (30 s x 150 %), so most entries are
+// looked at only when due.
+constexpr std::size_t kWheelSlots = 8192;
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
 
 }  // namespace

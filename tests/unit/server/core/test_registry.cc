@@ -1,0 +1,43 @@
+// The registry: the newest connection for a device wins, and a replaced connection closing late
+// cannot unregister its successor.
+#include <doctest/doctest.h>
+
+#include <thread>
+#include <vector>
+
+#include "core/registry.h"
+
+using namespace kite::server;
+
+TEST_CASE("claim returns the displaced route; release only removes its own") {
+  Registry registry;
+  Route first{0, 1, 100, "127.0.0.1"}, second{1, 2, 200, "127.0.0.2"};
+  CHECK_FALSE(registry.claim("dev", first).has_value());
+  auto displaced = registry.claim("dev", second);
+  REQUIRE(displaced);
+  CHECK(*displaced == first);
+  registry.release("dev", first);  // the old connection closes late
+  REQUIRE(registry.find("dev"));
+  CHECK(registry.find("dev")->connection == 2);
+  registry.release("dev", second);
+  CHECK_FALSE(registry.find("dev"));
+  CHECK(registry.online() == 0);
+}
+
+TEST_CASE("concurrent claims and releases from several threads stay consistent") {
+  Registry registry;
+  std::vector<std::thread> threads;
+  for (std::uint32_t w = 0; w < 4; ++w)
+    threads.emplace_back([&registry, w] {
+      for (std::uint64_t i = 0; i < 5000; ++i) {
+        std::string id = "d" + std::to_string(i % 500);
+        Route r{w, w * 100000 + i, 0, {}};
+        registry.claim(id, r);
+        if (i % 3 == 0) registry.release(id, r);
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(registry.online() <= 500);
+  for (int i = 0; i < 500; ++i)
+    if (auto r = registry.find("d" + std::to_string(i))) CHECK(r->worker < 4);
+}
