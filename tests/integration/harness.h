@@ -1,0 +1,67 @@
+// What every integration test file shares: a kited, its admin API and devices on it, with
+// short names. Timeouts here are deadlines for polling, never sleeps.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "http_client.h"
+#include "kited_process.h"
+#include "raw_socket.h"
+#include "test_device.h"
+
+namespace kite::it {
+
+inline constexpr int kWait = 5'000;  // ms: the longest a test waits for something that must happen
+
+// A kited with an admin client and a device factory.
+struct Harness {
+  explicit Harness(std::vector<std::string> extra = {})
+      : kited(std::move(extra)), http(kited.admin_port(), kAdminToken) {}
+
+  // After kited.restart() the ports change.
+  void reattach() { http = HttpClient(kited.admin_port(), kAdminToken); }
+
+  DeviceOptions device_options(const std::string& id) const {
+    DeviceOptions options;
+    options.id = id;
+    options.port = kited.device_port();
+    return options;
+  }
+
+  // Sends a QoS 1 message and checks that kited accepted it (202, queued).
+  nlohmann::json send_ok(const std::string& device, const std::string& payload,
+                         const nlohmann::json& extra = nlohmann::json::object()) {
+    auto response = http.send(device, payload, 1, extra);
+    INFO("POST answer: " << response.status << " " << response.body);
+    REQUIRE(response.status == 202);
+    auto body = response.json();
+    REQUIRE(body.is_object());
+    return body;
+  }
+
+  // Polls GET /v1/devices/{id} until `predicate(body)` holds or kWait passes, driving the
+  // `connected` devices meanwhile (their delayed acks and pings must go out).
+  template <typename Predicate>
+  nlohmann::json wait_device(const std::string& device, Predicate predicate,
+                             std::vector<TestDevice*> connected = {}) {
+    Millis deadline = now_ms() + kWait;
+    nlohmann::json body = http.device(device);
+    while (!predicate(body) && now_ms() < deadline) {
+      pump_devices(connected, 5, [] { return false; });  // a 5 ms polling pace
+      body = http.device(device);
+    }
+    return body;
+  }
+
+  KitedProcess kited;
+  HttpClient http;
+};
+
+inline std::string numbered(const std::string& prefix, int i) {
+  return prefix + "-" + std::to_string(i);
+}
+
+}  // namespace kite::it
