@@ -36,3 +36,30 @@ TEST_CASE("05.2 session: a device that keeps pinging stays open past its keep-al
 }
 
 }  // namespace kite::it
+
+namespace kite::it {
+
+TEST_CASE("05.3 session: over its uplink rate a device is not read until the bucket refills") {
+  Harness h({"--set", "session.uplink_rate_per_s=100", "--set", "session.uplink_burst=10"});
+  TestDevice device(h.device_options("chatty-uplink"));
+  device.connect_and_open();
+  // 60 messages in one burst: all are read and acknowledged (the bytes are already in), leaving
+  // the bucket 50 messages in debt, which takes 0.5 s at 100/s to pay back.
+  for (int i = 0; i < 60; ++i)
+    REQUIRE(device.publish("r" + std::to_string(i)) == protocol::SendStatus::Sent);
+  REQUIRE(device.pump_until(now_ms() + kWait, [&] { return device.uplink_acked_through() >= 60; }));
+  Millis sent_at = now_ms();
+  REQUIRE(device.publish("one more") == protocol::SendStatus::Sent);
+  REQUIRE(device.pump_until(now_ms() + kWait, [&] { return device.uplink_acked_through() >= 61; }));
+  Millis waited = now_ms() - sent_at;
+  INFO("the message after the burst was read after " << waited << " ms");
+  CHECK(waited >= 300);  // throttled: not read while the bucket was in debt
+  CHECK(waited <= 3'000);
+  CHECK(device.is_open());  // slowed, not disconnected
+  h.send_ok("chatty-uplink", "still here");
+  auto message = device.next_message(kWait);
+  REQUIRE(message);
+  CHECK(message->payload == "still here");
+}
+
+}  // namespace kite::it

@@ -98,6 +98,8 @@ class TestDevice final : public protocol::SessionHandler {
   std::uint64_t last_received_seq() const { return last_received_seq_; }
   std::uint64_t store_epoch() const { return store_epoch_; }
   std::size_t delivered_count() const { return delivered_; }
+  // Highest uplink seq the server acknowledged on this connection.
+  std::uint64_t uplink_acked_through() const { return session_ ? session_->acked_through() : 0; }
   DeviceOptions& options() { return options_; }
 
   // --- many devices in one poll loop ---------------------------------------------------------
