@@ -79,8 +79,7 @@ long heap_bytes() {
 }
 
 double elapsed_ns(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - since)
-      .count();
+  return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - since).count();
 }
 
 double median(std::vector<double> v) {
@@ -431,9 +430,10 @@ int main(int argc, char** argv) {
         period_cpu, percentile(period.ns, 0.99), percentile(period.ns, 1.0), closed);
   } else {
     std::printf("Session scale: %zu server sessions, simulated without sockets\n", n);
-    std::printf("  handshakes: %zu real Hmac handshakes in %.2f s (%.1f us each, both ends), "
-                "%zu failed; %zu Open and scheduled\n",
-                n, setup_s, setup_s * 1e6 / static_cast<double>(n), failed, open);
+    std::printf(
+        "  handshakes: %zu real Hmac handshakes in %.2f s (%.1f us each, both ends), "
+        "%zu failed; %zu Open and scheduled\n",
+        n, setup_s, setup_s * 1e6 / static_cast<double>(n), failed, open);
     std::printf("  device ids: %zu bytes; ip: IPv4 text\n", id_length);
     std::printf("Memory per session (SimConnection = Connection minus its uv_tcp_t):\n");
     std::printf("  RSS      %8.1f B  (VmRSS %ld -> %ld)\n", rss_per, rss_before, rss_after);
@@ -441,22 +441,26 @@ int main(int argc, char** argv) {
                 heap_after);
     std::printf("  + sizeof(uv_tcp_t) %zu B => estimated %.0f B of RSS per kited connection\n",
                 sizeof(uv_tcp_t), est_per);
-    std::printf("  parts: sizeof(Connection) %zu = uv_tcp_t %zu + SimConnection %zu "
-                "(of which Session %zu, WheelEntry %zu); malloc chunk of a SimConnection %zu\n",
-                sizeof(kite::server::Connection), sizeof(uv_tcp_t), sizeof(SimConnection),
-                sizeof(protocol::Session), sizeof(WheelEntry), connection_chunk);
-    std::printf("         registry %.1f B/device (node + buckets; Route %zu B), worker map "
-                "%.1f B/connection, Session heap beyond its object %ld B\n",
-                registry_per, sizeof(Route), map_per, session_heap);
+    std::printf(
+        "  parts: sizeof(Connection) %zu = uv_tcp_t %zu + SimConnection %zu "
+        "(of which Session %zu, WheelEntry %zu); malloc chunk of a SimConnection %zu\n",
+        sizeof(kite::server::Connection), sizeof(uv_tcp_t), sizeof(SimConnection),
+        sizeof(protocol::Session), sizeof(WheelEntry), connection_chunk);
+    std::printf(
+        "         registry %.1f B/device (node + buckets; Route %zu B), worker map "
+        "%.1f B/connection, Session heap beyond its object %ld B\n",
+        registry_per, sizeof(Route), map_per, session_heap);
     std::printf("Timing wheel (%lld ms x %zu slots), %zu entries:\n",
                 static_cast<long long>(kWheelTick), kWheelSlots, n);
     std::printf("  empty tick (slot holds nothing):            %8.0f ns\n", empty_median);
     std::printf("  live tick (visits ~%.0f not-due entries):    %8.0f ns  => %.3f %% of a core\n",
                 static_cast<double>(n) / 3000, visit_median, live_cpu);
-    std::printf("  firing tick (%.0f fired, tick + reschedule): %8.0f ns  => %.1f ns per fired "
-                "entry (period mean)\n",
-                firing_per_tick, firing_median, per_fired);
-    std::printf("  full keep-alive period (%zu ticks, %" PRIu64 " fired): %.1f ms of CPU in "
+    std::printf(
+        "  firing tick (%.0f fired, tick + reschedule): %8.0f ns  => %.1f ns per fired "
+        "entry (period mean)\n",
+        firing_per_tick, firing_median, per_fired);
+    std::printf("  full keep-alive period (%zu ticks, %" PRIu64
+                " fired): %.1f ms of CPU in "
                 "%.0f s => %.3f %% of a core; tick p99 %.0f ns, max %.0f ns\n",
                 period.ns.size(), fired_period, period_sum_ns / 1e6,
                 static_cast<double>(kTimeout) / 1000, period_cpu, percentile(period.ns, 0.99),
