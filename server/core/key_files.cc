@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include "kite/protocol/hex.h"
+
 namespace kite::server {
 namespace {
 
@@ -12,25 +14,10 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::optional<std::vector<std::uint8_t>> hex_decode(std::string_view hex) {
-  hex = trim(hex);
-  if (hex.size() % 2 != 0) return std::nullopt;
-  std::vector<std::uint8_t> out(hex.size() / 2);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
-  }
-  return out;
+  return protocol::hex_decode(trim(hex));
 }
 
 std::string load_key_file(const std::string& path,

@@ -1,17 +1,11 @@
 // Percent-decoding; see percent.h.
 #include "http/percent.h"
 
+#include "kite/protocol/hex.h"
+
 namespace kite::server::http {
-namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
+using protocol::hex_digit_value;
 
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
   std::string out;
@@ -22,8 +16,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
       out += ' ';
     } else if (c == '%') {
       if (text.size() - i < 3) return std::nullopt;
-      int high = hex_value(text[i + 1]);
-      int low = hex_value(text[i + 2]);
+      int high = hex_digit_value(text[i + 1]);
+      int low = hex_digit_value(text[i + 2]);
       if (high < 0 || low < 0) return std::nullopt;
       out += static_cast<char>(high * 16 + low);
       i += 2;

@@ -57,6 +57,16 @@ class CheckingHandler : public protocol::SessionHandler {
  protected:
   void alive() const { KITE_FUZZ_CHECK(!closed); }
 
+  // QoS 1 messages arrive with increasing seqs; QoS 0 takes no seq and is acknowledged as the
+  // one it arrived after.
+  void record_delivery(const protocol::IncomingMessage& message) {
+    if (message.qos == protocol::Qos::AtLeastOnce)
+      KITE_FUZZ_CHECK(message.seq > delivered);
+    else
+      KITE_FUZZ_CHECK(message.seq == session_->last_received_seq());
+    delivered = std::max(delivered, message.seq);
+  }
+
   std::uint8_t options_;
   Session* session_ = nullptr;
 };
@@ -98,11 +108,7 @@ class ServerHandler final : public CheckingHandler {
 
   void on_message(const protocol::IncomingMessage& message) override {
     alive();
-    if (message.qos == protocol::Qos::AtLeastOnce)
-      KITE_FUZZ_CHECK(message.seq > delivered);
-    else  // QoS 0 takes no seq: it is acknowledged as the one it arrived after
-      KITE_FUZZ_CHECK(message.seq == session_->last_received_seq());
-    delivered = std::max(delivered, message.seq);
+    record_delivery(message);
     ++messages_;
     if (message.topic.starts_with("bye")) return session_->close(protocol::Reason::NormalClose);
     if (message.topic.starts_with("kick"))
@@ -189,11 +195,7 @@ class ClientHandler final : public CheckingHandler {
 
   void on_message(const protocol::IncomingMessage& message) override {
     alive();
-    if (message.qos == protocol::Qos::AtLeastOnce)
-      KITE_FUZZ_CHECK(message.seq > delivered);
-    else  // QoS 0 takes no seq: it is acknowledged as the one it arrived after
-      KITE_FUZZ_CHECK(message.seq == session_->last_received_seq());
-    delivered = std::max(delivered, message.seq);
+    record_delivery(message);
     if (message.topic.starts_with("bye")) return session_->close(protocol::Reason::NormalClose);
     if (options_ & 1) session_->acknowledge(message.seq, now);
     publish();

@@ -3,6 +3,20 @@
 #include <CLI/CLI.hpp>
 
 #include "bench/bench.h"
+#include "kite/protocol/hex.h"
+
+namespace {
+
+// A key on the command line: 64 or more hex digits, refused with a clear message otherwise.
+const CLI::Validator kHexKey(
+    [](std::string& text) -> std::string {
+      auto bytes = kite::protocol::hex_decode(text);
+      if (!bytes || bytes->size() < 32) return "expected a key of 64 or more hex digits";
+      return {};
+    },
+    "HEX KEY");
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"kite: drive and measure a Kite server"};
@@ -15,7 +29,8 @@ int main(int argc, char** argv) {
     s->add_option("--port", o.port, "kited device listener port")->capture_default_str();
     s->add_option("--master-key", o.master_key,
                   "fleet master key (hex): device keys derive from it")
-        ->required();
+        ->required()
+        ->check(kHexKey);
     s->add_option("--devices", o.devices, "devices to connect")->capture_default_str();
     s->add_option("--concurrency", o.concurrency, "handshakes in progress at once")
         ->capture_default_str();
@@ -30,7 +45,9 @@ int main(int argc, char** argv) {
       "p2p", "A service sends QoS 1 messages to random devices; throughput and latency");
   common(p2p);
   p2p->add_option("--service", o.service, "service name (service:<name>)")->capture_default_str();
-  p2p->add_option("--service-key", o.service_key, "that service's key (hex)")->required();
+  p2p->add_option("--service-key", o.service_key, "that service's key (hex)")
+      ->required()
+      ->check(kHexKey);
   p2p->add_option("--seconds", o.seconds, "measuring time")->capture_default_str();
   p2p->add_option("--warmup", o.warmup, "seconds before measuring")->capture_default_str();
   p2p->add_option("--window", o.window, "messages in flight end to end")->capture_default_str();

@@ -3,15 +3,14 @@
 #include <fmt/format.h>
 
 #include "kite/protocol/handshake_crypto.h"
+#include "kite/protocol/hex.h"
 
 namespace kite::bench {
 namespace {
 
+// Keys were checked by the command line (see valid_hex_key in main.cc).
 std::vector<std::uint8_t> from_hex(const std::string& hex) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return out;
+  return protocol::hex_decode(hex).value_or(std::vector<std::uint8_t>{});
 }
 
 }  // namespace
