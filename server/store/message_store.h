@@ -125,6 +125,9 @@ class MessageStore {
                     std::vector<StoredMessage>& out) = 0;
   // The device confirmed every message with seq <= through_seq: delete them.
   virtual void ack(std::string_view device_id, std::uint64_t through_seq) = 0;
+  // The acks of many devices (each device at most once) in ONE storage write: what a worker
+  // gathers in one loop turn.
+  virtual void ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>> acks) = 0;
   virtual QueueInfo info(std::string_view device_id) = 0;
 
   // Uplink dedup state that must survive restarts: the highest uplink seq accepted from the device.

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "common/log.h"
 #include "store/random_ids.h"
@@ -73,8 +74,34 @@ QueueEngine::QueueEngine(std::unique_ptr<Backend> backend, const StoreOptions& o
   backend_->totals(totals_.messages, totals_.bytes);
 }
 
-std::mutex& QueueEngine::stripe(std::string_view device) {
+QueueEngine::Stripe& QueueEngine::stripe(std::string_view device) {
   return stripes_[std::hash<std::string_view>{}(device) % stripes_.size()];
+}
+
+std::unique_lock<std::mutex> QueueEngine::lock(Stripe& stripe) {
+  std::unique_lock guard(stripe.mutex);
+  stripe.cache.trim();  // before any reference into the cache is taken
+  return guard;
+}
+
+template <typename Items, typename DeviceOf>
+std::vector<std::unique_lock<std::mutex>> QueueEngine::lock_all(const Items& items,
+                                                                DeviceOf device_of) {
+  std::vector<Stripe*> stripes;
+  for (const auto& item : items) stripes.push_back(&stripe(device_of(item)));
+  std::sort(stripes.begin(), stripes.end());  // one global order: batches never deadlock
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (Stripe* s : stripes) locks.push_back(lock(*s));
+  return locks;
+}
+
+// The device's cached state, read from storage on a miss. Caller holds the device's stripe lock.
+CachedDevice& QueueEngine::load(Transaction& txn, std::string_view device, Touched& touched) {
+  touched.push_back(device);
+  DeviceCache& cache = stripe(device).cache;
+  if (CachedDevice* cached = cache.find(device)) return *cached;
+  return cache.insert(device, txn.meta(device));
 }
 
 EnqueueResult QueueEngine::enqueue(std::string_view device_id, const NewMessage& message,
@@ -89,22 +116,22 @@ void QueueEngine::enqueue_batch(std::span<const std::pair<std::string_view, NewM
                                 std::uint64_t now_ms, std::vector<EnqueueResult>& results) {
   results.clear();
   results.reserve(messages.size());
-  std::vector<std::mutex*> stripes;
-  for (const auto& [device, message] : messages) stripes.push_back(&stripe(device));
-  std::sort(stripes.begin(), stripes.end());  // one global order: batches never deadlock
-  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-  std::vector<std::unique_lock<std::mutex>> locks;
-  for (std::mutex* mutex : stripes) locks.emplace_back(*mutex);
+  auto locks = lock_all(messages, [](const auto& item) { return item.first; });
 
   auto txn = backend_->begin();
   Counters counters;
+  Touched touched;
   for (const auto& [device, message] : messages) {
-    results.push_back(stage(*txn, device, message, now_ms, counters));
+    if (auto why = invalid_reason(device, message); !why.empty()) {
+      results.push_back(answer(Status::Invalid, std::move(why)));
+      continue;
+    }
+    CachedDevice& cached = load(*txn, device, touched);
+    results.push_back(stage(*txn, device, cached, message, now_ms, counters));
   }
   const bool wrote = counters.enqueued > 0;
   std::string error;
-  const std::string_view first_device = messages.empty() ? "" : messages.front().first;
-  if (finish(*txn, options_.durability == Durability::Sync, wrote, first_device, &error)) {
+  if (finish(*txn, options_.durability == Durability::Sync, wrote, touched, &error)) {
     apply(counters);
     return;
   }
@@ -118,12 +145,9 @@ void QueueEngine::enqueue_batch(std::span<const std::pair<std::string_view, NewM
   }
 }
 
-EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device,
+EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device, CachedDevice& cached,
                                  const NewMessage& message, std::uint64_t now_ms,
                                  Counters& counters) {
-  if (auto why = invalid_reason(device, message); !why.empty()) {
-    return answer(Status::Invalid, std::move(why));
-  }
   if (!message.idempotency_key.empty()) {
     auto seen = txn.idempotency(device, message.idempotency_key);
     if (seen && seen->expires_at_ms > now_ms) {
@@ -141,7 +165,7 @@ EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device,
   }
 
   // Decide everything before writing anything: what it replaces, what must go to make room.
-  DeviceMeta meta = txn.meta(device);
+  DeviceMeta& meta = cached.meta;  // changed only once the message is admitted
   std::optional<ConflationEntry> replaced;
   if (!message.conflation_key.empty()) replaced = txn.conflation(device, message.conflation_key);
   Room freed;
@@ -166,6 +190,7 @@ EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device,
   EnqueueResult result = answer(Status::Queued);
   remove(txn, device, meta, victims);
   for (const Victim& victim : victims) {
+    cached.erase(victim.seq);
     if (victim.expired) {
       ++counters.expired;
     } else {
@@ -176,6 +201,7 @@ EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device,
   if (!victims.empty()) meta.gone_through = std::max(meta.gone_through, victims.back().seq);
   if (replaced) {
     txn.delete_message(device, replaced->seq);  // its index record is overwritten below
+    cached.erase(replaced->seq);
     meta.queued_messages = minus(meta.queued_messages, 1);
     meta.queued_bytes = minus(meta.queued_bytes, replaced->bytes);
     result.replaced = true;
@@ -194,8 +220,13 @@ EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device,
                         {now_ms + options_.idempotency_window_ms, result.seq, result.message_id},
                         now_ms);
   }
+  cached.reindex_if_empty();
   meta.queued_messages += 1;
   meta.queued_bytes += size;
+  if (size <= std::numeric_limits<std::uint32_t>::max())
+    cached.append({result.seq, static_cast<std::uint32_t>(size), !message.conflation_key.empty()});
+  else
+    cached.start_index(false);
   txn.put_meta(device, meta);
   ++counters.enqueued;
   return result;
@@ -260,9 +291,11 @@ void QueueEngine::read(std::string_view device_id, std::uint64_t after_seq,
                        std::vector<StoredMessage>& out) {
   out.clear();
   if (max_messages == 0) return;
-  std::lock_guard lock(stripe(device_id));
+  auto guard = lock(stripe(device_id));
   auto txn = backend_->begin();
-  DeviceMeta meta = txn->meta(device_id);
+  Touched touched;
+  CachedDevice& cached = load(*txn, device_id, touched);
+  DeviceMeta& meta = cached.meta;
   std::vector<Victim> expired;
   std::uint64_t bytes = 0;
   txn->scan(device_id, std::max(after_seq, meta.gone_through), [&](const MessageView& m) {
@@ -277,37 +310,60 @@ void QueueEngine::read(std::string_view device_id, std::uint64_t after_seq,
   });
   if (!expired.empty()) {
     remove(*txn, device_id, meta, expired);
+    for (const Victim& victim : expired) cached.erase(victim.seq);
+    cached.reindex_if_empty();
     txn->put_meta(device_id, meta);
   }
-  if (finish(*txn, false, !expired.empty(), device_id) && !expired.empty()) {
+  if (finish(*txn, false, !expired.empty(), touched) && !expired.empty()) {
     release(expired);
     stats_.expired += expired.size();
   }
 }
 
 void QueueEngine::ack(std::string_view device_id, std::uint64_t through_seq) {
-  std::lock_guard lock(stripe(device_id));
+  const std::pair<std::string_view, std::uint64_t> one{device_id, through_seq};
+  ack_batch({&one, 1});
+}
+
+void QueueEngine::ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>> acks) {
+  auto locks = lock_all(acks, [](const auto& item) { return item.first; });
   auto txn = backend_->begin();
-  DeviceMeta meta = txn->meta(device_id);
-  through_seq = std::min(through_seq, meta.last_seq);  // seqs not yet assigned cannot be acked
+  Touched touched;
   std::vector<Victim> acked;
-  const bool advances = through_seq > meta.acked_through;  // acks are cumulative: else a no-op
-  if (advances) {
-    txn->scan(device_id, meta.gone_through, [&](const MessageView& m) {
-      if (m.seq > through_seq) return false;
-      acked.push_back({m.seq, m.bytes(), std::string(m.conflation_key), false});
-      return true;
-    });
-    remove(*txn, device_id, meta, acked);
-    meta.acked_through = through_seq;
-    meta.gone_through = std::max(meta.gone_through, through_seq);
-    txn->put_meta(device_id, meta);
+  for (const auto& [device, through_seq] : acks) {
+    if (device.empty() || device.size() > kMaxField) continue;
+    stage_ack(*txn, device, through_seq, touched, acked);
   }
   // Never fsynced: an ack lost in a power cut only means a resend, which QoS 1 allows.
-  if (finish(*txn, false, advances, device_id)) {
+  if (finish(*txn, false, !acked.empty(), touched)) {
     release(acked);
     stats_.acked += acked.size();
   }
+}
+
+// Stages the deletion of the device's messages up to through_seq, adding them to `acked`.
+void QueueEngine::stage_ack(Transaction& txn, std::string_view device, std::uint64_t through_seq,
+                            Touched& touched, std::vector<Victim>& acked) {
+  CachedDevice& cached = load(txn, device, touched);
+  DeviceMeta& meta = cached.meta;
+  through_seq = std::min(through_seq, meta.last_seq);  // seqs not yet assigned cannot be acked
+  if (through_seq <= meta.acked_through) return;       // acks are cumulative: else a no-op
+  std::vector<Victim> victims;
+  if (!indexed_victims(cached, through_seq, victims)) {
+    txn.scan(device, meta.gone_through, [&](const MessageView& m) {
+      if (m.seq > through_seq) return false;
+      victims.push_back({m.seq, m.bytes(), std::string(m.conflation_key), false});
+      return true;
+    });
+  }
+  remove(txn, device, meta, victims);
+  cached.pop_through(through_seq);
+  cached.reindex_if_empty();
+  meta.acked_through = through_seq;
+  meta.gone_through = std::max(meta.gone_through, through_seq);
+  txn.put_meta(device, meta);
+  acked.insert(acked.end(), std::make_move_iterator(victims.begin()),
+               std::make_move_iterator(victims.end()));
 }
 
 QueueInfo QueueEngine::info(std::string_view device_id) {
@@ -319,36 +375,57 @@ std::uint64_t QueueEngine::uplink_last_received(std::string_view device_id) {
   return read_meta(device_id).uplink_last_received;
 }
 
+// The acked messages from the cached index, without reading storage; false when the index is not
+// complete or an acked message holds a conflation key (whose record must be found and deleted).
+bool QueueEngine::indexed_victims(const CachedDevice& cached, std::uint64_t through_seq,
+                                  std::vector<Victim>& victims) {
+  if (!cached.index_complete()) return false;
+  for (const QueuedEntry& entry : cached.queued()) {
+    if (entry.seq > through_seq) break;
+    if (entry.keyed) {
+      victims.clear();
+      return false;
+    }
+    victims.push_back({entry.seq, entry.bytes, {}, false});
+  }
+  return true;
+}
+
 DeviceMeta QueueEngine::read_meta(std::string_view device) {
-  std::lock_guard lock(stripe(device));
+  auto guard = lock(stripe(device));
   auto txn = backend_->begin();
-  const DeviceMeta meta = txn->meta(device);
-  finish(*txn, false, false, device);  // reports a failed read
+  Touched touched;
+  const DeviceMeta meta = load(*txn, device, touched).meta;
+  finish(*txn, false, false, touched);  // reports a failed read
   return meta;
 }
 
 void QueueEngine::set_uplink_last_received(std::string_view device_id, std::uint64_t seq) {
   if (device_id.empty() || device_id.size() > kMaxField) return;
-  std::lock_guard lock(stripe(device_id));
+  auto guard = lock(stripe(device_id));
   auto txn = backend_->begin();
-  DeviceMeta meta = txn->meta(device_id);
+  Touched touched;
+  DeviceMeta& meta = load(*txn, device_id, touched).meta;
   meta.uplink_last_received = seq;
   txn->put_meta(device_id, meta);
-  finish(*txn, options_.durability == Durability::Sync, true, device_id);
+  finish(*txn, options_.durability == Durability::Sync, true, touched);
 }
 
-// Commits, and on failure logs with context and marks the store unhealthy; a successful write
-// marks it healthy again.
-bool QueueEngine::finish(Transaction& txn, bool sync, bool wrote, std::string_view device,
+// Commits, and on failure logs with context, marks the store unhealthy and forgets what the call
+// cached (it may describe writes that never happened); a successful write marks it healthy again.
+// The caller still holds the stripe locks of every touched device.
+bool QueueEngine::finish(Transaction& txn, bool sync, bool wrote, const Touched& touched,
                          std::string* error) {
   std::string why;
   if (txn.commit(sync, why)) {
     if (wrote) healthy_.store(true, std::memory_order_relaxed);
     return true;
   }
+  for (std::string_view device : touched) stripe(device).cache.erase(device);
   healthy_.store(false, std::memory_order_relaxed);
   ++stats_.errors;
-  KITE_LOG(error, "store.write_failed", {{"device", device}, {"error", why}});
+  KITE_LOG(error, "store.write_failed",
+           {{"device", touched.empty() ? std::string_view() : touched.front()}, {"error", why}});
   if (error) *error = std::move(why);
   return false;
 }

@@ -5,6 +5,9 @@
 // - Every call for a device holds that device's stripe lock (64 stripes by hash of the id) from
 //   its first read to its commit, so seq assignment and cap decisions are atomic per device while
 //   different devices write in parallel and meet in the storage's group commit.
+// - Each stripe caches its devices' meta records and short-queue indexes (device_cache.h): a
+//   device that keeps up is enqueued and acked without reading storage. A failed write evicts
+//   every device it touched.
 // - A batch locks its stripes in ascending order: no two callers can wait on each other.
 // - The global totals are reserved under their own small lock when a message is admitted and
 //   returned if the write fails: they never pass a cap, even between devices.
@@ -16,6 +19,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "store/device_cache.h"
 #include "store/message_store.h"
 #include "store/queue_backend.h"
 
@@ -32,6 +36,7 @@ class QueueEngine final : public MessageStore {
   void read(std::string_view device_id, std::uint64_t after_seq, std::size_t max_messages,
             std::size_t max_bytes, std::uint64_t now_ms, std::vector<StoredMessage>& out) override;
   void ack(std::string_view device_id, std::uint64_t through_seq) override;
+  void ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>> acks) override;
   QueueInfo info(std::string_view device_id) override;
   std::uint64_t uplink_last_received(std::string_view device_id) override;
   void set_uplink_last_received(std::string_view device_id, std::uint64_t seq) override;
@@ -46,23 +51,39 @@ class QueueEngine final : public MessageStore {
     std::uint64_t messages = 0, bytes = 0;
   };
 
-  std::mutex& stripe(std::string_view device);
-  EnqueueResult stage(Transaction& txn, std::string_view device, const NewMessage& message,
-                      std::uint64_t now_ms, Counters& counters);
+  struct Stripe {
+    std::mutex mutex;
+    DeviceCache cache;  // guarded by mutex
+  };
+  // The devices one call has loaded or changed: evicted from the cache if its write fails.
+  using Touched = std::vector<std::string_view>;
+
+  Stripe& stripe(std::string_view device);
+  std::unique_lock<std::mutex> lock(Stripe& stripe);
+  // Locks the stripes of every device in ascending address order: callers never deadlock.
+  template <typename Items, typename DeviceOf>
+  std::vector<std::unique_lock<std::mutex>> lock_all(const Items& items, DeviceOf device_of);
+  void stage_ack(Transaction& txn, std::string_view device, std::uint64_t through_seq,
+                 Touched& touched, std::vector<Victim>& acked);
+  CachedDevice& load(Transaction& txn, std::string_view device, Touched& touched);
+  EnqueueResult stage(Transaction& txn, std::string_view device, CachedDevice& cached,
+                      const NewMessage& message, std::uint64_t now_ms, Counters& counters);
+  bool indexed_victims(const CachedDevice& cached, std::uint64_t through_seq,
+                       std::vector<Victim>& victims);
   bool next_oldest(Transaction& txn, std::string_view device, std::uint64_t skip_seq,
                    std::uint64_t now_ms, std::uint64_t& cursor, Victim& victim);
   bool admit(const DeviceMeta& meta, Room freed, std::uint64_t size, Counters& counters);
   void remove(Transaction& txn, std::string_view device, DeviceMeta& meta,
               const std::vector<Victim>& victims);
   void release(const std::vector<Victim>& victims);
-  bool finish(Transaction& txn, bool sync, bool wrote, std::string_view device,
+  bool finish(Transaction& txn, bool sync, bool wrote, const Touched& touched,
               std::string* error = nullptr);
   void apply(const Counters& counters);
   DeviceMeta read_meta(std::string_view device);
 
   const std::unique_ptr<Backend> backend_;
   const StoreOptions options_;
-  std::array<std::mutex, 64> stripes_;
+  std::array<Stripe, 64> stripes_;
 
   mutable std::mutex totals_mutex_;  // guards totals_: the global caps' view of what is queued
   Room totals_;

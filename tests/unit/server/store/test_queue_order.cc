@@ -117,3 +117,21 @@ TEST_CASE_TEMPLATE("invalid input is refused without touching any queue", Store,
   CHECK(store->info("dev").next_seq == 1);
   CHECK(store->stats().messages == 0);
 }
+
+TEST_CASE_TEMPLATE("ack_batch acks several devices in one write like single acks", Store,
+                   STORE_KINDS) {
+  Store kind;
+  auto store = kind.open();
+  for (const char* device : {"a", "b", "c"})
+    for (int i = 0; i < 4; ++i) REQUIRE(store->enqueue(device, text("xy"), kNow).seq == i + 1);
+  const std::pair<std::string_view, std::uint64_t> acks[] = {
+      {"a", 2}, {"b", 4}, {"c", 0}, {"", 3}, {"unknown", 9}};
+  store->ack_batch(acks);
+  CHECK(queued_seqs(*store, "a") == Seqs{3, 4});
+  CHECK(queued_seqs(*store, "b").empty());
+  CHECK(queued_seqs(*store, "c") == Seqs{1, 2, 3, 4});
+  CHECK(store->info("b").acked_through == 4);
+  CHECK(store->stats().acked == 6);
+  CHECK(store->stats().messages == 6);
+  CHECK(store->stats().bytes == 12);
+}
