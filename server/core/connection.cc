@@ -92,6 +92,7 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
     self->session_.receive(
         {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)},
         self->now());
+    if (self->service_) self->worker_.service_ingest().commit(self->session_, self->now());
   } else if (nread < 0) {
     self->session_.receive_end(self->now());  // EOF or reset: the session decides how it ended
     self->close_socket();
@@ -102,8 +103,26 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
 void Connection::flush() {
   dirty = false;
   if (!session_.has_output() || uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) return;
+  auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  std::size_t written = 0;
+  if (write_queue_bytes_ == 0) {
+    // Usually the kernel takes it all at once: no request, no callback, no allocation.
+    const auto& output = session_.output();
+    uv_buf_t direct = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(output.data())),
+                                  static_cast<unsigned>(output.size()));
+    int status = uv_try_write(stream, &direct, 1);
+    if (status < 0 && status != UV_EAGAIN) return close_socket();
+    written = status > 0 ? static_cast<std::size_t>(status) : 0;
+    if (written == output.size()) {
+      session_.discard_output();
+      if (backlog_) pump();  // room below the high-water mark, as after a completed write
+      return;
+    }
+  }
   auto* write = new PendingWrite;
   session_.take_output(write->bytes);
+  write->bytes.erase(write->bytes.begin(),
+                     write->bytes.begin() + static_cast<std::ptrdiff_t>(written));
   write->request.data = this;
   write_queue_bytes_ += write->bytes.size();
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write->bytes.data()),
@@ -317,27 +336,51 @@ void Connection::pump() {
       break;
     }
     for (const auto& stored : batch) {
-      protocol::OutgoingMessage out;
-      out.payload = as_bytes(stored.payload);
-      out.qos = protocol::Qos::AtLeastOnce;
-      out.topic = stored.topic;
-      out.content_type = stored.content_type;
-      out.conflation_key = stored.conflation_key;
-      out.message_id = stored.message_id;
-      if (stored.expires_at_ms != 0)
-        out.ttl_ms = static_cast<std::uint32_t>(std::max<std::uint64_t>(
-            stored.expires_at_ms - std::min(stored.expires_at_ms, wall), 1));
-      auto status = session_.publish_stored(stored.seq, out, now());
-      if (status == protocol::SendStatus::NoCredit) break;
-      if (status != protocol::SendStatus::Sent)
-        KITE_LOG(error, "delivery.undeliverable",
-                 {{"device", device}, {"seq", stored.seq}, {"size", stored.payload.size()}});
-      else
-        context.counters.messages_out++;
-      last_stored_sent_ = stored.seq;
+      if (session_.send_credit() == 0) break;
+      send_stored({id_, stored.seq, stored.expires_at_ms, stored.message_id, stored.topic,
+                   stored.content_type, stored.conflation_key, stored.payload},
+                  wall);
     }
   }
   after_session_call();
+}
+
+void Connection::deliver(const Delivery& delivery) {
+  if (closing_ || service_ || !session_.is_open() || delivery.seq <= last_stored_sent_) return;
+  const auto wall = static_cast<std::uint64_t>(wall_clock_ms());
+  const bool in_order = !backlog_ && delivery.seq == last_stored_sent_ + 1 &&
+                        (delivery.expires_at_ms == 0 || delivery.expires_at_ms > wall);
+  const bool room =
+      session_.send_credit() > 0 && write_queue_bytes_ + session_.output().size() <
+                                        worker_.context().options.write_high_water_bytes;
+  if (!in_order || !room) {  // the store has it: read it when this connection can take it
+    backlog_ = true;
+    return pump();
+  }
+  send_stored(delivery, wall);
+  after_session_call();
+}
+
+// Hands one stored message (with credit available) to the session.
+void Connection::send_stored(const Delivery& stored, std::uint64_t wall) {
+  protocol::OutgoingMessage out;
+  out.payload = as_bytes(stored.payload);
+  out.qos = protocol::Qos::AtLeastOnce;
+  out.topic = stored.topic;
+  out.content_type = stored.content_type;
+  out.conflation_key = stored.conflation_key;
+  out.message_id = stored.message_id;
+  if (stored.expires_at_ms != 0)
+    out.ttl_ms = static_cast<std::uint32_t>(
+        std::max<std::uint64_t>(stored.expires_at_ms - std::min(stored.expires_at_ms, wall), 1));
+  auto status = session_.publish_stored(stored.seq, out, now());
+  if (status != protocol::SendStatus::Sent)
+    KITE_LOG(
+        error, "delivery.undeliverable",
+        {{"device", session_.device_id()}, {"seq", stored.seq}, {"size", stored.payload.size()}});
+  else
+    worker_.context().counters.messages_out++;
+  last_stored_sent_ = stored.seq;
 }
 
 void Connection::send_transient(const std::string& payload, const std::string& topic,
@@ -398,16 +441,16 @@ void Connection::resume_reading() {
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
 }
 
+// Gathered for the end of the read (service_ingest.h): stored in one write, then acknowledged.
 void Connection::accept_from_service(const protocol::IncomingMessage& message) {
   auto& context = worker_.context();
-  std::string target(message.target);
-  if (target.empty()) {
+  auto& ingest = worker_.service_ingest();
+  if (message.target.empty()) {
     session_.send_error(Reason::NotFound, message.seq, "publish without a target device", now());
-    return session_.acknowledge(message.seq, now());
+    return ingest.add_answered(message.seq);
   }
-  auto route = context.registry->find(target);
   if (message.qos == protocol::Qos::AtMostOnce) {
-    if (route) {
+    if (auto route = context.registry->find(message.target)) {
       std::string payload(as_text(message.payload)), topic(message.topic),
           type(message.content_type);
       context.workers[route->worker]->post([c = route->connection, payload = std::move(payload),
@@ -418,36 +461,16 @@ void Connection::accept_from_service(const protocol::IncomingMessage& message) {
     } else {
       context.counters.dropped_qos0++;
     }
-    return session_.acknowledge(message.seq, now());
+    return ingest.add_answered(message.seq);
   }
-  NewMessage stored{
-      as_text(message.payload), message.topic,
-      message.content_type,     message.conflation_key,
-      message.message_id,       message.ttl_ms ? message.ttl_ms : context.options.default_ttl_ms};
-  auto result = context.store->enqueue(target, stored, static_cast<std::uint64_t>(wall_clock_ms()));
-  switch (result.status) {
-    case EnqueueResult::Status::Queued:
-      if (route)
-        context.workers[route->worker]->post([c = route->connection](Worker& w) {
-          if (Connection* to = w.find(c)) to->wake();
-        });
-      break;
-    case EnqueueResult::Status::Duplicate:
-      break;
-    case EnqueueResult::Status::Full:
-      session_.send_error(Reason::QueueFull, message.seq, "the device's queue is full", now());
-      break;
-    default:
-      session_.send_error(Reason::Internal, message.seq, result.error, now());
-      break;
-  }
-  session_.acknowledge(message.seq, now());
+  ingest.add_stored(message, context.options.default_ttl_ms);
 }
 
 void Connection::on_acked(std::uint64_t seq) {
   if (service_) return;
   worker_.context().counters.acks_in++;
-  worker_.context().store->ack(session_.device_id(), seq);
+  queued_ack_ = seq;
+  worker_.queue_ack(*this);
 }
 
 void Connection::on_writable() {
@@ -465,6 +488,7 @@ void Connection::kick(Reason reason, std::uint32_t reconnect_after_ms, std::stri
 
 void Connection::on_close(const protocol::CloseInfo& info) {
   auto& context = worker_.context();
+  if (ack_queued) context.store->ack(session_.device_id(), take_queued_ack());  // not left behind
   if (registered_) {
     context.registry->release(session_.device_id(), Route{worker_.index(), id_, 0, {}});
     registered_ = false;

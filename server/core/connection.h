@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/delivery_batch.h"
 #include "core/timing_wheel.h"
 #include "kite/protocol/session.h"
 
@@ -40,6 +41,14 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
 
   // New messages for this device are in the store.
   void wake();
+  // A message just stored for this device: sent now if it is the next in the queue and there is
+  // room, else read from the store when there is.
+  void deliver(const Delivery& delivery);
+  // The device's latest ack, for the worker's store write of this turn (clears ack_queued).
+  std::uint64_t take_queued_ack() {
+    ack_queued = false;
+    return queued_ack_;
+  }
   // A QoS 0 message for this device: sent now if there is room, else dropped (and counted).
   void send_transient(const std::string& payload, const std::string& topic,
                       const std::string& content_type);
@@ -51,6 +60,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void on_deadline();
 
   bool dirty = false;
+  bool ack_queued = false;
 
  private:
   // protocol::SessionHandler
@@ -70,6 +80,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void welcome(std::vector<std::string> groups);
   void refuse(protocol::Reason reason, std::string_view message);
   void accept_from_service(const protocol::IncomingMessage& message);
+  void send_stored(const Delivery& stored, std::uint64_t wall);
   void charge_uplink();
   void pause_reading();
   void resume_reading();
@@ -84,6 +95,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   protocol::Session session_;
   std::string ip_;
   std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session
+  std::uint64_t queued_ack_ = 0;        // see take_queued_ack()
   std::size_t write_queue_bytes_ = 0;   // written to libuv, not yet on the wire
   std::uint64_t hello_last_received_ = 0;
   bool hello_resume_valid_ = false;

@@ -115,6 +115,7 @@ void Worker::on_prepare(uv_prepare_t* handle) {
 }
 
 void Worker::flush_dirty() {
+  commit_acks();
   // Connections flushed here got every message of this loop turn: one write each.
   for (std::uint64_t id : dirty_)
     if (Connection* c = find(id)) c->flush();
@@ -125,6 +126,29 @@ void Worker::mark_dirty(Connection& connection) {
   if (connection.dirty) return;
   connection.dirty = true;
   dirty_.push_back(connection.id());
+}
+
+void Worker::queue_ack(Connection& connection) {
+  if (connection.ack_queued) return;
+  connection.ack_queued = true;
+  acking_.push_back(connection.id());
+}
+
+void Worker::commit_acks() {
+  if (acking_.empty()) return;
+  ack_batch_.clear();
+  for (std::uint64_t id : acking_) {
+    Connection* c = find(id);
+    if (c && c->ack_queued) ack_batch_.emplace_back(c->device_id(), c->take_queued_ack());
+  }
+  acking_.clear();
+  if (!ack_batch_.empty()) context_.store->ack_batch(ack_batch_);
+}
+
+void Worker::deliver(const DeliveryBatch& batch) {
+  batch.for_each([this](const Delivery& delivery) {
+    if (Connection* c = find(delivery.connection)) c->deliver(delivery);
+  });
 }
 
 void Worker::on_wheel_timer(uv_timer_t* handle) {

@@ -7,7 +7,7 @@
 //    across I/O or protocol work);
 //  - reads land in one per-loop buffer: an idle connection holds no read buffer;
 //  - output is flushed once per loop turn (uv_prepare): many messages to one connection in a
-//    turn become one write;
+//    turn become one write; the devices' acks of the turn become one store write;
 //  - each worker binds its own SO_REUSEPORT listener, so the kernel spreads new connections
 //    across loops.
 #pragma once
@@ -23,7 +23,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/delivery_batch.h"
 #include "core/server_context.h"
+#include "core/service_ingest.h"
 #include "core/timing_wheel.h"
 #include "kite/protocol/session_context.h"
 
@@ -59,6 +61,11 @@ class Worker {
   Connection* find(std::uint64_t connection_id);
   void forget(std::uint64_t connection_id);
   void mark_dirty(Connection& connection);
+  // The connection has a device ack for the store: written with the others of this loop turn.
+  void queue_ack(Connection& connection);
+  // Stored messages carried from a service connection (this worker's or another's).
+  void deliver(const DeliveryBatch& batch);
+  ServiceIngest& service_ingest() { return service_ingest_; }
   uv_buf_t read_buffer(std::size_t offset_hint);
   std::size_t connection_count() const { return connections_.size(); }
 
@@ -71,6 +78,7 @@ class Worker {
   void run_tasks();
   void close_loop_handles();
   void flush_dirty();
+  void commit_acks();
   void shut_down(protocol::Reason reason);
 
   std::uint32_t index_;
@@ -90,6 +98,9 @@ class Worker {
   TimingWheel wheel_;
   std::unordered_map<std::uint64_t, Connection*> connections_;
   std::vector<std::uint64_t> dirty_;
+  std::vector<std::uint64_t> acking_;  // connections with a queued store ack
+  std::vector<std::pair<std::string_view, std::uint64_t>> ack_batch_;
+  ServiceIngest service_ingest_{*this};
   std::vector<std::uint64_t> read_buffer_words_;  // 64 KiB + alignment slack
   std::uint64_t next_connection_id_;
   bool shutting_down_ = false;

@@ -45,7 +45,7 @@ rocksdb::Options tuned_rocksdb_options() {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.max_background_jobs = 2;
-  options.write_buffer_size = 32 << 20;
+  options.write_buffer_size = 4 << 20;
   options.max_write_buffer_number = 2;
   options.max_total_wal_size = 128 << 20;
   options.compression = best_cheap_compression();

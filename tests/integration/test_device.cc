@@ -157,6 +157,21 @@ protocol::SendStatus TestDevice::publish(const std::string& payload, protocol::Q
   return status;
 }
 
+protocol::SendStatus TestDevice::publish_to(const std::string& target, const std::string& payload,
+                                            protocol::Qos qos) {
+  protocol::OutgoingMessage message;
+  message.payload = {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()};
+  message.qos = qos;
+  message.target = target;
+  auto status = session_->publish(message, now_ms());
+  service();
+  return status;
+}
+
+void TestDevice::on_error(Reason reason, std::uint64_t ref, std::string_view) {
+  errors_.push_back({reason, ref});
+}
+
 bool TestDevice::pump_until(Millis deadline, const std::function<bool()>& done) {
   TestDevice* self = this;
   Millis left = std::max<Millis>(deadline - now_ms(), 0);

@@ -79,6 +79,9 @@ class TestDevice final : public protocol::SessionHandler {
   // A QoS 1 (or 0) uplink publish.
   protocol::SendStatus publish(const std::string& payload,
                                protocol::Qos qos = protocol::Qos::AtLeastOnce);
+  // A publish addressed to another device (what a service connection sends).
+  protocol::SendStatus publish_to(const std::string& target, const std::string& payload,
+                                  protocol::Qos qos = protocol::Qos::AtLeastOnce);
   // Silent: no more writes and no ticks (no pings, no acks) — a device that went quiet.
   void set_silent(bool silent) { silent_ = silent; }
   // Stops reading the socket (a slow consumer); the session then hears nothing more.
@@ -95,6 +98,12 @@ class TestDevice final : public protocol::SessionHandler {
   const std::optional<Closed>& closed() const { return closed_; }
   bool socket_closed() const { return fd_ < 0 || eof_; }
   std::deque<Received>& inbox() { return inbox_; }
+  struct ErrorFrame {
+    Reason reason;
+    std::uint64_t ref;
+  };
+  // Non-fatal error frames from the server (e.g. QueueFull for one publish), in arrival order.
+  const std::vector<ErrorFrame>& errors() const { return errors_; }
   std::uint64_t last_received_seq() const { return last_received_seq_; }
   std::uint64_t store_epoch() const { return store_epoch_; }
   std::size_t delivered_count() const { return delivered_; }
@@ -116,6 +125,7 @@ class TestDevice final : public protocol::SessionHandler {
   void on_open(const protocol::OpenInfo& info) override;
   void on_message(const protocol::IncomingMessage& message) override;
   void on_close(const protocol::CloseInfo& info) override;
+  void on_error(Reason reason, std::uint64_t ref, std::string_view message) override;
 
   void flush_socket();
   void close_fd();
@@ -131,6 +141,7 @@ class TestDevice final : public protocol::SessionHandler {
   std::vector<std::uint8_t> pending_;  // bytes not yet taken by the socket
   std::vector<std::uint64_t> read_words_;
   std::deque<Received> inbox_;
+  std::vector<ErrorFrame> errors_;
   std::optional<Closed> closed_;
   std::vector<std::uint8_t> resume_token_;
   std::uint64_t store_epoch_ = 0;

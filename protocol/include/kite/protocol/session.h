@@ -64,6 +64,9 @@ class Session {
   // Swaps the pending bytes into `into` (whose old contents are dropped, its capacity reused).
   void take_output(std::vector<std::uint8_t>& into);
   std::span<const std::uint8_t> output() const { return output_; }
+  // Drops the pending bytes (the caller wrote output() itself) and frees their buffer, so that an
+  // idle session holds none.
+  void discard_output() { std::vector<std::uint8_t>().swap(output_); }
 
   // --- handshake -----------------------------------------------------------------------------
   // Client: sends the hello. `resume` is what the client kept from its last connection.

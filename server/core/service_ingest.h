@@ -1,0 +1,56 @@
+// What a service connection sends in one read, stored with one write.
+//
+// A backend's publishes are gathered while a read is parsed; when the read ends, commit() stores
+// every QoS 1 message with one MessageStore::enqueue_batch (one WAL write, one fsync under Sync),
+// then answers the service in arrival order: an error frame for a refused message, and the
+// cumulative ack, which therefore still means "durably queued" for every message it covers. QoS 0
+// publishes and refusals made while parsing are acknowledged in the same order, never ahead of a
+// stored message they follow. The stored messages for connected devices are then carried to
+// their workers (delivery_batch.h): one task per worker per read, none for the caller's own.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/delivery_batch.h"
+#include "kite/protocol/session.h"
+#include "store/message_store.h"
+
+namespace kite::server {
+
+class Worker;
+
+class ServiceIngest {
+ public:
+  explicit ServiceIngest(Worker& worker) : worker_(worker) {}
+
+  // A QoS 1 publish to be stored (copied: the read buffer it points into is reused).
+  void add_stored(const protocol::IncomingMessage& message, std::uint32_t default_ttl_ms);
+  // A publish answered already (QoS 0, or refused): acknowledged in its turn.
+  void add_answered(std::uint64_t seq);
+  bool empty() const { return entries_.empty(); }
+  // Stores what was gathered and answers it through `session`.
+  void commit(protocol::Session& session, std::int64_t now);
+
+ private:
+  struct Entry {
+    std::uint64_t seq = 0;
+    bool stored = false;
+    std::uint32_t ttl_ms = 0;
+    std::uint32_t offset[6] = {}, length[6] = {};  // target, payload, topic, type, key, id
+  };
+  std::string_view field(const Entry& entry, int i) const {
+    return std::string_view(arena_).substr(entry.offset[i], entry.length[i]);
+  }
+  void dispatch();
+
+  Worker& worker_;
+  std::vector<Entry> entries_;
+  std::string arena_;
+  std::vector<std::pair<std::string_view, NewMessage>> batch_;
+  std::vector<EnqueueResult> results_;
+  std::vector<DeliveryBatch> outgoing_;  // by worker index
+};
+
+}  // namespace kite::server

@@ -1,0 +1,149 @@
+// Service connections: a backend publishing to devices over the binary protocol. Its acks mean
+// "durably queued", refusals come back per message, and every device gets its own messages in
+// order, wherever (on which worker loop) it is connected.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include "harness.h"
+
+namespace kite::it {
+namespace {
+
+constexpr std::uint8_t kServiceKeyByte = 0x42;
+
+// A service credentials file ("it" with a known key), removed when the test ends.
+struct ServiceCredentials {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("kite-it-service-" + std::to_string(getpid()) + ".keys");
+  ServiceCredentials() {
+    std::ofstream file(path);
+    file << "it ";
+    for (int i = 0; i < 32; ++i) file << "42";  // kServiceKeyByte
+    file << '\n';
+  }
+  ~ServiceCredentials() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+};
+
+DeviceOptions service_options(const Harness& h) {
+  DeviceOptions options = h.device_options("service:it");
+  protocol::DeviceKey key{};
+  key.fill(kServiceKeyByte);
+  options.key = key;
+  return options;
+}
+
+// Publishes every (target, payload) with QoS 1, as fast as the service's credit allows, and
+// waits until the server has acknowledged them all.
+void publish_all(TestDevice& service, const std::vector<std::pair<std::string, std::string>>& all,
+                 std::vector<TestDevice*> devices) {
+  devices.push_back(&service);
+  std::size_t next = 0;
+  const Millis deadline = now_ms() + 4 * kWait;
+  while (next < all.size() && now_ms() < deadline) {
+    while (next < all.size() &&
+           service.publish_to(all[next].first, all[next].second) == protocol::SendStatus::Sent) {
+      ++next;
+    }
+    pump_devices(devices, 5, [] { return false; });
+  }
+  REQUIRE(next == all.size());
+  REQUIRE(pump_devices(devices, kWait, [&] { return service.uplink_acked_through() == next; }));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "07.1 service: publishes reach their devices in order across workers, acked once stored") {
+  ServiceCredentials credentials;
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path.string(), "--set",
+             "session.receive_window=256"});
+  constexpr int kDevices = 24, kEach = 40;
+  std::vector<std::unique_ptr<TestDevice>> devices;
+  std::vector<TestDevice*> all;
+  for (int i = 0; i < kDevices; ++i) {
+    auto options = h.device_options(numbered("pump", i));
+    options.source_ip = "127.0.0." + std::to_string(2 + i);  // different 4-tuples: both workers
+    devices.push_back(std::make_unique<TestDevice>(options));
+    all.push_back(devices.back().get());
+    all.back()->connect_and_open();
+  }
+  TestDevice service(service_options(h));
+  service.connect_and_open();
+
+  std::vector<std::pair<std::string, std::string>> messages;
+  for (int n = 0; n < kEach; ++n) {
+    for (int i = 0; i < kDevices; ++i) messages.emplace_back(numbered("pump", i), numbered("m", n));
+    messages.emplace_back("offline-1", numbered("later", n));  // nobody connected: queued
+  }
+  publish_all(service, messages, all);
+  CHECK(service.errors().empty());
+
+  REQUIRE(pump_devices(all, kWait, [&] {
+    return std::all_of(all.begin(), all.end(),
+                       [](TestDevice* d) { return d->delivered_count() >= kEach; });
+  }));
+  pump_devices(all, 200, [] { return false; });  // nothing more may arrive
+  for (TestDevice* device : all) {
+    CAPTURE(device->id());
+    REQUIRE(device->inbox().size() == kEach);
+    for (int n = 0; n < kEach; ++n) {
+      CHECK(device->inbox()[n].payload == numbered("m", n));
+      CHECK(device->inbox()[n].seq == static_cast<std::uint64_t>(n + 1));
+    }
+  }
+  auto offline = h.http.device("offline-1");
+  CHECK(offline["online"] == false);
+  CHECK(offline["queued"] == kEach);
+  for (TestDevice* device : all) {
+    auto info = h.wait_device(
+        device->id(), [](const auto& b) { return b["queued"] == 0; }, all);
+    CHECK(info["acked_through"] == kEach);
+  }
+}
+
+TEST_CASE("07.2 service: a publish to a full queue is refused alone with QueueFull") {
+  ServiceCredentials credentials;
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path.string(), "--set",
+             "store.per_device_messages=3"});
+  TestDevice service(service_options(h));
+  service.connect_and_open();
+  std::vector<std::pair<std::string, std::string>> messages;
+  for (int n = 0; n < 5; ++n) messages.emplace_back("small-1", numbered("m", n));
+  messages.emplace_back("small-2", "fits");
+  publish_all(service, messages, {});
+  REQUIRE(service.errors().size() == 2);
+  CHECK(service.errors()[0].reason == Reason::QueueFull);
+  CHECK(service.errors()[0].ref == 4);
+  CHECK(service.errors()[1].ref == 5);
+  CHECK(h.http.device("small-1")["queued"] == 3);
+  CHECK(h.http.device("small-2")["queued"] == 1);
+  CHECK_FALSE(service.closed().has_value());
+}
+
+TEST_CASE("07.3 service: QoS 0 reaches an online device now and is not queued for an offline one") {
+  ServiceCredentials credentials;
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path.string()});
+  TestDevice device(h.device_options("live-1"));
+  device.connect_and_open();
+  TestDevice service(service_options(h));
+  service.connect_and_open();
+  REQUIRE(service.publish_to("live-1", "now", protocol::Qos::AtMostOnce) ==
+          protocol::SendStatus::Sent);
+  REQUIRE(service.publish_to("gone-1", "never", protocol::Qos::AtMostOnce) ==
+          protocol::SendStatus::Sent);
+  std::vector<TestDevice*> both{&device, &service};
+  REQUIRE(pump_devices(both, kWait, [&] { return !device.inbox().empty(); }));
+  CHECK(device.inbox().front().payload == "now");
+  CHECK(device.inbox().front().qos == protocol::Qos::AtMostOnce);
+  CHECK(h.http.device("gone-1")["queued"] == 0);
+  CHECK(service.errors().empty());
+}
+
+}  // namespace kite::it
