@@ -1,23 +1,14 @@
 #include "kite/protocol/handshake_crypto.h"
 
+#include "kite/protocol/hmac.h"
+
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <string>
 
 namespace kite::protocol {
 namespace {
-
-std::array<std::uint8_t, 32> hmac_sha256(std::span<const std::uint8_t> key,
-                                         std::span<const std::uint8_t> data) {
-  std::array<std::uint8_t, 32> out{};
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(),
-       &length);
-  return out;
-}
 
 std::string transcript(std::string_view label, std::string_view device_id,
                        std::span<const std::uint8_t> client_nonce,

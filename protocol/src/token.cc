@@ -1,12 +1,11 @@
 #include "kite/protocol/token.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <array>
 
 #include "kite/protocol/base64url.h"
+#include "kite/protocol/hmac.h"
 #include "kite/wire/kite_generated.h"
 
 namespace kite::protocol {
@@ -14,12 +13,8 @@ namespace {
 
 constexpr std::string_view kPrefix = "kite1.";
 
-std::array<std::uint8_t, 32> sign(std::span<const std::uint8_t> key, std::string_view text) {
-  std::array<std::uint8_t, 32> mac{};
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac.data(), &length);
-  return mac;
+Mac sign(std::span<const std::uint8_t> key, std::string_view text) {
+  return hmac_sha256(key, text);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "core/authenticator.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "kite/protocol/hmac.h"
 
 #include <algorithm>
 
@@ -9,11 +8,8 @@ namespace kite::server {
 namespace {
 
 std::vector<std::uint8_t> hmac(std::span<const std::uint8_t> key, std::string_view data) {
-  std::vector<std::uint8_t> out(32);
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &length);
-  return out;
+  const protocol::Mac mac = protocol::hmac_sha256(key, data);
+  return {mac.begin(), mac.end()};
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include "kite/protocol/base64url.h"
 #include "kite/protocol/handshake_crypto.h"
+#include "kite/protocol/hex.h"
+#include "kite/protocol/hmac.h"
 
 using namespace kite::protocol;
 
@@ -28,6 +30,19 @@ std::array<std::uint8_t, 32> master() {
 }
 
 }  // namespace
+
+TEST_CASE("HMAC-SHA256 matches RFC 4231, short and longer-than-block keys") {
+  const std::vector<std::uint8_t> short_key(20, 0x0b);
+  CHECK(hex(hmac_sha256(short_key, "Hi There")) ==
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  CHECK(hex(hmac_sha256(*hex_decode("4a656665"), "what do ya want for nothing?")) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  const std::vector<std::uint8_t> long_key(131, 0xaa);
+  CHECK(hex(hmac_sha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First")) ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  const std::vector<std::uint8_t> block_key(64, 0x01);  // exactly one block: used as it is
+  CHECK(hmac_sha256(block_key, "x") != hmac_sha256(std::vector<std::uint8_t>(63, 0x01), "x"));
+}
 
 TEST_CASE("device key = HMAC-SHA256(master key, device id)") {
   auto key = derive_device_key(master(), "thermostat-42");
