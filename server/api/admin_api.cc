@@ -169,7 +169,7 @@ void describe_device(Server& server, std::string_view device, const http::Respon
             {"acked_through", queue.acked_through}};
   if (route) {
     body["since_ms"] = route->since_ms;
-    body["address"] = route->address;
+    body["address"] = route->address.text();
   }
   responder.respond(json_response(200, body));
 }

@@ -22,16 +22,11 @@ struct PendingWrite {
   std::vector<std::uint8_t> bytes;
 };
 
-std::string peer_address(const uv_tcp_t& tcp) {
+PeerIp peer_ip(const uv_tcp_t& tcp) {
   sockaddr_storage address{};
   int length = sizeof address;
-  if (uv_tcp_getpeername(&tcp, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
-  std::array<char, 64> text{};
-  if (address.ss_family == AF_INET6)
-    uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(&address), text.data(), text.size());
-  else
-    uv_ip4_name(reinterpret_cast<const sockaddr_in*>(&address), text.data(), text.size());
-  return text.data();
+  if (uv_tcp_getpeername(&tcp, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
+  return PeerIp::from(reinterpret_cast<const sockaddr*>(&address));
 }
 
 std::string_view as_text(std::span<const std::uint8_t> bytes) {
@@ -66,11 +61,11 @@ bool Connection::start(uv_stream_t* listener) {
     return false;
   }
   uv_tcp_nodelay(&tcp_, 1);
-  ip_ = peer_address(tcp_);
+  ip_ = peer_ip(tcp_);
   context.counters.connections_accepted++;
-  if (!context.auth->admit(ip_, wall_clock_ms())) {
+  if (!context.auth->admit(ip_.text(), wall_clock_ms())) {
     context.counters.connections_refused++;
-    KITE_LOG(warn, "connection.refused", {{"ip", ip_}, {"reason", "TooManyAttempts"}});
+    KITE_LOG(warn, "connection.refused", {{"ip", ip_.text()}, {"reason", "TooManyAttempts"}});
     session_.reject(Reason::TooManyAttempts,
                     "too many unauthenticated connections or failed attempts from this address");
     return false;  // on_close() flushes the refusal and closes
@@ -177,7 +172,7 @@ void Connection::on_closed(uv_handle_t* handle) {
   auto* self = static_cast<Connection*>(handle->data);
   self->worker_.wheel().cancel(static_cast<WheelEntry&>(*self));
   if (self->counted_unauthenticated_)
-    self->worker_.context().auth->authenticated_or_closed(self->ip_);
+    self->worker_.context().auth->authenticated_or_closed(self->ip_.text());
   self->worker_.forget(self->id_);
   delete self;
 }
@@ -254,9 +249,9 @@ void Connection::on_authenticated(std::string_view) {
 void Connection::refuse(Reason reason, std::string_view message) {
   auto& context = worker_.context();
   context.counters.auth_failed++;
-  context.auth->record_failure(ip_, wall_clock_ms());
+  context.auth->record_failure(ip_.text(), wall_clock_ms());
   KITE_LOG(warn, "auth.refused",
-           {{"device", session_.device_id()}, {"ip", ip_}, {"reason", reason_name(reason)}});
+           {{"device", session_.device_id()}, {"ip", ip_.text()}, {"reason", reason_name(reason)}});
   session_.reject(reason, message);
 }
 
@@ -264,7 +259,7 @@ void Connection::welcome(std::vector<std::string> groups) {
   auto& context = worker_.context();
   auto& store = *context.store;
   const std::string& device = session_.device_id();
-  context.auth->record_success(ip_);
+  context.auth->record_success(ip_.text());
 
   protocol::WelcomeParams params;
   params.store_epoch = store.epoch();
@@ -298,12 +293,12 @@ void Connection::on_open(const protocol::OpenInfo& info) {
   auto& context = worker_.context();
   context.counters.auth_ok++;
   if (counted_unauthenticated_) {
-    context.auth->authenticated_or_closed(ip_);
+    context.auth->authenticated_or_closed(ip_.text());
     counted_unauthenticated_ = false;
   }
   KITE_LOG(info, service_ ? "service.online" : "device.online",
            {{"device", session_.device_id()},
-            {"ip", ip_},
+            {"ip", ip_.text()},
             {"resumed", info.resumed},
             {"worker", worker_.index()}});
   uplink_tokens_ = context.options.uplink_burst;
@@ -495,7 +490,7 @@ void Connection::on_close(const protocol::CloseInfo& info) {
   }
   KITE_LOG(info, "session.closed",
            {{"device", session_.device_id()},
-            {"ip", ip_},
+            {"ip", ip_.text()},
             {"reason", reason_name(info.reason)},
             {"by_peer", info.by_peer}});
   close_socket();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/delivery_batch.h"
+#include "core/peer_ip.h"
 #include "core/timing_wheel.h"
 #include "kite/protocol/session.h"
 
@@ -93,7 +94,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   Worker& worker_;
   std::uint64_t id_;
   protocol::Session session_;
-  std::string ip_;
+  PeerIp ip_;
   std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session
   std::uint64_t queued_ack_ = 0;        // see take_queued_ack()
   std::size_t write_queue_bytes_ = 0;   // written to libuv, not yet on the wire

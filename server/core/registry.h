@@ -15,13 +15,15 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/peer_ip.h"
+
 namespace kite::server {
 
 struct Route {
   std::uint32_t worker = 0;
   std::uint64_t connection = 0;  // unique per process, never reused
   std::int64_t since_ms = 0;     // wall clock, when the device came online
-  std::string address;           // the device's IP, for presence answers
+  PeerIp address;                // the device's IP, for presence answers
   bool operator==(const Route& o) const { return worker == o.worker && connection == o.connection; }
 };
 

@@ -19,6 +19,7 @@ constexpr Millis kWheelTick = 10;  // ack delays are 20 ms: finer than that is w
 // looked at only when due.
 constexpr std::size_t kWheelSlots = 8192;
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
+constexpr std::size_t kMaxSlots = std::size_t{1} << 24;  // connections per worker
 
 }  // namespace
 
@@ -33,8 +34,7 @@ Worker::Worker(std::uint32_t index, ServerContext& context)
       context_(context),
       session_context_(context.options.session),
       wheel_(kWheelTick, kWheelSlots, 0),
-      read_buffer_words_(kReadBufferBytes / 8 + 1),
-      next_connection_id_((std::uint64_t{index} + 1) << 40) {
+      read_buffer_words_(kReadBufferBytes / 8 + 1) {
   uv_loop_init(&loop_);
   loop_.data = this;
   uv_async_init(&loop_, &async_, on_async);
@@ -164,20 +164,44 @@ void Worker::on_new_connection(uv_stream_t* listener, int status) {
     KITE_LOG(warn, "listener.error", {{"error", uv_strerror(status)}});
     return;
   }
-  std::uint64_t id = self->next_connection_id_++;
+  std::uint32_t slot = 0;
+  if (!self->free_slots_.empty()) {
+    slot = self->free_slots_.back();
+    self->free_slots_.pop_back();
+  } else if (self->slots_.size() < kMaxSlots) {
+    slot = static_cast<std::uint32_t>(self->slots_.size());
+    self->slots_.push_back(nullptr);
+  } else {
+    // Accepted and closed at once: libuv stops accepting until a pending connection is taken.
+    KITE_LOG(error, "connection.refused", {{"worker", self->index_}, {"reason", "worker full"}});
+    auto* refused = new uv_tcp_t;
+    uv_tcp_init(&self->loop_, refused);
+    uv_accept(listener, reinterpret_cast<uv_stream_t*>(refused));
+    uv_close(reinterpret_cast<uv_handle_t*>(refused),
+             [](uv_handle_t* handle) { delete reinterpret_cast<uv_tcp_t*>(handle); });
+    return;
+  }
+  const std::uint64_t id = (std::uint64_t{self->index_} + 1) << 56 |
+                           std::uint64_t{self->connection_counter_++} << 24 | slot;
   auto* connection = new Connection(*self, id);
-  self->connections_.emplace(id, connection);
+  self->slots_[slot] = connection;
+  ++self->live_connections_;
   connection->start(listener);  // on refusal it closes and forgets itself
 }
 
 Connection* Worker::find(std::uint64_t connection_id) {
-  auto it = connections_.find(connection_id);
-  return it == connections_.end() ? nullptr : it->second;
+  const std::size_t slot = connection_id & (kMaxSlots - 1);
+  if (slot >= slots_.size() || !slots_[slot] || slots_[slot]->id() != connection_id) return nullptr;
+  return slots_[slot];
 }
 
 void Worker::forget(std::uint64_t connection_id) {
-  connections_.erase(connection_id);
-  if (shutting_down_ && connections_.empty()) close_loop_handles();
+  if (!find(connection_id)) return;
+  const auto slot = static_cast<std::uint32_t>(connection_id & (kMaxSlots - 1));
+  slots_[slot] = nullptr;
+  free_slots_.push_back(slot);
+  --live_connections_;
+  if (shutting_down_ && live_connections_ == 0) close_loop_handles();
 }
 
 void Worker::close_loop_handles() {
@@ -197,12 +221,13 @@ void Worker::shut_down(protocol::Reason reason) {
     uv_close(reinterpret_cast<uv_handle_t*>(listener.get()), nullptr);
   shutting_down_ = true;
   std::vector<Connection*> open;
-  for (auto& [id, connection] : connections_) open.push_back(connection);
+  for (Connection* connection : slots_)
+    if (connection) open.push_back(connection);
   for (Connection* c : open) c->kick(reason, 0, "server shutting down");
   flush_dirty();
   // Each connection closes once its goaway is written, or after its close grace (the wheel
   // keeps ticking for that); the last one to go closes the loop's own handles.
-  if (connections_.empty()) close_loop_handles();
+  if (live_connections_ == 0) close_loop_handles();
 }
 
 }  // namespace kite::server

@@ -20,7 +20,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "core/delivery_batch.h"
@@ -67,7 +66,7 @@ class Worker {
   void deliver(const DeliveryBatch& batch);
   ServiceIngest& service_ingest() { return service_ingest_; }
   uv_buf_t read_buffer(std::size_t offset_hint);
-  std::size_t connection_count() const { return connections_.size(); }
+  std::size_t connection_count() const { return live_connections_; }
 
  private:
   static void on_async(uv_async_t* handle);
@@ -96,13 +95,17 @@ class Worker {
 
   protocol::SessionContext session_context_;
   TimingWheel wheel_;
-  std::unordered_map<std::uint64_t, Connection*> connections_;
+  // Connections by slot (8 bytes each, not a hash node): an id is (worker + 1) << 56 |
+  // (a per-worker counter, 32 bits) << 24 | slot, so ids are not reused while slots are.
+  std::vector<Connection*> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::size_t live_connections_ = 0;
   std::vector<std::uint64_t> dirty_;
   std::vector<std::uint64_t> acking_;  // connections with a queued store ack
   std::vector<std::pair<std::string_view, std::uint64_t>> ack_batch_;
   ServiceIngest service_ingest_{*this};
   std::vector<std::uint64_t> read_buffer_words_;  // 64 KiB + alignment slack
-  std::uint64_t next_connection_id_;
+  std::uint32_t connection_counter_ = 0;
   bool shutting_down_ = false;
 };
 

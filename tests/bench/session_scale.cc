@@ -5,7 +5,7 @@
 // Per device, as kited does per accepted connection (server/core/connection.cc):
 //   - a SimConnection: Connection's fields minus the uv_tcp_t (a SessionHandler and a WheelEntry,
 //     embedding a server-role protocol::Session on the worker's shared SessionContext), created
-//     with `new` and entered in the worker's id -> connection map;
+//     with `new` and entered in the worker's connection slots (a vector of pointers);
 //   - a real Hmac handshake, in memory: a client Session produces the hello and the auth, the
 //     server Session decodes them (from an 8-aligned read buffer at read_offset_hint(), as the
 //     worker's read buffer does), challenges with a random nonce, checks the proof, and accept()s
@@ -33,7 +33,6 @@
 #include <fstream>
 #include <limits>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/connection.h"
@@ -181,8 +180,9 @@ class SimConnection final : public protocol::SessionHandler, public WheelEntry {
   Sim& sim_;  // Worker& worker_
   std::uint64_t id_;
   protocol::Session session_;
-  std::string ip_;
+  kite::server::PeerIp ip_;
   std::uint64_t last_stored_sent_ = 0;
+  std::uint64_t queued_ack_ = 0;
   std::size_t write_queue_bytes_ = 0;
   std::uint64_t hello_last_received_ = 0;
   bool hello_resume_valid_ = false;
@@ -209,9 +209,11 @@ std::string device_id(std::uint64_t i, std::size_t length) {
   return id;
 }
 
-std::string ip_of(std::uint64_t i) {
-  return "10." + std::to_string((i >> 16) & 0xff) + "." + std::to_string((i >> 8) & 0xff) + "." +
-         std::to_string(i & 0xff);
+kite::server::PeerIp ip_of(std::uint64_t i) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(0x0a000000u | static_cast<std::uint32_t>(i & 0xffffff));
+  return kite::server::PeerIp::from(reinterpret_cast<const sockaddr*>(&address));
 }
 
 // One device: a fresh client Session (on the clients' shared context) and a real handshake with
@@ -283,7 +285,7 @@ int main(int argc, char** argv) {
     sim->resume_secret[i] = static_cast<std::uint8_t>(i * 13 + 5);
   }
   auto* client_context = new protocol::SessionContext(protocol::SessionConfig{});
-  auto* connections = new std::unordered_map<std::uint64_t, SimConnection*>;  // Worker's map
+  auto* connections = new std::vector<SimConnection*>;  // the Worker's slots
   std::vector<SimConnection*> all(n);  // the simulation's index, touched before the measurement
   {  // warm the shared encoder/decoder buffers so their growth is not counted per session
     auto* warm = new SimConnection(*sim, 1, kOpenedAt);
@@ -301,7 +303,7 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < n; ++i) {
     std::uint64_t id = next_id++;
     auto* c = new SimConnection(*sim, id, kOpenedAt);
-    connections->emplace(id, c);
+    connections->push_back(c);
     c->ip_ = ip_of(i);
     c->counted_unauthenticated_ = true;
     c->after_session_call();  // the handshake deadline
@@ -324,8 +326,8 @@ int main(int argc, char** argv) {
   long registry_bytes = heap_bytes() - heap_mark;
   delete registry_copy;
   heap_mark = heap_bytes();
-  auto* map_copy = new std::unordered_map<std::uint64_t, SimConnection*>;
-  for (auto* c : all) map_copy->emplace(c->id_, c);
+  auto* map_copy = new std::vector<SimConnection*>;  // grown like the worker's, by push_back
+  for (auto* c : all) map_copy->push_back(c);
   long map_bytes = heap_bytes() - heap_mark;
   delete map_copy;
   long session_heap = 0;  // heap the Session itself holds once open (beyond its inline bytes)

@@ -5,13 +5,40 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "core/registry.h"
 
 using namespace kite::server;
 
+namespace {
+
+PeerIp ipv4(const char* text) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  REQUIRE(inet_pton(AF_INET, text, &address.sin_addr) == 1);
+  return PeerIp::from(reinterpret_cast<const sockaddr*>(&address));
+}
+
+}  // namespace
+
+TEST_CASE("a peer IP is kept binary and shown as text") {
+  CHECK(ipv4("127.0.3.41").text() == "127.0.3.41");
+  sockaddr_in6 v6{};
+  v6.sin6_family = AF_INET6;
+  REQUIRE(inet_pton(AF_INET6, "2001:db8::7", &v6.sin6_addr) == 1);
+  CHECK(PeerIp::from(reinterpret_cast<const sockaddr*>(&v6)).text() == "2001:db8::7");
+  sockaddr unix_address{};
+  unix_address.sa_family = AF_UNIX;
+  CHECK_FALSE(PeerIp::from(&unix_address).known());
+  CHECK(PeerIp().text() == "?");
+  CHECK(sizeof(PeerIp) <= 17);
+}
+
 TEST_CASE("claim returns the displaced route; release only removes its own") {
   Registry registry;
-  Route first{0, 1, 100, "127.0.0.1"}, second{1, 2, 200, "127.0.0.2"};
+  Route first{0, 1, 100, ipv4("127.0.0.1")}, second{1, 2, 200, ipv4("127.0.0.2")};
   CHECK_FALSE(registry.claim("dev", first).has_value());
   auto displaced = registry.claim("dev", second);
   REQUIRE(displaced);

@@ -1,0 +1,29 @@
+#include "core/peer_ip.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
+namespace kite::server {
+
+PeerIp PeerIp::from(const sockaddr* address) {
+  PeerIp ip;
+  if (address->sa_family == AF_INET) {
+    ip.family_ = 4;
+    std::memcpy(ip.bytes_.data(), &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, 4);
+  } else if (address->sa_family == AF_INET6) {
+    ip.family_ = 6;
+    std::memcpy(ip.bytes_.data(), &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, 16);
+  }
+  return ip;
+}
+
+std::string PeerIp::text() const {
+  char text[INET6_ADDRSTRLEN] = {};
+  const int family = family_ == 4 ? AF_INET : AF_INET6;
+  if (family_ == 0 || !inet_ntop(family, bytes_.data(), text, sizeof text)) return "?";
+  return text;
+}
+
+}  // namespace kite::server
