@@ -7,13 +7,14 @@ namespace kite::protocol {
 namespace {
 
 // A partial-frame buffer larger than this is returned to the allocator once its frame is done,
-// so one big frame does not pin memory on an otherwise idle connection.
+// so one big frame does not pin memory while later frames keep arriving split.
 constexpr std::size_t kRetainedPartialCapacity = 4096;
 
 }  // namespace
 
 void FrameDecoder::feed(std::span<const std::uint8_t> chunk) {
   input_ = chunk;
+  if (spill_) spill_->used = false;
 }
 
 std::span<const std::uint8_t> FrameDecoder::consume(std::size_t n) {
@@ -23,21 +24,34 @@ std::span<const std::uint8_t> FrameDecoder::consume(std::size_t n) {
   return taken;
 }
 
+FrameDecoder::Spill& FrameDecoder::spill() {
+  if (!spill_) spill_ = std::make_unique<Spill>();
+  spill_->used = true;
+  return *spill_;
+}
+
 DecodeResult FrameDecoder::fail(Reason reason) {
   error_ = reason;
   input_ = {};
+  spill_.reset();  // nothing more is decoded, and an error returns no frame
   return {DecodeResult::Status::Error, {}, reason};
 }
 
 DecodeResult FrameDecoder::next() {
   if (error_ != Reason::None) return {DecodeResult::Status::Error, {}, error_};
-  if (partial_ready_) {  // the caller is done with the frame we returned from partial_
-    partial_ready_ = false;
-    partial_.clear();
-    if (partial_.capacity() > kRetainedPartialCapacity) partial_.release();
+  if (spill_ && spill_->returned) {  // the caller is done with the frame we returned from it
+    spill_->returned = false;
+    spill_->body.clear();
+    if (spill_->body.capacity() > kRetainedPartialCapacity) spill_->body.release();
   }
-  if (header_fill_ > 0 || in_body_) return continue_partial();
-  return take_contiguous();
+  DecodeResult result = spill_ && spill_->splitting() ? continue_partial() : take_contiguous();
+  // NeedMore outside a frame: the chunk is used up at a frame boundary and the spill holds
+  // nothing. It goes if this whole chunk did without it (a connection gone quiet, reads that
+  // arrive whole); a stream whose reads keep splitting frames keeps it: no allocation per split.
+  if (result.status == DecodeResult::Status::NeedMore && spill_ && !spill_->splitting() &&
+      !spill_->used)
+    spill_.reset();
+  return result;
 }
 
 DecodeResult FrameDecoder::take_contiguous() {
@@ -57,52 +71,60 @@ DecodeResult FrameDecoder::take_contiguous() {
 }
 
 DecodeResult FrameDecoder::continue_partial() {
-  if (!in_body_) {
-    std::size_t want = std::min(kHeaderSize - header_fill_, input_.size());
+  Spill& s = spill();
+  if (!s.in_body) {
+    std::size_t want = std::min(kHeaderSize - s.header_fill, input_.size());
     auto bytes = consume(want);
-    std::memcpy(header_bytes_ + header_fill_, bytes.data(), bytes.size());
-    header_fill_ += bytes.size();
-    if (header_fill_ < kHeaderSize) return {};
-    Reason reason = read_header(std::span<const std::uint8_t, kHeaderSize>(header_bytes_),
-                                max_body_, partial_header_);
+    std::memcpy(s.header_bytes + s.header_fill, bytes.data(), bytes.size());
+    s.header_fill += bytes.size();
+    if (s.header_fill < kHeaderSize) return {};
+    Reason reason = read_header(std::span<const std::uint8_t, kHeaderSize>(s.header_bytes),
+                                max_body_, s.header);
     if (reason != Reason::None) return fail(reason);
-    in_body_ = true;
-    partial_.clear();
-    padding_left_ = padding_for(partial_header_.length);
+    s.in_body = true;
+    s.body.clear();
+    s.padding_left = padding_for(s.header.length);
   }
 
-  std::size_t body_missing = partial_header_.length - partial_.size();
-  partial_.append(consume(std::min(body_missing, input_.size())));
-  if (partial_.size() < partial_header_.length) return {};
+  std::size_t body_missing = s.header.length - s.body.size();
+  s.body.append(consume(std::min(body_missing, input_.size())));
+  if (s.body.size() < s.header.length) return {};
 
-  std::size_t skip = std::min(padding_left_, input_.size());
+  std::size_t skip = std::min(s.padding_left, input_.size());
   consume(skip);
-  padding_left_ -= skip;
-  if (padding_left_ > 0) return {};
+  s.padding_left -= skip;
+  if (s.padding_left > 0) return {};
 
-  in_body_ = false;
-  header_fill_ = 0;
-  partial_ready_ = true;
-  return {DecodeResult::Status::Frame, {partial_header_, partial_.view()}, Reason::None};
+  s.in_body = false;
+  s.header_fill = 0;
+  s.returned = true;
+  return {DecodeResult::Status::Frame, {s.header, s.body.view()}, Reason::None};
 }
 
 std::span<const std::uint8_t> FrameDecoder::aligned_body(std::span<const std::uint8_t> body) {
   auto address = reinterpret_cast<std::uintptr_t>(body.data());
   if (body.empty() || address % kFrameAlignment == 0) return body;
-  realign_.clear();
-  realign_.append(body);
-  return realign_.view();
+  Spill& s = spill();
+  s.realign.clear();
+  s.realign.append(body);
+  s.returned = true;
+  return s.realign.view();
 }
 
 Reason FrameDecoder::finish() const {
   if (error_ != Reason::None) return error_;
-  bool inside_frame = header_fill_ > 0 || in_body_ || !input_.empty();
+  bool inside_frame = (spill_ && spill_->splitting()) || !input_.empty();
   return inside_frame ? Reason::TruncatedFrame : Reason::None;
 }
 
 void FrameDecoder::release_idle_memory() {
-  if (header_fill_ == 0 && !in_body_ && !partial_ready_) partial_.release();
-  realign_.release();
+  if (!spill_ || spill_->returned) return;  // a returned body stays valid until next()
+  if (!spill_->splitting()) {
+    spill_.reset();
+    return;
+  }
+  spill_->realign.release();
+  if (spill_->body.empty()) spill_->body.release();
 }
 
 }  // namespace kite::protocol

@@ -167,3 +167,89 @@ TEST_CASE("a misaligned read is realigned, and the read offset hint restores ali
   REQUIRE(out.size() == 2);
   CHECK(out[1].payload == bytes_of("defgh"));
 }
+
+TEST_CASE(
+    "split and misaligned frames go through the spill, and release_idle_memory keeps decoding") {
+  FrameEncoder encoder;
+  Bytes first, second, third, fourth;
+  encode_publish(encoder, 1, bytes_of("split into one-byte reads"), first);
+  encode_publish(encoder, 2, bytes_of("whole but misaligned"), second);
+  encode_publish(encoder, 3, bytes_of("header split around a release"), third);
+  encode_publish(encoder, 4, bytes_of("whole and aligned"), fourth);
+  FrameDecoder decoder;
+  BodyDecoder bodies;
+  std::vector<DecodedPublish> out;
+
+  // One byte per read: the header, then the body, then the padding are collected.
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    AlignedCopy read{std::span(first).subspan(i, 1)};
+    decoder.feed(read.view());
+    REQUIRE(drain(decoder, bodies, out) == Reason::None);
+    if (i + 1 < first.size()) {
+      CHECK(out.empty());
+      CHECK(decoder.buffered_bytes() > 0);
+      CHECK(decoder.finish() == Reason::TruncatedFrame);
+    }
+  }
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].payload == bytes_of("split into one-byte reads"));
+  CHECK(decoder.buffered_bytes() == 0);
+  CHECK(decoder.finish() == Reason::None);
+  CHECK(decoder.read_offset_hint() == 0);
+
+  // A whole frame 4 bytes off alignment (the hint ignored): the body comes back as an aligned copy
+  // that outlives release_idle_memory() until the next call to next().
+  std::vector<std::uint64_t> buffer(second.size() / 8 + 2);
+  auto* base = reinterpret_cast<std::uint8_t*>(buffer.data()) + 4;
+  std::memcpy(base, second.data(), second.size());
+  decoder.feed({base, second.size()});
+  auto result = decoder.next();
+  REQUIRE(result.status == DecodeResult::Status::Frame);
+  auto address = reinterpret_cast<std::uintptr_t>(result.frame.body.data());
+  CHECK(address % kFrameAlignment == 0);
+  CHECK((result.frame.body.data() < base || result.frame.body.data() >= base + second.size()));
+  decoder.release_idle_memory();  // the returned body is still in use: it must stay valid
+  const kite::wire::Frame* frame = nullptr;
+  REQUIRE(bodies.decode(result.frame, decoder.max_body(), frame) == Reason::None);
+  const auto* publish = frame->message_as_Publish();
+  REQUIRE(publish != nullptr);
+  CHECK(publish->seq() == 2);
+  CHECK(Bytes(publish->payload()->begin(), publish->payload()->end()) ==
+        bytes_of("whole but misaligned"));
+  CHECK(decoder.next().status == DecodeResult::Status::NeedMore);
+  decoder.release_idle_memory();
+  CHECK(decoder.buffered_bytes() == 0);
+  CHECK(decoder.finish() == Reason::None);
+
+  // A header split across reads, with release_idle_memory() in between: nothing is lost.
+  AlignedCopy head{std::span(third).first(3)};
+  decoder.feed(head.view());
+  REQUIRE(drain(decoder, bodies, out) == Reason::None);
+  CHECK(decoder.buffered_bytes() == 3);
+  decoder.release_idle_memory();
+  CHECK(decoder.buffered_bytes() == 3);
+  std::vector<std::uint64_t> tail_buffer(third.size() / 8 + 2);
+  auto* tail = reinterpret_cast<std::uint8_t*>(tail_buffer.data()) + decoder.read_offset_hint();
+  std::memcpy(tail, third.data() + 3, third.size() - 3);
+  decoder.feed({tail, third.size() - 3});
+  REQUIRE(drain(decoder, bodies, out) == Reason::None);
+  REQUIRE(out.size() == 2);
+  CHECK(out[1].seq == 3);
+  CHECK(out[1].payload == bytes_of("header split around a release"));
+  decoder.release_idle_memory();
+  CHECK(decoder.buffered_bytes() == 0);
+
+  // After all that, an aligned whole frame is still returned in place.
+  AlignedCopy whole{fourth};
+  decoder.feed(whole.view());
+  result = decoder.next();
+  REQUIRE(result.status == DecodeResult::Status::Frame);
+  CHECK(result.frame.body.data() >= whole.view().data());
+  CHECK(result.frame.body.data() + result.frame.body.size() <=
+        whole.view().data() + whole.view().size());
+  REQUIRE(bodies.decode(result.frame, decoder.max_body(), frame) == Reason::None);
+  REQUIRE(frame->message_as_Publish() != nullptr);
+  CHECK(frame->message_as_Publish()->seq() == 4);
+  CHECK(decoder.next().status == DecodeResult::Status::NeedMore);
+  CHECK(decoder.finish() == Reason::None);
+}
