@@ -436,7 +436,7 @@ int main(int argc, char** argv) {
         "  handshakes: %zu real Hmac handshakes in %.2f s (%.1f us each, both ends), "
         "%zu failed; %zu Open and scheduled\n",
         n, setup_s, setup_s * 1e6 / static_cast<double>(n), failed, open);
-    std::printf("  device ids: %zu bytes; ip: IPv4 text\n", id_length);
+    std::printf("  device ids: %zu bytes; ip: IPv4, kept binary (PeerIp)\n", id_length);
     std::printf("Memory per session (SimConnection = Connection minus its uv_tcp_t):\n");
     std::printf("  RSS      %8.1f B  (VmRSS %ld -> %ld)\n", rss_per, rss_before, rss_after);
     std::printf("  malloc   %8.1f B  (mallinfo2 uordblks %ld -> %ld)\n", heap_per, heap_before,
