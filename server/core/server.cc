@@ -1,5 +1,7 @@
 #include "core/server.h"
 
+#include <csignal>
+
 #include "common/log.h"
 #include "core/connection.h"
 #include "core/worker.h"
@@ -25,6 +27,10 @@ Server::~Server() {
 }
 
 std::string Server::start() {
+  // A write to a socket the peer has reset raises SIGPIPE, whose default action ends the process:
+  // one device closing with unread data would take every device down. libuv leaves this to the
+  // application; writes then fail with EPIPE and only that connection closes.
+  std::signal(SIGPIPE, SIG_IGN);
   for (auto& worker : workers_) {
     std::string error = worker->listen();
     if (!error.empty()) return error;

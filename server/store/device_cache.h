@@ -5,6 +5,8 @@
 //
 // Rules:
 // - One DeviceCache per lock stripe, used only under that stripe's lock.
+// - Only writes (enqueue, ack, uplink state) bring a device in: an idle connected device costs
+//   the cache nothing.
 // - An entry is exactly what storage holds once the current transaction commits. If a transaction
 //   fails, every device it touched is evicted and will be read again.
 // - The index is complete or absent: `complete` means it lists every queued message. It is

@@ -96,12 +96,16 @@ std::vector<std::unique_lock<std::mutex>> QueueEngine::lock_all(const Items& ite
   return locks;
 }
 
-// The device's cached state, read from storage on a miss. Caller holds the device's stripe lock.
-CachedDevice& QueueEngine::load(Transaction& txn, std::string_view device, Touched& touched) {
+// Caller holds the device's stripe lock.
+CachedDevice& QueueEngine::load(Transaction& txn, std::string_view device, Touched& touched,
+                                CachedDevice* scratch) {
   touched.push_back(device);
   DeviceCache& cache = stripe(device).cache;
   if (CachedDevice* cached = cache.find(device)) return *cached;
-  return cache.insert(device, txn.meta(device));
+  if (!scratch) return cache.insert(device, txn.meta(device));
+  scratch->meta = txn.meta(device);
+  scratch->start_index(scratch->meta.queued_messages == 0);
+  return *scratch;
 }
 
 EnqueueResult QueueEngine::enqueue(std::string_view device_id, const NewMessage& message,
@@ -294,7 +298,8 @@ void QueueEngine::read(std::string_view device_id, std::uint64_t after_seq,
   auto guard = lock(stripe(device_id));
   auto txn = backend_->begin();
   Touched touched;
-  CachedDevice& cached = load(*txn, device_id, touched);
+  CachedDevice scratch;
+  CachedDevice& cached = load(*txn, device_id, touched, &scratch);
   DeviceMeta& meta = cached.meta;
   std::vector<Victim> expired;
   std::uint64_t bytes = 0;
@@ -395,7 +400,8 @@ DeviceMeta QueueEngine::read_meta(std::string_view device) {
   auto guard = lock(stripe(device));
   auto txn = backend_->begin();
   Touched touched;
-  const DeviceMeta meta = load(*txn, device, touched).meta;
+  CachedDevice scratch;
+  const DeviceMeta meta = load(*txn, device, touched, &scratch).meta;
   finish(*txn, false, false, touched);  // reports a failed read
   return meta;
 }

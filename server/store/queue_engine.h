@@ -65,7 +65,11 @@ class QueueEngine final : public MessageStore {
   std::vector<std::unique_lock<std::mutex>> lock_all(const Items& items, DeviceOf device_of);
   void stage_ack(Transaction& txn, std::string_view device, std::uint64_t through_seq,
                  Touched& touched, std::vector<Victim>& acked);
-  CachedDevice& load(Transaction& txn, std::string_view device, Touched& touched);
+  // The device's cached state, read from storage on a miss. With `scratch`, a miss is read into
+  // it instead of the cache: reads (a device connecting, a presence query) must not fill the
+  // cache with idle devices; only writes (enqueue, ack) make a device hot.
+  CachedDevice& load(Transaction& txn, std::string_view device, Touched& touched,
+                     CachedDevice* scratch = nullptr);
   EnqueueResult stage(Transaction& txn, std::string_view device, CachedDevice& cached,
                       const NewMessage& message, std::uint64_t now_ms, Counters& counters);
   bool indexed_victims(const CachedDevice& cached, std::uint64_t through_seq,

@@ -136,6 +136,14 @@ void KitedProcess::reap(int* status) {
   pid_ = -1;
 }
 
+bool KitedProcess::alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  pid_ = -1;
+  return false;
+}
+
 void KitedProcess::kill9() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);

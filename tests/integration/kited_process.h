@@ -35,6 +35,8 @@ class KitedProcess {
   pid_t pid() const { return pid_; }
   const std::filesystem::path& dir() const { return dir_; }
   bool running() const { return pid_ > 0; }
+  // Whether the child is still alive (not exited, not killed by a signal); reaps it if it died.
+  bool alive();
 
   // SIGKILL and reap.
   void kill9();

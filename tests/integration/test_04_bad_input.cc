@@ -1,5 +1,7 @@
 // Bad input over a real socket: each case closes only that connection, with its reason code sent
 // in an Error frame first, while another connected device (the bystander) keeps working.
+#include <csignal>
+#include <fstream>
 #include <memory>
 
 #include "harness.h"
@@ -229,6 +231,35 @@ TEST_CASE("04.6 bad input: a body that fails the FlatBuffers Verifier closes wit
   CHECK(closed->by_peer);
   CHECK(device.wait_socket_closed(kWait));
   h.bystander_still_works("invalid body after auth");
+}
+
+}  // namespace kite::it
+
+namespace kite::it {
+
+TEST_CASE("04.7 bad input: devices that reset with unread data while kited writes do not stop it") {
+  BadInput h;
+  // kited ignores SIGPIPE (else a write after a reset ends the process): bit 13 of SigIgn.
+  std::ifstream status("/proc/" + std::to_string(h.kited.pid()) + "/status");
+  std::string line, ignored_mask;
+  while (std::getline(status, line))
+    if (line.rfind("SigIgn:", 0) == 0) ignored_mask = line.substr(7);
+  REQUIRE_FALSE(ignored_mask.empty());
+  CHECK((std::stoull(ignored_mask, nullptr, 16) >> (SIGPIPE - 1) & 1) == 1);
+
+  // Several rounds: a device stops reading, kited keeps writing to it, the device resets (RST,
+  // its receive buffer unread) while more is sent to it.
+  for (int round = 0; round < 5; ++round) {
+    const std::string id = numbered("resetter", round);
+    TestDevice device(h.device_options(id));
+    device.connect_and_open();
+    device.set_reading(false);
+    for (int i = 0; i < 100; ++i) h.send_ok(id, std::string(512, 'x'));
+    device.drop();
+    for (int i = 0; i < 20; ++i) h.http.send(id, std::string(512, 'y'), 1);
+  }
+  REQUIRE(h.kited.alive());
+  h.bystander_still_works("resets while writing");
 }
 
 }  // namespace kite::it

@@ -2,6 +2,8 @@
 // issue (send, listen, keys, devices) and the tools issue (record, replay, decode, dict).
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+
 #include "bench/bench.h"
 #include "kite/protocol/hex.h"
 
@@ -19,6 +21,7 @@ const CLI::Validator kHexKey(
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a server that resets a connection must not end the tool
   CLI::App app{"kite: drive and measure a Kite server"};
   app.require_subcommand(1);
   kite::bench::BenchOptions o;
