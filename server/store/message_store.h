@@ -31,11 +31,13 @@
 // the OS page cache (survives kill -9 of kited, not power loss). Acks and expiry deletions are
 // never fsynced: losing one only means a resend, which QoS 1 allows.
 //
-// Costs (RocksDB, measured on a shared 2-core VM, 100-byte payloads, one sender): a single Async
-// enqueue is one WAL append plus memtable work, ~25k messages/s; enqueue_batch of 256 reaches
-// ~30k/s (CPU-bound in RocksDB, not in syscalls). A Sync enqueue waits for one fsync: ~300-700/s
+// Costs (RocksDB, measured on a shared 2-core VM, 100-byte payloads, one sender, before the
+// engine's device cache): a single Async enqueue is one WAL append plus memtable work, ~25k
+// messages/s; enqueue_batch of 256 reaches ~30k/s. A Sync enqueue waits for one fsync: ~300-700/s
 // alone, ~2-3k/s with 4 concurrent senders (group commit shares fsyncs), ~17-30k/s in batches of
-// 256. High-rate senders under Sync must batch.
+// 256. High-rate senders under Sync must batch. With the cache, a message to a device that keeps
+// up costs four memtable inserts and no read (message and meta on enqueue, delete and meta on
+// ack): about 15 us of CPU in kited's p2p benchmark (docs/benchmarks.md).
 #pragma once
 
 #include <chrono>

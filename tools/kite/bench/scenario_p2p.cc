@@ -116,11 +116,18 @@ int run_p2p(const BenchOptions& options) {
   double server_cpu_at_start = 0;
   double elapsed_in_phase = 0;
   std::uint64_t last_delivered = 0;
-  if (options.rate > 0)
+  // Refilled by the time that really passed: a busy loop fires a 1 ms timer less often than
+  // every millisecond, and counting ticks instead would send below the asked rate.
+  std::int64_t refilled_at = steady_ns();
+  if (options.rate > 0) {
     loop.every(1, [&] {
-      tokens = std::min(tokens + options.rate / 1000.0, std::max(1.0, options.rate / 100.0));
+      const std::int64_t now = steady_ns();
+      const double elapsed_s = static_cast<double>(now - refilled_at) / 1e9;
+      refilled_at = now;
+      tokens = std::min(tokens + options.rate * elapsed_s, std::max(1.0, options.rate / 100.0));
       pump();
     });
+  }
   loop.every(1000, [&] {
     if (!service_open) {
       fmt::print(stderr, "kite bench: connecting: {}/{} devices\n", devices_open, options.devices);
