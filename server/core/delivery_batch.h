@@ -1,16 +1,18 @@
 // QoS 1 messages just stored for connected devices, carried to the devices' worker in one task,
 // so that each connection sends them without reading them back from the store.
 //
-// Rules: the strings of all messages live in one arena (one or two allocations per batch, not
-// per message); a batch is built on one thread and read on another only after being handed over.
-// Carrying is an optimisation, never the only path: a connection that cannot send a carried
-// message as the next one in its queue reads the store instead.
+// Rules: the strings of all messages live in one StringArena; a batch is built on one thread and
+// read on another only after being handed over. Carrying is an optimisation, never the only path: a
+// connection that cannot send a carried message as the next one in its queue reads the store
+// instead.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/string_arena.h"
 
 namespace kite::server {
 
@@ -37,11 +39,11 @@ class DeliveryBatch {
  private:
   struct Item {
     std::uint64_t connection, seq, expires_at_ms;
-    std::uint32_t offset[5], length[5];
+    StringArena::Slice fields[5];  // message id, topic, content type, conflation key, payload
   };
   Delivery view(const Item& item) const;
 
-  std::string arena_;
+  StringArena arena_;
   std::vector<Item> items_;
 };
 

@@ -21,11 +21,7 @@ void ServiceIngest::add_stored(const protocol::IncomingMessage& message,
       message.content_type,
       message.conflation_key,
       message.message_id};
-  for (int i = 0; i < 6; ++i) {
-    entry.offset[i] = static_cast<std::uint32_t>(arena_.size());
-    entry.length[i] = static_cast<std::uint32_t>(fields[i].size());
-    arena_.append(fields[i]);
-  }
+  arena_.add_all(fields, entry.fields);
   entries_.push_back(entry);
 }
 

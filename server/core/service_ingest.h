@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/delivery_batch.h"
+#include "core/string_arena.h"
 #include "kite/protocol/session.h"
 #include "store/message_store.h"
 
@@ -38,16 +39,14 @@ class ServiceIngest {
     std::uint64_t seq = 0;
     bool stored = false;
     std::uint32_t ttl_ms = 0;
-    std::uint32_t offset[6] = {}, length[6] = {};  // target, payload, topic, type, key, id
+    StringArena::Slice fields[6];  // target, payload, topic, type, conflation key, message id
   };
-  std::string_view field(const Entry& entry, int i) const {
-    return std::string_view(arena_).substr(entry.offset[i], entry.length[i]);
-  }
+  std::string_view field(const Entry& entry, int i) const { return arena_.get(entry.fields[i]); }
   void dispatch();
 
   Worker& worker_;
   std::vector<Entry> entries_;
-  std::string arena_;
+  StringArena arena_;
   std::vector<std::pair<std::string_view, NewMessage>> batch_;
   std::vector<EnqueueResult> results_;
   std::vector<DeliveryBatch> outgoing_;  // by worker index
