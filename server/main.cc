@@ -115,12 +115,14 @@ struct AdminLoop {
   Server* server;
   const cfg::Config* config;
   http::HttpServer* http;
+  LoopInbox* inbox;
   uv_signal_t sigint{}, sigterm{}, sighup{};
 };
 
 void on_stop_signal(uv_signal_t* handle, int signum) {
   auto* admin = static_cast<AdminLoop*>(handle->data);
   KITE_LOG(info, "server.stopping", {{"signal", signum}});
+  admin->inbox->close();
   admin->http->close([admin] {
     for (uv_signal_t* s : {&admin->sigint, &admin->sigterm, &admin->sighup})
       uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
@@ -175,7 +177,8 @@ int run(cfg::Config config) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   http::Router router;
-  add_admin_routes(router, server,
+  LoopInbox inbox(&loop);  // outlives the workers: server.stop() below joins them first
+  add_admin_routes(router, server, inbox,
                    {config.admin.token, config.session.max_frame - 1024,
                     static_cast<std::uint32_t>(config.store.default_ttl_ms)});
   http::HttpServerOptions http_options;
@@ -185,12 +188,13 @@ int run(cfg::Config config) {
   if (auto error = http.listen(admin_endpoint->host, admin_endpoint->port); !error.empty()) {
     std::fprintf(stderr, "kited: admin API: %s\n", error.c_str());
     http.close([] {});
+    inbox.close();
     uv_run(&loop, UV_RUN_DEFAULT);  // the server's handles close before it goes away
     server.stop(kite::protocol::Reason::ServerShutdown);
     uv_loop_close(&loop);
     return cfg::kExitRuntimeFailure;
   }
-  AdminLoop admin{&loop, &server, &config, &http};
+  AdminLoop admin{&loop, &server, &config, &http, &inbox};
   for (auto [signal_handle, signum] :
        {std::pair{&admin.sigint, SIGINT}, std::pair{&admin.sigterm, SIGTERM},
         std::pair{&admin.sighup, SIGHUP}}) {

@@ -154,6 +154,109 @@ void send_to_device(Server& server, const AdminApiOptions& options, const HttpRe
   }
 }
 
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t length = c < 0x80           ? 1
+                               : (c >> 5) == 0x6  ? 2
+                               : (c >> 4) == 0xe  ? 3
+                               : (c >> 3) == 0x1e ? 4
+                                                  : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
+    i += length;
+  }
+  return true;
+}
+
+struct CommandRequest {
+  std::string name, payload;
+  std::uint32_t timeout_ms = 10'000;
+};
+
+constexpr std::uint32_t kMaxCommandTimeoutMs = 300'000;
+
+// Parses and checks a command body; "" when valid, else the problem detail.
+std::string parse_command(const std::string& text, const AdminApiOptions& options,
+                          CommandRequest& command) {
+  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return "the body is not valid JSON";
+  if (!body.is_object()) return "the body must be a JSON object";
+  std::string problem, payload64;
+  if (!optional_string(body, "name", command.name, problem) ||
+      !optional_string(body, "payload", command.payload, problem) ||
+      !optional_string(body, "payload_base64", payload64, problem))
+    return problem;
+  if (command.name.empty() || command.name.size() > protocol::limits::kCommandName)
+    return "\"name\" is required: 1 to 64 bytes";
+  if (body.contains("payload") && body.contains("payload_base64"))
+    return "give at most one of \"payload\" (text) and \"payload_base64\" (bytes)";
+  if (!payload64.empty()) {
+    auto bytes = protocol::base64url_decode(payload64);
+    if (!bytes) return "\"payload_base64\" is not base64url (RFC 4648 section 5, no padding)";
+    command.payload.assign(bytes->begin(), bytes->end());
+  }
+  if (command.payload.size() > options.max_payload)
+    return "the payload is " + std::to_string(command.payload.size()) + " bytes; the limit is " +
+           std::to_string(options.max_payload);
+  if (auto it = body.find("timeout_ms"); it != body.end()) {
+    if (!it->is_number_unsigned() || *it == 0 || it->get<std::uint64_t>() > kMaxCommandTimeoutMs)
+      return "\"timeout_ms\" must be a whole number of milliseconds from 1 to 300000";
+    command.timeout_ms = it->get<std::uint32_t>();
+  }
+  return {};
+}
+
+HttpResponse command_answer(const CommandOutcome& outcome) {
+  using Kind = CommandOutcome::Kind;
+  switch (outcome.kind) {
+    case Kind::Replied: {
+      json body{
+          {"status", outcome.status},
+          {"payload_base64", protocol::base64url_encode(
+                                 {reinterpret_cast<const std::uint8_t*>(outcome.payload.data()),
+                                  outcome.payload.size()})}};
+      if (valid_utf8(outcome.payload)) body["payload"] = outcome.payload;
+      return json_response(200, body);
+    }
+    case Kind::TimedOut:
+      return problem_response(504, "Command timed out",
+                              outcome.detail + "; the device may still act on it");
+    case Kind::Offline:
+      return problem_response(
+          409, "Device offline",
+          outcome.detail + "; commands are not queued: retry when it is online");
+    case Kind::Refused:
+      return problem_response(413, "Command too large", outcome.detail);
+  }
+  return problem_response(500, "Internal error", "unknown command outcome");
+}
+
+void command_device(Server& server, LoopInbox& inbox, const AdminApiOptions& options,
+                    const HttpRequest& request, std::string_view device,
+                    const http::Responder& responder) {
+  if (!valid_device_id(device))
+    return responder.respond(problem_response(
+        400, "Invalid device id", "a device id is 1-128 bytes without control characters"));
+  CommandRequest command;
+  if (auto problem = parse_command(request.body, options, command); !problem.empty())
+    return responder.respond(problem_response(400, "Invalid command", problem));
+  if (!server.auth().key_for(device) || server.auth().revoked(device))
+    return responder.respond(
+        problem_response(404, "Unknown device",
+                         "no credentials are configured for this device id, or it is revoked"));
+  // `done` runs on a worker thread (or here, when the device is offline): the answer goes back
+  // to this loop through the inbox.
+  server.send_command(device, std::move(command.name), std::move(command.payload),
+                      command.timeout_ms, [&inbox, responder](CommandOutcome outcome) {
+                        inbox.post([responder, outcome = std::move(outcome)] {
+                          responder.respond(command_answer(outcome));
+                        });
+                      });
+}
+
 void describe_device(Server& server, std::string_view device, const http::Responder& responder) {
   if (!valid_device_id(device))
     return responder.respond(problem_response(400, "Invalid device id",
@@ -176,7 +279,8 @@ void describe_device(Server& server, std::string_view device, const http::Respon
 
 }  // namespace
 
-void add_admin_routes(http::Router& router, Server& server, AdminApiOptions options) {
+void add_admin_routes(http::Router& router, Server& server, LoopInbox& inbox,
+                      AdminApiOptions options) {
   router.add("GET", "/healthz",
              [&server](const HttpRequest&, const http::RouteParams&, http::Responder responder) {
                bool healthy = server.store().healthy();
@@ -188,6 +292,12 @@ void add_admin_routes(http::Router& router, Server& server, AdminApiOptions opti
                                                           const http::RouteParams& params,
                                                           http::Responder responder) {
                send_to_device(server, options, request, params.get("id"), responder);
+             }));
+  router.add("POST", "/v1/devices/{id}/commands",
+             authorized(options.token, [&server, &inbox, options](const HttpRequest& request,
+                                                                  const http::RouteParams& params,
+                                                                  http::Responder responder) {
+               command_device(server, inbox, options, request, params.get("id"), responder);
              }));
   router.add(
       "GET", "/v1/devices/{id}",

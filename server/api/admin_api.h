@@ -1,4 +1,5 @@
-// The admin HTTP API of kited (bearer token): send to a device, device presence, health.
+// The admin HTTP API of kited (bearer token): send to a device, commands, device presence,
+// health.
 // The full API (groups, commands, events, metrics) grows here; docs/api.md describes each route.
 //
 // Handlers run on the admin loop's thread. A send is answered 202 only once the message is in
@@ -7,6 +8,7 @@
 
 #include <string>
 
+#include "api/loop_inbox.h"
 #include "core/server.h"
 #include "http/router.h"
 
@@ -18,7 +20,9 @@ struct AdminApiOptions {
   std::uint32_t default_ttl_ms = 0;
 };
 
-// Adds the admin routes to `router`.
-void add_admin_routes(http::Router& router, Server& server, AdminApiOptions options);
+// Adds the admin routes to `router`. `inbox` brings answers that wait on a device (commands) back
+// to the admin loop; it must outlive the server's workers.
+void add_admin_routes(http::Router& router, Server& server, LoopInbox& inbox,
+                      AdminApiOptions options);
 
 }  // namespace kite::server

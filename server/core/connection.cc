@@ -468,6 +468,30 @@ void Connection::on_acked(std::uint64_t seq) {
   worker_.queue_ack(*this);
 }
 
+void Connection::send_command(std::string_view name, std::string_view payload,
+                              std::uint32_t timeout_ms, CommandDone done) {
+  auto& commands = worker_.commands();
+  const std::uint64_t id = commands.next_id();
+  auto status = closing_ ? protocol::SendStatus::NotOpen
+                         : session_.send_command({id, name, as_bytes(payload), timeout_ms}, now());
+  if (status != protocol::SendStatus::Sent) {
+    const bool offline = status == protocol::SendStatus::NotOpen;
+    return done({offline ? CommandOutcome::Kind::Offline : CommandOutcome::Kind::Refused,
+                 0,
+                 {},
+                 offline ? "the device is not connected"
+                         : "the command does not fit the device's frame limit"});
+  }
+  commands.add(id, id_, now() + timeout_ms, std::move(done));
+  after_session_call();
+}
+
+void Connection::on_reply(const protocol::ReplyInfo& reply) {
+  if (!worker_.commands().reply(reply.id, id_, reply.status, std::string(as_text(reply.payload)))) {
+    KITE_LOG(debug, "command.late_reply", {{"device", session_.device_id()}, {"id", reply.id}});
+  }
+}
+
 void Connection::on_writable() {
   pump();
 }
@@ -484,6 +508,7 @@ void Connection::kick(Reason reason, std::uint32_t reconnect_after_ms, std::stri
 void Connection::on_close(const protocol::CloseInfo& info) {
   auto& context = worker_.context();
   if (ack_queued) context.store->ack(session_.device_id(), take_queued_ack());  // not left behind
+  worker_.commands().connection_closed(id_);
   if (registered_) {
     context.registry->release(session_.device_id(), Route{worker_.index(), id_, 0, {}});
     registered_ = false;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/command_table.h"
 #include "core/delivery_batch.h"
 #include "core/peer_ip.h"
 #include "core/timing_wheel.h"
@@ -53,6 +54,10 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   // A QoS 0 message for this device: sent now if there is room, else dropped (and counted).
   void send_transient(const std::string& payload, const std::string& topic,
                       const std::string& content_type);
+  // Sends a command; `done` runs once on this worker with the reply, the timeout, or the reason
+  // it could not be sent.
+  void send_command(std::string_view name, std::string_view payload, std::uint32_t timeout_ms,
+                    CommandDone done);
   // The server ends this session: goaway with a reason the device sees, then close.
   void kick(protocol::Reason reason, std::uint32_t reconnect_after_ms, std::string_view message);
   // Writes whatever the session has produced (the worker calls it once per loop turn).
@@ -70,6 +75,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void on_open(const protocol::OpenInfo& info) override;
   void on_message(const protocol::IncomingMessage& message) override;
   void on_acked(std::uint64_t seq) override;
+  void on_reply(const protocol::ReplyInfo& reply) override;
   void on_writable() override;
   void on_close(const protocol::CloseInfo& info) override;
 

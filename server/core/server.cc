@@ -67,6 +67,20 @@ bool Server::send_transient(std::string_view device_id, std::string payload, std
   return true;
 }
 
+void Server::send_command(std::string_view device_id, std::string name, std::string payload,
+                          std::uint32_t timeout_ms, CommandDone done) {
+  auto route = registry_.find(device_id);
+  if (!route) return done({CommandOutcome::Kind::Offline, 0, {}, "the device is not connected"});
+  workers_[route->worker]->post([c = route->connection, name = std::move(name),
+                                 payload = std::move(payload), timeout_ms,
+                                 done = std::move(done)](Worker& w) mutable {
+    if (Connection* connection = w.find(c))
+      connection->send_command(name, payload, timeout_ms, std::move(done));
+    else
+      done({CommandOutcome::Kind::Offline, 0, {}, "the device disconnected"});
+  });
+}
+
 bool Server::kick(std::string_view device_id, protocol::Reason reason, std::string message) {
   auto route = registry_.find(device_id);
   if (!route) return false;

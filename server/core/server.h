@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/command_table.h"
 #include "core/server_context.h"
 
 namespace kite::server {
@@ -33,6 +34,10 @@ class Server {
   // Sends a QoS 0 message if the device is online (no storage); false when it is not.
   bool send_transient(std::string_view device_id, std::string payload, std::string topic,
                       std::string content_type);
+  // Sends a command to the device wherever it is connected. `done` runs exactly once: on the
+  // calling thread if the device is not online here, else on the device's worker thread.
+  void send_command(std::string_view device_id, std::string name, std::string payload,
+                    std::uint32_t timeout_ms, CommandDone done);
   // Ends the device's session with a reason it sees (kick, revocation).
   bool kick(std::string_view device_id, protocol::Reason reason, std::string message);
 

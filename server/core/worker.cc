@@ -153,6 +153,7 @@ void Worker::deliver(const DeliveryBatch& batch) {
 
 void Worker::on_wheel_timer(uv_timer_t* handle) {
   auto* self = static_cast<Worker*>(handle->data);
+  self->commands_.expire(static_cast<Millis>(uv_now(&self->loop_)));
   self->wheel_.advance(static_cast<Millis>(uv_now(&self->loop_)), [](WheelEntry& entry) {
     static_cast<Connection&>(entry).on_deadline();  // only connections are in the wheel
   });

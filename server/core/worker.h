@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/command_table.h"
 #include "core/delivery_batch.h"
 #include "core/server_context.h"
 #include "core/service_ingest.h"
@@ -65,6 +66,7 @@ class Worker {
   // Stored messages carried from a service connection (this worker's or another's).
   void deliver(const DeliveryBatch& batch);
   ServiceIngest& service_ingest() { return service_ingest_; }
+  CommandTable& commands() { return commands_; }
   uv_buf_t read_buffer(std::size_t offset_hint);
   std::size_t connection_count() const { return live_connections_; }
 
@@ -104,6 +106,7 @@ class Worker {
   std::vector<std::uint64_t> acking_;  // connections with a queued store ack
   std::vector<std::pair<std::string_view, std::uint64_t>> ack_batch_;
   ServiceIngest service_ingest_{*this};
+  CommandTable commands_;
   std::vector<std::uint64_t> read_buffer_words_;  // 64 KiB + alignment slack
   std::uint32_t connection_counter_ = 0;
   bool shutting_down_ = false;

@@ -168,6 +168,17 @@ protocol::SendStatus TestDevice::publish_to(const std::string& target, const std
   return status;
 }
 
+void TestDevice::on_command(const protocol::CommandInfo& command) {
+  std::string payload(reinterpret_cast<const char*>(command.payload.data()),
+                      command.payload.size());
+  commands_.emplace_back(std::string(command.name), payload);
+  if (!options_.reply_to_commands) return;
+  const std::string answer = std::string(command.name) + ":" + payload;
+  session_->reply(
+      {command.id, 0, {reinterpret_cast<const std::uint8_t*>(answer.data()), answer.size()}},
+      now_ms());
+}
+
 void TestDevice::on_error(Reason reason, std::uint64_t ref, std::string_view) {
   errors_.push_back({reason, ref});
 }

@@ -33,6 +33,8 @@ struct DeviceOptions {
   std::uint32_t receive_window = 64;
   bool auto_ack = true;  // acknowledge each QoS 1 message as it arrives
   int rcvbuf = 0;        // SO_RCVBUF before connecting; 0 = the kernel's default
+  // Commands are answered at once with status 0 and payload "<name>:<payload>"; false: never.
+  bool reply_to_commands = true;
 };
 
 struct Received {
@@ -102,6 +104,8 @@ class TestDevice final : public protocol::SessionHandler {
     Reason reason;
     std::uint64_t ref;
   };
+  // The commands received (name, payload), in arrival order.
+  const std::vector<std::pair<std::string, std::string>>& commands() const { return commands_; }
   // Non-fatal error frames from the server (e.g. QueueFull for one publish), in arrival order.
   const std::vector<ErrorFrame>& errors() const { return errors_; }
   std::uint64_t last_received_seq() const { return last_received_seq_; }
@@ -126,6 +130,7 @@ class TestDevice final : public protocol::SessionHandler {
   void on_message(const protocol::IncomingMessage& message) override;
   void on_close(const protocol::CloseInfo& info) override;
   void on_error(Reason reason, std::uint64_t ref, std::string_view message) override;
+  void on_command(const protocol::CommandInfo& command) override;
 
   void flush_socket();
   void close_fd();
@@ -142,6 +147,7 @@ class TestDevice final : public protocol::SessionHandler {
   std::vector<std::uint64_t> read_words_;
   std::deque<Received> inbox_;
   std::vector<ErrorFrame> errors_;
+  std::vector<std::pair<std::string, std::string>> commands_;
   std::optional<Closed> closed_;
   std::vector<std::uint8_t> resume_token_;
   std::uint64_t store_epoch_ = 0;
