@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "api/admin_api.h"
+#include "api/metrics_routes.h"
 #include "common/log.h"
 #include "config/cli.h"
 #include "config/default_config.h"
@@ -93,6 +95,8 @@ CoreOptions core_options(const cfg::Config& config) {
   options.default_ttl_ms = static_cast<std::uint32_t>(config.store.default_ttl_ms);
   options.uplink_rate_per_s = config.session.uplink_rate_per_s;
   options.uplink_burst = config.session.uplink_burst;
+  options.drain_reconnect_spread_ms =
+      static_cast<std::uint32_t>(config.server.drain_reconnect_spread_ms);
   return options;
 }
 
@@ -117,16 +121,34 @@ struct AdminLoop {
   http::HttpServer* http;
   LoopInbox* inbox;
   uv_signal_t sigint{}, sigterm{}, sighup{};
+  uv_timer_t drain_timer{};
 };
 
-void on_stop_signal(uv_signal_t* handle, int signum) {
-  auto* admin = static_cast<AdminLoop*>(handle->data);
-  KITE_LOG(info, "server.stopping", {{"signal", signum}});
+// SIGTERM/SIGINT: drain. /readyz turns 503 at once; after server.drain_delay_ms the admin API
+// closes, and run() stops the workers, which send every device goaway with a spread
+// reconnect-after. A second SIGTERM is ignored until the process exits (systemd's stop sends
+// SIGTERM, then SIGKILL after its timeout); a second SIGINT (Ctrl-C twice) ends it at once.
+void stop_admin(AdminLoop* admin) {
   admin->inbox->close();
   admin->http->close([admin] {
     for (uv_signal_t* s : {&admin->sigint, &admin->sigterm, &admin->sighup})
       uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
+    // Closing the last uv_signal_t for SIGTERM restored its default action (end the process).
+    std::signal(SIGTERM, SIG_IGN);
+    uv_close(reinterpret_cast<uv_handle_t*>(&admin->drain_timer), nullptr);
   });
+}
+
+void on_stop_signal(uv_signal_t* handle, int signum) {
+  auto* admin = static_cast<AdminLoop*>(handle->data);
+  if (admin->server->draining()) return;
+  admin->server->set_draining();
+  KITE_LOG(info, "server.draining",
+           {{"signal", signum}, {"delay_ms", admin->config->server.drain_delay_ms}});
+  uv_timer_start(
+      &admin->drain_timer,
+      [](uv_timer_t* timer) { stop_admin(static_cast<AdminLoop*>(timer->data)); },
+      admin->config->server.drain_delay_ms, 0);
 }
 
 void on_reload_signal(uv_signal_t* handle, int) {
@@ -178,6 +200,7 @@ int run(cfg::Config config) {
   uv_loop_init(&loop);
   http::Router router;
   LoopInbox inbox(&loop);  // outlives the workers: server.stop() below joins them first
+  add_metrics_routes(router, server);
   add_admin_routes(router, server, inbox,
                    {config.admin.token, config.session.max_frame - 1024,
                     static_cast<std::uint32_t>(config.store.default_ttl_ms)});
@@ -195,6 +218,8 @@ int run(cfg::Config config) {
     return cfg::kExitRuntimeFailure;
   }
   AdminLoop admin{&loop, &server, &config, &http, &inbox};
+  uv_timer_init(&loop, &admin.drain_timer);
+  admin.drain_timer.data = &admin;
   for (auto [signal_handle, signum] :
        {std::pair{&admin.sigint, SIGINT}, std::pair{&admin.sigterm, SIGTERM},
         std::pair{&admin.sighup, SIGHUP}}) {

@@ -29,6 +29,8 @@ struct ServerConfig {
   std::string admin_listen = "127.0.0.1:7080";               // HTTP admin API listener
   std::string data_dir = "./data";                           // durable store and other state
   std::uint32_t workers = 0;                                 // worker loops; 0 = one per core
+  std::uint64_t drain_delay_ms = 0;                 // SIGTERM: /readyz 503 this long, then goaway
+  std::uint64_t drain_reconnect_spread_ms = 30000;  // goaway reconnect-after: random up to this
   bool operator==(const ServerConfig&) const = default;
 };
 

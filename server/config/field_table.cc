@@ -183,6 +183,13 @@ std::vector<FieldSpec> make_table() {
            "Directory of the durable store; created at start if missing."),
       integer("server", "workers", kServer, &S::workers, 0, 256,
               "Worker threads (one libuv loop each); 0 = one per core."),
+      integer("server", "drain_delay_ms", kServer, &S::drain_delay_ms, 0, 600000,
+              "On SIGTERM, how long /readyz answers 503 (draining) before devices are sent\n"
+              "away, so that load balancers stop sending new connections first."),
+      integer("server", "drain_reconnect_spread_ms", kServer, &S::drain_reconnect_spread_ms, 0,
+              3600000,
+              "Devices sent away at shutdown are told to reconnect after a random delay up to\n"
+              "this, so that they do not all come back to the next server at once."),
 
       text("auth", "master_key", kAuth, &A::master_key,
            "Fleet master key, hex, 32+ bytes (64+ hex digits).\n"

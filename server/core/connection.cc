@@ -62,15 +62,17 @@ bool Connection::start(uv_stream_t* listener) {
   }
   uv_tcp_nodelay(&tcp_, 1);
   ip_ = peer_ip(tcp_);
-  context.counters.connections_accepted++;
+  auto& metrics = worker_.metrics();
+  metrics.connections_accepted.add();
   if (!context.auth->admit(ip_.text(), wall_clock_ms())) {
-    context.counters.connections_refused++;
+    metrics.connections_refused.add();
     KITE_LOG(warn, "connection.refused", {{"ip", ip_.text()}, {"reason", "TooManyAttempts"}});
     session_.reject(Reason::TooManyAttempts,
                     "too many unauthenticated connections or failed attempts from this address");
     return false;  // on_close() flushes the refusal and closes
   }
   counted_unauthenticated_ = true;
+  metrics.handshaking.add();
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
   after_session_call();
   return true;
@@ -84,6 +86,7 @@ void Connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
 void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* self = static_cast<Connection*>(stream->data);
   if (nread > 0) {
+    self->worker_.metrics().bytes_in.add(static_cast<std::uint64_t>(nread));
     self->session_.receive(
         {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)},
         self->now());
@@ -99,6 +102,7 @@ void Connection::flush() {
   dirty = false;
   if (!session_.has_output() || uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
+  worker_.metrics().bytes_out.add(session_.output().size());
   std::size_t written = 0;
   if (write_queue_bytes_ == 0) {
     // Usually the kernel takes it all at once: no request, no callback, no allocation.
@@ -171,8 +175,10 @@ void Connection::close_socket() {
 void Connection::on_closed(uv_handle_t* handle) {
   auto* self = static_cast<Connection*>(handle->data);
   self->worker_.wheel().cancel(static_cast<WheelEntry&>(*self));
-  if (self->counted_unauthenticated_)
+  if (self->counted_unauthenticated_) {
     self->worker_.context().auth->authenticated_or_closed(self->ip_.text());
+    self->worker_.metrics().handshaking.sub();
+  }
   self->worker_.forget(self->id_);
   delete self;
 }
@@ -248,7 +254,6 @@ void Connection::on_authenticated(std::string_view) {
 
 void Connection::refuse(Reason reason, std::string_view message) {
   auto& context = worker_.context();
-  context.counters.auth_failed++;
   context.auth->record_failure(ip_.text(), wall_clock_ms());
   KITE_LOG(warn, "auth.refused",
            {{"device", session_.device_id()}, {"ip", ip_.text()}, {"reason", reason_name(reason)}});
@@ -291,10 +296,15 @@ void Connection::welcome(std::vector<std::string> groups) {
 
 void Connection::on_open(const protocol::OpenInfo& info) {
   auto& context = worker_.context();
-  context.counters.auth_ok++;
+  auto& metrics = worker_.metrics();
+  metrics.handshakes_ok.add();
+  if (info.resumed) metrics.resumed.add();
+  (service_ ? metrics.services_open : metrics.devices_open).add();
+  counted_open_ = true;
   if (counted_unauthenticated_) {
     context.auth->authenticated_or_closed(ip_.text());
     counted_unauthenticated_ = false;
+    metrics.handshaking.sub();
   }
   KITE_LOG(info, service_ ? "service.online" : "device.online",
            {{"device", session_.device_id()},
@@ -332,7 +342,9 @@ void Connection::pump() {
     }
     for (const auto& stored : batch) {
       if (session_.send_credit() == 0) break;
-      send_stored({id_, stored.seq, stored.expires_at_ms, stored.message_id, stored.topic,
+      // accepted_at 0: a message read back from the store may have waited for a device that
+      // was offline; the latency histogram is about devices that are online.
+      send_stored({id_, stored.seq, stored.expires_at_ms, 0, stored.message_id, stored.topic,
                    stored.content_type, stored.conflation_key, stored.payload},
                   wall);
     }
@@ -369,12 +381,15 @@ void Connection::send_stored(const Delivery& stored, std::uint64_t wall) {
     out.ttl_ms = static_cast<std::uint32_t>(
         std::max<std::uint64_t>(stored.expires_at_ms - std::min(stored.expires_at_ms, wall), 1));
   auto status = session_.publish_stored(stored.seq, out, now());
+  if (status == protocol::SendStatus::Sent && stored.accepted_at_us != 0)
+    worker_.metrics().delivery_latency.observe(static_cast<std::uint64_t>(
+        std::max<std::int64_t>(wall_clock_us() - stored.accepted_at_us, 0)));
   if (status != protocol::SendStatus::Sent)
     KITE_LOG(
         error, "delivery.undeliverable",
         {{"device", session_.device_id()}, {"seq", stored.seq}, {"size", stored.payload.size()}});
   else
-    worker_.context().counters.messages_out++;
+    worker_.metrics().messages_out.add();
   last_stored_sent_ = stored.seq;
 }
 
@@ -390,16 +405,16 @@ void Connection::send_transient(const std::string& payload, const std::string& t
   out.topic = topic;
   out.content_type = content_type;
   if (room && session_.publish(out, now()) == protocol::SendStatus::Sent) {
-    context.counters.messages_out++;
+    worker_.metrics().messages_out.add();
     after_session_call();
   } else {
-    context.counters.dropped_qos0++;  // at most once: no room now means not at all
+    worker_.metrics().dropped_qos0.add();  // at most once: no room now means not at all
   }
 }
 
 void Connection::on_message(const protocol::IncomingMessage& message) {
   auto& context = worker_.context();
-  context.counters.messages_in++;
+  worker_.metrics().messages_in.add();
   if (service_) return accept_from_service(message);
   charge_uplink();
   if (message.qos == protocol::Qos::AtLeastOnce)
@@ -426,7 +441,7 @@ void Connection::pause_reading() {
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
   double wait_ms = (1 - uplink_tokens_) * 1000.0 / std::max(1u, options.uplink_rate_per_s);
   resume_reading_at_ = now() + static_cast<Millis>(wait_ms) + 1;
-  worker_.context().counters.uplink_throttled++;
+  worker_.metrics().uplink_throttled.add();
 }
 
 void Connection::resume_reading() {
@@ -454,7 +469,7 @@ void Connection::accept_from_service(const protocol::IncomingMessage& message) {
         if (Connection* to = w.find(c)) to->send_transient(payload, topic, type);
       });
     } else {
-      context.counters.dropped_qos0++;
+      worker_.metrics().dropped_qos0.add();
     }
     return ingest.add_answered(message.seq);
   }
@@ -463,7 +478,7 @@ void Connection::accept_from_service(const protocol::IncomingMessage& message) {
 
 void Connection::on_acked(std::uint64_t seq) {
   if (service_) return;
-  worker_.context().counters.acks_in++;
+  worker_.metrics().acks_in.add();
   queued_ack_ = seq;
   worker_.queue_ack(*this);
 }
@@ -482,7 +497,16 @@ void Connection::send_command(std::string_view name, std::string_view payload,
                  offline ? "the device is not connected"
                          : "the command does not fit the device's frame limit"});
   }
-  commands.add(id, id_, now() + timeout_ms, std::move(done));
+  auto& metrics = worker_.metrics();
+  metrics.commands_sent.add();
+  commands.add(id, id_, now() + timeout_ms, [&metrics, done = std::move(done)](CommandOutcome o) {
+    using Kind = CommandOutcome::Kind;
+    (o.kind == Kind::Replied    ? metrics.commands_replied
+     : o.kind == Kind::TimedOut ? metrics.commands_timed_out
+                                : metrics.commands_failed)
+        .add();
+    done(std::move(o));
+  });
   after_session_call();
 }
 
@@ -501,13 +525,20 @@ void Connection::on_writable() {
 
 void Connection::kick(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message) {
   if (closing_) return;
-  worker_.context().counters.kicked++;
+  worker_.metrics().kicked.add();
   session_.goaway(reason, reconnect_after_ms, message);
 }
 
 void Connection::on_close(const protocol::CloseInfo& info) {
   auto& context = worker_.context();
   if (ack_queued) context.store->ack(session_.device_id(), take_queued_ack());  // not left behind
+  auto& metrics = worker_.metrics();
+  const auto reason_index = static_cast<std::size_t>(info.reason);
+  (counted_open_ ? metrics.closed : metrics.handshake_failed)[reason_index].add();
+  if (counted_open_) {
+    (service_ ? metrics.services_open : metrics.devices_open).sub();
+    counted_open_ = false;
+  }
   worker_.commands().connection_closed(id_);
   if (registered_) {
     context.registry->release(session_.device_id(), Route{worker_.index(), id_, 0, {}});

@@ -107,9 +107,10 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   std::uint64_t hello_last_received_ = 0;
   bool hello_resume_valid_ = false;
   bool counted_unauthenticated_ = false;
-  bool registered_ = false;  // holds the registry route for its device
-  bool service_ = false;     // a backend sending to devices, not a device
-  bool backlog_ = false;     // the store may hold more than was sent
+  bool registered_ = false;    // holds the registry route for its device
+  bool counted_open_ = false;  // in the open devices/services gauge
+  bool service_ = false;       // a backend sending to devices, not a device
+  bool backlog_ = false;       // the store may hold more than was sent
   bool closing_ = false;
   bool reading_paused_ = false;  // over the uplink rate: not reading until resume_reading_at_
   Millis resume_reading_at_ = 0;

@@ -20,6 +20,7 @@ struct Delivery {
   std::uint64_t connection = 0;  // the worker's connection id
   std::uint64_t seq = 0;         // the device's store seq
   std::uint64_t expires_at_ms = 0;
+  std::int64_t accepted_at_us = 0;  // wall clock, when the store took it (delivery latency)
   std::string_view message_id, topic, content_type, conflation_key, payload;
 };
 
@@ -39,6 +40,7 @@ class DeliveryBatch {
  private:
   struct Item {
     std::uint64_t connection, seq, expires_at_ms;
+    std::int64_t accepted_at_us;
     StringArena::Slice fields[5];  // message id, topic, content type, conflation key, payload
   };
   Delivery view(const Item& item) const;

@@ -2,6 +2,7 @@
 // and stopped together. The admin HTTP API (api/) and main.cc sit on top of it.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,12 @@ class Server {
   Authenticator& auth() { return *auth_; }
   MessageStore& store() { return *store_; }
 
+  // Every worker, for reading their metrics (any thread: see worker_metrics.h).
+  const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
+  // Draining: the server is going away; /readyz says not ready so load balancers move on.
+  void set_draining() { draining_.store(true, std::memory_order_relaxed); }
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+
   // Tells the device's connection, wherever it is, that the store has new messages for it.
   // Returns whether the device is online here.
   bool wake(std::string_view device_id);
@@ -48,6 +55,7 @@ class Server {
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace kite::server

@@ -25,13 +25,7 @@ struct CoreOptions {
   std::uint32_t default_ttl_ms = 0;
   std::uint32_t uplink_rate_per_s = 100;  // device messages per second; 0 = unlimited
   std::uint32_t uplink_burst = 200;
-};
-
-// Counters every worker adds to; read by /metrics and the tests.
-struct CoreCounters {
-  std::atomic<std::uint64_t> connections_accepted{0}, connections_refused{0}, auth_ok{0},
-      auth_failed{0}, messages_out{0}, messages_in{0}, acks_in{0}, dropped_qos0{0}, kicked{0},
-      uplink_throttled{0};
+  std::uint32_t drain_reconnect_spread_ms = 30'000;  // goaway at shutdown: reconnect after 0..this
 };
 
 struct ServerContext {
@@ -40,10 +34,11 @@ struct ServerContext {
   Router* registry = nullptr;
   Authenticator* auth = nullptr;
   std::vector<Worker*> workers;  // indexable by Route::worker
-  CoreCounters counters;
 };
 
 // Wall-clock milliseconds since the Unix epoch (store expiries, presence "since").
 std::int64_t wall_clock_ms();
+// The same in microseconds (latency measurements that span threads).
+std::int64_t wall_clock_us();
 
 }  // namespace kite::server

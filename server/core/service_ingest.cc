@@ -41,6 +41,7 @@ void ServiceIngest::commit(protocol::Session& session, std::int64_t now) {
                                                 field(e, 5), e.ttl_ms});
   }
   const auto wall = static_cast<std::uint64_t>(wall_clock_ms());
+  const std::int64_t accepted_at_us = wall_clock_us();
   if (!batch_.empty()) context.store->enqueue_batch(batch_, wall, results_);
   outgoing_.resize(context.workers.size());
 
@@ -53,7 +54,7 @@ void ServiceIngest::commit(protocol::Session& session, std::int64_t now) {
         case EnqueueResult::Status::Queued:
           if (auto route = context.registry->find(field(e, 0))) {
             const std::uint64_t expires_at = message.ttl_ms ? wall + message.ttl_ms : 0;
-            outgoing_[route->worker].add({route->connection, result.seq, expires_at,
+            outgoing_[route->worker].add({route->connection, result.seq, expires_at, accepted_at_us,
                                           result.message_id, message.topic, message.content_type,
                                           message.conflation_key, message.payload});
           }

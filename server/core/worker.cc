@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <random>
 
 #include "common/log.h"
 #include "core/connection.h"
@@ -22,6 +23,12 @@ constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr std::size_t kMaxSlots = std::size_t{1} << 24;  // connections per worker
 
 }  // namespace
+
+std::int64_t wall_clock_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -224,8 +231,12 @@ void Worker::shut_down(protocol::Reason reason) {
   std::vector<Connection*> open;
   for (Connection* connection : slots_)
     if (connection) open.push_back(connection);
-  for (Connection* c : open) c->kick(reason, 0, "server shutting down");
-  flush_dirty();
+  // Spread reconnects: a fleet told "come back now" all at once would land on the next server
+  // as one connection storm.
+  std::mt19937 random(std::random_device{}() ^ index_);
+  std::uniform_int_distribution<std::uint32_t> after(0, context_.options.drain_reconnect_spread_ms);
+  for (Connection* c : open) c->kick(reason, after(random), "server shutting down");
+  flush_dirty();  // also writes this turn's acks to the store
   // Each connection closes once its goaway is written, or after its close grace (the wheel
   // keeps ticking for that); the last one to go closes the loop's own handles.
   if (live_connections_ == 0) close_loop_handles();

@@ -27,6 +27,7 @@
 #include "core/server_context.h"
 #include "core/service_ingest.h"
 #include "core/timing_wheel.h"
+#include "core/worker_metrics.h"
 #include "kite/protocol/session_context.h"
 
 namespace kite::server {
@@ -67,6 +68,9 @@ class Worker {
   void deliver(const DeliveryBatch& batch);
   ServiceIngest& service_ingest() { return service_ingest_; }
   CommandTable& commands() { return commands_; }
+  // Written by this worker's thread only; any thread may read it (metrics/counter.h).
+  WorkerMetrics& metrics() { return metrics_; }
+  const WorkerMetrics& metrics() const { return metrics_; }
   uv_buf_t read_buffer(std::size_t offset_hint);
   std::size_t connection_count() const { return live_connections_; }
 
@@ -107,6 +111,7 @@ class Worker {
   std::vector<std::pair<std::string_view, std::uint64_t>> ack_batch_;
   ServiceIngest service_ingest_{*this};
   CommandTable commands_;
+  WorkerMetrics metrics_;
   std::vector<std::uint64_t> read_buffer_words_;  // 64 KiB + alignment slack
   std::uint32_t connection_counter_ = 0;
   bool shutting_down_ = false;

@@ -1,0 +1,180 @@
+#include "api/metrics_routes.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/worker.h"
+#include "metrics/prometheus_text.h"
+
+namespace kite::server {
+namespace {
+
+using metrics::MetricType;
+using metrics::PrometheusText;
+
+// The sum over workers of one counter or gauge of WorkerMetrics.
+template <typename Field>
+auto sum(const Server& server, Field field) {
+  decltype(field(std::declval<const WorkerMetrics&>()).value()) total = 0;
+  for (const auto& worker : server.workers()) total += field(worker->metrics()).value();
+  return total;
+}
+
+void connection_metrics(const Server& server, PrometheusText& out) {
+  out.family("kite_connections", MetricType::gauge,
+             "Connections by state: handshaking (not yet authenticated), device, service.");
+  out.sample({{"state", "handshaking"}},
+             sum(
+                 server, [](auto& m) -> auto& { return m.handshaking; }));
+  out.sample({{"state", "device"}}, sum(
+                                        server, [](auto& m) -> auto& { return m.devices_open; }));
+  out.sample({{"state", "service"}}, sum(
+                                         server, [](auto& m) -> auto& { return m.services_open; }));
+  out.counter("kite_connections_accepted_total", "TCP connections accepted on the device port.",
+              sum(
+                  server, [](auto& m) -> auto& { return m.connections_accepted; }));
+  out.counter("kite_connections_refused_total",
+              "Connections refused at once by the per-IP admission limits.",
+              sum(
+                  server, [](auto& m) -> auto& { return m.connections_refused; }));
+  out.counter("kite_handshakes_total", "Handshakes that ended with an open session.",
+              sum(
+                  server, [](auto& m) -> auto& { return m.handshakes_ok; }));
+  out.counter("kite_sessions_resumed_total", "Sessions that resumed the device's previous state.",
+              sum(
+                  server, [](auto& m) -> auto& { return m.resumed; }));
+
+  // By reason: only the reasons that occurred, so the families stay short.
+  const auto by_reason = [&](const char* name, const char* help, auto field) {
+    out.family(name, MetricType::counter, help);
+    for (std::size_t r = 0; r < WorkerMetrics::kReasons; ++r) {
+      std::uint64_t total = 0;
+      for (const auto& worker : server.workers()) total += field(worker->metrics())[r].value();
+      if (total == 0) continue;
+      const auto reason = protocol::reason_name(static_cast<protocol::Reason>(r));
+      out.sample({{"reason", reason}}, total);
+    }
+  };
+  by_reason(
+      "kite_handshake_failures_total",
+      "Connections closed before their session opened, by reason (AuthFailed, Revoked, "
+      "HandshakeTimeout, TooManyAttempts, framing errors...).",
+      [](auto& m) -> auto& { return m.handshake_failed; });
+  by_reason(
+      "kite_sessions_closed_total", "Open sessions ended, by reason.",
+      [](auto& m) -> auto& { return m.closed; });
+}
+
+void traffic_metrics(const Server& server, PrometheusText& out) {
+  out.family("kite_messages_total", MetricType::counter,
+             "Messages: in = publishes from devices and services, out = sent to devices.");
+  out.sample({{"direction", "in"}}, sum(
+                                        server, [](auto& m) -> auto& { return m.messages_in; }));
+  out.sample({{"direction", "out"}}, sum(
+                                         server, [](auto& m) -> auto& { return m.messages_out; }));
+  out.family("kite_bytes_total", MetricType::counter,
+             "Bytes on the device port, after compression (what the sockets carried).");
+  out.sample({{"direction", "in"}}, sum(
+                                        server, [](auto& m) -> auto& { return m.bytes_in; }));
+  out.sample({{"direction", "out"}}, sum(
+                                         server, [](auto& m) -> auto& { return m.bytes_out; }));
+  out.counter("kite_acks_received_total",
+              "Ack frames from devices (each covers one or more messages).",
+              sum(
+                  server, [](auto& m) -> auto& { return m.acks_in; }));
+  out.counter("kite_kicked_total", "Sessions ended by the server (replaced, revoked, shutdown).",
+              sum(
+                  server, [](auto& m) -> auto& { return m.kicked; }));
+  out.counter("kite_uplink_throttled_total",
+              "Times a device went over its uplink rate and its socket was paused.",
+              sum(
+                  server, [](auto& m) -> auto& { return m.uplink_throttled; }));
+  out.family("kite_commands_total", MetricType::counter,
+             "Commands sent to devices, and how they ended.");
+  out.sample({{"outcome", "sent"}}, sum(
+                                        server, [](auto& m) -> auto& { return m.commands_sent; }));
+  out.sample({{"outcome", "replied"}},
+             sum(
+                 server, [](auto& m) -> auto& { return m.commands_replied; }));
+  out.sample({{"outcome", "timed_out"}},
+             sum(
+                 server, [](auto& m) -> auto& { return m.commands_timed_out; }));
+  out.sample({{"outcome", "failed"}},
+             sum(
+                 server, [](auto& m) -> auto& { return m.commands_failed; }));
+
+  metrics::LatencyHistogram::Snapshot latency;
+  for (const auto& worker : server.workers())
+    latency += worker->metrics().delivery_latency.snapshot();
+  out.histogram("kite_delivery_latency_seconds",
+                "From the store's write to the message handed to an online device's socket.",
+                latency);
+}
+
+void store_metrics(Server& server, PrometheusText& out) {
+  const StoreStats stats = server.store().stats();
+  out.gauge("kite_queued_messages", "Messages in the durable queues of all devices.",
+            stats.messages);
+  out.gauge("kite_queued_bytes", "Bytes in the durable queues of all devices.", stats.bytes);
+  out.counter("kite_store_enqueued_total", "Messages written to the durable queues.",
+              stats.enqueued);
+  out.counter("kite_store_acked_total", "Queued messages deleted after the device's ack.",
+              stats.acked);
+  out.counter("kite_store_conflated_total",
+              "Queued messages replaced by a newer one with the same conflation key.",
+              stats.conflated);
+  out.counter("kite_store_duplicates_total",
+              "Sends answered as duplicates of an earlier one with the same idempotency key.",
+              stats.duplicates);
+  out.counter("kite_store_errors_total", "Failed store reads or writes.", stats.errors);
+  out.gauge("kite_store_healthy", "1 while the store reads and writes, 0 after an error.",
+            server.store().healthy() ? 1 : 0);
+  out.family("kite_dropped_total", MetricType::counter, "Messages dropped, by reason.");
+  out.sample({{"reason", "qos0_no_room"}},
+             sum(
+                 server, [](auto& m) -> auto& { return m.dropped_qos0; }));
+  out.sample({{"reason", "queue_full_oldest"}}, stats.dropped_full);
+  out.sample({{"reason", "expired"}}, stats.expired);
+  out.counter("kite_rejected_total", "Sends refused because a queue was full (policy reject).",
+              stats.rejected_full);
+}
+
+}  // namespace
+
+std::string metrics_text(Server& server) {
+  PrometheusText out;
+  out.gauge("kite_workers", "Worker threads (one libuv loop each).", server.workers().size());
+  out.gauge("kite_devices_online", "Devices connected to this kited (registry entries).",
+            server.context().registry->online());
+  out.gauge("kite_draining", "1 while the server drains before it stops.",
+            server.draining() ? 1 : 0);
+  connection_metrics(server, out);
+  traffic_metrics(server, out);
+  store_metrics(server, out);
+  return out.text();
+}
+
+void add_metrics_routes(http::Router& router, Server& server) {
+  router.add(
+      "GET", "/metrics",
+      [&server](const http::HttpRequest&, const http::RouteParams&, http::Responder responder) {
+        http::HttpResponse response;
+        response.status = 200;
+        response.headers.emplace_back("Content-Type", std::string(PrometheusText::kContentType));
+        response.body = metrics_text(server);
+        responder.respond(std::move(response));
+      });
+  router.add(
+      "GET", "/readyz",
+      [&server](const http::HttpRequest&, const http::RouteParams&, http::Responder responder) {
+        const bool store_ok = server.store().healthy();
+        const bool ready = store_ok && !server.draining();
+        const char* status = ready ? "ready" : !store_ok ? "store unavailable" : "draining";
+        http::HttpResponse response;
+        response.status = ready ? 200 : 503;
+        response.headers.emplace_back("Content-Type", "application/json");
+        response.body = nlohmann::json{{"status", status}}.dump();
+        responder.respond(std::move(response));
+      });
+}
+
+}  // namespace kite::server

@@ -1,0 +1,39 @@
+// What one worker counts for GET /metrics. Each worker writes only its own WorkerMetrics (plain
+// single-writer counters, metrics/counter.h); the scrape reads every worker's and sums them, so
+// counting never makes two worker threads share a cache line or a lock.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include "kite/protocol/reason.h"
+#include "metrics/counter.h"
+#include "metrics/histogram.h"
+
+namespace kite::server {
+
+struct WorkerMetrics {
+  using Counter = metrics::LocalCounter;
+  using Gauge = metrics::LocalGauge;
+  static constexpr std::size_t kReasons = static_cast<std::size_t>(protocol::Reason::MAX) + 1;
+
+  // Connections by state: accepted and not yet authenticated, open devices, open services.
+  Gauge handshaking, devices_open, services_open;
+  Counter connections_accepted, connections_refused;
+  Counter handshakes_ok;
+  std::array<Counter, kReasons> handshake_failed;  // closed before opening, by reason
+  std::array<Counter, kReasons> closed;            // sessions ended, by reason
+
+  Counter messages_in, messages_out, bytes_in, bytes_out;
+  Counter acks_in;       // acks from devices (each may cover several messages)
+  Counter resumed;       // sessions that resumed (the device kept its state)
+  Counter dropped_qos0;  // QoS 0 with no room or no device
+  Counter kicked, uplink_throttled;
+  Counter commands_sent, commands_replied, commands_timed_out, commands_failed;
+  // From the store's write to the message handed to the device's socket, for messages carried
+  // straight to an online device (service publishes): how long online devices wait. Messages
+  // read back from a backlog are not counted (they may have waited for an offline device).
+  metrics::LatencyHistogram delivery_latency;
+};
+
+}  // namespace kite::server
