@@ -100,6 +100,11 @@ CoreOptions core_options(const cfg::Config& config) {
   return options;
 }
 
+AdmissionLimits admission_limits(const cfg::AuthConfig& auth) {
+  return {auth.max_unauthenticated_per_ip, static_cast<Millis>(auth.failed_auth_backoff_base_ms),
+          static_cast<Millis>(auth.failed_auth_backoff_max_ms)};
+}
+
 StoreOptions store_options(const cfg::StoreConfig& store) {
   StoreOptions options;
   options.durability =
@@ -120,6 +125,8 @@ struct AdminLoop {
   const cfg::Config* config;
   http::HttpServer* http;
   LoopInbox* inbox;
+  int argc;
+  char** argv;  // read again on SIGHUP
   uv_signal_t sigint{}, sigterm{}, sighup{};
   uv_timer_t drain_timer{};
 };
@@ -151,20 +158,48 @@ void on_stop_signal(uv_signal_t* handle, int signum) {
       admin->config->server.drain_delay_ms, 0);
 }
 
+// SIGHUP: the configuration is read again (file, environment, the original flags). Applied at
+// once: the log level and format, the per-IP admission limits, and the key material (keys,
+// revocations, tokens, services), kicking devices revoked now. Listeners, workers, store and
+// session settings need a restart: a changed value there is logged, not applied.
 void on_reload_signal(uv_signal_t* handle, int) {
   auto* admin = static_cast<AdminLoop*>(handle->data);
+  auto command = cfg::parse_command_line(admin->argc, admin->argv);
+  if (command.action != cfg::Action::run) {
+    for (const auto& error : command.errors)
+      KITE_LOG(error, "server.reload_failed", {{"error", error}});
+    if (command.errors.empty())
+      KITE_LOG(error, "server.reload_failed", {{"error", "the configuration did not load"}});
+    return;
+  }
+  cfg::Config fresh_config = std::move(command.config);
+  development_secrets(fresh_config);  // the same persisted development keys as at start
   Credentials fresh;
-  if (auto error = load_credentials(admin->config->auth, fresh); !error.empty()) {
+  if (auto error = load_credentials(fresh_config.auth, fresh); !error.empty()) {
     KITE_LOG(error, "server.reload_failed", {{"error", error}});
     return;
   }
-  auto revoked = admin->server->auth().reload(std::move(fresh));
+  log::configure(fresh_config.log.level, fresh_config.log.format);
+  auto& auth = admin->server->auth();
+  auth.set_limits(admission_limits(fresh_config.auth));
+  auto revoked = auth.reload(std::move(fresh));
   for (const auto& device : revoked)
     admin->server->kick(device, kite::protocol::Reason::Revoked, "credentials revoked");
-  KITE_LOG(info, "server.reloaded", {{"newly_revoked", revoked.size()}});
+  const cfg::Config& running = *admin->config;
+  for (auto [section, changed] : {std::pair{"server", !(fresh_config.server == running.server)},
+                                  std::pair{"session", !(fresh_config.session == running.session)},
+                                  std::pair{"store", !(fresh_config.store == running.store)},
+                                  std::pair{"admin", !(fresh_config.admin == running.admin)}}) {
+    if (changed)
+      KITE_LOG(warn, "server.reload_needs_restart",
+               {{"section", section}, {"detail", "changed settings apply at the next start"}});
+  }
+  KITE_LOG(
+      info, "server.reloaded",
+      {{"newly_revoked", revoked.size()}, {"log_level", log::level_name(fresh_config.log.level)}});
 }
 
-int run(cfg::Config config) {
+int run(cfg::Config config, int argc, char** argv) {
   log::configure(config.log.level, config.log.format);
   development_secrets(config);
 
@@ -186,9 +221,7 @@ int run(cfg::Config config) {
       return cfg::kExitRuntimeFailure;
     }
   }
-  AdmissionLimits limits{config.auth.max_unauthenticated_per_ip,
-                         static_cast<Millis>(config.auth.failed_auth_backoff_base_ms),
-                         static_cast<Millis>(config.auth.failed_auth_backoff_max_ms)};
+  AdmissionLimits limits = admission_limits(config.auth);
   Server server(core_options(config), std::move(store),
                 std::make_unique<Authenticator>(std::move(credentials), limits));
   if (auto error = server.start(); !error.empty()) {
@@ -217,7 +250,7 @@ int run(cfg::Config config) {
     uv_loop_close(&loop);
     return cfg::kExitRuntimeFailure;
   }
-  AdminLoop admin{&loop, &server, &config, &http, &inbox};
+  AdminLoop admin{&loop, &server, &config, &http, &inbox, argc, argv};
   uv_timer_init(&loop, &admin.drain_timer);
   admin.drain_timer.data = &admin;
   for (auto [signal_handle, signum] :
@@ -268,5 +301,5 @@ int main(int argc, char** argv) {
     case cfg::Action::run:
       break;
   }
-  return run(std::move(command.config));
+  return run(std::move(command.config), argc, argv);
 }

@@ -81,6 +81,11 @@ std::vector<std::uint8_t> Authenticator::resume_token(std::string_view device_id
   return mac;
 }
 
+void Authenticator::set_limits(const AdmissionLimits& limits) {
+  std::lock_guard lock(ip_mutex_);
+  limits_ = limits;
+}
+
 bool Authenticator::admit(const std::string& ip, Millis now) {
   std::lock_guard lock(ip_mutex_);
   IpState& state = ips_[ip];

@@ -60,6 +60,8 @@ class Authenticator {
   // A new connection from `ip` before it authenticates: false (close it) over the cap or while
   // the IP is backing off after failures.
   bool admit(const std::string& ip, Millis now);
+  // New admission limits (SIGHUP); they apply to the next connection and failure.
+  void set_limits(const AdmissionLimits& limits);
   void authenticated_or_closed(const std::string& ip);  // ends an admit()
   void record_failure(const std::string& ip, Millis now);
   void record_success(const std::string& ip);

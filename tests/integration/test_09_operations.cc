@@ -1,13 +1,17 @@
 // Operations: /metrics is Prometheus text whose counters move with traffic; /readyz; SIGTERM
 // drains (not ready first, then goaway with spread reconnect-after values) and exits cleanly.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "harness.h"
 
@@ -122,6 +126,48 @@ TEST_CASE(
   INFO("exit status " << exit_status << " after " << now_ms() - stopping << " ms");
   REQUIRE(WIFEXITED(exit_status));
   CHECK(WEXITSTATUS(exit_status) == 0);
+}
+
+}  // namespace kite::it
+
+namespace kite::it {
+
+TEST_CASE("09.3 operations: SIGHUP applies new admission limits from the config file") {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("kite-it-reload-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << "[auth]\nmax_unauthenticated_per_ip = 50\n";
+  struct Remove {
+    std::filesystem::path path;
+    ~Remove() {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
+  } remove{path};
+  Harness h({"--config", path.string()});
+
+  // Three connections that never say hello are within the cap of 50.
+  std::vector<std::unique_ptr<RawSocket>> waiting;
+  for (int i = 0; i < 3; ++i)
+    waiting.push_back(std::make_unique<RawSocket>(h.kited.device_port(), "127.0.0.5"));
+  for (auto& s : waiting) s->read_for(20);
+  for (auto& s : waiting) CHECK_FALSE(s->peer_closed());
+
+  std::ofstream(path) << "[auth]\nmax_unauthenticated_per_ip = 2\n";
+  h.kited.signal(SIGHUP);
+  const Millis deadline = now_ms() + kWait;
+  while (h.kited.log().find("server.reloaded") == std::string::npos && now_ms() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling pace
+  REQUIRE(h.kited.log().find("server.reloaded") != std::string::npos);
+
+  RawSocket over(h.kited.device_port(), "127.0.0.5");
+  REQUIRE(over.read_until_closed(kWait));
+  auto goodbye = goodbye_in(over.received());
+  REQUIRE(goodbye);
+  CHECK(goodbye->reason == Reason::TooManyAttempts);
+  // Another address is still admitted, and devices still authenticate with the same keys.
+  TestDevice device(h.device_options("after-reload"));
+  device.connect_and_open();
+  CHECK(device.is_open());
 }
 
 }  // namespace kite::it
