@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+
 #include "common/log.h"
 #include "core/worker.h"
 #include "http/bearer.h"
@@ -257,6 +259,64 @@ void command_device(Server& server, LoopInbox& inbox, const AdminApiOptions& opt
                       });
 }
 
+constexpr std::size_t kDefaultPage = 100, kMaxPage = 1000;
+
+// GET /v1/devices?online=true&limit=&cursor=: online devices in id order, a page at a time.
+void list_devices(Server& server, const HttpRequest& request, const http::Responder& responder) {
+  if (const std::string* online = request.query_param("online"); online && *online != "true")
+    return responder.respond(problem_response(
+        400, "Invalid query",
+        "only online devices can be listed (online=true): devices are not enumerated, their "
+        "ids come from credentials; ask GET /v1/devices/{id} about one device"));
+  std::size_t limit = kDefaultPage;
+  if (const std::string* text = request.query_param("limit")) {
+    char* end = nullptr;
+    const unsigned long long value = std::strtoull(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || value == 0 || value > kMaxPage)
+      return responder.respond(problem_response(400, "Invalid query",
+                                                "\"limit\" must be a whole number from 1 to 1000"));
+    limit = value;
+  }
+  const std::string* cursor = request.query_param("cursor");
+  auto page = server.context().registry->list(cursor ? *cursor : std::string_view(), limit);
+  json devices = json::array();
+  for (const auto& [id, route] : page)
+    devices.push_back(
+        {{"device", id}, {"since_ms", route.since_ms}, {"address", route.address.text()}});
+  json body{{"devices", std::move(devices)}, {"online", server.context().registry->online()}};
+  body["next_cursor"] = page.size() == limit ? json(page.back().first) : json(nullptr);
+  responder.respond(json_response(200, body));
+}
+
+// DELETE /v1/devices/{id}/connection?message=&reconnect_after_ms=: ends the device's session
+// with Kicked; the device sees the message and when it may come back.
+void kick_device(Server& server, const HttpRequest& request, std::string_view device,
+                 const http::Responder& responder) {
+  if (!valid_device_id(device))
+    return responder.respond(problem_response(
+        400, "Invalid device id", "a device id is 1-128 bytes without control characters"));
+  std::string message = "disconnected by the operator";
+  if (const std::string* text = request.query_param("message")) {
+    if (text->size() > protocol::limits::kErrorMessage)
+      return responder.respond(
+          problem_response(400, "Invalid query", "\"message\" is above 256 bytes"));
+    message = *text;
+  }
+  std::uint32_t reconnect_after_ms = 0;
+  if (const std::string* text = request.query_param("reconnect_after_ms")) {
+    char* end = nullptr;
+    const unsigned long long value = std::strtoull(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || value > 86'400'000)
+      return responder.respond(problem_response(
+          400, "Invalid query", "\"reconnect_after_ms\" must be a whole number up to 86400000"));
+    reconnect_after_ms = static_cast<std::uint32_t>(value);
+  }
+  if (!server.kick(device, protocol::Reason::Kicked, std::move(message), reconnect_after_ms))
+    return responder.respond(
+        problem_response(404, "Device not connected", "the device has no connection to close"));
+  responder.respond(json_response(200, {{"device", device}, {"kicked", true}}));
+}
+
 void describe_device(Server& server, std::string_view device, const http::Responder& responder) {
   if (!valid_device_id(device))
     return responder.respond(problem_response(400, "Invalid device id",
@@ -299,6 +359,18 @@ void add_admin_routes(http::Router& router, Server& server, LoopInbox& inbox,
                                                                   http::Responder responder) {
                command_device(server, inbox, options, request, params.get("id"), responder);
              }));
+  router.add(
+      "GET", "/v1/devices",
+      authorized(options.token, [&server](const HttpRequest& request, const http::RouteParams&,
+                                          http::Responder responder) {
+        list_devices(server, request, responder);
+      }));
+  router.add("DELETE", "/v1/devices/{id}/connection",
+             authorized(options.token,
+                        [&server](const HttpRequest& request, const http::RouteParams& params,
+                                  http::Responder responder) {
+                          kick_device(server, request, params.get("id"), responder);
+                        }));
   router.add(
       "GET", "/v1/devices/{id}",
       authorized(options.token, [&server](const HttpRequest&, const http::RouteParams& params,

@@ -1,5 +1,7 @@
 #include "core/registry.h"
 
+#include <algorithm>
+
 namespace kite::server {
 
 Registry::Shard& Registry::shard(std::string_view device_id) const {
@@ -32,6 +34,26 @@ std::optional<Route> Registry::find(std::string_view device_id) const {
   auto it = s.routes.find(device_id);
   if (it == s.routes.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::pair<std::string, Route>> Registry::list(std::string_view after,
+                                                          std::size_t limit) const {
+  std::vector<std::pair<std::string, Route>> page;
+  if (limit == 0) return page;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (const auto& [id, route] : s.routes) {
+      if (id <= after) continue;
+      if (page.size() == limit && id >= page.back().first) continue;
+      // Kept sorted by insertion: at most `limit` entries, the smallest ids seen so far.
+      auto at = std::lower_bound(
+          page.begin(), page.end(), id,
+          [](const auto& entry, const std::string& key) { return entry.first < key; });
+      page.emplace(at, id, route);
+      if (page.size() > limit) page.pop_back();
+    }
+  }
+  return page;
 }
 
 std::size_t Registry::online() const {

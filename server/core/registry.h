@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/peer_ip.h"
 
@@ -38,6 +40,10 @@ class Router {
   virtual void release(std::string_view device_id, const Route& route) = 0;
   virtual std::optional<Route> find(std::string_view device_id) const = 0;
   virtual std::size_t online() const = 0;
+  // Up to `limit` online devices whose ids sort after `after` (byte order), in that order: one
+  // page of a listing that pages by the last id seen.
+  virtual std::vector<std::pair<std::string, Route>> list(std::string_view after,
+                                                          std::size_t limit) const = 0;
 };
 
 class Registry final : public Router {
@@ -46,6 +52,9 @@ class Registry final : public Router {
   void release(std::string_view device_id, const Route& route) override;
   std::optional<Route> find(std::string_view device_id) const override;
   std::size_t online() const override;
+  // Visits every shard under its lock: O(online devices) per page, for admin use.
+  std::vector<std::pair<std::string, Route>> list(std::string_view after,
+                                                  std::size_t limit) const override;
 
  private:
   struct StringHash {

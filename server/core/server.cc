@@ -81,12 +81,14 @@ void Server::send_command(std::string_view device_id, std::string name, std::str
   });
 }
 
-bool Server::kick(std::string_view device_id, protocol::Reason reason, std::string message) {
+bool Server::kick(std::string_view device_id, protocol::Reason reason, std::string message,
+                  std::uint32_t reconnect_after_ms) {
   auto route = registry_.find(device_id);
   if (!route) return false;
   workers_[route->worker]->post(
-      [c = route->connection, reason, message = std::move(message)](Worker& w) {
-        if (Connection* connection = w.find(c)) connection->kick(reason, 0, message);
+      [c = route->connection, reason, message = std::move(message), reconnect_after_ms](Worker& w) {
+        if (Connection* connection = w.find(c))
+          connection->kick(reason, reconnect_after_ms, message);
       });
   return true;
 }

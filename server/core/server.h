@@ -46,7 +46,8 @@ class Server {
   void send_command(std::string_view device_id, std::string name, std::string payload,
                     std::uint32_t timeout_ms, CommandDone done);
   // Ends the device's session with a reason it sees (kick, revocation).
-  bool kick(std::string_view device_id, protocol::Reason reason, std::string message);
+  bool kick(std::string_view device_id, protocol::Reason reason, std::string message,
+            std::uint32_t reconnect_after_ms = 0);
 
  private:
   std::unique_ptr<MessageStore> store_;

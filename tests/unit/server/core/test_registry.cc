@@ -2,6 +2,9 @@
 // cannot unregister its successor.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -67,4 +70,27 @@ TEST_CASE("concurrent claims and releases from several threads stay consistent")
   CHECK(registry.online() <= 500);
   for (int i = 0; i < 500; ++i)
     if (auto r = registry.find("d" + std::to_string(i))) CHECK(r->worker < 4);
+}
+
+TEST_CASE("list pages through online devices in id order") {
+  Registry registry;
+  for (int i = 0; i < 250; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "dev-%03d", (i * 37) % 250);  // claimed out of order
+    registry.claim(id, Route{0, static_cast<std::uint64_t>(i + 1), 0, {}});
+  }
+  std::vector<std::string> seen;
+  std::string after;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = registry.list(after, 100);
+    if (page.empty()) break;
+    for (const auto& [id, route] : page) seen.push_back(id);
+    after = page.back().first;
+  }
+  REQUIRE(seen.size() == 250);
+  CHECK(std::is_sorted(seen.begin(), seen.end()));
+  CHECK(seen.front() == "dev-000");
+  CHECK(seen.back() == "dev-249");
+  CHECK(registry.list("dev-248", 100).size() == 1);
+  CHECK(registry.list("", 0).empty());
 }
