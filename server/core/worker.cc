@@ -123,10 +123,15 @@ void Worker::on_prepare(uv_prepare_t* handle) {
 
 void Worker::flush_dirty() {
   commit_acks();
-  // Connections flushed here got every message of this loop turn: one write each.
-  for (std::uint64_t id : dirty_)
-    if (Connection* c = find(id)) c->flush();
-  dirty_.clear();
+  // Connections flushed here got every message of this loop turn: one write each. A write the
+  // kernel takes at once lets the connection pump more of its backlog, which marks it dirty
+  // again: flush until nothing is (bounded by credit, backlog and the socket's buffer).
+  while (!dirty_.empty()) {
+    flushing_.swap(dirty_);
+    for (std::uint64_t id : flushing_)
+      if (Connection* c = find(id)) c->flush();
+    flushing_.clear();
+  }
 }
 
 void Worker::mark_dirty(Connection& connection) {

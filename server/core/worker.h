@@ -107,7 +107,8 @@ class Worker {
   std::vector<std::uint32_t> free_slots_;
   std::size_t live_connections_ = 0;
   std::vector<std::uint64_t> dirty_;
-  std::vector<std::uint64_t> acking_;  // connections with a queued store ack
+  std::vector<std::uint64_t> flushing_;  // dirty_ of the round being flushed
+  std::vector<std::uint64_t> acking_;    // connections with a queued store ack
   std::vector<std::pair<std::string_view, std::uint64_t>> ack_batch_;
   ServiceIngest service_ingest_{*this};
   CommandTable commands_;
