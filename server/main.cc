@@ -6,12 +6,14 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "api/admin_api.h"
+#include "api/group_routes.h"
 #include "api/metrics_routes.h"
 #include "common/log.h"
 #include "config/cli.h"
@@ -95,6 +97,7 @@ CoreOptions core_options(const cfg::Config& config) {
   options.default_ttl_ms = static_cast<std::uint32_t>(config.store.default_ttl_ms);
   options.uplink_rate_per_s = config.session.uplink_rate_per_s;
   options.uplink_burst = config.session.uplink_burst;
+  options.device_groups = config.session.device_groups;
   options.drain_reconnect_spread_ms =
       static_cast<std::uint32_t>(config.server.drain_reconnect_spread_ms);
   return options;
@@ -148,7 +151,11 @@ void stop_admin(AdminLoop* admin) {
 
 void on_stop_signal(uv_signal_t* handle, int signum) {
   auto* admin = static_cast<AdminLoop*>(handle->data);
-  if (admin->server->draining()) return;
+  if (admin->server->draining()) {
+    if (signum != SIGINT) return;
+    KITE_LOG(warn, "server.interrupted", {{"detail", "second SIGINT: exiting without draining"}});
+    std::_Exit(128 + SIGINT);
+  }
   admin->server->set_draining();
   KITE_LOG(info, "server.draining",
            {{"signal", signum}, {"delay_ms", admin->config->server.drain_delay_ms}});
@@ -186,10 +193,13 @@ void on_reload_signal(uv_signal_t* handle, int) {
   for (const auto& device : revoked)
     admin->server->kick(device, kite::protocol::Reason::Revoked, "credentials revoked");
   const cfg::Config& running = *admin->config;
-  for (auto [section, changed] : {std::pair{"server", !(fresh_config.server == running.server)},
-                                  std::pair{"session", !(fresh_config.session == running.session)},
-                                  std::pair{"store", !(fresh_config.store == running.store)},
-                                  std::pair{"admin", !(fresh_config.admin == running.admin)}}) {
+  for (auto [section, changed] :
+       {std::pair{"server", !(fresh_config.server == running.server)},
+        std::pair{"session", !(fresh_config.session == running.session)},
+        std::pair{"store", !(fresh_config.store == running.store)},
+        std::pair{"admin", !(fresh_config.admin == running.admin)},
+        std::pair{"auth.handshake_timeout_ms",
+                  fresh_config.auth.handshake_timeout_ms != running.auth.handshake_timeout_ms}}) {
     if (changed)
       KITE_LOG(warn, "server.reload_needs_restart",
                {{"section", section}, {"detail", "changed settings apply at the next start"}});
@@ -234,6 +244,9 @@ int run(cfg::Config config, int argc, char** argv) {
   http::Router router;
   LoopInbox inbox(&loop);  // outlives the workers: server.stop() below joins them first
   add_metrics_routes(router, server);
+  add_group_routes(router, server,
+                   {config.admin.token, config.session.max_frame - 1024,
+                    static_cast<std::uint32_t>(config.store.default_ttl_ms)});
   add_admin_routes(router, server, inbox,
                    {config.admin.token, config.session.max_frame - 1024,
                     static_cast<std::uint32_t>(config.store.default_ttl_ms)});

@@ -8,17 +8,12 @@
 
 #include <string>
 
+#include "api/api_helpers.h"
 #include "api/loop_inbox.h"
 #include "core/server.h"
 #include "http/router.h"
 
 namespace kite::server {
-
-struct AdminApiOptions {
-  std::string token;  // bearer token every /v1 route requires
-  std::uint32_t max_payload = 256 * 1024;
-  std::uint32_t default_ttl_ms = 0;
-};
 
 // Adds the admin routes to `router`. `inbox` brings answers that wait on a device (commands) back
 // to the admin loop; it must outlive the server's workers.

@@ -63,6 +63,7 @@ struct SessionConfig {
   std::uint64_t write_high_water_bytes = 65536;  // socket write queue above which feeding stops
   std::uint32_t uplink_rate_per_s = 100;         // device-to-server messages per second
   std::uint32_t uplink_burst = 200;              // token bucket size of that rate
+  bool device_groups = true;                     // devices may join and leave groups themselves
   bool operator==(const SessionConfig&) const = default;
 };
 

@@ -261,6 +261,10 @@ std::vector<FieldSpec> make_table() {
       integer("session", "uplink_burst", kSession, &Se::uplink_burst, 1, 10000000,
               "Messages a device may send at once above that rate.\n"
               "The token bucket size."),
+      choice("session", "device_groups", kSession, &Se::device_groups,
+             {{"allow", true}, {"deny", false}},
+             "Whether devices may join and leave groups themselves: \"allow\" or \"deny\".\n"
+             "Either way the admin API manages membership; a device is in at most 256 groups."),
 
       choice("store", "engine", kStore, &St::engine,
              {{"rocksdb", StoreEngine::rocksdb}, {"memory", StoreEngine::memory}},

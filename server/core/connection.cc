@@ -110,7 +110,7 @@ void Connection::flush() {
     uv_buf_t direct = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(output.data())),
                                   static_cast<unsigned>(output.size()));
     int status = uv_try_write(stream, &direct, 1);
-    if (status < 0 && status != UV_EAGAIN) return close_socket();
+    if (status < 0 && status != UV_EAGAIN) return fail_socket();
     written = status > 0 ? static_cast<std::size_t>(status) : 0;
     if (written == output.size()) {
       session_.discard_output();
@@ -130,8 +130,17 @@ void Connection::flush() {
   if (status != 0) {
     write_queue_bytes_ -= write->bytes.size();
     delete write;
-    close_socket();
+    fail_socket();
   }
+}
+
+// The socket failed (reset, broken pipe): the session ends as if the peer had gone, so on_close
+// releases the device's route, the gauges and its pending commands; nothing more is written.
+void Connection::fail_socket() {
+  session_.discard_output();
+  if (!closing_) session_.receive_end(now());
+  session_.discard_output();
+  close_socket();
 }
 
 void Connection::on_write(uv_write_t* request, int status) {
@@ -268,7 +277,11 @@ void Connection::welcome(std::vector<std::string> groups) {
 
   protocol::WelcomeParams params;
   params.store_epoch = store.epoch();
-  params.groups = std::move(groups);
+  if (!service_) {
+    // A token's groups are joined; the welcome lists every group the device is in.
+    for (const auto& group : groups) context.groups->join(group, device);
+    params.groups = context.groups->groups_of(device);
+  }
   if (!service_) {
     Route route{worker_.index(), id_, wall_clock_ms(), ip_};
     if (auto previous = context.registry->claim(device, route)) {
@@ -353,6 +366,7 @@ void Connection::pump() {
 }
 
 void Connection::deliver(const Delivery& delivery) {
+  if (delivery.seq == 0) return wake();
   if (closing_ || service_ || !session_.is_open() || delivery.seq <= last_stored_sent_) return;
   const auto wall = static_cast<std::uint64_t>(wall_clock_ms());
   const bool in_order = !backlog_ && delivery.seq == last_stored_sent_ + 1 &&
@@ -516,6 +530,46 @@ void Connection::on_reply(const protocol::ReplyInfo& reply) {
   }
 }
 
+// A device joins or leaves groups itself (Subscribe / Unsubscribe): confirmed by an echo, or
+// refused with an error naming the request; groups before a refused one stay joined.
+void Connection::on_subscribe(std::uint64_t request_id, bool join,
+                              std::span<const std::string_view> groups) {
+  const auto refuse_request = [&](Reason reason, std::string_view why) {
+    session_.send_error(reason, request_id, why, now());
+    after_session_call();
+  };
+  if (service_) return refuse_request(Reason::UnexpectedMessage, "services do not join groups");
+  if (!worker_.context().options.device_groups)
+    return refuse_request(Reason::UnexpectedMessage,
+                          "devices may not manage their groups on this server "
+                          "(session.device_groups = \"deny\")");
+  auto& directory = *worker_.context().groups;
+  std::vector<std::string> done;
+  for (std::string_view group : groups) {
+    if (!join) {
+      directory.leave(group, session_.device_id());
+      done.emplace_back(group);
+      continue;
+    }
+    using Result = GroupDirectory::JoinResult;
+    switch (directory.join(group, session_.device_id())) {
+      case Result::Joined:
+      case Result::AlreadyMember:
+        done.emplace_back(group);
+        continue;
+      case Result::InvalidName:
+        return refuse_request(Reason::LimitExceeded,
+                              "a group name is 1-128 bytes without control characters or '/'");
+      case Result::DeviceLimit:
+        return refuse_request(Reason::LimitExceeded, "a device is in at most 256 groups");
+      case Result::GroupLimit:
+        return refuse_request(Reason::LimitExceeded, "the group is full");
+    }
+  }
+  session_.confirm_subscribe(request_id, join, done, now());
+  after_session_call();
+}
+
 void Connection::on_writable() {
   pump();
 }
@@ -533,7 +587,9 @@ void Connection::on_close(const protocol::CloseInfo& info) {
   auto& context = worker_.context();
   if (ack_queued) context.store->ack(session_.device_id(), take_queued_ack());  // not left behind
   auto& metrics = worker_.metrics();
-  const auto reason_index = static_cast<std::size_t>(info.reason);
+  // The reason may come from the peer (its Error frame): clamp it to the table.
+  const auto reason_index =
+      std::min(static_cast<std::size_t>(info.reason), static_cast<std::size_t>(Reason::Internal));
   (counted_open_ ? metrics.closed : metrics.handshake_failed)[reason_index].add();
   if (counted_open_) {
     (service_ ? metrics.services_open : metrics.devices_open).sub();

@@ -76,6 +76,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void on_message(const protocol::IncomingMessage& message) override;
   void on_acked(std::uint64_t seq) override;
   void on_reply(const protocol::ReplyInfo& reply) override;
+  void on_subscribe(std::uint64_t request_id, bool join,
+                    std::span<const std::string_view> groups) override;
   void on_writable() override;
   void on_close(const protocol::CloseInfo& info) override;
 
@@ -94,6 +96,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void pump();
   void after_session_call();
   void close_socket();
+  void fail_socket();
   std::int64_t now() const;
 
   uv_tcp_t tcp_{};  // first: the handle's memory is the Connection's

@@ -18,7 +18,9 @@ namespace kite::server {
 
 struct Delivery {
   std::uint64_t connection = 0;  // the worker's connection id
-  std::uint64_t seq = 0;         // the device's store seq
+  // The device's store seq; 0: no message carried, only "the store has new messages" (a batch
+  // whose messages replaced or dropped others of the device must be read back in full).
+  std::uint64_t seq = 0;
   std::uint64_t expires_at_ms = 0;
   std::int64_t accepted_at_us = 0;  // wall clock, when the store took it (delivery latency)
   std::string_view message_id, topic, content_type, conflation_key, payload;

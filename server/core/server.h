@@ -28,6 +28,7 @@ class Server {
   ServerContext& context() { return context_; }
   Authenticator& auth() { return *auth_; }
   MessageStore& store() { return *store_; }
+  GroupDirectory& groups() { return groups_; }
 
   // Every worker, for reading their metrics (any thread: see worker_metrics.h).
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
@@ -53,6 +54,7 @@ class Server {
   std::unique_ptr<MessageStore> store_;
   std::unique_ptr<Authenticator> auth_;
   Registry registry_;
+  GroupDirectory groups_;
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/authenticator.h"
+#include "core/group_directory.h"
 #include "core/registry.h"
 #include "kite/protocol/session_types.h"
 #include "store/message_store.h"
@@ -25,7 +26,9 @@ struct CoreOptions {
   std::uint32_t default_ttl_ms = 0;
   std::uint32_t uplink_rate_per_s = 100;  // device messages per second; 0 = unlimited
   std::uint32_t uplink_burst = 200;
-  std::uint32_t drain_reconnect_spread_ms = 30'000;  // goaway at shutdown: reconnect after 0..this
+  std::uint32_t drain_reconnect_spread_ms = 30'000;
+  bool device_groups = true;  // devices may join and leave groups themselves  // goaway at
+                              // shutdown: reconnect after 0..this
 };
 
 struct ServerContext {
@@ -33,6 +36,7 @@ struct ServerContext {
   MessageStore* store = nullptr;
   Router* registry = nullptr;
   Authenticator* auth = nullptr;
+  GroupDirectory* groups = nullptr;
   std::vector<Worker*> workers;  // indexable by Route::worker
 };
 

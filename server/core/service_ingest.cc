@@ -45,6 +45,14 @@ void ServiceIngest::commit(protocol::Session& session, std::int64_t now) {
   if (!batch_.empty()) context.store->enqueue_batch(batch_, wall, results_);
   outgoing_.resize(context.workers.size());
 
+  // A message that replaced or dropped others of its device may have removed one carried from
+  // this same read: such a device is only woken, and reads its queue back from the store.
+  superseded_.clear();
+  for (std::size_t i = 0; i < results_.size(); ++i)
+    if (results_[i].status == EnqueueResult::Status::Queued &&
+        (results_[i].replaced || results_[i].dropped_oldest > 0))
+      superseded_.insert(batch_[i].first);
+
   std::size_t next_result = 0;
   for (const Entry& e : entries_) {
     if (e.stored) {
@@ -53,6 +61,10 @@ void ServiceIngest::commit(protocol::Session& session, std::int64_t now) {
       switch (result.status) {
         case EnqueueResult::Status::Queued:
           if (auto route = context.registry->find(field(e, 0))) {
+            if (superseded_.contains(field(e, 0))) {
+              outgoing_[route->worker].add({route->connection, 0, 0, 0, {}, {}, {}, {}, {}});
+              break;
+            }
             const std::uint64_t expires_at = message.ttl_ms ? wall + message.ttl_ms : 0;
             outgoing_[route->worker].add({route->connection, result.seq, expires_at, accepted_at_us,
                                           result.message_id, message.topic, message.content_type,

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/delivery_batch.h"
@@ -49,7 +50,8 @@ class ServiceIngest {
   StringArena arena_;
   std::vector<std::pair<std::string_view, NewMessage>> batch_;
   std::vector<EnqueueResult> results_;
-  std::vector<DeliveryBatch> outgoing_;  // by worker index
+  std::vector<DeliveryBatch> outgoing_;              // by worker index
+  std::unordered_set<std::string_view> superseded_;  // devices only woken (see commit())
 };
 
 }  // namespace kite::server

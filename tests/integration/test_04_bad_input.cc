@@ -263,3 +263,27 @@ TEST_CASE("04.7 bad input: devices that reset with unread data while kited write
 }
 
 }  // namespace kite::it
+
+namespace kite::it {
+
+TEST_CASE("04.8 bad input: an Error frame with a reason outside the list closes only that one") {
+  BadInput h;
+  for (std::uint16_t reason : {std::uint16_t{65535}, std::uint16_t{100}, std::uint16_t{63}}) {
+    CAPTURE(reason);
+    protocol::FrameEncoder encoder;
+    auto& b = encoder.start();
+    auto message = b.CreateString("peer says goodbye");
+    Bytes frame;
+    REQUIRE(encoder.finish(wire::CreateError(b, static_cast<wire::Reason>(reason), message, 0),
+                           frame, kMaxFrame) > 0);
+    RawSocket raw(h.kited.device_port());
+    raw.send(frame);
+    CHECK(raw.read_until_closed(kWait));
+  }
+  REQUIRE(h.kited.alive());
+  auto metrics = h.http.request("GET", "/metrics", "", false);
+  CHECK(metrics.status == 200);
+  h.bystander_still_works("error frames with unknown reasons");
+}
+
+}  // namespace kite::it

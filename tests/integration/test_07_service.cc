@@ -147,3 +147,28 @@ TEST_CASE("07.3 service: QoS 0 reaches an online device now and is not queued fo
 }
 
 }  // namespace kite::it
+
+namespace kite::it {
+
+TEST_CASE("07.4 service: a message replaced within one read is not delivered") {
+  ServiceCredentials credentials;
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path.string()});
+  TestDevice device(h.device_options("state-1"));
+  device.connect_and_open();
+  TestDevice service(service_options(h));
+  service.connect_and_open();
+  // Both in one write: kited reads them together and the second replaces the first.
+  REQUIRE(service.publish_to("state-1", "first", protocol::Qos::AtLeastOnce, "mode", false) ==
+          protocol::SendStatus::Sent);
+  REQUIRE(service.publish_to("state-1", "second", protocol::Qos::AtLeastOnce, "mode") ==
+          protocol::SendStatus::Sent);
+  std::vector<TestDevice*> both{&device, &service};
+  REQUIRE(pump_devices(both, kWait, [&] { return service.uplink_acked_through() == 2; }));
+  REQUIRE(pump_devices(both, kWait, [&] { return !device.inbox().empty(); }));
+  pump_devices(both, 300, [] { return false; });  // anything else would arrive by now
+  REQUIRE(device.inbox().size() == 1);
+  CHECK(device.inbox().front().payload == "second");
+  CHECK(device.inbox().front().seq == 2);
+}
+
+}  // namespace kite::it

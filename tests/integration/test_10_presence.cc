@@ -42,7 +42,8 @@ TEST_CASE("10.2 presence: a kick ends the session with Kicked, the message and r
   TestDevice device(h.device_options("kiosk-1"));
   device.connect_and_open();
   auto answer = h.http.request(
-      "DELETE", "/v1/devices/kiosk-1/connection?message=maintenance+window&reconnect_after_ms=5000");
+      "DELETE",
+      "/v1/devices/kiosk-1/connection?message=maintenance+window&reconnect_after_ms=5000");
   REQUIRE(answer.status == 200);
   CHECK(answer.json()["kicked"] == true);
   auto closed = device.wait_closed(kWait);

@@ -158,14 +158,26 @@ protocol::SendStatus TestDevice::publish(const std::string& payload, protocol::Q
 }
 
 protocol::SendStatus TestDevice::publish_to(const std::string& target, const std::string& payload,
-                                            protocol::Qos qos) {
+                                            protocol::Qos qos, const std::string& conflation_key,
+                                            bool flush) {
   protocol::OutgoingMessage message;
   message.payload = {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()};
   message.qos = qos;
   message.target = target;
+  message.conflation_key = conflation_key;
   auto status = session_->publish(message, now_ms());
+  if (flush) service();
+  return status;
+}
+
+protocol::SendStatus TestDevice::subscribe(const std::vector<std::string>& groups, bool join) {
+  auto status = session_->subscribe(next_request_id_++, join, groups, now_ms());
   service();
   return status;
+}
+
+void TestDevice::on_subscribe(std::uint64_t request_id, bool, std::span<const std::string_view>) {
+  group_confirmations_.push_back(request_id);
 }
 
 void TestDevice::on_command(const protocol::CommandInfo& command) {

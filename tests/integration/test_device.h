@@ -83,7 +83,12 @@ class TestDevice final : public protocol::SessionHandler {
                                protocol::Qos qos = protocol::Qos::AtLeastOnce);
   // A publish addressed to another device (what a service connection sends).
   protocol::SendStatus publish_to(const std::string& target, const std::string& payload,
-                                  protocol::Qos qos = protocol::Qos::AtLeastOnce);
+                                  protocol::Qos qos = protocol::Qos::AtLeastOnce,
+                                  const std::string& conflation_key = {}, bool flush = true);
+  // Joins (or leaves) groups itself; the server's confirmation shows in group_confirmations().
+  protocol::SendStatus subscribe(const std::vector<std::string>& groups, bool join = true);
+  // Request ids the server confirmed (subscribe / unsubscribe echoes), in arrival order.
+  const std::vector<std::uint64_t>& group_confirmations() const { return group_confirmations_; }
   // Silent: no more writes and no ticks (no pings, no acks) — a device that went quiet.
   void set_silent(bool silent) { silent_ = silent; }
   // Stops reading the socket (a slow consumer); the session then hears nothing more.
@@ -131,6 +136,8 @@ class TestDevice final : public protocol::SessionHandler {
   void on_close(const protocol::CloseInfo& info) override;
   void on_error(Reason reason, std::uint64_t ref, std::string_view message) override;
   void on_command(const protocol::CommandInfo& command) override;
+  void on_subscribe(std::uint64_t request_id, bool join,
+                    std::span<const std::string_view> groups) override;
 
   void flush_socket();
   void close_fd();
@@ -148,6 +155,8 @@ class TestDevice final : public protocol::SessionHandler {
   std::deque<Received> inbox_;
   std::vector<ErrorFrame> errors_;
   std::vector<std::pair<std::string, std::string>> commands_;
+  std::vector<std::uint64_t> group_confirmations_;
+  std::uint64_t next_request_id_ = 1;
   std::optional<Closed> closed_;
   std::vector<std::uint8_t> resume_token_;
   std::uint64_t store_epoch_ = 0;

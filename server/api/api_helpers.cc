@@ -1,0 +1,109 @@
+#include "api/api_helpers.h"
+
+#include <cstdlib>
+
+#include "core/authenticator.h"
+#include "http/bearer.h"
+#include "kite/protocol/base64url.h"
+#include "kite/protocol/limits.h"
+
+namespace kite::server::api {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using nlohmann::json;
+
+HttpResponse json_response(int status, const json& body) {
+  HttpResponse response;
+  response.status = status;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.body = body.dump();
+  return response;
+}
+
+bool valid_device_id(std::string_view id) {
+  if (id.empty() || id.size() > protocol::limits::kDeviceId) return false;
+  for (char c : id)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  return !id.starts_with(kServicePrefix);
+}
+
+bool optional_string(const json& body, const char* name, std::string& out, std::string& problem) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return true;
+  if (!it->is_string()) {
+    problem = std::string("\"") + name + "\" must be a string";
+    return false;
+  }
+  out = it->get<std::string>();
+  return true;
+}
+
+std::string parse_send(const std::string& text, const AdminApiOptions& options, SendRequest& send) {
+  json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return "the body is not valid JSON";
+  if (!body.is_object()) return "the body must be a JSON object";
+  return parse_send_fields(body, options, send);
+}
+
+std::string parse_send_fields(const json& body, const AdminApiOptions& options, SendRequest& send) {
+  std::string problem, payload64;
+  if (!optional_string(body, "payload", send.payload, problem) ||
+      !optional_string(body, "payload_base64", payload64, problem) ||
+      !optional_string(body, "topic", send.topic, problem) ||
+      !optional_string(body, "content_type", send.content_type, problem) ||
+      !optional_string(body, "key", send.key, problem) ||
+      !optional_string(body, "idempotency_key", send.idempotency_key, problem))
+    return problem;
+  if (body.contains("payload") == body.contains("payload_base64"))
+    return "give exactly one of \"payload\" (text) and \"payload_base64\" (bytes)";
+  if (!payload64.empty()) {
+    auto bytes = protocol::base64url_decode(payload64);
+    if (!bytes) return "\"payload_base64\" is not base64url (RFC 4648 section 5, no padding)";
+    send.payload.assign(bytes->begin(), bytes->end());
+  }
+  if (send.payload.size() > options.max_payload)
+    return "the payload is " + std::to_string(send.payload.size()) + " bytes; the limit is " +
+           std::to_string(options.max_payload);
+  if (auto it = body.find("qos"); it != body.end()) {
+    if (!it->is_number_integer() || (*it != 0 && *it != 1)) return "\"qos\" must be 0 or 1";
+    send.qos = it->get<int>();
+  }
+  send.ttl_ms = options.default_ttl_ms;
+  if (auto it = body.find("ttl_ms"); it != body.end()) {
+    if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 0xffffffffu)
+      return "\"ttl_ms\" must be a whole number of milliseconds below 2^32";
+    send.ttl_ms = it->get<std::uint32_t>();
+  }
+  if (send.topic.size() > protocol::limits::kTopic) return "\"topic\" is above 256 bytes";
+  if (send.content_type.size() > protocol::limits::kContentType)
+    return "\"content_type\" is above 64 bytes";
+  if (send.key.size() > protocol::limits::kConflationKey) return "\"key\" is above 128 bytes";
+  if (send.idempotency_key.size() > protocol::limits::kMessageId)
+    return "\"idempotency_key\" is above 128 bytes";
+  return {};
+}
+
+http::Handler authorized(const std::string& token, http::Handler handler) {
+  return
+      [token, handler = std::move(handler)](
+          const HttpRequest& request, const http::RouteParams& params, http::Responder responder) {
+        if (!http::bearer_matches(request, token))
+          return responder.respond(http::unauthorized_response(request));
+        handler(request, params, std::move(responder));
+      };
+}
+
+std::string page_limit(const HttpRequest& request, std::size_t& limit) {
+  limit = kDefaultPage;
+  const std::string* text = request.query_param("limit");
+  if (!text) return {};
+  char* end = nullptr;
+  const unsigned long long value = std::strtoull(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || value == 0 || value > kMaxPage)
+    return "\"limit\" must be a whole number from 1 to 1000";
+  limit = value;
+  return {};
+}
+
+}  // namespace kite::server::api

@@ -1,0 +1,15 @@
+// Groups and addressing in bulk on the admin API:
+//   PUT/DELETE /v1/groups/{g}/members/{id}, GET /v1/groups/{g}  (membership)
+//   POST /v1/messages  (one message to a list of devices or to a group, an answer per device)
+// docs/api.md describes each route and its answers.
+#pragma once
+
+#include "api/api_helpers.h"
+#include "core/server.h"
+#include "http/router.h"
+
+namespace kite::server {
+
+void add_group_routes(http::Router& router, Server& server, AdminApiOptions options);
+
+}  // namespace kite::server
