@@ -11,9 +11,26 @@ bool GroupDirectory::valid_name(std::string_view group) {
   return true;
 }
 
+std::size_t GroupDirectory::load() {
+  if (!store_) return 0;
+  std::size_t loaded = 0;
+  std::lock_guard lock(mutex_);
+  store_->for_each_member([&](std::string_view group, std::string_view device) {
+    if (valid_name(group) && add_locked(group, device) == JoinResult::Joined) ++loaded;
+  });
+  return loaded;
+}
+
 GroupDirectory::JoinResult GroupDirectory::join(std::string_view group, std::string_view device) {
   if (!valid_name(group)) return JoinResult::InvalidName;
   std::lock_guard lock(mutex_);
+  const JoinResult result = add_locked(group, device);
+  if (result == JoinResult::Joined && store_) store_->set_member(group, device, true);
+  return result;
+}
+
+GroupDirectory::JoinResult GroupDirectory::add_locked(std::string_view group,
+                                                      std::string_view device) {
   auto groups_it = device_groups_.find(device);
   if (groups_it != device_groups_.end() && groups_it->second.contains(group))
     return JoinResult::AlreadyMember;
@@ -45,6 +62,7 @@ bool GroupDirectory::leave(std::string_view group, std::string_view device) {
       groups_it->second.erase(g);
     if (groups_it->second.empty()) device_groups_.erase(groups_it);
   }
+  if (store_) store_->set_member(group, device, false);
   return true;
 }
 

@@ -4,8 +4,9 @@
 //
 // Rules: a group exists while it has members; a device belongs to at most kGroupsPerDevice groups
 // and a group holds at most kMaxMembers devices (join answers which limit was hit); names are
-// 1..128 bytes without control characters or '/'. Membership lives in memory: it does not
-// survive a restart (documented in docs/api.md).
+// 1..128 bytes without control characters or '/'. Membership is served from memory and written
+// through to the store (MessageStore::set_member, with the store's durability), from which it is
+// loaded at start: it survives restarts with the store.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/message_store.h"
+
 namespace kite::server {
 
 class GroupDirectory {
@@ -24,7 +27,12 @@ class GroupDirectory {
 
   enum class JoinResult { Joined, AlreadyMember, DeviceLimit, GroupLimit, InvalidName };
 
+  // `store` (may be null: memory only) receives every change and is read by load().
+  explicit GroupDirectory(MessageStore* store = nullptr) : store_(store) {}
+
   static bool valid_name(std::string_view group);
+  // Reads the membership kept in the store (at start); returns how many pairs it loaded.
+  std::size_t load();
 
   JoinResult join(std::string_view group, std::string_view device);
   bool leave(std::string_view group, std::string_view device);  // false: was not a member
@@ -41,7 +49,10 @@ class GroupDirectory {
   };
   using Members = std::set<std::string, std::less<>>;
 
-  mutable std::mutex mutex_;
+  JoinResult add_locked(std::string_view group, std::string_view device);
+
+  MessageStore* const store_;
+  mutable std::mutex mutex_;  // also orders the store writes like the changes they record
   std::unordered_map<std::string, Members, Hash, std::equal_to<>> groups_;
   std::unordered_map<std::string, Members, Hash, std::equal_to<>> device_groups_;
 };

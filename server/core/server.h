@@ -54,7 +54,7 @@ class Server {
   std::unique_ptr<MessageStore> store_;
   std::unique_ptr<Authenticator> auth_;
   Registry registry_;
-  GroupDirectory groups_;
+  GroupDirectory groups_{store_.get()};
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   bool started_ = false;

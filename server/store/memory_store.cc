@@ -6,6 +6,7 @@
 // sweep, so keys that are never seen again cannot grow memory without bound.
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "store/queue_engine.h"
 #include "store/random_ids.h"
@@ -134,8 +135,24 @@ class MemoryBackend final : public Backend {
   }
   std::uint64_t epoch() const override { return epoch_; }
   void totals(std::uint64_t& messages, std::uint64_t& bytes) override { messages = bytes = 0; }
+  bool put_member(std::string_view group, std::string_view device, bool member, bool,
+                  std::string&) override {
+    std::lock_guard lock(members_mutex_);
+    std::pair<std::string, std::string> key{group, device};
+    if (member)
+      members_.insert(std::move(key));
+    else
+      members_.erase(key);
+    return true;
+  }
+  void scan_members(const std::function<void(std::string_view, std::string_view)>& visit) override {
+    std::lock_guard lock(members_mutex_);
+    for (const auto& [group, device] : members_) visit(group, device);
+  }
 
  private:
+  std::mutex members_mutex_;
+  std::set<std::pair<std::string, std::string>> members_;
   const std::uint64_t epoch_ = new_epoch();
   Devices devices_;
 };

@@ -42,6 +42,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -137,6 +138,13 @@ class MessageStore {
   // setting.
   virtual std::uint64_t uplink_last_received(std::string_view device_id) = 0;
   virtual void set_uplink_last_received(std::string_view device_id, std::uint64_t seq) = 0;
+
+  // Group membership, kept with the queues (written with the durability setting): a device joins
+  // (member = true) or leaves a group. Failures are logged and counted like other writes.
+  virtual void set_member(std::string_view group, std::string_view device, bool member) = 0;
+  // Every (group, device) pair, in no particular order (at start, to rebuild the directory).
+  virtual void for_each_member(
+      const std::function<void(std::string_view group, std::string_view device)>& visit) = 0;
 
   // This store's history: a new random non-zero value when the store is created empty, unchanged
   // across restarts. Clients compare it to learn that queued history was lost.

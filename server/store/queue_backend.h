@@ -89,6 +89,12 @@ class Backend {
   virtual std::uint64_t epoch() const = 0;
   // Queued messages and bytes over all devices: the global caps' starting point after a restart.
   virtual void totals(std::uint64_t& messages, std::uint64_t& bytes) = 0;
+  // Group membership records (outside transactions: no queue rule involves them). false, with
+  // `error` set, when the write failed.
+  virtual bool put_member(std::string_view group, std::string_view device, bool member, bool sync,
+                          std::string& error) = 0;
+  virtual void scan_members(
+      const std::function<void(std::string_view group, std::string_view device)>& visit) = 0;
 };
 
 }  // namespace kite::server::store

@@ -371,6 +371,19 @@ void QueueEngine::stage_ack(Transaction& txn, std::string_view device, std::uint
                std::make_move_iterator(victims.end()));
 }
 
+void QueueEngine::set_member(std::string_view group, std::string_view device, bool member) {
+  if (group.empty() || group.size() > kMaxField || device.empty() || device.size() > kMaxField)
+    return;
+  std::string error;
+  if (backend_->put_member(group, device, member, options_.durability == Durability::Sync, error)) {
+    healthy_.store(true, std::memory_order_relaxed);
+    return;
+  }
+  healthy_.store(false, std::memory_order_relaxed);
+  ++stats_.errors;
+  KITE_LOG(error, "store.write_failed", {{"group", group}, {"device", device}, {"error", error}});
+}
+
 QueueInfo QueueEngine::info(std::string_view device_id) {
   const DeviceMeta meta = read_meta(device_id);
   return {meta.queued_messages, meta.queued_bytes, meta.last_seq + 1, meta.acked_through};

@@ -40,6 +40,11 @@ class QueueEngine final : public MessageStore {
   QueueInfo info(std::string_view device_id) override;
   std::uint64_t uplink_last_received(std::string_view device_id) override;
   void set_uplink_last_received(std::string_view device_id, std::uint64_t seq) override;
+  void set_member(std::string_view group, std::string_view device, bool member) override;
+  void for_each_member(
+      const std::function<void(std::string_view, std::string_view)>& visit) override {
+    backend_->scan_members(visit);
+  }
   std::uint64_t epoch() const override { return backend_->epoch(); }
   StoreStats stats() const override;
   bool healthy() const override { return healthy_.load(std::memory_order_relaxed); }

@@ -59,6 +59,16 @@ std::string message_key(std::string_view device, std::uint64_t seq) {
   return key;
 }
 
+bool split_member_key(std::string_view key, std::string_view& group, std::string_view& device) {
+  if (key.size() < 3 || key[0] != static_cast<char>(Kind::Member)) return false;
+  const std::size_t length = (static_cast<std::size_t>(static_cast<unsigned char>(key[1])) << 8) |
+                             static_cast<unsigned char>(key[2]);
+  if (key.size() < 3 + length) return false;
+  group = key.substr(3, length);
+  device = key.substr(3 + length);
+  return !group.empty() && !device.empty();
+}
+
 std::string epoch_key() {
   return std::string(1, static_cast<char>(Kind::Epoch));
 }

@@ -11,6 +11,7 @@
 //                                         key (each u16 length + bytes), payload (the rest)
 //   'C' len:u16 device conflation-key  -> ConflationEntry: seq u64, bytes u64
 //   'I' len:u16 device idempotency-key -> IdempotencyEntry: expires_at u64, seq u64, id (the rest)
+//   'G' len:u16 group device           -> (empty): the device is a member of the group
 //
 // The length before the device id keeps device "ab" from being a prefix of device "abc": the
 // range of one device never includes another's records. Decoders reject truncated values (false).
@@ -28,13 +29,16 @@ enum class Kind : char {
   Meta = 'M',
   Message = 'Q',
   Conflation = 'C',
-  Idempotency = 'I'
+  Idempotency = 'I',
+  Member = 'G'
 };
 
 std::string device_prefix(Kind kind, std::string_view device);
 std::string keyed(Kind kind, std::string_view device, std::string_view key);
 std::string message_key(std::string_view device, std::uint64_t seq);
 std::string epoch_key();
+// The group and device of a 'G' key; false if the key is not one.
+bool split_member_key(std::string_view key, std::string_view& group, std::string_view& device);
 
 void append_u64(std::string& out, std::uint64_t value);
 bool read_u64(std::string_view bytes, std::uint64_t& value);  // the first 8 bytes

@@ -178,6 +178,32 @@ class RocksBackend final : public Backend {
   std::unique_ptr<Transaction> begin() override { return std::make_unique<RocksTransaction>(*db_); }
   std::uint64_t epoch() const override { return epoch_; }
 
+  bool put_member(std::string_view group, std::string_view device, bool member, bool sync,
+                  std::string& error) override {
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    const std::string key = records::keyed(Kind::Member, group, device);
+    const auto status =
+        member ? db_->Put(options, key, rocksdb::Slice()) : db_->Delete(options, key);
+    if (!status.ok()) error = status.ToString();
+    return status.ok();
+  }
+
+  void scan_members(const std::function<void(std::string_view, std::string_view)>& visit) override {
+    const std::string first(1, static_cast<char>(Kind::Member));
+    const std::string upper(1, static_cast<char>(Kind::Member) + 1);
+    const rocksdb::Slice upper_bound(upper);
+    rocksdb::ReadOptions options;
+    options.iterate_upper_bound = &upper_bound;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+    for (it->Seek(first); it->Valid(); it->Next()) {
+      std::string_view group, device;
+      if (records::split_member_key(it->key().ToStringView(), group, device)) visit(group, device);
+    }
+    if (!it->status().ok())
+      KITE_LOG(error, "store.members_failed", {{"error", it->status().ToString()}});
+  }
+
   void totals(std::uint64_t& messages, std::uint64_t& bytes) override {
     messages = bytes = 0;
     const std::string first(1, static_cast<char>(Kind::Meta));

@@ -50,8 +50,8 @@ TEST_CASE("11.2 groups: a group send answers per device and reaches the online m
   for (const char* device : {"fan-1", "fan-2"})
     REQUIRE(h.http.request("PUT", std::string("/v1/groups/hall/members/") + device).status == 201);
 
-  auto answer = h.http.request("POST", "/v1/messages",
-                               R"({"group":"hall","payload":"on","topic":"power"})");
+  auto answer =
+      h.http.request("POST", "/v1/messages", R"({"group":"hall","payload":"on","topic":"power"})");
   REQUIRE(answer.status == 200);
   auto body = answer.json();
   REQUIRE(body["results"].size() == 2);
@@ -89,7 +89,8 @@ TEST_CASE("11.3 groups: devices join and leave groups themselves unless the serv
   TestDevice device(h.device_options("panel-1"));
   device.connect_and_open();
   REQUIRE(device.subscribe({"room-7", "room-8"}) == protocol::SendStatus::Sent);
-  REQUIRE(device.pump_until(now_ms() + kWait, [&] { return !device.group_confirmations().empty(); }));
+  REQUIRE(
+      device.pump_until(now_ms() + kWait, [&] { return !device.group_confirmations().empty(); }));
   CHECK(h.http.request("GET", "/v1/groups/room-7").json()["size"] == 1);
   REQUIRE(device.subscribe({"room-8"}, false) == protocol::SendStatus::Sent);
   REQUIRE(device.pump_until(now_ms() + kWait,
@@ -105,6 +106,25 @@ TEST_CASE("11.3 groups: devices join and leave groups themselves unless the serv
   CHECK(refused.group_confirmations().empty());
   CHECK(refused.is_open());
   CHECK(denied.http.request("GET", "/v1/groups/room-7").status == 404);
+}
+
+}  // namespace kite::it
+
+namespace kite::it {
+
+TEST_CASE("11.4 groups: membership survives kill -9 and a restart") {
+  Harness h;
+  for (const char* device : {"pump-1", "pump-2"})
+    REQUIRE(h.http.request("PUT", std::string("/v1/groups/station/members/") + device).status ==
+            201);
+  REQUIRE(h.http.request("DELETE", "/v1/groups/station/members/pump-2").status == 200);
+  h.kited.kill9();
+  h.kited.restart();
+  h.reattach();
+  auto group = h.http.request("GET", "/v1/groups/station");
+  REQUIRE(group.status == 200);
+  CHECK(group.json()["size"] == 1);
+  CHECK(group.json()["members"][0]["device"] == "pump-1");
 }
 
 }  // namespace kite::it
