@@ -75,11 +75,30 @@ void describe_group(Server& server, const HttpRequest& request, std::string_view
   responder.respond(json_response(200, body));
 }
 
-// The targets of a bulk send: "devices": [ids] or "group": name (exactly one).
+// Every device online now, in id order (devices are not enumerable otherwise).
+std::vector<std::string> everyone_online(Server& server) {
+  constexpr std::size_t kPage = 10'000;
+  std::vector<std::string> targets;
+  std::string after;
+  for (;;) {
+    auto page = server.context().registry->list(after, kPage);
+    for (auto& entry : page) targets.push_back(entry.first);
+    if (page.size() < kPage) return targets;
+    after = page.back().first;
+  }
+}
+
+// The targets of a bulk send: "devices": [ids], "group": name, or "all": true (exactly one).
 std::string parse_targets(Server& server, const json& body, std::vector<std::string>& targets) {
-  const bool has_devices = body.contains("devices"), has_group = body.contains("group");
-  if (has_devices == has_group)
-    return "give exactly one of \"devices\" (a list of ids) and \"group\"";
+  const bool has_devices = body.contains("devices"), has_group = body.contains("group"),
+             has_all = body.contains("all");
+  if (int{has_devices} + int{has_group} + int{has_all} != 1)
+    return "give exactly one of \"devices\" (a list of ids), \"group\" and \"all\"";
+  if (has_all) {
+    if (body["all"] != true) return "\"all\" must be true";
+    targets = everyone_online(server);
+    return {};
+  }
   if (has_group) {
     if (!body["group"].is_string()) return "\"group\" must be a string";
     const auto group = body["group"].get<std::string>();

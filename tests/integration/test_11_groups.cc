@@ -74,7 +74,17 @@ TEST_CASE("11.2 groups: a group send answers per device and reaches the online m
   REQUIRE(blink);
   CHECK(blink->payload == "blink");
 
+  // Everyone online: fan-1 only (fan-2 is not connected).
+  auto everyone = h.http.request("POST", "/v1/messages", R"({"all":true,"payload":"hello all"})");
+  REQUIRE(everyone.status == 200);
+  REQUIRE(everyone.json()["results"].size() == 1);
+  CHECK(everyone.json()["results"][0]["device"] == "fan-1");
+  auto hello = online.next_message(kWait);
+  REQUIRE(hello);
+  CHECK(hello->payload == "hello all");
+
   CHECK(h.http.request("POST", "/v1/messages", R"({"group":"nope","payload":"x"})").status == 404);
+  CHECK(h.http.request("POST", "/v1/messages", R"({"all":false,"payload":"x"})").status == 400);
   for (const char* bad :
        {R"({"group":"hall","devices":["fan-1"],"payload":"x"})", R"({"payload":"x"})",
         R"({"devices":[],"payload":"x"})", R"({"devices":[7],"payload":"x"})",
