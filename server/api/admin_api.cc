@@ -24,9 +24,7 @@ using namespace api;
 
 void send_to_device(Server& server, const AdminApiOptions& options, const HttpRequest& request,
                     std::string_view device, const http::Responder& responder) {
-  if (!valid_device_id(device))
-    return responder.respond(problem_response(
-        400, "Invalid device id", "a device id is 1-128 bytes without control characters"));
+  if (!valid_device_id(device)) return responder.respond(invalid_device_id_response());
   SendRequest send;
   if (auto problem = parse_send(request.body, options, send); !problem.empty())
     return responder.respond(problem_response(400, "Invalid message", problem));
@@ -103,23 +101,13 @@ std::string parse_command(const std::string& text, const AdminApiOptions& option
   json body = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return "the body is not valid JSON";
   if (!body.is_object()) return "the body must be a JSON object";
-  std::string problem, payload64;
-  if (!optional_string(body, "name", command.name, problem) ||
-      !optional_string(body, "payload", command.payload, problem) ||
-      !optional_string(body, "payload_base64", payload64, problem))
-    return problem;
+  std::string problem;
+  if (!optional_string(body, "name", command.name, problem)) return problem;
   if (command.name.empty() || command.name.size() > protocol::limits::kCommandName)
     return "\"name\" is required: 1 to 64 bytes";
-  if (body.contains("payload") && body.contains("payload_base64"))
-    return "give at most one of \"payload\" (text) and \"payload_base64\" (bytes)";
-  if (!payload64.empty()) {
-    auto bytes = protocol::base64url_decode(payload64);
-    if (!bytes) return "\"payload_base64\" is not base64url (RFC 4648 section 5, no padding)";
-    command.payload.assign(bytes->begin(), bytes->end());
-  }
-  if (command.payload.size() > options.max_payload)
-    return "the payload is " + std::to_string(command.payload.size()) + " bytes; the limit is " +
-           std::to_string(options.max_payload);
+  if (auto payload_problem = read_payload(body, options, /*required=*/false, command.payload);
+      !payload_problem.empty())
+    return payload_problem;
   if (auto it = body.find("timeout_ms"); it != body.end()) {
     if (!it->is_number_unsigned() || *it == 0 || it->get<std::uint64_t>() > kMaxCommandTimeoutMs)
       return "\"timeout_ms\" must be a whole number of milliseconds from 1 to 300000";
@@ -156,9 +144,7 @@ HttpResponse command_answer(const CommandOutcome& outcome) {
 void command_device(Server& server, LoopInbox& inbox, const AdminApiOptions& options,
                     const HttpRequest& request, std::string_view device,
                     const http::Responder& responder) {
-  if (!valid_device_id(device))
-    return responder.respond(problem_response(
-        400, "Invalid device id", "a device id is 1-128 bytes without control characters"));
+  if (!valid_device_id(device)) return responder.respond(invalid_device_id_response());
   CommandRequest command;
   if (auto problem = parse_command(request.body, options, command); !problem.empty())
     return responder.respond(problem_response(400, "Invalid command", problem));
@@ -199,9 +185,7 @@ void list_devices(Server& server, const HttpRequest& request, const http::Respon
 // with Kicked; the device sees the message and when it may come back.
 void kick_device(Server& server, const HttpRequest& request, std::string_view device,
                  const http::Responder& responder) {
-  if (!valid_device_id(device))
-    return responder.respond(problem_response(
-        400, "Invalid device id", "a device id is 1-128 bytes without control characters"));
+  if (!valid_device_id(device)) return responder.respond(invalid_device_id_response());
   std::string message = "disconnected by the operator";
   if (const std::string* text = request.query_param("message")) {
     if (text->size() > protocol::limits::kErrorMessage)
@@ -225,10 +209,7 @@ void kick_device(Server& server, const HttpRequest& request, std::string_view de
 }
 
 void describe_device(Server& server, std::string_view device, const http::Responder& responder) {
-  if (!valid_device_id(device))
-    return responder.respond(problem_response(400, "Invalid device id",
-                                              "a device id is 1-128 bytes without control "
-                                              "characters"));
+  if (!valid_device_id(device)) return responder.respond(invalid_device_id_response());
   auto route = server.context().registry->find(device);
   QueueInfo queue = server.store().info(device);
   json body{{"device", device},

@@ -4,6 +4,7 @@
 
 #include "core/authenticator.h"
 #include "http/bearer.h"
+#include "http/problem.h"
 #include "kite/protocol/base64url.h"
 #include "kite/protocol/limits.h"
 
@@ -47,24 +48,14 @@ std::string parse_send(const std::string& text, const AdminApiOptions& options, 
 }
 
 std::string parse_send_fields(const json& body, const AdminApiOptions& options, SendRequest& send) {
-  std::string problem, payload64;
-  if (!optional_string(body, "payload", send.payload, problem) ||
-      !optional_string(body, "payload_base64", payload64, problem) ||
-      !optional_string(body, "topic", send.topic, problem) ||
+  std::string problem;
+  if (!optional_string(body, "topic", send.topic, problem) ||
       !optional_string(body, "content_type", send.content_type, problem) ||
       !optional_string(body, "key", send.key, problem) ||
       !optional_string(body, "idempotency_key", send.idempotency_key, problem))
     return problem;
-  if (body.contains("payload") == body.contains("payload_base64"))
-    return "give exactly one of \"payload\" (text) and \"payload_base64\" (bytes)";
-  if (!payload64.empty()) {
-    auto bytes = protocol::base64url_decode(payload64);
-    if (!bytes) return "\"payload_base64\" is not base64url (RFC 4648 section 5, no padding)";
-    send.payload.assign(bytes->begin(), bytes->end());
-  }
-  if (send.payload.size() > options.max_payload)
-    return "the payload is " + std::to_string(send.payload.size()) + " bytes; the limit is " +
-           std::to_string(options.max_payload);
+  problem = read_payload(body, options, /*required=*/true, send.payload);
+  if (!problem.empty()) return problem;
   if (auto it = body.find("qos"); it != body.end()) {
     if (!it->is_number_integer() || (*it != 0 && *it != 1)) return "\"qos\" must be 0 or 1";
     send.qos = it->get<int>();
@@ -92,6 +83,32 @@ http::Handler authorized(const std::string& token, http::Handler handler) {
           return responder.respond(http::unauthorized_response(request));
         handler(request, params, std::move(responder));
       };
+}
+
+http::HttpResponse invalid_device_id_response() {
+  return http::problem_response(400, "Invalid device id",
+                                "a device id is 1-128 bytes without control characters");
+}
+
+std::string read_payload(const json& body, const AdminApiOptions& options, bool required,
+                         std::string& out) {
+  std::string problem, payload64;
+  if (!optional_string(body, "payload", out, problem) ||
+      !optional_string(body, "payload_base64", payload64, problem))
+    return problem;
+  const bool text = body.contains("payload"), bytes = body.contains("payload_base64");
+  if (required && text == bytes)
+    return "give exactly one of \"payload\" (text) and \"payload_base64\" (bytes)";
+  if (text && bytes) return "give at most one of \"payload\" (text) and \"payload_base64\" (bytes)";
+  if (!payload64.empty()) {
+    auto decoded = protocol::base64url_decode(payload64);
+    if (!decoded) return "\"payload_base64\" is not base64url (RFC 4648 section 5, no padding)";
+    out.assign(decoded->begin(), decoded->end());
+  }
+  if (out.size() > options.max_payload)
+    return "the payload is " + std::to_string(out.size()) + " bytes; the limit is " +
+           std::to_string(options.max_payload);
+  return {};
 }
 
 std::string page_limit(const HttpRequest& request, std::size_t& limit) {

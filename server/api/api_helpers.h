@@ -42,6 +42,14 @@ std::string parse_send_fields(const nlohmann::json& body, const AdminApiOptions&
 // Parses a whole send body; "" when valid, else the problem detail.
 std::string parse_send(const std::string& text, const AdminApiOptions& options, SendRequest& send);
 
+// The answer to a path's device id that valid_device_id() refused.
+http::HttpResponse invalid_device_id_response();
+// Reads "payload" (text) or "payload_base64" (bytes) into `out`, checking the size against
+// options.max_payload. `required`: exactly one must be given, else at most one. "" or the
+// problem.
+std::string read_payload(const nlohmann::json& body, const AdminApiOptions& options, bool required,
+                         std::string& out);
+
 // The `limit` query parameter (default kDefaultPage, 1..kMaxPage); "" or the problem.
 std::string page_limit(const http::HttpRequest& request, std::size_t& limit);
 

@@ -25,9 +25,7 @@ http::HttpResponse invalid_group() {
 void put_member(Server& server, std::string_view group, std::string_view device,
                 const http::Responder& responder) {
   if (!GroupDirectory::valid_name(group)) return responder.respond(invalid_group());
-  if (!api::valid_device_id(device))
-    return responder.respond(problem_response(
-        400, "Invalid device id", "a device id is 1-128 bytes without control characters"));
+  if (!api::valid_device_id(device)) return responder.respond(api::invalid_device_id_response());
   using Result = GroupDirectory::JoinResult;
   switch (server.groups().join(group, device)) {
     case Result::Joined:

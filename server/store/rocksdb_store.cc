@@ -190,40 +190,40 @@ class RocksBackend final : public Backend {
   }
 
   void scan_members(const std::function<void(std::string_view, std::string_view)>& visit) override {
-    const std::string first(1, static_cast<char>(Kind::Member));
-    const std::string upper(1, static_cast<char>(Kind::Member) + 1);
-    const rocksdb::Slice upper_bound(upper);
-    rocksdb::ReadOptions options;
-    options.iterate_upper_bound = &upper_bound;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
-    for (it->Seek(first); it->Valid(); it->Next()) {
-      std::string_view group, device;
-      if (records::split_member_key(it->key().ToStringView(), group, device)) visit(group, device);
-    }
-    if (!it->status().ok())
-      KITE_LOG(error, "store.members_failed", {{"error", it->status().ToString()}});
+    for_each_of_kind(Kind::Member, "store.members_failed",
+                     [&](std::string_view key, std::string_view) {
+                       std::string_view group, device;
+                       if (records::split_member_key(key, group, device)) visit(group, device);
+                     });
   }
 
   void totals(std::uint64_t& messages, std::uint64_t& bytes) override {
     messages = bytes = 0;
-    const std::string first(1, static_cast<char>(Kind::Meta));
-    const std::string upper(1, static_cast<char>(Kind::Meta) + 1);
+    for_each_of_kind(Kind::Meta, "store.totals_failed",
+                     [&](std::string_view, std::string_view value) {
+                       DeviceMeta meta;
+                       if (!records::decode(value, meta)) return;
+                       messages += meta.queued_messages;
+                       bytes += meta.queued_bytes;
+                     });
+  }
+
+ private:
+  // Visits every record whose key starts with `kind` (whole-store scans at start); a failed
+  // iteration is logged as `event`.
+  template <typename Visit>
+  void for_each_of_kind(Kind kind, const char* event, Visit&& visit) {
+    const std::string first(1, static_cast<char>(kind));
+    const std::string upper(1, static_cast<char>(static_cast<char>(kind) + 1));
     const rocksdb::Slice upper_bound(upper);
     rocksdb::ReadOptions options;
     options.iterate_upper_bound = &upper_bound;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
-    for (it->Seek(first); it->Valid(); it->Next()) {
-      DeviceMeta meta;
-      if (!records::decode({it->value().data(), it->value().size()}, meta)) continue;
-      messages += meta.queued_messages;
-      bytes += meta.queued_bytes;
-    }
-    if (!it->status().ok()) {
-      KITE_LOG(error, "store.totals_failed", {{"error", it->status().ToString()}});
-    }
+    for (it->Seek(first); it->Valid(); it->Next())
+      visit(it->key().ToStringView(), it->value().ToStringView());
+    if (!it->status().ok()) KITE_LOG(error, event, {{"error", it->status().ToString()}});
   }
 
- private:
   const std::unique_ptr<rocksdb::DB> db_;
   const std::uint64_t epoch_;
 };
