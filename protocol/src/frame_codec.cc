@@ -48,6 +48,10 @@ std::size_t FrameEncoder::append_frame(std::span<const std::uint8_t> body,
   }
   header.length = static_cast<std::uint32_t>(body.size());
   append_raw_frame(header, body, out);
+  ++stats_.frames;
+  if (header.flags & flags::kCompressed) ++stats_.compressed_frames;
+  stats_.body_bytes += plain_size;
+  stats_.wire_body_bytes += body.size();
   return plain_size;
 }
 

@@ -102,6 +102,22 @@ void traffic_metrics(const Server& server, PrometheusText& out) {
              sum(
                  server, [](auto& m) -> auto& { return m.commands_failed; }));
 
+  out.family("kite_frame_body_bytes_total", MetricType::counter,
+             "Bytes of frame bodies kited wrote: encoded (before compression) and written (as on "
+             "the wire); written / encoded is the compression ratio.");
+  out.sample({{"stage", "encoded"}},
+             sum(
+                 server, [](auto& m) -> auto& { return m.body_bytes_encoded; }));
+  out.sample({{"stage", "written"}},
+             sum(
+                 server, [](auto& m) -> auto& { return m.body_bytes_written; }));
+  out.counter("kite_frames_written_total", "Frames kited wrote.",
+              sum(
+                  server, [](auto& m) -> auto& { return m.frames_encoded; }));
+  out.counter("kite_frames_compressed_total", "Frames kited wrote compressed (zstd).",
+              sum(
+                  server, [](auto& m) -> auto& { return m.frames_compressed; }));
+
   metrics::LatencyHistogram::Snapshot latency;
   for (const auto& worker : server.workers())
     latency += worker->metrics().delivery_latency.snapshot();

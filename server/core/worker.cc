@@ -166,6 +166,12 @@ void Worker::deliver(const DeliveryBatch& batch) {
 void Worker::on_wheel_timer(uv_timer_t* handle) {
   auto* self = static_cast<Worker*>(handle->data);
   self->commands_.expire(static_cast<Millis>(uv_now(&self->loop_)));
+  const auto& encoded = self->session_context_.encoder().stats();
+  auto& metrics = self->metrics_;
+  metrics.frames_encoded.set(static_cast<std::int64_t>(encoded.frames));
+  metrics.frames_compressed.set(static_cast<std::int64_t>(encoded.compressed_frames));
+  metrics.body_bytes_encoded.set(static_cast<std::int64_t>(encoded.body_bytes));
+  metrics.body_bytes_written.set(static_cast<std::int64_t>(encoded.wire_body_bytes));
   self->wheel_.advance(static_cast<Millis>(uv_now(&self->loop_)), [](WheelEntry& entry) {
     static_cast<Connection&>(entry).on_deadline();  // only connections are in the wheel
   });

@@ -34,6 +34,9 @@ struct WorkerMetrics {
   // straight to an online device (service publishes): how long online devices wait. Messages
   // read back from a backlog are not counted (they may have waited for an offline device).
   metrics::LatencyHistogram delivery_latency;
+  // The worker's frame encoder (protocol EncoderStats), copied on every wheel tick: bodies
+  // before compression and as written, for the compression ratio.
+  Gauge frames_encoded, frames_compressed, body_bytes_encoded, body_bytes_written;
 };
 
 }  // namespace kite::server

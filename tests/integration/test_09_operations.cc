@@ -56,7 +56,8 @@ TEST_CASE("09.1 operations: /metrics parses as Prometheus text and its counters 
   TestDevice device(h.device_options("meter-1"));
   device.connect_and_open();
   for (int i = 0; i < 3; ++i) h.send_ok("meter-1", numbered("m", i));
-  REQUIRE(device.take_messages(3, kWait).size() == 3);
+  h.send_ok("meter-1", std::string(4096, 'x'));  // compresses well: the ratio must show it
+  REQUIRE(device.take_messages(4, kWait).size() == 4);
   auto bad_options = h.device_options("meter-2");
   bad_options.key = protocol::DeviceKey{};  // wrong key
   TestDevice bad(bad_options);
@@ -69,9 +70,14 @@ TEST_CASE("09.1 operations: /metrics parses as Prometheus text and its counters 
   CHECK(after["kite_devices_online"] == 1);
   CHECK(after["kite_messages_total{direction=\"out\"}"] -
             before["kite_messages_total{direction=\"out\"}"] ==
-        3);
-  CHECK(after["kite_store_enqueued_total"] - before["kite_store_enqueued_total"] == 3);
-  CHECK(after["kite_store_acked_total"] - before["kite_store_acked_total"] == 3);
+        4);
+  CHECK(after["kite_store_enqueued_total"] - before["kite_store_enqueued_total"] == 4);
+  CHECK(after["kite_store_acked_total"] - before["kite_store_acked_total"] == 4);
+  // Copied from the workers' encoders on their 10 ms tick: the scrape came later.
+  CHECK(after["kite_frames_compressed_total"] >= 1);
+  CHECK(after["kite_frames_written_total"] > after["kite_frames_compressed_total"]);
+  CHECK(after["kite_frame_body_bytes_total{stage=\"written\"}"] + 3000 <
+        after["kite_frame_body_bytes_total{stage=\"encoded\"}"]);
   CHECK(after["kite_handshake_failures_total{reason=\"AuthFailed\"}"] == 1);
   CHECK(after["kite_bytes_total{direction=\"out\"}"] >
         before["kite_bytes_total{direction=\"out\"}"]);

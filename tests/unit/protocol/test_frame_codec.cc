@@ -319,3 +319,22 @@ TEST_CASE("a frame naming a message type without the message table is invalid") 
                     0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
   CHECK(decode_first(frame) == Reason::InvalidBody);
 }
+
+TEST_CASE("the encoder counts frames and body bytes before and after compression") {
+  kite::protocol::FrameEncoder encoder;
+  std::vector<std::uint8_t> out;
+  const std::string small(16, 's'), large(4096, 'x');
+  for (const std::string* payload : {&small, &large}) {
+    auto& b = encoder.start();
+    auto bytes =
+        b.CreateVector(reinterpret_cast<const std::uint8_t*>(payload->data()), payload->size());
+    REQUIRE(encoder.finish(
+                kite::wire::CreatePublish(b, 1, kite::wire::Qos::AtLeastOnce, 0, 0, 0, 0, bytes),
+                out) > 0);
+  }
+  const auto& stats = encoder.stats();
+  CHECK(stats.frames == 2);
+  CHECK(stats.compressed_frames == 1);  // only the large one pays
+  CHECK(stats.body_bytes > small.size() + large.size());
+  CHECK(stats.wire_body_bytes + 3000 < stats.body_bytes);
+}

@@ -36,6 +36,13 @@ class BodyDecoder {
   AlignedBuffer inflated_;
 };
 
+// What one FrameEncoder has written: frame bodies before compression and as they went on the
+// wire (compressed or not), for the compression ratio. Plain counters: an encoder has one thread.
+struct EncoderStats {
+  std::uint64_t frames = 0, compressed_frames = 0;
+  std::uint64_t body_bytes = 0, wire_body_bytes = 0;
+};
+
 class FrameEncoder {
  public:
   explicit FrameEncoder(std::shared_ptr<const DictionarySet> dictionaries = nullptr);
@@ -56,6 +63,7 @@ class FrameEncoder {
   }
 
   CompressionSettings& compression() { return settings_; }
+  const EncoderStats& stats() const { return stats_; }
 
  private:
   std::size_t append_frame(std::span<const std::uint8_t> body, std::vector<std::uint8_t>& out,
@@ -65,6 +73,7 @@ class FrameEncoder {
   Compressor compressor_;
   CompressionSettings settings_;
   AlignedBuffer compressed_;
+  EncoderStats stats_;
 };
 
 // Appends one frame holding `body` as it is (already encoded, maybe compressed) to `out`.
