@@ -10,9 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "api/admin_api.h"
+#include "api/event_hub.h"
+#include "api/events_routes.h"
 #include "api/group_routes.h"
 #include "api/metrics_routes.h"
 #include "common/log.h"
@@ -100,6 +103,11 @@ CoreOptions core_options(const cfg::Config& config) {
   options.device_groups = config.session.device_groups;
   options.drain_reconnect_spread_ms =
       static_cast<std::uint32_t>(config.server.drain_reconnect_spread_ms);
+  if (config.events.retention_events != 0) {
+    for (const auto& name : config.events.types)
+      if (auto type = kite::server::events::parse_type(name))
+        options.event_types |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(*type));
+  }
   return options;
 }
 
@@ -128,6 +136,7 @@ struct AdminLoop {
   const cfg::Config* config;
   http::HttpServer* http;
   LoopInbox* inbox;
+  api::EventHub* events;  // null when the event stream is off
   int argc;
   char** argv;  // read again on SIGHUP
   uv_signal_t sigint{}, sigterm{}, sighup{};
@@ -140,6 +149,7 @@ struct AdminLoop {
 // SIGTERM, then SIGKILL after its timeout); a second SIGINT (Ctrl-C twice) ends it at once.
 void stop_admin(AdminLoop* admin) {
   admin->inbox->close();
+  if (admin->events) admin->events->close();
   admin->http->close([admin] {
     for (uv_signal_t* s : {&admin->sigint, &admin->sigterm, &admin->sighup})
       uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
@@ -197,6 +207,7 @@ void on_reload_signal(uv_signal_t* handle, int) {
        {std::pair{"server", !(fresh_config.server == running.server)},
         std::pair{"session", !(fresh_config.session == running.session)},
         std::pair{"store", !(fresh_config.store == running.store)},
+        std::pair{"events", !(fresh_config.events == running.events)},
         std::pair{"admin", !(fresh_config.admin == running.admin)},
         std::pair{"auth.handshake_timeout_ms",
                   fresh_config.auth.handshake_timeout_ms != running.auth.handshake_timeout_ms}}) {
@@ -234,6 +245,12 @@ int run(cfg::Config config, int argc, char** argv) {
   AdmissionLimits limits = admission_limits(config.auth);
   Server server(core_options(config), std::move(store),
                 std::make_unique<Authenticator>(std::move(credentials), limits));
+  // Ids start at the boot time in microseconds: above every id an earlier run gave.
+  events::EventLog event_log({config.events.retention_events, config.events.retention_bytes,
+                              static_cast<std::int64_t>(config.events.retention_ms)},
+                             static_cast<std::uint64_t>(wall_clock_us()));
+  const bool events_on = config.events.retention_events != 0;
+  if (events_on) server.set_event_log(&event_log);
   if (auto error = server.start(); !error.empty()) {
     std::fprintf(stderr, "kited: %s\n", error.c_str());
     return cfg::kExitRuntimeFailure;
@@ -243,6 +260,9 @@ int run(cfg::Config config, int argc, char** argv) {
   uv_loop_init(&loop);
   http::Router router;
   LoopInbox inbox(&loop);  // outlives the workers: server.stop() below joins them first
+  std::optional<api::EventHub> event_hub;
+  if (events_on) event_hub.emplace(&loop, event_log, server.groups());
+  add_event_routes(router, event_hub ? &*event_hub : nullptr, config.admin.token);
   add_metrics_routes(router, server);
   add_group_routes(router, server,
                    {config.admin.token, config.session.max_frame - 1024,
@@ -258,12 +278,14 @@ int run(cfg::Config config, int argc, char** argv) {
     std::fprintf(stderr, "kited: admin API: %s\n", error.c_str());
     http.close([] {});
     inbox.close();
+    if (event_hub) event_hub->close();
     uv_run(&loop, UV_RUN_DEFAULT);  // the server's handles close before it goes away
     server.stop(kite::protocol::Reason::ServerShutdown);
     uv_loop_close(&loop);
     return cfg::kExitRuntimeFailure;
   }
-  AdminLoop admin{&loop, &server, &config, &http, &inbox, argc, argv};
+  AdminLoop admin{&loop, &server, &config, &http, &inbox, event_hub ? &*event_hub : nullptr,
+                  argc,  argv};
   uv_timer_init(&loop, &admin.drain_timer);
   admin.drain_timer.data = &admin;
   for (auto [signal_handle, signum] :

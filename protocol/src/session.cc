@@ -6,6 +6,7 @@
 
 #include "announced.h"
 #include "fb_views.h"
+#include "publish_body.h"
 
 namespace kite::protocol {
 namespace {
@@ -544,26 +545,27 @@ SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Mi
   const bool sequenced = m.qos == Qos::AtLeastOnce;
   if (sequenced && seq <= send_.last_sent()) return SendStatus::OutOfOrder;
   if (send_.credit() == 0) return SendStatus::NoCredit;
-  if (m.topic.size() > limits::kTopic || m.content_type.size() > limits::kContentType ||
-      m.conflation_key.size() > limits::kConflationKey ||
-      m.message_id.size() > limits::kMessageId || m.target.size() > limits::kDeviceId)
-    return SendStatus::Invalid;
+  if (!publish_fields_fit(m)) return SendStatus::Invalid;
 
   auto& b = context_.encoder().start();
-  auto topic = string_or_null(b, m.topic);
-  auto content_type = string_or_null(b, m.content_type);
-  auto key = string_or_null(b, m.conflation_key);
-  auto payload = b.CreateVector(m.payload.data(), m.payload.size());
-  auto message_id = string_or_null(b, m.message_id);
-  auto target = string_or_null(b, m.target);
-  std::size_t body = emit(wire::CreatePublish(b, seq, m.qos, m.ttl_ms, topic, content_type, key,
-                                              payload, message_id, target),
-                          now);
-  if (body == 0) return SendStatus::TooLarge;
+  if (emit(build_publish(b, seq, m), now) == 0) return SendStatus::TooLarge;
   if (sequenced)
     send_.sent(seq);
   else
     send_.sent_unsequenced();
+  return SendStatus::Sent;
+}
+
+SendStatus Session::send_shared(const SharedPublish& publish, Millis now) {
+  // The rules of a QoS 0 publish(): open, one credit, within the peer's frame limit.
+  if (state_ != State::Open) return SendStatus::NotOpen;
+  if (send_.credit() == 0) return SendStatus::NoCredit;
+  if (publish.body_size() > peer_max_frame_) return SendStatus::TooLarge;
+  const SharedPublish::Encoding& encoding = publish.for_dictionary(dictionary_);
+  output_.insert(output_.end(), encoding.frame.begin(), encoding.frame.end());
+  context_.encoder().count_frame(publish.body_size(), encoding.wire_body, encoding.compressed);
+  keepalive_.sent(now);
+  send_.sent_unsequenced();
   return SendStatus::Sent;
 }
 

@@ -18,7 +18,9 @@ HttpResponse json_response(int status, const json& body) {
   HttpResponse response;
   response.status = status;
   response.headers.emplace_back("Content-Type", "application/json");
-  response.body = body.dump();
+  // Device ids and group names are bytes a peer chose: not always UTF-8. Replace what is not
+  // (U+FFFD) rather than throw from the middle of an answer.
+  response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return response;
 }
 

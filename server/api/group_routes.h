@@ -1,6 +1,6 @@
 // Groups and addressing in bulk on the admin API:
 //   PUT/DELETE /v1/groups/{g}/members/{id}, GET /v1/groups/{g}  (membership)
-//   POST /v1/messages  (one message to a list of devices or to a group, an answer per device)
+//   POST /v1/messages  (messages to a list of devices, a group or everyone: bulk_send.h)
 // docs/api.md describes each route and its answers.
 #pragma once
 

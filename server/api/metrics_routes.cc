@@ -154,6 +154,19 @@ void store_metrics(Server& server, PrometheusText& out) {
               stats.rejected_full);
 }
 
+void event_metrics(Server& server, PrometheusText& out) {
+  const events::EventLog* log = server.context().events;
+  if (log == nullptr) return;
+  const auto stats = log->stats();
+  out.counter("kite_events_recorded_total",
+              "Device events recorded for GET /v1/events (uplink, connect, disconnect, receipt).",
+              stats.last_id - (log->first_id() - 1));
+  out.counter("kite_events_dropped_total",
+              "Recorded events dropped by retention (events.retention_*).", stats.dropped);
+  out.gauge("kite_events_held", "Events held for readers to resume from.", stats.held);
+  out.gauge("kite_events_held_bytes", "Memory those events hold.", stats.held_bytes);
+}
+
 }  // namespace
 
 std::string metrics_text(Server& server) {
@@ -166,6 +179,7 @@ std::string metrics_text(Server& server) {
   connection_metrics(server, out);
   traffic_metrics(server, out);
   store_metrics(server, out);
+  event_metrics(server, out);
   return out.text();
 }
 

@@ -80,6 +80,14 @@ struct StoreConfig {
   bool operator==(const StoreConfig&) const = default;
 };
 
+struct EventsConfig {
+  std::uint64_t retention_events = 100000;   // events kept for readers to resume; 0 = off
+  std::uint64_t retention_bytes = 67108864;  // memory those events may hold
+  std::uint64_t retention_ms = 3600000;      // age after which an event is dropped
+  std::vector<std::string> types{"uplink", "connect", "disconnect", "receipt"};  // recorded
+  bool operator==(const EventsConfig&) const = default;
+};
+
 struct LogConfig {
   log::Level level = log::Level::info;     // least severe level written
   log::Format format = log::Format::text;  // text (logfmt-like) or json, one line per event
@@ -92,6 +100,7 @@ struct Config {
   AdminConfig admin;
   SessionConfig session;
   StoreConfig store;
+  EventsConfig events;
   LogConfig log;
   bool operator==(const Config&) const = default;
 };

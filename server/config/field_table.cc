@@ -157,6 +157,7 @@ constexpr auto kAuth = &Config::auth;
 constexpr auto kAdmin = &Config::admin;
 constexpr auto kSession = &Config::session;
 constexpr auto kStore = &Config::store;
+constexpr auto kEvents = &Config::events;
 constexpr auto kLog = &Config::log;
 
 std::vector<FieldSpec> make_table() {
@@ -300,6 +301,19 @@ std::vector<FieldSpec> make_table() {
               "A send retried with the same id within it is not queued twice. 0 = no\n"
               "deduplication. At most 30 days."),
 
+      integer("events", "retention_events", kEvents, &EventsConfig::retention_events, 0, 100000000,
+              "Device events kept in memory for GET /v1/events readers to resume from.\n"
+              "The oldest go first past this, retention_bytes or retention_ms; a reader that\n"
+              "asks for dropped events is told so (a gap event). 0 = no event stream."),
+      integer("events", "retention_bytes", kEvents, &EventsConfig::retention_bytes, 1048576,
+              68719476736, "Memory the retained events may hold (payloads of uplink included)."),
+      integer("events", "retention_ms", kEvents, &EventsConfig::retention_ms, 1000, 604800000,
+              "Age after which a retained event is dropped. At most 7 days."),
+      list("events", "types", kEvents, &EventsConfig::types,
+           "Event types recorded: \"uplink\", \"connect\", \"disconnect\", \"receipt\".\n"
+           "Receipts cost one event per delivered message; leave them out at very high rates\n"
+           "if no backend reads them. In the environment: comma-separated."),
+
       choice("log", "level", kLog, &LogConfig::level,
              {{"debug", log::Level::debug},
               {"info", log::Level::info},
@@ -338,8 +352,8 @@ const std::vector<FieldSpec>& field_table() {
 }
 
 const std::vector<std::string_view>& config_sections() {
-  static const std::vector<std::string_view> sections{"server",  "auth",  "admin",
-                                                      "session", "store", "log"};
+  static const std::vector<std::string_view> sections{"server", "auth",   "admin", "session",
+                                                      "store",  "events", "log"};
   return sections;
 }
 
@@ -353,6 +367,10 @@ std::string_view section_doc(std::string_view section) {
   if (section == "admin") return "The HTTP admin API: send, presence, kick, events, metrics.";
   if (section == "session") return "Limits of each device connection, offered in the handshake.";
   if (section == "store") return "Durable per-device queues for offline and slow devices.";
+  if (section == "events") {
+    return "The device event stream of GET /v1/events: uplink messages, connects, disconnects\n"
+           "and delivery receipts, kept in memory (not across restarts) for readers to resume.";
+  }
   if (section == "log") return "Structured logs on stderr. Secrets and payloads are never logged.";
   return {};
 }

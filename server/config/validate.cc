@@ -176,6 +176,13 @@ std::vector<Problem> validate(const Config& config) {
     }
   }
   check_listeners(config, problems);
+  for (const auto& type : config.events.types) {
+    if (type != "uplink" && type != "connect" && type != "disconnect" && type != "receipt")
+      problems.push_back(
+          {"events.types", fmt::format("expected \"uplink\", \"connect\", \"disconnect\" or "
+                                       "\"receipt\", got {}",
+                                       toml_quoted(type))});
+  }
   check_auth(config, problems);
   check_production(config, problems);
   check_cross_limits(config, problems);

@@ -319,6 +319,9 @@ void Connection::on_open(const protocol::OpenInfo& info) {
     counted_unauthenticated_ = false;
     metrics.handshaking.sub();
   }
+  if (!service_ && worker_.records(events::EventType::Connect))
+    worker_.record(
+        events::make_connect(session_.device_id(), wall_clock_ms(), ip_.text(), info.resumed));
   KITE_LOG(info, service_ ? "service.online" : "device.online",
            {{"device", session_.device_id()},
             {"ip", ip_.text()},
@@ -398,6 +401,8 @@ void Connection::send_stored(const Delivery& stored, std::uint64_t wall) {
   if (status == protocol::SendStatus::Sent && stored.accepted_at_us != 0)
     worker_.metrics().delivery_latency.observe(static_cast<std::uint64_t>(
         std::max<std::int64_t>(wall_clock_us() - stored.accepted_at_us, 0)));
+  if (status == protocol::SendStatus::Sent && worker_.records(events::EventType::Receipt))
+    receipts_.sent(stored.seq, stored.message_id);
   if (status != protocol::SendStatus::Sent)
     KITE_LOG(
         error, "delivery.undeliverable",
@@ -409,21 +414,33 @@ void Connection::send_stored(const Delivery& stored, std::uint64_t wall) {
 
 void Connection::send_transient(const std::string& payload, const std::string& topic,
                                 const std::string& content_type) {
-  auto& context = worker_.context();
-  bool room =
-      !closing_ && session_.is_open() && session_.send_credit() > 0 &&
-      write_queue_bytes_ + session_.output().size() < context.options.write_high_water_bytes;
   protocol::OutgoingMessage out;
   out.payload = as_bytes(payload);
   out.qos = protocol::Qos::AtMostOnce;
   out.topic = topic;
   out.content_type = content_type;
-  if (room && session_.publish(out, now()) == protocol::SendStatus::Sent) {
-    worker_.metrics().messages_out.add();
-    after_session_call();
-  } else {
-    worker_.metrics().dropped_qos0.add();  // at most once: no room now means not at all
-  }
+  const bool sent =
+      has_room_for_transient() && session_.publish(out, now()) == protocol::SendStatus::Sent;
+  after_transient(sent);
+}
+
+void Connection::send_shared(const protocol::SharedPublish& publish) {
+  const bool sent = has_room_for_transient() &&
+                    session_.send_shared(publish, now()) == protocol::SendStatus::Sent;
+  after_transient(sent);
+}
+
+// QoS 0 goes out only if the device has credit and its socket is below the high-water mark.
+bool Connection::has_room_for_transient() const {
+  return !closing_ && session_.is_open() && session_.send_credit() > 0 &&
+         write_queue_bytes_ + session_.output().size() <
+             worker_.context().options.write_high_water_bytes;
+}
+
+void Connection::after_transient(bool sent) {
+  if (!sent) return worker_.metrics().dropped_qos0.add();  // at most once: no room now, not at all
+  worker_.metrics().messages_out.add();
+  after_session_call();
 }
 
 void Connection::on_message(const protocol::IncomingMessage& message) {
@@ -431,6 +448,13 @@ void Connection::on_message(const protocol::IncomingMessage& message) {
   worker_.metrics().messages_in.add();
   if (service_) return accept_from_service(message);
   charge_uplink();
+  if (worker_.records(events::EventType::Uplink)) {
+    const bool stored = message.qos == protocol::Qos::AtLeastOnce;
+    worker_.record(
+        events::make_uplink(session_.device_id(), wall_clock_ms(),
+                            {stored ? message.seq : 0, static_cast<std::uint8_t>(stored ? 1 : 0),
+                             message.topic, message.content_type, message.payload}));
+  }
   if (message.qos == protocol::Qos::AtLeastOnce)
     context.store->set_uplink_last_received(session_.device_id(), message.seq);
   session_.acknowledge(message.seq, now());
@@ -493,6 +517,12 @@ void Connection::accept_from_service(const protocol::IncomingMessage& message) {
 void Connection::on_acked(std::uint64_t seq) {
   if (service_) return;
   worker_.metrics().acks_in.add();
+  if (receipts_.size() != 0) {
+    const auto wall = wall_clock_ms();
+    receipts_.acked(seq, [&](std::uint64_t acked_seq, std::string_view message_id) {
+      worker_.record(events::make_receipt(session_.device_id(), wall, acked_seq, message_id));
+    });
+  }
   queued_ack_ = seq;
   worker_.queue_ack(*this);
 }
@@ -591,6 +621,9 @@ void Connection::on_close(const protocol::CloseInfo& info) {
   const auto reason_index =
       std::min(static_cast<std::size_t>(info.reason), static_cast<std::size_t>(Reason::Internal));
   (counted_open_ ? metrics.closed : metrics.handshake_failed)[reason_index].add();
+  if (counted_open_ && !service_ && worker_.records(events::EventType::Disconnect))
+    worker_.record(events::make_disconnect(session_.device_id(), wall_clock_ms(),
+                                           reason_name(info.reason), info.by_peer));
   if (counted_open_) {
     (service_ ? metrics.services_open : metrics.devices_open).sub();
     counted_open_ = false;

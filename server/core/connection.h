@@ -22,6 +22,7 @@
 #include "core/command_table.h"
 #include "core/delivery_batch.h"
 #include "core/peer_ip.h"
+#include "core/receipt_tracker.h"
 #include "core/timing_wheel.h"
 #include "kite/protocol/session.h"
 
@@ -54,6 +55,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   // A QoS 0 message for this device: sent now if there is room, else dropped (and counted).
   void send_transient(const std::string& payload, const std::string& topic,
                       const std::string& content_type);
+  // The same for a QoS 0 publish encoded once for many devices (fan_out.h).
+  void send_shared(const protocol::SharedPublish& publish);
   // Sends a command; `done` runs once on this worker with the reply, the timeout, or the reason
   // it could not be sent.
   void send_command(std::string_view name, std::string_view payload, std::uint32_t timeout_ms,
@@ -90,6 +93,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void refuse(protocol::Reason reason, std::string_view message);
   void accept_from_service(const protocol::IncomingMessage& message);
   void send_stored(const Delivery& stored, std::uint64_t wall);
+  bool has_room_for_transient() const;
+  void after_transient(bool sent);  // counts a QoS 0 publish sent or dropped
   void charge_uplink();
   void pause_reading();
   void resume_reading();
@@ -105,6 +110,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   protocol::Session session_;
   PeerIp ip_;
   std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session
+  ReceiptTracker receipts_;             // sent, not yet acknowledged (when receipts are recorded)
   std::uint64_t queued_ack_ = 0;        // see take_queued_ack()
   std::size_t write_queue_bytes_ = 0;   // written to libuv, not yet on the wire
   std::uint64_t hello_last_received_ = 0;

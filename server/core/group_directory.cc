@@ -77,6 +77,12 @@ std::vector<std::string> GroupDirectory::members(std::string_view group, std::st
   return out;
 }
 
+bool GroupDirectory::is_member(std::string_view group, std::string_view device) const {
+  std::lock_guard lock(mutex_);
+  auto it = groups_.find(group);
+  return it != groups_.end() && it->second.contains(device);
+}
+
 std::size_t GroupDirectory::size(std::string_view group) const {
   std::lock_guard lock(mutex_);
   auto it = groups_.find(group);

@@ -40,6 +40,7 @@ class GroupDirectory {
   std::vector<std::string> members(std::string_view group, std::string_view after = {},
                                    std::size_t limit = static_cast<std::size_t>(-1)) const;
   std::size_t size(std::string_view group) const;
+  bool is_member(std::string_view group, std::string_view device) const;
   std::vector<std::string> groups_of(std::string_view device) const;
 
  private:

@@ -23,6 +23,7 @@ Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
     workers_.push_back(std::make_unique<Worker>(i, context_));
     context_.workers.push_back(workers_.back().get());
   }
+  fan_out_ = std::make_unique<FanOut>(context_);
 }
 
 Server::~Server() {

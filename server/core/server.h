@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/command_table.h"
+#include "core/fan_out.h"
 #include "core/server_context.h"
 
 namespace kite::server {
@@ -29,6 +30,10 @@ class Server {
   Authenticator& auth() { return *auth_; }
   MessageStore& store() { return *store_; }
   GroupDirectory& groups() { return groups_; }
+  // The log that device events go to (GET /v1/events); set before start(), outlives the workers.
+  void set_event_log(events::EventLog* log) { context_.events = log; }
+  // Messages for many devices at once, one task per worker (fan_out.h).
+  FanOut& fan_out() { return *fan_out_; }
 
   // Every worker, for reading their metrics (any thread: see worker_metrics.h).
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
@@ -57,6 +62,7 @@ class Server {
   GroupDirectory groups_{store_.get()};
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<FanOut> fan_out_;  // made once the options and workers are set
   bool started_ = false;
   std::atomic<bool> draining_{false};
 };

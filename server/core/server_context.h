@@ -11,6 +11,7 @@
 #include "core/authenticator.h"
 #include "core/group_directory.h"
 #include "core/registry.h"
+#include "events/event_log.h"
 #include "kite/protocol/session_types.h"
 #include "store/message_store.h"
 
@@ -26,9 +27,10 @@ struct CoreOptions {
   std::uint32_t default_ttl_ms = 0;
   std::uint32_t uplink_rate_per_s = 100;  // device messages per second; 0 = unlimited
   std::uint32_t uplink_burst = 200;
-  std::uint32_t drain_reconnect_spread_ms = 30'000;
-  bool device_groups = true;  // devices may join and leave groups themselves  // goaway at
-                              // shutdown: reconnect after 0..this
+  std::uint32_t drain_reconnect_spread_ms = 30'000;  // goaway at shutdown: reconnect after 0..this
+  bool device_groups = true;                         // devices may join and leave groups themselves
+  // Which device events are recorded for GET /v1/events (bit 1 << EventType); 0 records none.
+  std::uint8_t event_types = 0;
 };
 
 struct ServerContext {
@@ -37,7 +39,8 @@ struct ServerContext {
   Router* registry = nullptr;
   Authenticator* auth = nullptr;
   GroupDirectory* groups = nullptr;
-  std::vector<Worker*> workers;  // indexable by Route::worker
+  events::EventLog* events = nullptr;  // null: no event stream
+  std::vector<Worker*> workers;        // indexable by Route::worker
 };
 
 // Wall-clock milliseconds since the Unix epoch (store expiries, presence "since").

@@ -123,6 +123,7 @@ void Worker::on_prepare(uv_prepare_t* handle) {
 
 void Worker::flush_dirty() {
   commit_acks();
+  if (!pending_events_.empty()) context_.events->append(pending_events_, wall_clock_ms());
   // Connections flushed here got every message of this loop turn: one write each. A write the
   // kernel takes at once lets the connection pump more of its backlog, which marks it dirty
   // again: flush until nothing is (bounded by credit, backlog and the socket's buffer).

@@ -68,6 +68,13 @@ class Worker {
   void deliver(const DeliveryBatch& batch);
   ServiceIngest& service_ingest() { return service_ingest_; }
   CommandTable& commands() { return commands_; }
+  // Device events (events/): kept for this loop turn, appended to the event log in one call at
+  // its end, after the turn's acks are stored.
+  bool records(events::EventType type) const {
+    return context_.events != nullptr &&
+           (context_.options.event_types >> static_cast<unsigned>(type) & 1) != 0;
+  }
+  void record(events::Event event) { pending_events_.push_back(std::move(event)); }
   // Written by this worker's thread only; any thread may read it (metrics/counter.h).
   WorkerMetrics& metrics() { return metrics_; }
   const WorkerMetrics& metrics() const { return metrics_; }
@@ -110,6 +117,7 @@ class Worker {
   std::vector<std::uint64_t> flushing_;  // dirty_ of the round being flushed
   std::vector<std::uint64_t> acking_;    // connections with a queued store ack
   std::vector<std::pair<std::string_view, std::uint64_t>> ack_batch_;
+  std::vector<events::Event> pending_events_;
   ServiceIngest service_ingest_{*this};
   CommandTable commands_;
   WorkerMetrics metrics_;

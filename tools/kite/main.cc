@@ -1,8 +1,12 @@
-// kite: the command-line tool. Subcommands: bench (load generator). More arrive with the SDK
-// issue (send, listen, keys, devices) and the tools issue (record, replay, decode, dict).
+// kite: the command-line tool. Subcommands: bench (load generator: p2p, conn, idle, fanout).
+// More arrive with the SDK issue (send, listen, keys, devices) and the tools issue (record,
+// replay, decode, dict).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
+#include <cstdio>
 
 #include "bench/bench.h"
 #include "kite/protocol/hex.h"
@@ -64,6 +68,50 @@ int main(int argc, char** argv) {
       "idle", "Hold --devices authenticated connections for --seconds: server memory each");
   common(idle);
   idle->add_option("--seconds", o.seconds, "how long to hold them")->capture_default_str();
+  auto* fanout = bench->add_subcommand(
+      "fanout",
+      "--devices devices (default here 10000) join one group; group messages go out through the "
+      "admin API (POST /v1/messages): deliveries per second and per server core, latency to the "
+      "last member");
+  common(fanout);
+  fanout->add_option("--api", o.api, "kited's admin API, http://IPv4:PORT")->capture_default_str();
+  fanout->add_option("--admin-token", o.admin_token, "the admin API's bearer token")->required();
+  fanout->add_option("--group", o.group, "group name (letters, digits, '.', '_', '-')")
+      ->capture_default_str()
+      ->check([](const std::string& name) -> std::string {
+        const bool plain = !name.empty() && name.size() <= 128 &&
+                           std::all_of(name.begin(), name.end(), [](char c) {
+                             return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                                    c == '_' || c == '-';
+                           });
+        return plain ? "" : "use 1-128 letters, digits, '.', '_' or '-'";
+      });
+  fanout->add_option("--qos", o.qos, "0 (sent to online members) or 1 (stored, acknowledged)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1));
+  fanout
+      ->add_option("--burst", o.burst,
+                   "messages per request: 1 = the single-message form, more = the batch form "
+                   "(\"messages\": [...])")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  fanout->add_option("--window", o.window,
+                     "messages in flight (sent, not yet received by every member); default "
+                     "2 x burst, at most 64 (a member's credit: more drops QoS 0 messages)");
+  fanout->add_option("--seconds", o.seconds, "measuring time")->capture_default_str();
+  fanout->add_option("--warmup", o.warmup, "seconds before measuring")->capture_default_str();
+  fanout
+      ->add_option(
+          "--messages", o.messages,
+          "send this many messages, measured from the first (no warm-up), then stop; 0 = send "
+          "for --warmup + --seconds")
+      ->capture_default_str();
+  fanout->add_option("--payload", o.payload, "payload bytes (at least 16)")->capture_default_str();
+  fanout->add_flag("!--no-join", o.join,
+                   "the devices are in the group already: skip PUT /v1/groups/{g}/members/{id}");
+  fanout->add_flag("--per-device-answer", o.per_device_answer,
+                   "ask for a status per device in each answer (\"report\": \"results\"); "
+                   "default: counts only (\"report\": \"summary\")");
   app.footer(
       "Exit codes: 0 ok, 1 the run failed (connections refused or closed, nothing delivered), "
       "2 usage error.");
@@ -71,6 +119,15 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (*fanout) {
+    if (fanout->count("--devices") == 0) o.devices = 10'000;
+    if (fanout->count("--window") == 0) o.window = std::min<std::uint32_t>(64, 2 * o.burst);
+    if (o.window < o.burst) {
+      std::fprintf(stderr, "kite bench fanout: --window must be at least --burst\n");
+      return 2;
+    }
+    return kite::bench::run_fanout(o);
   }
   if (*p2p) return kite::bench::run_p2p(o);
   if (*conn) return kite::bench::run_conn(o);

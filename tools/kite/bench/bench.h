@@ -25,10 +25,20 @@ struct BenchOptions {
   std::uint32_t id_base = 0;        // device ids are bench-<id_base + i>
   int server_pid = 0;
   bool json = false;
+  // fanout
+  std::string api = "http://127.0.0.1:7080";  // kited's admin API
+  std::string admin_token;
+  std::string group = "bench-fanout";
+  std::uint32_t burst = 1;  // messages per request (> 1: the batch form)
+  int qos = 0;
+  std::uint64_t messages = 0;      // stop after this many messages; 0 = after --seconds
+  bool join = true;                // PUT every device into the group first
+  bool per_device_answer = false;  // "report": "results" instead of "summary"
 };
 
 int run_p2p(const BenchOptions& options);
 int run_conn(const BenchOptions& options);
 int run_idle(const BenchOptions& options);
+int run_fanout(const BenchOptions& options);
 
 }  // namespace kite::bench

@@ -64,6 +64,14 @@ class FrameEncoder {
 
   CompressionSettings& compression() { return settings_; }
   const EncoderStats& stats() const { return stats_; }
+  // Counts a frame another encoder built that is written through this one's sessions (a
+  // SharedPublish), so that the stats say what went on the wire.
+  void count_frame(std::size_t body, std::size_t wire_body, bool compressed) {
+    ++stats_.frames;
+    if (compressed) ++stats_.compressed_frames;
+    stats_.body_bytes += body;
+    stats_.wire_body_bytes += wire_body;
+  }
 
  private:
   std::size_t append_frame(std::span<const std::uint8_t> body, std::vector<std::uint8_t>& out,

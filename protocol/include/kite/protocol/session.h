@@ -30,6 +30,7 @@
 #include "kite/protocol/send_window.h"
 #include "kite/protocol/session_context.h"
 #include "kite/protocol/session_types.h"
+#include "kite/protocol/shared_publish.h"
 
 namespace kite::protocol {
 
@@ -83,6 +84,9 @@ class Session {
   SendStatus publish(const OutgoingMessage& message, Millis now, std::uint64_t* seq = nullptr);
   // Sends a publish whose seq was assigned earlier (a stored message, or a resend on resume).
   SendStatus publish_stored(std::uint64_t seq, const OutgoingMessage& message, Millis now);
+  // Sends a QoS 0 publish encoded once for many sessions (a group send): the same rules and
+  // statuses as publish() of a QoS 0 message, without encoding it again.
+  SendStatus send_shared(const SharedPublish& publish, Millis now);
   // The app has processed every delivered publish up to `seq` (cumulative).
   void acknowledge(std::uint64_t seq, Millis now);
 

@@ -1,0 +1,180 @@
+#include "api/event_hub.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "api/api_helpers.h"
+#include "core/server_context.h"
+#include "http/problem.h"
+
+namespace kite::server::api {
+namespace {
+
+using http::problem_response;
+
+constexpr std::size_t kChunkEvents = 256, kChunkBytes = 128 * 1024, kScanPerRead = 4096;
+constexpr int kReadsPerPump = 16;  // then the loop moves on; the next tick or append continues
+constexpr std::string_view kRetryMs = "retry: 2000\n\n";
+constexpr std::string_view kKeepAlive = ": keep-alive\n\n";
+
+std::string gap_json(const events::ReadResult& read) {
+  return fmt::format(
+      R"({{"type":"gap","missed_first":"{}","missed_last":"{}","detail":"{}"}})", read.missed_first,
+      read.missed_last,
+      read.missed_first == 0
+          ? "the event id to resume after is not one this server gave: everything it still "
+            "holds follows"
+          : "these events are no longer retained (events.retention_*): they are lost to this "
+            "reader");
+}
+
+}  // namespace
+
+EventHub::EventHub(uv_loop_t* loop, events::EventLog& log, const GroupDirectory& groups)
+    : loop_(loop), log_(log), groups_(groups) {
+  uv_async_init(loop_, &async_, on_async);
+  async_.data = this;
+  uv_timer_init(loop_, &timer_);
+  timer_.data = this;
+  uv_timer_start(&timer_, on_timer, kTickMs, kTickMs);
+  log_.set_listener([this] {
+    if (reader_count_.load(std::memory_order_relaxed) != 0) uv_async_send(&async_);
+  });
+}
+
+void EventHub::close() {
+  if (closed_) return;
+  closed_ = true;
+  log_.set_listener(nullptr);  // no worker signals async_ after this
+  for (auto& reader : readers_) {
+    if (reader->query.wait_ms)
+      reader->responder.respond(problem_response(503, "", "the server is shutting down"));
+    else
+      reader->responder.end();
+  }
+  readers_.clear();
+  reader_count_ = 0;
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+}
+
+void EventHub::serve(EventQuery query, const http::Responder& responder) {
+  if (closed_) return responder.respond(problem_response(503, "", "the server is shutting down"));
+  if (readers_.size() >= kMaxReaders)
+    return responder.respond(problem_response(
+        503, "Too many event readers",
+        fmt::format("at most {} event streams and polls at once; close one, or filter several "
+                    "readers' events through one stream",
+                    kMaxReaders)));
+  auto reader = std::make_shared<Reader>();
+  const std::uint64_t now = uv_now(loop_);
+  reader->query = std::move(query);
+  reader->responder = responder;
+  reader->after = reader->query.after.value_or(log_.last_id());
+  reader->last_write_ms = now;
+  if (reader->query.wait_ms) {
+    reader->deadline_ms = now + *reader->query.wait_ms;
+  } else if (!responder.start_stream(200, {{"Content-Type", "text/event-stream"},
+                                           {"Cache-Control", "no-store"},
+                                           {"X-Accel-Buffering", "no"}}) ||
+             !responder.send_chunk(kRetryMs)) {
+    return;
+  }
+  responder.on_close([weak = std::weak_ptr<Reader>(reader)] {
+    if (auto gone = weak.lock()) gone->done = true;
+  });
+  readers_.push_back(reader);
+  reader_count_ = readers_.size();
+  reader->query.wait_ms ? pump_poll(*reader, now) : pump_stream(*reader, now);
+  remove_done();
+}
+
+bool EventHub::matches(const EventQuery& query, const events::Event& event) const {
+  if (!query.wants(event.type)) return false;
+  if (!query.devices.empty() &&
+      !std::binary_search(query.devices.begin(), query.devices.end(), event.device))
+    return false;
+  if (query.groups.empty()) return true;
+  return std::any_of(query.groups.begin(), query.groups.end(), [&](const std::string& group) {
+    return groups_.is_member(group, event.device);
+  });
+}
+
+void EventHub::pump_stream(Reader& reader, std::uint64_t now_ms) {
+  std::string text;
+  for (int round = 0; round < kReadsPerPump && !reader.done; ++round) {
+    if (reader.responder.queued_bytes() >= kHighWaterBytes) return;  // the next tick tries again
+    if (reader.after == log_.last_id()) break;  // caught up (an id from elsewhere is read: a gap)
+    scratch_.clear();
+    auto read = log_.read(
+        reader.after, [&](const events::Event& e) { return matches(reader.query, e); },
+        kChunkEvents, kChunkBytes, kScanPerRead, scratch_);
+    reader.after = read.next_after;
+    text.clear();
+    if (read.gap) text += "event: gap\ndata: " + gap_json(read) + "\n\n";
+    for (const auto& event : scratch_) events::append_sse(text, event);
+    if (text.empty()) continue;  // scanned events that did not match: read on
+    if (!reader.responder.send_chunk(text)) reader.done = true;
+    reader.last_write_ms = now_ms;
+  }
+  if (!reader.done && now_ms - reader.last_write_ms >= kKeepAliveMs) {
+    if (!reader.responder.send_chunk(kKeepAlive)) reader.done = true;
+    reader.last_write_ms = now_ms;
+  }
+}
+
+void EventHub::pump_poll(Reader& reader, std::uint64_t now_ms) {
+  if (reader.done) return;
+  scratch_.clear();
+  events::ReadResult read;
+  read.next_after = reader.after;
+  for (int round = 0; round < kReadsPerPump && scratch_.size() < reader.query.limit; ++round) {
+    if (reader.after == log_.last_id()) break;
+    auto chunk = log_.read(
+        reader.after, [&](const events::Event& e) { return matches(reader.query, e); },
+        reader.query.limit - scratch_.size(), kChunkBytes, kScanPerRead, scratch_);
+    if (chunk.gap && !read.gap) {
+      read.gap = true;
+      read.missed_first = chunk.missed_first;
+      read.missed_last = chunk.missed_last;
+    }
+    reader.after = read.next_after = chunk.next_after;
+    if (reader.after == log_.last_id()) break;
+  }
+  if (scratch_.empty() && !read.gap && now_ms < reader.deadline_ms) return;  // wait on
+  std::string body = "{\"events\":[";
+  for (std::size_t i = 0; i < scratch_.size(); ++i) {
+    if (i != 0) body.push_back(',');
+    events::append_json(body, scratch_[i]);
+  }
+  body += fmt::format(R"(],"last_id":"{}")", reader.after);
+  if (read.gap) body += ",\"gap\":" + gap_json(read);
+  body += "}";
+  reader.responder.respond({200, {{"Content-Type", "application/json"}}, std::move(body)});
+  reader.done = true;
+}
+
+void EventHub::pump_all() {
+  const std::uint64_t now = uv_now(loop_);
+  for (auto& reader : readers_)
+    reader->query.wait_ms ? pump_poll(*reader, now) : pump_stream(*reader, now);
+  remove_done();
+}
+
+void EventHub::remove_done() {
+  std::erase_if(readers_, [](const auto& reader) { return reader->done; });
+  reader_count_ = readers_.size();
+}
+
+void EventHub::on_async(uv_async_t* handle) {
+  static_cast<EventHub*>(handle->data)->pump_all();
+}
+
+void EventHub::on_timer(uv_timer_t* handle) {
+  auto* self = static_cast<EventHub*>(handle->data);
+  self->log_.expire(wall_clock_ms());
+  self->pump_all();
+}
+
+}  // namespace kite::server::api

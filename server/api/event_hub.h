@@ -1,0 +1,77 @@
+// EventHub: the readers of GET /v1/events on the admin loop, streams (Server-Sent Events) and
+// long-polls, each at its own place in the EventLog.
+//
+// How it keeps up without buffering: a reader holds only a cursor (the last id it was given).
+// When events arrive (the log's listener wakes the loop) or the hub's timer ticks, each reader
+// copies what matches from the log, up to a chunk at a time, while its socket is not behind by
+// more than kHighWaterBytes. A reader that falls behind the log's retention is told so by a gap
+// event and goes on from the oldest event held. Memory per reader is a cursor and a filter.
+//
+// Rules: loop thread only (the listener is the one thing workers call, and it only signals).
+// close() ends every stream and answers every poll, and must run before the loop closes.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/event_query.h"
+#include "core/group_directory.h"
+#include "events/event_log.h"
+#include "http/responder.h"
+
+namespace kite::server::api {
+
+class EventHub {
+ public:
+  static constexpr std::size_t kMaxReaders = 256;
+  static constexpr std::size_t kHighWaterBytes = 256 * 1024;
+  static constexpr std::uint64_t kTickMs = 250, kKeepAliveMs = 15'000;
+
+  EventHub(uv_loop_t* loop, events::EventLog& log, const GroupDirectory& groups);
+  EventHub(const EventHub&) = delete;
+  EventHub& operator=(const EventHub&) = delete;
+
+  // Answers the request: a stream, or a poll when query.wait_ms is set.
+  void serve(EventQuery query, const http::Responder& responder);
+  void close();
+
+  std::size_t readers() const { return readers_.size(); }
+
+ private:
+  struct Reader {
+    EventQuery query;
+    http::Responder responder;
+    std::uint64_t after = 0;        // the last id this reader has seen (matched or not)
+    std::uint64_t deadline_ms = 0;  // polls: answer by then
+    std::uint64_t last_write_ms = 0;
+    bool done = false;
+  };
+
+  static void on_async(uv_async_t* handle);
+  static void on_timer(uv_timer_t* handle);
+
+  void pump_all();
+  void pump_stream(Reader& reader, std::uint64_t now_ms);
+  void pump_poll(Reader& reader, std::uint64_t now_ms);
+  bool matches(const EventQuery& query, const events::Event& event) const;
+  void remove_done();
+
+  uv_loop_t* loop_;
+  events::EventLog& log_;
+  const GroupDirectory& groups_;
+  uv_async_t async_{};
+  uv_timer_t timer_{};
+  // Shared so that a connection's close callback (which may come late) can reach its reader
+  // through a weak_ptr, or find it gone.
+  std::vector<std::shared_ptr<Reader>> readers_;
+  std::atomic<std::size_t> reader_count_{0};  // read by the log's listener on worker threads
+  std::vector<events::Event> scratch_;
+  bool closed_ = false;
+};
+
+}  // namespace kite::server::api

@@ -1,0 +1,77 @@
+// The events' JSON: every builder gives a valid object with its fields; payloads as text or
+// base64url; SSE records are one data line whatever the payload holds.
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "events/event.h"
+
+namespace kite::server::events {
+namespace {
+
+std::span<const std::uint8_t> bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+nlohmann::json parsed(const Event& event) {
+  std::string text;
+  append_json(text, event);
+  return nlohmann::json::parse(text);
+}
+
+}  // namespace
+
+TEST_CASE("event types by name") {
+  for (auto type :
+       {EventType::Uplink, EventType::Connect, EventType::Disconnect, EventType::Receipt})
+    CHECK(parse_type(type_name(type)) == type);
+  CHECK(!parse_type("Uplink"));
+  CHECK(!parse_type(""));
+}
+
+TEST_CASE("an uplink carries text as text and other bytes as base64url") {
+  Event text = make_uplink("d\"1", 1700, {7, 1, "t/temp", "application/json", bytes("{\"c\":21}")});
+  text.id = 42;
+  auto json = parsed(text);
+  CHECK(json["id"] == "42");
+  CHECK(json["type"] == "uplink");
+  CHECK(json["time"] == 1700);
+  CHECK(json["device"] == "d\"1");
+  CHECK(json["seq"] == 7);
+  CHECK(json["qos"] == 1);
+  CHECK(json["topic"] == "t/temp");
+  CHECK(json["content_type"] == "application/json");
+  CHECK(json["payload"] == "{\"c\":21}");
+
+  const std::uint8_t raw[] = {0xff, 0x00, 0xfe};
+  auto binary = parsed(make_uplink("d", 1, {0, 0, {}, {}, raw}));
+  CHECK(!binary.contains("payload"));
+  CHECK(binary["payload_base64"] == "_wD-");
+  CHECK(!binary.contains("seq"));
+  CHECK(!binary.contains("topic"));
+}
+
+TEST_CASE("connect, disconnect and receipt fields") {
+  auto connect = parsed(make_connect("lamp", 5, "127.0.0.1", true));
+  CHECK(connect["ip"] == "127.0.0.1");
+  CHECK(connect["resumed"] == true);
+  auto gone = parsed(make_disconnect("lamp", 6, "KeepaliveTimeout", false));
+  CHECK(gone["reason"] == "KeepaliveTimeout");
+  CHECK(gone["by_peer"] == false);
+  auto receipt = parsed(make_receipt("lamp", 7, 12, "abcdefghijklmnopqrstuvwxyz"));
+  CHECK(receipt["seq"] == 12);
+  CHECK(receipt["message_id"] == "abcdefghijklmnopqrstuvwxyz");
+}
+
+TEST_CASE("an SSE record is id, event and one data line, whatever the payload holds") {
+  Event event = make_uplink("d", 1, {0, 0, "a\nb", {}, bytes("line1\nline2\r\n\n")});
+  event.id = 9;
+  std::string sse;
+  append_sse(sse, event);
+  CHECK(sse.starts_with("id: 9\nevent: uplink\ndata: {"));
+  CHECK(sse.ends_with("}\n\n"));
+  CHECK(sse.find('\n') == 5);
+  CHECK(sse.find("\n\n") == sse.size() - 2);  // no blank line before the end
+  CHECK(sse.find('\r') == std::string::npos);
+}
+
+}  // namespace kite::server::events
