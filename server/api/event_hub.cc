@@ -90,7 +90,7 @@ void EventHub::serve(EventQuery query, const http::Responder& responder) {
   remove_done();
 }
 
-bool EventHub::matches(const EventQuery& query, const events::Event& event) const {
+bool EventHub::matches(const EventQuery& query, const events::EventView& event) const {
   if (!query.wants(event.type)) return false;
   if (!query.devices.empty() &&
       !std::binary_search(query.devices.begin(), query.devices.end(), event.device))
@@ -108,12 +108,12 @@ void EventHub::pump_stream(Reader& reader, std::uint64_t now_ms) {
     if (reader.after == log_.last_id()) break;  // caught up (an id from elsewhere is read: a gap)
     scratch_.clear();
     auto read = log_.read(
-        reader.after, [&](const events::Event& e) { return matches(reader.query, e); },
+        reader.after, [&](const events::EventView& e) { return matches(reader.query, e); },
         kChunkEvents, kChunkBytes, kScanPerRead, scratch_);
     reader.after = read.next_after;
     text.clear();
     if (read.gap) text += "event: gap\ndata: " + gap_json(read) + "\n\n";
-    for (const auto& event : scratch_) events::append_sse(text, event);
+    for (const auto& event : scratch_) events::append_sse(text, event.view());
     if (text.empty()) continue;  // scanned events that did not match: read on
     if (!reader.responder.send_chunk(text)) reader.done = true;
     reader.last_write_ms = now_ms;
@@ -132,7 +132,7 @@ void EventHub::pump_poll(Reader& reader, std::uint64_t now_ms) {
   for (int round = 0; round < kReadsPerPump && scratch_.size() < reader.query.limit; ++round) {
     if (reader.after == log_.last_id()) break;
     auto chunk = log_.read(
-        reader.after, [&](const events::Event& e) { return matches(reader.query, e); },
+        reader.after, [&](const events::EventView& e) { return matches(reader.query, e); },
         reader.query.limit - scratch_.size(), kChunkBytes, kScanPerRead, scratch_);
     if (chunk.gap && !read.gap) {
       read.gap = true;
@@ -146,7 +146,7 @@ void EventHub::pump_poll(Reader& reader, std::uint64_t now_ms) {
   std::string body = "{\"events\":[";
   for (std::size_t i = 0; i < scratch_.size(); ++i) {
     if (i != 0) body.push_back(',');
-    events::append_json(body, scratch_[i]);
+    events::append_json(body, scratch_[i].view());
   }
   body += fmt::format(R"(],"last_id":"{}")", reader.after);
   if (read.gap) body += ",\"gap\":" + gap_json(read);

@@ -58,7 +58,7 @@ class EventHub {
   void pump_all();
   void pump_stream(Reader& reader, std::uint64_t now_ms);
   void pump_poll(Reader& reader, std::uint64_t now_ms);
-  bool matches(const EventQuery& query, const events::Event& event) const;
+  bool matches(const EventQuery& query, const events::EventView& event) const;
   void remove_done();
 
   uv_loop_t* loop_;

@@ -320,8 +320,7 @@ void Connection::on_open(const protocol::OpenInfo& info) {
     metrics.handshaking.sub();
   }
   if (!service_ && worker_.records(events::EventType::Connect))
-    worker_.record(
-        events::make_connect(session_.device_id(), wall_clock_ms(), ip_.text(), info.resumed));
+    worker_.events().connect(session_.device_id(), wall_clock_ms(), ip_.text(), info.resumed);
   KITE_LOG(info, service_ ? "service.online" : "device.online",
            {{"device", session_.device_id()},
             {"ip", ip_.text()},
@@ -450,10 +449,9 @@ void Connection::on_message(const protocol::IncomingMessage& message) {
   charge_uplink();
   if (worker_.records(events::EventType::Uplink)) {
     const bool stored = message.qos == protocol::Qos::AtLeastOnce;
-    worker_.record(
-        events::make_uplink(session_.device_id(), wall_clock_ms(),
+    worker_.events().uplink(session_.device_id(), wall_clock_ms(),
                             {stored ? message.seq : 0, static_cast<std::uint8_t>(stored ? 1 : 0),
-                             message.topic, message.content_type, message.payload}));
+                             message.topic, message.content_type, message.payload});
   }
   if (message.qos == protocol::Qos::AtLeastOnce)
     context.store->set_uplink_last_received(session_.device_id(), message.seq);
@@ -520,7 +518,7 @@ void Connection::on_acked(std::uint64_t seq) {
   if (receipts_.size() != 0) {
     const auto wall = wall_clock_ms();
     receipts_.acked(seq, [&](std::uint64_t acked_seq, std::string_view message_id) {
-      worker_.record(events::make_receipt(session_.device_id(), wall, acked_seq, message_id));
+      worker_.events().receipt(session_.device_id(), wall, acked_seq, message_id);
     });
   }
   queued_ack_ = seq;
@@ -622,8 +620,8 @@ void Connection::on_close(const protocol::CloseInfo& info) {
       std::min(static_cast<std::size_t>(info.reason), static_cast<std::size_t>(Reason::Internal));
   (counted_open_ ? metrics.closed : metrics.handshake_failed)[reason_index].add();
   if (counted_open_ && !service_ && worker_.records(events::EventType::Disconnect))
-    worker_.record(events::make_disconnect(session_.device_id(), wall_clock_ms(),
-                                           reason_name(info.reason), info.by_peer));
+    worker_.events().disconnect(session_.device_id(), wall_clock_ms(), reason_name(info.reason),
+                                info.by_peer);
   if (counted_open_) {
     (service_ ? metrics.services_open : metrics.devices_open).sub();
     counted_open_ = false;

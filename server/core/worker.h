@@ -74,7 +74,7 @@ class Worker {
     return context_.events != nullptr &&
            (context_.options.event_types >> static_cast<unsigned>(type) & 1) != 0;
   }
-  void record(events::Event event) { pending_events_.push_back(std::move(event)); }
+  events::EventBatch& events() { return pending_events_; }
   // Written by this worker's thread only; any thread may read it (metrics/counter.h).
   WorkerMetrics& metrics() { return metrics_; }
   const WorkerMetrics& metrics() const { return metrics_; }
@@ -117,7 +117,7 @@ class Worker {
   std::vector<std::uint64_t> flushing_;  // dirty_ of the round being flushed
   std::vector<std::uint64_t> acking_;    // connections with a queued store ack
   std::vector<std::pair<std::string_view, std::uint64_t>> ack_batch_;
-  std::vector<events::Event> pending_events_;
+  events::EventBatch pending_events_;
   ServiceIngest service_ingest_{*this};
   CommandTable commands_;
   WorkerMetrics metrics_;

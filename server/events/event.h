@@ -1,9 +1,13 @@
-// One device event for the backends' event stream (GET /v1/events): an uplink message, a
-// connect, a disconnect, or a delivery receipt.
+// Device events for the backends' event stream (GET /v1/events): an uplink message, a connect, a
+// disconnect, or a delivery receipt.
 //
 // An event is built once, on the worker thread where it happened, as the JSON object every reader
 // gets (`data`, without its id: the log assigns ids in the order events reach it). Readers only
 // copy it out, so a busy stream with many readers costs the workers nothing more.
+//
+// Events are built into an EventBatch: one reused buffer per worker for a loop turn, so building
+// an event allocates nothing once the buffer has grown (one delivery receipt per message sent is
+// on the hot path).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kite::server::events {
 
@@ -20,35 +25,70 @@ inline constexpr std::size_t kEventTypes = 4;
 std::string_view type_name(EventType type);
 std::optional<EventType> parse_type(std::string_view name);
 
+// An event as the log holds it, valid while the log's lock is held (see EventLog::Match).
+struct EventView {
+  std::uint64_t id = 0;
+  std::int64_t time_ms = 0;
+  EventType type = EventType::Uplink;
+  std::string_view device;
+  std::string_view data;  // {"type":...,"time":...,"device":...,...} without "id"
+};
+
+// A reader's own copy of an event.
 struct Event {
-  std::uint64_t id = 0;  // assigned by EventLog::append
+  std::uint64_t id = 0;
   std::int64_t time_ms = 0;
   EventType type = EventType::Uplink;
   std::string device;
-  std::string data;  // {"type":...,"time":...,"device":...,...} without "id"
+  std::string data;
 
-  std::size_t cost() const { return sizeof(Event) + device.capacity() + data.capacity(); }
+  EventView view() const { return {id, time_ms, type, device, data}; }
 };
 
-// The event builders. Payloads are given as text when they are UTF-8 ("payload"), else as
-// base64url ("payload_base64"), the same two forms the send API accepts.
 struct UplinkFields {
   std::uint64_t seq;  // 0 for QoS 0 (at most once: no seq)
   std::uint8_t qos;
   std::string_view topic, content_type;
   std::span<const std::uint8_t> payload;
 };
-Event make_uplink(std::string_view device, std::int64_t time_ms, const UplinkFields& fields);
-Event make_connect(std::string_view device, std::int64_t time_ms, std::string_view ip,
-                   bool resumed);
-Event make_disconnect(std::string_view device, std::int64_t time_ms, std::string_view reason,
-                      bool by_peer);
-Event make_receipt(std::string_view device, std::int64_t time_ms, std::uint64_t seq,
-                   std::string_view message_id);
+
+// Events being built on one thread, oldest first. Payloads are given as text when they are UTF-8
+// ("payload"), else as base64url ("payload_base64"): the two forms the send API accepts.
+class EventBatch {
+ public:
+  struct Header {
+    std::int64_t time_ms;
+    EventType type;
+    std::uint32_t offset;  // of the device id in bytes(); the data follows it
+    std::uint32_t device_size, data_size;
+  };
+
+  void uplink(std::string_view device, std::int64_t time_ms, const UplinkFields& fields);
+  void connect(std::string_view device, std::int64_t time_ms, std::string_view ip, bool resumed);
+  void disconnect(std::string_view device, std::int64_t time_ms, std::string_view reason,
+                  bool by_peer);
+  void receipt(std::string_view device, std::int64_t time_ms, std::uint64_t seq,
+               std::string_view message_id);
+
+  bool empty() const { return headers_.empty(); }
+  std::size_t size() const { return headers_.size(); }
+  void clear();  // keeps the memory for the next turn
+  std::span<const Header> headers() const { return headers_; }
+  EventView view(const Header& header) const;
+
+ private:
+  void start(EventType type, std::string_view device, std::int64_t time_ms);
+  void field(std::string_view name, std::string_view text);  // a JSON string
+  void raw(std::string_view name, std::string_view json);    // a JSON number or literal
+  void finish();
+
+  std::string bytes_;
+  std::vector<Header> headers_;
+};
 
 // The event as one JSON object with its id first: {"id":"42","type":...}.
-void append_json(std::string& out, const Event& event);
+void append_json(std::string& out, const EventView& event);
 // The event as a Server-Sent Events record: id, event (the type) and data lines, blank line.
-void append_sse(std::string& out, const Event& event);
+void append_sse(std::string& out, const EventView& event);
 
 }  // namespace kite::server::events

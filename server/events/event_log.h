@@ -7,6 +7,10 @@
 //    the ids of a restarted server are above those of the one before it (1 event per microsecond
 //    for the whole uptime would be needed to overtake).
 //  - Retention is bounded three ways: events, bytes and age. The oldest go first.
+//  - Storage: event bytes are copied into large chunks, freed a whole chunk at a time once every
+//    event in it is dropped; the per-event index entry is 32 bytes. Appending costs a memcpy, not
+//    an allocation, and dropping costs nothing per event (events are a hot path: one delivery
+//    receipt per message sent).
 //  - A reader that asks for events after an id the log no longer holds is told so (a gap, with
 //    the range of ids it missed) and reads on from the oldest event held: nothing is skipped
 //    silently, and nothing retained is skipped at all.
@@ -16,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -39,13 +44,13 @@ struct ReadResult {
 class EventLog {
  public:
   // Matches an event for one reader's filter; called with the log's mutex held.
-  using Match = std::function<bool(const Event&)>;
+  using Match = std::function<bool(const EventView&)>;
 
   EventLog(RetentionLimits limits, std::uint64_t first_id);
 
-  // Assigns ids, moves `batch` in (left empty), drops what retention no longer allows, then
+  // Assigns ids, copies `batch` in (and clears it), drops what retention no longer allows, then
   // calls the listener.
-  void append(std::vector<Event>& batch, std::int64_t now_ms);
+  void append(EventBatch& batch, std::int64_t now_ms);
   // Called after every append, on the appending thread with the log's mutex held: keep it to a
   // signal (uv_async_send). Once set_listener(nullptr) returns, the old listener is never called.
   void set_listener(std::function<void()> listener);
@@ -70,14 +75,33 @@ class EventLog {
   std::uint64_t first_id() const { return first_id_; }
 
  private:
-  void trim(std::int64_t now_ms);  // with mutex_ held
+  struct Entry {
+    std::int64_t time_ms;
+    const char* bytes;  // the device id, then the data, in a chunk
+    std::uint32_t device_size, data_size;
+    EventType type;
+  };
+  struct Chunk {
+    std::unique_ptr<char[]> memory;
+    std::size_t capacity = 0, used = 0, entries = 0;
+  };
+  static constexpr std::size_t kChunkBytes = 256 * 1024;
+
+  // With mutex_ held:
+  void trim(std::int64_t now_ms);
+  const char* store(std::string_view device, std::string_view data);
+  EventView view(std::size_t index) const;
+  static std::size_t cost(const Entry& entry) {
+    return sizeof(Entry) + entry.device_size + entry.data_size;
+  }
 
   const RetentionLimits limits_;
   const std::uint64_t first_id_;
   mutable std::mutex mutex_;
-  std::deque<Event> events_;  // ids next_id_ - size() .. next_id_ - 1
+  std::deque<Entry> events_;  // ids next_id_ - size() .. next_id_ - 1
+  std::deque<Chunk> chunks_;  // the events' bytes, oldest first
   std::uint64_t next_id_;
-  std::size_t bytes_ = 0;
+  std::size_t bytes_ = 0;  // of the events held (index entries and bytes), for retention
   std::uint64_t dropped_ = 0;
   std::function<void()> listener_;
 };

@@ -50,8 +50,11 @@ void check_json(std::string_view text) {
 
   std::span<const std::uint8_t> payload(reinterpret_cast<const std::uint8_t*>(text.data()),
                                         text.size());
-  events::Event event = events::make_uplink(text, 1, {3, 1, text, text, payload});
+  events::EventBatch batch;
+  batch.uplink(text, 1, {3, 1, text, text, payload});
+  events::EventView event = batch.view(batch.headers()[0]);
   event.id = 7;
+  KITE_FUZZ_CHECK(event.device == text);
   std::string object;
   events::append_json(object, event);
   auto json = nlohmann::json::parse(object, nullptr, false);

@@ -12,9 +12,13 @@ std::span<const std::uint8_t> bytes(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-nlohmann::json parsed(const Event& event) {
+// The only event of `batch`, with id 42, as a reader gets it.
+nlohmann::json parsed(const EventBatch& batch) {
+  REQUIRE(batch.size() == 1);
+  EventView view = batch.view(batch.headers()[0]);
+  view.id = 42;
   std::string text;
-  append_json(text, event);
+  append_json(text, view);
   return nlohmann::json::parse(text);
 }
 
@@ -29,8 +33,8 @@ TEST_CASE("event types by name") {
 }
 
 TEST_CASE("an uplink carries text as text and other bytes as base64url") {
-  Event text = make_uplink("d\"1", 1700, {7, 1, "t/temp", "application/json", bytes("{\"c\":21}")});
-  text.id = 42;
+  EventBatch text;
+  text.uplink("d\"1", 1700, {7, 1, "t/temp", "application/json", bytes("{\"c\":21}")});
   auto json = parsed(text);
   CHECK(json["id"] == "42");
   CHECK(json["type"] == "uplink");
@@ -43,7 +47,9 @@ TEST_CASE("an uplink carries text as text and other bytes as base64url") {
   CHECK(json["payload"] == "{\"c\":21}");
 
   const std::uint8_t raw[] = {0xff, 0x00, 0xfe};
-  auto binary = parsed(make_uplink("d", 1, {0, 0, {}, {}, raw}));
+  EventBatch binary_batch;
+  binary_batch.uplink("d", 1, {0, 0, {}, {}, raw});
+  auto binary = parsed(binary_batch);
   CHECK(!binary.contains("payload"));
   CHECK(binary["payload_base64"] == "_wD-");
   CHECK(!binary.contains("seq"));
@@ -51,19 +57,27 @@ TEST_CASE("an uplink carries text as text and other bytes as base64url") {
 }
 
 TEST_CASE("connect, disconnect and receipt fields") {
-  auto connect = parsed(make_connect("lamp", 5, "127.0.0.1", true));
+  EventBatch batch;
+  batch.connect("lamp", 5, "127.0.0.1", true);
+  auto connect = parsed(batch);
   CHECK(connect["ip"] == "127.0.0.1");
   CHECK(connect["resumed"] == true);
-  auto gone = parsed(make_disconnect("lamp", 6, "KeepaliveTimeout", false));
+  batch.clear();
+  batch.disconnect("lamp", 6, "KeepaliveTimeout", false);
+  auto gone = parsed(batch);
   CHECK(gone["reason"] == "KeepaliveTimeout");
   CHECK(gone["by_peer"] == false);
-  auto receipt = parsed(make_receipt("lamp", 7, 12, "abcdefghijklmnopqrstuvwxyz"));
+  batch.clear();
+  batch.receipt("lamp", 7, 12, "abcdefghijklmnopqrstuvwxyz");
+  auto receipt = parsed(batch);
   CHECK(receipt["seq"] == 12);
   CHECK(receipt["message_id"] == "abcdefghijklmnopqrstuvwxyz");
 }
 
 TEST_CASE("an SSE record is id, event and one data line, whatever the payload holds") {
-  Event event = make_uplink("d", 1, {0, 0, "a\nb", {}, bytes("line1\nline2\r\n\n")});
+  EventBatch batch;
+  batch.uplink("d", 1, {0, 0, "a\nb", {}, bytes("line1\nline2\r\n\n")});
+  EventView event = batch.view(batch.headers()[0]);
   event.id = 9;
   std::string sse;
   append_sse(sse, event);

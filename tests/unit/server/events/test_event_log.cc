@@ -7,13 +7,13 @@
 namespace kite::server::events {
 namespace {
 
-std::vector<Event> uplinks(int count, std::int64_t time_ms, const std::string& device = "d1") {
-  std::vector<Event> batch;
+EventBatch uplinks(int count, std::int64_t time_ms, const std::string& device = "d1") {
+  EventBatch batch;
   for (int i = 0; i < count; ++i) {
     std::string payload = "p" + std::to_string(i);
-    batch.push_back(make_uplink(
+    batch.uplink(
         device, time_ms,
-        {0, 0, {}, {}, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}}));
+        {0, 0, {}, {}, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}});
   }
   return batch;
 }
@@ -42,6 +42,41 @@ TEST_CASE("ids are consecutive from the first id, in append order") {
   CHECK(log.last_id() == 1004);
   CHECK(read_all(log, 1002).size() == 2);
   CHECK(read_all(log, 1004).empty());
+  CHECK(all[3].device == "d1");
+  CHECK(all[3].data.find(R"("payload":"p0")") != std::string::npos);
+}
+
+TEST_CASE("events survive the chunks they share being filled and dropped around them") {
+  EventLog log({1000, 1u << 30, 3'600'000}, 1);
+  const std::string big(100'000, 'x');  // several per 256 KiB chunk, and one bigger than a chunk
+  const std::string huge(300'000, 'y');
+  for (int round = 0; round < 40; ++round) {
+    EventBatch batch;
+    const std::string& payload = round == 17 ? huge : big;
+    batch.uplink(
+        "dev-" + std::to_string(round), 1,
+        {0, 0, {}, {}, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}});
+    log.append(batch, 1);
+  }
+  auto all = read_all(log, 0);
+  REQUIRE(all.size() == 40);
+  for (int round = 0; round < 40; ++round) {
+    CHECK(all[round].device == "dev-" + std::to_string(round));
+    CHECK(all[round].data.size() > (round == 17 ? huge : big).size());
+  }
+  EventLog small({3, 1u << 30, 3'600'000},
+                 1);  // drops as it goes: chunks freed, never reused early
+  for (int round = 0; round < 40; ++round) {
+    EventBatch batch;
+    batch.uplink("dev-" + std::to_string(round), 1,
+                 {0, 0, {}, {}, {reinterpret_cast<const std::uint8_t*>(big.data()), big.size()}});
+    small.append(batch, 1);
+  }
+  auto held = read_all(small, 0);
+  REQUIRE(held.size() == 3);
+  CHECK(held[0].device == "dev-37");
+  CHECK(held[2].device == "dev-39");
+  CHECK(held[2].data.ends_with(big + "\"}"));
 }
 
 TEST_CASE("retention drops the oldest by count, and a reader behind it gets a gap") {
@@ -100,7 +135,7 @@ TEST_CASE("filtered reads skip what does not match but still move the cursor") {
   log.append(a, 1);
   log.append(b, 1);
   std::vector<Event> out;
-  auto only_b = [](const Event& e) { return e.device == "b"; };
+  auto only_b = [](const EventView& e) { return e.device == "b"; };
   auto result = log.read(0, only_b, 3, 1u << 20, 1000, out);
   REQUIRE(out.size() == 3);
   CHECK(out[0].id == 11);
@@ -121,7 +156,7 @@ TEST_CASE("the listener runs after each append, and not after it is cleared") {
   log.set_listener([&] { ++calls; });
   auto batch = uplinks(2, 1);
   log.append(batch, 1);
-  std::vector<Event> empty;
+  EventBatch empty;
   log.append(empty, 1);  // nothing appended: nobody woken
   CHECK(calls == 1);
   log.set_listener(nullptr);
