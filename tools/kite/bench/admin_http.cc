@@ -1,9 +1,10 @@
 #include "bench/admin_http.h"
 
-#include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <strings.h>
@@ -38,16 +39,39 @@ long content_length(std::string_view headers) {
   return -1;
 }
 
+void set_socket_timeout(int fd, int ms) {
+  timeval limit{};
+  limit.tv_sec = ms / 1000;
+  limit.tv_usec = (ms % 1000) * 1000;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);  // bounds connect() too
+}
+
 }  // namespace
 
 AdminHttp::AdminHttp(std::string url, std::string token) : token_(std::move(token)) {
   std::string_view rest = url;
+  if (rest.starts_with("https://")) {
+    url_problem_ = "kite speaks plain http:// to the admin API (keep it on a private address)";
+    return;
+  }
   if (rest.starts_with("http://")) rest.remove_prefix(7);
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-  const std::size_t colon = rest.rfind(':');
-  host_ = std::string(rest.substr(0, colon));
-  port_ =
-      colon == std::string_view::npos ? 80 : std::atoi(std::string(rest.substr(colon + 1)).c_str());
+  std::size_t colon = rest.rfind(':');
+  if (rest.starts_with('[')) {  // [IPv6]:PORT
+    const std::size_t close = rest.find(']');
+    if (close == std::string_view::npos) {
+      url_problem_ = "an unclosed '[' in the admin API address " + url;
+      return;
+    }
+    host_ = std::string(rest.substr(1, close - 1));
+    colon = rest.find(':', close);
+  } else {
+    host_ = std::string(rest.substr(0, colon));
+  }
+  port_ = colon == std::string_view::npos ? "80" : std::string(rest.substr(colon + 1));
+  if (host_.empty() || port_.empty() || port_.find_first_not_of("0123456789") != std::string::npos)
+    url_problem_ = "the admin API address must be http://HOST:PORT, not " + url;
 }
 
 AdminHttp::~AdminHttp() {
@@ -62,25 +86,47 @@ void AdminHttp::disconnect() {
 
 std::string AdminHttp::connect_once() {
   if (fd_ >= 0) return {};
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port_));
-  if (::inet_pton(AF_INET, host_.c_str(), &address.sin_addr) != 1)
-    return "the admin API address must be http://IPv4:PORT, not " + host_;
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) return std::strerror(errno);
-  int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    std::string error = std::strerror(errno);
-    disconnect();
-    return "cannot connect to the admin API: " + error;
+  if (!url_problem_.empty()) return url_problem_;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host_.c_str(), port_.c_str(), &hints, &found); rc != 0)
+    return "cannot resolve " + host_ + ": " + ::gai_strerror(rc);
+  std::string error = "no address for " + host_;
+  for (addrinfo* a = found; a != nullptr && fd_ < 0; a = a->ai_next) {
+    fd_ = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd_ < 0) {
+      error = std::strerror(errno);
+      continue;
+    }
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (timeout_ms_ > 0) set_socket_timeout(fd_, timeout_ms_);
+    if (::connect(fd_, a->ai_addr, a->ai_addrlen) != 0) {
+      error = errno == EINPROGRESS ? "timed out" : std::strerror(errno);
+      ::close(fd_);
+      fd_ = -1;
+    }
   }
+  ::freeaddrinfo(found);
+  if (fd_ < 0) return "cannot connect to " + host_ + ":" + port_ + ": " + error;
   return {};
 }
 
 HttpAnswer AdminHttp::request(std::string_view method, std::string_view path,
                               std::string_view body) {
+  const bool reused = fd_ >= 0;
+  bool nothing_answered = false;
+  HttpAnswer answer = exchange(method, path, body, nothing_answered);
+  if (answer.status == 0 && reused && nothing_answered)
+    answer = exchange(method, path, body, nothing_answered);  // see the header: stale keep-alive
+  return answer;
+}
+
+HttpAnswer AdminHttp::exchange(std::string_view method, std::string_view path,
+                               std::string_view body, bool& nothing_answered) {
+  nothing_answered = false;
   if (auto error = connect_once(); !error.empty()) return {0, error};
   std::string head;
   head.reserve(256);
@@ -89,6 +135,7 @@ HttpAnswer AdminHttp::request(std::string_view method, std::string_view path,
   head.append("\r\nContent-Type: application/json\r\nContent-Length: ");
   head.append(std::to_string(body.size())).append("\r\n\r\n");
   if (!write_all(fd_, head) || !write_all(fd_, body)) {
+    nothing_answered = buffer_.empty();
     disconnect();
     return {0, "the admin API connection closed while sending"};
   }
@@ -108,7 +155,12 @@ HttpAnswer AdminHttp::request(std::string_view method, std::string_view path,
     }
     const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      disconnect();
+      return {0, "no answer from the admin API within " + std::to_string(timeout_ms_) + " ms"};
+    }
     if (n <= 0) {
+      nothing_answered = buffer_.empty();
       disconnect();
       return {0, "the admin API connection closed before the answer"};
     }

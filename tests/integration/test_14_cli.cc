@@ -1,0 +1,287 @@
+// The kite command-line tool against a real kited: send (to a device, a list, a group, from a
+// file and from stdin), keys derive / keys token (credentials kited accepts), devices / device,
+// the exit codes, and a --help for every subcommand that names each of its options.
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "harness.h"
+#include "kite/protocol/handshake_crypto.h"
+#include "kite/protocol/hex.h"
+#include "kite_cli.h"
+
+namespace kite::it {
+namespace {
+
+// --api and --token for this harness's kited.
+std::vector<std::string> api_args(const Harness& h, std::vector<std::string> args) {
+  args.push_back("--api");
+  args.push_back("http://127.0.0.1:" + std::to_string(h.kited.admin_port()));
+  args.push_back("--token");
+  args.push_back(kAdminToken);
+  return args;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// A file in the temporary directory, removed at the end of the test.
+struct TempFile {
+  explicit TempFile(const std::string& name, const std::string& bytes)
+      : path(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
+    std::ofstream(path, std::ios::binary) << bytes;
+  }
+  ~TempFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
+}  // namespace
+
+TEST_CASE("14.1 cli: kite send reaches a connected device, as text, as JSON and from a file") {
+  Harness h;
+  TestDevice device(h.device_options("cli-lamp-1"));
+  device.connect_and_open();
+
+  auto run = run_kite(api_args(h, {"send", "cli-lamp-1", "hello from kite", "--topic", "greet"}));
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("cli-lamp-1") != std::string::npos);
+  CHECK(run.out.find("queued") != std::string::npos);
+  CHECK(run.out.find("seq=1") != std::string::npos);
+  auto message = device.next_message(kWait);
+  REQUIRE(message);
+  CHECK(message->payload == "hello from kite");
+  CHECK(message->topic == "greet");
+
+  // --json: the API's answer as one JSON line, naming the device.
+  auto json = run_kite(api_args(h, {"send", "cli-lamp-1", "again", "--json", "--qos", "0"}));
+  CHECK(json.exit_code == 0);
+  auto answer = nlohmann::json::parse(json.out);
+  CHECK(answer["device"] == "cli-lamp-1");
+  CHECK(answer["status"] == "sent");
+  auto again = device.next_message(kWait);
+  REQUIRE(again);
+  CHECK(again->payload == "again");
+
+  // A binary file arrives byte for byte (payload_base64).
+  const std::string bytes("\xff\x00\x01kite\xfe", 8);
+  TempFile file("kite-cli-payload", bytes);
+  auto binary = run_kite(api_args(h, {"send", "cli-lamp-1", "--file", file.path.string()}));
+  CHECK(binary.exit_code == 0);
+  auto received = device.next_message(kWait);
+  REQUIRE(received);
+  CHECK(received->payload == bytes);
+}
+
+TEST_CASE("14.2 cli: kite send to a group and a list answers per device; a drop is exit 1") {
+  Harness h;
+  TestDevice online(h.device_options("cli-fan-1"));
+  online.connect_and_open();
+  for (const char* device : {"cli-fan-1", "cli-fan-2"})
+    REQUIRE(h.http.request("PUT", std::string("/v1/groups/hall/members/") + device).status == 201);
+
+  auto group = run_kite(api_args(h, {"send", "--group", "hall", "on", "--repeat", "3"}));
+  INFO("stdout: " << group.out << "\nstderr: " << group.err);
+  CHECK(group.exit_code == 0);
+  CHECK(lines_of(group.out).size() == 6);  // 3 messages x 2 members
+  auto messages = online.take_messages(3, kWait);
+  REQUIRE(messages.size() == 3);
+  for (const auto& m : messages) CHECK(m.payload == "on");
+  CHECK(h.http.device("cli-fan-2")["queued"] == 3);
+
+  // QoS 0 to a list: the offline device drops it, so not every target took it: exit 1.
+  auto list =
+      run_kite(api_args(h, {"send", "--devices", "cli-fan-1,cli-fan-9", "blink", "--qos", "0"}));
+  CHECK(list.exit_code == 1);
+  CHECK(list.out.find("cli-fan-9") != std::string::npos);
+  CHECK(list.out.find("dropped") != std::string::npos);
+  auto blink = online.next_message(kWait);
+  REQUIRE(blink);
+  CHECK(blink->payload == "blink");
+
+  // An unknown group is a refusal (404), explained on stderr.
+  auto unknown = run_kite(api_args(h, {"send", "--group", "nobody-here", "x"}));
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.err.find("Unknown group") != std::string::npos);
+}
+
+TEST_CASE("14.3 cli: kite send without a payload sends each line of stdin as one message") {
+  Harness h;
+  TestDevice device(h.device_options("cli-meter-1"));
+  device.connect_and_open();
+
+  auto run = run_kite(api_args(h, {"send", "cli-meter-1"}), "first\r\nsecond\n\nthird");
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(lines_of(run.out).size() == 3);
+  auto messages = device.take_messages(3, kWait);
+  REQUIRE(messages.size() == 3);
+  CHECK(messages[0].payload == "first");
+  CHECK(messages[1].payload == "second");
+  CHECK(messages[2].payload == "third");
+
+  // "-" says stdin too; the token may come from KITE_ADMIN_TOKEN.
+  auto dash = run_kite({"send", "cli-meter-1", "-", "--api",
+                        "http://127.0.0.1:" + std::to_string(h.kited.admin_port())},
+                       "fourth\n", {std::string("KITE_ADMIN_TOKEN=") + kAdminToken});
+  CHECK(dash.exit_code == 0);
+  auto fourth = device.next_message(kWait);
+  REQUIRE(fourth);
+  CHECK(fourth->payload == "fourth");
+}
+
+TEST_CASE("14.4 cli: kite keys derive prints the key a device authenticates with") {
+  Harness h;
+  auto run =
+      run_kite({"keys", "derive", "--master-key", master_key_hex(), "cli-cam-1", "cli-cam-2"});
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  REQUIRE(run.exit_code == 0);
+  auto lines = lines_of(run.out);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1].substr(65) == "cli-cam-2");
+  auto bytes = protocol::hex_decode(lines[0].substr(0, 64));
+  REQUIRE(bytes);
+  REQUIRE(bytes->size() == protocol::kKeySize);
+  protocol::DeviceKey key{};
+  std::copy(bytes->begin(), bytes->end(), key.begin());
+  CHECK(key == protocol::derive_device_key(master_key(), "cli-cam-1"));
+
+  auto options = h.device_options("cli-cam-1");
+  options.key = key;
+  TestDevice device(options);
+  device.connect_and_open();
+  CHECK(device.is_open());
+
+  // The same key from a file of hex text (as kited's auth.master_key_file).
+  TempFile file("kite-cli-master-key", master_key_hex() + "\n");
+  auto from_file =
+      run_kite({"keys", "derive", "--master-key-file", file.path.string(), "cli-cam-1"});
+  CHECK(from_file.exit_code == 0);
+  CHECK(from_file.out == lines[0] + "\n");
+}
+
+TEST_CASE("14.5 cli: kite keys token prints a token kited accepts, with its groups") {
+  const std::string token_key(64, '3');
+  Harness h({"--set", "auth.token_key=" + token_key});
+  auto run = run_kite({"keys", "token", "--token-key", token_key, "--device", "cli-player-1",
+                       "--ttl", "1h", "--group", "room-9"});
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  REQUIRE(run.exit_code == 0);
+  REQUIRE(lines_of(run.out).size() == 1);
+
+  auto options = h.device_options("cli-player-1");
+  options.method = protocol::AuthMethod::Token;
+  options.token = lines_of(run.out)[0];
+  TestDevice player(options);
+  player.connect_and_open();
+  CHECK(player.is_open());
+  auto group = h.http.request("GET", "/v1/groups/room-9");
+  CHECK(group.status == 200);
+
+  // The token names its device: another device presenting it is refused.
+  options.id = "cli-player-2";
+  TestDevice impostor(options);
+  impostor.connect();
+  auto closed = impostor.wait_closed(kWait);
+  REQUIRE(closed);
+  CHECK(closed->reason == Reason::AuthFailed);
+}
+
+TEST_CASE("14.6 cli: kite devices lists the online devices; kite device shows one") {
+  Harness h;
+  TestDevice a(h.device_options("cli-dev-a")), b(h.device_options("cli-dev-b"));
+  a.connect_and_open();
+  b.connect_and_open();
+
+  auto run = run_kite(api_args(h, {"devices", "--json", "--limit", "5"}));
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  REQUIRE(run.exit_code == 0);
+  auto lines = lines_of(run.out);
+  REQUIRE(lines.size() == 2);
+  CHECK(nlohmann::json::parse(lines[0])["device"] == "cli-dev-a");
+  CHECK(nlohmann::json::parse(lines[1])["device"] == "cli-dev-b");
+
+  // --limit 1 stops after one page of one; the table names the device and counts all online.
+  auto table = run_kite(api_args(h, {"devices", "--limit", "1"}));
+  CHECK(table.exit_code == 0);
+  CHECK(table.out.find("cli-dev-a") != std::string::npos);
+  CHECK(table.out.find("cli-dev-b") == std::string::npos);
+  CHECK(table.out.find("1 shown, 2 online") != std::string::npos);
+
+  auto one = run_kite(api_args(h, {"device", "cli-dev-b", "--json"}));
+  CHECK(one.exit_code == 0);
+  CHECK(nlohmann::json::parse(one.out)["online"] == true);
+  auto text = run_kite(api_args(h, {"device", "cli-nobody"}));
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("false") != std::string::npos);
+}
+
+TEST_CASE("14.7 cli: exit codes: 3 for a refused token or no server, 2 for usage errors") {
+  Harness h;
+  const std::string api = "http://127.0.0.1:" + std::to_string(h.kited.admin_port());
+
+  auto bad_token = run_kite({"send", "cli-x", "hi", "--api", api, "--token", "wrong-token"});
+  CHECK(bad_token.exit_code == 3);
+  CHECK(bad_token.err.find("token") != std::string::npos);
+  CHECK(run_kite({"devices", "--api", api, "--token", "wrong-token"}).exit_code == 3);
+
+  const std::string nobody = "http://127.0.0.1:" + std::to_string(free_port());
+  auto unreachable = run_kite({"send", "cli-x", "hi", "--api", nobody, "--token", kAdminToken});
+  CHECK(unreachable.exit_code == 3);
+  CHECK(unreachable.err.find("cannot reach") != std::string::npos);
+
+  CHECK(run_kite({"send", "cli-x", "hi", "--api", api}).exit_code == 2);  // no token
+  CHECK(run_kite(api_args(h, {"send"})).exit_code == 2);                  // no target
+  CHECK(run_kite(api_args(h, {"send", "--group", "g", "--all", "x"})).exit_code == 2);
+  CHECK(run_kite(api_args(h, {"send", "d", "x", "--qos", "2"})).exit_code == 2);
+  CHECK(run_kite(api_args(h, {"send", "d", "x", "--ttl", "soon"})).exit_code == 2);
+  CHECK(run_kite(api_args(h, {"send", "d", "--file", "/nonexistent/kite"})).exit_code == 2);
+  CHECK(run_kite({"keys", "derive", "--master-key", "abc", "d"}).exit_code == 2);
+  CHECK(run_kite({"keys", "derive", "d"}).exit_code == 2);  // no key
+  CHECK(run_kite({"keys", "token", "--token-key", std::string(64, '3')}).exit_code == 2);
+  CHECK(run_kite({"no-such-command"}).exit_code == 2);
+  CHECK(run_kite({}).exit_code == 2);
+}
+
+TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its options") {
+  const std::vector<std::string> api = {"--api", "--token", "--timeout"};
+  const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> commands = {
+      {{}, {"send", "devices", "device", "keys", "bench", "Exit codes"}},
+      {{"send"},
+       {"--devices", "--group", "--all", "--file", "--qos", "--ttl", "--topic", "--key",
+        "--content-type", "--repeat", "--interval", "--json", "Exit codes"}},
+      {{"devices"}, {"--online", "--limit", "--json"}},
+      {{"device"}, {"--json"}},
+      {{"keys"}, {"derive", "token"}},
+      {{"keys", "derive"}, {"--master-key", "--master-key-file", "DEVICE"}},
+      {{"keys", "token"}, {"--token-key", "--token-key-file", "--device", "--ttl", "--group"}},
+      {{"bench"}, {"p2p", "conn", "idle", "fanout"}},
+      {{"bench", "p2p"}, {"--master-key", "--service-key", "--window", "--rate", "--payload"}},
+      {{"bench", "conn"}, {"--master-key", "--devices", "--concurrency"}},
+      {{"bench", "idle"}, {"--master-key", "--seconds"}},
+      {{"bench", "fanout"}, {"--api", "--admin-token", "--group", "--qos", "--burst", "--no-join"}},
+  };
+  for (const auto& [words, expected] : commands) {
+    auto args = words;
+    args.push_back("--help");
+    auto run = run_kite(args);
+    INFO("kite " << doctest::String(args.front().c_str()) << " ...: " << run.out << run.err);
+    CHECK(run.exit_code == 0);
+    for (const auto& name : expected) CHECK(run.out.find(name) != std::string::npos);
+    const bool talks_to_api =
+        !words.empty() && (words[0] == "send" || words[0] == "devices" || words[0] == "device");
+    if (talks_to_api)
+      for (const auto& name : api) CHECK(run.out.find(name) != std::string::npos);
+  }
+}
+
+}  // namespace kite::it
