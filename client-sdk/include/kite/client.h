@@ -1,0 +1,195 @@
+// kite::Client — the Kite device SDK.
+//
+// A device dials out to kited once and keeps the connection: the client authenticates, resumes
+// its session after a reconnect (nothing lost, nothing delivered twice to the app), keeps the
+// connection alive with pings, reconnects with capped exponential back-off and full jitter, and
+// queues uplink messages while offline.
+//
+//   kite::ClientOptions options;
+//   options.host = "push.example.com";
+//   options.device_id = "thermostat-42";
+//   options.key = "9f2c...";  // 64 hex digits: `kite keys derive --master-key ... thermostat-42`
+//   kite::Client client(options);  // a thread of its own; or Client(options, uv_default_loop())
+//   client.on_message([](const kite::Message& m) { apply(m.payload); });  // returning acks it
+//   client.start();
+//   client.publish({.payload = R"({"celsius":21.5})", .topic = "telemetry"});
+//
+// Threads. Client(options) runs on a thread of its own: every call may be made from any thread,
+// and callbacks run on the client's thread. Client(options, loop) runs on the caller's libuv
+// loop: calls must be made on that loop's thread, and callbacks run there too. In both modes
+// every call may be made from inside a callback. Do not block inside callbacks, and do not
+// destroy the client from inside one of them (call stop()).
+//
+// Errors follow libuv's rule: a call that returns an error never fires its completion callback;
+// a call that returns Error::Ok fires it exactly once (with Error::Stopped if the client is
+// stopped first).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct uv_loop_s;
+
+namespace kite {
+
+enum class Error : std::uint8_t {
+  Ok = 0,
+  QueueFull,   // the uplink queue holds max_queued messages (or max_queued_bytes): retry later
+  TooLarge,    // the message is larger than the server accepts
+  Invalid,     // a field is above its limit (topic 256 bytes, group name 128...) or empty
+  NotStarted,  // start() was not called yet
+  Stopped,     // the client was stopped (by stop(), or for good: replaced, revoked, refused)
+  Refused,     // the server refused the request (see the reason text in the completion)
+  Expired,     // its ttl_ms passed while it waited in the offline queue
+};
+
+// "queue full: ..." — a sentence saying what happened and what to do.
+std::string_view describe(Error error);
+
+enum class State : std::uint8_t {
+  Connecting,    // dialling, or handshaking
+  Connected,     // the session is open (see StateChange::resumed)
+  Disconnected,  // lost; the next attempt starts in retry_in_ms
+  Replaced,      // a newer connection took this device id: stopped for good, no reconnect
+  Revoked,       // the server revoked this device: stopped for good
+  Stopped,       // stop() was called, or the server refused the credentials (reason says which)
+};
+
+// "connecting", "connected", ... as printed in logs.
+std::string_view describe(State state);
+
+struct StateChange {
+  State state = State::Stopped;
+  // Why, as the server or the client named it: "ConnectFailed", "KeepaliveTimeout",
+  // "ServerShutdown", "Replaced", "AuthFailed"... Empty for Connecting and Connected.
+  std::string_view reason{};
+  std::string_view detail{};  // more words on it, when there are any ("connection refused")
+  // Connected: the server kept the session, so queued downlink continues where it stopped.
+  // False after the server lost its history (a new store): messages may have been lost.
+  bool resumed = false;
+  std::uint32_t retry_in_ms = 0;  // Disconnected: when the next attempt starts
+};
+
+struct ClientOptions {
+  std::string host = "127.0.0.1";  // a name or an address
+  std::uint16_t port = 7000;
+  std::string device_id;
+  std::string key;                      // HMAC device key, hex (64 digits); or
+  std::string token;                    // a token from `kite keys token` (used when key is empty)
+  std::uint32_t keepalive_ms = 30'000;  // the server may shorten it
+  std::uint32_t credit_window = 64;     // downlink messages the server may send unacknowledged
+  // Uplink messages held while offline or waiting for the server's ack (QoS 1), and their bytes.
+  std::size_t max_queued = 256;
+  std::size_t max_queued_bytes = 256u << 10;
+  // Reconnect: the n-th failed attempt in a row waits uniform(0, min(backoff_max_ms,
+  // backoff_initial_ms * 2^n)) ms (full jitter, after the cap), and never less than the
+  // reconnect-after the server asked for. A connection open for stable_after_ms resets n.
+  std::uint32_t backoff_initial_ms = 500;
+  std::uint32_t backoff_max_ms = 60'000;
+  std::uint32_t stable_after_ms = 30'000;
+  std::uint32_t connect_timeout_ms = 10'000;  // TCP connect plus handshake
+  std::uint64_t jitter_seed = 0;              // 0: random; anything else makes delays repeatable
+  std::string agent = "kite-sdk/0.1";         // shown by the server's presence API
+};
+
+// A message from the server. Views are valid only during the callback.
+struct Message {
+  std::string_view payload{};
+  std::string_view topic{};
+  std::string_view content_type{};
+  std::string_view message_id{};
+  std::uint64_t seq = 0;  // per device, grows by one per QoS 1 message
+  bool at_least_once = true;
+};
+
+// A command (RPC) from a backend; the handler returns the reply.
+struct Command {
+  std::string_view name{};
+  std::string_view payload{};
+  std::uint32_t timeout_ms = 0;  // the backend stops waiting after this long
+};
+
+struct Reply {
+  std::uint16_t status = 0;  // 0 = success; anything else is the app's error code
+  std::string payload;
+};
+
+// An uplink message.
+struct Publish {
+  std::string_view payload{};
+  std::string_view topic{};  // what the backend dispatches on (at most 256 bytes)
+  std::string_view content_type{};
+  bool at_least_once = true;  // QoS 1: kept and resent until the server confirms it
+  std::uint32_t ttl_ms = 0;   // 0: no expiry
+};
+
+using Completion = std::function<void(Error error, std::string_view detail)>;
+
+class Client {
+ public:
+  // Runs on a thread of its own, started by start().
+  explicit Client(ClientOptions options);
+  // Runs on `loop` (calls from that loop's thread only); the caller runs the loop.
+  Client(ClientOptions options, uv_loop_s* loop);
+  // Stops (see stop()) and releases everything. Not from inside a callback.
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // --- callbacks: set them before start() --------------------------------------------------
+  // A message for the app. Returning from the handler acknowledges it: it is not delivered
+  // again, even after a reconnect.
+  //   client.on_message([&](const kite::Message& m) { display.show(m.payload); });
+  void on_message(std::function<void(const Message&)> handler);
+  // A command; the returned Reply goes back to the backend that sent it. Without a handler,
+  // commands are answered with status 501.
+  //   client.on_command([&](const kite::Command& c) -> kite::Reply {
+  //     if (c.name == "reboot") { schedule_reboot(); return {0, "ok"}; }
+  //     return {404, "unknown command"};
+  //   });
+  void on_command(std::function<Reply(const Command&)> handler);
+  // Connection state changes, with the reason.
+  //   client.on_state([](const kite::StateChange& s) {
+  //     if (s.state == kite::State::Replaced) log("another device uses my id");
+  //   });
+  void on_state(std::function<void(const StateChange&)> handler);
+
+  // --- life cycle ----------------------------------------------------------------------------
+  // Connects (and keeps reconnecting). Error::Invalid if the options are unusable (no device
+  // id, a key that is not 64 hex digits, neither key nor token); Stopped after stop().
+  //   if (auto e = client.start(); e != kite::Error::Ok) std::puts(kite::describe(e).data());
+  Error start();
+  // Says goodbye to the server, closes the connection and fails what is still queued with
+  // Error::Stopped. For good: a stopped client does not start again. Returns at once; on a
+  // thread of its own, the thread ends soon after.
+  //   client.stop();
+  void stop();
+
+  // --- messages ------------------------------------------------------------------------------
+  // Sends (or queues while offline) an uplink message. `done` fires once the server confirmed
+  // it (QoS 1) or it was written (QoS 0). Error::QueueFull when max_queued is reached.
+  //   client.publish({.payload = reading, .topic = "telemetry"},
+  //                  [](kite::Error e, std::string_view why) { if (e != kite::Error::Ok) ... });
+  Error publish(const Publish& message, Completion done = {});
+
+  // --- groups --------------------------------------------------------------------------------
+  // Joins (or leaves) a group; `done` fires when the server confirmed or refused. Queued while
+  // offline, like publish.
+  //   client.join("room-7", [](kite::Error e, std::string_view) { if (e == kite::Error::Ok) ... });
+  Error join(std::string_view group, Completion done = {});
+  Error leave(std::string_view group, Completion done = {});
+
+  // --- observers (any thread) ----------------------------------------------------------------
+  State state() const;
+  std::size_t queued() const;  // uplink messages not yet confirmed
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace kite

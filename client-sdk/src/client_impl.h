@@ -1,0 +1,175 @@
+// What kite::Client is made of: one TCP connection at a time driving a client-role protocol
+// Session, a timer for every deadline (reconnect, connect, the session's pings and acks), the
+// uplink queue, pending group requests, and the resume state carried from one connection to
+// the next.
+//
+// Concurrency. One recursive mutex guards everything. Public calls only change plain state
+// (push to a queue, set a flag); every libuv call happens in settle(), which runs on the loop
+// thread when the outermost entry point (a libuv callback, or a public call made on the loop
+// thread) returns. A public call from another thread wakes the loop instead (uv_async).
+// App callbacks for messages and commands run inside Session::receive(); completions and state
+// changes are delivered from settle(), after the client's own state is consistent, so any call
+// is safe from any callback.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backoff.h"
+#include "kite/client.h"
+#include "kite/protocol/session.h"
+#include "uplink_queue.h"
+
+namespace kite {
+
+class Client::Impl final : public protocol::SessionHandler,
+                           public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(ClientOptions options, uv_loop_t* loop);
+  ~Impl() override;
+
+  // Public API (see client.h).
+  void set_message_handler(std::function<void(const Message&)> handler);
+  void set_command_handler(std::function<Reply(const Command&)> handler);
+  void set_state_handler(std::function<void(const StateChange&)> handler);
+  Error start();
+  void stop();
+  Error publish(const Publish& message, Completion done);
+  Error subscribe(bool join, std::string_view group, Completion done);
+  State state() const;
+  std::size_t queued() const;
+  // The owner is gone: no app callback fires from now on; thread mode joins its thread.
+  void detach();
+
+ private:
+  struct Link;
+  struct WriteRequest;
+  struct GroupRequest {
+    std::uint64_t id;
+    bool join;
+    std::string group;
+    Completion done;
+    bool sent = false;
+  };
+  // How the current connection ended (set by the session or by a socket error).
+  struct Ending {
+    std::string reason;
+    std::string detail;
+    protocol::Reason code = protocol::Reason::None;  // None: a local cause (socket, timeout)
+    std::uint32_t reconnect_after_ms = 0;
+  };
+  struct Notice {
+    State state = State::Stopped;
+    std::string reason{};
+    std::string detail{};
+    bool resumed = false;
+    std::uint32_t retry_in_ms = 0;
+  };
+  // Holds the mutex for an entry point; the outermost one settles (or wakes the loop).
+  class Scope {
+   public:
+    explicit Scope(Impl& impl);
+    ~Scope();
+
+   private:
+    Impl& impl_;
+    std::unique_lock<std::recursive_mutex> lock_;
+  };
+
+  // protocol::SessionHandler
+  void on_open(const protocol::OpenInfo& info) override;
+  void on_message(const protocol::IncomingMessage& message) override;
+  void on_acked(std::uint64_t seq) override;
+  void on_command(const protocol::CommandInfo& command) override;
+  void on_subscribe(std::uint64_t request_id, bool join,
+                    std::span<const std::string_view> groups) override;
+  void on_error(protocol::Reason reason, std::uint64_t ref, std::string_view message) override;
+  void on_close(const protocol::CloseInfo& info) override;
+
+  // libuv callbacks
+  static void on_resolved(uv_getaddrinfo_t* request, int status, addrinfo* result);
+  static void on_connected(uv_connect_t* request, int status);
+  static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_written(uv_write_t* request, int status);
+  static void on_shutdown(uv_shutdown_t* request, int status);
+  static void on_link_closed(uv_handle_t* handle);
+  static void on_timer(uv_timer_t* timer);
+  static void on_wake(uv_async_t* async);
+  static void on_handle_closed(uv_handle_t* handle);
+
+  void settle();
+  void begin_attempt();
+  void connect_to(const sockaddr* address);
+  void flush();
+  void end_connection();
+  void close_link(bool graceful);
+  void finish_stop(std::string reason, std::string detail);
+  void close_handles();
+  void rearm_timer();
+  void pump();
+  void notify(Notice notice);
+  void fail_groups(Error error, std::string_view why);
+  void fail_attempt(std::string reason, std::string detail);
+  protocol::ResumeRequest resume_request() const;
+  bool on_loop_thread() const;
+  void release_handle();
+  static protocol::Millis now();
+
+  ClientOptions options_;
+  protocol::ClientCredentials credentials_;
+  std::unique_ptr<uv_loop_t> own_loop_;  // thread mode
+  uv_loop_t* loop_;
+  std::thread thread_;
+  std::thread::id loop_thread_;
+  mutable std::recursive_mutex mutex_;
+  uv_timer_t timer_{};
+  uv_async_t wake_{};
+  int open_handles_ = 0;
+  bool handles_closed_ = false;
+  std::shared_ptr<Impl> self_;  // keeps this alive until libuv is done with its handles
+
+  std::function<void(const Message&)> message_handler_;
+  std::function<Reply(const Command&)> command_handler_;
+  std::function<void(const StateChange&)> state_handler_;
+
+  protocol::SessionContext context_;
+  std::unique_ptr<protocol::Session> session_;
+  Link* link_ = nullptr;
+  bool resolving_ = false;
+  std::optional<Ending> ending_;
+
+  State state_ = State::Stopped;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  int depth_ = 0;
+  bool settling_ = false;
+
+  sdk::Backoff backoff_;
+  protocol::Millis reconnect_at_ = -1;
+  protocol::Millis connect_deadline_ = -1;
+  protocol::Millis opened_at_ = -1;
+
+  // Carried from one connection to the next.
+  std::vector<std::uint8_t> resume_token_;
+  std::uint64_t store_epoch_ = 0;
+  std::uint64_t last_received_seq_ = 0;  // highest downlink seq the app has processed
+  std::uint64_t next_uplink_seq_ = 1;
+
+  sdk::UplinkQueue queue_;
+  std::deque<GroupRequest> groups_;
+  std::uint64_t next_request_id_;
+  std::vector<sdk::Finished> finished_;
+  std::vector<Notice> notices_;
+};
+
+}  // namespace kite
