@@ -240,7 +240,7 @@ std::size_t Client::Impl::queued() const {
 void Client::Impl::settle() {
   if (settling_ || handles_closed_) return;
   settling_ = true;
-  do {
+  for (;;) {
     if (ending_) end_connection();
     if (stopping_ && !stopped_) {
       if (session_ && session_->state() != protocol::Session::State::Closed) {
@@ -260,11 +260,14 @@ void Client::Impl::settle() {
     finished.swap(finished_);
     std::vector<Notice> notices;
     notices.swap(notices_);
+    const bool called_back = !finished.empty() || !notices.empty();
     for (auto& f : finished) f.done(f.error, f.detail);
     for (auto& n : notices)
       if (state_handler_)
         state_handler_(StateChange{n.state, n.reason, n.detail, n.resumed, n.retry_in_ms});
-  } while (ending_ || !finished_.empty() || !notices_.empty() || (stopping_ && !stopped_));
+    // A callback may have published, joined or stopped: go round once more to act on it.
+    if (!called_back && !ending_ && !(stopping_ && !stopped_)) break;
+  }
   if (stopped_) {
     close_handles();
   } else {

@@ -634,6 +634,11 @@ void Session::goaway(Reason reason, std::uint32_t reconnect_after_ms, std::strin
 }
 
 void Session::close(Reason reason, std::string_view message) {
+  // A goodbye first says what we processed: acks still waiting for their delay go out now, so
+  // the peer does not send those messages again to our next connection.
+  if (state_ == State::Open && reason == Reason::NormalClose) {
+    if (auto deadline = receive_.ack_deadline()) flush_acks(*deadline);
+  }
   fail(reason, message);
 }
 

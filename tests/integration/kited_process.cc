@@ -56,12 +56,15 @@ std::uint16_t free_port() {
   return ntohs(address.sin_port);
 }
 
-KitedProcess::KitedProcess(std::vector<std::string> extra) : extra_(std::move(extra)) {
+KitedProcess::KitedProcess(std::vector<std::string> extra) : KitedProcess(std::move(extra), 0) {}
+
+KitedProcess::KitedProcess(std::vector<std::string> extra, std::uint16_t device_port)
+    : extra_(std::move(extra)), fixed_device_port_(device_port) {
   std::string pattern = (std::filesystem::temp_directory_path() / "kite-it-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
   log_path_ = dir_ / "kited.log";
-  spawn();
+  spawn(false);
 }
 
 KitedProcess::~KitedProcess() {
@@ -71,10 +74,12 @@ KitedProcess::~KitedProcess() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-void KitedProcess::spawn() {
-  device_port_ = free_port();
-  admin_port_ = free_port();
-  while (admin_port_ == device_port_) admin_port_ = free_port();
+void KitedProcess::spawn(bool same_ports) {
+  if (!same_ports) {
+    device_port_ = fixed_device_port_ ? fixed_device_port_ : free_port();
+    admin_port_ = free_port();
+    while (admin_port_ == device_port_) admin_port_ = free_port();
+  }
   std::vector<std::string> args = {KITED_PATH,
                                    "--mode",
                                    "development",
@@ -170,9 +175,9 @@ void KitedProcess::signal(int signum) {
   if (pid_ > 0) ::kill(pid_, signum);
 }
 
-void KitedProcess::restart() {
+void KitedProcess::restart(bool same_ports) {
   if (pid_ > 0) kill9();
-  spawn();
+  spawn(same_ports);
 }
 
 std::size_t KitedProcess::rss_bytes() const {

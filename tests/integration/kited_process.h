@@ -26,6 +26,8 @@ class KitedProcess {
  public:
   // `extra` are more command-line arguments, e.g. {"--set", "auth.handshake_timeout_ms=1000"}.
   explicit KitedProcess(std::vector<std::string> extra = {});
+  // Listens for devices on `device_port` (one a client already dials) instead of a fresh one.
+  KitedProcess(std::vector<std::string> extra, std::uint16_t device_port);
   ~KitedProcess();
   KitedProcess(const KitedProcess&) = delete;
   KitedProcess& operator=(const KitedProcess&) = delete;
@@ -43,8 +45,9 @@ class KitedProcess {
   // SIGTERM and wait for the exit (killed after `timeout_ms`); returns the exit status.
   int terminate(int timeout_ms = 10'000);
   void signal(int signum);
-  // Starts again on the same data directory (with new ports), after kill9() or terminate().
-  void restart();
+  // Starts again on the same data directory, after kill9() or terminate(): on new ports, or on
+  // the same ones (what devices that reconnect need).
+  void restart(bool same_ports = false);
 
   // Resident set size of the child in bytes (/proc/PID/status VmRSS).
   std::size_t rss_bytes() const;
@@ -52,7 +55,7 @@ class KitedProcess {
   std::string log() const;
 
  private:
-  void spawn();
+  void spawn(bool same_ports);
   void wait_healthy();
   void reap(int* status);
 
@@ -60,6 +63,7 @@ class KitedProcess {
   std::filesystem::path dir_;
   std::filesystem::path log_path_;
   std::uint16_t device_port_ = 0;
+  std::uint16_t fixed_device_port_ = 0;
   std::uint16_t admin_port_ = 0;
   pid_t pid_ = -1;
 };

@@ -1,6 +1,7 @@
 #include "sdk_probe.h"
 
 #include "kite/protocol/handshake_crypto.h"
+#include "test_device.h"
 
 namespace kite::it {
 
@@ -26,7 +27,8 @@ ClientOptions sdk_options(const std::string& id, std::uint16_t port) {
   return options;
 }
 
-SdkProbe::SdkProbe(Client& client, std::function<void(const Message&)> on_message) {
+SdkProbe::SdkProbe(Client& client, std::function<void(const Message&)> on_message,
+                   std::function<void(const StateChange&)> on_state) {
   client.on_message([this, on_message = std::move(on_message)](const Message& m) {
     {
       std::lock_guard lock(mutex_);
@@ -36,10 +38,12 @@ SdkProbe::SdkProbe(Client& client, std::function<void(const Message&)> on_messag
     if (on_message) on_message(m);
     cv_.notify_all();
   });
-  client.on_state([this](const StateChange& s) {
+  client.on_state([this, on_state = std::move(on_state)](const StateChange& s) {
+    if (on_state) on_state(s);
     {
       std::lock_guard lock(mutex_);
       record_.state_reasons.emplace_back(s.reason);
+      record_.state_times.push_back(now_ms());
       record_.states.push_back(s);
       record_.states.back().reason = {};  // the view dies with the callback
       record_.states.back().detail = {};
@@ -74,6 +78,13 @@ bool SdkProbe::wait(const std::function<bool(const SdkRecord&)>& done, int timeo
 SdkRecord SdkProbe::snapshot() {
   std::lock_guard lock(mutex_);
   return record_;
+}
+
+std::size_t SdkProbe::count_state(State state) {
+  std::lock_guard lock(mutex_);
+  std::size_t seen = 0;
+  for (const auto& s : record_.states) seen += s.state == state;
+  return seen;
 }
 
 bool SdkProbe::wait_state(State state, std::size_t n, int timeout_ms) {

@@ -25,6 +25,7 @@ struct SdkRecord {
   std::vector<std::uint64_t> seqs;
   std::vector<StateChange> states;  // views copied into the strings below
   std::vector<std::string> state_reasons;
+  std::vector<std::int64_t> state_times;  // steady clock, ms
   std::vector<std::pair<Error, std::string>> completions;
   std::vector<std::string> commands;
 };
@@ -33,7 +34,8 @@ class SdkProbe {
  public:
   // Installs recording callbacks on `client` (before start()); `on_message` runs inside the
   // message callback too (for calls made from a callback).
-  explicit SdkProbe(Client& client, std::function<void(const Message&)> on_message = {});
+  explicit SdkProbe(Client& client, std::function<void(const Message&)> on_message = {},
+                    std::function<void(const StateChange&)> on_state = {});
 
   // A completion that records into completions().
   Completion completion();
@@ -41,6 +43,8 @@ class SdkProbe {
   bool wait(const std::function<bool(const SdkRecord&)>& done, int timeout_ms);
   // A copy of what was recorded so far.
   SdkRecord snapshot();
+  // How many times the client has reached `state` so far.
+  std::size_t count_state(State state);
   // Waits for the `n`-th time the client reaches `state` (counting from the start).
   bool wait_state(State state, std::size_t n, int timeout_ms);
 

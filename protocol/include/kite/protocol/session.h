@@ -103,7 +103,8 @@ class Session {
   // Server: goaway with a reconnect hint (replaced, shutdown, kicked...), then close.
   void goaway(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message = {});
   // Closes with `reason`, told to the peer first in an Error frame (NormalClose too: a polite
-  // goodbye, so the peer does not take the closed socket for a lost connection).
+  // goodbye, so the peer does not take the closed socket for a lost connection). A NormalClose
+  // sends the acks still waiting for their delay first.
   void close(Reason reason, std::string_view message = {});
 
   // --- observers -----------------------------------------------------------------------------
