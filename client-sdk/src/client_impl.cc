@@ -194,7 +194,7 @@ void Client::Impl::detach() {
     command_handler_ = nullptr;
     state_handler_ = nullptr;
     // On the caller's loop the handles close after this returns: the Impl waits for them.
-    if (!own_loop_ && !self_) self_ = shared_from_this();
+    if (!own_loop_ && !self_ && open_handles_ > 0) self_ = shared_from_this();
   }
   stop();
   if (thread_.joinable()) thread_.join();
