@@ -283,6 +283,7 @@ void Client::Impl::notify(Notice notice) {
 
 void Client::Impl::begin_attempt() {
   reconnect_at_ = kNever;
+  last_connect_error_.clear();
   connect_deadline_ = now() + options_.connect_timeout_ms;
   notify({.state = State::Connecting});
   auto* request = new uv_getaddrinfo_t;
@@ -312,11 +313,29 @@ void Client::Impl::on_resolved(uv_getaddrinfo_t* request, int status, addrinfo* 
     } else if (status < 0 || !result) {
       self->fail_attempt("ResolveFailed", uv_strerror(status));
     } else {
-      self->connect_to(result->ai_addr);
+      // Every address, in the resolver's order: "localhost" may give ::1 first to a server
+      // that listens on 127.0.0.1 only.
+      self->addresses_.clear();
+      for (const addrinfo* a = result; a; a = a->ai_next) {
+        if (a->ai_addrlen > sizeof(sockaddr_storage)) continue;
+        sockaddr_storage address{};
+        std::memcpy(&address, a->ai_addr, a->ai_addrlen);
+        self->addresses_.push_back(address);
+      }
+      self->next_address_ = 0;
+      self->connect_next();
     }
     if (result) uv_freeaddrinfo(result);
   }
   self->release_handle();
+}
+
+void Client::Impl::connect_next() {
+  if (next_address_ >= addresses_.size())
+    return fail_attempt("ConnectFailed",
+                        last_connect_error_.empty() ? "no address" : last_connect_error_);
+  const auto& address = addresses_[next_address_++];
+  connect_to(reinterpret_cast<const sockaddr*>(&address));
 }
 
 void Client::Impl::connect_to(const sockaddr* address) {
@@ -329,7 +348,11 @@ void Client::Impl::connect_to(const sockaddr* address) {
   uv_tcp_nodelay(&link->tcp, 1);
   link->connect.data = link;
   int status = uv_tcp_connect(&link->connect, &link->tcp, address, on_connected);
-  if (status < 0) fail_attempt("ConnectFailed", uv_strerror(status));
+  if (status < 0) {
+    last_connect_error_ = uv_strerror(status);
+    close_link(/*graceful=*/false);
+    connect_next();
+  }
 }
 
 void Client::Impl::on_connected(uv_connect_t* request, int status) {
@@ -337,7 +360,12 @@ void Client::Impl::on_connected(uv_connect_t* request, int status) {
   if (status == UV_ECANCELED || link->closing) return;
   Impl& self = *link->impl;
   Scope scope(self);
-  if (status < 0) return self.fail_attempt("ConnectFailed", uv_strerror(status));
+  if (status < 0) {
+    self.last_connect_error_ = uv_strerror(status);
+    self.close_link(/*graceful=*/false);
+    return self.connect_next();
+  }
+  self.last_connect_error_.clear();
   link->connected = true;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&link->tcp), on_alloc, on_read);
   Millis t = now();

@@ -108,6 +108,7 @@ class Client::Impl final : public protocol::SessionHandler,
 
   void settle();
   void begin_attempt();
+  void connect_next();  // the next resolved address, or the attempt failed
   void connect_to(const sockaddr* address);
   void flush();
   void end_connection();
@@ -144,6 +145,9 @@ class Client::Impl final : public protocol::SessionHandler,
   protocol::SessionContext context_;
   std::unique_ptr<protocol::Session> session_;
   Link* link_ = nullptr;
+  std::vector<sockaddr_storage> addresses_;  // of the current attempt
+  std::size_t next_address_ = 0;
+  std::string last_connect_error_;
   bool resolving_ = false;
   std::optional<Ending> ending_;
 

@@ -16,7 +16,9 @@ namespace kite::it {
 
 TEST_CASE("15.1 sdk: connects, receives, acks, answers a command, publishes and joins a group") {
   Harness h;
-  Client client(sdk_options("sdk-basic", h.kited.device_port()));
+  auto options = sdk_options("sdk-basic", h.kited.device_port());
+  options.host = "localhost";  // resolved; kited listens on 127.0.0.1 only, whatever comes first
+  Client client(options);
   SdkProbe probe(client);
   REQUIRE(client.start() == Error::Ok);
   REQUIRE(probe.wait_state(State::Connected, 1, kWait));
