@@ -184,8 +184,11 @@ class Client {
   Error leave(std::string_view group, Completion done = {});
 
   // --- observers (any thread) ----------------------------------------------------------------
+  //   if (client.state() == kite::State::Connected) led.on();
   State state() const;
-  std::size_t queued() const;  // uplink messages not yet confirmed
+  // Uplink messages not yet confirmed (queued offline, or sent and awaiting the server's ack).
+  //   if (client.queued() > 200) sample_less_often();
+  std::size_t queued() const;
 
  private:
   class Impl;
