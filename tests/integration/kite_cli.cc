@@ -8,10 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -37,32 +37,14 @@ std::vector<std::string> child_environment(const std::vector<std::string>& extra
   return env;
 }
 
-// Waits for the child up to 30 s (then kills it); its exit code, or -1.
-int wait_exit(pid_t pid) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  int status = 0;
-  for (;;) {
-    const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) return -1;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling pace, not a sync
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 }  // namespace
 
-KiteRun run_kite(const std::vector<std::string>& args, const std::string& stdin_text,
-                 const std::vector<std::string>& env) {
+KiteChild::KiteChild(const std::vector<std::string>& args, const std::string& stdin_text,
+                     const std::vector<std::string>& env) {
   std::string pattern = (std::filesystem::temp_directory_path() / "kite-cli-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-  const std::filesystem::path dir = pattern;
-  { std::ofstream(dir / "stdin", std::ios::binary) << stdin_text; }
+  dir_ = pattern;
+  { std::ofstream(dir_ / "stdin", std::ios::binary) << stdin_text; }
 
   std::vector<std::string> argv_text = {KITE_PATH};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
@@ -76,24 +58,75 @@ KiteRun run_kite(const std::vector<std::string>& args, const std::string& stdin_
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, (dir / "stdin").c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, (dir / "stdout").c_str(),
+  posix_spawn_file_actions_addopen(&actions, 0, (dir_ / "stdin").c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, (dir_ / "stdout").c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, (dir / "stderr").c_str(),
+  posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr").c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  const int status = ::posix_spawn(&pid, KITE_PATH, &actions, nullptr, argv.data(), envp.data());
+  const int status = ::posix_spawn(&pid_, KITE_PATH, &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  if (status != 0)
+  if (status != 0) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
     throw std::runtime_error(std::string("posix_spawn kite: ") + std::strerror(status));
+  }
+}
 
-  KiteRun run;
-  run.exit_code = wait_exit(pid);
-  run.out = read_all(dir / "stdout");
-  run.err = read_all(dir / "stderr");
+KiteChild::~KiteChild() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
   std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
-  return run;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+KiteRun KiteChild::wait(int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (pid_ > 0) {
+    int status = 0;
+    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      pid_ = -1;
+      break;
+    }
+    if ((done < 0 && errno != EINTR) || std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+      exit_code_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling pace, not a sync
+  }
+  return {exit_code_, out(), err()};
+}
+
+bool KiteChild::wait_output(const std::string& text, int timeout_ms, bool in_stderr) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if ((in_stderr ? err() : out()).find(text) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling pace, not a sync
+  }
+}
+
+void KiteChild::signal(int signum) {
+  if (pid_ > 0) ::kill(pid_, signum);
+}
+
+std::string KiteChild::out() const {
+  return read_all(dir_ / "stdout");
+}
+
+std::string KiteChild::err() const {
+  return read_all(dir_ / "stderr");
+}
+
+KiteRun run_kite(const std::vector<std::string>& args, const std::string& stdin_text,
+                 const std::vector<std::string>& env) {
+  return KiteChild(args, stdin_text, env).wait(30'000);
 }
 
 }  // namespace kite::it

@@ -1,13 +1,21 @@
 // The kite command-line tool against a real kited: send (to a device, a list, a group, from a
-// file and from stdin), keys derive / keys token (credentials kited accepts), devices / device,
-// the exit codes, and a --help for every subcommand that names each of its options.
+// file and from stdin), keys derive / keys token (credentials kited accepts), devices / device
+// (paging with cursors that need percent-encoding), listen (a device: formats, -C, -W, --join,
+// --on-command, signals), the exit codes, and a --help for every subcommand that names each of
+// its options.
+#include <algorithm>
+#include <cctype>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <sstream>
 
 #include "harness.h"
+#include "kite/protocol/base64url.h"
 #include "kite/protocol/handshake_crypto.h"
 #include "kite/protocol/hex.h"
 #include "kite_cli.h"
@@ -33,9 +41,12 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 // A file in the temporary directory, removed at the end of the test.
 struct TempFile {
-  explicit TempFile(const std::string& name, const std::string& bytes)
+  explicit TempFile(const std::string& name, const std::string& bytes, bool executable = false)
       : path(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
     std::ofstream(path, std::ios::binary) << bytes;
+    if (executable)
+      std::filesystem::permissions(path, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::add);
   }
   ~TempFile() {
     std::error_code ignored;
@@ -43,6 +54,34 @@ struct TempFile {
   }
   std::filesystem::path path;
 };
+
+// The key `kite keys derive` prints for `id` under the tests' master key.
+std::string key_hex(const std::string& id) {
+  const protocol::DeviceKey key = protocol::derive_device_key(master_key(), id);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (std::uint8_t b : key) {
+    hex.push_back(kDigits[b >> 4]);
+    hex.push_back(kDigits[b & 0xf]);
+  }
+  return hex;
+}
+
+// `kite listen` as `device` on this harness's device port, then `args` (credentials among them).
+std::vector<std::string> listen_args(const Harness& h, const std::string& device,
+                                     const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"listen", "--port", std::to_string(h.kited.device_port()), "--id",
+                                  device};
+  all.insert(all.end(), args.begin(), args.end());
+  return all;
+}
+
+// Waits until kited has `device` online (a kite listen connected as it).
+void require_online(Harness& h, const std::string& device, const KiteChild& listen) {
+  auto body = h.wait_device(device, [](const nlohmann::json& b) { return b["online"] == true; });
+  INFO("kite listen stderr: " << listen.err());
+  REQUIRE(body["online"] == true);
+}
 
 }  // namespace
 
@@ -167,6 +206,18 @@ TEST_CASE("14.4 cli: kite keys derive prints the key a device authenticates with
       run_kite({"keys", "derive", "--master-key-file", file.path.string(), "cli-cam-1"});
   CHECK(from_file.exit_code == 0);
   CHECK(from_file.out == lines[0] + "\n");
+
+  // KITE_AUTH_MASTER_KEY stands in for --master-key only: exported for kited, it must not make
+  // an explicit --master-key-file a usage error, nor win over it.
+  auto file_wins =
+      run_kite({"keys", "derive", "--master-key-file", file.path.string(), "cli-cam-1"}, "",
+               {"KITE_AUTH_MASTER_KEY=" + std::string(64, '7')});
+  CHECK(file_wins.exit_code == 0);
+  CHECK(file_wins.out == lines[0] + "\n");
+  auto from_env =
+      run_kite({"keys", "derive", "cli-cam-1"}, "", {"KITE_AUTH_MASTER_KEY=" + master_key_hex()});
+  CHECK(from_env.exit_code == 0);
+  CHECK(from_env.out == lines[0] + "\n");
 }
 
 TEST_CASE("14.5 cli: kite keys token prints a token kited accepts, with its groups") {
@@ -252,35 +303,390 @@ TEST_CASE("14.7 cli: exit codes: 3 for a refused token or no server, 2 for usage
   CHECK(run_kite({}).exit_code == 2);
 }
 
+namespace {
+
+// The words after "Subcommands:" in a --help, one per line up to the next blank line.
+std::vector<std::string> subcommands_in(const std::string& help) {
+  std::vector<std::string> names;
+  bool in_list = false;
+  for (const auto& line : lines_of(help)) {
+    if (line == "Subcommands:") {
+      in_list = true;
+    } else if (in_list && line.empty()) {
+      break;
+    } else if (in_list) {
+      std::istringstream words(line);
+      std::string name;
+      if (words >> name) names.push_back(name);
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
 TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its options") {
-  const std::vector<std::string> api = {"--api", "--token", "--timeout"};
-  const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> commands = {
-      {{}, {"send", "devices", "device", "keys", "bench", "Exit codes"}},
+  using Words = std::vector<std::string>;
+  const Words api = {"--api", "--token", "--timeout"};
+  const Words load = {"--host",          "--port",    "--master-key", "--devices", "--concurrency",
+                      "--source-prefix", "--id-base", "--server-pid", "--json"};
+  const auto with = [](Words a, const Words& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  // Every command, by the words that name it, and everything its --help must mention.
+  const std::map<Words, Words> commands = {
+      {{}, {"send", "devices", "device", "listen", "keys", "bench", "Exit codes"}},
       {{"send"},
-       {"--devices", "--group", "--all", "--file", "--qos", "--ttl", "--topic", "--key",
-        "--content-type", "--repeat", "--interval", "--json", "Exit codes"}},
-      {{"devices"}, {"--online", "--limit", "--json"}},
-      {{"device"}, {"--json"}},
+       with({"--devices", "--group", "--all", "--file", "--qos", "--ttl", "--topic", "--key",
+             "--content-type", "--repeat", "--interval", "--json", "Exit codes"},
+            api)},
+      {{"devices"}, with({"--online", "--limit", "--json"}, api)},
+      {{"device"}, with({"ID", "--json"}, api)},
+      {{"listen"},
+       {"--host", "--port", "--id", "--key", "--master-key", "--master-key-file", "--token",
+        "--format", "text", "json", "hex", "-C,--count", "-W,--timeout", "--join", "--keepalive",
+        "--on-command", "Examples", "Exit codes"}},
       {{"keys"}, {"derive", "token"}},
       {{"keys", "derive"}, {"--master-key", "--master-key-file", "DEVICE"}},
       {{"keys", "token"}, {"--token-key", "--token-key-file", "--device", "--ttl", "--group"}},
       {{"bench"}, {"p2p", "conn", "idle", "fanout"}},
-      {{"bench", "p2p"}, {"--master-key", "--service-key", "--window", "--rate", "--payload"}},
-      {{"bench", "conn"}, {"--master-key", "--devices", "--concurrency"}},
-      {{"bench", "idle"}, {"--master-key", "--seconds"}},
-      {{"bench", "fanout"}, {"--api", "--admin-token", "--group", "--qos", "--burst", "--no-join"}},
+      {{"bench", "p2p"},
+       with(load, {"--service", "--service-key", "--seconds", "--warmup", "--window", "--rate",
+                   "--payload"})},
+      {{"bench", "conn"}, load},
+      {{"bench", "idle"}, with(load, {"--seconds"})},
+      {{"bench", "fanout"},
+       with(load, {"--api", "--admin-token", "--group", "--qos", "--burst", "--window", "--seconds",
+                   "--warmup", "--messages", "--payload", "--no-join", "--per-device-answer"})},
   };
-  for (const auto& [words, expected] : commands) {
-    auto args = words;
+  // Walked from `kite --help` down, so a subcommand added without a line above fails here.
+  std::vector<Words> pending = {{}};
+  std::size_t visited = 0;
+  while (!pending.empty()) {
+    const Words words = pending.back();
+    pending.pop_back();
+    ++visited;
+    Words args = words;
     args.push_back("--help");
     auto run = run_kite(args);
-    INFO("kite " << doctest::String(args.front().c_str()) << " ...: " << run.out << run.err);
+    std::string name = "kite";
+    for (const auto& w : words) name += " " + w;
+    INFO(name << " --help: " << run.out << run.err);
     CHECK(run.exit_code == 0);
-    for (const auto& name : expected) CHECK(run.out.find(name) != std::string::npos);
-    const bool talks_to_api =
-        !words.empty() && (words[0] == "send" || words[0] == "devices" || words[0] == "device");
-    if (talks_to_api)
-      for (const auto& name : api) CHECK(run.out.find(name) != std::string::npos);
+    const auto expected = commands.find(words);
+    REQUIRE_MESSAGE(expected != commands.end(), name << " is not in this test's list");
+    for (const auto& mention : expected->second) {
+      INFO("expected: " << mention);
+      CHECK(run.out.find(mention) != std::string::npos);
+    }
+    for (const auto& sub : subcommands_in(run.out)) pending.push_back(with(words, {sub}));
+  }
+  CHECK(visited == commands.size());
+}
+
+TEST_CASE("14.9 cli: kite listen -C 3 --format json prints what kite send sends, then exits 0") {
+  Harness h;
+  KiteChild listen(listen_args(h, "cli-ear-1",
+                               {"--master-key", master_key_hex(), "-C", "3", "--format", "json"}));
+  require_online(h, "cli-ear-1", listen);
+
+  // Text with a topic and a content type, bytes that are not UTF-8, and a plain message.
+  const std::string bytes("\xff\x00kite", 6);
+  TempFile file("kite-cli-listen-bytes", bytes);
+  const std::vector<std::vector<std::string>> sends = {
+      {"send", "cli-ear-1", "21.5", "--topic", "set_target", "--content-type", "text/plain"},
+      {"send", "cli-ear-1", "--file", file.path.string()},
+      {"send", "cli-ear-1", "last one"}};
+  std::vector<nlohmann::json> answers;
+  for (auto args : sends) {
+    args.push_back("--json");
+    auto run = run_kite(api_args(h, args));
+    INFO("kite send: " << run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    answers.push_back(nlohmann::json::parse(run.out));
+  }
+
+  auto done = listen.wait(kWait);
+  INFO("stdout: " << done.out << "\nstderr: " << done.err);
+  CHECK(done.exit_code == 0);
+  auto lines = lines_of(done.out);
+  REQUIRE(lines.size() == 3);
+  std::vector<nlohmann::json> got;
+  for (const auto& line : lines) got.push_back(nlohmann::json::parse(line));
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i]["seq"] == answers[i]["seq"]);
+    CHECK(got[i]["message_id"] == answers[i]["id"]);
+  }
+  CHECK(got[0]["payload"] == "21.5");
+  CHECK(got[0]["topic"] == "set_target");
+  CHECK(got[0]["content_type"] == "text/plain");
+  CHECK_FALSE(got[1].contains("payload"));
+  CHECK(got[1]["payload_base64"] ==
+        protocol::base64url_encode(
+            {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}));
+  CHECK(got[1]["topic"] == "");
+  CHECK(got[2]["payload"] == "last one");
+  CHECK(got[2]["seq"] == 3);
+  CHECK(done.err.find("connected") != std::string::npos);
+
+  // Printed is acknowledged, and the listener said goodbye.
+  auto gone = h.wait_device("cli-ear-1", [](const auto& b) { return b["online"] == false; });
+  CHECK(gone["online"] == false);
+  CHECK(gone["acked_through"] == 3);
+  CHECK(gone["queued"] == 0);
+}
+
+TEST_CASE("14.10 cli: kite listen --format text and hex, with a device key and with a token") {
+  const std::string token_key(64, '3');
+  Harness h({"--set", "auth.token_key=" + token_key});
+
+  // text (the default), authenticated with the key kite keys derive prints.
+  KiteChild text(listen_args(h, "cli-ear-text", {"--key", key_hex("cli-ear-text"), "-C", "2"}));
+  require_online(h, "cli-ear-text", text);
+  h.send_ok("cli-ear-text", "hello world");
+  h.send_ok("cli-ear-text", "second line");
+  auto t = text.wait(kWait);
+  INFO("text stdout: " << t.out << "\nstderr: " << t.err);
+  CHECK(t.exit_code == 0);
+  CHECK(t.out == "hello world\nsecond line\n");
+
+  // hex, with a token from kite keys token.
+  auto minted = run_kite({"keys", "token", "--token-key", token_key, "--device", "cli-ear-hex"});
+  REQUIRE(minted.exit_code == 0);
+  KiteChild hex(listen_args(h, "cli-ear-hex",
+                            {"--token", lines_of(minted.out).at(0), "--format", "hex", "-C", "1"}));
+  require_online(h, "cli-ear-hex", hex);
+  TempFile file("kite-cli-listen-hex", std::string("\x00\xffkite\n", 7));
+  auto sent = run_kite(api_args(h, {"send", "cli-ear-hex", "--file", file.path.string()}));
+  CHECK(sent.exit_code == 0);
+  auto x = hex.wait(kWait);
+  INFO("hex stdout: " << x.out << "\nstderr: " << x.err);
+  CHECK(x.exit_code == 0);
+  CHECK(x.out == "00ff6b6974650a\n");
+}
+
+TEST_CASE("14.11 cli: kite listen exit codes: 1 when -W runs out, 3 for no kited or bad keys") {
+  Harness h;
+  const std::string master = master_key_hex();
+
+  // Connected, but nothing arrives within -W: 1, after the time and not before.
+  const Millis started = now_ms();
+  auto quiet =
+      run_kite(listen_args(h, "cli-ear-quiet", {"--master-key", master, "-W", "2", "-C", "1"}));
+  INFO("stdout: " << quiet.out << "\nstderr: " << quiet.err);
+  CHECK(quiet.exit_code == 1);
+  CHECK(now_ms() - started >= 2000);
+  CHECK(quiet.out.empty());
+  CHECK(quiet.err.find("connected") != std::string::npos);
+  CHECK(quiet.err.find("gave up after 2 s (-W): 0 of 1 message(s) received") != std::string::npos);
+
+  // kited never reached within -W: 3.
+  auto nobody = run_kite({"listen", "--port", std::to_string(free_port()), "--id", "cli-ear-x",
+                          "--master-key", master, "-W", "500ms"});
+  CHECK(nobody.exit_code == 3);
+  CHECK(nobody.err.find("could not connect") != std::string::npos);
+
+  // Another device's key: refused for good (no retry), 3, well before -W.
+  auto wrong =
+      run_kite(listen_args(h, "cli-ear-x", {"--key", key_hex("cli-someone-else"), "-W", "20"}));
+  CHECK(wrong.exit_code == 3);
+  CHECK(wrong.err.find("AuthFailed") != std::string::npos);
+
+  // KITE_AUTH_MASTER_KEY stands in for --master-key; an explicit --key wins over it (the
+  // variable holds a wrong key here).
+  for (const auto& [args, variable] :
+       {std::pair{std::vector<std::string>{"-C", "1"}, master},
+        std::pair{std::vector<std::string>{"-C", "1", "--key", key_hex("cli-ear-env")},
+                  std::string(64, '7')}}) {
+    KiteChild listen(listen_args(h, "cli-ear-env", args), "", {"KITE_AUTH_MASTER_KEY=" + variable});
+    require_online(h, "cli-ear-env", listen);
+    h.send_ok("cli-ear-env", "heard");
+    auto done = listen.wait(kWait);
+    INFO("stdout: " << done.out << "\nstderr: " << done.err);
+    CHECK(done.exit_code == 0);
+    CHECK(done.out == "heard\n");
+    h.wait_device("cli-ear-env", [](const auto& b) { return b["online"] == false; });
+  }
+
+  // Usage errors: 2, before connecting anywhere.
+  CHECK(run_kite(listen_args(h, "d", {})).exit_code == 2);  // no credentials
+  CHECK(run_kite(listen_args(h, "d", {"--master-key", master, "--key", key_hex("d")})).exit_code ==
+        2);
+  CHECK(run_kite(listen_args(h, "d", {"--key", "00"})).exit_code == 2);
+  CHECK(run_kite({"listen", "--master-key", master}).exit_code == 2);  // no --id
+  CHECK(run_kite(listen_args(h, "d", {"--master-key", master, "--format", "xml"})).exit_code == 2);
+  CHECK(run_kite(listen_args(h, "d", {"--master-key", master, "-W", "0"})).exit_code == 2);
+  CHECK(run_kite(listen_args(h, "d", {"--master-key", master, "-C", "0"})).exit_code == 2);
+  CHECK(run_kite(listen_args(h, "d", {"--master-key", master, "--join", "a/b"})).exit_code == 2);
+  CHECK(run_kite(listen_args(h, "d", {"--master-key", master, "--on-command", "/nonexistent/x"}))
+            .exit_code == 2);
+  CHECK(run_kite(listen_args(h, "service:d", {"--master-key", master})).exit_code == 2);
+}
+
+TEST_CASE("14.12 cli: kite listen --on-command replies with the script's stdout and exit status") {
+  Harness h;
+  TempFile script("kite-cli-on-command",
+                  "#!/bin/sh\n"
+                  "payload=$(cat)\n"
+                  "if [ \"$1\" = slow ]; then sleep 30; fi\n"
+                  "printf '%s got %s' \"$1\" \"$payload\"\n"
+                  "exit 7\n",
+                  /*executable=*/true);
+  KiteChild listen(listen_args(
+      h, "cli-ear-cmd", {"--master-key", master_key_hex(), "--on-command", script.path.string()}));
+  require_online(h, "cli-ear-cmd", listen);
+  const auto command = [&](const std::string& name, const std::string& payload, int timeout_ms) {
+    nlohmann::json body{{"name", name}, {"payload", payload}, {"timeout_ms", timeout_ms}};
+    return h.http.request("POST", "/v1/devices/cli-ear-cmd/commands", body.dump());
+  };
+
+  auto greet = command("greet", "hi there", kWait);
+  INFO("answer: " << greet.body << "\nkite listen stderr: " << listen.err());
+  REQUIRE(greet.status == 200);
+  CHECK(greet.json()["status"] == 7);
+  CHECK(greet.json()["payload"] == "greet got hi there");
+
+  // Past the command's time the script is killed, and the reply (124, why) still reaches the
+  // backend before it stops waiting.
+  const Millis asked = now_ms();
+  auto slow = command("slow", "", 2000);
+  INFO("slow: " << slow.body);
+  REQUIRE(slow.status == 200);
+  CHECK(slow.json()["status"] == 124);
+  CHECK(slow.json()["payload"].get<std::string>().find("ran past") != std::string::npos);
+  CHECK(now_ms() - asked < 2000);
+
+  // The listener goes on answering.
+  auto again = command("again", "x", kWait);
+  REQUIRE(again.status == 200);
+  CHECK(again.json()["payload"] == "again got x");
+
+  // A script that cannot start (gone since kite listen checked it): 127 and why.
+  std::filesystem::remove(script.path);
+  auto gone = command("greet", "", kWait);
+  INFO("gone: " << gone.body);
+  REQUIRE(gone.status == 200);
+  CHECK(gone.json()["status"] == 127);
+  CHECK(gone.json()["payload"].get<std::string>().find("cannot run") != std::string::npos);
+
+  // SIGTERM stops it cleanly: exit 0, and kited sees the device leave.
+  listen.signal(SIGTERM);
+  auto done = listen.wait(kWait);
+  INFO("stderr: " << done.err);
+  CHECK(done.exit_code == 0);
+  CHECK(done.err.find("SIGTERM") != std::string::npos);
+  CHECK(done.err.find("command greet: status 7") != std::string::npos);
+  CHECK(done.out.empty());
+  CHECK(h.wait_device("cli-ear-cmd",
+                      [](const auto& b) { return b["online"] == false; })["online"] == false);
+}
+
+TEST_CASE("14.13 cli: kite listen --join hears its groups; SIGINT stops it with exit 0") {
+  Harness h;
+  KiteChild listen(listen_args(h, "cli-ear-room", {"--join", "room-a", "--join", "room-b"}), "",
+                   {"KITE_AUTH_MASTER_KEY=" + master_key_hex()});
+  REQUIRE(listen.wait_output("joined group room-a", kWait, /*in_stderr=*/true));
+  REQUIRE(listen.wait_output("joined group room-b", kWait, /*in_stderr=*/true));
+  CHECK(h.http.request("GET", "/v1/groups/room-a").json()["size"] == 1);
+
+  auto sent = run_kite(api_args(h, {"send", "--group", "room-b", "to the room"}));
+  CHECK(sent.exit_code == 0);
+  CHECK(listen.wait_output("to the room\n", kWait));
+
+  listen.signal(SIGINT);
+  auto done = listen.wait(kWait);
+  INFO("stdout: " << done.out << "\nstderr: " << done.err);
+  CHECK(done.exit_code == 0);
+  CHECK(done.out == "to the room\n");
+  CHECK(done.err.find("SIGINT") != std::string::npos);
+}
+
+TEST_CASE("14.15 cli: kite listen -C 2 takes two of five queued messages; the rest wait") {
+  Harness h;
+  for (int i = 1; i <= 5; ++i) h.send_ok("cli-ear-queue", "m" + std::to_string(i));
+
+  // Queued before it connects, all five could come in one burst: only two may be taken (and
+  // acknowledged), or the other three would be lost to the next listener.
+  auto first =
+      run_kite(listen_args(h, "cli-ear-queue", {"--master-key", master_key_hex(), "-C", "2"}));
+  INFO("first: " << first.out << first.err);
+  CHECK(first.exit_code == 0);
+  CHECK(first.out == "m1\nm2\n");
+  auto info = h.wait_device("cli-ear-queue", [](const auto& b) { return b["online"] == false; });
+  CHECK(info["acked_through"] == 2);
+  CHECK(info["queued"] == 3);
+
+  auto rest =
+      run_kite(listen_args(h, "cli-ear-queue", {"--master-key", master_key_hex(), "-C", "3"}));
+  INFO("rest: " << rest.out << rest.err);
+  CHECK(rest.exit_code == 0);
+  CHECK(rest.out == "m3\nm4\nm5\n");
+}
+
+TEST_CASE("14.14 cli: kite devices pages on with a cursor holding ' ', '%', '&' and '+'") {
+  // 999 devices, then four whose ids need percent-encoding in a query string and sort after
+  // them (' ' < '%' < '&' < '+'): the first page (1,000) ends at the first of the four, so that
+  // one becomes the cursor. Each round takes that device away and lists again, so each of the
+  // four is the cursor once. Sent raw, a cursor with ' ' is a malformed request, "%41" becomes
+  // "A" (skipping the rest), '&' cuts the cursor short and '+' becomes ' ' (both repeating ids).
+  Harness h({"--set", "auth.max_unauthenticated_per_ip=100000"});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 999; ++i) {
+    char id[32];
+    std::snprintf(id, sizeof id, "cli-page-a-%03d", i);
+    ids.push_back(id);
+  }
+  const std::vector<std::string> odd = {"cli-page-s x", "cli-page-s%41", "cli-page-s&x",
+                                        "cli-page-s+x"};
+  ids.insert(ids.end(), odd.begin(), odd.end());
+  std::vector<std::unique_ptr<TestDevice>> devices;
+  std::vector<TestDevice*> all;
+  for (const auto& id : ids) {
+    devices.push_back(std::make_unique<TestDevice>(h.device_options(id)));
+    all.push_back(devices.back().get());
+    devices.back()->connect();
+  }
+  REQUIRE(pump_devices(all, 20'000, [&] {
+    return std::all_of(all.begin(), all.end(), [](TestDevice* d) { return d->was_opened(); });
+  }));
+
+  // GET /v1/devices/{id} for an id that needs encoding in a path.
+  const auto device_of = [&](const std::string& id) {
+    std::string path = "/v1/devices/";
+    for (unsigned char c : id) {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+      path += std::isalnum(c) || c == '-' ? std::string(1, static_cast<char>(c)) : escaped;
+    }
+    return h.http.request("GET", path).json();
+  };
+
+  for (std::size_t round = 0; round < odd.size(); ++round) {
+    INFO("the cursor after the first page: \"" << odd[round] << "\"");
+    auto run = run_kite(api_args(h, {"devices", "--json"}));
+    INFO("stderr: " << run.err);
+    CHECK(run.exit_code == 0);  // not REQUIRE: every round says whether its cursor went wrong
+    const auto lines = lines_of(run.out);
+    CHECK(lines.size() == ids.size() - round);
+    std::map<std::string, int> seen;
+    for (const auto& line : lines) ++seen[nlohmann::json::parse(line)["device"]];
+    // Each online device once: the 999, and the odd ones from this round's on.
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      if (seen[ids[i]] != (i < 999 || i >= 999 + round ? 1 : 0)) ++wrong;
+    CHECK(wrong == 0);
+    for (std::size_t i = round; i < odd.size(); ++i) CHECK(seen[odd[i]] == 1);
+
+    // The next round's cursor: this one goes offline.
+    all[999 + round]->close();
+    auto gone = device_of(odd[round]);
+    const Millis deadline = now_ms() + kWait;
+    while (gone["online"] == true && now_ms() < deadline) {
+      pump_devices(all, 5, [] { return false; });  // a 5 ms polling pace
+      gone = device_of(odd[round]);
+    }
+    REQUIRE(gone["online"] == false);
   }
 }
 

@@ -55,7 +55,8 @@ std::string describe_failure(const ApiAnswer& answer, const std::string& url);
 // kExitUnreachable when there was no answer or the token was refused, else kExitFailed.
 ExitCode exit_code_for(const ApiAnswer& answer);
 
-// `text` percent-encoded for one path segment (a device id may hold '/', '?', spaces...).
+// `text` percent-encoded for one path segment (a device id may hold '/', '?', spaces...). Every
+// byte but A-Z a-z 0-9 - _ . ~ is escaped, so the result is a safe query value too ('&', '+').
 std::string path_segment(std::string_view text);
 
 }  // namespace kite::cli

@@ -58,6 +58,8 @@ int run_devices(const DevicesOptions& o) {
     std::uint64_t page = kMaxPage;
     if (o.limit > 0) page = std::min(page, o.limit - shown);
     std::string path = fmt::format("/v1/devices?online=true&limit={}", page);
+    // The cursor is a device id: '&', '+', '%' or ' ' in it must not reach the query raw (test
+    // 14.14 has one of each as the cursor).
     if (!cursor.empty()) path += "&cursor=" + path_segment(cursor);
     ApiAnswer answer = api.call("GET", path);
     if (!answer.ok()) return fail("devices", answer, api.url());

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <string>
 #include <utility>
 
 namespace kite::cli {
@@ -39,5 +40,18 @@ const CLI::Validator kDuration(
                                        "h, d), e.g. 1500, 100ms, 5s, 24h; at most a year";
     },
     "DURATION");
+
+std::optional<std::uint64_t> parse_seconds_ms(std::string_view text) {
+  const bool bare = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  return parse_duration_ms(bare ? std::string(text) + "s" : text);
+}
+
+const CLI::Validator kSeconds(
+    [](std::string& text) -> std::string {
+      return parse_seconds_ms(text) ? ""
+                                    : "expected seconds or a number with a unit (ms, s, m, h, "
+                                      "d), e.g. 5, 500ms, 2m; at most a year";
+    },
+    "SECONDS");
 
 }  // namespace kite::cli

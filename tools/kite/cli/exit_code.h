@@ -7,15 +7,20 @@ namespace kite::cli {
 enum ExitCode : int {
   kExitOk = 0,
   // The work did not fully succeed: a target rejected, failed or dropped a message, the server
-  // refused a request (400, 404, 429, 503...), a device is unknown, or a bench run failed.
+  // refused a request (400, 404, 429, 503...), a device is unknown, or a bench run failed; or
+  // `kite listen` gave up (-W ran out), was replaced by another connection, or a --join was
+  // refused.
   kExitFailed = 1,
-  kExitUsage = 2,        // bad command line, or an input file that cannot be read
-  kExitUnreachable = 3,  // the admin API cannot be reached, or it refused the token (401)
+  kExitUsage = 2,  // bad command line, or an input file that cannot be read
+  // kited cannot be reached or refused the credentials: the admin API (or its token, 401), or
+  // for `kite listen` the device listener (not reached before -W ran out) or the device's key
+  // or token (refused, expired or revoked).
+  kExitUnreachable = 3,
 };
 
 inline constexpr const char* kExitCodesHelp =
     "Exit codes: 0 ok; 1 some targets failed, were rejected or dropped, or the server refused "
-    "a request (or a bench run failed); 2 usage error; 3 cannot reach the admin API, or the "
-    "token was refused.";
+    "a request (or a bench run failed, or kite listen gave up at -W or was replaced); 2 usage "
+    "error; 3 cannot reach kited, or it refused the admin token or the device's credentials.";
 
 }  // namespace kite::cli

@@ -1,5 +1,7 @@
 #include "cli/key_options.h"
 
+#include <cstdlib>
+
 #include "cli/payload.h"
 #include "kite/protocol/hex.h"
 
@@ -27,16 +29,45 @@ const CLI::Validator kHexKey(
     },
     "HEX KEY");
 
-std::optional<std::vector<std::uint8_t>> read_key(const std::string& hex, const std::string& path,
-                                                  std::string& error) {
-  std::string text = hex;
-  if (text.empty()) {
-    auto contents = read_file_bytes(path, error);
+bool KeySource::on_command_line() const {
+  return (hex_option && hex_option->count() > 0) || (file_option && file_option->count() > 0);
+}
+
+bool KeySource::given() const {
+  return on_command_line() || (!environment.empty() && std::getenv(environment.c_str()));
+}
+
+void add_key_source(CLI::App& command, const std::string& name, const std::string& environment,
+                    const std::string& what, KeySource& source) {
+  source.environment = environment;
+  source.hex_option =
+      command.add_option("--" + name, source.hex, what + " (hex; env " + environment + ")")
+          ->check(kHexKey);
+  source.file_option =
+      command.add_option("--" + name + "-file", source.path, "a file holding " + what + " (hex)")
+          ->check(CLI::ExistingFile);
+  source.hex_option->excludes(source.file_option);
+}
+
+std::optional<std::vector<std::uint8_t>> read_key(const KeySource& source, std::string& error) {
+  std::string text = source.hex, origin = "the key";
+  if (text.empty() && !source.path.empty()) {
+    auto contents = read_file_bytes(source.path, error);
     if (!contents) return std::nullopt;
     text = trim(std::move(*contents));
+    origin = source.path;
+  } else if (text.empty()) {
+    const char* variable =
+        source.environment.empty() ? nullptr : std::getenv(source.environment.c_str());
+    if (!variable) {
+      error = "no key given";
+      return std::nullopt;
+    }
+    text = trim(variable);
+    origin = source.environment;
   }
   auto key = decode_key(text);
-  if (!key) error = (hex.empty() ? path : "the key") + " is not a key of 64 or more hex digits";
+  if (!key) error = origin + " is not a key of 64 or more hex digits";
   return key;
 }
 

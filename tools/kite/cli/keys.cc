@@ -6,6 +6,7 @@
 
 #include "cli/duration.h"
 #include "cli/exit_code.h"
+#include "cli/ids.h"
 #include "cli/key_options.h"
 #include "kite/protocol/handshake_crypto.h"
 #include "kite/protocol/limits.h"
@@ -15,9 +16,9 @@ namespace kite::cli {
 namespace {
 
 struct KeysOptions {
-  std::string master_key, master_key_file;
+  KeySource master_key;
   std::vector<std::string> devices;
-  std::string token_key, token_key_file;
+  KeySource token_key;
   std::string device;
   std::string ttl = "24h";
   std::vector<std::string> groups;
@@ -28,35 +29,12 @@ int usage_error(const char* command, const std::string& problem) {
   return kExitUsage;
 }
 
-bool has_control_character(const std::string& text) {
-  for (char c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
-  return false;
-}
-
-// kited's rule for a device id (1-128 bytes, no control characters); services have their own
-// keys (auth.service_keys), never derived ones.
-std::string device_id_problem(const std::string& id) {
-  if (id.empty() || id.size() > protocol::limits::kDeviceId || has_control_character(id))
-    return "invalid device id \"" + id + "\": 1-128 bytes without control characters";
-  if (id.starts_with("service:"))
-    return "\"" + id + "\" is a service id: services have their own keys, not derived ones";
-  return {};
-}
-
-std::string group_problem(const std::string& group) {
-  if (group.empty() || group.size() > protocol::limits::kGroupName ||
-      has_control_character(group) || group.find('/') != std::string::npos)
-    return "invalid group \"" + group + "\": 1-128 bytes without control characters or '/'";
-  return {};
-}
-
 int run_derive(const KeysOptions& o) {
   std::string error;
-  auto master = read_key(o.master_key, o.master_key_file, error);
+  auto master = read_key(o.master_key, error);
   if (!master) return usage_error("derive", error);
   for (const auto& device : o.devices)
-    if (auto problem = device_id_problem(device); !problem.empty())
+    if (auto problem = device_id_problem(device, /*allow_service=*/false); !problem.empty())
       return usage_error("derive", problem);
   for (const auto& device : o.devices) {
     const protocol::DeviceKey key = protocol::derive_device_key(*master, device);
@@ -67,9 +45,9 @@ int run_derive(const KeysOptions& o) {
 
 int run_token(const KeysOptions& o) {
   std::string error;
-  auto signing_key = read_key(o.token_key, o.token_key_file, error);
+  auto signing_key = read_key(o.token_key, error);
   if (!signing_key) return usage_error("token", error);
-  if (auto problem = device_id_problem(o.device); !problem.empty())
+  if (auto problem = device_id_problem(o.device, /*allow_service=*/false); !problem.empty())
     return usage_error("token", problem);
   if (o.groups.size() > protocol::limits::kGroupsPerDevice)
     return usage_error("token", "a device is in at most 256 groups");
@@ -90,18 +68,12 @@ int run_token(const KeysOptions& o) {
   return kExitOk;
 }
 
-// --KEY HEX (or the variable kited reads) or --KEY-file PATH: exactly one.
-void add_key_source(CLI::App& command, const std::string& name, const std::string& environment,
-                    std::string& hex, std::string& path, const std::string& what) {
-  auto* direct = command.add_option("--" + name, hex, what + " (hex; env " + environment + ")")
-                     ->envname(environment)
-                     ->check(kHexKey);
-  auto* file = command.add_option("--" + name + "-file", path, "a file holding " + what + " (hex)")
-                   ->check(CLI::ExistingFile);
-  direct->excludes(file);
-  command.callback([direct, file, name] {
-    if (direct->empty() && file->empty())
-      throw CLI::RequiredError("--" + name + " or --" + name + "-file");
+// Exactly one of --KEY, --KEY-file and the variable (which only stands in for the options).
+void require_key(CLI::App& command, const std::string& name, const std::string& environment,
+                 const std::string& what, KeySource& source) {
+  add_key_source(command, name, environment, what, source);
+  command.callback([&source, name] {
+    if (!source.given()) throw CLI::RequiredError("--" + name + " or --" + name + "-file");
   });
 }
 
@@ -116,8 +88,7 @@ void add_keys_commands(CLI::App& app, Commands& commands) {
       "derive",
       "Print each device's key, HMAC-SHA256(master key, device id), as \"KEY DEVICE\" lines "
       "(KEY: 64 hex digits): what a device presents with the Hmac method");
-  add_key_source(*derive, "master-key", "KITE_AUTH_MASTER_KEY", o->master_key, o->master_key_file,
-                 "the fleet master key");
+  require_key(*derive, "master-key", "KITE_AUTH_MASTER_KEY", "the fleet master key", o->master_key);
   derive->add_option("devices", o->devices, "device ids")->required()->type_name("DEVICE");
   commands.push_back({derive, [o] { return run_derive(*o); }});
 
@@ -125,8 +96,8 @@ void add_keys_commands(CLI::App& app, Commands& commands) {
       "token",
       "Print a signed, expiring token for one device (the Token method); kited accepts it when "
       "its auth.token_key is the same key");
-  add_key_source(*token, "token-key", "KITE_AUTH_TOKEN_KEY", o->token_key, o->token_key_file,
-                 "the token signing key (kited's auth.token_key)");
+  require_key(*token, "token-key", "KITE_AUTH_TOKEN_KEY",
+              "the token signing key (kited's auth.token_key)", o->token_key);
   token->add_option("--device", o->device, "the device the token is for")->required();
   token->add_option("--ttl", o->ttl, "lifetime: ms or with a unit (30m, 24h, 7d)")
       ->check(kDuration)
