@@ -404,6 +404,10 @@ void Client::Impl::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
     self.session_->receive(
         {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)}, now());
   } else if (nread == UV_EOF) {
+    // A goodbye from kited would have ended the session already: this end came without one
+    // (kited killed, a proxy or NAT dropping the connection), whatever the session makes of it.
+    if (!self.ending_)
+      self.ending_ = Ending{"ConnectionLost", "kited closed the connection without a goodbye"};
     self.session_->receive_end(now());
   } else if (!self.ending_) {
     self.ending_ = Ending{"ConnectionLost", uv_strerror(static_cast<int>(nread))};
@@ -490,6 +494,9 @@ void Client::Impl::on_open(const protocol::OpenInfo& info) {
 }
 
 void Client::Impl::on_message(const protocol::IncomingMessage& m) {
+  // After stop() (say, from the handler of an earlier message of the same read) the app wants
+  // no more: the rest stays unacknowledged, and kited keeps the QoS 1 ones for the next session.
+  if (stopping_) return;
   if (message_handler_) {
     Message message{text(m.payload), m.topic, m.content_type,
                     m.message_id,    m.seq,   m.qos == protocol::Qos::AtLeastOnce};
@@ -508,7 +515,14 @@ void Client::Impl::on_command(const protocol::CommandInfo& command) {
   Reply reply{501, "this device has no command handler"};
   if (command_handler_)
     reply = command_handler_(Command{command.name, text(command.payload), command.timeout_ms});
-  if (session_) session_->reply({command.id, reply.status, bytes(reply.payload)}, now());
+  if (!session_) return;
+  if (session_->reply({command.id, reply.status, bytes(reply.payload)}, now()) ==
+      protocol::SendStatus::TooLarge) {
+    // Said now rather than left to the backend's timeout.
+    const std::string why = "the device's reply (" + std::to_string(reply.payload.size()) +
+                            " bytes) is larger than a frame may carry";
+    session_->reply({command.id, kReplyTooLarge, bytes(why)}, now());
+  }
 }
 
 void Client::Impl::on_subscribe(std::uint64_t request_id, bool /*join*/,

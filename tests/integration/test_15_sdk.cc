@@ -121,6 +121,11 @@ TEST_CASE(
     if (connected++ > 0) CHECK(s.resumed);
   }
   CHECK(connected >= 2);
+  // A kill -9 says no goodbye: the app is told the connection was lost, not closed normally.
+  for (std::size_t i = 0; i < r.states.size(); ++i) {
+    if (r.states[i].state != State::Disconnected || r.state_reasons[i] == "ConnectFailed") continue;
+    CHECK(r.state_reasons[i] == "ConnectionLost");
+  }
   auto info = h.wait_device("sdk-restart", [](const auto& b) { return b["queued"] == 0; });
   CHECK(info["acked_through"] == kMessages);
 }
@@ -344,6 +349,47 @@ TEST_CASE("15.7 sdk: on the caller's libuv loop, stop() from a callback lets the
   }
   CHECK(received == std::vector<std::string>{"a", "b", "bye"});
   CHECK(uv_loop_close(&loop) == 0);  // no handle left behind
+}
+
+TEST_CASE("15.8 sdk: stop() in a message handler: what came with it stays with kited") {
+  Harness h;
+  // Queued while the device is offline, so that all five come in one burst on connecting.
+  for (int i = 0; i < 5; ++i) h.send_ok("sdk-stopper", numbered("m", i));
+  {
+    Client client(sdk_options("sdk-stopper", h.kited.device_port()));
+    SdkProbe probe(client, [&](const Message&) { client.stop(); });
+    REQUIRE(client.start() == Error::Ok);
+    REQUIRE(probe.wait_state(State::Stopped, 1, kWait));
+    CHECK(probe.snapshot().messages == std::vector<std::string>{numbered("m", 0)});
+  }
+  auto gone = h.wait_device("sdk-stopper", [](const auto& b) { return b["online"] == false; });
+  CHECK(gone["acked_through"] == 1);  // the one the app saw, and only that one
+
+  Client next(sdk_options("sdk-stopper", h.kited.device_port()));
+  SdkProbe probe(next);
+  REQUIRE(next.start() == Error::Ok);
+  REQUIRE(probe.wait([](const SdkRecord& r) { return r.messages.size() >= 4; }, kWait));
+  probe.wait([](const SdkRecord&) { return false; }, 200);  // a quiet period: nothing more
+  CHECK(probe.snapshot().messages == std::vector<std::string>{numbered("m", 1), numbered("m", 2),
+                                                              numbered("m", 3), numbered("m", 4)});
+}
+
+TEST_CASE("15.9 sdk: a reply too large for a frame reaches the backend as 413 at once") {
+  Harness h;
+  Client client(sdk_options("sdk-big-reply", h.kited.device_port()));
+  SdkProbe probe(client);
+  client.on_command([](const Command&) { return Reply{0, std::string(1u << 20, 'x')}; });
+  REQUIRE(client.start() == Error::Ok);
+  REQUIRE(probe.wait_state(State::Connected, 1, kWait));
+  const Millis start = now_ms();
+  auto answer = h.http.request("POST", "/v1/devices/sdk-big-reply/commands",
+                               R"({"name":"dump","timeout_ms":20000})");
+  INFO(answer.body);
+  REQUIRE(answer.status == 200);
+  CHECK(answer.json()["status"] == kReplyTooLarge);
+  CHECK(std::string(answer.json()["payload"]).find("larger than a frame") != std::string::npos);
+  CHECK(now_ms() - start < 10'000);           // not the backend's timeout
+  CHECK(client.state() == State::Connected);  // and the connection carries on
 }
 
 }  // namespace kite::it

@@ -117,6 +117,8 @@ struct Reply {
   std::uint16_t status = 0;  // 0 = success; anything else is the app's error code
   std::string payload;
 };
+// The status the backend gets instead when the app's reply is too large for a frame.
+inline constexpr std::uint16_t kReplyTooLarge = 413;
 
 // An uplink message.
 struct Publish {
@@ -135,7 +137,8 @@ class Client {
   explicit Client(ClientOptions options);
   // Runs on `loop` (calls from that loop's thread only); the caller runs the loop.
   Client(ClientOptions options, uv_loop_s* loop);
-  // Stops (see stop()) and releases everything. Not from inside a callback.
+  // Stops (see stop()) and releases everything. Not from inside a callback. The callbacks are
+  // detached first: none runs from here on (to see the final Stopped, stop() and wait for it).
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -164,8 +167,9 @@ class Client {
   //   if (auto e = client.start(); e != kite::Error::Ok) std::puts(kite::describe(e).data());
   Error start();
   // Says goodbye to the server, closes the connection and fails what is still queued with
-  // Error::Stopped. For good: a stopped client does not start again. Returns at once; on a
-  // thread of its own, the thread ends soon after.
+  // Error::Stopped. From a message handler: no later message is delivered or acknowledged. For
+  // good: a stopped client does not start again. Returns at once; on a thread of its own, the
+  // thread ends soon after.
   //   client.stop();
   void stop();
 

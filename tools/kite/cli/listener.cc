@@ -45,13 +45,9 @@ class Listener {
     deadline_.data = this;
     if (s_.timeout_ms > 0) uv_timer_start(&deadline_, on_deadline, s_.timeout_ms, 0);
 
-    ClientOptions options = s_.client;
-    // With -C the server gets credit for one message at a time. The SDK hands the app every
-    // message of a read, even after stop(), and returning from the handler acknowledges it: with
-    // more credit, messages past the N-th could come in the same read, and printing them would
-    // break -C while skipping them would lose them (acknowledged, so no later listener gets them).
-    if (s_.count > 0) options.credit_window = 1;
-    client_ = std::make_unique<Client>(options, &loop_);
+    // With -C, finish() stops the client at the N-th message: the SDK neither delivers nor
+    // acknowledges what came after it, so kited keeps that for the next listener.
+    client_ = std::make_unique<Client>(s_.client, &loop_);
     client_->on_message([this](const Message& m) { on_message(m); });
     client_->on_command([this](const Command& c) { return on_command(c); });
     client_->on_state([this](const StateChange& change) { on_state(change); });
