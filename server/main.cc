@@ -1,6 +1,7 @@
 // kited: configuration, credentials and store from the config; the worker loops; the admin HTTP
 // API on the main thread's loop, with the signals: SIGINT/SIGTERM stop, SIGHUP reloads keys and
-// revocations (and kicks newly revoked devices).
+// revocations (and kicks newly revoked devices), admin tokens and both ports' address lists and
+// per-IP caps.
 #include <sys/stat.h>
 #include <uv.h>
 
@@ -13,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "api/access.h"
 #include "api/admin_api.h"
 #include "api/event_hub.h"
 #include "api/events_routes.h"
@@ -135,6 +137,7 @@ struct AdminLoop {
   Server* server;
   const cfg::Config* config;
   http::HttpServer* http;
+  http::TokenSet* tokens;  // replaced in place on SIGHUP: the routes point at it
   LoopInbox* inbox;
   api::EventHub* events;  // null when the event stream is off
   int argc;
@@ -176,9 +179,11 @@ void on_stop_signal(uv_signal_t* handle, int signum) {
 }
 
 // SIGHUP: the configuration is read again (file, environment, the original flags). Applied at
-// once: the log level and format, the per-IP admission limits, and the key material (keys,
-// revocations, tokens, services), kicking devices revoked now. Listeners, workers, store and
-// session settings need a restart: a changed value there is logged, not applied.
+// once: the log level and format, the per-IP admission limits, the key material (keys,
+// revocations, tokens, services), kicking devices revoked now, the admin API's bearer tokens,
+// and both ports' address lists and per-IP caps (for new connections and requests; open ones and
+// running event streams stay). Listeners, workers, store and session settings need a restart: a
+// changed value there is logged, not applied.
 void on_reload_signal(uv_signal_t* handle, int) {
   auto* admin = static_cast<AdminLoop*>(handle->data);
   auto command = cfg::parse_command_line(admin->argc, admin->argv);
@@ -196,6 +201,10 @@ void on_reload_signal(uv_signal_t* handle, int) {
     KITE_LOG(error, "server.reload_failed", {{"error", error}});
     return;
   }
+  if (auto error = apply_access(fresh_config, *admin->server, *admin->tokens); !error.empty()) {
+    KITE_LOG(error, "server.reload_failed", {{"error", error}});
+    return;
+  }
   log::configure(fresh_config.log.level, fresh_config.log.format);
   auto& auth = admin->server->auth();
   auth.set_limits(admission_limits(fresh_config.auth));
@@ -208,16 +217,18 @@ void on_reload_signal(uv_signal_t* handle, int) {
         std::pair{"session", !(fresh_config.session == running.session)},
         std::pair{"store", !(fresh_config.store == running.store)},
         std::pair{"events", !(fresh_config.events == running.events)},
-        std::pair{"admin", !(fresh_config.admin == running.admin)},
+        std::pair{"admin.max_body_bytes",
+                  fresh_config.admin.max_body_bytes != running.admin.max_body_bytes},
         std::pair{"auth.handshake_timeout_ms",
                   fresh_config.auth.handshake_timeout_ms != running.auth.handshake_timeout_ms}}) {
     if (changed)
       KITE_LOG(warn, "server.reload_needs_restart",
                {{"section", section}, {"detail", "changed settings apply at the next start"}});
   }
-  KITE_LOG(
-      info, "server.reloaded",
-      {{"newly_revoked", revoked.size()}, {"log_level", log::level_name(fresh_config.log.level)}});
+  KITE_LOG(info, "server.reloaded",
+           {{"newly_revoked", revoked.size()},
+            {"admin_tokens", admin->tokens->size()},
+            {"log_level", log::level_name(fresh_config.log.level)}});
 }
 
 int run(cfg::Config config, int argc, char** argv) {
@@ -251,6 +262,11 @@ int run(cfg::Config config, int argc, char** argv) {
                              static_cast<std::uint64_t>(wall_clock_us()));
   const bool events_on = config.events.retention_events != 0;
   if (events_on) server.set_event_log(&event_log);
+  http::TokenSet tokens;  // outlives the router, which the HTTP server below owns
+  if (auto error = apply_access(config, server, tokens); !error.empty()) {
+    std::fprintf(stderr, "kited: %s\n", error.c_str());
+    return cfg::kExitUsage;
+  }
   if (auto error = server.start(); !error.empty()) {
     std::fprintf(stderr, "kited: %s\n", error.c_str());
     return cfg::kExitRuntimeFailure;
@@ -262,16 +278,15 @@ int run(cfg::Config config, int argc, char** argv) {
   LoopInbox inbox(&loop);  // outlives the workers: server.stop() below joins them first
   std::optional<api::EventHub> event_hub;
   if (events_on) event_hub.emplace(&loop, event_log, server.groups());
-  add_event_routes(router, event_hub ? &*event_hub : nullptr, config.admin.token);
-  add_metrics_routes(router, server);
-  add_group_routes(router, server,
-                   {config.admin.token, config.session.max_frame - 1024,
-                    static_cast<std::uint32_t>(config.store.default_ttl_ms)});
-  add_admin_routes(router, server, inbox,
-                   {config.admin.token, config.session.max_frame - 1024,
-                    static_cast<std::uint32_t>(config.store.default_ttl_ms)});
+  add_event_routes(router, event_hub ? &*event_hub : nullptr, &tokens);
+  add_metrics_routes(router, server, &tokens);
+  const AdminApiOptions api_options{&tokens, config.session.max_frame - 1024,
+                                    static_cast<std::uint32_t>(config.store.default_ttl_ms)};
+  add_group_routes(router, server, api_options);
+  add_admin_routes(router, server, inbox, api_options);
   http::HttpServerOptions http_options;
   http_options.limits.max_body_bytes = config.admin.max_body_bytes;
+  http_options.gate = &server.admin_gate();
   http::HttpServer http(&loop, std::move(router), http_options);
   auto admin_endpoint = cfg::parse_endpoint(config.server.admin_listen);
   if (auto error = http.listen(admin_endpoint->host, admin_endpoint->port); !error.empty()) {
@@ -284,8 +299,9 @@ int run(cfg::Config config, int argc, char** argv) {
     uv_loop_close(&loop);
     return cfg::kExitRuntimeFailure;
   }
-  AdminLoop admin{&loop, &server, &config, &http, &inbox, event_hub ? &*event_hub : nullptr,
-                  argc,  argv};
+  AdminLoop admin{
+      &loop, &server, &config, &http, &tokens, &inbox, event_hub ? &*event_hub : nullptr,
+      argc,  argv};
   uv_timer_init(&loop, &admin.drain_timer);
   admin.drain_timer.data = &admin;
   for (auto [signal_handle, signum] :

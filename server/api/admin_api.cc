@@ -229,42 +229,49 @@ void describe_device(Server& server, std::string_view device, const http::Respon
 
 void add_admin_routes(http::Router& router, Server& server, LoopInbox& inbox,
                       AdminApiOptions options) {
+  using http::Scope;
+  // Open: load balancers and orchestrators probe it without credentials; it says ok or not.
   router.add("GET", "/healthz",
              [&server](const HttpRequest&, const http::RouteParams&, http::Responder responder) {
                bool healthy = server.store().healthy();
                responder.respond(json_response(healthy ? 200 : 503,
                                                {{"status", healthy ? "ok" : "store unavailable"}}));
              });
-  router.add("POST", "/v1/devices/{id}/messages",
-             authorized(options.token, [&server, options](const HttpRequest& request,
-                                                          const http::RouteParams& params,
-                                                          http::Responder responder) {
-               send_to_device(server, options, request, params.get("id"), responder);
-             }));
-  router.add("POST", "/v1/devices/{id}/commands",
-             authorized(options.token, [&server, &inbox, options](const HttpRequest& request,
-                                                                  const http::RouteParams& params,
-                                                                  http::Responder responder) {
-               command_device(server, inbox, options, request, params.get("id"), responder);
-             }));
   router.add(
-      "GET", "/v1/devices",
-      authorized(options.token, [&server](const HttpRequest& request, const http::RouteParams&,
-                                          http::Responder responder) {
-        list_devices(server, request, responder);
-      }));
+      "POST", "/v1/devices/{id}/messages",
+      authorized(options.tokens, Scope::send,
+                 [&server, options](const HttpRequest& request, const http::RouteParams& params,
+                                    http::Responder responder) {
+                   send_to_device(server, options, request, params.get("id"), responder);
+                 }));
+  // A command is the device's data plane like a message: the backends that send also command.
+  router.add(
+      "POST", "/v1/devices/{id}/commands",
+      authorized(
+          options.tokens, Scope::send,
+          [&server, &inbox, options](const HttpRequest& request, const http::RouteParams& params,
+                                     http::Responder responder) {
+            command_device(server, inbox, options, request, params.get("id"), responder);
+          }));
+  router.add("GET", "/v1/devices",
+             authorized(options.tokens, Scope::read,
+                        [&server](const HttpRequest& request, const http::RouteParams&,
+                                  http::Responder responder) {
+                          list_devices(server, request, responder);
+                        }));
+  // Kicking cuts a device off: an operator's act, not a backend's, so it needs admin.
   router.add("DELETE", "/v1/devices/{id}/connection",
-             authorized(options.token,
+             authorized(options.tokens, Scope::admin,
                         [&server](const HttpRequest& request, const http::RouteParams& params,
                                   http::Responder responder) {
                           kick_device(server, request, params.get("id"), responder);
                         }));
-  router.add(
-      "GET", "/v1/devices/{id}",
-      authorized(options.token, [&server](const HttpRequest&, const http::RouteParams& params,
-                                          http::Responder responder) {
-        describe_device(server, params.get("id"), responder);
-      }));
+  router.add("GET", "/v1/devices/{id}",
+             authorized(options.tokens, Scope::read,
+                        [&server](const HttpRequest&, const http::RouteParams& params,
+                                  http::Responder responder) {
+                          describe_device(server, params.get("id"), responder);
+                        }));
 }
 
 }  // namespace kite::server

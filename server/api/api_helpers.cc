@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "common/log.h"
+#include "common/log_limiter.h"
 #include "core/authenticator.h"
 #include "http/bearer.h"
 #include "http/problem.h"
@@ -77,12 +79,43 @@ std::string parse_send_fields(const json& body, const AdminApiOptions& options, 
   return {};
 }
 
-http::Handler authorized(const std::string& token, http::Handler handler) {
+namespace {
+
+constexpr std::size_t kLoggedPathBytes = 128;  // a path is the client's: log a bounded prefix
+
+void log_denied(const HttpRequest& request, const http::BearerCheck& check, http::Scope scope) {
+  static log::Limiter limiter(20, 1000);
+  auto suppressed = limiter.admit();
+  if (!suppressed) return;
+  const std::string_view path = std::string_view(request.path).substr(0, kLoggedPathBytes);
+  if (check.token != nullptr) {
+    KITE_LOG(warn, "api.forbidden",
+             {{"token", check.token->name},
+              {"scope", http::scope_name(scope)},
+              {"method", request.method},
+              {"path", path},
+              {"suppressed", *suppressed}});
+  } else {
+    KITE_LOG(warn, "api.unauthorized",
+             {{"token", http::bearer_token(request) ? "unknown" : "missing"},
+              {"method", request.method},
+              {"path", path},
+              {"suppressed", *suppressed}});
+  }
+}
+
+}  // namespace
+
+http::Handler authorized(const http::TokenSet* tokens, http::Scope scope, http::Handler handler) {
   return
-      [token, handler = std::move(handler)](
+      [tokens, scope, handler = std::move(handler)](
           const HttpRequest& request, const http::RouteParams& params, http::Responder responder) {
-        if (!http::bearer_matches(request, token))
-          return responder.respond(http::unauthorized_response(request));
+        static const http::TokenSet kNone;
+        http::BearerCheck check = http::check_bearer(request, tokens ? *tokens : kNone, scope);
+        if (check.refusal) {
+          log_denied(request, check, scope);
+          return responder.respond(std::move(*check.refusal));
+        }
         handler(request, params, std::move(responder));
       };
 }

@@ -1,5 +1,6 @@
-// What the admin API's route files share: JSON answers, the bearer check, device-id and page
-// checks, and the parsing of a message body (the same fields for one device, a list or a group).
+// What the admin API's route files share: JSON answers, the bearer check with scopes, device-id
+// and page checks, and the parsing of a message body (the same fields for one device, a list or a
+// group).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -10,11 +11,14 @@
 
 #include "http/message.h"
 #include "http/router.h"
+#include "http/token_set.h"
 
 namespace kite::server {
 
 struct AdminApiOptions {
-  std::string token;  // bearer token every /v1 route requires
+  // The bearer tokens the routes check (each route names the scope it needs); owned by the admin
+  // loop, outlives the router, may be replaced in place on SIGHUP. Null: every request is 401.
+  const http::TokenSet* tokens = nullptr;
   std::uint32_t max_payload = 256 * 1024;
   std::uint32_t default_ttl_ms = 0;
 };
@@ -53,8 +57,10 @@ std::string read_payload(const nlohmann::json& body, const AdminApiOptions& opti
 // The `limit` query parameter (default kDefaultPage, 1..kMaxPage); "" or the problem.
 std::string page_limit(const http::HttpRequest& request, std::size_t& limit);
 
-// Wraps a handler with the bearer-token check.
-http::Handler authorized(const std::string& token, http::Handler handler);
+// Wraps a handler with the bearer-token check for `scope` (401 or 403, see http/bearer.h). Denied
+// requests are logged with the token's name (never its secret) and the path, escaped and cut
+// short, a few lines a second at most.
+http::Handler authorized(const http::TokenSet* tokens, http::Scope scope, http::Handler handler);
 
 }  // namespace api
 }  // namespace kite::server

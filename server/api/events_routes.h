@@ -7,10 +7,12 @@
 
 #include "api/event_hub.h"
 #include "http/router.h"
+#include "http/token_set.h"
 
 namespace kite::server {
 
 // `hub` null: the stream is turned off (events.retention_events = 0) and the route says so.
-void add_event_routes(http::Router& router, api::EventHub* hub, const std::string& token);
+// Reading events needs the read scope (http/token_set.h); `tokens` outlives the router.
+void add_event_routes(http::Router& router, api::EventHub* hub, const http::TokenSet* tokens);
 
 }  // namespace kite::server

@@ -70,30 +70,34 @@ void describe_group(Server& server, const HttpRequest& request, std::string_view
 }  // namespace
 
 void add_group_routes(http::Router& router, Server& server, AdminApiOptions options) {
-  router.add(
-      "PUT", "/v1/groups/{group}/members/{id}",
-      api::authorized(options.token, [&server](const HttpRequest&, const http::RouteParams& params,
-                                               http::Responder responder) {
-        put_member(server, params.get("group"), params.get("id"), responder);
-      }));
-  router.add(
-      "DELETE", "/v1/groups/{group}/members/{id}",
-      api::authorized(options.token, [&server](const HttpRequest&, const http::RouteParams& params,
-                                               http::Responder responder) {
-        delete_member(server, params.get("group"), params.get("id"), responder);
-      }));
+  using http::Scope;
+  // Membership decides who a group send reaches: it goes with send, not with admin.
+  router.add("PUT", "/v1/groups/{group}/members/{id}",
+             api::authorized(options.tokens, Scope::send,
+                             [&server](const HttpRequest&, const http::RouteParams& params,
+                                       http::Responder responder) {
+                               put_member(server, params.get("group"), params.get("id"), responder);
+                             }));
+  router.add("DELETE", "/v1/groups/{group}/members/{id}",
+             api::authorized(options.tokens, Scope::send,
+                             [&server](const HttpRequest&, const http::RouteParams& params,
+                                       http::Responder responder) {
+                               delete_member(server, params.get("group"), params.get("id"),
+                                             responder);
+                             }));
   router.add("GET", "/v1/groups/{group}",
-             api::authorized(options.token,
+             api::authorized(options.tokens, Scope::read,
                              [&server](const HttpRequest& request, const http::RouteParams& params,
                                        http::Responder responder) {
                                describe_group(server, request, params.get("group"), responder);
                              }));
-  router.add("POST", "/v1/messages",
-             api::authorized(options.token, [&server, options](const HttpRequest& request,
-                                                               const http::RouteParams&,
-                                                               http::Responder responder) {
-               send_bulk(server, options, request, responder);
-             }));
+  router.add(
+      "POST", "/v1/messages",
+      api::authorized(options.tokens, Scope::send,
+                      [&server, options](const HttpRequest& request, const http::RouteParams&,
+                                         http::Responder responder) {
+                        send_bulk(server, options, request, responder);
+                      }));
 }
 
 }  // namespace kite::server

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/api_helpers.h"
 #include "core/worker.h"
 #include "metrics/prometheus_text.h"
 
@@ -19,6 +20,23 @@ auto sum(const Server& server, Field field) {
   return total;
 }
 
+// Every port and reason, zeros included: a refusal series that appears only once something was
+// refused cannot be alerted on with rate() before it happens.
+void refusal_metrics(const Server& server, PrometheusText& out) {
+  out.family("kite_connections_refused_total", MetricType::counter,
+             "Connections refused at accept, by port and reason: deny_list, not_allowed (outside "
+             "a non-empty allow list), per_ip_cap, unauthenticated_limit "
+             "(auth.max_unauthenticated_per_ip or the failed-attempt back-off).");
+  for (const auto& [port, gate] :
+       {std::pair{"device", &server.device_gate()}, std::pair{"admin", &server.admin_gate()}}) {
+    for (Refusal reason : {Refusal::deny_list, Refusal::not_allowed, Refusal::per_ip_cap})
+      out.sample({{"port", port}, {"reason", refusal_name(reason)}}, gate->refused(reason));
+  }
+  out.sample({{"port", "device"}, {"reason", "unauthenticated_limit"}},
+             sum(
+                 server, [](auto& m) -> auto& { return m.connections_refused; }));
+}
+
 void connection_metrics(const Server& server, PrometheusText& out) {
   out.family("kite_connections", MetricType::gauge,
              "Connections by state: handshaking (not yet authenticated), device, service.");
@@ -32,10 +50,7 @@ void connection_metrics(const Server& server, PrometheusText& out) {
   out.counter("kite_connections_accepted_total", "TCP connections accepted on the device port.",
               sum(
                   server, [](auto& m) -> auto& { return m.connections_accepted; }));
-  out.counter("kite_connections_refused_total",
-              "Connections refused at once by the per-IP admission limits.",
-              sum(
-                  server, [](auto& m) -> auto& { return m.connections_refused; }));
+  refusal_metrics(server, out);
   out.counter("kite_handshakes_total", "Handshakes that ended with an open session.",
               sum(
                   server, [](auto& m) -> auto& { return m.handshakes_ok; }));
@@ -183,16 +198,18 @@ std::string metrics_text(Server& server) {
   return out.text();
 }
 
-void add_metrics_routes(http::Router& router, Server& server) {
-  router.add(
-      "GET", "/metrics",
-      [&server](const http::HttpRequest&, const http::RouteParams&, http::Responder responder) {
-        http::HttpResponse response;
-        response.status = 200;
-        response.headers.emplace_back("Content-Type", std::string(PrometheusText::kContentType));
-        response.body = metrics_text(server);
-        responder.respond(std::move(response));
-      });
+void add_metrics_routes(http::Router& router, Server& server, const http::TokenSet* tokens) {
+  router.add("GET", "/metrics",
+             api::authorized(tokens, http::Scope::read,
+                             [&server](const http::HttpRequest&, const http::RouteParams&,
+                                       http::Responder responder) {
+                               http::HttpResponse response;
+                               response.status = 200;
+                               response.headers.emplace_back(
+                                   "Content-Type", std::string(PrometheusText::kContentType));
+                               response.body = metrics_text(server);
+                               responder.respond(std::move(response));
+                             }));
   router.add(
       "GET", "/readyz",
       [&server](const http::HttpRequest&, const http::RouteParams&, http::Responder responder) {

@@ -34,6 +34,15 @@ struct ServerConfig {
   bool operator==(const ServerConfig&) const = default;
 };
 
+// Who may connect to the device port. The lists hold CIDR blocks ("10.0.0.0/8", "::1/128", a bare
+// address); deny wins, and a non-empty allow list admits only what it matches (common/cidr.h).
+struct DeviceConfig {
+  std::vector<std::string> allow;                // empty: every address not denied
+  std::vector<std::string> deny;                 // refused at accept, before any byte is read
+  std::uint32_t max_connections_per_ip = 10000;  // open connections per IPv4 or IPv6 /64; 0 = off
+  bool operator==(const DeviceConfig&) const = default;
+};
+
 struct AuthConfig {
   std::string master_key;                         // fleet key (hex, >= 32 bytes) for derived keys
   std::string master_key_file;                    // file holding the hex master key instead
@@ -48,9 +57,22 @@ struct AuthConfig {
   bool operator==(const AuthConfig&) const = default;
 };
 
+// One [[admin.tokens]] entry: a named bearer token of the HTTP API and what it may do.
+struct AdminToken {
+  std::string name;                 // shown in logs instead of the secret
+  std::string token;                // the secret itself, or...
+  std::string token_sha256;         // ...its SHA-256 in hex, so the file need not hold it
+  std::vector<std::string> scopes;  // "send", "read", "admin" (admin: every route)
+  bool operator==(const AdminToken&) const = default;
+};
+
 struct AdminConfig {
-  std::string token;                       // bearer token of the HTTP API
-  std::uint64_t max_body_bytes = 1048576;  // largest accepted request body
+  std::string token;               // bearer token with every scope (kept from before scopes)
+  std::vector<AdminToken> tokens;  // named tokens with scopes
+  std::vector<std::string> allow;  // CIDR blocks allowed on the admin port; empty: all
+  std::vector<std::string> deny;   // CIDR blocks refused on the admin port
+  std::uint32_t max_connections_per_ip = 256;  // open HTTP connections per source; 0 = off
+  std::uint64_t max_body_bytes = 1048576;      // largest accepted request body
   bool operator==(const AdminConfig&) const = default;
 };
 
@@ -96,6 +118,7 @@ struct LogConfig {
 
 struct Config {
   ServerConfig server;
+  DeviceConfig device;
   AuthConfig auth;
   AdminConfig admin;
   SessionConfig session;

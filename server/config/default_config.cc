@@ -20,7 +20,8 @@ constexpr std::string_view kPreamble =
     "Command line: --set section.key=value, or a named flag (kited --help).\n"
     "A list set by a higher layer replaces the lower one. Durations are in milliseconds,\n"
     "sizes in bytes. Secrets (auth.master_key, auth.token_key, admin.token) are best given\n"
-    "through files or the environment rather than written here.";
+    "through files or the environment rather than written here; [[admin.tokens]] entries\n"
+    "can name a token by its SHA-256 (token_sha256) instead.";
 
 void append_comment(std::string& out, std::string_view text) {
   while (true) {
@@ -44,7 +45,8 @@ std::string render_config_toml(const Config& config, bool redact_secrets) {
     for (const auto& field : field_table()) {
       if (field.section != section) continue;
       auto value = field.write_toml(config);
-      if (redact_secrets && field.secret && value != "\"\"") value = "\"<redacted>\"";
+      if (redact_secrets && field.secret && value != "\"\"" && value != "[]")
+        value = "\"<redacted>\"";
       append_comment(out, field.doc);
       if (!field.range.empty()) append_comment(out, fmt::format("Range {}.", field.range));
       out += fmt::format("{} = {}\n\n", field.key, value);

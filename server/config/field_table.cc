@@ -8,6 +8,7 @@
 #include <charconv>
 #include <utility>
 
+#include "config/admin_tokens.h"
 #include "config/toml_text.h"
 
 namespace kite::server::config {
@@ -153,6 +154,7 @@ FieldSpec choice(std::string_view section, std::string_view key, SectionPtr<S> o
 }
 
 constexpr auto kServer = &Config::server;
+constexpr auto kDevice = &Config::device;
 constexpr auto kAuth = &Config::auth;
 constexpr auto kAdmin = &Config::admin;
 constexpr auto kSession = &Config::session;
@@ -172,7 +174,8 @@ std::vector<FieldSpec> make_table() {
              "development: every listener must be a loopback address; when no master key is set\n"
              "and admin.token is empty, both are generated at start and printed once.\n"
              "production: needs a device key source (auth.master_key, auth.master_key_file,\n"
-             "auth.device_keys_file or auth.token_key) and an admin.token of 16+ characters."),
+             "auth.device_keys_file or auth.token_key), and admin.token (16+ characters) or\n"
+             "[[admin.tokens]] entries."),
       list("server", "device_listen", kServer, &S::device_listen,
            "Device protocol listeners, \"host:port\".\n"
            "Hosts are numeric: IPv4 as 0.0.0.0:7000, IPv6 in brackets as [::1]:7000.\n"
@@ -191,6 +194,25 @@ std::vector<FieldSpec> make_table() {
               3600000,
               "Devices sent away at shutdown are told to reconnect after a random delay up to\n"
               "this, so that they do not all come back to the next server at once."),
+
+      list("device", "allow", kDevice, &DeviceConfig::allow,
+           "CIDR blocks that may connect to the device port; empty = every address.\n"
+           "\"10.0.0.0/8\", \"2001:db8::/32\", or a bare address (/32, /128). IPv4 blocks match\n"
+           "IPv4 peers, including IPv4-mapped IPv6 ones (::ffff:a.b.c.d); IPv6 blocks match\n"
+           "IPv6 peers. An address outside a non-empty list is closed at accept, before any\n"
+           "byte is read. Applies to services on the port too. Reloaded on SIGHUP. In the\n"
+           "environment: comma-separated."),
+      list("device", "deny", kDevice, &DeviceConfig::deny,
+           "CIDR blocks refused on the device port; deny wins over allow.\n"
+           "Same syntax as allow. Reloaded on SIGHUP."),
+      integer("device", "max_connections_per_ip", kDevice, &DeviceConfig::max_connections_per_ip, 0,
+              1000000,
+              "Open device connections per source, authenticated or not; 0 = no cap.\n"
+              "A source is an IPv4 address or an IPv6 /64. Generous because a NAT gateway or a\n"
+              "carrier-grade NAT can carry thousands of devices on one address; the tight limit\n"
+              "on strangers is auth.max_unauthenticated_per_ip. Behind a TCP proxy every\n"
+              "connection comes from the proxy's address: raise it or set 0. Over the cap a\n"
+              "connection gets TooManyAttempts and is closed. Reloaded on SIGHUP."),
 
       text("auth", "master_key", kAuth, &A::master_key,
            "Fleet master key, hex, 32+ bytes (64+ hex digits).\n"
@@ -231,11 +253,34 @@ std::vector<FieldSpec> make_table() {
               "At least failed_auth_backoff_base_ms."),
 
       text("admin", "token", kAdmin, &AdminConfig::token,
-           "Bearer token of the HTTP admin API, 16+ characters.\n"
+           "Bearer token of the HTTP admin API with every scope, 16+ characters.\n"
            "Sent as \"Authorization: Bearer <token>\". Empty in development mode: generated\n"
-           "at start and printed once.\n"
-           "Prefer KITE_ADMIN_TOKEN to keep it out of this file.",
+           "at start and printed once. Optional in production when admin.tokens has entries.\n"
+           "Prefer KITE_ADMIN_TOKEN to keep it out of this file. Reloaded on SIGHUP.",
            true),
+      admin_tokens_row(
+          "Named bearer tokens with scopes, as [[admin.tokens]] tables (file only):\n"
+          "  [[admin.tokens]]\n"
+          "  name = \"billing-backend\"   # in logs instead of the secret\n"
+          "  token_sha256 = \"<64 hex digits>\"  # printf %s \"$TOKEN\" | sha256sum\n"
+          "  scopes = [\"send\", \"read\"]\n"
+          "Give token = \"<16+ characters>\" or token_sha256, not both. Scopes: \"send\"\n"
+          "(messages, commands, group membership), \"read\" (devices, groups, events,\n"
+          "/metrics), \"admin\" (everything, kick included). Reloaded on SIGHUP.\n"
+          "Tables go after the other [admin] keys, replacing the \"tokens = []\" line; or\n"
+          "inline: tokens = [{ name = \"grafana\", token_sha256 = \"...\", scopes = [\"read\"] }]"),
+      list("admin", "allow", kAdmin, &AdminConfig::allow,
+           "CIDR blocks that may connect to the admin port; empty = every address.\n"
+           "Same syntax and rules as device.allow. Refused connections are closed at accept,\n"
+           "without an HTTP answer. Reloaded on SIGHUP."),
+      list("admin", "deny", kAdmin, &AdminConfig::deny,
+           "CIDR blocks refused on the admin port; deny wins over allow.\n"
+           "Reloaded on SIGHUP."),
+      integer("admin", "max_connections_per_ip", kAdmin, &AdminConfig::max_connections_per_ip, 0,
+              1000000,
+              "Open HTTP connections per source (IPv4 address or IPv6 /64); 0 = no cap.\n"
+              "Over it a connection gets 429 and is closed. The admin port takes 1024\n"
+              "connections in all, so one client cannot hold every one. Reloaded on SIGHUP."),
       integer("admin", "max_body_bytes", kAdmin, &AdminConfig::max_body_bytes, 1024, 1073741824,
               "Largest HTTP request body; larger requests get 413."),
 
@@ -352,19 +397,26 @@ const std::vector<FieldSpec>& field_table() {
 }
 
 const std::vector<std::string_view>& config_sections() {
-  static const std::vector<std::string_view> sections{"server", "auth",   "admin", "session",
-                                                      "store",  "events", "log"};
+  static const std::vector<std::string_view> sections{"server",  "device", "auth",   "admin",
+                                                      "session", "store",  "events", "log"};
   return sections;
 }
 
 std::string_view section_doc(std::string_view section) {
   if (section == "server") return "Listeners, data directory, worker threads, security mode.";
+  if (section == "device") {
+    return "Who may connect to the device port: address lists and a per-source cap, checked\n"
+           "when a connection is accepted, before any byte of it is read.";
+  }
   if (section == "auth") {
     return "How devices and services prove who they are. Device keys come from the master key\n"
            "(derived per device) and/or device_keys_file; token_key adds signed tokens. Key,\n"
            "revocation and credential files are re-read on SIGHUP.";
   }
-  if (section == "admin") return "The HTTP admin API: send, presence, kick, events, metrics.";
+  if (section == "admin") {
+    return "The HTTP admin API: send, presence, kick, events, metrics. Its bearer tokens, who\n"
+           "may connect to it, and its request limits.";
+  }
   if (section == "session") return "Limits of each device connection, offered in the handshake.";
   if (section == "store") return "Durable per-device queues for offline and slow devices.";
   if (section == "events") {

@@ -127,7 +127,8 @@ class Loader {
   LoadResult finish(bool validate_config) && {
     if (validate_config) {
       for (const auto& problem : validate(config_)) {
-        auto origin = origins_.find(problem.key);
+        // "device.deny[2]" came from where "device.deny" was set.
+        auto origin = origins_.find(problem.key.substr(0, problem.key.find('[')));
         if (origin == origins_.end()) {
           errors_.push_back(fmt::format("{}: {}", problem.key, problem.message));
         } else {

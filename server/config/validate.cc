@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/cidr.h"
+#include "config/admin_tokens.h"
 #include "config/endpoint.h"
 #include "config/field_table.h"
 #include "config/toml_text.h"
@@ -80,6 +82,17 @@ void check_listeners(const Config& c, Problems& out) {
   }
 }
 
+// Each entry a CIDR block; problems keyed by entry: device.deny[2]: "10.0.0.0/33": prefix ...
+void check_address_list(std::string_view key, const std::vector<std::string>& list, Problems& out) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    CidrParse parsed = parse_cidr(list[i]);
+    if (!parsed.block) {
+      out.push_back({fmt::format("{}[{}]", key, i),
+                     fmt::format("{}: {}", toml_quoted(list[i]), parsed.error)});
+    }
+  }
+}
+
 void check_files(const AuthConfig& auth, Problems& out) {
   if (!auth.master_key_file.empty()) {
     std::string contents;
@@ -123,9 +136,10 @@ void check_production(const Config& c, Problems& out) {
                    "production mode needs a device key source: set auth.master_key, "
                    "auth.master_key_file, auth.device_keys_file or auth.token_key"});
   }
+  if (c.admin.token.empty() && !c.admin.tokens.empty()) return;  // named tokens only
   if (c.admin.token.size() < kMinAdminTokenChars) {
     out.push_back({"admin.token", fmt::format("production mode needs a token of {}+ characters, "
-                                              "got {}",
+                                              "got {} (or [[admin.tokens]] entries instead)",
                                               kMinAdminTokenChars, c.admin.token.size())});
   }
 }
@@ -183,7 +197,12 @@ std::vector<Problem> validate(const Config& config) {
                                        "\"receipt\", got {}",
                                        toml_quoted(type))});
   }
+  check_address_list("device.allow", config.device.allow, problems);
+  check_address_list("device.deny", config.device.deny, problems);
+  check_address_list("admin.allow", config.admin.allow, problems);
+  check_address_list("admin.deny", config.admin.deny, problems);
   check_auth(config, problems);
+  check_admin_tokens(config.admin, problems);
   check_production(config, problems);
   check_cross_limits(config, problems);
   return problems;

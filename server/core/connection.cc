@@ -64,6 +64,17 @@ bool Connection::start(uv_stream_t* listener) {
   ip_ = peer_ip(tcp_);
   auto& metrics = worker_.metrics();
   metrics.connections_accepted.add();
+  // The port's address lists and per-IP cap (common/peer_gate.h), before any byte is read.
+  const PeerGate::Admission gate = context.device_gate->enter(ip_.address());
+  counted_by_gate_ = gate.counted;
+  if (gate.refusal == Refusal::per_ip_cap) {
+    session_.reject(Reason::TooManyAttempts, "too many connections from this address");
+    return false;  // on_close() flushes the refusal and closes
+  }
+  if (gate.refusal != Refusal::none) {
+    close_socket();  // an address the lists refuse is told nothing
+    return false;
+  }
   if (!context.auth->admit(ip_.text(), wall_clock_ms())) {
     metrics.connections_refused.add();
     KITE_LOG(warn, "connection.refused", {{"ip", ip_.text()}, {"reason", "TooManyAttempts"}});
@@ -188,6 +199,7 @@ void Connection::on_closed(uv_handle_t* handle) {
     self->worker_.context().auth->authenticated_or_closed(self->ip_.text());
     self->worker_.metrics().handshaking.sub();
   }
+  if (self->counted_by_gate_) self->worker_.context().device_gate->leave(self->ip_.address());
   self->worker_.forget(self->id_);
   delete self;
 }

@@ -10,7 +10,7 @@
 //    the socket's write queue is below the high-water mark: a slow or offline device costs disk,
 //    not memory;
 //  - the connection counts as unauthenticated for its IP (admission limits) until the session
-//    opens or the connection closes.
+//    opens or the connection closes, and in the device gate's per-IP count until it closes.
 #pragma once
 
 #include <uv.h>
@@ -116,6 +116,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   std::uint64_t hello_last_received_ = 0;
   bool hello_resume_valid_ = false;
   bool counted_unauthenticated_ = false;
+  // In the device gate's per-IP count (common/peer_gate.h) until it closes.
+  bool counted_by_gate_ = false;
   bool registered_ = false;    // holds the registry route for its device
   bool counted_open_ = false;  // in the open devices/services gauge
   bool service_ = false;       // a backend sending to devices, not a device

@@ -19,6 +19,17 @@ PeerIp PeerIp::from(const sockaddr* address) {
   return ip;
 }
 
+IpAddress PeerIp::address() const {
+  IpAddress ip;
+  if (family_ == 4) {
+    ip.bytes[10] = ip.bytes[11] = 0xff;  // ::ffff:a.b.c.d
+    std::memcpy(ip.bytes.data() + 12, bytes_.data(), 4);
+  } else if (family_ == 6) {
+    ip.bytes = bytes_;
+  }
+  return ip;
+}
+
 std::string PeerIp::text() const {
   char text[INET6_ADDRSTRLEN] = {};
   const int family = family_ == 4 ? AF_INET : AF_INET6;

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/ip_address.h"
+
 namespace kite::server {
 
 class PeerIp {
@@ -19,6 +21,8 @@ class PeerIp {
   // "127.0.0.1", "::1"; "?" when unknown.
   std::string text() const;
   bool known() const { return family_ != 0; }
+  // The canonical 16-byte form (common/ip_address.h), for address lists and per-IP counts.
+  IpAddress address() const;
   bool operator==(const PeerIp&) const = default;
 
  private:

@@ -16,6 +16,7 @@ Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
   context_.registry = &registry_;
   context_.auth = auth_.get();
   context_.groups = &groups_;
+  context_.device_gate = &device_gate_;
   if (std::size_t members = groups_.load())
     KITE_LOG(info, "groups.loaded", {{"memberships", members}});
   std::uint32_t count = std::max<std::uint32_t>(context_.options.workers, 1);

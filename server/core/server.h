@@ -1,5 +1,6 @@
-// One kited process: the store, the registry, the authenticator and the worker loops, started
-// and stopped together. The admin HTTP API (api/) and main.cc sit on top of it.
+// One kited process: the store, the registry, the authenticator, the worker loops and the gates
+// of both ports (address lists, per-IP caps), started and stopped together. The admin HTTP API
+// (api/) and main.cc sit on top of it.
 #pragma once
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/peer_gate.h"
 #include "core/command_table.h"
 #include "core/fan_out.h"
 #include "core/server_context.h"
@@ -30,6 +32,12 @@ class Server {
   Authenticator& auth() { return *auth_; }
   MessageStore& store() { return *store_; }
   GroupDirectory& groups() { return groups_; }
+  // Who may connect to the device port (every worker asks it at accept) and to the admin port
+  // (main.cc hands it to the HTTP server). configure() them before start(), and on SIGHUP.
+  PeerGate& device_gate() { return device_gate_; }
+  const PeerGate& device_gate() const { return device_gate_; }
+  PeerGate& admin_gate() { return admin_gate_; }
+  const PeerGate& admin_gate() const { return admin_gate_; }
   // The log that device events go to (GET /v1/events); set before start(), outlives the workers.
   void set_event_log(events::EventLog* log) { context_.events = log; }
   // Messages for many devices at once, one task per worker (fan_out.h).
@@ -60,6 +68,8 @@ class Server {
   std::unique_ptr<Authenticator> auth_;
   Registry registry_;
   GroupDirectory groups_{store_.get()};
+  PeerGate device_gate_{"device"};
+  PeerGate admin_gate_{"admin"};
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<FanOut> fan_out_;  // made once the options and workers are set

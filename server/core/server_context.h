@@ -1,5 +1,6 @@
-// What every worker of one kited shares: options, the store, the registry, the authenticator,
-// and a way to reach the other workers. Everything here is thread-safe or immutable.
+// What every worker of one kited shares: options, the store, the registry, the authenticator, the
+// device port's gate, and a way to reach the other workers. Everything here is thread-safe or
+// immutable.
 #pragma once
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/peer_gate.h"
 #include "core/authenticator.h"
 #include "core/group_directory.h"
 #include "core/registry.h"
@@ -39,6 +41,7 @@ struct ServerContext {
   Router* registry = nullptr;
   Authenticator* auth = nullptr;
   GroupDirectory* groups = nullptr;
+  PeerGate* device_gate = nullptr;     // address lists and per-IP cap of the device port
   events::EventLog* events = nullptr;  // null: no event stream
   std::vector<Worker*> workers;        // indexable by Route::worker
 };

@@ -1,20 +1,13 @@
 // Bearer-token checks; see bearer.h.
 #include "http/bearer.h"
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
-
-#include <array>
-#include <optional>
 #include <string>
 
 #include "http/problem.h"
 
 namespace kite::server::http {
-namespace {
 
-// The token of "Bearer <token>" (scheme in any case), or nothing.
-std::optional<std::string_view> presented_token(const HttpRequest& request) {
+std::optional<std::string_view> bearer_token(const HttpRequest& request) {
   const std::string* header = request.header("authorization");
   if (header == nullptr || header->size() < 7) return std::nullopt;
   std::string_view value(*header);
@@ -26,29 +19,38 @@ std::optional<std::string_view> presented_token(const HttpRequest& request) {
   return value;
 }
 
-std::array<unsigned char, SHA256_DIGEST_LENGTH> digest(std::string_view text) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out.data());
-  return out;
-}
-
-}  // namespace
-
-bool bearer_matches(const HttpRequest& request, std::string_view expected) {
-  auto token = presented_token(request);
-  if (!token || expected.empty()) return false;
-  auto a = digest(*token);
-  auto b = digest(expected);
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+BearerCheck check_bearer(const HttpRequest& request, const TokenSet& tokens, Scope scope) {
+  BearerCheck check;
+  auto presented = bearer_token(request);
+  if (presented) check.token = tokens.find(*presented);
+  if (check.token == nullptr) {
+    check.refusal = unauthorized_response(request);
+  } else if (!check.token->allows(scope)) {
+    check.refusal = forbidden_response(*check.token, scope);
+  }
+  return check;
 }
 
 HttpResponse unauthorized_response(const HttpRequest& request, std::string_view realm) {
-  bool sent = presented_token(request).has_value();
+  bool sent = bearer_token(request).has_value();
   std::string challenge = "Bearer realm=\"" + std::string(realm) + "\"";
   if (sent) challenge += ", error=\"invalid_token\"";
   HttpResponse response = problem_response(
       401, "", sent ? "the bearer token is not valid" : "a bearer token is required");
   response.headers.emplace_back("WWW-Authenticate", challenge);
+  return response;
+}
+
+HttpResponse forbidden_response(const NamedToken& token, Scope scope, std::string_view realm) {
+  const std::string name(scope_name(scope));
+  Problem problem{403, "Insufficient scope",
+                  "the token \"" + token.name + "\" does not have the \"" + name +
+                      "\" scope this request needs"};
+  problem.extra = {{"required_scope", name}, {"token", token.name}};
+  HttpResponse response = problem.to_response();
+  response.headers.emplace_back("WWW-Authenticate",
+                                "Bearer realm=\"" + std::string(realm) +
+                                    "\", error=\"insufficient_scope\", scope=\"" + name + "\"");
   return response;
 }
 

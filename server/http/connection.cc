@@ -36,9 +36,14 @@ Connection::Connection(HttpServer& server, std::uint64_t id)
       parser_(server.options().limits),
       last_activity_ms_(uv_now(server.loop())) {}
 
-void Connection::start(bool reject) {
+void Connection::start(int refusal) {
   uv_tcp_nodelay(&tcp_, 1);
-  if (reject) answer(queue_.open(true), error_bytes(503, "too many connections"), true);
+  if (refusal != 0) {
+    answer(queue_.open(true),
+           error_bytes(refusal, refusal == 429 ? "too many connections from this address"
+                                               : "too many connections"),
+           true);
+  }
   update_reading();
 }
 

@@ -18,9 +18,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/ip_address.h"
 #include "http/message.h"
 #include "http/request_parser.h"
 #include "http/response_queue.h"
@@ -36,8 +38,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uv_tcp_t* tcp() { return &tcp_; }
   std::uint64_t id() const { return id_; }
 
-  // Starts reading; with reject, answers 503 and ends the connection instead.
-  void start(bool reject);
+  // Starts reading; with a refusal status (503: the server is full, 429: too many connections
+  // from this address), answers it and ends the connection instead.
+  void start(int refusal = 0);
   void close();
   // Closes the connection if it overstayed: idle, stalled writes, or lingering too long.
   void check_timeout(std::uint64_t now_ms);
@@ -50,6 +53,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_close(std::uint64_t sequence, std::function<void()> callback);
   bool pending(std::uint64_t sequence);
   std::size_t queued_bytes() const { return queued_bytes_; }
+  // The address the server's gate counted this connection under (owed a leave() at close).
+  void set_gate_ip(const IpAddress& ip) { gate_ip_ = ip; }
+  const std::optional<IpAddress>& gate_ip() const { return gate_ip_; }
 
  private:
   static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
@@ -72,6 +78,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uv_tcp_t tcp_{};
   RequestParser parser_;
   ResponseQueue queue_;
+  std::optional<IpAddress> gate_ip_;
   std::uint64_t last_activity_ms_;
   std::size_t queued_bytes_ = 0;  // written, not yet confirmed by a write callback
   int writes_in_flight_ = 0;

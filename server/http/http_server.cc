@@ -79,7 +79,7 @@ void HttpServer::on_connection(uv_stream_t* listener, int status) {
 }
 
 void HttpServer::accept() {
-  bool reject = connections_.size() >= options_.max_connections;
+  int refusal = connections_.size() >= options_.max_connections ? 503 : 0;
   auto connection = std::make_shared<Connection>(*this, next_id_++);
   uv_tcp_init(loop_, connection->tcp());
   connection->tcp()->data = connection.get();
@@ -87,8 +87,25 @@ void HttpServer::accept() {
   auto* listener = reinterpret_cast<uv_stream_t*>(&listener_);
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(connection->tcp())) != 0)
     return connection->close();
-  if (reject) KITE_LOG(warn, "http.too_many_connections", {{"max", options_.max_connections}});
-  connection->start(reject);
+  if (!pass_gate(*connection, refusal)) return connection->close();
+  if (refusal == 503)
+    KITE_LOG(warn, "http.too_many_connections", {{"max", options_.max_connections}});
+  connection->start(refusal);
+}
+
+bool HttpServer::pass_gate(Connection& connection, int& refusal) {
+  if (options_.gate == nullptr) return true;
+  sockaddr_storage peer{};
+  int length = sizeof peer;
+  uv_tcp_getpeername(connection.tcp(), reinterpret_cast<sockaddr*>(&peer), &length);
+  const IpAddress ip = IpAddress::from(reinterpret_cast<const sockaddr*>(&peer));
+  const PeerGate::Admission admission = options_.gate->enter(ip);
+  if (admission.counted) connection.set_gate_ip(ip);
+  if (admission.refusal == Refusal::per_ip_cap) {
+    refusal = 429;
+    return true;
+  }
+  return admission.refusal == Refusal::none;
 }
 
 void HttpServer::on_timer(uv_timer_t* timer) {
@@ -106,7 +123,10 @@ void HttpServer::on_handle_closed(uv_handle_t* handle) {
 }
 
 void HttpServer::forget(std::uint64_t id) {
-  connections_.erase(id);
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  if (const auto& ip = it->second->gate_ip(); ip && options_.gate) options_.gate->leave(*ip);
+  connections_.erase(it);
   handle_closed();
 }
 

@@ -15,6 +15,9 @@
 //  - Limits: ParserLimits per request; max_connections (above it a new connection is accepted,
 //    answered 503 and closed); at most max_pipelined requests awaiting an answer per connection
 //    and write_high_water bytes unsent before the server stops reading that socket.
+//  - With a gate (common/peer_gate.h), every accepted connection passes it before any byte is
+//    read: one its address lists refuse is closed at once without an answer (a scanner learns
+//    nothing about what listens); one over the per-IP cap gets 429 and is closed.
 //  - A connection with nothing owed to it (no request awaiting an answer) closes after
 //    idle_timeout without input; so does one whose client stops reading our output.
 //  - Lifetime: the server must outlive its handles. Destroy it only before listen() or after the
@@ -32,6 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/peer_gate.h"
 #include "http/request_parser.h"
 #include "http/router.h"
 
@@ -43,6 +47,7 @@ struct HttpServerOptions {
   std::uint64_t idle_timeout_ms = 60'000;
   std::size_t max_pipelined = 32;
   std::size_t write_high_water = 1024 * 1024;
+  PeerGate* gate = nullptr;  // address lists and per-IP cap; must outlive the server
 };
 
 class HttpServer {
@@ -73,6 +78,9 @@ class HttpServer {
   static void on_handle_closed(uv_handle_t* handle);
 
   void accept();
+  // Asks the gate about a new connection: false when its address is refused (the caller closes
+  // it); over the per-IP cap, true with `refusal` set to 429; otherwise `refusal` is untouched.
+  bool pass_gate(Connection& connection, int& refusal);
   void forget(std::uint64_t id);  // called from a connection's close callback
   void handle_closed();
   char* read_buffer() { return read_buffer_.data(); }

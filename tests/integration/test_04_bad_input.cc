@@ -281,7 +281,7 @@ TEST_CASE("04.8 bad input: an Error frame with a reason outside the list closes 
     CHECK(raw.read_until_closed(kWait));
   }
   REQUIRE(h.kited.alive());
-  auto metrics = h.http.request("GET", "/metrics", "", false);
+  auto metrics = h.http.request("GET", "/metrics");
   CHECK(metrics.status == 200);
   h.bystander_still_works("error frames with unknown reasons");
 }

@@ -39,7 +39,7 @@ std::map<std::string, double> parse_prometheus(const std::string& body) {
 }
 
 std::map<std::string, double> scrape(const Harness& h) {
-  auto response = h.http.request("GET", "/metrics", "", false);
+  auto response = h.http.request("GET", "/metrics");  // needs the read scope
   REQUIRE(response.status == 200);
   CHECK(response.headers.find("text/plain; version=0.0.4") != std::string::npos);
   return parse_prometheus(response.body);

@@ -75,11 +75,12 @@ TEST_CASE("production mode requires a device key source and an admin token") {
   Config c = production();
   c.auth.master_key.clear();
   c.admin.token = "short";
-  CHECK(validate(c) ==
-        Problems{{"auth.master_key",
-                  "production mode needs a device key source: set auth.master_key, "
-                  "auth.master_key_file, auth.device_keys_file or auth.token_key"},
-                 {"admin.token", "production mode needs a token of 16+ characters, got 5"}});
+  CHECK(validate(c) == Problems{{"auth.master_key",
+                                 "production mode needs a device key source: set auth.master_key, "
+                                 "auth.master_key_file, auth.device_keys_file or auth.token_key"},
+                                {"admin.token",
+                                 "production mode needs a token of 16+ characters, got 5 (or "
+                                 "[[admin.tokens]] entries instead)"}});
   c.auth.token_key = kKey64;
   c.admin.token = std::string(16, 't');
   CHECK(validate(c) == Problems{});

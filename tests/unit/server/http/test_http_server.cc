@@ -37,7 +37,13 @@ Router make_router(State& state) {
                r.respond(HttpResponse{202, {{"Content-Type", "application/json"}}, body.dump()});
              });
   router.add("GET", "/secret", [](const HttpRequest& request, const RouteParams&, Responder r) {
-    if (!bearer_matches(request, "s3cret")) return r.respond(unauthorized_response(request));
+    static const TokenSet tokens = [] {
+      TokenSet set;
+      set.add({"reader", token_digest("s3cret"), static_cast<std::uint8_t>(Scope::read)});
+      return set;
+    }();
+    auto check = check_bearer(request, tokens, Scope::read);
+    if (check.refusal) return r.respond(std::move(*check.refusal));
     r.respond(HttpResponse::text(200, "in"));
   });
   // Held: answered later, from another request or from the test through on_loop().

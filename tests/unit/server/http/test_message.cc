@@ -74,6 +74,13 @@ TEST_CASE("problem bodies follow RFC 7807") {
 }
 
 TEST_CASE("bearer tokens: scheme, spacing, mismatch, empty expectation") {
+  // Whether `request` carries `expected` as its bearer token; no token configured for "".
+  auto bearer_matches = [](const HttpRequest& request, std::string_view expected) {
+    TokenSet tokens;
+    if (!expected.empty())
+      tokens.add({"t", token_digest(expected), static_cast<std::uint8_t>(Scope::read)});
+    return !check_bearer(request, tokens, Scope::read).refusal.has_value();
+  };
   CHECK(bearer_matches(with_authorization("Bearer s3cret"), "s3cret"));
   CHECK(bearer_matches(with_authorization("bearer   s3cret"), "s3cret"));
   CHECK_FALSE(bearer_matches(with_authorization("Bearer s3cre"), "s3cret"));
