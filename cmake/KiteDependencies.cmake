@@ -1,7 +1,12 @@
 # Third-party libraries, all from Debian's packages (tools/dev/setup installs them).
-find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd>=1.5)
+# The protocol core's cryptography (HMAC-SHA256, random bytes, constant-time compare): libsodium,
+# whose process-wide state is a few bytes where OpenSSL 3's first use costs the device 288 KiB.
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
+# OpenSSL stays for the server (SHA-256 of bearer tokens), one test's independent HMAC, and TLS
+# (protocol/tls: libssl over memory BIOs).
+find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto SSL)
 
 find_program(FLATC flatc REQUIRED)
 find_path(FLATBUFFERS_INCLUDE_DIR flatbuffers/flatbuffers.h REQUIRED)

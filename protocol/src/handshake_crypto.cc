@@ -2,10 +2,9 @@
 
 #include "kite/protocol/hmac.h"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
 #include <string>
+
+#include "sodium_ready.h"
 
 namespace kite::protocol {
 namespace {
@@ -56,11 +55,14 @@ Proof server_proof(const DeviceKey& key, std::string_view device_id,
 
 bool proof_matches(const Proof& expected, std::span<const std::uint8_t> received) {
   if (received.size() != expected.size()) return false;
-  return CRYPTO_memcmp(expected.data(), received.data(), expected.size()) == 0;
+  return sodium_memcmp(expected.data(), received.data(), expected.size()) == 0;
 }
 
 bool random_bytes(std::span<std::uint8_t> out) {
-  return RAND_bytes(out.data(), static_cast<int>(out.size())) == 1;
+  if (!sodium_ready()) return false;
+  if (out.empty()) return true;             // randombytes_buf's pointer is declared nonnull
+  randombytes_buf(out.data(), out.size());  // it aborts rather than return fewer bytes
+  return true;
 }
 
 }  // namespace kite::protocol

@@ -1,67 +1,23 @@
 #include "kite/protocol/hmac.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
 #include <cstdlib>
-#include <memory>
+
+#include "sodium_ready.h"
 
 namespace kite::protocol {
-namespace {
-
-constexpr std::size_t kBlock = 64;  // SHA-256 block size
-
-const EVP_MD* sha256() {
-  static EVP_MD* const md = [] {
-    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    if (!fetched) std::abort();  // no SHA-256 in this OpenSSL: nothing can be authenticated
-    return fetched;
-  }();
-  return md;
-}
-
-struct ContextDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
-EVP_MD_CTX* thread_context() {
-  thread_local std::unique_ptr<EVP_MD_CTX, ContextDeleter> ctx(EVP_MD_CTX_new());
-  if (!ctx) std::abort();
-  return ctx.get();
-}
-
-// digest(first || second) into out; aborts on an OpenSSL failure, which only a broken library
-// produces for SHA-256 over memory.
-void digest(EVP_MD_CTX* ctx, std::span<const std::uint8_t> first,
-            std::span<const std::uint8_t> second, std::uint8_t* out) {
-  unsigned int length = 0;
-  if (EVP_DigestInit_ex2(ctx, sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx, first.data(), first.size()) != 1 ||
-      EVP_DigestUpdate(ctx, second.data(), second.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx, out, &length) != 1) {
-    std::abort();
-  }
-}
-
-}  // namespace
 
 Mac hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
-  EVP_MD_CTX* ctx = thread_context();
-  std::array<std::uint8_t, kBlock> padded{};
-  if (key.size() > kBlock)
-    digest(ctx, key, {}, padded.data());  // long keys are hashed first
-  else
-    std::copy(key.begin(), key.end(), padded.begin());
-
-  std::array<std::uint8_t, kBlock> pad{};
-  for (std::size_t i = 0; i < kBlock; ++i) pad[i] = padded[i] ^ 0x36;
-  Mac inner{};
-  digest(ctx, pad, data, inner.data());
-  for (std::size_t i = 0; i < kBlock; ++i) pad[i] = padded[i] ^ 0x5c;
+  if (!sodium_ready()) std::abort();  // no libsodium: nothing can be authenticated
+  // The init/update/final form takes a key of any length (longer than the 64-byte block, it is
+  // hashed first, as RFC 2104 says); the one-shot crypto_auth_hmacsha256() takes 32 bytes only.
+  // libsodium declares the key pointer nonnull: an empty span may have none.
+  static constexpr std::uint8_t kNoKey = 0;
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.empty() ? &kNoKey : key.data(), key.size());
+  crypto_auth_hmacsha256_update(&state, data.data(), data.size());
   Mac out{};
-  digest(ctx, pad, inner, out.data());
-  OPENSSL_cleanse(padded.data(), padded.size());
-  OPENSSL_cleanse(pad.data(), pad.size());
+  crypto_auth_hmacsha256_final(&state, out.data());
+  sodium_memzero(&state, sizeof state);  // the inner and outer hashes of the padded key
   return out;
 }
 

@@ -1,12 +1,11 @@
 #include "kite/protocol/token.h"
 
-#include <openssl/crypto.h>
-
 #include <array>
 
 #include "kite/protocol/base64url.h"
 #include "kite/protocol/hmac.h"
 #include "kite/wire/kite_generated.h"
+#include "sodium_ready.h"
 
 namespace kite::protocol {
 namespace {
@@ -39,7 +38,7 @@ Reason verify_token(std::string_view token, std::span<const std::uint8_t> signin
   auto received_mac = base64url_decode(token.substr(dot + 1));
   auto expected_mac = sign(signing_key, token.substr(0, dot));
   if (!received_mac || received_mac->size() != expected_mac.size() ||
-      CRYPTO_memcmp(received_mac->data(), expected_mac.data(), expected_mac.size()) != 0)
+      sodium_memcmp(received_mac->data(), expected_mac.data(), expected_mac.size()) != 0)
     return Reason::AuthFailed;
 
   auto bytes = base64url_decode(token.substr(kPrefix.size(), dot - kPrefix.size()));

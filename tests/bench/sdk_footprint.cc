@@ -8,12 +8,12 @@
 // --settle-ms, and at the end of the idle window. Nothing is printed before the end, so stdio's
 // buffers are not counted either.
 //
-// The first client of a process also initialises OpenSSL (its library context, providers,
-// algorithm tables and random generator, on the first HMAC and RAND_bytes): process-wide state,
-// held once whatever the number of clients, and shared with any other OpenSSL user. By default
-// that is counted (the figure of a device whose only OpenSSL user is the SDK); --warm-crypto
-// makes one HMAC and one RAND_bytes call before the first heap figure, so that the difference is
-// what the client itself holds.
+// The first client of a process also initialises the protocol core's cryptography (libsodium's
+// sodium_init(), on the first HMAC or random bytes): process-wide state, held once whatever the
+// number of clients. By default that is counted (the figure of a device whose only user of it is
+// the SDK); --warm-crypto makes one HMAC and one random_bytes() call before the first heap
+// figure, so that the difference is what the client itself holds. (With OpenSSL 3, before
+// libsodium, that first use cost 288 KiB of heap; with libsodium it is nothing.)
 //
 // Wake-ups: over the idle window (--idle-seconds), a prepare handle counts the loop's turns: each
 // turn is one return from epoll_wait (a timer due, or something to read). The window's own timer
@@ -28,7 +28,7 @@
 //                      [--keepalive-ms 30000] [--settle-ms 2000] [--idle-seconds 90]
 //                      [--warm-crypto 1] [--publish-bytes N] [--wait-messages N]
 // The key is the device's, as `kite keys derive` prints it (deriving it here would initialise
-// OpenSSL before the first figure).
+// the cryptography before the first figure).
 #include <kite/client.h>
 #include <malloc.h>
 #include <uv.h>

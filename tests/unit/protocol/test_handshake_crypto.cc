@@ -2,12 +2,11 @@
 // (Python's hmac module) so that a wrong transcript layout cannot pass by symmetry.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "kite/protocol/base64url.h"
 #include "kite/protocol/handshake_crypto.h"
-#include "kite/protocol/hex.h"
-#include "kite/protocol/hmac.h"
 
 using namespace kite::protocol;
 
@@ -30,19 +29,6 @@ std::array<std::uint8_t, 32> master() {
 }
 
 }  // namespace
-
-TEST_CASE("HMAC-SHA256 matches RFC 4231, short and longer-than-block keys") {
-  const std::vector<std::uint8_t> short_key(20, 0x0b);
-  CHECK(hex(hmac_sha256(short_key, "Hi There")) ==
-        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
-  CHECK(hex(hmac_sha256(*hex_decode("4a656665"), "what do ya want for nothing?")) ==
-        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  const std::vector<std::uint8_t> long_key(131, 0xaa);
-  CHECK(hex(hmac_sha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First")) ==
-        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
-  const std::vector<std::uint8_t> block_key(64, 0x01);  // exactly one block: used as it is
-  CHECK(hmac_sha256(block_key, "x") != hmac_sha256(std::vector<std::uint8_t>(63, 0x01), "x"));
-}
 
 TEST_CASE("device key = HMAC-SHA256(master key, device id)") {
   auto key = derive_device_key(master(), "thermostat-42");
@@ -82,6 +68,34 @@ TEST_CASE("random bytes differ between calls") {
   REQUIRE(random_bytes(a));
   REQUIRE(random_bytes(b));
   CHECK(a != b);
+}
+
+TEST_CASE("random bytes: sizes 0, 1, 32 and 1000, filled exactly, different every call") {
+  // Each draw goes into a buffer 8 bytes longer, all 0xa5, which must keep its tail: the span
+  // is filled and nothing beyond it.
+  auto draw = [](std::size_t n) {
+    std::vector<std::uint8_t> buffer(n + 8, 0xa5);
+    REQUIRE(random_bytes(std::span(buffer).first(n)));
+    for (std::size_t i = n; i < buffer.size(); ++i) REQUIRE(buffer[i] == 0xa5);
+    buffer.resize(n);
+    return buffer;
+  };
+  CHECK(random_bytes({}));  // nothing to fill: still a success
+  CHECK(draw(0).empty());
+
+  // One byte repeats with probability 1/256: 16 draws all equal would be 2^-120.
+  std::vector<std::vector<std::uint8_t>> ones;
+  for (int i = 0; i < 16; ++i) ones.push_back(draw(1));
+  CHECK(std::count(ones.begin(), ones.end(), ones.front()) < 16);
+
+  for (std::size_t n : {32u, 1000u}) {
+    CAPTURE(n);
+    auto a = draw(n), b = draw(n);
+    CHECK(a != b);
+    CHECK(a != std::vector<std::uint8_t>(n, 0xa5));  // written to at all
+    // Not one value repeated throughout (a stuck generator): chance 2^-248 at 32 bytes.
+    CHECK(std::count(a.begin(), a.end(), a.front()) < static_cast<std::ptrdiff_t>(n));
+  }
 }
 
 TEST_CASE("base64url round trip and rejection of bad text") {

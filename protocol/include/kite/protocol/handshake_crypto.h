@@ -1,4 +1,4 @@
-// The cryptography of the handshake, on OpenSSL's libcrypto.
+// The cryptography of the handshake, on libsodium.
 //
 //   device key   = HMAC-SHA256(fleet master key, device id)          (or a key listed per device)
 //   client proof = HMAC-SHA256(device key, transcript("kite/1 client proof"))
@@ -40,7 +40,8 @@ Proof server_proof(const DeviceKey& key, std::string_view device_id,
 // only an exact match of kProofSize bytes passes).
 bool proof_matches(const Proof& expected, std::span<const std::uint8_t> received);
 
-// Fills `out` from the operating system's CSPRNG (OpenSSL RAND_bytes). False on failure.
+// Fills `out` from the operating system's CSPRNG (libsodium's randombytes_buf: getrandom(2) or
+// /dev/urandom). False only if libsodium cannot be initialised.
 bool random_bytes(std::span<std::uint8_t> out);
 
 }  // namespace kite::protocol

@@ -1,9 +1,9 @@
 // HMAC-SHA256 (RFC 2104), the one MAC of the protocol: key derivation, handshake proofs, tokens,
 // resume tokens.
 //
-// Written over a digest context kept per thread with SHA-256 fetched once, because OpenSSL 3's
-// one-shot HMAC() looks the algorithm up by name and builds and frees its contexts on every
-// call: about 3 us each, five times per handshake.
+// On libsodium (crypto_auth_hmacsha256_init/update/final, which take a key of any length): no
+// heap, no per-thread state, and nothing process-wide to set up but sodium_init(), done once on
+// first use. Keys longer than the 64-byte block are hashed first (RFC 2104).
 #pragma once
 
 #include <array>
