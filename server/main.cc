@@ -1,7 +1,7 @@
 // kited: configuration, credentials and store from the config; the worker loops; the admin HTTP
 // API on the main thread's loop, with the signals: SIGINT/SIGTERM stop, SIGHUP reloads keys and
-// revocations (and kicks newly revoked devices), admin tokens and both ports' address lists and
-// per-IP caps.
+// revocations (and kicks newly revoked devices), admin tokens, both ports' address lists and
+// per-IP caps, and the TLS listener's certificate, CA and CRL (kicking revoked certificates).
 #include <sys/stat.h>
 #include <uv.h>
 
@@ -25,6 +25,7 @@
 #include "config/default_config.h"
 #include "config/dev_secrets.h"
 #include "config/endpoint.h"
+#include "config/tls_settings.h"
 #include "core/key_files.h"
 #include "core/server.h"
 #include "http/http_server.h"
@@ -89,6 +90,7 @@ std::string load_credentials(const cfg::AuthConfig& auth, Credentials& out) {
 CoreOptions core_options(const cfg::Config& config) {
   CoreOptions options;
   options.device_listen = config.server.device_listen;
+  options.tls_listen = config.tls.listen;
   options.workers = config.server.workers ? config.server.workers
                                           : std::max(1u, std::thread::hardware_concurrency());
   auto& s = options.session;
@@ -178,6 +180,32 @@ void on_stop_signal(uv_signal_t* handle, int signum) {
       admin->config->server.drain_delay_ms, 0);
 }
 
+// The TLS device listener's context, from [tls]; on failure, why (the files named and OpenSSL's
+// reason). `previous`: the context it replaces, whose ticket keys it keeps.
+std::shared_ptr<const kite::tls::TlsContext> device_tls_context(
+    const cfg::TlsConfig& tls, const kite::tls::TlsContext* previous, std::string& error) {
+  auto created = kite::tls::TlsContext::create(cfg::device_tls_settings(tls), previous);
+  error = std::move(created.error);
+  return std::move(created.context);
+}
+
+// SIGHUP: [tls] files (certificate, key, CA, CRL) and choices are loaded again for new
+// connections; a failure keeps the running context. Passing the old context keeps its ticket
+// keys, so devices still resume after the reload; live sessions whose certificate the new CRL
+// revokes are closed with Revoked.
+void reload_tls(Server& server, const cfg::TlsConfig& tls) {
+  auto running = server.tls_context();
+  if (!running) return;  // no TLS listener: [tls] listen needs a restart
+  std::string error;
+  auto fresh = device_tls_context(tls, running.get(), error);
+  if (!fresh) {
+    KITE_LOG(error, "tls.reload_failed", {{"error", error}, {"detail", "the old context stays"}});
+    return;
+  }
+  server.reload_tls(std::move(fresh));
+  KITE_LOG(info, "tls.reloaded", {{"crl", tls.crl_file}});
+}
+
 // SIGHUP: the configuration is read again (file, environment, the original flags). Applied at
 // once: the log level and format, the per-IP admission limits, the key material (keys,
 // revocations, tokens, services), kicking devices revoked now, the admin API's bearer tokens,
@@ -211,6 +239,7 @@ void on_reload_signal(uv_signal_t* handle, int) {
   auto revoked = auth.reload(std::move(fresh));
   for (const auto& device : revoked)
     admin->server->kick(device, kite::protocol::Reason::Revoked, "credentials revoked");
+  reload_tls(*admin->server, fresh_config.tls);
   const cfg::Config& running = *admin->config;
   for (auto [section, changed] :
        {std::pair{"server", !(fresh_config.server == running.server)},
@@ -219,6 +248,9 @@ void on_reload_signal(uv_signal_t* handle, int) {
         std::pair{"events", !(fresh_config.events == running.events)},
         std::pair{"admin.max_body_bytes",
                   fresh_config.admin.max_body_bytes != running.admin.max_body_bytes},
+        std::pair{"admin.tls_*", fresh_config.admin.tls_cert_file != running.admin.tls_cert_file ||
+                                     fresh_config.admin.tls_key_file != running.admin.tls_key_file},
+        std::pair{"tls.listen", fresh_config.tls.listen != running.tls.listen},
         std::pair{"auth.handshake_timeout_ms",
                   fresh_config.auth.handshake_timeout_ms != running.auth.handshake_timeout_ms}}) {
     if (changed)
@@ -256,6 +288,24 @@ int run(cfg::Config config, int argc, char** argv) {
   AdmissionLimits limits = admission_limits(config.auth);
   Server server(core_options(config), std::move(store),
                 std::make_unique<Authenticator>(std::move(credentials), limits));
+  if (!config.tls.listen.empty()) {
+    std::string error;
+    auto tls = device_tls_context(config.tls, nullptr, error);
+    if (!tls) {
+      std::fprintf(stderr, "kited: tls: %s\n", error.c_str());
+      return cfg::kExitUsage;
+    }
+    server.set_tls_context(std::move(tls));
+  }
+  std::shared_ptr<const kite::tls::TlsContext> admin_tls;
+  if (!config.admin.tls_cert_file.empty()) {
+    auto created = kite::tls::TlsContext::create(cfg::admin_tls_settings(config.admin));
+    if (!created.context) {
+      std::fprintf(stderr, "kited: admin.tls: %s\n", created.error.c_str());
+      return cfg::kExitUsage;
+    }
+    admin_tls = std::move(created.context);
+  }
   // Ids start at the boot time in microseconds: above every id an earlier run gave.
   events::EventLog event_log({config.events.retention_events, config.events.retention_bytes,
                               static_cast<std::int64_t>(config.events.retention_ms)},
@@ -287,6 +337,7 @@ int run(cfg::Config config, int argc, char** argv) {
   http::HttpServerOptions http_options;
   http_options.limits.max_body_bytes = config.admin.max_body_bytes;
   http_options.gate = &server.admin_gate();
+  http_options.tls = admin_tls;
   http::HttpServer http(&loop, std::move(router), http_options);
   auto admin_endpoint = cfg::parse_endpoint(config.server.admin_listen);
   if (auto error = http.listen(admin_endpoint->host, admin_endpoint->port); !error.empty()) {
@@ -315,12 +366,14 @@ int run(cfg::Config config, int argc, char** argv) {
   std::string devices;
   for (const auto& listen : config.server.device_listen)
     devices += (devices.empty() ? "" : ", ") + listen;
-  std::printf("kited: devices on %s, admin API on http://%s:%d (%u workers)\n", devices.c_str(),
-              admin_endpoint->host.c_str(), http.port(), server.context().options.workers);
+  if (!config.tls.listen.empty()) devices += ", TLS on " + config.tls.listen;
+  const char* scheme = admin_tls ? "https" : "http";
+  std::printf("kited: devices on %s, admin API on %s://%s:%d (%u workers)\n", devices.c_str(),
+              scheme, admin_endpoint->host.c_str(), http.port(), server.context().options.workers);
   std::printf(
       "kited: try  curl -H 'Authorization: Bearer <admin token>' -d '{\"payload\":\"hi\"}' "
-      "http://%s:%d/v1/devices/thermostat-1/messages\n",
-      admin_endpoint->host.c_str(), http.port());
+      "%s://%s:%d/v1/devices/thermostat-1/messages\n",
+      scheme, admin_endpoint->host.c_str(), http.port());
   std::fflush(stdout);
   KITE_LOG(info, "server.started", {{"workers", server.context().options.workers}});
 

@@ -1,5 +1,7 @@
 #include "api/metrics_routes.h"
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "api/api_helpers.h"
@@ -77,6 +79,41 @@ void connection_metrics(const Server& server, PrometheusText& out) {
   by_reason(
       "kite_sessions_closed_total", "Open sessions ended, by reason.",
       [](auto& m) -> auto& { return m.closed; });
+}
+
+// "not TLS" -> "not_tls": a label value without spaces.
+std::string failure_label(kite::tls::Failure failure) {
+  std::string label(kite::tls::failure_name(failure));
+  for (char& c : label) c = c == ' ' ? '_' : static_cast<char>(std::tolower(c));
+  return label;
+}
+
+// The TLS device listener; every series present (zeros included) once it is on.
+void tls_metrics(const Server& server, PrometheusText& out) {
+  if (!server.tls_context()) return;
+  out.family("kite_tls_handshakes_total", MetricType::counter,
+             "TLS handshakes completed on the TLS device listener; resumed = from a session "
+             "ticket (no certificate exchange).");
+  out.sample({{"resumed", "false"}},
+             sum(
+                 server, [](auto& m) -> auto& { return m.tls_handshakes_full; }));
+  out.sample({{"resumed", "true"}},
+             sum(
+                 server, [](auto& m) -> auto& { return m.tls_handshakes_resumed; }));
+  out.family("kite_tls_handshake_failures_total", MetricType::counter,
+             "TLS handshakes that failed, by reason: not_tls (plaintext on the TLS port), "
+             "peer_certificate_rejected (expired, unknown CA, revoked...), "
+             "peer_certificate_missing, alert_received, protocol_error, internal_error.");
+  for (std::size_t f = 1; f < WorkerMetrics::kTlsFailures; ++f) {
+    std::uint64_t total = 0;
+    for (const auto& worker : server.workers())
+      total += worker->metrics().tls_handshake_failed[f].value();
+    out.sample({{"reason", failure_label(static_cast<kite::tls::Failure>(f))}}, total);
+  }
+  out.counter("kite_tls_revoked_sessions_total",
+              "Live TLS sessions closed because a reloaded CRL revokes their client certificate.",
+              sum(
+                  server, [](auto& m) -> auto& { return m.tls_revoked_kicked; }));
 }
 
 void traffic_metrics(const Server& server, PrometheusText& out) {
@@ -192,6 +229,7 @@ std::string metrics_text(Server& server) {
   out.gauge("kite_draining", "1 while the server drains before it stops.",
             server.draining() ? 1 : 0);
   connection_metrics(server, out);
+  tls_metrics(server, out);
   traffic_metrics(server, out);
   store_metrics(server, out);
   event_metrics(server, out);

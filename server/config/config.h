@@ -73,7 +73,27 @@ struct AdminConfig {
   std::vector<std::string> deny;   // CIDR blocks refused on the admin port
   std::uint32_t max_connections_per_ip = 256;  // open HTTP connections per source; 0 = off
   std::uint64_t max_body_bytes = 1048576;      // largest accepted request body
+  std::string tls_cert_file;                   // both set: the admin port speaks HTTPS only
+  std::string tls_key_file;                    // the private key of tls_cert_file
   bool operator==(const AdminConfig&) const = default;
+};
+
+// The TLS device listener, beside the plain one(s) of server.device_listen.
+enum class TlsMinVersion : std::uint8_t { v1_3, v1_2 };
+enum class ClientCert : std::uint8_t { none, optional, required };
+enum class DeviceIdFrom : std::uint8_t { cn, san_dns, san_uri };
+
+struct TlsConfig {
+  std::string listen;     // "host:port" of the TLS device listener; empty = no TLS listener
+  std::string cert_file;  // kited's certificate chain, PEM (leaf first)
+  std::string key_file;   // its private key, PEM
+  std::string ca_file;    // CA bundle that client certificates must lead to
+  std::string crl_file;   // CRLs (PEM) of that CA; reloaded on SIGHUP
+  TlsMinVersion min_version = TlsMinVersion::v1_3;  // oldest TLS version accepted
+  ClientCert client_cert = ClientCert::none;        // whether devices must show a certificate
+  DeviceIdFrom device_id_from = DeviceIdFrom::cn;   // where a certificate names its device
+  bool tickets = true;                              // TLS 1.3 session tickets (resumption)
+  bool operator==(const TlsConfig&) const = default;
 };
 
 struct SessionConfig {
@@ -121,6 +141,7 @@ struct Config {
   DeviceConfig device;
   AuthConfig auth;
   AdminConfig admin;
+  TlsConfig tls;
   SessionConfig session;
   StoreConfig store;
   EventsConfig events;

@@ -153,10 +153,33 @@ FieldSpec choice(std::string_view section, std::string_view key, SectionPtr<S> o
   return field;
 }
 
+template <typename S>
+FieldSpec boolean(std::string_view section, std::string_view key, SectionPtr<S> of, bool S::*member,
+                  std::string_view doc) {
+  FieldSpec field = row(section, key, doc, false);
+  field.read_toml = [=](Config& c, const toml::node& node) -> std::string {
+    if (!node.is_boolean()) return "expected true or false, got " + describe_node(node);
+    (c.*of).*member = node.as_boolean()->get();
+    return {};
+  };
+  field.read_text = [=](Config& c, std::string_view value) -> std::string {
+    if (value != "true" && value != "false")
+      return "expected true or false, got " + toml_quoted(value);
+    (c.*of).*member = value == "true";
+    return {};
+  };
+  field.check = [](const Config&) { return std::string(); };
+  field.write_toml = [=](const Config& c) {
+    return std::string((c.*of).*member ? "true" : "false");
+  };
+  return field;
+}
+
 constexpr auto kServer = &Config::server;
 constexpr auto kDevice = &Config::device;
 constexpr auto kAuth = &Config::auth;
 constexpr auto kAdmin = &Config::admin;
+constexpr auto kTls = &Config::tls;
 constexpr auto kSession = &Config::session;
 constexpr auto kStore = &Config::store;
 constexpr auto kEvents = &Config::events;
@@ -283,6 +306,51 @@ std::vector<FieldSpec> make_table() {
               "connections in all, so one client cannot hold every one. Reloaded on SIGHUP."),
       integer("admin", "max_body_bytes", kAdmin, &AdminConfig::max_body_bytes, 1024, 1073741824,
               "Largest HTTP request body; larger requests get 413."),
+      text("admin", "tls_cert_file", kAdmin, &AdminConfig::tls_cert_file,
+           "Certificate chain (PEM, leaf first) of the admin API.\n"
+           "With tls_key_file set too, the admin port speaks HTTPS only (TLS 1.2 or 1.3, no\n"
+           "client certificates): plain HTTP to it is closed. Both or neither. Needs a restart."),
+      text("admin", "tls_key_file", kAdmin, &AdminConfig::tls_key_file,
+           "Private key (PEM) of admin.tls_cert_file."),
+
+      text("tls", "listen", kTls, &TlsConfig::listen,
+           "TLS device listener, \"host:port\"; empty = no TLS listener.\n"
+           "Same syntax as server.device_listen; the plain listeners keep running beside it.\n"
+           "Needs cert_file and key_file. Changing it needs a restart."),
+      text("tls", "cert_file", kTls, &TlsConfig::cert_file,
+           "kited's certificate chain, PEM, leaf first.\n"
+           "ECDSA (P-256, P-384) or RSA (2048+ bits). Reloaded on SIGHUP."),
+      text("tls", "key_file", kTls, &TlsConfig::key_file,
+           "Private key of cert_file, PEM. Reloaded on SIGHUP."),
+      text("tls", "ca_file", kTls, &TlsConfig::ca_file,
+           "CA bundle (PEM) that device certificates must lead to.\n"
+           "Required when client_cert is not \"none\". Reloaded on SIGHUP."),
+      text("tls", "crl_file", kTls, &TlsConfig::crl_file,
+           "CRLs (PEM) checked for device certificates; empty = none.\n"
+           "Every CA of ca_file that issues device certificates then needs a current CRL here.\n"
+           "Reloaded on SIGHUP, which also closes live sessions whose certificate it revokes."),
+      choice("tls", "min_version", kTls, &TlsConfig::min_version,
+             {{"1.3", TlsMinVersion::v1_3}, {"1.2", TlsMinVersion::v1_2}},
+             "Oldest TLS version accepted: \"1.3\" or \"1.2\"."),
+      choice("tls", "client_cert", kTls, &TlsConfig::client_cert,
+             {{"none", ClientCert::none},
+              {"optional", ClientCert::optional},
+              {"required", ClientCert::required}},
+             "Client certificates (mutual TLS): \"none\", \"optional\" or \"required\".\n"
+             "optional: asked for; a device may log in with it (auth method Tls) or with a key or\n"
+             "token. required: a device without a valid certificate is refused in the TLS\n"
+             "handshake, and whatever its auth method, it may only log in as the device its\n"
+             "certificate names (a stolen device key alone is not enough)."),
+      choice("tls", "device_id_from", kTls, &TlsConfig::device_id_from,
+             {{"cn", DeviceIdFrom::cn},
+              {"san-dns", DeviceIdFrom::san_dns},
+              {"san-uri", DeviceIdFrom::san_uri}},
+             "Where a certificate names its device: \"cn\", \"san-dns\" or \"san-uri\".\n"
+             "cn: the subject's common name; san-dns / san-uri: the first DNS name / URI in\n"
+             "subjectAltName. The name must equal the device id exactly."),
+      boolean("tls", "tickets", kTls, &TlsConfig::tickets,
+              "Issue TLS 1.3 session tickets, so reconnecting devices skip the certificate\n"
+              "exchange. Ticket keys survive SIGHUP reloads, not restarts."),
 
       integer("session", "max_frame", kSession, &Se::max_frame, 8192, 16777216,
               "Largest frame either side may send, after decompression."),
@@ -397,7 +465,7 @@ const std::vector<FieldSpec>& field_table() {
 }
 
 const std::vector<std::string_view>& config_sections() {
-  static const std::vector<std::string_view> sections{"server",  "device", "auth",   "admin",
+  static const std::vector<std::string_view> sections{"server",  "device", "auth",   "admin", "tls",
                                                       "session", "store",  "events", "log"};
   return sections;
 }
@@ -416,6 +484,10 @@ std::string_view section_doc(std::string_view section) {
   if (section == "admin") {
     return "The HTTP admin API: send, presence, kick, events, metrics. Its bearer tokens, who\n"
            "may connect to it, and its request limits.";
+  }
+  if (section == "tls") {
+    return "TLS for devices: a listener of its own beside the plain one, optional mutual TLS\n"
+           "(the certificate as the credential) and CRLs. Files are re-read on SIGHUP.";
   }
   if (section == "session") return "Limits of each device connection, offered in the handshake.";
   if (section == "store") return "Durable per-device queues for offline and slow devices.";

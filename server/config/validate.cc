@@ -14,6 +14,7 @@
 #include "config/admin_tokens.h"
 #include "config/endpoint.h"
 #include "config/field_table.h"
+#include "config/tls_settings.h"
 #include "config/toml_text.h"
 
 namespace kite::server::config {
@@ -165,6 +166,43 @@ void check_cross_limits(const Config& c, Problems& out) {
                  c.store.per_device_bytes);
 }
 
+// [tls]: what the listener needs, then whether the files load (TlsContext::create's words).
+void check_tls(const Config& c, Problems& out) {
+  const TlsConfig& tls = c.tls;
+  if (tls.listen.empty()) return;
+  check_listener("tls.listen", tls.listen, c.server.mode, out);
+  const auto& devices = c.server.device_listen;
+  if (std::find(devices.begin(), devices.end(), tls.listen) != devices.end() ||
+      tls.listen == c.server.admin_listen) {
+    if (auto endpoint = parse_endpoint(tls.listen); endpoint && endpoint->port != 0)
+      out.push_back(
+          {"tls.listen", fmt::format("{} is also a plain listener", toml_quoted(tls.listen))});
+  }
+  const std::size_t before = out.size();
+  if (tls.cert_file.empty())
+    out.push_back({"tls.cert_file", "tls.listen is set: kited needs its certificate (PEM)"});
+  if (tls.key_file.empty())
+    out.push_back({"tls.key_file", "tls.listen is set: kited needs its private key (PEM)"});
+  if (tls.client_cert != ClientCert::none && tls.ca_file.empty())
+    out.push_back({"tls.ca_file",
+                   "tls.client_cert is not \"none\": name the CA bundle that signs device "
+                   "certificates"});
+  if (out.size() != before) return;
+  if (auto problem = tls_load_problem(device_tls_settings(tls)); !problem.empty())
+    out.push_back({"tls", problem});
+}
+
+void check_admin_tls(const AdminConfig& admin, Problems& out) {
+  if (admin.tls_cert_file.empty() && admin.tls_key_file.empty()) return;
+  if (admin.tls_cert_file.empty() || admin.tls_key_file.empty()) {
+    out.push_back({admin.tls_cert_file.empty() ? "admin.tls_cert_file" : "admin.tls_key_file",
+                   "HTTPS needs both admin.tls_cert_file and admin.tls_key_file"});
+    return;
+  }
+  if (auto problem = tls_load_problem(admin_tls_settings(admin)); !problem.empty())
+    out.push_back({"admin.tls_cert_file", problem});
+}
+
 }  // namespace
 
 std::string hex_key_problem(std::string_view hex, std::size_t min_bytes) {
@@ -203,6 +241,8 @@ std::vector<Problem> validate(const Config& config) {
   check_address_list("admin.deny", config.admin.deny, problems);
   check_auth(config, problems);
   check_admin_tokens(config.admin, problems);
+  check_tls(config, problems);
+  check_admin_tls(config.admin, problems);
   check_production(config, problems);
   check_cross_limits(config, problems);
   return problems;

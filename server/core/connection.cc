@@ -53,8 +53,9 @@ std::int64_t Connection::now() const {
 // ---------------------------------------------------------------------------------------------
 // Socket
 
-bool Connection::start(uv_stream_t* listener) {
+bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::TlsContext> tls) {
   auto& context = worker_.context();
+  if (tls) tls_.emplace(std::move(tls));
   uv_tcp_init(worker_.loop(), &tcp_);
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
     close_socket();
@@ -91,16 +92,20 @@ bool Connection::start(uv_stream_t* listener) {
 
 void Connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
   auto* self = static_cast<Connection*>(handle->data);
-  *buf = self->worker_.read_buffer(self->session_.decoder().read_offset_hint());
+  // The decoder's alignment hint is about the plaintext, which TLS puts elsewhere.
+  *buf = self->worker_.read_buffer(self->tls_ ? 0 : self->session_.decoder().read_offset_hint());
 }
 
 void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* self = static_cast<Connection*>(stream->data);
   if (nread > 0) {
     self->worker_.metrics().bytes_in.add(static_cast<std::uint64_t>(nread));
-    self->session_.receive(
-        {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)},
-        self->now());
+    const std::span<const std::uint8_t> bytes{reinterpret_cast<const std::uint8_t*>(buf->base),
+                                              static_cast<std::size_t>(nread)};
+    if (self->tls_)
+      self->receive_tls(bytes);
+    else
+      self->session_.receive(bytes, self->now());
     if (self->service_) self->worker_.service_ingest().commit(self->session_, self->now());
   } else if (nread < 0) {
     self->session_.receive_end(self->now());  // EOF or reset: the session decides how it ended
@@ -111,26 +116,27 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
 
 void Connection::flush() {
   dirty = false;
-  if (!session_.has_output() || uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) return;
+  if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) return;
+  const std::span<const std::uint8_t> output = pending_output();
+  if (output.empty()) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
-  worker_.metrics().bytes_out.add(session_.output().size());
+  worker_.metrics().bytes_out.add(output.size());
   std::size_t written = 0;
   if (write_queue_bytes_ == 0) {
     // Usually the kernel takes it all at once: no request, no callback, no allocation.
-    const auto& output = session_.output();
     uv_buf_t direct = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(output.data())),
                                   static_cast<unsigned>(output.size()));
     int status = uv_try_write(stream, &direct, 1);
     if (status < 0 && status != UV_EAGAIN) return fail_socket();
     written = status > 0 ? static_cast<std::size_t>(status) : 0;
     if (written == output.size()) {
-      session_.discard_output();
+      discard_pending_output();
       if (backlog_) pump();  // room below the high-water mark, as after a completed write
       return;
     }
   }
   auto* write = new PendingWrite;
-  session_.take_output(write->bytes);
+  take_pending_output(write->bytes);
   write->bytes.erase(write->bytes.begin(),
                      write->bytes.begin() + static_cast<std::ptrdiff_t>(written));
   write->request.data = this;
@@ -216,7 +222,7 @@ void Connection::on_deadline() {
 }
 
 void Connection::after_session_call() {
-  if (session_.has_output()) worker_.mark_dirty(*this);
+  if (session_.has_output() || (tls_ && tls_->has_output())) worker_.mark_dirty(*this);
   if (closing_) return;
   if (uplink_tokens_ < 0 && !reading_paused_) pause_reading();
   Millis due = session_.next_deadline();
@@ -235,6 +241,8 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
   std::string_view id = hello.device_id;
   if (context.auth->revoked(id)) return refuse(Reason::Revoked, "this device has been revoked");
   service_ = id.starts_with(kServicePrefix);
+  if (auto refusal = certificate_refusal(id, hello.method); !refusal.empty())
+    return refuse(Reason::AuthFailed, refusal);
   std::uint64_t epoch = context.store->epoch();
   auto expected = context.auth->resume_token(id, epoch);
   hello_resume_valid_ = !service_ && hello.store_epoch == epoch &&
@@ -264,8 +272,11 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
       if (reason != Reason::None) return refuse(reason, "token refused");
       return welcome(std::move(groups));
     }
+    case protocol::AuthMethod::Tls:
+      // certificate_refusal() found the certificate to name this very device.
+      return welcome({});
     default:
-      return refuse(Reason::AuthFailed, "TLS client certificates are not enabled here");
+      return refuse(Reason::AuthFailed, "unknown auth method");
   }
 }
 
@@ -277,7 +288,10 @@ void Connection::refuse(Reason reason, std::string_view message) {
   auto& context = worker_.context();
   context.auth->record_failure(ip_.text(), wall_clock_ms());
   KITE_LOG(warn, "auth.refused",
-           {{"device", session_.device_id()}, {"ip", ip_.text()}, {"reason", reason_name(reason)}});
+           {{"device", session_.device_id()},
+            {"ip", ip_.text()},
+            {"reason", reason_name(reason)},
+            {"detail", message}});
   session_.reject(reason, message);
 }
 

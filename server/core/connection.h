@@ -10,12 +10,17 @@
 //    the socket's write queue is below the high-water mark: a slow or offline device costs disk,
 //    not memory;
 //  - the connection counts as unauthenticated for its IP (admission limits) until the session
-//    opens or the connection closes, and in the device gate's per-IP count until it closes.
+//    opens or the connection closes, and in the device gate's per-IP count until it closes;
+//  - on the TLS listener a TlsChannel sits between the socket and the session
+//    (connection_tls.cc): the session sees plaintext only, the socket and write_queue_bytes_
+//    ciphertext only; nothing the session writes leaves before the TLS handshake is done.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +30,7 @@
 #include "core/receipt_tracker.h"
 #include "core/timing_wheel.h"
 #include "kite/protocol/session.h"
+#include "kite/tls/channel.h"
 
 namespace kite::server {
 
@@ -36,8 +42,9 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   Connection(Worker& worker, std::uint64_t id);
 
   // Accepts from `listener` and starts reading; false if refused (the connection then closes
-  // itself: nothing more to do for the caller).
-  bool start(uv_stream_t* listener);
+  // itself: nothing more to do for the caller). `tls`: the TLS listener's context; null for
+  // plain TCP.
+  bool start(uv_stream_t* listener, std::shared_ptr<const kite::tls::TlsContext> tls = nullptr);
 
   std::uint64_t id() const { return id_; }
   const std::string& device_id() const { return session_.device_id(); }
@@ -67,6 +74,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void flush();
   // A deadline in the timing wheel came due.
   void on_deadline();
+  // TLS connections whose client certificate `context` (a reloaded CRL) revokes are kicked.
+  void check_certificate(const kite::tls::TlsContext& context);
 
   bool dirty = false;
   bool ack_queued = false;
@@ -90,6 +99,16 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   static void on_closed(uv_handle_t* handle);
 
   void welcome(std::vector<std::string> groups);
+  // The certificate check of the hello (mutual TLS): "" when `id` may go on, else why not.
+  std::string certificate_refusal(std::string_view id, protocol::AuthMethod method) const;
+  // connection_tls.cc: ciphertext in, plaintext to the session; session output encrypted.
+  void receive_tls(std::span<const std::uint8_t> ciphertext);
+  void on_tls_handshake_done();
+  void on_tls_failure();
+  // The bytes flush() writes: the session's output itself, or (TLS) the channel's ciphertext.
+  std::span<const std::uint8_t> pending_output();
+  void take_pending_output(std::vector<std::uint8_t>& into);
+  void discard_pending_output();
   void refuse(protocol::Reason reason, std::string_view message);
   void accept_from_service(const protocol::IncomingMessage& message);
   void send_stored(const Delivery& stored, std::uint64_t wall);
@@ -108,6 +127,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   Worker& worker_;
   std::uint64_t id_;
   protocol::Session session_;
+  std::optional<kite::tls::TlsChannel> tls_;  // the TLS listener's connections only
+  std::vector<std::uint8_t> tls_output_;      // ciphertext taken from tls_, not yet written
   PeerIp ip_;
   std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session
   ReceiptTracker receipts_;             // sent, not yet acknowledged (when receipts are recorded)

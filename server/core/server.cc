@@ -17,6 +17,7 @@ Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
   context_.auth = auth_.get();
   context_.groups = &groups_;
   context_.device_gate = &device_gate_;
+  if (!context_.options.tls_listen.empty()) context_.tls = &device_tls_;
   if (std::size_t members = groups_.load())
     KITE_LOG(info, "groups.loaded", {{"memberships", members}});
   std::uint32_t count = std::max<std::uint32_t>(context_.options.workers, 1);
@@ -49,6 +50,16 @@ void Server::stop(protocol::Reason reason) {
   if (!started_) return;
   started_ = false;
   for (auto& worker : workers_) worker->stop(reason);
+}
+
+void Server::set_tls_context(std::shared_ptr<const kite::tls::TlsContext> context) {
+  device_tls_.set_context(std::move(context));
+}
+
+// A CRL reload revokes live sessions too: each worker checks its own TLS connections on its loop.
+void Server::reload_tls(std::shared_ptr<const kite::tls::TlsContext> fresh) {
+  device_tls_.set_context(fresh);
+  for (auto& worker : workers_) worker->post([fresh](Worker& w) { w.check_certificates(*fresh); });
 }
 
 bool Server::wake(std::string_view device_id) {

@@ -40,6 +40,11 @@ class Server {
   const PeerGate& admin_gate() const { return admin_gate_; }
   // The log that device events go to (GET /v1/events); set before start(), outlives the workers.
   void set_event_log(events::EventLog* log) { context_.events = log; }
+  // The TLS device listener's context (options.tls_listen set): set before start(); reload_tls()
+  // swaps it for new connections and closes live sessions whose certificate `fresh` revokes.
+  void set_tls_context(std::shared_ptr<const kite::tls::TlsContext> context);
+  void reload_tls(std::shared_ptr<const kite::tls::TlsContext> fresh);
+  std::shared_ptr<const kite::tls::TlsContext> tls_context() const { return device_tls_.context(); }
   // Messages for many devices at once, one task per worker (fan_out.h).
   FanOut& fan_out() { return *fan_out_; }
 
@@ -70,6 +75,7 @@ class Server {
   GroupDirectory groups_{store_.get()};
   PeerGate device_gate_{"device"};
   PeerGate admin_gate_{"admin"};
+  DeviceTls device_tls_;
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<FanOut> fan_out_;  // made once the options and workers are set

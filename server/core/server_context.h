@@ -11,6 +11,7 @@
 
 #include "common/peer_gate.h"
 #include "core/authenticator.h"
+#include "core/device_tls.h"
 #include "core/group_directory.h"
 #include "core/registry.h"
 #include "events/event_log.h"
@@ -23,6 +24,7 @@ class Worker;
 
 struct CoreOptions {
   std::vector<std::string> device_listen{"127.0.0.1:7000"};
+  std::string tls_listen;  // the TLS device listener; empty: none
   std::uint32_t workers = 1;
   protocol::SessionConfig session;  // per-connection protocol settings
   std::size_t write_high_water_bytes = 64 * 1024;
@@ -42,6 +44,7 @@ struct ServerContext {
   Authenticator* auth = nullptr;
   GroupDirectory* groups = nullptr;
   PeerGate* device_gate = nullptr;     // address lists and per-IP cap of the device port
+  DeviceTls* tls = nullptr;            // the TLS listener's context; set when tls_listen is
   events::EventLog* events = nullptr;  // null: no event stream
   std::vector<Worker*> workers;        // indexable by Route::worker
 };

@@ -59,30 +59,36 @@ Worker::~Worker() {
 }
 
 std::string Worker::listen() {
-  for (const auto& text : context_.options.device_listen) {
-    SocketAddress address;
-    std::string error = resolve_endpoint(text, address);
-    if (!error.empty()) return error;
-    // SO_REUSEPORT: every worker binds the same address, the kernel spreads connections.
-    int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return "cannot create a socket: " + std::string(std::strerror(errno));
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    if (::bind(fd, address.get(), address.length) != 0) {
-      int err = errno;
-      ::close(fd);
-      return "cannot listen on " + text + ": " + std::strerror(err) +
-             " (is another server using the port?)";
-    }
-    auto tcp = std::make_unique<uv_tcp_t>();
-    uv_tcp_init(&loop_, tcp.get());
-    tcp->data = this;
-    uv_tcp_open(tcp.get(), fd);
-    int status = uv_listen(reinterpret_cast<uv_stream_t*>(tcp.get()), 4096, on_new_connection);
-    if (status != 0) return "cannot listen on " + text + ": " + uv_strerror(status);
-    listeners_.push_back(std::move(tcp));
+  for (const auto& text : context_.options.device_listen)
+    if (auto error = bind_listener(text, on_new_connection); !error.empty()) return error;
+  if (!context_.options.tls_listen.empty())
+    return bind_listener(context_.options.tls_listen, on_new_tls_connection);
+  return {};
+}
+
+std::string Worker::bind_listener(const std::string& text, uv_connection_cb on_connection) {
+  SocketAddress address;
+  std::string error = resolve_endpoint(text, address);
+  if (!error.empty()) return error;
+  // SO_REUSEPORT: every worker binds the same address, the kernel spreads connections.
+  int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return "cannot create a socket: " + std::string(std::strerror(errno));
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (::bind(fd, address.get(), address.length) != 0) {
+    int err = errno;
+    ::close(fd);
+    return "cannot listen on " + text + ": " + std::strerror(err) +
+           " (is another server using the port?)";
   }
+  auto tcp = std::make_unique<uv_tcp_t>();
+  uv_tcp_init(&loop_, tcp.get());
+  tcp->data = this;
+  uv_tcp_open(tcp.get(), fd);
+  int status = uv_listen(reinterpret_cast<uv_stream_t*>(tcp.get()), 4096, on_connection);
+  if (status != 0) return "cannot listen on " + text + ": " + uv_strerror(status);
+  listeners_.push_back(std::move(tcp));
   return {};
 }
 
@@ -179,34 +185,49 @@ void Worker::on_wheel_timer(uv_timer_t* handle) {
 }
 
 void Worker::on_new_connection(uv_stream_t* listener, int status) {
+  static_cast<Worker*>(listener->data)->accept(listener, status, nullptr);
+}
+
+// The TLS listener's connections take the newest context (DeviceTls: swapped on SIGHUP).
+void Worker::on_new_tls_connection(uv_stream_t* listener, int status) {
   auto* self = static_cast<Worker*>(listener->data);
+  self->accept(listener, status, self->context_.tls->context());
+}
+
+void Worker::accept(uv_stream_t* listener, int status,
+                    std::shared_ptr<const kite::tls::TlsContext> tls) {
   if (status != 0) {
     KITE_LOG(warn, "listener.error", {{"error", uv_strerror(status)}});
     return;
   }
   std::uint32_t slot = 0;
-  if (!self->free_slots_.empty()) {
-    slot = self->free_slots_.back();
-    self->free_slots_.pop_back();
-  } else if (self->slots_.size() < kMaxSlots) {
-    slot = static_cast<std::uint32_t>(self->slots_.size());
-    self->slots_.push_back(nullptr);
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else if (slots_.size() < kMaxSlots) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(nullptr);
   } else {
     // Accepted and closed at once: libuv stops accepting until a pending connection is taken.
-    KITE_LOG(error, "connection.refused", {{"worker", self->index_}, {"reason", "worker full"}});
+    KITE_LOG(error, "connection.refused", {{"worker", index_}, {"reason", "worker full"}});
     auto* refused = new uv_tcp_t;
-    uv_tcp_init(&self->loop_, refused);
+    uv_tcp_init(&loop_, refused);
     uv_accept(listener, reinterpret_cast<uv_stream_t*>(refused));
     uv_close(reinterpret_cast<uv_handle_t*>(refused),
              [](uv_handle_t* handle) { delete reinterpret_cast<uv_tcp_t*>(handle); });
     return;
   }
-  const std::uint64_t id = (std::uint64_t{self->index_} + 1) << 56 |
-                           std::uint64_t{self->connection_counter_++} << 24 | slot;
-  auto* connection = new Connection(*self, id);
-  self->slots_[slot] = connection;
-  ++self->live_connections_;
-  connection->start(listener);  // on refusal it closes and forgets itself
+  const std::uint64_t id =
+      (std::uint64_t{index_} + 1) << 56 | std::uint64_t{connection_counter_++} << 24 | slot;
+  auto* connection = new Connection(*this, id);
+  slots_[slot] = connection;
+  ++live_connections_;
+  connection->start(listener, std::move(tls));  // on refusal it closes and forgets itself
+}
+
+void Worker::check_certificates(const kite::tls::TlsContext& context) {
+  for (Connection* connection : slots_)
+    if (connection) connection->check_certificate(context);
 }
 
 Connection* Worker::find(std::uint64_t connection_id) {

@@ -8,8 +8,8 @@
 //  - reads land in one per-loop buffer: an idle connection holds no read buffer;
 //  - output is flushed once per loop turn (uv_prepare): many messages to one connection in a
 //    turn become one write; the devices' acks of the turn become one store write;
-//  - each worker binds its own SO_REUSEPORT listener, so the kernel spreads new connections
-//    across loops.
+//  - each worker binds its own SO_REUSEPORT listener (and its own TLS listener when [tls] listen
+//    is set), so the kernel spreads new connections across loops.
 #pragma once
 
 #include <uv.h>
@@ -79,6 +79,13 @@ class Worker {
   WorkerMetrics& metrics() { return metrics_; }
   const WorkerMetrics& metrics() const { return metrics_; }
   uv_buf_t read_buffer(std::size_t offset_hint);
+  // Decrypted bytes of one TLS read, handed to the session at once: one buffer per loop, so a
+  // TLS connection holds no plaintext buffer of its own.
+  std::vector<std::uint8_t>& tls_plaintext() { return tls_plaintext_; }
+  // Ciphertext of one connection's flush, offered to the kernel before anything is queued.
+  std::vector<std::uint8_t>& tls_ciphertext() { return tls_ciphertext_; }
+  // Kicks the TLS connections whose client certificate `context` (just reloaded) revokes.
+  void check_certificates(const kite::tls::TlsContext& context);
   std::size_t connection_count() const { return live_connections_; }
 
  private:
@@ -86,6 +93,11 @@ class Worker {
   static void on_prepare(uv_prepare_t* handle);
   static void on_wheel_timer(uv_timer_t* handle);
   static void on_new_connection(uv_stream_t* listener, int status);
+  static void on_new_tls_connection(uv_stream_t* listener, int status);
+
+  std::string bind_listener(const std::string& endpoint, uv_connection_cb on_connection);
+  // `tls`: the context of a TLS listener's connection; null on a plain listener.
+  void accept(uv_stream_t* listener, int status, std::shared_ptr<const kite::tls::TlsContext> tls);
 
   void run_tasks();
   void close_loop_handles();
@@ -122,6 +134,8 @@ class Worker {
   CommandTable commands_;
   WorkerMetrics metrics_;
   std::vector<std::uint64_t> read_buffer_words_;  // 64 KiB + alignment slack
+  std::vector<std::uint8_t> tls_plaintext_;
+  std::vector<std::uint8_t> tls_ciphertext_;
   std::uint32_t connection_counter_ = 0;
   bool shutting_down_ = false;
 };

@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "kite/protocol/reason.h"
+#include "kite/tls/failure.h"
 #include "metrics/counter.h"
 #include "metrics/histogram.h"
 
@@ -16,6 +17,7 @@ struct WorkerMetrics {
   using Counter = metrics::LocalCounter;
   using Gauge = metrics::LocalGauge;
   static constexpr std::size_t kReasons = static_cast<std::size_t>(protocol::Reason::MAX) + 1;
+  static constexpr std::size_t kTlsFailures = static_cast<std::size_t>(tls::Failure::Internal) + 1;
 
   // Connections by state: accepted and not yet authenticated, open devices, open services.
   Gauge handshaking, devices_open, services_open;
@@ -30,6 +32,11 @@ struct WorkerMetrics {
   Counter dropped_qos0;  // QoS 0 with no room or no device
   Counter kicked, uplink_throttled;
   Counter commands_sent, commands_replied, commands_timed_out, commands_failed;
+  // The TLS listener: handshakes completed (full or resumed from a ticket), and handshakes that
+  // failed, by tls::Failure (not TLS, certificate rejected or missing, alert, protocol...).
+  Counter tls_handshakes_full, tls_handshakes_resumed;
+  std::array<Counter, kTlsFailures> tls_handshake_failed;
+  Counter tls_revoked_kicked;  // live sessions closed because a reloaded CRL lists them
   // From the store's write to the message handed to the device's socket, for messages carried
   // straight to an online device (service publishes): how long online devices wait. Messages
   // read back from a backlog are not counted (they may have waited for an offline device).

@@ -34,10 +34,13 @@ Connection::Connection(HttpServer& server, std::uint64_t id)
     : server_(server),
       id_(id),
       parser_(server.options().limits),
-      last_activity_ms_(uv_now(server.loop())) {}
+      last_activity_ms_(uv_now(server.loop())) {
+  if (server.options().tls) tls_.emplace(server.options().tls);
+}
 
 void Connection::start(int refusal) {
   uv_tcp_nodelay(&tcp_, 1);
+  if (refusal != 0 && tls_) return close();  // no answer before a handshake: just the close
   if (refusal != 0) {
     answer(queue_.open(true),
            error_bytes(refusal, refusal == 429 ? "too many connections from this address"
@@ -82,7 +85,11 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
   }
   self->last_activity_ms_ = uv_now(self->server_.loop());
   if (self->lingering_ || self->ending_) return;  // input after our last answer is dropped
-  self->handle_input(std::string_view(buf->base, static_cast<std::size_t>(nread)));
+  const std::string_view bytes(buf->base, static_cast<std::size_t>(nread));
+  if (self->tls_)
+    self->receive_tls(bytes);
+  else
+    self->handle_input(bytes);
 }
 
 void Connection::handle_input(std::string_view bytes) {
@@ -194,17 +201,31 @@ void Connection::flush() {
   ResponseQueue::Ready ready = queue_.take();
   if (!ready.bytes.empty()) write(std::move(ready.bytes));
   if (ready.close && !closed_) {
-    ending_ = true;
-    auto* req = new uv_shutdown_t;  // libuv sends FIN once the writes before it are done
-    if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&tcp_), on_shutdown) != 0) {
-      delete req;
-      return close();
+    if (tls_) {
+      tls_->close();  // close_notify: the client knows the answer was not cut short
+      send_tls_output();
     }
+    if (!closed_) end_after_writes();
   }
   update_reading();
 }
 
+void Connection::end_after_writes() {
+  ending_ = true;
+  auto* req = new uv_shutdown_t;  // libuv sends FIN once the writes before it are done
+  if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(&tcp_), on_shutdown) != 0) {
+    delete req;
+    close();
+  }
+}
+
 void Connection::write(std::string bytes) {
+  if (tls_) bytes = encrypt(bytes);
+  if (closed_ || bytes.empty()) return;
+  write_raw(std::move(bytes));
+}
+
+void Connection::write_raw(std::string bytes) {
   auto* request = new WriteRequest{{}, std::move(bytes)};
   request->req.data = request;
   uv_buf_t buf = uv_buf_init(request->bytes.data(), static_cast<unsigned>(request->bytes.size()));

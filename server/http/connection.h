@@ -8,6 +8,10 @@
 //    at once, since its callback will never run.
 //  - close() is idempotent; after it nothing is read, written or dispatched, and the close
 //    callbacks of unanswered requests run once.
+//  - With HttpServerOptions::tls, a TlsChannel sits between the socket and the parser
+//    (connection_tls.cc): requests are read only once the TLS handshake is done, every write is
+//    encrypted, and close_notify goes before the shutdown. A failed handshake (plain HTTP
+//    included) gets the channel's alert, if any, and the close.
 //  - Ending a connection politely ("Connection: close", an error, 503): the last bytes are
 //    written, then shutdown(), then input is read and dropped until EOF or a short linger
 //    timeout, so the client sees our answer rather than a reset.
@@ -26,6 +30,7 @@
 #include "http/message.h"
 #include "http/request_parser.h"
 #include "http/response_queue.h"
+#include "kite/tls/channel.h"
 
 namespace kite::server::http {
 
@@ -65,10 +70,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static void on_closed(uv_handle_t* handle);
 
   void handle_input(std::string_view bytes);
+  // connection_tls.cc: ciphertext in, plaintext to handle_input(); plaintext out, encrypted.
+  void receive_tls(std::string_view ciphertext);
+  std::string encrypt(std::string_view plaintext);
+  void send_tls_output();
+  void end_after_writes();  // shutdown once the writes before it are done
   void dispatch(const HttpRequest& request);
   void answer(std::uint64_t sequence, std::string bytes, bool close_after);
   void flush();
-  void write(std::string bytes);
+  void write(std::string bytes);      // encrypted first on HTTPS
+  void write_raw(std::string bytes);  // as it is, to the socket
   void after_write();
   void update_reading();
   ResponseQueue::Slot* owed(std::uint64_t sequence, ResponseQueue::State state);
@@ -79,6 +90,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestParser parser_;
   ResponseQueue queue_;
   std::optional<IpAddress> gate_ip_;
+  std::optional<kite::tls::TlsChannel> tls_;  // HTTPS only
   std::uint64_t last_activity_ms_;
   std::size_t queued_bytes_ = 0;  // written, not yet confirmed by a write callback
   int writes_in_flight_ = 0;

@@ -38,6 +38,7 @@
 #include "common/peer_gate.h"
 #include "http/request_parser.h"
 #include "http/router.h"
+#include "kite/tls/context.h"
 
 namespace kite::server::http {
 
@@ -48,6 +49,8 @@ struct HttpServerOptions {
   std::size_t max_pipelined = 32;
   std::size_t write_high_water = 1024 * 1024;
   PeerGate* gate = nullptr;  // address lists and per-IP cap; must outlive the server
+  // Set: every connection speaks HTTPS (connection_tls.cc); plain HTTP to the port is closed.
+  std::shared_ptr<const kite::tls::TlsContext> tls;
 };
 
 class HttpServer {
