@@ -31,6 +31,10 @@ Error Client::start() {
   return impl_->start();
 }
 
+std::string Client::start_error() const {
+  return impl_->start_error();
+}
+
 void Client::stop() {
   impl_->stop();
 }

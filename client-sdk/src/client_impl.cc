@@ -5,9 +5,11 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "kite/protocol/hex.h"
 #include "kite/protocol/limits.h"
 #include "kite/protocol/reason.h"
+#include "kite/tls/channel.h"
+#include "start_checks.h"
+#include "tls_context.h"
 
 namespace kite {
 namespace {
@@ -57,6 +59,8 @@ struct Client::Impl::Link {
   Impl* impl = nullptr;
   bool connected = false;
   bool closing = false;
+  // With TLS: ciphertext on the socket, the session's frames inside. Made once TCP connects.
+  std::optional<tls::TlsChannel> tls;
 };
 
 struct Client::Impl::WriteRequest {
@@ -142,23 +146,11 @@ Error Client::Impl::start() {
   std::unique_lock lock(mutex_);
   if (stopping_ || stopped_) return Error::Stopped;
   if (started_) return Error::Ok;
-  const auto& o = options_;
-  if (o.device_id.empty() || o.device_id.size() > protocol::limits::kDeviceId || o.host.empty() ||
-      o.port == 0 || o.max_queued == 0)
-    return Error::Invalid;
-  credentials_.device_id = o.device_id;
-  credentials_.agent = o.agent.substr(0, protocol::limits::kAgent);
-  if (!o.key.empty()) {
-    auto key = protocol::hex_decode(o.key);
-    if (!key || key->size() != protocol::kKeySize) return Error::Invalid;
-    std::copy(key->begin(), key->end(), credentials_.key.begin());
-    credentials_.method = protocol::AuthMethod::Hmac;
-  } else if (!o.token.empty()) {
-    credentials_.token = o.token;
-    credentials_.method = protocol::AuthMethod::Token;
-  } else {
-    return Error::Invalid;
-  }
+  // libuv's rule: an error here fires no callback, so the reason is kept for start_error().
+  start_error_ = sdk::check_options(options_, credentials_);
+  if (start_error_.empty() && options_.tls.enabled)
+    tls_context_ = sdk::make_tls_context(options_, start_error_);
+  if (!start_error_.empty()) return Error::Invalid;
   started_ = true;
   self_ = shared_from_this();
   if (own_loop_) {
@@ -176,6 +168,11 @@ Error Client::Impl::start() {
   Scope scope(*this);
   begin_attempt();
   return Error::Ok;
+}
+
+std::string Client::Impl::start_error() const {
+  std::lock_guard lock(mutex_);
+  return start_error_;
 }
 
 void Client::Impl::stop() {
@@ -264,7 +261,8 @@ void Client::Impl::settle() {
     for (auto& f : finished) f.done(f.error, f.detail);
     for (auto& n : notices)
       if (state_handler_)
-        state_handler_(StateChange{n.state, n.reason, n.detail, n.resumed, n.retry_in_ms});
+        state_handler_(
+            StateChange{n.state, n.reason, n.detail, n.resumed, n.retry_in_ms, n.tls_resumed});
     // A callback may have published, joined or stopped: go round once more to act on it.
     if (!called_back && !ending_ && !(stopping_ && !stopped_)) break;
   }
@@ -368,11 +366,20 @@ void Client::Impl::on_connected(uv_connect_t* request, int status) {
   self.last_connect_error_.clear();
   link->connected = true;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&link->tcp), on_alloc, on_read);
+  // With TLS the Hello waits for the TLS handshake (receive_tls); the ClientHello is ready now,
+  // and flush() sends it when this callback settles.
+  if (self.tls_context_) {
+    link->tls.emplace(self.tls_context_);
+    return;
+  }
+  self.start_session();
+}
+
+void Client::Impl::start_session() {
   Millis t = now();
-  self.session_ =
-      std::make_unique<protocol::Session>(protocol::Role::Client, self.context_, self, t);
-  protocol::random_bytes(self.credentials_.nonce);
-  self.session_->start(self.credentials_, self.resume_request(), t);
+  session_ = std::make_unique<protocol::Session>(protocol::Role::Client, context_, *this, t);
+  protocol::random_bytes(credentials_.nonce);
+  session_->start(credentials_, resume_request(), t);
 }
 
 protocol::ResumeRequest Client::Impl::resume_request() const {
@@ -399,25 +406,84 @@ void Client::Impl::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
   if (nread == 0 || link->closing) return;
   Impl& self = *link->impl;
   Scope scope(self);
-  if (link != self.link_ || !self.session_) return;
+  if (link != self.link_ || (!self.session_ && !link->tls)) return;
   if (nread > 0) {
-    self.session_->receive(
-        {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)}, now());
+    std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf->base), buf->len};
+    const auto n = static_cast<std::size_t>(nread);
+    if (link->tls) return self.receive_tls(buffer, n);
+    self.session_->receive(buffer.first(n), now());
   } else if (nread == UV_EOF) {
     // A goodbye from kited would have ended the session already: this end came without one
     // (kited killed, a proxy or NAT dropping the connection), whatever the session makes of it.
-    if (!self.ending_)
-      self.ending_ = Ending{"ConnectionLost", "kited closed the connection without a goodbye"};
-    self.session_->receive_end(now());
+    if (!self.ending_) self.ending_ = self.transport_ended({});
+    if (self.session_) self.session_->receive_end(now());
   } else if (!self.ending_) {
-    self.ending_ = Ending{"ConnectionLost", uv_strerror(static_cast<int>(nread))};
+    self.ending_ = self.transport_ended(uv_strerror(static_cast<int>(nread)));
   }
 }
 
+// `buffer` holds `ciphertext` bytes from the socket; once fed to the channel, it is free to take
+// the plaintext (records are decrypted into it one read() at a time).
+void Client::Impl::receive_tls(std::span<std::uint8_t> buffer, std::size_t ciphertext) {
+  tls::TlsChannel& tls = *link_->tls;
+  tls.feed(buffer.first(ciphertext));
+  if (tls.handshake_done() && !tls.failed() && !session_) start_session();
+  // Read even when no frame is due: post-handshake messages (the session ticket) and alerts
+  // are processed here.
+  while (std::size_t n = tls.read(buffer))
+    if (session_) session_->receive(buffer.first(n), now());
+  if (ending_) return;
+  if (tls.failed()) {
+    ending_ = Ending{"TlsFailed", std::string(tls.failure_reason())};
+    ending_->send_alert = true;
+  } else if (tls.state() == tls::TlsChannel::State::Closed) {
+    // close_notify without a goodbye frame first: as good as an EOF to the session.
+    ending_ = Ending{"ConnectionLost", "kited closed the TLS connection without a goodbye"};
+    if (session_) session_->receive_end(now());
+  }
+}
+
+// A socket error (`what`), or EOF (empty). Not TlsFailed even during the TLS handshake: kited
+// gives its TLS verdicts as alerts, and closes without one when it refuses the connection
+// itself (too many failed attempts from this address, a network it does not serve).
+Client::Impl::Ending Client::Impl::transport_ended(std::string what) const {
+  const bool handshaking = link_ && link_->tls && !link_->tls->handshake_done();
+  if (what.empty())
+    what = handshaking ? "kited closed the connection"
+                       : "kited closed the connection without a goodbye";
+  if (handshaking) what += " during the TLS handshake";
+  return Ending{"ConnectionLost", std::move(what)};
+}
+
+// What is ready for the socket: the session's frames, or with TLS their records and whatever
+// the channel has to say by itself (handshake flights, alerts, close_notify).
+void Client::Impl::take_wire_output(std::vector<std::uint8_t>& out) {
+  if (!link_->tls) {
+    if (session_ && session_->has_output()) session_->take_output(out);
+    return;
+  }
+  tls::TlsChannel& tls = *link_->tls;
+  if (session_ && session_->has_output() && tls.state() == tls::TlsChannel::State::Open) {
+    // Encrypted from the session's own buffer, which discard_output() then frees: an idle
+    // client holds no plaintext buffer.
+    if (!tls.write(session_->output()) && !ending_ && tls.failed()) {
+      ending_ = Ending{"TlsFailed", std::string(tls.failure_reason())};
+      ending_->send_alert = true;
+    }
+    session_->discard_output();
+  }
+  if (tls.has_output()) tls.take_all_output(out);
+}
+
 void Client::Impl::flush() {
-  if (!session_ || !session_->has_output() || !link_ || !link_->connected || link_->closing) return;
+  if (!link_ || !link_->connected || link_->closing) return;
+  if (!(session_ && session_->has_output()) && !(link_->tls && link_->tls->has_output())) return;
   auto* write = new WriteRequest;
-  session_->take_output(write->data);
+  take_wire_output(write->data);
+  if (write->data.empty()) {  // frames a closed TLS channel cannot take any more
+    delete write;
+    return;
+  }
   write->request.data = this;
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write->data.data()),
                              static_cast<unsigned>(write->data.size()));
@@ -442,9 +508,11 @@ void Client::Impl::on_written(uv_write_t* request, int status) {
 
 void Client::Impl::pump() {
   if (!session_ || !session_->is_open() || !link_ || link_->closing) return;
+  // Bytes the socket has yet to take: ciphertext queued in libuv and in the TLS channel, plus
+  // frames not yet encrypted (within a few bytes per record of their ciphertext).
   const auto writable = [this] {
     return uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&link_->tcp)) +
-               session_->output().size() <
+               (link_->tls ? link_->tls->output_size() : 0) + session_->output().size() <
            kWriteHighWater;
   };
   Millis t = now();
@@ -490,7 +558,8 @@ void Client::Impl::on_open(const protocol::OpenInfo& info) {
   }
   queue_.reopened(info.resumed, info.peer_last_received, finished_);
   for (auto& request : groups_) request.sent = false;  // unconfirmed ones go again
-  notify({State::Connected, {}, {}, info.resumed});
+  const bool tls_resumed = link_ && link_->tls && link_->tls->resumed();
+  notify({State::Connected, {}, {}, info.resumed, 0, tls_resumed});
 }
 
 void Client::Impl::on_message(const protocol::IncomingMessage& m) {
@@ -558,9 +627,14 @@ void Client::Impl::on_close(const protocol::CloseInfo& info) {
 
 void Client::Impl::end_connection() {
   Ending ending = std::move(*ending_);
-  ending_.reset();
   flush();  // the session's last words (an error frame, a goodbye) go before the close
-  close_link(/*graceful=*/ending.code != Reason::None);
+  const bool graceful = ending.code != Reason::None || ending.send_alert;
+  if (graceful && link_ && link_->tls && link_->tls->state() == tls::TlsChannel::State::Open) {
+    link_->tls->close();  // close_notify after the goodbye
+    flush();
+  }
+  close_link(graceful);
+  ending_.reset();  // only now: a write failing in the flushes above must not end it twice
   session_.reset();
   connect_deadline_ = kNever;
   Millis t = now();

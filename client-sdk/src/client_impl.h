@@ -1,7 +1,9 @@
 // What kite::Client is made of: one TCP connection at a time driving a client-role protocol
 // Session, a timer for every deadline (reconnect, connect, the session's pings and acks), the
 // uplink queue, pending group requests, and the resume state carried from one connection to
-// the next.
+// the next. With TLS, each connection has a TlsChannel between the socket and the session (the
+// session starts when the TLS handshake is done), all made from one TlsContext, which keeps the
+// session ticket for the next connection.
 //
 // Concurrency. One recursive mutex guards everything. Public calls only change plain state
 // (push to a queue, set a flag); every libuv call happens in settle(), which runs on the loop
@@ -26,6 +28,7 @@
 #include "backoff.h"
 #include "kite/client.h"
 #include "kite/protocol/session.h"
+#include "kite/tls/context.h"
 #include "uplink_queue.h"
 
 namespace kite {
@@ -41,6 +44,7 @@ class Client::Impl final : public protocol::SessionHandler,
   void set_command_handler(std::function<Reply(const Command&)> handler);
   void set_state_handler(std::function<void(const StateChange&)> handler);
   Error start();
+  std::string start_error() const;
   void stop();
   Error publish(const Publish& message, Completion done);
   Error subscribe(bool join, std::string_view group, Completion done);
@@ -65,6 +69,7 @@ class Client::Impl final : public protocol::SessionHandler,
     std::string detail;
     protocol::Reason code = protocol::Reason::None;  // None: a local cause (socket, timeout)
     std::uint32_t reconnect_after_ms = 0;
+    bool send_alert = false;  // a TLS failure: its alert goes out before the close
   };
   struct Notice {
     State state = State::Stopped;
@@ -72,6 +77,7 @@ class Client::Impl final : public protocol::SessionHandler,
     std::string detail{};
     bool resumed = false;
     std::uint32_t retry_in_ms = 0;
+    bool tls_resumed = false;
   };
   // Holds the mutex for an entry point; the outermost one settles (or wakes the loop).
   class Scope {
@@ -110,6 +116,10 @@ class Client::Impl final : public protocol::SessionHandler,
   void begin_attempt();
   void connect_next();  // the next resolved address, or the attempt failed
   void connect_to(const sockaddr* address);
+  void start_session();
+  void receive_tls(std::span<std::uint8_t> buffer, std::size_t ciphertext);
+  Ending transport_ended(std::string what) const;
+  void take_wire_output(std::vector<std::uint8_t>& out);
   void flush();
   void end_connection();
   void close_link(bool graceful);
@@ -127,6 +137,8 @@ class Client::Impl final : public protocol::SessionHandler,
 
   ClientOptions options_;
   protocol::ClientCredentials credentials_;
+  std::shared_ptr<const tls::TlsContext> tls_context_;  // null: plain TCP
+  std::string start_error_;
   std::unique_ptr<uv_loop_t> own_loop_;  // thread mode
   uv_loop_t* loop_;
   std::thread thread_;

@@ -13,7 +13,8 @@ std::string_view describe(Error error) {
     case Error::TooLarge:
       return "too large: the message is above the server's frame limit; split it";
     case Error::Invalid:
-      return "invalid: a field is empty or above its limit (see client.h)";
+      return "invalid: a field is empty, above its limit or unusable (start() failing: "
+             "start_error() names it)";
     case Error::NotStarted:
       return "not started: call start() first";
     case Error::Stopped:

@@ -66,20 +66,49 @@ struct StateChange {
   State state = State::Stopped;
   // Why, as the server or the client named it: "ConnectFailed", "KeepaliveTimeout",
   // "ServerShutdown", "Replaced", "AuthFailed"... Empty for Connecting and Connected.
+  // "TlsFailed" (a certificate refused by either side, no TLS version in common...; the detail
+  // is OpenSSL's reason) comes with Disconnected: it is retried with the usual back-off, since
+  // the fix is usually on the server (a renewed certificate, a CA bundle, a CRL) and a device
+  // should come back by itself; call stop() to give up sooner.
   std::string_view reason{};
   std::string_view detail{};  // more words on it, when there are any ("connection refused")
   // Connected: the server kept the session, so queued downlink continues where it stopped.
   // False after the server lost its history (a new store): messages may have been lost.
   bool resumed = false;
   std::uint32_t retry_in_ms = 0;  // Disconnected: when the next attempt starts
+  // Connected over TLS: the TLS handshake resumed a session from a ticket of an earlier
+  // connection (no certificate exchange). Independent of `resumed`, which is the Kite session's.
+  bool tls_resumed = false;
+};
+
+// TLS to kited's TLS device listener (kited.toml [tls] listen: a port of its own).
+//   options.port = 7443;
+//   options.tls.enabled = true;
+//   options.tls.ca_file = "/etc/kite/ca.pem";           // who signed kited's certificate
+//   options.tls.cert_file = "/etc/kite/device.pem";     // mutual TLS, when kited asks for it;
+//   options.tls.key_file = "/etc/kite/device-key.pem";  // with neither key nor token, the
+//                                                       // certificate is the credential
+// kited's certificate is always verified (there is no insecure mode). start() reads the files
+// once: a certificate renewed on disk takes a new Client. The TLS session (one context per
+// client) is resumed on reconnects, which skips the certificate exchange.
+struct TlsOptions {
+  bool enabled = false;
+  std::string ca_file{};            // PEM CA bundle; empty: the system's trust store
+  std::string server_name{};        // the name (or IP) kited's certificate must carry; empty: host
+  std::string cert_file{};          // this device's certificate (then its CA chain), PEM
+  std::string key_file{};           // its private key, PEM, unencrypted
+  std::string min_version = "1.3";  // "1.3" or "1.2"
 };
 
 struct ClientOptions {
   std::string host = "127.0.0.1";  // a name or an address
   std::uint16_t port = 7000;
-  std::string device_id;
-  std::string key;                      // HMAC device key, hex (64 digits); or
-  std::string token;                    // a token from `kite keys token` (used when key is empty)
+  std::string device_id{};
+  // Credentials: the first of key, token and tls.cert_file that is set. Over TLS, a key or token
+  // is the credential even with a certificate given too (kited may require both); with the
+  // certificate alone, kited takes the device id from it and refuses any other device_id.
+  std::string key{};                    // HMAC device key, hex (64 digits); or
+  std::string token{};                  // a token from `kite keys token`
   std::uint32_t keepalive_ms = 30'000;  // the server may shorten it
   std::uint32_t credit_window = 64;     // downlink messages the server may send unacknowledged
   // Uplink messages held while offline or waiting for the server's ack (QoS 1), and their bytes.
@@ -94,6 +123,7 @@ struct ClientOptions {
   std::uint32_t connect_timeout_ms = 10'000;  // TCP connect plus handshake
   std::uint64_t jitter_seed = 0;              // 0: random; anything else makes delays repeatable
   std::string agent = "kite-sdk/0.1";         // shown by the server's presence API
+  TlsOptions tls{};                           // off: plain TCP
 };
 
 // A message from the server. Views are valid only during the callback.
@@ -163,9 +193,13 @@ class Client {
 
   // --- life cycle ----------------------------------------------------------------------------
   // Connects (and keeps reconnecting). Error::Invalid if the options are unusable (no device
-  // id, a key that is not 64 hex digits, neither key nor token); Stopped after stop().
-  //   if (auto e = client.start(); e != kite::Error::Ok) std::puts(kite::describe(e).data());
+  // id, a key that is not 64 hex digits, no credentials, a TLS file that does not load):
+  // start_error() says which; no state change is reported. Stopped after stop().
+  //   if (client.start() != kite::Error::Ok) std::puts(client.start_error().c_str());
   Error start();
+  // Why start() returned Error::Invalid, naming the option or file: "key: expected 64 hex
+  // digits", "tls: CA file /x.pem: cannot open (No such file or directory)". Empty if it did not.
+  std::string start_error() const;
   // Says goodbye to the server, closes the connection and fails what is still queued with
   // Error::Stopped. From a message handler: no later message is delivered or acknowledged. For
   // good: a stopped client does not start again. Returns at once; on a thread of its own, the

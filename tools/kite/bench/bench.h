@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "kite/client.h"
+
 namespace kite::bench {
 
 struct BenchOptions {
@@ -25,6 +27,9 @@ struct BenchOptions {
   std::uint32_t id_base = 0;        // device ids are bench-<id_base + i>
   int server_pid = 0;
   bool json = false;
+  // --tls, --ca, --server-name, --tls-min: every connection (devices and the p2p service) goes
+  // to kited's TLS port; no client certificates (the devices log in with derived keys).
+  TlsOptions tls;
   // fanout
   std::string api = "http://127.0.0.1:7080";  // kited's admin API
   std::string admin_token;

@@ -114,8 +114,8 @@ void BenchClient::connect() {
                               on_connect);
   if (status != 0) {
     protocol::CloseInfo info{protocol::Reason::Internal, false, 0, uv_strerror(status)};
+    shut_socket();  // first: a closed handler that stops the loop closes only live clients
     if (events_->closed) events_->closed(*this, info);
-    shut_socket();
   }
 }
 
@@ -123,19 +123,15 @@ void BenchClient::on_connect(uv_connect_t* request, int status) {
   auto* self = static_cast<BenchClient*>(request->data);
   if (status != 0) {
     protocol::CloseInfo info{protocol::Reason::Internal, false, 0, uv_strerror(status)};
-    if (self->events_->closed) self->events_->closed(*self, info);
     self->shut_socket();
+    if (self->events_->closed) self->events_->closed(*self, info);
     return;
   }
   uv_tcp_nodelay(&self->tcp_, 1);
-  protocol::ClientCredentials credentials;
-  credentials.device_id = self->identity_.id;
-  credentials.method = self->identity_.method;
-  credentials.key = self->identity_.key;
-  credentials.token = self->identity_.token;
-  credentials.agent = "kite-bench";
-  protocol::random_bytes(credentials.nonce);
-  self->session_->start(credentials, {}, self->loop_.now());
+  if (self->loop_.tls())
+    self->tls_.emplace(self->loop_.tls());  // its ClientHello goes out with the next flush
+  else
+    self->start_session();
   self->loop_.mark_dirty(*self);
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&self->tcp_),
@@ -146,9 +142,22 @@ void BenchClient::on_connect(uv_connect_t* request, int status) {
       on_read);
 }
 
+void BenchClient::start_session() {
+  protocol::ClientCredentials credentials;
+  credentials.device_id = identity_.id;
+  credentials.method = identity_.method;
+  credentials.key = identity_.key;
+  credentials.token = identity_.token;
+  credentials.agent = "kite-bench";
+  protocol::random_bytes(credentials.nonce);
+  session_->start(credentials, {}, loop_.now());
+}
+
 void BenchClient::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* self = static_cast<BenchClient*>(stream->data);
-  if (nread > 0)
+  if (nread > 0 && self->tls_)
+    self->receive_tls(*buf, static_cast<std::size_t>(nread));
+  else if (nread > 0)
     self->session_->receive(
         {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)},
         self->loop_.now());
@@ -156,14 +165,46 @@ void BenchClient::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
     self->session_->receive_end(self->loop_.now());
     self->shut_socket();
   }
-  if (self->session_->has_output()) self->loop_.mark_dirty(*self);
+  if (self->session_->has_output() || (self->tls_ && self->tls_->has_output()))
+    self->loop_.mark_dirty(*self);
+}
+
+// The loop's read buffer holds the ciphertext; once fed, it takes the plaintext records.
+void BenchClient::receive_tls(const uv_buf_t& buf, std::size_t ciphertext) {
+  std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf.base), buf.len};
+  tls_->feed(buffer.first(ciphertext));
+  if (tls_->handshake_done() && session_->state() == protocol::Session::State::Idle &&
+      !tls_->failed())
+    start_session();
+  while (std::size_t n = tls_->read(buffer)) session_->receive(buffer.first(n), loop_.now());
+  if (tls_->failed()) fail("TLS: " + std::string(tls_->failure_reason()));
+}
+
+void BenchClient::fail(std::string why) {
+  if (!socket_open_) return;
+  flush();  // a TLS alert, if there is one
+  shut_socket();
+  protocol::CloseInfo info{protocol::Reason::Internal, false, 0, why};
+  if (events_->closed) events_->closed(*this, info);
 }
 
 void BenchClient::flush() {
   dirty = false;
-  if (!socket_open_ || !session_ || !session_->has_output()) return;
+  if (!socket_open_ || !session_) return;
+  if (!session_->has_output() && !(tls_ && tls_->has_output())) return;
   auto* write = new PendingWrite;
-  session_->take_output(write->bytes);
+  if (!tls_) {
+    session_->take_output(write->bytes);
+  } else {
+    if (session_->has_output() && tls_->state() == tls::TlsChannel::State::Open)
+      tls_->write(session_->output());
+    session_->discard_output();
+    tls_->take_all_output(write->bytes);
+  }
+  if (write->bytes.empty()) {
+    delete write;
+    return;
+  }
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write->bytes.data()),
                              static_cast<unsigned>(write->bytes.size()));
   if (uv_write(&write->request, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, on_write) != 0) {
@@ -183,6 +224,8 @@ void BenchClient::tick(std::int64_t now) {
 }
 
 void BenchClient::close() {
+  // A client whose socket is gone (a failed connect, a TLS failure) was reported closed then.
+  if (!socket_open_) return;
   if (session_ && session_->state() != protocol::Session::State::Closed)
     session_->close(protocol::Reason::NormalClose, "bench done");
   flush();

@@ -1,6 +1,8 @@
 // Many protocol clients on one libuv loop, for the load generator: each BenchClient is a TCP
-// connection driving a client-role Session; the loop shares the protocol context, one read
-// buffer, a once-per-turn flush of output and a periodic tick for deadlines.
+// connection driving a client-role Session, through a TlsChannel when the loop has a TLS
+// context (the Hello then waits for the TLS handshake); the loop shares the protocol context,
+// the TLS context, one read buffer, a once-per-turn flush of output and a periodic tick for
+// deadlines.
 //
 // Lifetime: a BenchClient is owned by the ClientLoop (clients are created through it and live
 // until the loop is destroyed); its uv handle is closed, never freed, before that.
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "kite/protocol/session.h"
+#include "kite/tls/channel.h"
 
 namespace kite::bench {
 
@@ -41,6 +44,9 @@ class ClientLoop {
 
   uv_loop_t* loop() { return &loop_; }
   protocol::SessionContext& context() { return context_; }
+  // Clients added from now on speak TLS with channels made from `context`.
+  void use_tls(std::shared_ptr<const tls::TlsContext> context) { tls_ = std::move(context); }
+  const std::shared_ptr<const tls::TlsContext>& tls() const { return tls_; }
   std::int64_t now() { return static_cast<std::int64_t>(uv_now(&loop_)); }
 
   // A new client (not yet connected). `source` binds its socket to that local IP ("" = any).
@@ -67,6 +73,7 @@ class ClientLoop {
   std::vector<std::unique_ptr<uv_timer_t>> periodic_;
   std::vector<std::unique_ptr<std::function<void()>>> periodic_callbacks_;
   protocol::SessionContext context_;
+  std::shared_ptr<const tls::TlsContext> tls_;
   std::vector<std::unique_ptr<BenchClient>> clients_;
   std::vector<BenchClient*> dirty_;
   std::vector<std::uint64_t> read_buffer_words_;
@@ -100,6 +107,9 @@ class BenchClient final : public protocol::SessionHandler {
   static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void on_write(uv_write_t* request, int status);
 
+  void start_session();
+  void receive_tls(const uv_buf_t& buf, std::size_t ciphertext);
+  void fail(std::string why);
   void shut_socket();
 
   ClientLoop& loop_;
@@ -111,6 +121,7 @@ class BenchClient final : public protocol::SessionHandler {
   uv_tcp_t tcp_{};
   uv_connect_t connect_request_{};
   std::unique_ptr<protocol::Session> session_;
+  std::optional<tls::TlsChannel> tls_;
   bool socket_open_ = false;
   bool opened_ = false;
   std::int64_t connect_started_ = 0;

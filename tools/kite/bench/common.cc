@@ -4,6 +4,7 @@
 
 #include "kite/protocol/handshake_crypto.h"
 #include "kite/protocol/hex.h"
+#include "kite/tls/context.h"
 
 namespace kite::bench {
 namespace {
@@ -37,6 +38,23 @@ std::string target_address(const BenchOptions& options, sockaddr_storage& out) {
   if (uv_ip6_addr(options.host.c_str(), options.port, reinterpret_cast<sockaddr_in6*>(&out)) == 0)
     return {};
   return "not a numeric address: " + options.host;
+}
+
+std::string use_tls(const BenchOptions& options, ClientLoop& loop) {
+  if (!options.tls.enabled) return {};
+  tls::TlsSettings settings;
+  settings.role = tls::Role::Client;
+  settings.ca_file = options.tls.ca_file;
+  settings.server_name = options.tls.server_name.empty() ? options.host : options.tls.server_name;
+  settings.min_version =
+      tls::parse_tls_version(options.tls.min_version).value_or(tls::TlsVersion::V1_3);
+  // Every connection makes a full handshake: which one got the last ticket must not change the
+  // figures (conn measures handshakes).
+  settings.session_tickets = false;
+  auto created = tls::TlsContext::create(settings);
+  if (!created.context) return "tls: " + created.error;
+  loop.use_tls(std::move(created.context));
+  return {};
 }
 
 std::string source_address(const BenchOptions& options, std::uint32_t i) {

@@ -16,6 +16,9 @@ Identity device_identity(const BenchOptions& options, std::uint32_t i);
 Identity service_identity(const BenchOptions& options);
 // "" or what is wrong.
 std::string target_address(const BenchOptions& options, sockaddr_storage& out);
+// With --tls, gives `loop` the TLS context its clients' channels come from; "" or what is wrong
+// (a CA file that does not load).
+std::string use_tls(const BenchOptions& options, ClientLoop& loop);
 // The local address for client i (spreads over 250 loopback addresses), or "".
 std::string source_address(const BenchOptions& options, std::uint32_t i);
 protocol::SessionConfig client_config();

@@ -36,6 +36,10 @@ int run_conn(const BenchOptions& options) {
     fmt::print(stderr, "kite bench: {}\n", error);
     return 2;
   }
+  if (auto error = use_tls(options, loop); !error.empty()) {
+    fmt::print(stderr, "kite bench: {}\n", error);
+    return 2;
+  }
   Histogram handshake;
   double cpu_start = options.server_pid ? cpu_seconds(options.server_pid).value_or(0) : 0;
   std::int64_t started_ns = steady_ns();
@@ -83,6 +87,10 @@ int run_idle(const BenchOptions& options) {
   ClientLoop loop(client_config());
   Connector connector{options, loop, {}, {}};
   if (auto error = target_address(options, connector.target); !error.empty()) {
+    fmt::print(stderr, "kite bench: {}\n", error);
+    return 2;
+  }
+  if (auto error = use_tls(options, loop); !error.empty()) {
     fmt::print(stderr, "kite bench: {}\n", error);
     return 2;
   }

@@ -35,6 +35,10 @@ int run_fanout(const BenchOptions& options) {
     return 2;
   }
   ClientLoop loop(client_config());
+  if (auto error = use_tls(options, loop); !error.empty()) {
+    fmt::print(stderr, "kite bench: {}\n", error);
+    return 2;
+  }
   GroupSender sender(options);
   std::vector<MessageReceipts> receipts;
   Histogram every_member, last_member;

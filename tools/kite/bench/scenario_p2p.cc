@@ -21,6 +21,10 @@ int run_p2p(const BenchOptions& options) {
   auto config = client_config();
   config.receive_window = 256;  // the service's downlink is unused; devices take what they get
   ClientLoop loop(config);
+  if (auto error = use_tls(options, loop); !error.empty()) {
+    fmt::print(stderr, "kite bench: {}\n", error);
+    return 2;
+  }
 
   std::uint64_t sent = 0, delivered = 0, failures = 0;
   std::uint64_t in_flight = 0;

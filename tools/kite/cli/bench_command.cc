@@ -10,6 +10,7 @@
 #include "bench/bench.h"
 #include "cli/exit_code.h"
 #include "cli/key_options.h"
+#include "cli/tls_flags.h"
 
 namespace kite::cli {
 namespace {
@@ -46,6 +47,7 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
         ->capture_default_str();
     s->add_option("--server-pid", o->server_pid, "kited's pid: report its CPU time and memory");
     s->add_flag("--json", o->json, "print the final report as one JSON object");
+    add_tls_flags(*s, o->tls, /*client_certificate=*/false);
   };
   auto* p2p = bench->add_subcommand(
       "p2p", "A service sends QoS 1 messages to random devices; throughput and latency");

@@ -13,8 +13,9 @@ enum ExitCode : int {
   kExitFailed = 1,
   kExitUsage = 2,  // bad command line, or an input file that cannot be read
   // kited cannot be reached or refused the credentials: the admin API (or its token, 401), or
-  // for `kite listen` the device listener (not reached before -W ran out) or the device's key
-  // or token (refused, expired or revoked).
+  // for `kite listen` the device listener (not reached before -W ran out, or no TLS session
+  // before the first connection) or the device's key, token or certificate (refused, expired or
+  // revoked).
   kExitUnreachable = 3,
 };
 

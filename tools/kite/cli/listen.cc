@@ -1,5 +1,6 @@
 // `kite listen`: reads the command line into ListenSettings (the device's credentials resolved
-// to a key or a token, as the SDK takes them) and hands them to the listener (cli/listener.h).
+// to a key, a token or a TLS client certificate, as the SDK takes them) and hands them to the
+// listener (cli/listener.h).
 #include "cli/listen.h"
 
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "cli/ids.h"
 #include "cli/key_options.h"
 #include "cli/listener.h"
+#include "cli/tls_flags.h"
 #include "kite/protocol/handshake_crypto.h"
 #include "kite/protocol/hex.h"
 #include "kite/protocol/token.h"
@@ -35,6 +37,7 @@ struct ListenOptions {
   std::string keepalive = "30";
   std::vector<std::string> groups;
   std::string on_command;
+  TlsOptions tls;
 };
 
 // The examples end up above the exit codes: CLI11 prints a footer callback's text before the
@@ -46,6 +49,8 @@ constexpr const char* kExamples = R"(Examples:
   kite listen --id meter-7 --master-key-file m.key --on-command ./handle-command.sh
   (handle-command.sh gets the command name as $1 and its payload on stdin; what it prints is
   the reply, its exit status the reply status)
+  kite listen --id lamp-1 --port 7443 --tls --ca ca.pem --cert lamp-1.pem --cert-key lamp-1.key
+  (mutual TLS: the certificate is the credential; kited reads the id in it)
 )";
 
 // An SDK device key: exactly 32 bytes in hex.
@@ -62,16 +67,19 @@ int usage_error(const std::string& problem) {
 }
 
 // Sets the settings' key or token from exactly one of --key, --master-key / --master-key-file
-// and --token. KITE_AUTH_MASTER_KEY counts only when none of them is given: a variable exported
-// for kited must not turn an explicit --key into a usage error.
+// and --token; with none of them, --cert alone is the credential (AuthMethod::Tls, the SDK's
+// choice when it has neither key nor token). KITE_AUTH_MASTER_KEY counts only when none of them
+// is given: a variable exported for kited must not turn an explicit --key into a usage error,
+// nor a certificate login into a key login.
 std::string resolve_credentials(const ListenOptions& o, const CLI::Option& key,
                                 const CLI::Option& token, ClientOptions& client) {
   const int given = (key.count() > 0 ? 1 : 0) + (o.master_key.on_command_line() ? 1 : 0) +
                     (token.count() > 0 ? 1 : 0);
   if (given > 1) return "give one of --key, --master-key (or --master-key-file) and --token";
+  if (given == 0 && !o.tls.cert_file.empty()) return device_id_problem(o.id, false);
   if (given == 0 && !o.master_key.given())
-    return "no credentials: give --key, --master-key, --master-key-file or --token (or set "
-           "KITE_AUTH_MASTER_KEY)";
+    return "no credentials: give --key, --master-key, --master-key-file, --token or --cert (or "
+           "set KITE_AUTH_MASTER_KEY)";
   const bool derived = key.count() == 0 && token.count() == 0;
   if (auto problem = device_id_problem(o.id, /*allow_service=*/!derived); !problem.empty())
     return problem;
@@ -103,6 +111,7 @@ int run_listen(const ListenOptions& o, const CLI::Option& key, const CLI::Option
   s.client.port = o.port;
   s.client.device_id = o.id;
   s.client.agent = "kite-listen/0.1";  // what GET /v1/devices/{id} shows for this connection
+  s.client.tls = o.tls;
   if (auto problem = resolve_credentials(o, key, token, s.client); !problem.empty())
     return usage_error(problem);
   for (const auto& group : o.groups)
@@ -132,10 +141,12 @@ void add_listen_command(CLI::App& app, Commands& commands) {
       "Act as one device: connect to kited's device listener with the device SDK and print each "
       "message it sends, one per line on stdout (flushed at once); connection state goes to "
       "stderr. Reconnects and resumes until -C, -W, SIGINT or SIGTERM ends it; --on-command "
-      "answers commands with a script.");
+      "answers commands with a script. --tls connects to kited's TLS port (a TLS failure "
+      "before the first connection ends it: exit 3).");
   listen->add_option("--host", o->host, "kited's device listener: a name or an address")
       ->capture_default_str();
-  listen->add_option("--port", o->port, "kited's device port (server.listen)")
+  listen
+      ->add_option("--port", o->port, "kited's device port (server.listen; with --tls, tls.listen)")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
   listen->add_option("--id", o->id, "the device id to connect as")->required()->type_name("DEVICE");
@@ -181,6 +192,7 @@ void add_listen_command(CLI::App& app, Commands& commands) {
                    "stdout is the reply, its exit status the reply status; killed (status "
                    "124) when the command's timeout_ms is nearly spent")
       ->type_name("SCRIPT");
+  add_tls_flags(*listen, o->tls, /*client_certificate=*/true);
   listen->footer([] { return std::string(kExamples); });
   commands.push_back({listen, [o, key, token] { return run_listen(*o, *key, *token); }});
 }

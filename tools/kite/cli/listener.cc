@@ -8,6 +8,8 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/command_script.h"
 #include "cli/exit_code.h"
@@ -52,7 +54,7 @@ class Listener {
     client_->on_command([this](const Command& c) { return on_command(c); });
     client_->on_state([this](const StateChange& change) { on_state(change); });
     if (Error error = client_->start(); error != Error::Ok) {
-      say("cannot start: " + std::string(describe(error)));
+      say("cannot start: " + client_->start_error());
       exit_code_ = kExitUsage;
       close_handles();
     } else {
@@ -137,12 +139,26 @@ class Listener {
       case State::Connected: {
         const bool again = connected_once_;
         connected_once_ = true;
-        if (change.resumed) return say("connected (session resumed)");
-        // Not resumed after an earlier session: kited lost its history (a new store).
-        return say(again ? "connected (a new session: messages queued before may be lost)"
-                         : "connected");
+        std::string line = s_.client.tls.enabled ? "connected over TLS" : "connected";
+        std::vector<std::string> notes;
+        if (change.tls_resumed) notes.push_back("TLS session resumed");
+        if (change.resumed) {
+          notes.push_back("session resumed");
+        } else if (again) {
+          // Not resumed after an earlier session: kited lost its history (a new store).
+          notes.push_back("a new session: messages queued before may be lost");
+        }
+        for (std::size_t i = 0; i < notes.size(); ++i) line += (i == 0 ? " (" : ", ") + notes[i];
+        return say(notes.empty() ? line : line + ")");
       }
       case State::Disconnected:
+        if (change.reason == "TlsFailed" && !connected_once_) {
+          // Never got in: a CA, a name or a certificate to fix, not a wait. (The SDK would go on
+          // retrying, for a server that gets fixed; a person at a terminal wants the reason.)
+          say("TLS failed: " + std::string(change.detail) +
+              "; check --ca, --server-name, --cert and that --port is kited's tls.listen");
+          return finish(kExitUnreachable);
+        }
         return say("disconnected: " + reason_text(change) + "; retrying in " +
                    std::to_string(change.retry_in_ms) + " ms");
       case State::Replaced:
@@ -157,8 +173,11 @@ class Listener {
           return ended(kExitOk);  // by us: finish() has set the exit code already
         }
         if (change.reason == "AuthFailed" || change.reason == "TokenExpired") {
+          const bool by_certificate =
+              s_.client.key.empty() && s_.client.token.empty() && !s_.client.tls.cert_file.empty();
           say("stopped: " + reason_text(change) + ": kited refused the credentials for " + id +
-              "; check --key, --master-key or --token");
+              (by_certificate ? "; check that --cert names this device (kited's tls.device_id_from)"
+                              : "; check --key, --master-key or --token"));
           return ended(kExitUnreachable);
         }
         say("stopped: " + reason_text(change));
