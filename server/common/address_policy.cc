@@ -5,26 +5,10 @@
 
 #include <algorithm>
 
+#include "common/quoted.h"
+
 namespace kite::server {
 namespace {
-
-// The text quoted for an error, with control characters shown escaped: it came from a file or
-// the environment and is about to be printed on a terminal or into a log.
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\u{:04X}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::vector<CidrBlock> parse_list(const std::vector<std::string>& texts, std::string_view name,
                                   std::vector<std::string>& errors) {

@@ -2,22 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "common/quoted.h"
+
 namespace kite::server::config {
 
 std::string toml_quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\u{:04X}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+  return quoted(text);
 }
 
 std::string describe_node(const toml::node& node) {
