@@ -12,53 +12,14 @@
 #include "kite_cli.h"
 #include "sdk_probe.h"
 #include "test_pki.h"
+#include "tls_fixture.h"
 
 namespace kite::it {
 namespace {
 
 using test::Usage;
 
-// A CA, kited's certificate (P-256, for 127.0.0.1 and localhost), devices' certificates from the
-// same CA (valid, expired, revoked) and one from another CA, and a CRL.
-struct Pki {
-  test::TempDir dir;
-  test::TestCa ca{"Kite Test CA", dir.path()};
-  test::TestCa other_ca{"Some Other CA", dir.path()};
-  test::IssuedCert server = ca.issue("server", {.common_name = "kited",
-                                                .dns_names = {"localhost"},
-                                                .ip_addresses = {"127.0.0.1"},
-                                                .usage = Usage::Server});
-  test::IssuedCert device_1 = ca.issue("tls-dev-1", {.common_name = "tls-dev-1"});
-  test::IssuedCert device_2 = ca.issue("tls-dev-2", {.common_name = "tls-dev-2"});
-  test::IssuedCert expired =
-      ca.issue("tls-expired", {.common_name = "tls-expired", .valid_to_days = -1});
-  test::IssuedCert revoked = ca.issue("tls-revoked", {.common_name = "tls-revoked"});
-  test::IssuedCert foreign = other_ca.issue("tls-foreign", {.common_name = "tls-foreign"});
-  std::string crl = ca.write_crl("ca", {revoked.serial});
-};
-
-// kited's arguments for a TLS listener on `port` with `pki.server`; `client_cert` is kited's
-// tls.client_cert ("none", "optional", "required").
-std::vector<std::string> tls_args(const Pki& pki, std::uint16_t port,
-                                  const std::string& client_cert) {
-  std::vector<std::string> args = {"--set", "tls.listen=127.0.0.1:" + std::to_string(port),
-                                   "--set", "tls.cert_file=" + pki.server.certificate,
-                                   "--set", "tls.key_file=" + pki.server.key};
-  if (client_cert != "none") {
-    for (std::string setting : {"tls.client_cert=" + client_cert, "tls.ca_file=" + pki.ca.ca_file(),
-                                "tls.crl_file=" + pki.crl, std::string("tls.device_id_from=cn")})
-      args.insert(args.end(), {"--set", setting});
-  }
-  return args;
-}
-
-// A kited with its TLS listener on.
-struct TlsHarness {
-  explicit TlsHarness(const Pki& pki, const std::string& client_cert = "none")
-      : tls_port(free_port()), h(tls_args(pki, tls_port, client_cert)) {}
-  std::uint16_t tls_port;
-  Harness h;
-};
+using Pki = TlsPki;
 
 // SDK options for the TLS port, trusting `pki.ca`; credentials: the device key.
 ClientOptions tls_options(const Pki& pki, const std::string& id, std::uint16_t port) {
@@ -139,7 +100,7 @@ bool online(Harness& h, const std::string& device) {
 }  // namespace
 
 TEST_CASE("18.1 tls sdk: TLS 1.3 to kited's verified IP address; messages and commands both ways") {
-  Pki pki;
+  Pki pki("tls");
   TlsHarness t(pki);
   Client client(tls_options(pki, "tls-basic", t.tls_port));
   Details details;
@@ -189,7 +150,7 @@ TEST_CASE("18.1 tls sdk: TLS 1.3 to kited's verified IP address; messages and co
 }
 
 TEST_CASE("18.2 tls sdk: kited's certificate checked: wrong CA, wrong name, wrong IP refused") {
-  Pki pki;
+  Pki pki("tls");
   TlsHarness t(pki);
 
   SUBCASE("a CA that did not sign kited's certificate: TlsFailed, no session") {
@@ -226,7 +187,7 @@ TEST_CASE("18.2 tls sdk: kited's certificate checked: wrong CA, wrong name, wron
 }
 
 TEST_CASE("18.3 tls sdk: mutual TLS: the certificate is the credential, for its own id only") {
-  Pki pki;
+  Pki pki("tls");
   TlsHarness t(pki, "required");
 
   SUBCASE("CN = device id, no key: a session as that device") {
@@ -270,7 +231,7 @@ TEST_CASE("18.3 tls sdk: mutual TLS: the certificate is the credential, for its 
 }
 
 TEST_CASE("18.4 tls sdk: expired, revoked and foreign client certificates refused with a reason") {
-  Pki pki;
+  Pki pki("tls");
   TlsHarness t(pki, "required");
   struct Case {
     const char* id;
@@ -291,7 +252,7 @@ TEST_CASE("18.4 tls sdk: expired, revoked and foreign client certificates refuse
 
 TEST_CASE(
     "18.5 tls sdk: after a kick the TLS session resumes from its ticket, and so does Kite's") {
-  Pki pki;
+  Pki pki("tls");
   TlsHarness t(pki, "optional");
   bool with_certificate = false;
   SUBCASE("server authentication only, a device key") {}
@@ -330,7 +291,7 @@ TEST_CASE(
 }
 
 TEST_CASE("18.6 tls sdk: start() refuses unusable TLS options and says why in start_error()") {
-  Pki pki;
+  Pki pki("tls");
   const std::uint16_t port = free_port();  // nothing is dialled: start() fails first
   auto refused = [](const ClientOptions& options) {
     Client client(options);
@@ -377,7 +338,7 @@ TEST_CASE("18.6 tls sdk: start() refuses unusable TLS options and says why in st
 }
 
 TEST_CASE("18.7 tls cli: kite listen --tls --ca -C 1 gets what kite send sends; refusals exit 3") {
-  Pki pki;
+  Pki pki("tls");
   TlsHarness t(pki, "optional");
   const std::string port = std::to_string(t.tls_port);
   const std::string api = "http://127.0.0.1:" + std::to_string(t.h.kited.admin_port());

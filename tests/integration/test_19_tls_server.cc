@@ -21,6 +21,7 @@
 #include "kite/tls/context.h"
 #include "raw_socket.h"
 #include "test_pki.h"
+#include "tls_fixture.h"
 
 namespace kite::it {
 namespace {
@@ -31,45 +32,7 @@ using kite::tls::TlsSettings;
 using kite::tls::TlsVersion;
 using test::Usage;
 
-// A CA, kited's certificate, devices' certificates (valid, expired, revoked at start, from
-// another CA) and the CA's CRL at a fixed path (rewritten by the reload test).
-struct Pki {
-  test::TempDir dir;
-  test::TestCa ca{"Kite Test CA", dir.path()};
-  test::TestCa other_ca{"Some Other CA", dir.path()};
-  test::IssuedCert server = ca.issue("server", {.common_name = "kited",
-                                                .dns_names = {"localhost"},
-                                                .ip_addresses = {"127.0.0.1"},
-                                                .usage = Usage::Server});
-  test::IssuedCert device_1 = ca.issue("srv-dev-1", {.common_name = "srv-dev-1"});
-  test::IssuedCert device_2 = ca.issue("srv-dev-2", {.common_name = "srv-dev-2"});
-  test::IssuedCert expired =
-      ca.issue("srv-expired", {.common_name = "srv-expired", .valid_to_days = -1});
-  test::IssuedCert revoked = ca.issue("srv-revoked", {.common_name = "srv-revoked"});
-  test::IssuedCert foreign = other_ca.issue("srv-foreign", {.common_name = "srv-foreign"});
-  std::string crl = ca.write_crl("ca", {revoked.serial});
-};
-
-std::vector<std::string> tls_args(const Pki& pki, std::uint16_t port,
-                                  const std::string& client_cert,
-                                  std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"--set", "tls.listen=127.0.0.1:" + std::to_string(port),
-                                   "--set", "tls.cert_file=" + pki.server.certificate,
-                                   "--set", "tls.key_file=" + pki.server.key,
-                                   "--set", "tls.client_cert=" + client_cert,
-                                   "--set", "tls.ca_file=" + pki.ca.ca_file(),
-                                   "--set", "tls.crl_file=" + pki.crl};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
-
-struct TlsHarness {
-  explicit TlsHarness(const Pki& pki, const std::string& client_cert = "required",
-                      std::vector<std::string> extra = {})
-      : tls_port(free_port()), h(tls_args(pki, tls_port, client_cert, std::move(extra))) {}
-  std::uint16_t tls_port;
-  Harness h;
-};
+using Pki = TlsPki;
 
 // A client context trusting `pki.ca`, with `cert` for mutual TLS (or none).
 std::shared_ptr<const TlsContext> client_context(const Pki& pki, const test::IssuedCert* cert,
@@ -214,8 +177,8 @@ std::pair<int, std::string> shell(const std::string& command) {
 }  // namespace
 
 TEST_CASE("19.1 tls server: mutual TLS, the certificate as the credential; device online") {
-  Pki pki;
-  TlsHarness t(pki);
+  Pki pki("srv");
+  TlsHarness t(pki, "required");
   TlsDevice device(client_context(pki, &pki.device_1), "srv-dev-1", t.tls_port);
   INFO("kited log:\n" << t.h.kited.log());
   REQUIRE(device.wait_open());
@@ -227,8 +190,8 @@ TEST_CASE("19.1 tls server: mutual TLS, the certificate as the credential; devic
 }
 
 TEST_CASE("19.2 tls server: expired, foreign-CA and revoked certificates fail the TLS handshake") {
-  Pki pki;
-  TlsHarness t(pki);
+  Pki pki("srv");
+  TlsHarness t(pki, "required");
   struct Case {
     const char* id;
     const test::IssuedCert* cert;
@@ -250,8 +213,8 @@ TEST_CASE("19.2 tls server: expired, foreign-CA and revoked certificates fail th
 }
 
 TEST_CASE("19.3 tls server: the certificate's id must be the claimed one") {
-  Pki pki;
-  TlsHarness t(pki);
+  Pki pki("srv");
+  TlsHarness t(pki, "required");
 
   SUBCASE("AuthMethod::Tls, certificate for A, hello for B: AuthFailed naming both") {
     TlsDevice device(client_context(pki, &pki.device_1), "srv-dev-2", t.tls_port);
@@ -287,7 +250,7 @@ TEST_CASE("19.3 tls server: the certificate's id must be the claimed one") {
 }
 
 TEST_CASE("19.4 tls server: plaintext and trickling clients on the TLS port are cut off") {
-  Pki pki;
+  Pki pki("srv");
   TlsHarness t(pki, "optional", {"--set", "auth.handshake_timeout_ms=500"});
 
   SUBCASE("a plain Kite hello: closed, logged, kited fine") {
@@ -312,8 +275,8 @@ TEST_CASE("19.4 tls server: plaintext and trickling clients on the TLS port are 
 }
 
 TEST_CASE("19.5 tls server: a replayed handshake and hello open no session") {
-  Pki pki;
-  TlsHarness t(pki);
+  Pki pki("srv");
+  TlsHarness t(pki, "required");
   Bytes recorded;
   {
     TlsDevice device(client_context(pki, &pki.device_1), "srv-dev-1", t.tls_port);
@@ -338,8 +301,8 @@ TEST_CASE("19.5 tls server: a replayed handshake and hello open no session") {
 }
 
 TEST_CASE("19.6 tls server: a second connection resumes from the session ticket") {
-  Pki pki;
-  TlsHarness t(pki);
+  Pki pki("srv");
+  TlsHarness t(pki, "required");
   auto context = client_context(pki, &pki.device_1);  // keeps the ticket between channels
   {
     TlsDevice first(context, "srv-dev-1", t.tls_port);
@@ -354,8 +317,8 @@ TEST_CASE("19.6 tls server: a second connection resumes from the session ticket"
 }
 
 TEST_CASE("19.7 tls server: SIGHUP with a CRL revoking a live device kicks it, not the others") {
-  Pki pki;
-  TlsHarness t(pki);
+  Pki pki("srv");
+  TlsHarness t(pki, "required");
   TlsDevice one(client_context(pki, &pki.device_1), "srv-dev-1", t.tls_port);
   TlsDevice two(client_context(pki, &pki.device_2), "srv-dev-2", t.tls_port);
   REQUIRE(one.wait_open());
@@ -377,9 +340,9 @@ TEST_CASE("19.7 tls server: SIGHUP with a CRL revoking a live device kicks it, n
 }
 
 TEST_CASE("19.8 tls server: a TLS 1.2 client is refused under min_version 1.3, served under 1.2") {
-  Pki pki;
+  Pki pki("srv");
   SUBCASE("min_version = 1.3 (the default)") {
-    TlsHarness t(pki);
+    TlsHarness t(pki, "required");
     TlsDevice device(client_context(pki, &pki.device_1, TlsVersion::V1_2), "srv-dev-1", t.tls_port);
     CHECK_FALSE(device.wait_open());
     CHECK(device.channel().failed());
@@ -395,7 +358,7 @@ TEST_CASE("19.8 tls server: a TLS 1.2 client is refused under min_version 1.3, s
 }
 
 TEST_CASE("19.9 tls server: --check-config names what [tls] lacks and what does not load") {
-  Pki pki;
+  Pki pki("srv");
   auto check = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {"--mode", "development", "--set", "tls.listen=127.0.0.1:7443"});
     args.push_back("--check-config");
@@ -427,7 +390,7 @@ TEST_CASE("19.9 tls server: --check-config names what [tls] lacks and what does 
 }
 
 TEST_CASE("19.10 tls server: HTTPS admin API: curl --cacert works, plain HTTP is closed") {
-  Pki pki;
+  Pki pki("srv");
   const std::uint16_t admin_port = free_port();
   std::uint16_t device_port = free_port();
   while (device_port == admin_port) device_port = free_port();
