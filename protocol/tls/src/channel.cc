@@ -4,6 +4,9 @@
 #include "kite/tls/channel.h"
 
 #include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <array>
 
 #include "context_impl.h"
 #include "failure_reason.h"
@@ -12,6 +15,12 @@
 #include "plaintext_probe.h"
 
 namespace kite::tls {
+namespace {
+
+// The most plaintext one TLS record carries (RFC 8446 5.1, RFC 5246 6.2.1).
+constexpr std::size_t kMaxRecordPlaintext = 16384;
+
+}  // namespace
 
 void TlsChannel::SslFree::operator()(ssl_st* ssl) const {
   SSL_free(ssl);
@@ -101,9 +110,10 @@ void TlsChannel::on_handshake_done() {
 }
 
 std::size_t TlsChannel::read(std::span<std::uint8_t> plaintext) {
+  ERR_clear_error();  // once per call: success and WANT_READ queue nothing, failures empty it
   std::size_t total = 0;
   while (ssl_ && state_ == State::Open && total < plaintext.size()) {
-    std::size_t got = read_record(plaintext.subspan(total), false);
+    std::size_t got = read_record(plaintext.subspan(total));
     if (got == 0) break;
     total += got;
   }
@@ -111,26 +121,29 @@ std::size_t TlsChannel::read(std::span<std::uint8_t> plaintext) {
 }
 
 std::size_t TlsChannel::read_all(std::vector<std::uint8_t>& plaintext) {
+  // One SSL_read_ex per record into a record-sized scratch, then appended: the extra copy of a
+  // small record is cheaper than a second call to size the vector first (SSL_peek_ex and
+  // SSL_pending), and the vector never holds zero-filled slack.
+  std::array<std::uint8_t, kMaxRecordPlaintext> record;
+  ERR_clear_error();
   std::size_t total = 0;
   while (ssl_ && state_ == State::Open) {
-    // Peeking decrypts the next record; SSL_pending() then gives its exact size, so the vector
-    // grows by what arrives, with no zero-filled slack to trim.
-    std::uint8_t probe = 0;
-    if (read_record({&probe, 1}, true) == 0) break;
-    std::size_t before = plaintext.size();
-    plaintext.resize(before + static_cast<std::size_t>(SSL_pending(ssl_.get())));
-    std::size_t got = read_record(std::span(plaintext).subspan(before), false);
-    plaintext.resize(before + got);
+    std::size_t got = read_record(record);
+    if (got == 0) break;
+    plaintext.insert(plaintext.end(), record.begin(),
+                     record.begin() + static_cast<std::ptrdiff_t>(got));
     total += got;
   }
   return total;
 }
 
-std::size_t TlsChannel::read_record(std::span<std::uint8_t> plaintext, bool peek) {
-  ERR_clear_error();
+std::size_t TlsChannel::read_record(std::span<std::uint8_t> plaintext) {
+  // Nothing fed is left, in the BIO or half-read in OpenSSL's buffer: skip the SSL_read_ex that
+  // would only say WANT_READ, the usual end of each loop above.
+  if (SSL_has_pending(ssl_.get()) == 0 && BIO_ctrl_pending(SSL_get_rbio(ssl_.get())) == 0)
+    return 0;
   std::size_t got = 0;
-  int result = peek ? SSL_peek_ex(ssl_.get(), plaintext.data(), plaintext.size(), &got)
-                    : SSL_read_ex(ssl_.get(), plaintext.data(), plaintext.size(), &got);
+  int result = SSL_read_ex(ssl_.get(), plaintext.data(), plaintext.size(), &got);
   if (result == 1) return got;
   int error = SSL_get_error(ssl_.get(), result);
   if (error == SSL_ERROR_WANT_READ) return 0;

@@ -28,9 +28,9 @@
 //    record buffers are freed between bursts when TlsSettings::release_idle_buffers (the default)
 //    is set, and then reallocated per burst;
 //  - copies: feed() copies once into the channel; read() decrypts and copies once into the
-//    caller's buffer; write() encrypts and copies once into the channel; take_output() copies
-//    once out. Batch small frames into one write(): each write() makes at least one record
-//    (22 bytes of overhead in TLS 1.3);
+//    caller's buffer (read_all() once more, from a record-sized scratch); write() encrypts and
+//    copies once into the channel; take_output() copies once out. Batch small frames into one
+//    write(): each write() makes at least one record (22 bytes of overhead in TLS 1.3);
 //  - movable, not copyable; a moved-from channel may only be destroyed or assigned to.
 #pragma once
 
@@ -132,7 +132,7 @@ class TlsChannel {
   void advance_handshake();
   void on_handshake_done();
   // One SSL_read_ex (or SSL_peek_ex): bytes read, 0 when it needs more input or the state moved.
-  std::size_t read_record(std::span<std::uint8_t> plaintext, bool peek);
+  std::size_t read_record(std::span<std::uint8_t> plaintext);
   void fail(Failure failure, std::string reason);
   void fail_from_openssl(int ssl_error);
 
