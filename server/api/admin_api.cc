@@ -174,8 +174,10 @@ void list_devices(Server& server, const HttpRequest& request, const http::Respon
   auto page = server.context().registry->list(cursor ? *cursor : std::string_view(), limit);
   json devices = json::array();
   for (const auto& [id, route] : page)
-    devices.push_back(
-        {{"device", id}, {"since_ms", route.since_ms}, {"address", route.address.text()}});
+    devices.push_back({{"device", id},
+                       {"since_ms", route.since_ms},
+                       {"address", route.address.text()},
+                       {"tls", route.tls}});
   json body{{"devices", std::move(devices)}, {"online", server.context().registry->online()}};
   body["next_cursor"] = page.size() == limit ? json(page.back().first) : json(nullptr);
   responder.respond(json_response(200, body));
@@ -221,6 +223,7 @@ void describe_device(Server& server, std::string_view device, const http::Respon
   if (route) {
     body["since_ms"] = route->since_ms;
     body["address"] = route->address.text();
+    body["tls"] = route->tls;
   }
   responder.respond(json_response(200, body));
 }

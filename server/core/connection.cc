@@ -309,7 +309,7 @@ void Connection::welcome(std::vector<std::string> groups) {
     params.groups = context.groups->groups_of(device);
   }
   if (!service_) {
-    Route route{worker_.index(), id_, wall_clock_ms(), ip_};
+    Route route{worker_.index(), id_, wall_clock_ms(), ip_, tls_.has_value()};
     if (auto previous = context.registry->claim(device, route)) {
       auto old_connection = previous->connection;
       context.workers[previous->worker]->post([old_connection](Worker& w) {

@@ -26,6 +26,7 @@ struct Route {
   std::uint64_t connection = 0;  // unique per process, never reused
   std::int64_t since_ms = 0;     // wall clock, when the device came online
   PeerIp address;                // the device's IP, for presence answers
+  bool tls = false;              // connected through the TLS listener
   bool operator==(const Route& o) const { return worker == o.worker && connection == o.connection; }
 };
 

@@ -18,6 +18,7 @@ TEST_CASE("01.1 auth: a device with the derived key is accepted and shows online
   CHECK(info["online"] == true);
   CHECK(info["address"] == "127.0.0.1");
   CHECK(info.contains("since_ms"));
+  CHECK(info["tls"] == false);
 
   h.send_ok("thermostat-1", "hello");
   auto message = device.next_message(kWait);

@@ -20,6 +20,7 @@ TEST_CASE("10.1 presence: online devices are listed in id order, a page at a tim
   CHECK(body["devices"][0]["device"] == "lamp-a");
   CHECK(body["devices"][1]["device"] == "lamp-b");
   CHECK(body["devices"][0]["address"] == "127.0.0.1");
+  CHECK(body["devices"][0]["tls"] == false);
   CHECK(body["online"] == 3);
   REQUIRE(body["next_cursor"] == "lamp-b");
   auto second = h.http.request("GET", "/v1/devices?limit=2&cursor=lamp-b").json();

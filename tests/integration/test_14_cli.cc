@@ -265,6 +265,7 @@ TEST_CASE("14.6 cli: kite devices lists the online devices; kite device shows on
   auto table = run_kite(api_args(h, {"devices", "--limit", "1"}));
   CHECK(table.exit_code == 0);
   CHECK(table.out.find("cli-dev-a") != std::string::npos);
+  CHECK(table.out.find(" tcp\n") != std::string::npos);  // came in through the plain listener
   CHECK(table.out.find("cli-dev-b") == std::string::npos);
   CHECK(table.out.find("1 shown, 2 online") != std::string::npos);
 

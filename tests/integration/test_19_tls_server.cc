@@ -185,6 +185,10 @@ TEST_CASE("19.1 tls server: mutual TLS, the certificate as the credential; devic
   CHECK(device.channel().version() == "TLSv1.3");
   CHECK_FALSE(device.channel().resumed());
   CHECK(online(t.h, "srv-dev-1"));
+  CHECK(t.h.http.device("srv-dev-1")["tls"] == true);
+  auto listing = t.h.http.request("GET", "/v1/devices").json();
+  REQUIRE(listing["devices"].size() == 1);
+  CHECK(listing["devices"][0]["tls"] == true);
   CHECK(metric(t.h, "kite_tls_handshakes_total{resumed=\"false\"}") >= 1);
   CHECK(metric(t.h, "kite_tls_handshakes_total{resumed=\"true\"}") == 0);
 }

@@ -40,6 +40,13 @@ std::string time_of(const nlohmann::json& body) {
   return text;
 }
 
+// "tls" or "tcp": the listener the device came in through.
+const char* transport_of(const nlohmann::json& device) {
+  auto it = device.find("tls");
+  if (it == device.end() || !it->is_boolean()) return "-";
+  return it->get<bool>() ? "tls" : "tcp";
+}
+
 int fail(const char* command, const ApiAnswer& answer, const std::string& url) {
   std::fprintf(stderr, "kite %s: %s\n", command, describe_failure(answer, url).c_str());
   return exit_code_for(answer);
@@ -74,8 +81,9 @@ int run_devices(const DevicesOptions& o) {
       if (o.json)
         std::puts(device.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       else
-        std::printf("%-32s %-20s %s\n", text_of(device, "device").c_str(), time_of(device).c_str(),
-                    text_of(device, "address").c_str());
+        std::printf("%-32s %-20s %-40s %s\n", text_of(device, "device").c_str(),
+                    time_of(device).c_str(), text_of(device, "address").c_str(),
+                    transport_of(device));
     }
     const auto next = body.find("next_cursor");
     if (next == body.end() || !next->is_string() || (o.limit > 0 && shown >= o.limit)) break;
@@ -100,8 +108,8 @@ int run_device(const DevicesOptions& o) {
     std::puts(answer.raw.c_str());
     return kExitOk;
   }
-  for (const char* field :
-       {"device", "online", "address", "queued", "queued_bytes", "next_seq", "acked_through"})
+  for (const char* field : {"device", "online", "address", "tls", "queued", "queued_bytes",
+                            "next_seq", "acked_through"})
     std::printf("%-14s %s\n", field, text_of(body, field).c_str());
   std::printf("%-14s %s\n", "since (UTC)", time_of(body).c_str());
   return kExitOk;
@@ -113,7 +121,8 @@ void add_devices_commands(CLI::App& app, Commands& commands) {
   auto o = std::make_shared<DevicesOptions>();
   auto* list = app.add_subcommand(
       "devices",
-      "List the online devices (GET /v1/devices, every page): device, connected since, address. "
+      "List the online devices (GET /v1/devices, every page): device, connected since, address, "
+      "tcp or tls. "
       "Offline devices are not listed: ask about one with kite device ID");
   list->add_flag("--online", o->online,
                  "online devices only: the default and the only list kited keeps");
@@ -124,7 +133,7 @@ void add_devices_commands(CLI::App& app, Commands& commands) {
 
   auto* one = app.add_subcommand("device",
                                  "Show one device (GET /v1/devices/{id}): online, since, address, "
-                                 "its queue, sequence numbers");
+                                 "tls, its queue, sequence numbers");
   one->add_option("id", o->device, "the device id")->required()->type_name("ID");
   one->add_flag("--json", o->json, "print the API's answer as it is");
   add_api_options(*one, o->api);
