@@ -89,7 +89,7 @@ std::string configure(TlsContext::Impl& impl, const TlsContext* previous) {
     OPENSSL_free(ip);
     return {};
   }
-  detail::configure_server_tickets(ctx, settings);
+  detail::configure_server_tickets(impl);
   const TlsSettings* before = previous ? &previous->settings() : nullptr;
   if (before && before->role == Role::Server && before->session_tickets && settings.session_tickets)
     return detail::copy_ticket_keys(previous->native_handle(), ctx);

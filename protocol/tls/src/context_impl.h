@@ -2,6 +2,7 @@
 // OpenSSL's types). OpenSSL's callbacks find it through the SSL_CTX's app data.
 #pragma once
 
+#include <array>
 #include <mutex>
 #include <vector>
 
@@ -15,6 +16,10 @@ struct TlsContext::Impl {
   detail::SslCtxPtr ctx;
   std::vector<detail::X509CrlPtr> crls;  // also in ctx's store; kept here for revoked()
   bool sni = false;                      // client: server_name is a DNS name (not an IP)
+  // Server: random per context, stamped into the tickets it issues. A ticket from another
+  // context (one before a SIGHUP reload) had its certificate verified under other trust
+  // settings, so it is verified again before it may resume (resumption.cc).
+  std::array<unsigned char, 16> trust_epoch{};
 
   // Client: the newest session ticket, offered once by the next channel.
   mutable std::mutex session_mutex;

@@ -124,6 +124,29 @@ TEST_CASE("after a CRL reload that keeps the ticket keys, a revoked device canno
   CHECK(good.server.resumed());
 }
 
+TEST_CASE("after a reload that drops the device's CA, its ticket no longer resumes") {
+  auto& pki = StandardPki::get();
+  auto client = make_context(device_settings(pki.device));
+  auto before = make_context(mtls_server_settings());
+  REQUIRE(connect_and_talk(client, before).both_open());
+
+  // The same ticket keys, but the CA bundle now holds only another CA.
+  tls::TlsSettings reloaded = mtls_server_settings();
+  reloaded.ca_file = pki.other_ca.ca_file();
+  auto after = make_context(reloaded, before.get());
+  ChannelPair refused = connect_and_talk(client, after);
+  CHECK_FALSE(refused.server.resumed());
+  CHECK(refused.server.failed());
+
+  // A reload that keeps the CA re-verifies the ticket once and resumes it.
+  auto same_trust = make_context(mtls_server_settings(), before.get());
+  connect_and_talk(client, before);
+  ChannelPair resumed = connect_and_talk(client, same_trust);
+  REQUIRE(resumed.both_open());
+  CHECK(resumed.server.resumed());
+  CHECK(resumed.server.peer_identity() == "device-42");
+}
+
 // OpenSSL marks a session unresumable when its connection is freed without close_notify; the
 // context keeps its own copy of each ticket, so the usual end of a connection (EOF) costs nothing.
 TEST_CASE("a connection dropped without close_notify still leaves a ticket for the next one") {
