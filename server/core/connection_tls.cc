@@ -35,7 +35,10 @@ void Connection::receive_tls(std::span<const std::uint8_t> ciphertext) {
   TlsChannel& channel = *tls_;
   const bool was_done = channel.handshake_done();
   channel.feed(ciphertext);
-  if (!was_done && channel.handshake_done()) on_tls_handshake_done();
+  if (!was_done && channel.handshake_done()) {
+    on_tls_handshake_done();
+    if (closing_) return;
+  }
   auto& plaintext = worker_.tls_plaintext();
   plaintext.clear();
   channel.read_all(plaintext);
@@ -57,6 +60,10 @@ void Connection::on_tls_handshake_done() {
             {"cipher", tls_->cipher()},
             {"resumed", tls_->resumed()},
             {"certificate", tls_->peer_identity()}});
+  // The handshake ran on the context of its accept; a SIGHUP since may have loaded a CRL that
+  // revokes this certificate, and the reload's sweep skipped the connection (no certificate yet).
+  auto newest = worker_.context().tls->context();
+  if (newest && newest.get() != &tls_->context()) check_certificate(*newest);
 }
 
 void Connection::on_tls_failure() {
