@@ -280,7 +280,11 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
   }
 }
 
-void Connection::on_authenticated(std::string_view) {
+void Connection::on_authenticated(std::string_view device) {
+  // Checked again: a reload may have revoked the device between its hello and its proof (the
+  // reload's kick only reaches devices already online).
+  if (worker_.context().auth->revoked(device))
+    return refuse(Reason::Revoked, "this device has been revoked");
   welcome({});
 }
 

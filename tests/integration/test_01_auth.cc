@@ -107,4 +107,35 @@ TEST_CASE("01.4 auth: revoked while connected (SIGHUP) is closed with Revoked, t
   CHECK(message->payload == "still here");
 }
 
+TEST_CASE("01.5 auth: revoked between its hello and its proof, a device is refused, not let in") {
+  auto revocations =
+      std::filesystem::temp_directory_path() / ("kite-it-revoked5-" + std::to_string(::getpid()));
+  { std::ofstream(revocations) << "# revoked devices\n"; }
+  struct Remove {
+    std::filesystem::path path;
+    ~Remove() { std::filesystem::remove(path); }
+  } remove{revocations};
+  Harness h({"--set", "auth.revocation_file=" + revocations.string()});
+
+  TestDevice witness(h.device_options("camera-9"));
+  witness.connect_and_open();
+  TestDevice device(h.device_options("camera-7"));
+  device.connect();         // the hello is sent
+  device.set_silent(true);  // the proof for the challenge is held back
+  device.pump_until(now_ms() + 300, [] { return false; });
+  REQUIRE_FALSE(device.wait_closed(0));
+
+  { std::ofstream(revocations, std::ios::app) << "camera-7\ncamera-9\n"; }
+  h.kited.signal(SIGHUP);
+  auto kicked = witness.wait_closed(kWait);  // the reload is done once the witness is kicked
+  REQUIRE(kicked);
+  CHECK(kicked->reason == Reason::Revoked);
+
+  device.set_silent(false);  // now the proof goes
+  auto refused = device.wait_closed(kWait);
+  REQUIRE(refused);
+  CHECK(refused->reason == Reason::Revoked);
+  CHECK_FALSE(device.was_opened());
+}
+
 }  // namespace kite::it
