@@ -3,6 +3,8 @@
 // holds only this call's errors: OpenSSL's queue is per thread, shared by all its connections.
 #include "kite/tls/channel.h"
 
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -20,6 +22,29 @@ namespace {
 // The most plaintext one TLS record carries (RFC 8446 5.1, RFC 5246 6.2.1).
 constexpr std::size_t kMaxRecordPlaintext = 16384;
 
+// A memory BIO never gives back what it grew to: after one 64 KiB socket read, or one burst of
+// deliveries taken in one go, it would hold that much for the rest of the connection. Past this
+// capacity a drained BIO is swapped for a new one; below it, it is kept for the next bytes.
+constexpr std::size_t kKeptBioCapacity = 2 * (kMaxRecordPlaintext + 256);
+
+BIO* new_memory_bio() {
+  BIO* bio = BIO_new(BIO_s_mem());
+  // An empty memory BIO must read as "no bytes yet" (retry), not as the end of the stream.
+  if (bio) BIO_set_mem_eof_return(bio, -1);
+  return bio;
+}
+
+std::size_t capacity_of(BIO* bio) {
+  BUF_MEM* memory = nullptr;
+  BIO_get_mem_ptr(bio, &memory);
+  return memory ? memory->max : 0;
+}
+
+// True when `bio` holds nothing and has grown past kKeptBioCapacity.
+bool worth_replacing(BIO* bio) {
+  return BIO_ctrl_pending(bio) == 0 && capacity_of(bio) > kKeptBioCapacity;
+}
+
 }  // namespace
 
 void TlsChannel::SslFree::operator()(ssl_st* ssl) const {
@@ -29,17 +54,14 @@ void TlsChannel::SslFree::operator()(ssl_st* ssl) const {
 TlsChannel::TlsChannel(std::shared_ptr<const TlsContext> context) : context_(std::move(context)) {
   ERR_clear_error();
   ssl_.reset(SSL_new(context_->native_handle()));
-  BIO* in = BIO_new(BIO_s_mem());
-  BIO* out = BIO_new(BIO_s_mem());
+  BIO* in = new_memory_bio();
+  BIO* out = new_memory_bio();
   if (!ssl_ || !in || !out) {
     BIO_free(in);
     BIO_free(out);
     fail(Failure::Internal, "cannot create a TLS connection: " + detail::take_openssl_errors());
     return;
   }
-  // An empty memory BIO must read as "no bytes yet" (retry), not as the end of the stream.
-  BIO_set_mem_eof_return(in, -1);
-  BIO_set_mem_eof_return(out, -1);
   SSL_set_bio(ssl_.get(), in, out);  // the SSL owns both from here
   if (context_->settings().role == Role::Server) {
     SSL_set_accept_state(ssl_.get());
@@ -107,6 +129,7 @@ void TlsChannel::on_handshake_done() {
   if (settings.role == Role::Server)
     peer_identity_ =
         detail::identity_of(peer, settings.identity_source, settings.identity_uri_prefix);
+  ERR_clear_error();  // parsing names can queue errors; the thread's next OpenSSL user must not
 }
 
 std::size_t TlsChannel::read(std::span<std::uint8_t> plaintext) {
@@ -117,6 +140,7 @@ std::size_t TlsChannel::read(std::span<std::uint8_t> plaintext) {
     if (got == 0) break;
     total += got;
   }
+  release_drained_input();
   return total;
 }
 
@@ -134,14 +158,28 @@ std::size_t TlsChannel::read_all(std::vector<std::uint8_t>& plaintext) {
                      record.begin() + static_cast<std::ptrdiff_t>(got));
     total += got;
   }
+  release_drained_input();
   return total;
+}
+
+void TlsChannel::release_drained_input() {
+  if (!ssl_ || !worth_replacing(SSL_get_rbio(ssl_.get()))) return;
+  if (BIO* fresh = new_memory_bio()) SSL_set0_rbio(ssl_.get(), fresh);  // frees the old one
+}
+
+void TlsChannel::release_drained_output() {
+  if (!ssl_ || !worth_replacing(SSL_get_wbio(ssl_.get()))) return;
+  if (BIO* fresh = new_memory_bio()) SSL_set0_wbio(ssl_.get(), fresh);
+}
+
+std::size_t TlsChannel::buffer_capacity() const {
+  return ssl_ ? capacity_of(SSL_get_rbio(ssl_.get())) + capacity_of(SSL_get_wbio(ssl_.get())) : 0;
 }
 
 std::size_t TlsChannel::read_record(std::span<std::uint8_t> plaintext) {
   // Nothing fed is left, in the BIO or half-read in OpenSSL's buffer: skip the SSL_read_ex that
   // would only say WANT_READ, the usual end of each loop above.
-  if (SSL_has_pending(ssl_.get()) == 0 && BIO_ctrl_pending(SSL_get_rbio(ssl_.get())) == 0)
-    return 0;
+  if (SSL_has_pending(ssl_.get()) == 0 && BIO_ctrl_pending(SSL_get_rbio(ssl_.get())) == 0) return 0;
   std::size_t got = 0;
   int result = SSL_read_ex(ssl_.get(), plaintext.data(), plaintext.size(), &got);
   if (result == 1) return got;
@@ -201,6 +239,7 @@ std::size_t TlsChannel::take_output(std::span<std::uint8_t> into) {
   if (!ssl_ || into.empty()) return 0;
   std::size_t got = 0;
   if (BIO_read_ex(SSL_get_wbio(ssl_.get()), into.data(), into.size(), &got) != 1) return 0;
+  release_drained_output();
   return got;
 }
 

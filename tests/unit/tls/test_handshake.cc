@@ -157,3 +157,38 @@ TEST_CASE("TLS 1.2 is negotiated only when the server's minimum allows it") {
     CHECK_FALSE(pair.server.handshake_done());
   }
 }
+
+TEST_CASE("memory grown by a burst is given back once the burst is drained") {
+  auto& pki = StandardPki::get();
+  ChannelPair pair =
+      connect(make_context(client_settings()), make_context(server_settings(pki.server_p256)));
+  const std::size_t idle = pair.server.buffer_capacity();
+  CHECK(idle < 64 * 1024);
+
+  // 256 KiB in: fed at once, as a socket read of that size would be, then read.
+  REQUIRE(pair.client.write(pattern(256 * 1024)));
+  Bytes wire;
+  pair.client.take_all_output(wire);
+  pair.server.feed(wire);
+  CHECK(pair.server.buffer_capacity() > 256 * 1024);  // the fed ciphertext is held until read
+  Bytes received;
+  pair.server.read_all(received);
+  CHECK(received == pattern(256 * 1024));
+  CHECK(pair.server.buffer_capacity() < 64 * 1024);
+
+  // 256 KiB out: written at once, then taken.
+  REQUIRE(pair.server.write(pattern(256 * 1024)));
+  CHECK(pair.server.buffer_capacity() > 256 * 1024);
+  wire.clear();
+  pair.server.take_all_output(wire);
+  CHECK(pair.server.buffer_capacity() < 64 * 1024);
+
+  // The channel still works after its BIOs were replaced.
+  pair.client.feed(wire);
+  received.clear();
+  pair.client.read_all(received);
+  CHECK(received == pattern(256 * 1024));
+  REQUIRE(pair.server.write(bytes("still here")));
+  pair.pump();
+  CHECK(text(pair.client_received) == "still here");
+}

@@ -24,9 +24,10 @@
 //    KeyUpdate replies, alerts, close_notify): send it whenever has_output() is true. After a
 //    failure it may hold the alert that tells the peer why; send it before closing;
 //  - memory: the channel keeps fed ciphertext until read() decrypts it, so stop reading the socket
-//    while you stop reading plaintext. The two memory BIOs keep their capacity; OpenSSL's own
-//    record buffers are freed between bursts when TlsSettings::release_idle_buffers (the default)
-//    is set, and then reallocated per burst;
+//    while you stop reading plaintext. A memory BIO that grew past a few records for a burst
+//    is replaced once drained, so an idle connection does not keep a burst's worth of memory;
+//    OpenSSL's own record buffers are freed between bursts when
+//    TlsSettings::release_idle_buffers (the default) is set, and then reallocated per burst;
 //  - copies: feed() copies once into the channel; read() decrypts and copies once into the
 //    caller's buffer (read_all() once more, from a record-sized scratch); write() encrypts and
 //    copies once into the channel; take_output() copies once out. Batch small frames into one
@@ -120,6 +121,8 @@ class TlsChannel {
   std::string_view cipher() const;
 
   const TlsContext& context() const { return *context_; }
+  // Bytes the two memory BIOs have allocated (OpenSSL's own record buffers not included).
+  std::size_t buffer_capacity() const;
   // OpenSSL's SSL, for tests and benchmarks.
   ssl_st* native_handle() const { return ssl_.get(); }
 
@@ -131,8 +134,11 @@ class TlsChannel {
   void start_client();
   void advance_handshake();
   void on_handshake_done();
-  // One SSL_read_ex (or SSL_peek_ex): bytes read, 0 when it needs more input or the state moved.
+  // One SSL_read_ex: bytes read, 0 when it needs more input or the state moved.
   std::size_t read_record(std::span<std::uint8_t> plaintext);
+  // Replaces a drained memory BIO that grew past a few records (see channel.cc).
+  void release_drained_input();
+  void release_drained_output();
   void fail(Failure failure, std::string reason);
   void fail_from_openssl(int ssl_error);
 
