@@ -140,6 +140,11 @@ void traffic_metrics(const Server& server, PrometheusText& out) {
               "Times a device went over its uplink rate and its socket was paused.",
               sum(
                   server, [](auto& m) -> auto& { return m.uplink_throttled; }));
+  out.counter("kite_reading_blocked_total",
+              "Times a peer's input was paused because it did not read kited's answers "
+              "(write queue above 4x write_high_water_bytes).",
+              sum(
+                  server, [](auto& m) -> auto& { return m.reading_blocked; }));
   out.family("kite_commands_total", MetricType::counter,
              "Commands sent to devices, and how they ended.");
   out.sample({{"outcome", "sent"}}, sum(

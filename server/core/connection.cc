@@ -70,7 +70,9 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
   counted_by_gate_ = gate.counted;
   if (gate.refusal == Refusal::per_ip_cap) {
     session_.reject(Reason::TooManyAttempts, "too many connections from this address");
-    return false;  // on_close() flushes the refusal and closes
+    // on_close() flushes the refusal and closes; on the TLS listener nothing can be encrypted
+    // before a handshake, so there the socket just closes.
+    return false;
   }
   if (gate.refusal != Refusal::none) {
     close_socket();  // an address the lists refuse is told nothing
@@ -81,7 +83,7 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
     KITE_LOG(warn, "connection.refused", {{"ip", ip_.text()}, {"reason", "TooManyAttempts"}});
     session_.reject(Reason::TooManyAttempts,
                     "too many unauthenticated connections or failed attempts from this address");
-    return false;  // on_close() flushes the refusal and closes
+    return false;  // as above: the refusal is flushed, or on the TLS listener dropped
   }
   counted_unauthenticated_ = true;
   metrics.handshaking.add();
@@ -147,7 +149,16 @@ void Connection::flush() {
   if (status != 0) {
     write_queue_bytes_ -= write->bytes.size();
     delete write;
-    fail_socket();
+    return fail_socket();
+  }
+  // Deliveries stop at the high-water mark by themselves, but answers to what the peer sends
+  // (pongs, acks, TLS KeyUpdate replies) do not: a peer that sends and never reads would grow
+  // the queue without end. Past four times the mark, its input waits until the queue drains.
+  const std::size_t high_water = worker_.context().options.write_high_water_bytes;
+  if (!reading_blocked_ && !closing_ && write_queue_bytes_ > 4 * high_water) {
+    reading_blocked_ = true;
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+    worker_.metrics().reading_blocked.add();
   }
 }
 
@@ -172,7 +183,14 @@ void Connection::on_write(uv_write_t* request, int status) {
     }
     return;
   }
-  if (!self->closing_ && self->backlog_) self->pump();  // room again below the high-water mark
+  if (self->closing_) return;
+  if (self->reading_blocked_ &&
+      self->write_queue_bytes_ <= self->worker_.context().options.write_high_water_bytes) {
+    self->reading_blocked_ = false;
+    if (!self->reading_paused_)
+      uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), on_alloc, on_read);
+  }
+  if (self->backlog_) self->pump();  // room again below the high-water mark
 }
 
 void Connection::close_socket() {
@@ -514,7 +532,7 @@ void Connection::resume_reading() {
   reading_paused_ = false;
   charge_uplink();
   uplink_tokens_ += 1;  // the refill only: no message was charged
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
+  if (!reading_blocked_) uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
 }
 
 // Gathered for the end of the read (service_ingest.h): stored in one write, then acknowledged.

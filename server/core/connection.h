@@ -128,7 +128,6 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   std::uint64_t id_;
   protocol::Session session_;
   std::optional<kite::tls::TlsChannel> tls_;  // the TLS listener's connections only
-  std::vector<std::uint8_t> tls_output_;      // ciphertext taken from tls_, not yet written
   PeerIp ip_;
   std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session
   ReceiptTracker receipts_;             // sent, not yet acknowledged (when receipts are recorded)
@@ -144,7 +143,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   bool service_ = false;       // a backend sending to devices, not a device
   bool backlog_ = false;       // the store may hold more than was sent
   bool closing_ = false;
-  bool reading_paused_ = false;  // over the uplink rate: not reading until resume_reading_at_
+  bool reading_paused_ = false;   // over the uplink rate: not reading until resume_reading_at_
+  bool reading_blocked_ = false;  // write queue above its read-stop mark: not reading until drained
   Millis resume_reading_at_ = 0;
   double uplink_tokens_ = 0;  // set to the burst when the session opens
   Millis uplink_refilled_at_ = 0;

@@ -31,6 +31,7 @@ struct WorkerMetrics {
   Counter resumed;       // sessions that resumed (the device kept its state)
   Counter dropped_qos0;  // QoS 0 with no room or no device
   Counter kicked, uplink_throttled;
+  Counter reading_blocked;  // reads stopped: the peer is not reading what it makes kited write
   Counter commands_sent, commands_replied, commands_timed_out, commands_failed;
   // The TLS listener: handshakes completed (full or resumed from a ticket), and handshakes that
   // failed, by tls::Failure (not TLS, certificate rejected or missing, alert, protocol...).

@@ -34,6 +34,9 @@ void Connection::receive_tls(std::string_view ciphertext) {
   tls_->read_all(plaintext);
   send_tls_output();  // handshake flights, tickets, an alert
   if (closed_) return;
+  // Records that only make OpenSSL answer (KeyUpdate) carry no request, so handle_input() would
+  // not look at the write queue: a peer that sends them and never reads is stopped here.
+  update_reading();
   if (tls_->failed()) {
     if (auto suppressed = failure_log().admit())
       KITE_LOG(warn, "http.tls_failed",

@@ -1,8 +1,12 @@
 // Bad input over a real socket: each case closes only that connection, with its reason code sent
 // in an Error frame first, while another connected device (the bystander) keeps working.
+#include <sys/socket.h>
+
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "harness.h"
 #include "kite/protocol/compression.h"
@@ -284,6 +288,45 @@ TEST_CASE("04.8 bad input: an Error frame with a reason outside the list closes 
   auto metrics = h.http.request("GET", "/metrics");
   CHECK(metrics.status == 200);
   h.bystander_still_works("error frames with unknown reasons");
+}
+
+TEST_CASE("04.9 bad input: a device that sends pings and never reads the pongs is read no more") {
+  BadInput h;
+  auto options = h.device_options("deaf-pinger");
+  options.rcvbuf = 4096;  // its socket holds few pongs
+  TestDevice device(options);
+  device.connect_and_open();
+  device.set_silent(true);  // the session writes nothing more of its own
+  device.set_reading(false);
+
+  protocol::FrameEncoder encoder;
+  Bytes ping;
+  REQUIRE(encoder.finish(wire::CreatePing(encoder.start(), 1), ping, kMaxFrame) > 0);
+  Bytes burst;
+  for (int i = 0; i < 4096; ++i) burst.insert(burst.end(), ping.begin(), ping.end());
+
+  // kited reads what the kernel buffers let through, then stops: sending stalls. Without the
+  // stop it would read all 64 MiB and queue the pongs in memory.
+  constexpr std::size_t kOffered = 64u << 20;
+  std::size_t sent = 0;
+  Millis last_progress = now_ms();
+  while (sent < kOffered && now_ms() - last_progress < 1000) {
+    const std::size_t at = sent % burst.size();  // a partial send is finished by the next one
+    const ssize_t n =
+        ::send(device.fd(), burst.data() + at, burst.size() - at, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      last_progress = now_ms();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  INFO("bytes of pings kited's side took: " << sent);
+  CHECK(sent < kOffered / 2);
+  REQUIRE(h.kited.alive());
+  auto metrics = h.http.request("GET", "/metrics");
+  CHECK(metrics.body.find("\nkite_reading_blocked_total 1\n") != std::string::npos);
+  h.bystander_still_works("a deaf pinger");
 }
 
 }  // namespace kite::it
