@@ -5,6 +5,7 @@
 
 #include "harness.h"
 #include "kite/protocol/token.h"
+#include "revocation_file.h"
 
 namespace kite::it {
 
@@ -69,20 +70,15 @@ TEST_CASE("01.3 auth: a signed token is accepted, a token for another device is 
 }
 
 TEST_CASE("01.4 auth: revoked while connected (SIGHUP) is closed with Revoked, then refused") {
-  auto revocations =
-      std::filesystem::temp_directory_path() / ("kite-it-revoked-" + std::to_string(::getpid()));
-  { std::ofstream(revocations) << "# revoked devices\nsomeone-else\n"; }
-  struct Remove {
-    std::filesystem::path path;
-    ~Remove() { std::filesystem::remove(path); }
-  } remove{revocations};
-  Harness h({"--set", "auth.revocation_file=" + revocations.string()});
+  RevocationFile revocations;
+  revocations.revoke("someone-else");
+  Harness h(revocations.kited_args());
 
   TestDevice device(h.device_options("camera-7")), other(h.device_options("camera-8"));
   device.connect_and_open();
   other.connect_and_open();
 
-  { std::ofstream(revocations, std::ios::app) << "camera-7\n"; }
+  revocations.revoke("camera-7");
   h.kited.signal(SIGHUP);
 
   auto closed = device.wait_closed(kWait);
@@ -108,14 +104,8 @@ TEST_CASE("01.4 auth: revoked while connected (SIGHUP) is closed with Revoked, t
 }
 
 TEST_CASE("01.5 auth: revoked between its hello and its proof, a device is refused, not let in") {
-  auto revocations =
-      std::filesystem::temp_directory_path() / ("kite-it-revoked5-" + std::to_string(::getpid()));
-  { std::ofstream(revocations) << "# revoked devices\n"; }
-  struct Remove {
-    std::filesystem::path path;
-    ~Remove() { std::filesystem::remove(path); }
-  } remove{revocations};
-  Harness h({"--set", "auth.revocation_file=" + revocations.string()});
+  RevocationFile revocations;
+  Harness h(revocations.kited_args());
 
   TestDevice witness(h.device_options("camera-9"));
   witness.connect_and_open();
@@ -125,7 +115,8 @@ TEST_CASE("01.5 auth: revoked between its hello and its proof, a device is refus
   device.pump_until(now_ms() + 300, [] { return false; });
   REQUIRE_FALSE(device.wait_closed(0));
 
-  { std::ofstream(revocations, std::ios::app) << "camera-7\ncamera-9\n"; }
+  revocations.revoke("camera-7");
+  revocations.revoke("camera-9");
   h.kited.signal(SIGHUP);
   auto kicked = witness.wait_closed(kWait);  // the reload is done once the witness is kicked
   REQUIRE(kicked);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "harness.h"
+#include "revocation_file.h"
 #include "sdk_probe.h"
 
 namespace kite::it {
@@ -178,14 +179,8 @@ TEST_CASE("15.3 sdk: reconnect delays are spread, capped, and reset after a stab
 }
 
 TEST_CASE("15.4 sdk: goaway: reconnect-after honoured, replaced and revoked stop for good") {
-  auto revocations = std::filesystem::temp_directory_path() /
-                     ("kite-it-sdk-revoked-" + std::to_string(::getpid()));
-  { std::ofstream(revocations) << "# revoked devices\n"; }
-  struct Remove {
-    std::filesystem::path path;
-    ~Remove() { std::filesystem::remove(path); }
-  } remove{revocations};
-  Harness h({"--set", "auth.revocation_file=" + revocations.string()});
+  RevocationFile revocations;
+  Harness h(revocations.kited_args());
 
   SUBCASE("kicked with a reconnect-after: the next attempt waits at least that long") {
     Client client(sdk_options("sdk-kicked", h.kited.device_port()));
@@ -229,7 +224,7 @@ TEST_CASE("15.4 sdk: goaway: reconnect-after honoured, replaced and revoked stop
     SdkProbe probe(client);
     REQUIRE(client.start() == Error::Ok);
     REQUIRE(probe.wait_state(State::Connected, 1, kWait));
-    { std::ofstream(revocations, std::ios::app) << "sdk-revoked\n"; }
+    revocations.revoke("sdk-revoked");
     h.kited.signal(SIGHUP);
     REQUIRE(probe.wait_state(State::Revoked, 1, kWait));
     CHECK_FALSE(probe.wait_state(State::Connecting, 2, 1'000));
