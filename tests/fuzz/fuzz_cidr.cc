@@ -15,11 +15,7 @@
 #include <string_view>
 
 #include "common/cidr.h"
-
-#define KITE_FUZZ_CHECK(condition)  \
-  do {                              \
-    if (!(condition)) std::abort(); \
-  } while (0)
+#include "fuzz_check.h"
 
 namespace {
 

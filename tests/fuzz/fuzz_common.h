@@ -21,17 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "kite/protocol/frame_codec.h"
 #include "kite/protocol/frame_decoder.h"
 #include "kite/protocol/session.h"
 
 namespace kite::fuzz {
-
-// Invariant violations abort, so libFuzzer reports them as crashes.
-#define KITE_FUZZ_CHECK(condition)  \
-  do {                              \
-    if (!(condition)) std::abort(); \
-  } while (0)
 
 inline constexpr std::size_t kPrefixSize = 6;
 inline constexpr std::size_t kWhole = std::numeric_limits<std::size_t>::max();

@@ -18,12 +18,8 @@
 #include "api/event_query.h"
 #include "common/json_text.h"
 #include "events/event.h"
+#include "fuzz_check.h"
 #include "http/request_parser.h"
-
-#define KITE_FUZZ_CHECK(condition)  \
-  do {                              \
-    if (!(condition)) std::abort(); \
-  } while (0)
 
 namespace {
 

@@ -19,14 +19,10 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "http/request_parser.h"
 
 namespace {
-
-#define KITE_FUZZ_CHECK(condition)  \
-  do {                              \
-    if (!(condition)) std::abort(); \
-  } while (0)
 
 using kite::server::http::FeedResult;
 using kite::server::http::HttpRequest;

@@ -18,14 +18,10 @@
 #include <span>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "kite/tls/channel.h"
 #include "kite/tls/context.h"
 #include "test_pki.h"
-
-#define KITE_FUZZ_CHECK(condition)  \
-  do {                              \
-    if (!(condition)) std::abort(); \
-  } while (0)
 
 namespace {
 
