@@ -1,7 +1,8 @@
 // kited: configuration, credentials and store from the config; the worker loops; the admin HTTP
 // API on the main thread's loop, with the signals: SIGINT/SIGTERM stop, SIGHUP reloads keys and
 // revocations (and kicks newly revoked devices), admin tokens, both ports' address lists and
-// per-IP caps, and the TLS listener's certificate, CA and CRL (kicking revoked certificates).
+// per-IP caps, the TLS listener's certificate, CA and CRL (kicking revoked certificates), and a
+// changed [record] section.
 #include <sys/stat.h>
 #include <uv.h>
 
@@ -20,6 +21,7 @@
 #include "api/events_routes.h"
 #include "api/group_routes.h"
 #include "api/metrics_routes.h"
+#include "api/recording_routes.h"
 #include "common/log.h"
 #include "config/cli.h"
 #include "config/default_config.h"
@@ -87,6 +89,20 @@ std::string load_credentials(const cfg::AuthConfig& auth, Credentials& out) {
   return {};
 }
 
+// [record] as the workers take it: a relative directory is under server.data_dir, as the store.
+record::RecordSettings record_settings(const cfg::RecordConfig& record,
+                                       const std::string& data_dir) {
+  record::RecordSettings settings;
+  settings.enabled = record.enabled;
+  settings.choose(record.devices);
+  const std::filesystem::path directory(record.directory);
+  settings.directory =
+      directory.is_absolute() ? directory : std::filesystem::path(data_dir) / directory;
+  settings.max_file_bytes = record.max_file_bytes;
+  settings.max_files = record.max_files;
+  return settings;
+}
+
 CoreOptions core_options(const cfg::Config& config) {
   CoreOptions options;
   options.device_listen = config.server.device_listen;
@@ -107,6 +123,7 @@ CoreOptions core_options(const cfg::Config& config) {
   options.device_groups = config.session.device_groups;
   options.drain_reconnect_spread_ms =
       static_cast<std::uint32_t>(config.server.drain_reconnect_spread_ms);
+  options.record = record_settings(config.record, config.server.data_dir);
   if (config.events.retention_events != 0) {
     for (const auto& name : config.events.types)
       if (auto type = kite::server::events::parse_type(name))
@@ -144,6 +161,9 @@ struct AdminLoop {
   api::EventHub* events;  // null when the event stream is off
   int argc;
   char** argv;  // read again on SIGHUP
+  // [record] as last loaded: SIGHUP applies the section only when it changed, so a reload for
+  // other reasons keeps what PUT /v1/recording switched.
+  cfg::RecordConfig loaded_record;
   uv_signal_t sigint{}, sigterm{}, sighup{};
   uv_timer_t drain_timer{};
 };
@@ -209,9 +229,10 @@ void reload_tls(Server& server, const cfg::TlsConfig& tls) {
 // SIGHUP: the configuration is read again (file, environment, the original flags). Applied at
 // once: the log level and format, the per-IP admission limits, the key material (keys,
 // revocations, tokens, services), kicking devices revoked now, the admin API's bearer tokens,
-// and both ports' address lists and per-IP caps (for new connections and requests; open ones and
-// running event streams stay). Listeners, workers, store and session settings need a restart: a
-// changed value there is logged, not applied.
+// both ports' address lists and per-IP caps (for new connections and requests; open ones and
+// running event streams stay), and [record] when it changed since it was last loaded. Listeners,
+// workers, store and session settings need a restart: a changed value there is logged, not
+// applied.
 void on_reload_signal(uv_signal_t* handle, int) {
   auto* admin = static_cast<AdminLoop*>(handle->data);
   auto command = cfg::parse_command_line(admin->argc, admin->argv);
@@ -241,6 +262,14 @@ void on_reload_signal(uv_signal_t* handle, int) {
     admin->server->kick(device, kite::protocol::Reason::Revoked, "credentials revoked");
   reload_tls(*admin->server, fresh_config.tls);
   const cfg::Config& running = *admin->config;
+  if (!(fresh_config.record == admin->loaded_record)) {
+    admin->server->set_recording(record_settings(fresh_config.record, running.server.data_dir));
+    admin->loaded_record = fresh_config.record;
+    KITE_LOG(info, "record.reloaded",
+             {{"enabled", fresh_config.record.enabled},
+              {"devices", fresh_config.record.devices.size()},
+              {"directory", admin->server->recording().directory.string()}});
+  }
   for (auto [section, changed] :
        {std::pair{"server", !(fresh_config.server == running.server)},
         std::pair{"session", !(fresh_config.session == running.session)},
@@ -334,6 +363,7 @@ int run(cfg::Config config, int argc, char** argv) {
                                     static_cast<std::uint32_t>(config.store.default_ttl_ms)};
   add_group_routes(router, server, api_options);
   add_admin_routes(router, server, inbox, api_options);
+  add_recording_routes(router, server, api_options);
   http::HttpServerOptions http_options;
   http_options.limits.max_body_bytes = config.admin.max_body_bytes;
   http_options.gate = &server.admin_gate();
@@ -351,8 +381,8 @@ int run(cfg::Config config, int argc, char** argv) {
     return cfg::kExitRuntimeFailure;
   }
   AdminLoop admin{
-      &loop, &server, &config, &http, &tokens, &inbox, event_hub ? &*event_hub : nullptr,
-      argc,  argv};
+      &loop, &server, &config,      &http, &tokens, &inbox, event_hub ? &*event_hub : nullptr,
+      argc,  argv,    config.record};
   uv_timer_init(&loop, &admin.drain_timer);
   admin.drain_timer.data = &admin;
   for (auto [signal_handle, signum] :
@@ -376,6 +406,10 @@ int run(cfg::Config config, int argc, char** argv) {
       scheme, admin_endpoint->host.c_str(), http.port());
   std::fflush(stdout);
   KITE_LOG(info, "server.started", {{"workers", server.context().options.workers}});
+  if (server.recording().enabled)
+    KITE_LOG(info, "record.on",
+             {{"directory", server.recording().directory.string()},
+              {"devices", server.recording().devices.size()}});
 
   uv_run(&loop, UV_RUN_DEFAULT);
   server.stop(kite::protocol::Reason::ServerShutdown);

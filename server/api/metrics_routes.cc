@@ -224,6 +224,24 @@ void event_metrics(Server& server, PrometheusText& out) {
   out.gauge("kite_events_held_bytes", "Memory those events hold.", stats.held_bytes);
 }
 
+// Always present, zeros included: an alert on errors must not wait for recording to be used.
+void record_metrics(const Server& server, PrometheusText& out) {
+  std::uint64_t frames = 0, bytes = 0, errors = 0;
+  for (const auto& worker : server.workers()) {
+    const auto& counters = worker->recorder().counters();
+    frames += counters.frames.value();
+    bytes += counters.bytes.value();
+    errors += counters.errors.value();
+  }
+  out.counter("kite_recorded_frames_total",
+              "Frames written to recordings ([record], PUT /v1/recording), both directions.",
+              frames);
+  out.counter("kite_recorded_bytes_total",
+              "Bytes of those frames as they travel (header, body, padding; after TLS).", bytes);
+  out.counter("kite_recording_errors_total",
+              "Recording write errors; each switched recording off on its worker.", errors);
+}
+
 }  // namespace
 
 std::string metrics_text(Server& server) {
@@ -238,6 +256,7 @@ std::string metrics_text(Server& server) {
   traffic_metrics(server, out);
   store_metrics(server, out);
   event_metrics(server, out);
+  record_metrics(server, out);
   return out.text();
 }
 

@@ -130,6 +130,17 @@ struct EventsConfig {
   bool operator==(const EventsConfig&) const = default;
 };
 
+// Recordings of device connections (docs/recording.md), switchable at run time (PUT
+// /v1/recording). A relative directory is under server.data_dir, like the store.
+struct RecordConfig {
+  bool enabled = false;                     // record from the start
+  std::string directory = "recordings";     // where each worker writes its pcap files
+  std::uint64_t max_file_bytes = 67108864;  // a file is closed before it passes this
+  std::uint32_t max_files = 16;             // files kept per worker; older ones are deleted
+  std::vector<std::string> devices;         // devices recorded; empty = every connection
+  bool operator==(const RecordConfig&) const = default;
+};
+
 struct LogConfig {
   log::Level level = log::Level::info;     // least severe level written
   log::Format format = log::Format::text;  // text (logfmt-like) or json, one line per event
@@ -145,6 +156,7 @@ struct Config {
   SessionConfig session;
   StoreConfig store;
   EventsConfig events;
+  RecordConfig record;
   LogConfig log;
   bool operator==(const Config&) const = default;
 };

@@ -183,6 +183,7 @@ constexpr auto kTls = &Config::tls;
 constexpr auto kSession = &Config::session;
 constexpr auto kStore = &Config::store;
 constexpr auto kEvents = &Config::events;
+constexpr auto kRecord = &Config::record;
 constexpr auto kLog = &Config::log;
 
 std::vector<FieldSpec> make_table() {
@@ -427,6 +428,27 @@ std::vector<FieldSpec> make_table() {
            "Receipts cost one event per delivered message; leave them out at very high rates\n"
            "if no backend reads them. In the environment: comma-separated."),
 
+      boolean("record", "enabled", kRecord, &RecordConfig::enabled,
+              "Record the frames of device connections from the start, both directions, after\n"
+              "TLS (docs/recording.md). PUT /v1/recording switches it at run time; SIGHUP\n"
+              "applies a changed [record] section. Recordings hold payloads and handshakes\n"
+              "(tokens included): protect the directory like the data directory."),
+      text("record", "directory", kRecord, &RecordConfig::directory,
+           "Where the recordings go, one file series per worker:\n"
+           "kite-<UTC yyyymmddThhmmss>-w<worker>-<n>.pcap. A relative path is under\n"
+           "server.data_dir, like the store; created with the first file."),
+      integer("record", "max_file_bytes", kRecord, &RecordConfig::max_file_bytes, 1048576,
+              4294967296,
+              "A file is closed, and the next one started, before an event would take it past\n"
+              "this (a single larger frame still gets a file of its own)."),
+      integer("record", "max_files", kRecord, &RecordConfig::max_files, 1, 10000,
+              "Files kept per worker, earlier runs' included; the oldest beyond it are deleted.\n"
+              "Disk use is at most about workers x max_files x max_file_bytes."),
+      list("record", "devices", kRecord, &RecordConfig::devices,
+           "Devices whose connections are recorded; empty = every connection (services too).\n"
+           "A chosen device's connection is recorded from its hello on. In the environment:\n"
+           "comma-separated."),
+
       choice("log", "level", kLog, &LogConfig::level,
              {{"debug", log::Level::debug},
               {"info", log::Level::info},
@@ -465,8 +487,8 @@ const std::vector<FieldSpec>& field_table() {
 }
 
 const std::vector<std::string_view>& config_sections() {
-  static const std::vector<std::string_view> sections{"server",  "device", "auth",   "admin", "tls",
-                                                      "session", "store",  "events", "log"};
+  static const std::vector<std::string_view> sections{
+      "server", "device", "auth", "admin", "tls", "session", "store", "events", "record", "log"};
   return sections;
 }
 
@@ -494,6 +516,10 @@ std::string_view section_doc(std::string_view section) {
   if (section == "events") {
     return "The device event stream of GET /v1/events: uplink messages, connects, disconnects\n"
            "and delivery receipts, kept in memory (not across restarts) for readers to resume.";
+  }
+  if (section == "record") {
+    return "Recordings of device connections: their frames both ways, after TLS, in pcap files\n"
+           "that kite decode, kite replay and Wireshark read (docs/recording.md).";
   }
   if (section == "log") return "Structured logs on stderr. Secrets and payloads are never logged.";
   return {};

@@ -192,6 +192,19 @@ void check_tls(const Config& c, Problems& out) {
     out.push_back({"tls", problem});
 }
 
+// [record]: a directory to write to, and device ids as the protocol allows them.
+void check_record(const RecordConfig& record, Problems& out) {
+  if (record.directory.empty())
+    out.push_back({"record.directory", "expected a directory for the recordings, got \"\""});
+  if (record.devices.size() > kMaxRecordedDevices)
+    out.push_back({"record.devices", fmt::format("expected at most {} device ids, got {}",
+                                                 kMaxRecordedDevices, record.devices.size())});
+  for (std::size_t i = 0; i < record.devices.size(); ++i) {
+    if (auto problem = device_id_problem(record.devices[i]); !problem.empty())
+      out.push_back({fmt::format("record.devices[{}]", i), problem});
+  }
+}
+
 void check_admin_tls(const AdminConfig& admin, Problems& out) {
   if (admin.tls_cert_file.empty() && admin.tls_key_file.empty()) return;
   if (admin.tls_cert_file.empty() || admin.tls_key_file.empty()) {
@@ -220,6 +233,18 @@ std::string hex_key_problem(std::string_view hex, std::size_t min_bytes) {
   return {};
 }
 
+std::string device_id_problem(std::string_view id) {
+  if (id.empty() || id.size() > kMaxDeviceIdBytes)
+    return fmt::format("expected a device id of 1 to {} bytes, got {} bytes", kMaxDeviceIdBytes,
+                       id.size());
+  for (char c : id)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return fmt::format("{}: a device id has no control characters", toml_quoted(id));
+  if (id.starts_with("service:"))
+    return fmt::format("{}: \"service:\" ids are services, not devices", toml_quoted(id));
+  return {};
+}
+
 std::vector<Problem> validate(const Config& config) {
   Problems problems;
   for (const auto& field : field_table()) {
@@ -243,6 +268,7 @@ std::vector<Problem> validate(const Config& config) {
   check_admin_tokens(config.admin, problems);
   check_tls(config, problems);
   check_admin_tls(config.admin, problems);
+  check_record(config.record, problems);
   check_production(config, problems);
   check_cross_limits(config, problems);
   return problems;

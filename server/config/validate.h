@@ -21,6 +21,13 @@ struct Problem {
 
 std::vector<Problem> validate(const Config& config);
 
+inline constexpr std::size_t kMaxDeviceIdBytes = 128;      // protocol/limits.h kDeviceId
+inline constexpr std::size_t kMaxRecordedDevices = 10000;  // record.devices, PUT /v1/recording
+
+// Why `id` cannot be a device id (1-128 bytes, no control characters, not a "service:" id), or
+// an empty string if it can.
+std::string device_id_problem(std::string_view id);
+
 // Why `hex` is not a key of at least `min_bytes` bytes, or an empty string if it is one.
 std::string hex_key_problem(std::string_view hex, std::size_t min_bytes);
 

@@ -87,6 +87,7 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
   }
   counted_unauthenticated_ = true;
   metrics.handshaking.add();
+  if (worker_.recorder().active()) start_recording(/*from_start=*/true);
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
   after_session_call();
   return true;
@@ -104,10 +105,12 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
     self->worker_.metrics().bytes_in.add(static_cast<std::uint64_t>(nread));
     const std::span<const std::uint8_t> bytes{reinterpret_cast<const std::uint8_t*>(buf->base),
                                               static_cast<std::size_t>(nread)};
-    if (self->tls_)
+    if (self->tls_) {
       self->receive_tls(bytes);
-    else
+    } else {
+      if (self->recorder_) self->record_uplink(bytes);
       self->session_.receive(bytes, self->now());
+    }
     if (self->service_) self->worker_.service_ingest().commit(self->session_, self->now());
   } else if (nread < 0) {
     self->session_.receive_end(self->now());  // EOF or reset: the session decides how it ended
@@ -224,6 +227,7 @@ void Connection::on_closed(uv_handle_t* handle) {
     self->worker_.metrics().handshaking.sub();
   }
   if (self->counted_by_gate_) self->worker_.context().device_gate->leave(self->ip_.address());
+  if (self->recorder_) self->recorder_->closed();
   self->worker_.forget(self->id_);
   delete self;
 }
@@ -257,6 +261,7 @@ void Connection::after_session_call() {
 void Connection::on_hello(const protocol::HelloInfo& hello) {
   auto& context = worker_.context();
   std::string_view id = hello.device_id;
+  if (recorder_) record_identified(id);  // refused hellos of a chosen device are recorded too
   if (context.auth->revoked(id)) return refuse(Reason::Revoked, "this device has been revoked");
   service_ = id.starts_with(kServicePrefix);
   if (auto refusal = certificate_refusal(id, hello.method); !refusal.empty())
@@ -661,6 +666,7 @@ void Connection::kick(Reason reason, std::uint32_t reconnect_after_ms, std::stri
 
 void Connection::on_close(const protocol::CloseInfo& info) {
   auto& context = worker_.context();
+  if (recorder_) record_close_reason(info);
   if (ack_queued) context.store->ack(session_.device_id(), take_queued_ack());  // not left behind
   auto& metrics = worker_.metrics();
   // The reason may come from the peer (its Error frame): clamp it to the table.

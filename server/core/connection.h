@@ -13,7 +13,9 @@
 //    opens or the connection closes, and in the device gate's per-IP count until it closes;
 //  - on the TLS listener a TlsChannel sits between the socket and the session
 //    (connection_tls.cc): the session sees plaintext only, the socket and write_queue_bytes_
-//    ciphertext only; nothing the session writes leaves before the TLS handshake is done.
+//    ciphertext only; nothing the session writes leaves before the TLS handshake is done;
+//  - when recording is on (connection_record.cc), a ConnectionRecorder sees the session's
+//    plaintext both ways; otherwise recorder_ is null and costs a pointer check per read and write.
 #pragma once
 
 #include <uv.h>
@@ -31,6 +33,7 @@
 #include "core/timing_wheel.h"
 #include "kite/protocol/session.h"
 #include "kite/tls/channel.h"
+#include "record/connection_recorder.h"
 
 namespace kite::server {
 
@@ -76,6 +79,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void on_deadline();
   // TLS connections whose client certificate `context` (a reloaded CRL) revokes are kicked.
   void check_certificate(const kite::tls::TlsContext& context);
+  // The worker's recording settings changed: starts, keeps or stops recording this connection.
+  void update_recording();
 
   bool dirty = false;
   bool ack_queued = false;
@@ -109,6 +114,14 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   std::span<const std::uint8_t> pending_output();
   void take_pending_output(std::vector<std::uint8_t>& into);
   void discard_pending_output();
+  // connection_record.cc: the recorder made (`from_start`: at accept) and fed; each drops it once
+  // the connection is no longer recorded.
+  void start_recording(bool from_start);
+  void record_uplink(std::span<const std::uint8_t> plaintext);
+  void record_downlink(std::span<const std::uint8_t> plaintext);
+  void record_identified(std::string_view device);
+  void record_close_reason(const protocol::CloseInfo& info);
+  std::string peer_endpoint() const;  // "IP:port", "[IPv6]:port"
   void refuse(protocol::Reason reason, std::string_view message);
   void accept_from_service(const protocol::IncomingMessage& message);
   void send_stored(const Delivery& stored, std::uint64_t wall);
@@ -127,7 +140,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   Worker& worker_;
   std::uint64_t id_;
   protocol::Session session_;
-  std::optional<kite::tls::TlsChannel> tls_;  // the TLS listener's connections only
+  std::optional<kite::tls::TlsChannel> tls_;              // the TLS listener's connections only
+  std::unique_ptr<record::ConnectionRecorder> recorder_;  // null unless this one is recorded
   PeerIp ip_;
   std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session
   ReceiptTracker receipts_;             // sent, not yet acknowledged (when receipts are recorded)

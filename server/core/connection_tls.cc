@@ -42,7 +42,10 @@ void Connection::receive_tls(std::span<const std::uint8_t> ciphertext) {
   auto& plaintext = worker_.tls_plaintext();
   plaintext.clear();
   channel.read_all(plaintext);
-  if (!plaintext.empty()) session_.receive(plaintext, now());
+  if (!plaintext.empty()) {
+    if (recorder_) record_uplink(plaintext);
+    session_.receive(plaintext, now());
+  }
   if (closing_) return;
   if (channel.failed()) return on_tls_failure();
   if (channel.state() == TlsChannel::State::Closed) {  // close_notify: the peer is done
@@ -121,9 +124,15 @@ void Connection::check_certificate(const kite::tls::TlsContext& context) {
 // Output: the session's bytes as they are, or through the channel
 
 std::span<const std::uint8_t> Connection::pending_output() {
-  if (!tls_) return session_.output();
+  if (!tls_) {
+    if (recorder_ && session_.has_output()) record_downlink(session_.output());
+    return session_.output();
+  }
   if (session_.has_output()) {
-    if (tls_->state() == TlsChannel::State::Open) tls_->write(session_.output());
+    if (tls_->state() == TlsChannel::State::Open) {
+      if (recorder_) record_downlink(session_.output());
+      tls_->write(session_.output());
+    }
     session_.discard_output();  // sent encrypted, or not at all: never in the clear
   }
   if (closing_) tls_->close();  // close_notify after the last frame (once the handshake is done)

@@ -26,6 +26,7 @@ Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
     context_.workers.push_back(workers_.back().get());
   }
   fan_out_ = std::make_unique<FanOut>(context_);
+  recording_ = context_.options.record;
 }
 
 Server::~Server() {
@@ -60,6 +61,12 @@ void Server::set_tls_context(std::shared_ptr<const kite::tls::TlsContext> contex
 void Server::reload_tls(std::shared_ptr<const kite::tls::TlsContext> fresh) {
   device_tls_.set_context(fresh);
   for (auto& worker : workers_) worker->post([fresh](Worker& w) { w.check_certificates(*fresh); });
+}
+
+void Server::set_recording(record::RecordSettings settings) {
+  recording_ = std::move(settings);
+  auto shared = std::make_shared<const record::RecordSettings>(recording_);
+  for (auto& worker : workers_) worker->post([shared](Worker& w) { w.apply_recording(shared); });
 }
 
 bool Server::wake(std::string_view device_id) {

@@ -45,6 +45,10 @@ class Server {
   void set_tls_context(std::shared_ptr<const kite::tls::TlsContext> context);
   void reload_tls(std::shared_ptr<const kite::tls::TlsContext> fresh);
   std::shared_ptr<const kite::tls::TlsContext> tls_context() const { return device_tls_.context(); }
+  // Recording (record/, docs/recording.md): the settings in force, and new ones for every worker,
+  // which each apply them on their loop. Admin loop thread only (PUT /v1/recording, SIGHUP).
+  const record::RecordSettings& recording() const { return recording_; }
+  void set_recording(record::RecordSettings settings);
   // Messages for many devices at once, one task per worker (fan_out.h).
   FanOut& fan_out() { return *fan_out_; }
 
@@ -79,6 +83,7 @@ class Server {
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<FanOut> fan_out_;  // made once the options and workers are set
+  record::RecordSettings recording_;
   bool started_ = false;
   std::atomic<bool> draining_{false};
 };

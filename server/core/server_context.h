@@ -16,6 +16,7 @@
 #include "core/registry.h"
 #include "events/event_log.h"
 #include "kite/protocol/session_types.h"
+#include "record/record_settings.h"
 #include "store/message_store.h"
 
 namespace kite::server {
@@ -35,6 +36,8 @@ struct CoreOptions {
   bool device_groups = true;                         // devices may join and leave groups themselves
   // Which device events are recorded for GET /v1/events (bit 1 << EventType); 0 records none.
   std::uint8_t event_types = 0;
+  // Recording at start ([record]); changed at run time through Server::set_recording().
+  record::RecordSettings record;
 };
 
 struct ServerContext {

@@ -41,6 +41,7 @@ Worker::Worker(std::uint32_t index, ServerContext& context)
       context_(context),
       session_context_(context.options.session),
       wheel_(kWheelTick, kWheelSlots, 0),
+      recorder_(index, std::make_shared<const record::RecordSettings>(context.options.record)),
       read_buffer_words_(kReadBufferBytes / 8 + 1) {
   uv_loop_init(&loop_);
   loop_.data = this;
@@ -94,7 +95,10 @@ std::string Worker::bind_listener(const std::string& text, uv_connection_cb on_c
 
 void Worker::start() {
   uv_timer_start(&wheel_timer_, on_wheel_timer, kWheelTick, kWheelTick);
-  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  thread_ = std::thread([this] {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    recorder_.close();  // after the last connection's closed event
+  });
 }
 
 void Worker::stop(protocol::Reason reason) {
@@ -179,6 +183,7 @@ void Worker::on_wheel_timer(uv_timer_t* handle) {
   metrics.frames_compressed.set(static_cast<std::int64_t>(encoded.compressed_frames));
   metrics.body_bytes_encoded.set(static_cast<std::int64_t>(encoded.body_bytes));
   metrics.body_bytes_written.set(static_cast<std::int64_t>(encoded.wire_body_bytes));
+  self->recorder_.tick(static_cast<std::int64_t>(uv_now(&self->loop_)));
   self->wheel_.advance(static_cast<Millis>(uv_now(&self->loop_)), [](WheelEntry& entry) {
     static_cast<Connection&>(entry).on_deadline();  // only connections are in the wheel
   });
@@ -223,6 +228,12 @@ void Worker::accept(uv_stream_t* listener, int status,
   slots_[slot] = connection;
   ++live_connections_;
   connection->start(listener, std::move(tls));  // on refusal it closes and forgets itself
+}
+
+void Worker::apply_recording(std::shared_ptr<const record::RecordSettings> settings) {
+  recorder_.apply(std::move(settings));
+  for (Connection* connection : slots_)
+    if (connection) connection->update_recording();
 }
 
 void Worker::check_certificates(const kite::tls::TlsContext& context) {

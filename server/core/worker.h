@@ -9,7 +9,9 @@
 //  - output is flushed once per loop turn (uv_prepare): many messages to one connection in a
 //    turn become one write; the devices' acks of the turn become one store write;
 //  - each worker binds its own SO_REUSEPORT listener (and its own TLS listener when [tls] listen
-//    is set), so the kernel spreads new connections across loops.
+//    is set), so the kernel spreads new connections across loops;
+//  - each worker records its own connections into its own files (record/worker_recorder.h): new
+//    settings arrive as a posted task, and its wheel tick flushes what was recorded.
 #pragma once
 
 #include <uv.h>
@@ -29,6 +31,7 @@
 #include "core/timing_wheel.h"
 #include "core/worker_metrics.h"
 #include "kite/protocol/session_context.h"
+#include "record/worker_recorder.h"
 
 namespace kite::server {
 
@@ -87,6 +90,11 @@ class Worker {
   // Kicks the TLS connections whose client certificate `context` (just reloaded) revokes.
   void check_certificates(const kite::tls::TlsContext& context);
   std::size_t connection_count() const { return live_connections_; }
+  // This worker's recording; counters() may be read from any thread.
+  record::WorkerRecorder& recorder() { return recorder_; }
+  const record::WorkerRecorder& recorder() const { return recorder_; }
+  // New recording settings (Server::set_recording): every connection starts or stops recording.
+  void apply_recording(std::shared_ptr<const record::RecordSettings> settings);
 
  private:
   static void on_async(uv_async_t* handle);
@@ -133,6 +141,7 @@ class Worker {
   ServiceIngest service_ingest_{*this};
   CommandTable commands_;
   WorkerMetrics metrics_;
+  record::WorkerRecorder recorder_;
   std::vector<std::uint64_t> read_buffer_words_;  // 64 KiB + alignment slack
   std::vector<std::uint8_t> tls_plaintext_;
   std::vector<std::uint8_t> tls_ciphertext_;
