@@ -1,0 +1,39 @@
+// What `kite decode` says about one frame: its header (length, flags, dictionary, compressed),
+// its message type and every field of the message, or why it cannot be decoded. One ordered
+// JSON object that --json prints as it is and the text output renders as `name=value` pairs.
+//
+// Byte fields (payloads, nonces, proofs, tokens) become {"text": ...} when they are printable
+// UTF-8, else {"hex": ...}, cut to max_payload bytes (0: never) with "size" the whole length and
+// "truncated": true when cut.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "kite/protocol/frame_codec.h"
+
+namespace kite::cli {
+
+class FrameDescriber {
+ public:
+  explicit FrameDescriber(std::size_t max_payload) : max_payload_(max_payload) {}
+
+  // Fields "header", "type", "message", and "error" when the frame cannot be (fully) decoded.
+  // `frame` is a whole frame as it travelled: header, body, padding.
+  nlohmann::ordered_json describe(std::span<const std::uint8_t> frame);
+
+  // A byte field as described above.
+  nlohmann::ordered_json bytes_field(std::span<const std::uint8_t> bytes) const;
+
+ private:
+  nlohmann::ordered_json message_fields(const wire::Frame& frame) const;
+
+  std::size_t max_payload_;
+  protocol::BodyDecoder bodies_;  // no dictionaries: a body that needs one is reported
+  protocol::AlignedBuffer aligned_;
+};
+
+}  // namespace kite::cli
