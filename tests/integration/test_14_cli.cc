@@ -337,7 +337,7 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
   };
   // Every command, by the words that name it, and everything its --help must mention.
   const std::map<Words, Words> commands = {
-      {{}, {"send", "devices", "device", "listen", "keys", "bench", "Exit codes"}},
+      {{}, {"send", "devices", "device", "listen", "keys", "decode", "bench", "Exit codes"}},
       {{"send"},
        with({"--devices", "--group", "--all", "--file", "--qos", "--ttl", "--topic", "--key",
              "--content-type", "--repeat", "--interval", "--json", "Exit codes"},
@@ -351,12 +351,15 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
       {{"keys"}, {"derive", "token"}},
       {{"keys", "derive"}, {"--master-key", "--master-key-file", "DEVICE"}},
       {{"keys", "token"}, {"--token-key", "--token-key-file", "--device", "--ttl", "--group"}},
-      {{"bench"}, {"p2p", "conn", "idle", "fanout"}},
+      {{"decode"}, {"FILE", "--port", "--json", "--max-payload", "Examples", "Exit codes"}},
+      {{"bench"}, {"p2p", "uplink", "conn", "idle", "fanout"}},
       {{"bench", "p2p"},
        with(load, {"--service", "--service-key", "--seconds", "--warmup", "--window", "--rate",
-                   "--payload"})},
-      {{"bench", "conn"}, load},
-      {{"bench", "idle"}, with(load, {"--seconds"})},
+                   "--payload", "--processes"})},
+      {{"bench", "uplink"},
+       with(load, {"--seconds", "--warmup", "--rate", "--payload", "--processes"})},
+      {{"bench", "conn"}, with(load, {"--processes"})},
+      {{"bench", "idle"}, with(load, {"--seconds", "--processes"})},
       {{"bench", "fanout"},
        with(load, {"--api", "--admin-token", "--group", "--qos", "--burst", "--window", "--seconds",
                    "--warmup", "--messages", "--payload", "--no-join", "--per-device-answer"})},

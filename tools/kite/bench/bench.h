@@ -1,10 +1,14 @@
 // `kite bench`: load scenarios against a running kited. Each prints progress once a second and a
-// final report (text, or one JSON object with --json); the server's CPU time and memory are read
-// from /proc when --server-pid is given, so figures can be quoted per server core.
+// final report (text, or one JSON object with --json) with its errors counted by kind; the
+// server's CPU time and memory are read from /proc when --server-pid is given, so figures can be
+// quoted per server core. conn, idle, p2p and uplink can spread their devices over --processes
+// child processes (one process may hold only so many open files); the parent merges their
+// reports.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "kite/client.h"
 
@@ -18,15 +22,21 @@ struct BenchOptions {
   std::string service_key;        // hex key of that service
   std::uint32_t devices = 1000;
   double seconds = 10;
-  double warmup = 1;                // p2p: seconds before measuring
-  std::uint32_t window = 256;       // p2p: messages in flight, end to end
-  double rate = 0;                  // p2p: messages/s; 0 = as fast as the window allows
+  double warmup = 1;           // p2p, uplink: seconds before measuring
+  std::uint32_t window = 256;  // p2p: messages in flight, end to end
+  double rate = 0;  // p2p, uplink: messages/s in all; 0 = as fast as the window (credit) allows
   std::uint32_t payload = 64;       // bytes
   std::uint32_t concurrency = 100;  // conn/idle: handshakes in progress at once
   std::string source_prefix;        // e.g. "127.0.1.": client sockets spread over .1 .. .250
   std::uint32_t id_base = 0;        // device ids are bench-<id_base + i>
   int server_pid = 0;
   bool json = false;
+  // --processes: conn, idle, p2p and uplink run in this many child processes, each with a slice
+  // of the devices (slice.h). A child is told its slice with hidden options: child_count is 0 in
+  // a process that is no child.
+  std::uint32_t processes = 1;
+  std::uint32_t child_index = 0, child_count = 0;
+  std::uint32_t first_device = 0;  // this process's device i is the run's device first_device + i
   // --tls, --ca, --server-name, --tls-min: every connection (devices and the p2p service) goes
   // to kited's TLS port; no client certificates (the devices log in with derived keys).
   TlsOptions tls;
@@ -41,9 +51,12 @@ struct BenchOptions {
   bool per_device_answer = false;  // "report": "results" instead of "summary"
 };
 
-int run_p2p(const BenchOptions& options);
-int run_conn(const BenchOptions& options);
-int run_idle(const BenchOptions& options);
+enum class Scenario { P2p, Conn, Idle, Uplink };
+std::string_view scenario_name(Scenario scenario);
+
+// Runs `scenario` in this process, as one child of a --processes run (its report goes to the
+// parent), or as the parent of --processes children. Returns the exit code.
+int run_scenario(Scenario scenario, const BenchOptions& options);
 int run_fanout(const BenchOptions& options);
 
 }  // namespace kite::bench

@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 
+#include <utility>
+
 namespace kite::bench {
 namespace {
 
@@ -39,13 +41,22 @@ BenchClient& ClientLoop::add(Identity identity, const sockaddr_storage& target, 
 }
 
 void ClientLoop::every(std::uint64_t period_ms, std::function<void()> callback) {
+  schedule(period_ms, period_ms, std::move(callback));
+}
+
+void ClientLoop::after(std::uint64_t delay_ms, std::function<void()> callback) {
+  schedule(delay_ms, 0, std::move(callback));
+}
+
+void ClientLoop::schedule(std::uint64_t delay_ms, std::uint64_t repeat_ms,
+                          std::function<void()> callback) {
   auto timer = std::make_unique<uv_timer_t>();
   uv_timer_init(&loop_, timer.get());
   periodic_callbacks_.push_back(std::make_unique<std::function<void()>>(std::move(callback)));
   timer->data = periodic_callbacks_.back().get();
   uv_timer_start(
       timer.get(), [](uv_timer_t* t) { (*static_cast<std::function<void()>*>(t->data))(); },
-      period_ms, period_ms);
+      delay_ms, repeat_ms);
   periodic_.push_back(std::move(timer));
 }
 
@@ -103,7 +114,7 @@ void BenchClient::connect() {
   uv_tcp_init(loop_.loop(), &tcp_);
   tcp_.data = this;
   socket_open_ = true;
-  connect_started_ = loop_.now();
+  connect_started_ = uv_hrtime();
   if (!source_.empty()) {
     sockaddr_in local{};
     uv_ip4_addr(source_.c_str(), 0, &local);
@@ -112,21 +123,18 @@ void BenchClient::connect() {
   connect_request_.data = this;
   int status = uv_tcp_connect(&connect_request_, &tcp_, reinterpret_cast<const sockaddr*>(&target_),
                               on_connect);
-  if (status != 0) {
-    protocol::CloseInfo info{protocol::Reason::Internal, false, 0, uv_strerror(status)};
-    shut_socket();  // first: a closed handler that stops the loop closes only live clients
-    if (events_->closed) events_->closed(*this, info);
-  }
+  if (status != 0)
+    fail(status == UV_ECONNREFUSED ? TransportFailure::ConnectRefused
+                                   : TransportFailure::ConnectFailed,
+         uv_strerror(status));
 }
 
 void BenchClient::on_connect(uv_connect_t* request, int status) {
   auto* self = static_cast<BenchClient*>(request->data);
-  if (status != 0) {
-    protocol::CloseInfo info{protocol::Reason::Internal, false, 0, uv_strerror(status)};
-    self->shut_socket();
-    if (self->events_->closed) self->events_->closed(*self, info);
-    return;
-  }
+  if (status != 0)
+    return self->fail(status == UV_ECONNREFUSED ? TransportFailure::ConnectRefused
+                                                : TransportFailure::ConnectFailed,
+                      uv_strerror(status));
   uv_tcp_nodelay(&self->tcp_, 1);
   if (self->loop_.tls())
     self->tls_.emplace(self->loop_.tls());  // its ClientHello goes out with the next flush
@@ -162,6 +170,10 @@ void BenchClient::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
         {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)},
         self->loop_.now());
   else if (nread < 0) {
+    // The stream ended under a session kited did not close: lost, whatever the session makes
+    // of it (a clean end, or a frame cut short).
+    if (self->session_->state() != protocol::Session::State::Closed)
+      self->transport_failure_ = TransportFailure::Lost;
     self->session_->receive_end(self->loop_.now());
     self->shut_socket();
   }
@@ -177,13 +189,16 @@ void BenchClient::receive_tls(const uv_buf_t& buf, std::size_t ciphertext) {
       !tls_->failed())
     start_session();
   while (std::size_t n = tls_->read(buffer)) session_->receive(buffer.first(n), loop_.now());
-  if (tls_->failed()) fail("TLS: " + std::string(tls_->failure_reason()));
+  if (tls_->failed()) fail(TransportFailure::Tls, "TLS: " + std::string(tls_->failure_reason()));
 }
 
-void BenchClient::fail(std::string why) {
+void BenchClient::fail(TransportFailure failure, std::string why) {
   if (!socket_open_) return;
-  flush();  // a TLS alert, if there is one
-  shut_socket();
+  transport_failure_ = failure;
+  if (failure == TransportFailure::Tls) flush();  // the TLS alert, if there is one
+  if (!socket_open_) return;                      // that write failed: reported already
+  shut_socket();  // first: a closed handler that stops the loop closes only live clients
+  if (std::exchange(closed_reported_, true)) return;  // the session's close came first
   protocol::CloseInfo info{protocol::Reason::Internal, false, 0, why};
   if (events_->closed) events_->closed(*this, info);
 }
@@ -207,9 +222,11 @@ void BenchClient::flush() {
   }
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write->bytes.data()),
                              static_cast<unsigned>(write->bytes.size()));
-  if (uv_write(&write->request, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, on_write) != 0) {
+  if (int status =
+          uv_write(&write->request, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, on_write);
+      status != 0) {
     delete write;
-    shut_socket();
+    fail(TransportFailure::Lost, std::string("write: ") + uv_strerror(status));
   }
 }
 
@@ -254,7 +271,16 @@ void BenchClient::on_writable() {
   if (events_->writable) events_->writable(*this);
 }
 
+void BenchClient::on_acked(std::uint64_t seq) {
+  if (events_->acked) events_->acked(*this, seq);
+}
+
+void BenchClient::on_error(protocol::Reason reason, std::uint64_t ref, std::string_view) {
+  if (events_->error) events_->error(*this, reason, ref);
+}
+
 void BenchClient::on_close(const protocol::CloseInfo& info) {
+  if (std::exchange(closed_reported_, true)) return;  // the socket failed first
   if (events_->closed) events_->closed(*this, info);
   flush();  // the goodbye, if any, then the socket
   shut_socket();

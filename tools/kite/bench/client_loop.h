@@ -34,8 +34,15 @@ struct ClientEvents {
   std::function<void(BenchClient&)> opened;
   std::function<void(BenchClient&, const protocol::IncomingMessage&)> message;
   std::function<void(BenchClient&)> writable;
+  // kited confirmed every publish up to `seq` (cumulative).
+  std::function<void(BenchClient&, std::uint64_t seq)> acked;
+  // An Error frame about one message or request (`ref`: its seq or id); the session stays open.
+  std::function<void(BenchClient&, protocol::Reason, std::uint64_t ref)> error;
   std::function<void(BenchClient&, const protocol::CloseInfo&)> closed;
 };
+
+// What ended a connection below the protocol, if that is what ended it (error_kind.h names it).
+enum class TransportFailure : std::uint8_t { None, ConnectRefused, ConnectFailed, Tls, Lost };
 
 class ClientLoop {
  public:
@@ -55,8 +62,10 @@ class ClientLoop {
   std::size_t size() const { return clients_.size(); }
   BenchClient& client(std::size_t i) { return *clients_[i]; }
 
-  // Runs `every` each `period_ms` on the loop (progress lines, pacing); `until` stops the loop.
+  // Runs `callback` each `period_ms` on the loop (progress lines, pacing), or once after
+  // `delay_ms` (the phases of a run); stop() cancels both.
   void every(std::uint64_t period_ms, std::function<void()> callback);
+  void after(std::uint64_t delay_ms, std::function<void()> callback);
   void run();
   void stop();
 
@@ -66,6 +75,7 @@ class ClientLoop {
  private:
   static void on_prepare(uv_prepare_t* handle);
   static void on_tick(uv_timer_t* handle);
+  void schedule(std::uint64_t delay_ms, std::uint64_t repeat_ms, std::function<void()> callback);
 
   uv_loop_t loop_{};
   uv_prepare_t prepare_{};
@@ -86,12 +96,14 @@ class BenchClient final : public protocol::SessionHandler {
 
   void connect();
   void close();  // ends the session politely and closes the socket
-  bool is_open() const { return session_ && session_->is_open(); }
+  bool is_open() const { return socket_open_ && session_ && session_->is_open(); }
   bool connected_once() const { return opened_; }
   protocol::Session& session() { return *session_; }
   std::size_t index() const { return index_; }
   const std::string& id() const { return identity_.id; }
-  std::int64_t connect_started_ms() const { return connect_started_; }
+  // When connect() was called, on uv_hrtime()'s clock (ns): handshakes take well under a ms.
+  std::uint64_t connect_started_ns() const { return connect_started_; }
+  TransportFailure transport_failure() const { return transport_failure_; }
 
   void flush();
   void tick(std::int64_t now);
@@ -101,6 +113,8 @@ class BenchClient final : public protocol::SessionHandler {
   void on_open(const protocol::OpenInfo& info) override;
   void on_message(const protocol::IncomingMessage& message) override;
   void on_writable() override;
+  void on_acked(std::uint64_t seq) override;
+  void on_error(protocol::Reason reason, std::uint64_t ref, std::string_view message) override;
   void on_close(const protocol::CloseInfo& info) override;
 
   static void on_connect(uv_connect_t* request, int status);
@@ -109,7 +123,8 @@ class BenchClient final : public protocol::SessionHandler {
 
   void start_session();
   void receive_tls(const uv_buf_t& buf, std::size_t ciphertext);
-  void fail(std::string why);
+  // Ends the connection for `failure` (the socket is gone or unusable) and reports it closed.
+  void fail(TransportFailure failure, std::string why);
   void shut_socket();
 
   ClientLoop& loop_;
@@ -124,7 +139,9 @@ class BenchClient final : public protocol::SessionHandler {
   std::optional<tls::TlsChannel> tls_;
   bool socket_open_ = false;
   bool opened_ = false;
-  std::int64_t connect_started_ = 0;
+  std::uint64_t connect_started_ = 0;
+  TransportFailure transport_failure_ = TransportFailure::None;
+  bool closed_reported_ = false;  // the closed event fires once, whichever end went first
 };
 
 }  // namespace kite::bench

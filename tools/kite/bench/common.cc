@@ -18,7 +18,7 @@ std::vector<std::uint8_t> from_hex(const std::string& hex) {
 
 Identity device_identity(const BenchOptions& options, std::uint32_t i) {
   Identity identity;
-  identity.id = "bench-" + std::to_string(options.id_base + i);
+  identity.id = "bench-" + std::to_string(options.id_base + options.first_device + i);
   identity.key = protocol::derive_device_key(from_hex(options.master_key), identity.id);
   return identity;
 }
@@ -57,9 +57,15 @@ std::string use_tls(const BenchOptions& options, ClientLoop& loop) {
   return {};
 }
 
+std::string prepare_connections(const BenchOptions& options, ClientLoop& loop,
+                                sockaddr_storage& target) {
+  if (auto error = target_address(options, target); !error.empty()) return error;
+  return use_tls(options, loop);
+}
+
 std::string source_address(const BenchOptions& options, std::uint32_t i) {
   if (options.source_prefix.empty()) return {};
-  return options.source_prefix + std::to_string(1 + i % 250);
+  return options.source_prefix + std::to_string(1 + (options.first_device + i) % 250);
 }
 
 protocol::SessionConfig client_config() {
@@ -75,11 +81,30 @@ std::string latency_line(const Histogram& h) {
                      h.percentile(0.9), h.percentile(0.99), h.percentile(0.999), h.max());
 }
 
+nlohmann::ordered_json latency_object(const Histogram& h) {
+  return {{"p50_us", h.percentile(0.5)},
+          {"p90_us", h.percentile(0.9)},
+          {"p99_us", h.percentile(0.99)},
+          {"p999_us", h.percentile(0.999)},
+          {"max_us", h.max()},
+          {"samples", h.count()}};
+}
+
 std::string latency_json(const Histogram& h) {
-  return fmt::format(
-      R"({{"p50_us":{},"p90_us":{},"p99_us":{},"p999_us":{},"max_us":{},"samples":{}}})",
-      h.percentile(0.5), h.percentile(0.9), h.percentile(0.99), h.percentile(0.999), h.max(),
-      h.count());
+  return latency_object(h).dump();
+}
+
+std::string speaker(const BenchOptions& options) {
+  if (options.child_count == 0) return "kite bench";
+  return fmt::format("kite bench [process {}/{}]", options.child_index + 1, options.child_count);
+}
+
+void say_failure(const BenchOptions& options, std::uint64_t failures, const std::string& who,
+                 const std::string& kind, std::string_view detail) {
+  if (failures > 5) return;
+  fmt::print(stderr, "{}: {}: {}{}{}{}{}\n", speaker(options), who, kind,
+             detail.empty() ? "" : " (", detail, detail.empty() ? "" : ")",
+             failures == 5 ? "; any further failures are only counted" : "");
 }
 
 }  // namespace kite::bench

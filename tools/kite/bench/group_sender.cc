@@ -50,10 +50,16 @@ std::string GroupSender::error() const {
   return error_;
 }
 
-void GroupSender::fail(std::string error) {
+std::string GroupSender::error_kind() const {
+  std::lock_guard lock(mutex_);
+  return error_status_ == 0 ? "http:unreachable" : fmt::format("http:{}", error_status_);
+}
+
+void GroupSender::fail(std::string error, int status) {
   {
     std::lock_guard lock(mutex_);
     error_ = std::move(error);
+    error_status_ = status;
   }
   finished_ = true;
 }
@@ -72,7 +78,8 @@ void GroupSender::run(std::vector<std::string> members) {
     const HttpAnswer answer = http.request("POST", "/v1/messages", body(sent_));
     ++requests_;
     if (answer.status != 200)
-      return fail(fmt::format("POST /v1/messages answered {}: {}", answer.status, answer.body));
+      return fail(fmt::format("POST /v1/messages answered {}: {}", answer.status, answer.body),
+                  answer.status);
     sent_ += options_.burst;
   }
   finished_ = true;
@@ -86,7 +93,8 @@ bool GroupSender::join(const std::vector<std::string>& members) {
         http.request("PUT", "/v1/groups/" + options_.group + "/members/" + members[i]);
     if (answer.status != 200 && answer.status != 201) {
       fail(fmt::format("PUT /v1/groups/{}/members/{} answered {}: {}", options_.group, members[i],
-                       answer.status, answer.body));
+                       answer.status, answer.body),
+           answer.status);
       return false;
     }
   }

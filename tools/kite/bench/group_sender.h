@@ -44,13 +44,16 @@ class GroupSender {
   bool finished() const { return finished_.load(); }  // --messages sent, or an error
   // What went wrong ("" if nothing): an HTTP error, a refused request.
   std::string error() const;
+  // The error as a kind for the run's ErrorTally: "http:<status>", or "http:unreachable" when
+  // the request could not be made.
+  std::string error_kind() const;
 
  private:
   void run(std::vector<std::string> members);
   bool join(const std::vector<std::string>& members);
   bool wait_for_room();
   std::string body(std::uint64_t first_index);
-  void fail(std::string error);
+  void fail(std::string error, int status);
 
   const BenchOptions& options_;
   std::thread thread_;
@@ -60,6 +63,7 @@ class GroupSender {
   std::condition_variable room_;
   std::uint64_t completed_ = 0;
   std::string error_;
+  int error_status_ = 0;
 };
 
 }  // namespace kite::bench

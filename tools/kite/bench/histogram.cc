@@ -34,6 +34,31 @@ void Histogram::merge(const Histogram& other) {
   max_ = std::max(max_, other.max_);
 }
 
+Histogram::Parts Histogram::parts() const {
+  Parts parts;
+  for (std::size_t i = 0; i < buckets_.size(); ++i)
+    if (buckets_[i] != 0) parts.buckets.emplace_back(i, buckets_[i]);
+  parts.count = count_;
+  parts.sum = sum_;
+  parts.max = max_;
+  return parts;
+}
+
+std::optional<Histogram> Histogram::from_parts(const Parts& parts) {
+  Histogram h;
+  std::uint64_t counted = 0;
+  for (const auto& [index, count] : parts.buckets) {
+    if (index >= h.buckets_.size()) return std::nullopt;
+    h.buckets_[index] += count;
+    counted += count;
+  }
+  if (counted != parts.count) return std::nullopt;
+  h.count_ = parts.count;
+  h.sum_ = parts.sum;
+  h.max_ = parts.max;
+  return h;
+}
+
 std::uint64_t Histogram::percentile(double fraction) const {
   if (count_ == 0) return 0;
   auto rank = static_cast<std::uint64_t>(fraction * static_cast<double>(count_));

@@ -4,6 +4,9 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace kite::bench {
 
@@ -20,6 +23,17 @@ class Histogram {
   }
   // The value at or below which `fraction` (0..1) of the samples fall.
   std::uint64_t percentile(double fraction) const;
+
+  // The samples as kept, to carry a histogram to another process (kite bench --processes) and
+  // rebuild it there exactly, so merged percentiles are those of every sample: the non-empty
+  // buckets as (index, count), and the totals.
+  struct Parts {
+    std::vector<std::pair<std::size_t, std::uint64_t>> buckets;
+    std::uint64_t count = 0, sum = 0, max = 0;
+  };
+  Parts parts() const;
+  // nullopt if a bucket index is out of range or the counts do not add up.
+  static std::optional<Histogram> from_parts(const Parts& parts);
 
  private:
   static constexpr int kSubBits = 7;  // 64 linear steps per power of two: < 1.6 % error

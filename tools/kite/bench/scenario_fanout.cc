@@ -9,6 +9,9 @@
 #include <cstring>
 
 #include "bench/common.h"
+#include "bench/connector.h"
+#include "bench/error_kind.h"
+#include "bench/error_tally.h"
 #include "bench/group_sender.h"
 #include "bench/process_stats.h"
 
@@ -43,26 +46,20 @@ int run_fanout(const BenchOptions& options) {
   std::vector<MessageReceipts> receipts;
   Histogram every_member, last_member;
   Counts now_counts, at_start;
-  std::uint64_t first_measured = 0, failures = 0;
+  std::uint64_t first_measured = 0;
+  ErrorTally errors;
   std::int64_t last_receipt_ns = 0;
-  std::uint32_t devices_open = 0, next_device = 0;
   bool measuring = false, done = false;
 
   ClientEvents events;
-  const auto connect_more = [&] {
-    while (next_device < options.devices && next_device - devices_open < options.concurrency) {
-      loop.add(device_identity(options, next_device), target, source_address(options, next_device),
-               &events)
-          .connect();
-      ++next_device;
-    }
-  };
+  Connector connector(options, loop, target, events);
   events.opened = [&](BenchClient&) {
-    if (++devices_open < options.devices) return connect_more();
+    connector.opened();
+    if (connector.opened_count() < options.devices) return;
     std::vector<std::string> members;
     for (std::uint32_t i = 0; i < options.devices; ++i)
       members.push_back(device_identity(options, i).id);
-    fmt::print(stderr, "kite bench: {} devices connected; {} group \"{}\"\n", devices_open,
+    fmt::print(stderr, "kite bench: {} devices connected; {} group \"{}\"\n", options.devices,
                options.join ? "joining them to" : "sending to", options.group);
     sender.start(std::move(members));
   };
@@ -87,9 +84,9 @@ int run_fanout(const BenchOptions& options) {
   };
   events.closed = [&](BenchClient& c, const protocol::CloseInfo& info) {
     if (done) return;
-    ++failures;
-    fmt::print(stderr, "kite bench: {} closed: {} {}\n", c.id(), protocol::reason_name(info.reason),
-               info.message);
+    const std::string kind = close_kind(c, info);
+    errors.add(kind);
+    say_failure(options, errors.total(), c.id(), kind, info.message);
     if (!c.connected_once()) {
       fmt::print(stderr, "kite bench: a device could not connect; stopping\n");
       done = true;
@@ -109,12 +106,13 @@ int run_fanout(const BenchOptions& options) {
     if (done) return;
     if (!sender.error().empty()) {
       fmt::print(stderr, "kite bench: {}\n", sender.error());
-      ++failures;
+      errors.add(sender.error_kind());
       return finish();
     }
     if (!sender.joined()) {
-      fmt::print(stderr, "kite bench: {}/{} devices connected{}\n", devices_open, options.devices,
-                 devices_open == options.devices ? ", joining the group" : "");
+      fmt::print(stderr, "kite bench: {}/{} devices connected{}\n", connector.opened_count(),
+                 options.devices,
+                 connector.opened_count() == options.devices ? ", joining the group" : "");
       return;
     }
     const std::int64_t now = steady_ns();
@@ -142,7 +140,7 @@ int run_fanout(const BenchOptions& options) {
       finish();
     }
   });
-  connect_more();
+  connector.more();
   loop.run();
   sender.stop();
 
@@ -159,11 +157,12 @@ int run_fanout(const BenchOptions& options) {
         R"("seconds":{:.2f},"messages_sent":{},"deliveries":{},"deliveries_expected":{},)"
         R"("deliveries_per_s":{:.0f},"server_cpu_s":{:.3f},"deliveries_per_server_core_s":{:.0f},)"
         R"("incomplete_messages":{},"failures":{},"latency_every_member":{},)"
-        R"("latency_last_member":{}}})"
+        R"("latency_last_member":{},"errors":{}}})"
         "\n",
         options.devices, options.qos, options.burst, options.window, options.payload,
-        measured_seconds, sent, delivered, expected, rate, cpu, per_core, incomplete, failures,
-        latency_json(every_member), latency_json(last_member));
+        measured_seconds, sent, delivered, expected, rate, cpu, per_core, incomplete,
+        errors.total(), latency_json(every_member), latency_json(last_member),
+        errors.json().dump());
   } else {
     fmt::print(
         "fanout: {} members, QoS {}, {} message(s) per request, window {}: {:.0f} "
@@ -175,12 +174,10 @@ int run_fanout(const BenchOptions& options) {
                  per_core);
     fmt::print("     latency, every member: {}\n     latency, last member:  {}\n",
                latency_line(every_member), latency_line(last_member));
-    fmt::print(
-        "     incomplete messages (not received by every member within 5 s) {}, "
-        "failures {}\n",
-        incomplete, failures);
+    fmt::print("     incomplete messages (not received by every member within 5 s) {}\n{}",
+               incomplete, errors.text("     "));
   }
-  return failures == 0 && delivered > 0 ? 0 : 1;
+  return errors.empty() && delivered > 0 ? 0 : 1;
 }
 
 }  // namespace kite::bench

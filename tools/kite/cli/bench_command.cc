@@ -1,5 +1,5 @@
-// `kite bench`: the load scenarios (p2p, conn, idle, fanout) and their options; the scenarios
-// themselves live in bench/.
+// `kite bench`: the load scenarios (p2p, uplink, conn, idle, fanout) and their options; the
+// scenarios themselves live in bench/.
 #include "cli/bench_command.h"
 
 #include <algorithm>
@@ -15,6 +15,41 @@
 namespace kite::cli {
 namespace {
 
+// The footers print above the exit codes (a footer callback's text comes before main()'s footer).
+constexpr const char* kErrorKinds =
+    "Errors are counted by kind (one line each; \"errors\" in --json): connect_refused, "
+    "connect_failed, tls_failed, refused:<Reason> (kited refused the handshake: "
+    "refused:AuthFailed, refused:TooManyAttempts...), closed:<Reason> (kited ended an open "
+    "session: closed:Replaced...), connection_lost, timeout:handshake, timeout:keepalive, "
+    "timeout:ack (uplink: not acknowledged within 5 s), protocol:<Reason> (kited sent what the "
+    "bench cannot accept), error:<Reason> (an Error frame about one message: error:NotFound...), "
+    "http:<status> (fanout's admin API). Any error makes the exit code 1.";
+
+constexpr const char* kProcesses =
+    "--processes N: N child processes of this kite (one process may hold only so many open "
+    "files) share the devices evenly; device k keeps its id bench-<id-base + k> and its source "
+    "address PREFIX(1 + k % 250) whichever process runs it, and --rate and --window are shared "
+    "in proportion. Children that connect first wait for the others, then all start together; the "
+    "progress lines and the report are for the whole run (percentiles of every sample). A child "
+    "that fails is named with its exit status and the run fails; SIGINT or SIGTERM stops them "
+    "all.";
+
+constexpr const char* kUplinkLimit =
+    "kited limits each device's uplink to session.uplink_rate_per_s messages per second (100 by "
+    "default, in bursts of session.uplink_burst, 200): above it kited stops reading the device's "
+    "socket, and the bench measures that limit. To measure kited, start it with "
+    "--set session.uplink_rate_per_s=1000000 (the largest value it takes; 0 is refused) "
+    "--set session.uplink_burst=10000000. kited acknowledges every 16 messages or after a 20 ms "
+    "delay, "
+    "which a light load sees in its latency; each message is an \"uplink\" event of "
+    "GET /v1/events unless events.types leaves it out.";
+
+std::string footer_of(std::initializer_list<const char*> parts) {
+  std::string text;
+  for (const char* part : parts) text += std::string(part) + "\n\n";
+  return text;
+}
+
 int run_fanout(bench::BenchOptions& o, const CLI::App& fanout) {
   if (fanout.count("--devices") == 0) o.devices = 10'000;
   if (fanout.count("--window") == 0) o.window = std::min<std::uint32_t>(64, 2 * o.burst);
@@ -23,6 +58,14 @@ int run_fanout(bench::BenchOptions& o, const CLI::App& fanout) {
     return kExitUsage;
   }
   return bench::run_fanout(o);
+}
+
+int run_checked(bench::Scenario scenario, const bench::BenchOptions& o) {
+  if (o.child_count == 0 && o.processes > o.devices) {
+    std::fprintf(stderr, "kite bench: --processes must be at most --devices\n");
+    return kExitUsage;
+  }
+  return bench::run_scenario(scenario, o);
 }
 
 }  // namespace
@@ -38,9 +81,12 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
                   "fleet master key (hex): device keys derive from it")
         ->required()
         ->check(kHexKey);
-    s->add_option("--devices", o->devices, "devices to connect")->capture_default_str();
-    s->add_option("--concurrency", o->concurrency, "handshakes in progress at once")
-        ->capture_default_str();
+    s->add_option("--devices", o->devices, "devices to connect")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    s->add_option("--concurrency", o->concurrency, "handshakes in progress at once (per process)")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     s->add_option("--source-prefix", o->source_prefix,
                   "spread client sockets over PREFIX1..PREFIX250, e.g. 127.0.1.");
     s->add_option("--id-base", o->id_base, "device ids are bench-<id-base + i>")
@@ -49,26 +95,60 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
     s->add_flag("--json", o->json, "print the final report as one JSON object");
     add_tls_flags(*s, o->tls, /*client_certificate=*/false);
   };
+  // --processes, and the hidden options that tell a child its slice.
+  auto processes = [o](CLI::App* s) {
+    s->add_option("--processes", o->processes,
+                  "run in this many child processes, the devices shared among them (see below)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+    s->add_option("--child-index", o->child_index)->group("");
+    s->add_option("--child-count", o->child_count)->group("");
+  };
   auto* p2p = bench->add_subcommand(
       "p2p", "A service sends QoS 1 messages to random devices; throughput and latency");
   common(p2p);
+  processes(p2p);
   p2p->add_option("--service", o->service, "service name (service:<name>)")->capture_default_str();
   p2p->add_option("--service-key", o->service_key, "that service's key (hex)")
       ->required()
       ->check(kHexKey);
   p2p->add_option("--seconds", o->seconds, "measuring time")->capture_default_str();
   p2p->add_option("--warmup", o->warmup, "seconds before measuring")->capture_default_str();
-  p2p->add_option("--window", o->window, "messages in flight end to end")->capture_default_str();
+  p2p->add_option("--window", o->window,
+                  "messages in flight end to end (in all; each process's service keeps its share)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   p2p->add_option("--rate", o->rate, "messages per second; 0 = as fast as the window allows")
       ->capture_default_str();
   p2p->add_option("--payload", o->payload, "payload bytes (at least 8)")->capture_default_str();
+  p2p->footer([] { return footer_of({kProcesses, kErrorKinds}); });
+  auto* uplink = bench->add_subcommand(
+      "uplink",
+      "Every device publishes QoS 1 messages to kited: messages acknowledged per second and per "
+      "server core, latency from publish to kited's Ack; kited's per-device uplink limit "
+      "(session.uplink_rate_per_s) must be raised first");
+  common(uplink);
+  processes(uplink);
+  uplink->add_option("--seconds", o->seconds, "measuring time")->capture_default_str();
+  uplink->add_option("--warmup", o->warmup, "seconds before measuring")->capture_default_str();
+  uplink
+      ->add_option("--rate", o->rate,
+                   "messages per second from all devices together; 0 = as fast as kited's credit "
+                   "allows (session.receive_window messages in flight per device)")
+      ->capture_default_str();
+  uplink->add_option("--payload", o->payload, "payload bytes")->capture_default_str();
+  uplink->footer([] { return footer_of({kUplinkLimit, kProcesses, kErrorKinds}); });
   auto* conn = bench->add_subcommand(
       "conn", "Connect, authenticate and close --devices devices: handshakes per second");
   common(conn);
+  processes(conn);
+  conn->footer([] { return footer_of({kProcesses, kErrorKinds}); });
   auto* idle = bench->add_subcommand(
       "idle", "Hold --devices authenticated connections for --seconds: server memory each");
   common(idle);
+  processes(idle);
   idle->add_option("--seconds", o->seconds, "how long to hold them")->capture_default_str();
+  idle->footer([] { return footer_of({kProcesses, kErrorKinds}); });
   auto* fanout = bench->add_subcommand(
       "fanout",
       "--devices devices (default here 10000) join one group; group messages go out through the "
@@ -113,9 +193,12 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
   fanout->add_flag("--per-device-answer", o->per_device_answer,
                    "ask for a status per device in each answer (\"report\": \"results\"); "
                    "default: counts only (\"report\": \"summary\")");
-  commands.push_back({p2p, [o] { return bench::run_p2p(*o); }});
-  commands.push_back({conn, [o] { return bench::run_conn(*o); }});
-  commands.push_back({idle, [o] { return bench::run_idle(*o); }});
+  fanout->footer([] { return footer_of({kErrorKinds}); });
+  using bench::Scenario;
+  commands.push_back({p2p, [o] { return run_checked(Scenario::P2p, *o); }});
+  commands.push_back({uplink, [o] { return run_checked(Scenario::Uplink, *o); }});
+  commands.push_back({conn, [o] { return run_checked(Scenario::Conn, *o); }});
+  commands.push_back({idle, [o] { return run_checked(Scenario::Idle, *o); }});
   commands.push_back({fanout, [o, fanout] { return run_fanout(*o, *fanout); }});
 }
 

@@ -1,4 +1,4 @@
-// `kite bench p2p|conn|idle|fanout`: load scenarios against a running kited.
+// `kite bench p2p|uplink|conn|idle|fanout`: load scenarios against a running kited.
 #pragma once
 
 #include "cli/command.h"
