@@ -24,6 +24,7 @@
 #include "raw_socket.h"
 #include "test_pki.h"
 #include "tls_fixture.h"
+#include "tls_test_device.h"
 
 namespace kite::it {
 namespace {
@@ -54,98 +55,6 @@ std::shared_ptr<const TlsContext> client_context(const Pki& pki, const test::Iss
   REQUIRE(created.context);
   return created.context;
 }
-
-// A device over TLS: socket <-> TlsChannel <-> client Session, pumped with deadlines. Every byte
-// it writes is kept (written()), to be replayed.
-class TlsDevice final : public protocol::SessionHandler {
- public:
-  TlsDevice(std::shared_ptr<const TlsContext> context, const std::string& id, std::uint16_t port,
-            protocol::AuthMethod method = protocol::AuthMethod::Tls)
-      : channel_(std::move(context)),
-        session_(protocol::Role::Client, protocol::SessionConfig{}, *this, now_ms()),
-        fd_(connect_tcp(port)) {
-    protocol::ClientCredentials credentials;
-    credentials.device_id = id;
-    credentials.method = method;
-    if (method == protocol::AuthMethod::Hmac) {
-      credentials.key = protocol::derive_device_key(master_key(), id);
-      protocol::random_bytes(credentials.nonce);
-    }
-    session_.start(credentials, {}, now_ms());
-  }
-  ~TlsDevice() override { ::close(fd_); }
-  TlsDevice(const TlsDevice&) = delete;
-  TlsDevice& operator=(const TlsDevice&) = delete;
-
-  // Until the session opens; false if it ended (closed, TLS failure, EOF) or time ran out.
-  bool wait_open(int timeout_ms = kWait) {
-    pump_until([&] { return open_ || ended(); }, timeout_ms);
-    return open_ && !ended();
-  }
-  // Until the connection ended one way or another; false if time ran out.
-  bool wait_end(int timeout_ms = kWait) {
-    return pump_until([&] { return ended(); }, timeout_ms);
-  }
-  bool ended() const { return closed_.has_value() || channel_.failed() || eof_; }
-  const TlsChannel& channel() const { return channel_; }
-  const std::optional<Closed>& closed() const { return closed_; }
-  const Bytes& written() const { return written_; }
-
- private:
-  bool pump_until(const std::function<bool()>& done, int timeout_ms) {
-    const Millis deadline = now_ms() + timeout_ms;
-    send();
-    while (!done()) {
-      const Millis left = deadline - now_ms();
-      if (left <= 0) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(std::min<Millis>(left, 20))) > 0) receive();
-      session_.tick(now_ms());
-      send();
-    }
-    return true;
-  }
-
-  void receive() {
-    std::uint8_t buffer[16384];
-    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) {
-      eof_ = true;
-      return;
-    }
-    channel_.feed({buffer, static_cast<std::size_t>(n)});
-    plaintext_.clear();
-    channel_.read_all(plaintext_);
-    if (!plaintext_.empty()) session_.receive(plaintext_, now_ms());
-  }
-
-  void send() {
-    if (session_.has_output() && channel_.state() == TlsChannel::State::Open) {
-      channel_.write(session_.output());
-      session_.discard_output();
-    }
-    Bytes out;
-    channel_.take_all_output(out);
-    if (out.empty() || eof_) return;
-    written_.insert(written_.end(), out.begin(), out.end());
-    if (::send(fd_, out.data(), out.size(), MSG_NOSIGNAL) < 0) eof_ = true;
-  }
-
-  void on_message(const protocol::IncomingMessage&) override {}
-  void on_open(const protocol::OpenInfo&) override { open_ = true; }
-  void on_close(const protocol::CloseInfo& info) override {
-    closed_ = Closed{info.reason, info.by_peer, info.reconnect_after_ms, std::string(info.message)};
-  }
-
-  TlsChannel channel_;
-  protocol::Session session_;
-  int fd_;
-  Bytes plaintext_;
-  Bytes written_;
-  bool open_ = false;
-  bool eof_ = false;
-  std::optional<Closed> closed_;
-};
 
 // The value of one sample of /metrics, e.g. `kite_tls_handshakes_total{resumed="true"}`.
 double metric(const Harness& h, const std::string& series) {

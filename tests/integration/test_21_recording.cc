@@ -27,6 +27,7 @@
 #include "raw_socket.h"
 #include "test_pki.h"
 #include "tls_fixture.h"
+#include "tls_test_device.h"
 
 namespace kite::it {
 namespace {
@@ -156,97 +157,17 @@ double metric(const Harness& h, const std::string& series) {
   return std::stod(response.body.substr(at + series.size() + 2));
 }
 
-// A device over TLS with HMAC credentials: socket <-> TlsChannel <-> client Session, pumped with
-// deadlines; QoS 1 messages are acknowledged as they arrive.
-class TlsDevice final : public protocol::SessionHandler {
- public:
-  TlsDevice(const TlsPki& pki, const std::string& id, std::uint16_t port)
-      : channel_(client_context(pki)),
-        session_(protocol::Role::Client, protocol::SessionConfig{}, *this, now_ms()),
-        fd_(connect_tcp(port)) {
-    protocol::ClientCredentials credentials;
-    credentials.device_id = id;
-    credentials.method = protocol::AuthMethod::Hmac;
-    credentials.key = protocol::derive_device_key(master_key(), id);
-    protocol::random_bytes(credentials.nonce);
-    session_.start(credentials, {}, now_ms());
-  }
-  ~TlsDevice() override { ::close(fd_); }
-  TlsDevice(const TlsDevice&) = delete;
-  TlsDevice& operator=(const TlsDevice&) = delete;
-
-  bool pump_until(const std::function<bool()>& done, int timeout_ms = kWait) {
-    const Millis deadline = now_ms() + timeout_ms;
-    send();
-    while (!done()) {
-      const Millis left = deadline - now_ms();
-      if (left <= 0 || eof_) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(std::min<Millis>(left, 20))) > 0) receive();
-      session_.tick(now_ms());
-      send();
-    }
-    return true;
-  }
-  bool open() const { return open_; }
-  const std::vector<std::string>& payloads() const { return payloads_; }
-  // The goodbye, then the end of the stream.
-  void close() {
-    session_.close(protocol::Reason::NormalClose, "test device leaves");
-    send();
-    ::shutdown(fd_, SHUT_WR);
-  }
-
- private:
-  static std::shared_ptr<const tls::TlsContext> client_context(const TlsPki& pki) {
-    tls::TlsSettings settings;
-    settings.role = tls::Role::Client;
-    settings.ca_file = pki.ca.ca_file();
-    settings.server_name = "127.0.0.1";
-    auto created = tls::TlsContext::create(settings);
-    INFO(created.error);
-    REQUIRE(created.context);
-    return created.context;
-  }
-
-  void receive() {
-    std::uint8_t buffer[16384];
-    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) {
-      eof_ = true;
-      return;
-    }
-    channel_.feed({buffer, static_cast<std::size_t>(n)});
-    plaintext_.clear();
-    channel_.read_all(plaintext_);
-    if (!plaintext_.empty()) session_.receive(plaintext_, now_ms());
-  }
-
-  void send() {
-    if (session_.has_output() && channel_.state() == tls::TlsChannel::State::Open) {
-      channel_.write(session_.output());
-      session_.discard_output();
-    }
-    Bytes out;
-    channel_.take_all_output(out);
-    if (!out.empty() && !eof_ && ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL) < 0) eof_ = true;
-  }
-
-  void on_open(const protocol::OpenInfo&) override { open_ = true; }
-  void on_message(const protocol::IncomingMessage& message) override {
-    payloads_.emplace_back(message.payload.begin(), message.payload.end());
-    session_.acknowledge(message.seq, now_ms());
-  }
-  void on_close(const protocol::CloseInfo&) override {}
-
-  tls::TlsChannel channel_;
-  protocol::Session session_;
-  int fd_;
-  Bytes plaintext_;
-  bool open_ = false;
-  bool eof_ = false;
-  std::vector<std::string> payloads_;
-};
+// kited's certificate is checked against the test CA; the device logs in with its derived key.
+std::shared_ptr<const tls::TlsContext> hmac_client_context(const TlsPki& pki) {
+  tls::TlsSettings settings;
+  settings.role = tls::Role::Client;
+  settings.ca_file = pki.ca.ca_file();
+  settings.server_name = "127.0.0.1";
+  auto created = tls::TlsContext::create(settings);
+  INFO(created.error);
+  REQUIRE(created.context);
+  return created.context;
+}
 
 }  // namespace
 
@@ -455,7 +376,7 @@ TEST_CASE("21.4 recording: TLS connections are recorded as plaintext frames, fla
   TlsPki pki("rec");
   test::TempDir dir;
   TlsHarness t(pki, "none", record_args(dir, {"--set", "record.enabled=true"}));
-  TlsDevice secure(pki, "rec-tls-1", t.tls_port);
+  TlsDevice secure(hmac_client_context(pki), "rec-tls-1", t.tls_port, protocol::AuthMethod::Hmac);
   REQUIRE(secure.pump_until([&] { return secure.open(); }));
   TestDevice plain(t.h.device_options("rec-plain-1"));
   plain.connect_and_open();
