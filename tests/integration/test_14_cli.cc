@@ -337,7 +337,8 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
   };
   // Every command, by the words that name it, and everything its --help must mention.
   const std::map<Words, Words> commands = {
-      {{}, {"send", "devices", "device", "listen", "keys", "decode", "bench", "Exit codes"}},
+      {{},
+       {"send", "devices", "device", "listen", "keys", "decode", "replay", "bench", "Exit codes"}},
       {{"send"},
        with({"--devices", "--group", "--all", "--file", "--qos", "--ttl", "--topic", "--key",
              "--content-type", "--repeat", "--interval", "--json", "Exit codes"},
@@ -352,6 +353,10 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
       {{"keys", "derive"}, {"--master-key", "--master-key-file", "DEVICE"}},
       {{"keys", "token"}, {"--token-key", "--token-key-file", "--device", "--ttl", "--group"}},
       {{"decode"}, {"FILE", "--port", "--json", "--max-payload", "Examples", "Exit codes"}},
+      {{"replay"},
+       {"FILE", "--port", "--target", "--master-key", "--master-key-file", "--key-file", "--speed",
+        "--top-speed", "--loop", "--linger-ms", "--json", "--tls", "--ca", "Examples",
+        "Exit codes"}},
       {{"bench"}, {"p2p", "uplink", "conn", "idle", "fanout"}},
       {{"bench", "p2p"},
        with(load, {"--service", "--service-key", "--seconds", "--warmup", "--window", "--rate",

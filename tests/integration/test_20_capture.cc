@@ -17,77 +17,13 @@
 #include "harness.h"
 #include "kite/protocol/frame_codec.h"
 #include "kite_cli.h"
+#include "tcpdump.h"
+#include "test_pki.h"
 
 namespace kite::it {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string tcpdump_path() {
-  for (const char* path : {"/usr/bin/tcpdump", "/usr/sbin/tcpdump", "/usr/local/bin/tcpdump"})
-    if (::access(path, X_OK) == 0) return path;
-  return {};
-}
-
-// A temporary directory, removed with everything in it when the test ends (failed or not).
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kite-capture-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// tcpdump capturing `port` on loopback into a file of a temporary directory. The destructor
-// stops tcpdump (SIGKILL, by ChildProcess) if it still runs, then the directory goes, so a
-// failing test leaves neither behind.
-class Tcpdump {
- public:
-  explicit Tcpdump(std::uint16_t port) : file_(dir_.path() / "kite.pcap") {
-    const std::string binary = tcpdump_path();
-    REQUIRE_MESSAGE(!binary.empty(), "tcpdump is not installed (the setup script installs it)");
-    // -U and --immediate-mode: each packet reaches the file as it is captured, so that the
-    // conversation is whole in it when the test stops tcpdump. -Z root: tcpdump keeps root
-    // (when it is root) instead of dropping to a user that cannot write in our directory.
-    std::vector<std::string> args = {"-i", "lo", "-U", "--immediate-mode", "-w", file_.string()};
-    if (::geteuid() == 0) args.insert(args.end(), {"-Z", "root"});
-    args.insert(args.end(), {"tcp", "port", std::to_string(port)});
-    process_ = std::make_unique<ChildProcess>("tcpdump", binary, args);
-    const bool listening = process_->wait_err("listening on", kWait);
-    INFO("tcpdump stderr: " << process_->err());
-    REQUIRE_MESSAGE(listening, "tcpdump did not start capturing (it must run as root)");
-  }
-
-  ~Tcpdump() { process_.reset(); }  // tcpdump ends before its directory goes
-
-  // SIGINT: tcpdump writes what it has and exits 0.
-  void stop() {
-    process_->signal(SIGINT);
-    const auto code = process_->wait_exit(kWait);
-    INFO("tcpdump stderr: " << process_->err());
-    REQUIRE(code);
-    CHECK(*code == 0);
-  }
-
-  const std::filesystem::path& file() const { return file_; }
-  const std::filesystem::path& dir() const { return dir_.path(); }
-
- private:
-  TempDir dir_;
-  std::filesystem::path file_;
-  std::unique_ptr<ChildProcess> process_;
-};
 
 struct Decoded {
   KiteRun run;
@@ -401,7 +337,7 @@ TEST_CASE("20.3 capture: files that cannot be read are exit 1 with a clear reaso
 }
 
 TEST_CASE("20.4 capture: kite decode reads Kite recordings: merged, inflated, errors per frame") {
-  TempDir scratch;
+  test::TempDir scratch;
   const std::int64_t t0 = 1'750'000'000'000'000'000;
   std::string big;
   for (int i = 0; i < 100; ++i) big += "temperature=21.5;humidity=40;";

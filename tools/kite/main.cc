@@ -14,6 +14,7 @@
 #include "cli/exit_code.h"
 #include "cli/keys.h"
 #include "cli/listen.h"
+#include "cli/replay.h"
 #include "cli/send.h"
 
 namespace {
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   kite::cli::add_listen_command(app, commands);
   kite::cli::add_keys_commands(app, commands);
   kite::cli::add_decode_command(app, commands);
+  kite::cli::add_replay_command(app, commands);
   kite::cli::add_bench_commands(app, commands);
   set_footer_everywhere(app, kite::cli::kExitCodesHelp);
   try {

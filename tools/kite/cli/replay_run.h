@@ -1,0 +1,35 @@
+// `kite replay` at run time: every replayable connection of the capture becomes a device on one
+// bench ClientLoop, all at once; a run ends when every device is done, and --loop runs it again
+// with fresh sessions. Progress goes to stderr once a second; SIGINT ends the current run and
+// reports what was done.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cli/replay_device.h"
+#include "cli/replay_keys.h"
+#include "cli/replay_plan.h"
+#include "cli/replay_report.h"
+#include "kite/client.h"
+
+namespace kite::cli {
+
+struct ReplaySettings {
+  std::vector<DevicePlan> plans;  // only those with a device id and a key
+  std::string host;               // of --target: the TLS server name by default
+  sockaddr_storage target{};
+  TlsOptions tls;
+  ReplayPace pace;
+  std::uint64_t loops = 1;  // 0: until SIGINT
+  bool progress = true;
+};
+
+// One report per plan, in the plans' order. `error` is set when the run could not start (TLS).
+std::vector<DeviceReport> run_replay(const ReplaySettings& settings, const ReplayKeys& keys,
+                                     std::string& error);
+
+}  // namespace kite::cli
