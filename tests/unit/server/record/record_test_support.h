@@ -1,8 +1,6 @@
-// What the record tests share: a temporary directory removed at the end (also when a check
-// fails), frames built as they travel, and the recording files of a directory in name order.
+// What the record tests share: frames built as they travel, and the recording files of a
+// directory in name order. Temporary directories are test_pki.h's TempDir.
 #pragma once
-
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -13,27 +11,9 @@
 #include <vector>
 
 #include "kite/protocol/frame_header.h"
+#include "test_pki.h"
 
 namespace kite::test {
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "kite-record-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data()) ? pattern : std::string();
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // One frame as on the wire: header, `length` body bytes (a pattern from `seed`), zero padding.
 inline std::vector<std::uint8_t> make_frame(std::size_t length, std::uint8_t seed) {

@@ -13,7 +13,7 @@ using namespace kite::server::record;
 using kite::test::make_frame;
 using kite::test::pcap_files;
 using kite::test::read_recording;
-using kite::test::ScratchDir;
+using kite::test::TempDir;
 using Bytes = std::vector<std::uint8_t>;
 
 namespace {
@@ -21,7 +21,7 @@ namespace {
 // 2025-03-04T05:06:07.123456789Z
 constexpr std::int64_t kTime = 1741064767'123456789;
 
-WriterOptions options_for(const ScratchDir& dir, std::uint64_t max_file_bytes = 1 << 20,
+WriterOptions options_for(const TempDir& dir, std::uint64_t max_file_bytes = 1 << 20,
                           std::uint32_t max_files = 16, std::uint32_t worker = 3) {
   return {dir.path(), worker, max_file_bytes, max_files};
 }
@@ -38,7 +38,7 @@ TEST_CASE("file names: UTC time of the first event, worker, sequence number") {
 }
 
 TEST_CASE("one file: the global header, each event's headers and payload byte-exact") {
-  ScratchDir dir;
+  TempDir dir;
   const Bytes hello = make_frame(21, 1), welcome = make_frame(40, 2);
   {
     PcapWriter writer(options_for(dir));
@@ -103,7 +103,7 @@ TEST_CASE("one file: the global header, each event's headers and payload byte-ex
 }
 
 TEST_CASE("events larger than the write buffer go out whole and in order") {
-  ScratchDir dir;
+  TempDir dir;
   const Bytes small = make_frame(10, 1), big = make_frame(300'000, 2), after = make_frame(3, 3);
   PcapWriter writer(options_for(dir, 16 << 20));
   for (const Bytes* frame : {&small, &big, &after})
@@ -118,7 +118,7 @@ TEST_CASE("events larger than the write buffer go out whole and in order") {
 }
 
 TEST_CASE("rotation: a file is closed before an event would pass max_file_bytes") {
-  ScratchDir dir;
+  TempDir dir;
   constexpr std::uint64_t kMax = 10'000;
   constexpr int kEvents = 60;
   std::vector<Bytes> frames;
@@ -157,7 +157,7 @@ TEST_CASE("rotation: a file is closed before an event would pass max_file_bytes"
 }
 
 TEST_CASE("an event larger than max_file_bytes gets a file of its own") {
-  ScratchDir dir;
+  TempDir dir;
   PcapWriter writer(options_for(dir, 1000));
   const Bytes a = make_frame(10, 1), huge = make_frame(5000, 2), b = make_frame(10, 3);
   for (const Bytes* frame : {&a, &huge, &b})
@@ -169,7 +169,7 @@ TEST_CASE("an event larger than max_file_bytes gets a file of its own") {
 }
 
 TEST_CASE("max_files: the oldest of this worker's files go, earlier runs' included") {
-  ScratchDir dir;
+  TempDir dir;
   const Bytes frame = make_frame(900, 1);  // one event per file at max 1000 bytes
   std::ofstream(dir.path() / "kite-20000101T000000-w3-1.pcap") << "an earlier run";
   std::ofstream(dir.path() / "kite-20000101T000000-w4-1.pcap") << "another worker";
@@ -204,7 +204,7 @@ TEST_CASE("max_files: the oldest of this worker's files go, earlier runs' includ
 }
 
 TEST_CASE("a name that exists is never overwritten: the next n is taken") {
-  ScratchDir dir;
+  TempDir dir;
   // Not a recording (a directory), so not counted, but its name is taken.
   std::filesystem::create_directory(dir.path() / "kite-20250304T050607-w3-1.pcap");
   std::ofstream(dir.path() / "kite-20250304T050607-w3-1.pcap" / "inside") << "keep me";
@@ -216,7 +216,7 @@ TEST_CASE("a name that exists is never overwritten: the next n is taken") {
 }
 
 TEST_CASE("events reach the file at flush(); the global header at once") {
-  ScratchDir dir;
+  TempDir dir;
   PcapWriter writer(options_for(dir));
   REQUIRE(writer.write(kTime, {EventKind::frame, Direction::uplink, 0, 1}, make_frame(8, 1)));
   CHECK(writer.has_buffered());
@@ -230,7 +230,7 @@ TEST_CASE("events reach the file at flush(); the global header at once") {
 }
 
 TEST_CASE("write errors are final and say where and why") {
-  ScratchDir dir;
+  TempDir dir;
   SUBCASE("the directory cannot be made: a file is in the way") {
     std::ofstream(dir.path() / "taken") << "x";
     PcapWriter writer({dir.path() / "taken" / "recordings", 0, 1 << 20, 4});

@@ -12,13 +12,13 @@ using kite::test::make_frame;
 using kite::test::pcap_files;
 using kite::test::read_recording;
 using kite::test::RecordedPacket;
-using kite::test::ScratchDir;
+using kite::test::TempDir;
 using Bytes = std::vector<std::uint8_t>;
 using Choice = WorkerRecorder::Choice;
 
 namespace {
 
-std::shared_ptr<const RecordSettings> settings(const ScratchDir& dir, bool enabled,
+std::shared_ptr<const RecordSettings> settings(const TempDir& dir, bool enabled,
                                                std::vector<std::string> devices = {}) {
   RecordSettings s;
   s.enabled = enabled;
@@ -28,7 +28,7 @@ std::shared_ptr<const RecordSettings> settings(const ScratchDir& dir, bool enabl
 }
 
 // Every packet in the directory, file after file.
-std::vector<RecordedPacket> recorded(const ScratchDir& dir) {
+std::vector<RecordedPacket> recorded(const TempDir& dir) {
   std::vector<RecordedPacket> packets;
   for (const auto& file : pcap_files(dir.path())) {
     auto r = read_recording(file);
@@ -47,7 +47,7 @@ Bytes join(const Bytes& a, const Bytes& b) {
 }  // namespace
 
 TEST_CASE("every connection: opened, frames both ways cut whole, closed, in order") {
-  ScratchDir dir;
+  TempDir dir;
   const Bytes hello = make_frame(30, 1), auth = make_frame(12, 2), challenge = make_frame(50, 3),
               welcome = make_frame(20, 4);
   {
@@ -88,7 +88,7 @@ TEST_CASE("every connection: opened, frames both ways cut whole, closed, in orde
 }
 
 TEST_CASE("a device list: events held until the hello names a chosen device") {
-  ScratchDir dir;
+  TempDir dir;
   WorkerRecorder worker(1, settings(dir, true, {"lamp-2", "lamp-1"}));
   CHECK(worker.choose("") == Choice::wait);
   CHECK(worker.choose("lamp-1") == Choice::record);
@@ -120,7 +120,7 @@ TEST_CASE("a device list: events held until the hello names a chosen device") {
 }
 
 TEST_CASE("a connection that never names a chosen device within a handshake's bytes is dropped") {
-  ScratchDir dir;
+  TempDir dir;
   WorkerRecorder worker(0, settings(dir, true, {"lamp-1"}));
   ConnectionRecorder connection(worker, 1, false, true);
   REQUIRE(connection.opened("127.0.0.1:1"));
@@ -139,7 +139,7 @@ TEST_CASE("a connection that never names a chosen device within a handshake's by
 }
 
 TEST_CASE("picked up in the middle: uplink from the next read that starts a frame") {
-  ScratchDir dir;
+  TempDir dir;
   WorkerRecorder worker(0, settings(dir, true));
   const Bytes first = make_frame(100, 1), second = make_frame(10, 2);
   ConnectionRecorder connection(worker, 9, false, /*from_start=*/false);
@@ -157,7 +157,7 @@ TEST_CASE("picked up in the middle: uplink from the next read that starts a fram
 }
 
 TEST_CASE("settings change under a connection: a device list comes, then it is chosen") {
-  ScratchDir dir;
+  TempDir dir;
   WorkerRecorder worker(0, settings(dir, true));
   ConnectionRecorder connection(worker, 3, false, true);
   REQUIRE(connection.opened("127.0.0.1:3"));
@@ -179,7 +179,7 @@ TEST_CASE("settings change under a connection: a device list comes, then it is c
 }
 
 TEST_CASE("buffered events reach the file on the flush tick, about once a second") {
-  ScratchDir dir;
+  TempDir dir;
   WorkerRecorder worker(0, settings(dir, true));
   REQUIRE(worker.write(1, {EventKind::frame, Direction::uplink, 0, 1}, make_frame(8, 1)));
   const auto file = worker.writer()->current();
@@ -195,7 +195,7 @@ TEST_CASE("buffered events reach the file on the flush tick, about once a second
 }
 
 TEST_CASE("a write error is counted, switches the worker's recording off, and on again retries") {
-  ScratchDir dir;
+  TempDir dir;
   std::ofstream(dir.path() / "taken") << "x";
   RecordSettings bad;
   bad.enabled = true;
