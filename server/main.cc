@@ -24,6 +24,7 @@
 #include "api/recording_routes.h"
 #include "common/log.h"
 #include "config/cli.h"
+#include "config/compression_settings.h"
 #include "config/default_config.h"
 #include "config/dev_secrets.h"
 #include "config/endpoint.h"
@@ -231,8 +232,8 @@ void reload_tls(Server& server, const cfg::TlsConfig& tls) {
 // revocations, tokens, services), kicking devices revoked now, the admin API's bearer tokens,
 // both ports' address lists and per-IP caps (for new connections and requests; open ones and
 // running event streams stay), and [record] when it changed since it was last loaded. Listeners,
-// workers, store and session settings need a restart: a changed value there is logged, not
-// applied.
+// workers, store, session and compression settings need a restart: a changed value there is logged,
+// not applied.
 void on_reload_signal(uv_signal_t* handle, int) {
   auto* admin = static_cast<AdminLoop*>(handle->data);
   auto command = cfg::parse_command_line(admin->argc, admin->argv);
@@ -275,6 +276,7 @@ void on_reload_signal(uv_signal_t* handle, int) {
         std::pair{"session", !(fresh_config.session == running.session)},
         std::pair{"store", !(fresh_config.store == running.store)},
         std::pair{"events", !(fresh_config.events == running.events)},
+        std::pair{"compression", !(fresh_config.compression == running.compression)},
         std::pair{"admin.max_body_bytes",
                   fresh_config.admin.max_body_bytes != running.admin.max_body_bytes},
         std::pair{"admin.tls_*", fresh_config.admin.tls_cert_file != running.admin.tls_cert_file ||
@@ -314,8 +316,13 @@ int run(cfg::Config config, int argc, char** argv) {
       return cfg::kExitRuntimeFailure;
     }
   }
+  CoreOptions options = core_options(config);
+  if (auto error = cfg::apply_compression(config.compression, options.session); !error.empty()) {
+    std::fprintf(stderr, "kited: compression.dictionary_file: %s\n", error.c_str());
+    return cfg::kExitUsage;
+  }
   AdmissionLimits limits = admission_limits(config.auth);
-  Server server(core_options(config), std::move(store),
+  Server server(std::move(options), std::move(store),
                 std::make_unique<Authenticator>(std::move(credentials), limits));
   if (!config.tls.listen.empty()) {
     std::string error;

@@ -141,6 +141,18 @@ struct RecordConfig {
   bool operator==(const RecordConfig&) const = default;
 };
 
+// zstd compression of frame bodies, both ways. A dictionary trained on the fleet's own payloads
+// (kite dict train) makes small messages compress; kited offers it by id in the handshake and
+// uses it with the devices that hold it (the others get plain zstd).
+struct CompressionConfig {
+  bool enabled = true;                            // false: kited sends every body as it is
+  std::uint32_t level = 3;                        // zstd level: 1 (fastest) .. 19
+  std::uint32_t threshold_bytes = 256;            // smaller bodies go as they are
+  std::string dictionary_file;                    // from kite dict train; empty = none
+  std::uint32_t dictionary_threshold_bytes = 48;  // the same, with devices on the dictionary
+  bool operator==(const CompressionConfig&) const = default;
+};
+
 struct LogConfig {
   log::Level level = log::Level::info;     // least severe level written
   log::Format format = log::Format::text;  // text (logfmt-like) or json, one line per event
@@ -157,6 +169,7 @@ struct Config {
   StoreConfig store;
   EventsConfig events;
   RecordConfig record;
+  CompressionConfig compression;
   LogConfig log;
   bool operator==(const Config&) const = default;
 };

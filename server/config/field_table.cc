@@ -184,6 +184,7 @@ constexpr auto kSession = &Config::session;
 constexpr auto kStore = &Config::store;
 constexpr auto kEvents = &Config::events;
 constexpr auto kRecord = &Config::record;
+constexpr auto kCompression = &Config::compression;
 constexpr auto kLog = &Config::log;
 
 std::vector<FieldSpec> make_table() {
@@ -449,6 +450,23 @@ std::vector<FieldSpec> make_table() {
            "A chosen device's connection is recorded from its hello on. In the environment:\n"
            "comma-separated."),
 
+      boolean("compression", "enabled", kCompression, &CompressionConfig::enabled,
+              "Compress frame bodies kited sends (zstd) when that makes them smaller.\n"
+              "Devices may compress theirs either way; kited always reads them."),
+      integer("compression", "level", kCompression, &CompressionConfig::level, 1, 19,
+              "zstd level: 1 is fastest; higher levels cost CPU for a few % of size."),
+      integer("compression", "threshold_bytes", kCompression, &CompressionConfig::threshold_bytes,
+              0, 16777216, "Bodies smaller than this are sent as they are."),
+      text("compression", "dictionary_file", kCompression, &CompressionConfig::dictionary_file,
+           "A zstd dictionary from `kite dict train`; empty = none. kited offers its id in the\n"
+           "handshake and compresses with it for the devices that hold it (SDK:\n"
+           "ClientOptions::dictionary_files); small messages then compress too. Read at start:\n"
+           "changing it needs a restart. Ship a new dictionary to devices before kited."),
+      integer("compression", "dictionary_threshold_bytes", kCompression,
+              &CompressionConfig::dictionary_threshold_bytes, 0, 16777216,
+              "threshold_bytes for devices that use the dictionary: with one, even bodies of a\n"
+              "few dozen bytes get smaller."),
+
       choice("log", "level", kLog, &LogConfig::level,
              {{"debug", log::Level::debug},
               {"info", log::Level::info},
@@ -487,8 +505,9 @@ const std::vector<FieldSpec>& field_table() {
 }
 
 const std::vector<std::string_view>& config_sections() {
-  static const std::vector<std::string_view> sections{
-      "server", "device", "auth", "admin", "tls", "session", "store", "events", "record", "log"};
+  static const std::vector<std::string_view> sections{"server", "device",      "auth",  "admin",
+                                                      "tls",    "session",     "store", "events",
+                                                      "record", "compression", "log"};
   return sections;
 }
 
@@ -520,6 +539,9 @@ std::string_view section_doc(std::string_view section) {
   if (section == "record") {
     return "Recordings of device connections: their frames both ways, after TLS, in pcap files\n"
            "that kite decode, kite replay and Wireshark read (docs/recording.md).";
+  }
+  if (section == "compression") {
+    return "zstd compression of frame bodies, and the trained dictionary kited offers devices.";
   }
   if (section == "log") return "Structured logs on stderr. Secrets and payloads are never logged.";
   return {};
