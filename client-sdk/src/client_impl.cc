@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "dictionaries.h"
 #include "kite/protocol/limits.h"
 #include "kite/protocol/reason.h"
 #include "kite/tls/channel.h"
@@ -87,7 +88,6 @@ Client::Impl::Scope::~Scope() {
 Client::Impl::Impl(ClientOptions options, uv_loop_t* loop)
     : options_(std::move(options)),
       loop_(loop),
-      context_(session_config(options_)),
       backoff_(options_.backoff_initial_ms, options_.backoff_max_ms, seed_from(options_)),
       queue_(options_.max_queued, options_.max_queued_bytes),
       next_request_id_(kFirstRequestId) {
@@ -150,7 +150,11 @@ Error Client::Impl::start() {
   start_error_ = sdk::check_options(options_, credentials_);
   if (start_error_.empty() && options_.tls.enabled)
     tls_context_ = sdk::make_tls_context(options_, start_error_);
+  protocol::SessionConfig config = session_config(options_);
+  if (start_error_.empty())
+    start_error_ = sdk::load_dictionaries(options_.dictionary_files, config);
   if (!start_error_.empty()) return Error::Invalid;
+  context_.emplace(std::move(config));
   started_ = true;
   self_ = shared_from_this();
   if (own_loop_) {
@@ -204,7 +208,7 @@ Error Client::Impl::publish(const Publish& message, Completion done) {
   if (message.topic.size() > protocol::limits::kTopic ||
       message.content_type.size() > protocol::limits::kContentType)
     return Error::Invalid;
-  if (message.payload.size() > context_.config().max_frame) return Error::TooLarge;
+  if (message.payload.size() > context_->config().max_frame) return Error::TooLarge;
   return queue_.push(message, std::move(done), now());
 }
 
@@ -261,8 +265,8 @@ void Client::Impl::settle() {
     for (auto& f : finished) f.done(f.error, f.detail);
     for (auto& n : notices)
       if (state_handler_)
-        state_handler_(
-            StateChange{n.state, n.reason, n.detail, n.resumed, n.retry_in_ms, n.tls_resumed});
+        state_handler_(StateChange{n.state, n.reason, n.detail, n.resumed, n.retry_in_ms,
+                                   n.tls_resumed, n.dictionary});
     // A callback may have published, joined or stopped: go round once more to act on it.
     if (!called_back && !ending_ && !(stopping_ && !stopped_)) break;
   }
@@ -377,7 +381,7 @@ void Client::Impl::on_connected(uv_connect_t* request, int status) {
 
 void Client::Impl::start_session() {
   Millis t = now();
-  session_ = std::make_unique<protocol::Session>(protocol::Role::Client, context_, *this, t);
+  session_ = std::make_unique<protocol::Session>(protocol::Role::Client, *context_, *this, t);
   protocol::random_bytes(credentials_.nonce);
   session_->start(credentials_, resume_request(), t);
 }
@@ -559,7 +563,7 @@ void Client::Impl::on_open(const protocol::OpenInfo& info) {
   queue_.reopened(info.resumed, info.peer_last_received, finished_);
   for (auto& request : groups_) request.sent = false;  // unconfirmed ones go again
   const bool tls_resumed = link_ && link_->tls && link_->tls->resumed();
-  notify({State::Connected, {}, {}, info.resumed, 0, tls_resumed});
+  notify({State::Connected, {}, {}, info.resumed, 0, tls_resumed, info.dictionary});
 }
 
 void Client::Impl::on_message(const protocol::IncomingMessage& m) {

@@ -78,6 +78,7 @@ class Client::Impl final : public protocol::SessionHandler,
     bool resumed = false;
     std::uint32_t retry_in_ms = 0;
     bool tls_resumed = false;
+    std::uint16_t dictionary = 0;
   };
   // Holds the mutex for an entry point; the outermost one settles (or wakes the loop).
   class Scope {
@@ -154,7 +155,7 @@ class Client::Impl final : public protocol::SessionHandler,
   std::function<Reply(const Command&)> command_handler_;
   std::function<void(const StateChange&)> state_handler_;
 
-  protocol::SessionContext context_;
+  std::optional<protocol::SessionContext> context_;  // made by start(), with the dictionaries
   std::unique_ptr<protocol::Session> session_;
   Link* link_ = nullptr;
   std::vector<sockaddr_storage> addresses_;  // of the current attempt

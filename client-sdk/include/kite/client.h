@@ -79,6 +79,9 @@ struct StateChange {
   // Connected over TLS: the TLS handshake resumed a session from a ticket of an earlier
   // connection (no certificate exchange). Independent of `resumed`, which is the Kite session's.
   bool tls_resumed = false;
+  // Connected: the id of the zstd dictionary both sides compress with; 0 = none (kited offers
+  // none, or none that this device holds).
+  std::uint16_t dictionary = 0;
 };
 
 // TLS to kited's TLS device listener (kited.toml [tls] listen: a port of its own).
@@ -124,6 +127,10 @@ struct ClientOptions {
   std::uint64_t jitter_seed = 0;              // 0: random; anything else makes delays repeatable
   std::string agent = "kite-sdk/0.1";         // shown by the server's presence API
   TlsOptions tls{};                           // off: plain TCP
+  // zstd dictionaries this device holds, files from `kite dict train` (at most 16). When kited
+  // offers one of them (kited.toml [compression] dictionary_file), both sides compress with it
+  // and small messages shrink too; StateChange::dictionary says which. Read by start().
+  std::vector<std::string> dictionary_files{};
 };
 
 // A message from the server. Views are valid only during the callback.
