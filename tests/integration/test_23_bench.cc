@@ -2,13 +2,20 @@
 // error breakdown of every report, and --processes (children that split the devices, reports
 // merged by the parent: counts add up, percentiles come from every sample). kited runs with the
 // limits a load generator needs raised: the per-device uplink rate, the unauthenticated
-// connections per address and the back-off after failed logins.
+// connections per address and the back-off after failed logins. A --processes run whose child
+// dies, or that SIGINT stops, fails and leaves no child behind. --rate paces what is sent.
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
+#include <sstream>
 
+#include "child_process.h"
 #include "harness.h"
 #include "kite_cli.h"
 
@@ -39,14 +46,21 @@ std::vector<std::string> bench_ready(const BenchServiceFile& service) {
           "--set", "auth.service_credentials_file=" + service.path.string()};
 }
 
-// `kite bench SCENARIO` at this harness's device port with the tests' master key, then `args`.
-KiteRun bench(const Harness& h, const std::string& scenario, std::vector<std::string> args,
-              const std::string& master_key = master_key_hex()) {
+// The arguments of `kite bench SCENARIO` at this harness's device port with the tests' master
+// key, then `args`.
+std::vector<std::string> bench_args(const Harness& h, const std::string& scenario,
+                                    std::vector<std::string> args,
+                                    const std::string& master_key = master_key_hex()) {
   std::vector<std::string> all = {
       "bench",        scenario,   "--port",          std::to_string(h.kited.device_port()),
       "--master-key", master_key, "--source-prefix", "127.0.23."};
   all.insert(all.end(), args.begin(), args.end());
-  return run_kite(all);
+  return all;
+}
+
+KiteRun bench(const Harness& h, const std::string& scenario, std::vector<std::string> args,
+              const std::string& master_key = master_key_hex()) {
+  return run_kite(bench_args(h, scenario, std::move(args), master_key));
 }
 
 nlohmann::json parse_report(const KiteRun& run) {
@@ -80,6 +94,75 @@ std::multiset<std::string> connected_ids(const Harness& h) {
   std::multiset<std::string> ids;
   for (const auto& event : body["events"]) ids.insert(event["device"].get<std::string>());
   return ids;
+}
+
+// The number of kited's events of `type` ("connect", "disconnect") so far.
+std::size_t event_count(const Harness& h, const std::string& type) {
+  auto answer = h.http.request("GET", "/v1/events?type=" + type + "&after=0&wait=0s&limit=10000");
+  REQUIRE(answer.status == 200);
+  return answer.json()["events"].size();
+}
+
+// Polls until kited has `count` events of `type`, or kWait has passed.
+bool wait_events(const Harness& h, const std::string& type, std::size_t count) {
+  const Millis deadline = now_ms() + kWait;
+  while (event_count(h, type) < count) {
+    if (now_ms() >= deadline) return false;
+    usleep(20'000);  // polling pace, not a sync
+  }
+  return true;
+}
+
+struct BenchChild {
+  pid_t pid;
+  int index;  // its --child-index: the parent names it "process index+1/N"
+};
+
+// The arguments of process `pid` (/proc/PID/cmdline).
+std::vector<std::string> arguments_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::vector<std::string> args;
+  for (std::string arg; std::getline(in, arg, '\0');) args.push_back(arg);
+  return args;
+}
+
+// The bench children `parent` runs now, found by their parent pid in /proc/PID/stat.
+std::vector<BenchChild> children_of(pid_t parent) {
+  std::vector<BenchChild> children;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line) || line.rfind(')') == std::string::npos) continue;
+    // After "pid (comm)": the state, then the parent's pid. comm may hold spaces.
+    std::istringstream rest(line.substr(line.rfind(')') + 1));
+    std::string state;
+    pid_t ppid = 0;
+    if (!(rest >> state >> ppid) || ppid != parent) continue;
+    const pid_t pid = std::stoi(name);
+    const auto args = arguments_of(pid);
+    const auto flag = std::find(args.begin(), args.end(), "--child-index");
+    if (flag != args.end() && flag + 1 != args.end())
+      children.push_back({pid, std::stoi(*(flag + 1))});
+  }
+  return children;
+}
+
+// No process has this pid any more: it ended and was reaped (by its parent, or by init for an
+// orphan, which then would have run on until now).
+bool gone(pid_t pid) {
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+// `kite bench idle --processes 2` holding 4 devices for a minute, started once both children
+// have connected theirs.
+std::unique_ptr<ChildProcess> start_holding(const Harness& h) {
+  auto kite = std::make_unique<ChildProcess>(
+      "kite bench", KITE_PATH,
+      bench_args(h, "idle", {"--processes", "2", "--devices", "4", "--seconds", "60"}));
+  REQUIRE(wait_events(h, "connect", 4));
+  return kite;
 }
 
 }  // namespace
@@ -168,6 +251,72 @@ TEST_CASE("23.4 bench: p2p --processes 2 delivers through a service each and mer
   CHECK(report["seconds"] >= 0.9);
   check_latency(report["latency"], delivered);  // every delivery measured, in either child
   CHECK(report["errors"] == nlohmann::json::object());
+}
+
+TEST_CASE("23.5 bench: --processes 2 with a child killed names it, stops the other, fails") {
+  BenchServiceFile service;
+  Harness h(bench_ready(service));
+  auto kite = start_holding(h);
+  const auto children = children_of(kite->pid());
+  REQUIRE(children.size() == 2);
+  const BenchChild& victim = children[1];
+  REQUIRE(::kill(victim.pid, SIGKILL) == 0);
+
+  const auto code = kite->wait_exit(2 * kWait);
+  INFO("stdout: " << kite->out() << "\nstderr: " << kite->err());
+  REQUIRE(code);
+  CHECK(*code == 1);
+  const std::string named = "process " + std::to_string(victim.index + 1) + "/2 (pid " +
+                            std::to_string(victim.pid) +
+                            ") was killed by signal 9 (Killed) without a report";
+  CHECK(kite->err().find(named) != std::string::npos);
+  CHECK(kite->err().find("stopping the other 1 process(es)") != std::string::npos);
+  CHECK(kite->out().empty());  // no report: half the devices' counts are lost
+  for (const auto& child : children) CHECK(gone(child.pid));
+  CHECK(wait_events(h, "disconnect", 4));  // the survivor's devices are let go too
+}
+
+TEST_CASE("23.6 bench: SIGINT stops a --processes 2 run at once, children included") {
+  BenchServiceFile service;
+  Harness h(bench_ready(service));
+  auto kite = start_holding(h);
+  const auto children = children_of(kite->pid());
+  REQUIRE(children.size() == 2);
+
+  const Millis interrupted = now_ms();
+  kite->signal(SIGINT);
+  const auto code = kite->wait_exit(2 * kWait);
+  INFO("stdout: " << kite->out() << "\nstderr: " << kite->err());
+  REQUIRE(code);
+  // The parent SIGTERMs the children and SIGKILLs those still there 3 s later: well under
+  // that, they obeyed SIGTERM; and --seconds 60 was cut short.
+  CHECK(now_ms() - interrupted < 2'000);
+  CHECK(*code == 1);
+  CHECK(kite->err().find("interrupted (Interrupt); stopping 2 process(es)") != std::string::npos);
+  CHECK(kite->out().empty());  // an interrupted --processes run prints no report
+  for (const auto& child : children) CHECK(gone(child.pid));
+  CHECK(wait_events(h, "disconnect", 4));
+}
+
+TEST_CASE("23.7 bench: --rate paces uplink and p2p to about that many messages a second") {
+  BenchServiceFile service;
+  Harness h(bench_ready(service));
+  // 200/s over 1 s: unpaced, kited takes thousands; a pacer that never spends sends none. The
+  // bounds leave room for a loaded machine (late timers send less, never more than the bucket).
+  const std::vector<std::string> paced = {"--devices", "10",     "--seconds", "1",     "--warmup",
+                                          "0.2",       "--rate", "200",       "--json"};
+  for (const std::string scenario : {"uplink", "p2p"}) {
+    auto args = paced;
+    if (scenario == "p2p") args.insert(args.end(), {"--service-key", kServiceKeyHex});
+    auto run = bench(h, scenario, args);
+    INFO(scenario << " stdout: " << run.out << "\nstderr: " << run.err);
+    CHECK(run.exit_code == 0);
+    auto report = parse_report(run);
+    CHECK(report["rate"] == 200);
+    CHECK(report["sent"] >= 100);
+    CHECK(report["sent"] <= 260);
+    CHECK(report["errors"] == nlohmann::json::object());
+  }
 }
 
 }  // namespace kite::it

@@ -11,7 +11,9 @@
 #include "bench/common.h"
 #include "bench/connector.h"
 #include "bench/error_kind.h"
+#include "bench/flow_progress.h"
 #include "bench/process_stats.h"
+#include "bench/rate_pacer.h"
 #include "bench/run_link.h"
 #include "bench/scenarios.h"
 
@@ -132,28 +134,10 @@ RunReport measure_p2p(const BenchOptions& options) {
     finish();
   };
 
-  // Refilled by the time that really passed: a busy loop fires a 1 ms timer less often than
-  // every millisecond, and counting ticks instead would send below the asked rate.
-  std::int64_t refilled_at = steady_ns();
-  if (options.rate > 0) {
-    loop.every(1, [&] {
-      const std::int64_t now = steady_ns();
-      const double elapsed_s = static_cast<double>(now - refilled_at) / 1e9;
-      refilled_at = now;
-      tokens = std::min(tokens + options.rate * elapsed_s, std::max(1.0, options.rate / 100.0));
-      pump();
-    });
-  }
-  loop.every(1000, [&] {
-    Progress p;
-    p.phase = phase;
-    p.devices = options.devices;
-    p.connected = connector.opened_count();
-    p.count = delivered;
-    p.in_flight = in_flight;
-    p.errors = report.errors.total();
-    link->progress(p, report.latency);
-  });
+  // The tokens are counted from the start; pump() spends them once the warm-up has begun.
+  const auto always = [] { return true; };
+  pace_at_rate(loop, options.rate, tokens, always, pump);
+  send_flow_progress(loop, *link, options, {phase, connector, delivered, in_flight, report});
   connector.more();
   loop.run();
 

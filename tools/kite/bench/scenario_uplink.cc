@@ -16,7 +16,9 @@
 #include "bench/common.h"
 #include "bench/connector.h"
 #include "bench/error_kind.h"
+#include "bench/flow_progress.h"
 #include "bench/process_stats.h"
+#include "bench/rate_pacer.h"
 #include "bench/run_link.h"
 #include "bench/scenarios.h"
 
@@ -160,28 +162,8 @@ RunReport measure_uplink(const BenchOptions& options) {
     start_when_settled();
   };
 
-  // Refilled by the time that really passed (see scenario_p2p.cc), at most 10 ms' worth.
-  std::int64_t refilled_at = steady_ns();
-  if (options.rate > 0) {
-    loop.every(1, [&] {
-      const std::int64_t now = steady_ns();
-      const double elapsed_s = static_cast<double>(now - refilled_at) / 1e9;
-      refilled_at = now;
-      if (!sending()) return;
-      tokens = std::min(tokens + options.rate * elapsed_s, std::max(1.0, options.rate / 100.0));
-      spend_tokens();
-    });
-  }
-  loop.every(1000, [&] {
-    Progress p;
-    p.phase = phase;
-    p.devices = options.devices;
-    p.connected = connector.opened_count();
-    p.count = acked;
-    p.in_flight = in_flight;
-    p.errors = report.errors.total();
-    link->progress(p, report.latency);
-  });
+  pace_at_rate(loop, options.rate, tokens, sending, spend_tokens);
+  send_flow_progress(loop, *link, options, {phase, connector, acked, in_flight, report});
   connector.more();
   loop.run();
 
