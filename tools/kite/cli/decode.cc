@@ -10,6 +10,7 @@
 
 #include "cli/decode_message.h"
 #include "cli/decode_output.h"
+#include "cli/dictionary_flag.h"
 #include "cli/exit_code.h"
 #include "kite/capture/capture_reader.h"
 
@@ -21,6 +22,7 @@ struct DecodeOptions {
   std::uint16_t port = 7000;
   bool json = false;
   std::size_t max_payload = 64;
+  std::vector<std::string> dictionaries;
 };
 
 // The examples end up above the exit codes (see listen.cc).
@@ -28,6 +30,7 @@ constexpr const char* kExamples = R"(Examples:
   kite decode /var/lib/kite/record/kite-20250101T120000-w0-1.pcap
   kite decode /var/lib/kite/record/kite-*-w*.pcap          # every worker's files, merged by time
   sudo tcpdump -i lo -U -w kite.pcap tcp port 7000; kite decode kite.pcap
+  kite decode --dictionary /etc/kite/telemetry.zdict kite-*-w*.pcap
   kite decode --port 7443 --json --max-payload 0 capture.pcap | jq 'select(.type == "Publish")'
   tcpdump -r big.pcap -w - 'host 10.0.0.7' | kite decode -
 Exit codes of kite decode: 0 every file was read (frames that do not decode are reported and
@@ -67,10 +70,16 @@ int run_decode(const DecodeOptions& o) {
     std::fprintf(stderr, "kite decode: stdin (-) can be read only once (kite decode --help)\n");
     return kExitUsage;
   }
+  std::string error;
+  auto dictionaries = load_dictionaries(o.dictionaries, error);
+  if (!error.empty()) {
+    std::fprintf(stderr, "kite decode: %s (kite decode --help)\n", error.c_str());
+    return kExitUsage;
+  }
   capture::CaptureOptions options;
   options.server_port = o.port;
   capture::CaptureReader reader(capture::CaptureReader::open_files(o.files), options);
-  FrameDescriber describer(o.max_payload);
+  FrameDescriber describer(o.max_payload, std::move(dictionaries));
   for (capture::Event event; reader.next(event);) {
     const nlohmann::ordered_json object = event_json(event, describer, o.files);
     std::string line =
@@ -126,6 +135,9 @@ void add_decode_command(CLI::App& app, Commands& commands) {
                    "show at most this many bytes of each payload, nonce, proof or token (text "
                    "when printable UTF-8, else hex); 0 = all")
       ->capture_default_str();
+  add_dictionary_flag(*decode, o->dictionaries,
+                      "a zstd dictionary kited compressed with (its [compression] "
+                      "dictionary_file): bodies compressed with it are decoded too");
   decode->footer([] { return std::string(kExamples); });
   commands.push_back({decode, [o] { return run_decode(*o); }});
 }

@@ -101,9 +101,11 @@ Json FrameDescriber::describe(std::span<const std::uint8_t> frame) {
     out["error"] = std::move(problem);
     return out;
   }
-  if (header.compressed() && header.dictionary != 0) {
+  if (header.compressed() && header.dictionary != 0 &&
+      !(dictionaries_ && dictionaries_->decompression(header.dictionary))) {
     out["error"] = "needs dictionary " + std::to_string(header.dictionary) +
-                   ": the body is compressed with a zstd dictionary kite decode does not have";
+                   ": the body is compressed with a zstd dictionary kite decode was not given "
+                   "(--dictionary FILE)";
     return out;
   }
   // FlatBuffers reads fields in place, so the body must be 8-byte aligned: copy it to be sure.

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "kite/protocol/frame_codec.h"
@@ -19,7 +20,10 @@ namespace kite::cli {
 
 class FrameDescriber {
  public:
-  explicit FrameDescriber(std::size_t max_payload) : max_payload_(max_payload) {}
+  // Bodies compressed with a dictionary decode when it is among `dictionaries`.
+  explicit FrameDescriber(std::size_t max_payload,
+                          std::shared_ptr<const protocol::DictionarySet> dictionaries = nullptr)
+      : max_payload_(max_payload), dictionaries_(dictionaries), bodies_(std::move(dictionaries)) {}
 
   // Fields "header", "type", "message", and "error" when the frame cannot be (fully) decoded.
   // `frame` is a whole frame as it travelled: header, body, padding.
@@ -32,7 +36,8 @@ class FrameDescriber {
   nlohmann::ordered_json message_fields(const wire::Frame& frame) const;
 
   std::size_t max_payload_;
-  protocol::BodyDecoder bodies_;  // no dictionaries: a body that needs one is reported
+  std::shared_ptr<const protocol::DictionarySet> dictionaries_;
+  protocol::BodyDecoder bodies_;
   protocol::AlignedBuffer aligned_;
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/dictionary_flag.h"
 #include "cli/duration.h"
 #include "cli/exit_code.h"
 #include "cli/ids.h"
@@ -38,6 +39,7 @@ struct ListenOptions {
   std::vector<std::string> groups;
   std::string on_command;
   TlsOptions tls;
+  std::vector<std::string> dictionaries;
 };
 
 // The examples end up above the exit codes: CLI11 prints a footer callback's text before the
@@ -112,6 +114,7 @@ int run_listen(const ListenOptions& o, const CLI::Option& key, const CLI::Option
   s.client.device_id = o.id;
   s.client.agent = "kite-listen/0.1";  // what GET /v1/devices/{id} shows for this connection
   s.client.tls = o.tls;
+  s.client.dictionary_files = o.dictionaries;
   if (auto problem = resolve_credentials(o, key, token, s.client); !problem.empty())
     return usage_error(problem);
   for (const auto& group : o.groups)
@@ -193,6 +196,9 @@ void add_listen_command(CLI::App& app, Commands& commands) {
                    "124) when the command's timeout_ms is nearly spent")
       ->type_name("SCRIPT");
   add_tls_flags(*listen, o->tls, /*client_certificate=*/true);
+  add_dictionary_flag(*listen, o->dictionaries,
+                      "a zstd dictionary this device holds (kite dict train): kited compresses "
+                      "with it when it is the one kited offers");
   listen->footer([] { return std::string(kExamples); });
   commands.push_back({listen, [o, key, token] { return run_listen(*o, *key, *token); }});
 }

@@ -142,6 +142,8 @@ class Listener {
         std::string line = s_.client.tls.enabled ? "connected over TLS" : "connected";
         std::vector<std::string> notes;
         if (change.tls_resumed) notes.push_back("TLS session resumed");
+        if (change.dictionary != 0)
+          notes.push_back("compressing with dictionary " + std::to_string(change.dictionary));
         if (change.resumed) {
           notes.push_back("session resumed");
         } else if (again) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/dictionary_flag.h"
 #include "cli/exit_code.h"
 #include "cli/key_options.h"
 #include "cli/replay_keys.h"
@@ -34,6 +35,7 @@ struct ReplayOptions {
   std::uint64_t linger_ms = 1000;
   bool json = false;
   TlsOptions tls;
+  std::vector<std::string> dictionaries;
 };
 
 constexpr const char* kExamples = R"(Examples:
@@ -91,7 +93,8 @@ std::optional<ReplayKeys> keys_of(const ReplayOptions& o, std::string& error) {
 // The plans of the captured connections; what cannot be replayed is told on stderr and
 // counted in `unplayable`.
 std::vector<DevicePlan> read_plans(const ReplayOptions& o, const ReplayKeys& keys,
-                                   std::size_t& unplayable, bool& unreadable) {
+                                   const ReplaySettings& s, std::size_t& unplayable,
+                                   bool& unreadable) {
   capture::CaptureOptions options;
   options.server_port = o.port;
   capture::CaptureReader reader(capture::CaptureReader::open_files(o.files), options);
@@ -102,7 +105,7 @@ std::vector<DevicePlan> read_plans(const ReplayOptions& o, const ReplayKeys& key
     unreadable |= input.packets == 0;
   }
   std::vector<DevicePlan> playable;
-  for (auto& plan : plan_replay(transcripts)) {
+  for (auto& plan : plan_replay(transcripts, s.dictionaries)) {
     for (const auto& problem : plan.problems)
       std::fprintf(stderr, "kite replay: %s %s: %s\n", plan.connection.c_str(),
                    plan.device_id.c_str(), problem.c_str());
@@ -130,9 +133,11 @@ int run_replay_command(const ReplayOptions& o) {
   std::string error;
   auto keys = keys_of(o, error);
   if (!keys) return usage_error(error);
+  s.dictionaries = load_dictionaries(o.dictionaries, error);
+  if (!error.empty()) return usage_error(error);
   std::size_t unplayable = 0;
   bool unreadable = false;
-  s.plans = read_plans(o, *keys, unplayable, unreadable);
+  s.plans = read_plans(o, *keys, s, unplayable, unreadable);
   if (unreadable) return kExitUsage;
   s.tls = o.tls;
   s.pace = {o.speed, o.top_speed, o.linger_ms};
@@ -201,6 +206,9 @@ void add_replay_command(CLI::App& app, Commands& commands) {
       ->capture_default_str();
   replay->add_flag("--json", o->json, "the final report as one JSON object (see docs/cli.md)");
   add_tls_flags(*replay, o->tls, /*client_certificate=*/false);
+  add_dictionary_flag(*replay, o->dictionaries,
+                      "a zstd dictionary the captured devices held: their frames compressed "
+                      "with it are read, and the replayed devices hold it too");
   replay->footer([] { return std::string(kExamples); });
   commands.push_back({replay, [o] { return run_replay_command(*o); }});
 }

@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <span>
 
-#include "kite/capture/frame_splitter.h"
-#include "kite/protocol/frame_codec.h"
-#include "kite/protocol/reason.h"
+#include "cli/frame_reader.h"
 
 namespace kite::cli {
 namespace {
@@ -25,28 +23,6 @@ std::vector<std::string> groups_of(
     for (const auto* s : *v) out.push_back(text_of(s));
   return out;
 }
-
-// Decodes whole captured frames. Compressed bodies need the dictionary the handshake chose,
-// which replay does not hold: those are reported, not guessed at.
-class FrameReader {
- public:
-  const wire::Frame* read(std::span<const std::uint8_t> bytes, std::string& problem) {
-    protocol::FrameHeader header;
-    problem = capture::whole_frame_problem(bytes, header);
-    if (!problem.empty()) return nullptr;
-    aligned_.clear();  // FlatBuffers reads in place: the body must be 8-byte aligned
-    aligned_.append(bytes.subspan(protocol::kHeaderSize, header.length));
-    const wire::Frame* frame = nullptr;
-    const protocol::Reason reason =
-        bodies_.decode({header, aligned_.view()}, protocol::kAbsoluteMaxBody, frame);
-    if (reason != protocol::Reason::None) problem = std::string(protocol::reason_name(reason));
-    return reason == protocol::Reason::None ? frame : nullptr;
-  }
-
- private:
-  protocol::BodyDecoder bodies_;
-  protocol::AlignedBuffer aligned_;
-};
 
 // The step a captured uplink message becomes; false for what the new session does by itself.
 bool step_of(const wire::Frame& frame, ReplayStep& step) {
@@ -134,8 +110,9 @@ DevicePlan plan_connection(const capture::Transcript& t, FrameReader& reader) {
 }  // namespace
 
 std::vector<DevicePlan> plan_replay(
-    const std::map<capture::ConnectionKey, capture::Transcript>& transcripts) {
-  FrameReader reader;
+    const std::map<capture::ConnectionKey, capture::Transcript>& transcripts,
+    std::shared_ptr<const protocol::DictionarySet> dictionaries) {
+  FrameReader reader(std::move(dictionaries));
   std::vector<DevicePlan> plans;
   for (const auto& [key, transcript] : transcripts)
     plans.push_back(plan_connection(transcript, reader));

@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "kite/capture/transcript.h"
+#include "kite/protocol/compression.h"
 #include "kite/protocol/session_types.h"
 
 namespace kite::cli {
@@ -42,7 +44,9 @@ struct DevicePlan {
 };
 
 // One plan per connection, in connection order. Connections whose Hello is missing get a plan
-// with an empty device_id and a problem (they cannot be replayed).
-std::vector<DevicePlan> plan_replay(const std::map<capture::ConnectionKey, capture::Transcript>&);
+// with an empty device_id and a problem (they cannot be replayed). Frames compressed with a
+// dictionary decode when it is among `dictionaries`.
+std::vector<DevicePlan> plan_replay(const std::map<capture::ConnectionKey, capture::Transcript>&,
+                                    std::shared_ptr<const protocol::DictionarySet> dictionaries);
 
 }  // namespace kite::cli

@@ -52,7 +52,9 @@ void print_progress(std::uint64_t run, std::uint64_t loops,
 // One run: a session per plan, until all are done (or SIGINT). Returns false if TLS failed.
 bool run_once(const ReplaySettings& s, const ReplayKeys& keys, std::uint64_t run,
               std::vector<DeviceReport>& reports, std::string& error) {
-  bench::ClientLoop loop{protocol::SessionConfig{}};
+  protocol::SessionConfig config;
+  config.dictionaries = s.dictionaries;
+  bench::ClientLoop loop{std::move(config)};
   if (error = use_tls(s, loop); !error.empty()) return false;
   std::vector<DeviceReplay> devices;
   devices.reserve(s.plans.size());

@@ -26,6 +26,9 @@ struct ReplaySettings {
   ReplayPace pace;
   std::uint64_t loops = 1;  // 0: until SIGINT
   bool progress = true;
+  // --dictionary: the replayed devices hold them, as the captured ones did (kited then
+  // compresses with its dictionary when it is among them).
+  std::shared_ptr<const protocol::DictionarySet> dictionaries;
 };
 
 // One report per plan, in the plans' order. `error` is set when the run could not start (TLS).

@@ -1,0 +1,276 @@
+// Compression dictionaries end to end: a device's telemetry is recorded by kited A; `kite dict
+// train` learns a dictionary from the recording; kited B offers it ([compression]
+// dictionary_file) and a device that holds it (SDK dictionary_files) compresses with it both
+// ways: the handshake names it, the frames on B's recording carry its id, and every payload
+// arrives whole. A device without it still talks to B, uncompressed by the dictionary; files
+// that are not dictionaries are refused with the reason, by kited, the SDK and the tools.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "harness.h"
+#include "kite_cli.h"
+#include "sdk_probe.h"
+#include "sse_client.h"
+#include "test_pki.h"
+
+namespace kite::it {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kTrainingReadings = 2000;
+constexpr std::uint16_t kDictionaryId = 4242;
+
+// A sensor reading as a fleet sends them: the same fields, values that vary.
+std::string reading(int i) {
+  std::mt19937 random(static_cast<unsigned>(i));
+  const char* statuses[] = {"ok", "ok", "ok", "low_battery", "door_open"};
+  char text[320];
+  std::snprintf(text, sizeof text,
+                R"({"device":"meter-%03u","ts":%lld,"temperature_c":%.2f,"humidity_pct":%.1f,)"
+                R"("battery_mv":%u,"rssi_dbm":-%u,"status":"%s","fw":"2.%u.%u"})",
+                static_cast<unsigned>(random() % 500), 1764633600000LL + i * 15000LL,
+                15 + (random() % 1500) / 100.0, 30 + (random() % 600) / 10.0,
+                3300 + static_cast<unsigned>(random() % 900),
+                40 + static_cast<unsigned>(random() % 60), statuses[random() % 5],
+                static_cast<unsigned>(random() % 4), static_cast<unsigned>(random() % 10));
+  return text;
+}
+
+// kited may take uplink as fast as a test sends it.
+std::vector<std::string> fast_uplink(std::vector<std::string> args) {
+  for (const char* setting : {"session.uplink_rate_per_s=1000000", "session.uplink_burst=1000000"})
+    args.insert(args.end(), {"--set", setting});
+  return args;
+}
+
+ClientOptions device_options(const std::string& id, std::uint16_t port,
+                             std::vector<std::string> dictionaries = {}) {
+  ClientOptions options = sdk_options(id, port);
+  options.max_queued = 4096;
+  options.max_queued_bytes = 4u << 20;
+  options.dictionary_files = std::move(dictionaries);
+  return options;
+}
+
+// Publishes readings [first, first + n) and waits until kited confirmed all of them.
+void publish_readings(Client& client, SdkProbe& probe, int first, int n) {
+  const std::size_t before = probe.snapshot().completions.size();
+  for (int i = first; i < first + n; ++i)
+    REQUIRE(client.publish({.payload = reading(i), .topic = "telemetry"}, probe.completion()) ==
+            Error::Ok);
+  REQUIRE(probe.wait(
+      [&](const SdkRecord& r) { return r.completions.size() == before + std::size_t(n); }, 20'000));
+  for (const auto& [error, detail] : probe.snapshot().completions) {
+    INFO(detail);
+    REQUIRE(error == Error::Ok);
+  }
+}
+
+std::vector<std::string> pcap_files(const std::filesystem::path& dir) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".pcap") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// kite decode --json of `files`, one object per event.
+std::vector<Json> decode(const std::vector<std::string>& files,
+                         const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {"decode", "--json", "--max-payload", "0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.insert(args.end(), files.begin(), files.end());
+  const KiteRun run = run_kite(args);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  std::vector<Json> events;
+  std::istringstream lines(run.out);
+  for (std::string line; std::getline(lines, line);) events.push_back(Json::parse(line));
+  return events;
+}
+
+// Records a device publishing kTrainingReadings on a kited, and returns the recording's files.
+std::vector<std::string> record_training_traffic(const std::filesystem::path& directory) {
+  Harness a(fast_uplink(
+      {"--set", "record.enabled=true", "--set", "record.directory=" + directory.string()}));
+  Client client(device_options("meter-train", a.kited.device_port()));
+  SdkProbe probe(client);
+  REQUIRE(client.start() == Error::Ok);
+  REQUIRE(probe.wait_state(State::Connected, 1, kWait));
+  publish_readings(client, probe, 0, kTrainingReadings);
+  client.stop();
+  REQUIRE(probe.wait_state(State::Stopped, 1, kWait));
+  REQUIRE(a.kited.terminate() == 0);  // closes the recording's files
+  return pcap_files(directory);
+}
+
+// The connected state's dictionary, once the client is connected.
+std::uint16_t connected_dictionary(SdkProbe& probe) {
+  REQUIRE(probe.wait_state(State::Connected, 1, kWait));
+  for (const auto& state : probe.snapshot().states)
+    if (state.state == State::Connected) return state.dictionary;
+  return 0;
+}
+
+TEST_CASE("25.1 a dictionary trained on a recording is offered by kited and used both ways") {
+  test::TempDir dir;
+  const auto recordings = record_training_traffic(dir.path() / "a");
+  REQUIRE_FALSE(recordings.empty());
+
+  // Train: every recorded payload is read, the dictionary has the id asked for, and on payloads
+  // held out of training it compresses clearly better than zstd alone.
+  const std::string dictionary = (dir.path() / "telemetry.zdict").string();
+  std::vector<std::string> train = {"dict",       "train", "--id", std::to_string(kDictionaryId),
+                                    "--max-size", "8192",  "-o",   dictionary};
+  train.insert(train.end(), recordings.begin(), recordings.end());
+  const KiteRun trained = run_kite(train);
+  INFO(trained.out << trained.err);
+  REQUIRE(trained.exit_code == 0);
+  CHECK(trained.out.find("read " + std::to_string(kTrainingReadings) + " payloads") !=
+        std::string::npos);
+  CHECK(trained.out.find("dictionary 4242: ") != std::string::npos);
+  std::smatch ratios;
+  REQUIRE(std::regex_search(trained.out, ratios,
+                            std::regex(R"(held out.*ratio ([0-9.]+) with the dictionary, )"
+                                       R"(([0-9.]+) without)")));
+  const double with = std::stod(ratios[1]), without = std::stod(ratios[2]);
+  CHECK(with > 1.5 * without);
+  CHECK(std::filesystem::file_size(dictionary) <= 8192);
+  const KiteRun info = run_kite({"dict", "info", dictionary});
+  CHECK(info.exit_code == 0);
+  CHECK(info.out.find("zstd dictionary 4242, ") != std::string::npos);
+
+  // kited B offers it; a device that holds it compresses with it, one that does not does not.
+  const auto b_recordings = dir.path() / "b";
+  Harness b(
+      fast_uplink({"--set", "compression.dictionary_file=" + dictionary, "--set",
+                   "record.enabled=true", "--set", "record.directory=" + b_recordings.string()}));
+  SseClient uplink(b.kited.admin_port(), kAdminToken, "/v1/events?type=uplink");
+  REQUIRE(uplink.status() == 200);
+  Client holder(device_options("meter-dict", b.kited.device_port(), {dictionary}));
+  SdkProbe holder_probe(holder);
+  REQUIRE(holder.start() == Error::Ok);
+  CHECK(connected_dictionary(holder_probe) == kDictionaryId);
+  Client plain(device_options("meter-plain", b.kited.device_port()));
+  SdkProbe plain_probe(plain);
+  REQUIRE(plain.start() == Error::Ok);
+  CHECK(connected_dictionary(plain_probe) == 0);
+
+  // Uplink: B reads every reading whole, from both devices.
+  constexpr int kUplink = 20, kFirstFresh = 100'000;  // readings not in the training set
+  publish_readings(holder, holder_probe, kFirstFresh, kUplink);
+  publish_readings(plain, plain_probe, kFirstFresh, kUplink);
+  std::vector<std::string> from_holder;
+  for (int seen = 0; seen < 2 * kUplink; ++seen) {
+    auto event = uplink.next(kWait);
+    REQUIRE(event);
+    if (event->json()["device"] == "meter-dict")
+      from_holder.push_back(event->json()["payload"].get<std::string>());
+  }
+  REQUIRE(from_holder.size() == std::size_t(kUplink));
+  for (int i = 0; i < kUplink; ++i) CHECK(from_holder[std::size_t(i)] == reading(kFirstFresh + i));
+
+  // Downlink: readings sent through the admin API arrive whole.
+  constexpr int kDownlink = 5;
+  for (int i = 0; i < kDownlink; ++i) b.send_ok("meter-dict", reading(200'000 + i));
+  REQUIRE(
+      holder_probe.wait([](const SdkRecord& r) { return r.messages.size() == kDownlink; }, kWait));
+  for (int i = 0; i < kDownlink; ++i)
+    CHECK(holder_probe.snapshot().messages[std::size_t(i)] == reading(200'000 + i));
+
+  holder.stop();
+  plain.stop();
+  REQUIRE(holder_probe.wait_state(State::Stopped, 1, kWait));
+  REQUIRE(plain_probe.wait_state(State::Stopped, 1, kWait));
+  REQUIRE(b.kited.terminate() == 0);
+
+  // On B's wire: the holder's publishes, both ways, were compressed with dictionary 4242 and
+  // decode (given the dictionary) to the payloads sent; without it, kite decode says what it
+  // needs. The other device's frames never name a dictionary.
+  const auto files = pcap_files(b_recordings);
+  const auto events = decode(files, {"--dictionary", dictionary});
+  std::map<std::string, std::string> device_of;  // connection -> device, from the Hellos
+  for (const auto& e : events)
+    if (e.value("type", "") == "Hello")
+      device_of[e["connection"].get<std::string>()] = e["message"]["device_id"].get<std::string>();
+  std::size_t up = 0, down = 0;
+  for (const auto& e : events) {
+    if (e.value("type", "") != "Publish") continue;
+    CAPTURE(e.dump());
+    CHECK_FALSE(e.contains("error"));
+    const std::string device = device_of[e["connection"].get<std::string>()];
+    if (device == "meter-plain") {
+      CHECK(e["header"]["dictionary"] == 0);
+      continue;
+    }
+    REQUIRE(device == "meter-dict");
+    CHECK(e["header"]["compressed"] == true);
+    CHECK(e["header"]["dictionary"] == kDictionaryId);
+    const std::string payload = e["message"]["payload"]["text"];
+    if (e["direction"] == "up") CHECK(payload == reading(kFirstFresh + int(up++)));
+    if (e["direction"] == "down") CHECK(payload == reading(200'000 + int(down++)));
+  }
+  CHECK(up == std::size_t(kUplink));
+  CHECK(down == std::size_t(kDownlink));
+  const auto undecoded = decode(files);
+  CHECK(std::any_of(undecoded.begin(), undecoded.end(), [](const Json& e) {
+    return e.value("error", "").find("needs dictionary 4242") == 0;
+  }));
+}
+
+TEST_CASE("25.2 files that are not dictionaries are refused, saying why") {
+  test::TempDir dir;
+  const std::string not_one = (dir.path() / "notes.zdict").string();
+  std::ofstream(not_one) << "a text file, not a dictionary\n";
+
+  SUBCASE("kite dict info and kited refuse it") {
+    KiteRun check = run_kite({"dict", "info", not_one});
+    CHECK(check.exit_code == 1);
+    CHECK(check.err.find("not a zstd dictionary with an id (make one with `kite dict train`)") !=
+          std::string::npos);
+    bool refused = false;
+    try {
+      KitedProcess kited({"--set", "compression.dictionary_file=" + not_one});
+    } catch (const std::exception& e) {
+      refused = std::string(e.what()).find("compression.dictionary_file") != std::string::npos;
+      INFO(e.what());
+    }
+    CHECK(refused);
+  }
+  SUBCASE("the SDK will not start") {
+    Client client(device_options("meter-1", 7000, {not_one}));
+    CHECK(client.start() == Error::Invalid);
+    CHECK(client.start_error() ==
+          "dictionary_files[0]: " + not_one +
+              ": not a zstd dictionary with an id (make one with `kite dict train`)");
+  }
+  SUBCASE("kite dict train says when a capture has too little to learn from") {
+    Harness a({"--set", "record.enabled=true", "--set",
+               "record.directory=" + (dir.path() / "rec").string()});
+    Client client(device_options("meter-1", a.kited.device_port()));
+    SdkProbe probe(client);
+    REQUIRE(client.start() == Error::Ok);
+    REQUIRE(probe.wait_state(State::Connected, 1, kWait));
+    publish_readings(client, probe, 0, 3);
+    client.stop();
+    REQUIRE(probe.wait_state(State::Stopped, 1, kWait));
+    REQUIRE(a.kited.terminate() == 0);
+    std::vector<std::string> args = {"dict", "train", "-o", (dir.path() / "d.zdict").string()};
+    for (const auto& file : pcap_files(dir.path() / "rec")) args.push_back(file);
+    const KiteRun run = run_kite(args);
+    CHECK(run.exit_code == 1);
+    CHECK(run.err.find("only 3 non-empty payloads to train on: record more traffic") !=
+          std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "d.zdict"));
+  }
+}
+
+}  // namespace
+}  // namespace kite::it
