@@ -226,20 +226,15 @@ void event_metrics(Server& server, PrometheusText& out) {
 
 // Always present, zeros included: an alert on errors must not wait for recording to be used.
 void record_metrics(const Server& server, PrometheusText& out) {
-  std::uint64_t frames = 0, bytes = 0, errors = 0;
-  for (const auto& worker : server.workers()) {
-    const auto& counters = worker->recorder().counters();
-    frames += counters.frames.value();
-    bytes += counters.bytes.value();
-    errors += counters.errors.value();
-  }
+  const record::RecordTotals totals = server.recording_totals();
   out.counter("kite_recorded_frames_total",
               "Frames written to recordings ([record], PUT /v1/recording), both directions.",
-              frames);
+              totals.frames);
   out.counter("kite_recorded_bytes_total",
-              "Bytes of those frames as they travel (header, body, padding; after TLS).", bytes);
+              "Bytes of those frames as they travel (header, body, padding; after TLS).",
+              totals.bytes);
   out.counter("kite_recording_errors_total",
-              "Recording write errors; each switched recording off on its worker.", errors);
+              "Recording write errors; each switched recording off on its worker.", totals.errors);
 }
 
 }  // namespace

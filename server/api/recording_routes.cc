@@ -19,20 +19,14 @@ json recording_status(const Server& server) {
   json files = json::array();
   for (const auto& file : record::recording_files(settings.directory))
     files.push_back({{"name", file.name}, {"bytes", file.bytes}});
-  std::uint64_t frames = 0, bytes = 0, errors = 0;
-  for (const auto& worker : server.workers()) {
-    const auto& counters = worker->recorder().counters();
-    frames += counters.frames.value();
-    bytes += counters.bytes.value();
-    errors += counters.errors.value();
-  }
+  const record::RecordTotals totals = server.recording_totals();
   return {{"enabled", settings.enabled},
           {"devices", settings.every_connection() ? json(nullptr) : json(settings.devices)},
           {"directory", settings.directory.string()},
           {"files", std::move(files)},
-          {"frames", frames},
-          {"bytes", bytes},
-          {"errors", errors}};
+          {"frames", totals.frames},
+          {"bytes", totals.bytes},
+          {"errors", totals.errors}};
 }
 
 void change_recording(Server& server, const HttpRequest& request,

@@ -69,6 +69,12 @@ void Server::set_recording(record::RecordSettings settings) {
   for (auto& worker : workers_) worker->post([shared](Worker& w) { w.apply_recording(shared); });
 }
 
+record::RecordTotals Server::recording_totals() const {
+  record::RecordTotals totals;
+  for (const auto& worker : workers_) totals.add(worker->recorder().counters());
+  return totals;
+}
+
 bool Server::wake(std::string_view device_id) {
   auto route = registry_.find(device_id);
   if (!route) return false;

@@ -12,6 +12,7 @@
 #include "core/command_table.h"
 #include "core/fan_out.h"
 #include "core/server_context.h"
+#include "record/worker_recorder.h"
 
 namespace kite::server {
 
@@ -49,6 +50,8 @@ class Server {
   // which each apply them on their loop. Admin loop thread only (PUT /v1/recording, SIGHUP).
   const record::RecordSettings& recording() const { return recording_; }
   void set_recording(record::RecordSettings settings);
+  // What every worker's recorder wrote since start (any thread).
+  record::RecordTotals recording_totals() const;
   // Messages for many devices at once, one task per worker (fan_out.h).
   FanOut& fan_out() { return *fan_out_; }
 

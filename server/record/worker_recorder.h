@@ -30,6 +30,16 @@ struct RecordCounters {
   metrics::LocalCounter errors;  // write errors (each switched the worker's recording off)
 };
 
+// RecordCounters read and added up over workers (metrics, GET /v1/recording).
+struct RecordTotals {
+  std::uint64_t frames = 0, bytes = 0, errors = 0;
+  void add(const RecordCounters& c) {
+    frames += c.frames.value();
+    bytes += c.bytes.value();
+    errors += c.errors.value();
+  }
+};
+
 class WorkerRecorder {
  public:
   // Whether a connection is recorded: yes, no, or not known until its device id is (a device list
