@@ -437,9 +437,18 @@ int main(int argc, char** argv) {
     case cfg::Action::print_default_config:
       std::cout << cfg::default_config_toml();
       return cfg::kExitOk;
-    case cfg::Action::check_config:
+    case cfg::Action::check_config: {
+      // The dictionary is read here, not by validate(): a SIGHUP reload would otherwise depend
+      // on a file kited no longer reads once started.
+      kite::protocol::SessionConfig session;
+      if (auto error = cfg::apply_compression(command.config.compression, session);
+          !error.empty()) {
+        std::cerr << "kited: compression.dictionary_file: " << error << "\n";
+        return cfg::kExitUsage;
+      }
       std::cout << "kited: configuration is valid\n";
       return cfg::kExitOk;
+    }
     case cfg::Action::error:
       for (const auto& error : command.errors) std::cerr << "kited: " << error << "\n";
       return command.exit_code;

@@ -63,8 +63,9 @@ bool Compressor::compress(std::span<const std::uint8_t> body, const CompressionS
     cdict = dictionaries_->compression(settings.dictionary);
   std::size_t threshold = cdict ? settings.dictionary_threshold : settings.threshold;
   if (body.size() < threshold) return false;
-  if (skip_remaining_ > 0 && settings.back_off) {
-    --skip_remaining_;
+  BackOff& back_off = back_off_[cdict ? 1 : 0];
+  if (back_off.skip_remaining > 0 && settings.back_off) {
+    --back_off.skip_remaining;
     return false;
   }
 
@@ -83,11 +84,12 @@ bool Compressor::compress(std::span<const std::uint8_t> body, const CompressionS
   std::size_t written = ZSTD_compress2(cctx_, out.data(), out.capacity(), body.data(), body.size());
   ++attempts_;
   if (ZSTD_isError(written) || frame_size(written) >= frame_size(body.size())) {
-    backoff_ = std::min<std::uint32_t>(backoff_ == 0 ? 1 : backoff_ * 2, kMaxBackoff);
-    skip_remaining_ = backoff_;
+    back_off.next =
+        std::min<std::uint32_t>(back_off.next == 0 ? 1 : back_off.next * 2, kMaxBackoff);
+    back_off.skip_remaining = back_off.next;
     return false;
   }
-  backoff_ = 0;
+  back_off.next = 0;
   out.resize(written);
   dictionary = cdict ? settings.dictionary : 0;
   return true;

@@ -10,6 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "kite/protocol/limits.h"
+
 namespace kite::protocol {
 namespace {
 
@@ -58,6 +60,22 @@ std::string add_trained_dictionary_file(DictionarySet& set, const std::string& p
   std::string problem = read_file(path, bytes);
   if (problem.empty()) problem = add_trained_dictionary(set, bytes, level, id);
   return problem.empty() ? problem : path + ": " + problem;
+}
+
+std::string add_trained_dictionary_files(DictionarySet& set, std::span<const std::string> paths,
+                                         int level, std::size_t& failed) {
+  failed = paths.size();
+  if (paths.size() > limits::kDictionaries)
+    return "at most " + std::to_string(limits::kDictionaries) +
+           " dictionaries (a hello lists no more), got " + std::to_string(paths.size());
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    std::uint16_t id = 0;
+    if (auto problem = add_trained_dictionary_file(set, paths[i], level, id); !problem.empty()) {
+      failed = i;
+      return problem;
+    }
+  }
+  return {};
 }
 
 }  // namespace kite::protocol

@@ -30,9 +30,12 @@ std::string apply_compression(const CompressionConfig& compression,
                                                            settings.level, id);
       !problem.empty())
     return problem;
-  // Held even when compression is off: devices that compress with it are still read.
-  session.dictionaries = std::move(set);
-  if (compression.enabled) settings.dictionary = id;
+  // Loaded even when compression is off, so that a bad file is found before it is turned on;
+  // held only when on: with it off, no handshake agrees on a dictionary.
+  if (compression.enabled) {
+    session.dictionaries = std::move(set);
+    settings.dictionary = id;
+  }
   return {};
 }
 

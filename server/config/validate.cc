@@ -12,7 +12,6 @@
 
 #include "common/cidr.h"
 #include "config/admin_tokens.h"
-#include "config/compression_settings.h"
 #include "config/endpoint.h"
 #include "config/field_table.h"
 #include "config/tls_settings.h"
@@ -206,13 +205,6 @@ void check_record(const RecordConfig& record, Problems& out) {
   }
 }
 
-// [compression]: the dictionary file loads (--check-config reads it, as kited will at start).
-void check_compression(const CompressionConfig& compression, Problems& out) {
-  protocol::SessionConfig session;
-  if (auto problem = apply_compression(compression, session); !problem.empty())
-    out.push_back({"compression.dictionary_file", problem});
-}
-
 void check_admin_tls(const AdminConfig& admin, Problems& out) {
   if (admin.tls_cert_file.empty() && admin.tls_key_file.empty()) return;
   if (admin.tls_cert_file.empty() || admin.tls_key_file.empty()) {
@@ -277,7 +269,6 @@ std::vector<Problem> validate(const Config& config) {
   check_tls(config, problems);
   check_admin_tls(config.admin, problems);
   check_record(config.record, problems);
-  check_compression(config.compression, problems);
   check_production(config, problems);
   check_cross_limits(config, problems);
   return problems;

@@ -4,15 +4,19 @@
 // ways: the handshake names it, the frames on B's recording carry its id, and every payload
 // arrives whole. A device without it still talks to B, uncompressed by the dictionary; files
 // that are not dictionaries are refused with the reason, by kited, the SDK and the tools.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <regex>
 #include <sstream>
 
+#include "child_process.h"
 #include "harness.h"
 #include "kite_cli.h"
 #include "sdk_probe.h"
@@ -111,6 +115,19 @@ std::vector<std::string> record_training_traffic(const std::filesystem::path& di
   return pcap_files(directory);
 }
 
+// `kite dict train --id ID` on `recordings` into DIR/NAME; returns the file.
+std::string train_dictionary(const std::vector<std::string>& recordings,
+                             const std::filesystem::path& dir, const char* name, unsigned id) {
+  const std::string file = (dir / name).string();
+  std::vector<std::string> args = {"dict",       "train", "--id", std::to_string(id),
+                                   "--max-size", "8192",  "-o",   file};
+  args.insert(args.end(), recordings.begin(), recordings.end());
+  const KiteRun trained = run_kite(args);
+  INFO(trained.out << trained.err);
+  REQUIRE(trained.exit_code == 0);
+  return file;
+}
+
 // The connected state's dictionary, once the client is connected.
 std::uint16_t connected_dictionary(SdkProbe& probe) {
   REQUIRE(probe.wait_state(State::Connected, 1, kWait));
@@ -133,6 +150,7 @@ TEST_CASE("25.1 a dictionary trained on a recording is offered by kited and used
   const KiteRun trained = run_kite(train);
   INFO(trained.out << trained.err);
   REQUIRE(trained.exit_code == 0);
+  CHECK(trained.err.find("repeats left out") != std::string::npos);
   CHECK(trained.out.find("read " + std::to_string(kTrainingReadings) + " payloads") !=
         std::string::npos);
   CHECK(trained.out.find("dictionary 4242: ") != std::string::npos);
@@ -225,6 +243,90 @@ TEST_CASE("25.1 a dictionary trained on a recording is offered by kited and used
   }));
 }
 
+TEST_CASE("25.3 a group send: compressed with the dictionary for holders, without for others") {
+  test::TempDir dir;
+  const auto recordings = record_training_traffic(dir.path() / "a");
+  const std::string offered = train_dictionary(recordings, dir.path(), "v2.zdict", kDictionaryId);
+  const std::string other = train_dictionary(recordings, dir.path(), "other.zdict", 777);
+
+  const auto b_recordings = dir.path() / "b";
+  Harness b({"--set", "compression.dictionary_file=" + offered, "--set", "record.enabled=true",
+             "--set", "record.directory=" + b_recordings.string()});
+  struct Member {
+    std::string id;
+    std::vector<std::string> dictionaries;
+    std::uint16_t expected;
+  };
+  const std::vector<Member> members = {{"meter-holder", {other, offered}, kDictionaryId},
+                                       {"meter-other", {other}, 0},
+                                       {"meter-none", {}, 0}};
+  std::vector<std::unique_ptr<Client>> clients;
+  std::vector<std::unique_ptr<SdkProbe>> probes;
+  for (const auto& member : members) {
+    clients.push_back(std::make_unique<Client>(
+        device_options(member.id, b.kited.device_port(), member.dictionaries)));
+    probes.push_back(std::make_unique<SdkProbe>(*clients.back()));
+    REQUIRE(clients.back()->start() == Error::Ok);
+    CAPTURE(member.id);
+    CHECK(connected_dictionary(*probes.back()) == member.expected);
+    REQUIRE(clients.back()->join("fleet", probes.back()->completion()) == Error::Ok);
+    REQUIRE(
+        probes.back()->wait([](const SdkRecord& r) { return r.completions.size() == 1; }, kWait));
+    REQUIRE(probes.back()->snapshot().completions[0].first == Error::Ok);
+  }
+  // kite listen holds the dictionary too, and says so.
+  KiteChild listen({"listen", "--port", std::to_string(b.kited.device_port()), "--id",
+                    "meter-listen", "--master-key", master_key_hex(), "--dictionary", offered,
+                    "--join", "fleet", "-C", "1", "-W", "10"});
+  REQUIRE(listen.wait_output("compressing with dictionary 4242", kWait, /*in_stderr=*/true));
+  const Millis joined_by = now_ms() + kWait;
+  while (b.http.request("GET", "/v1/groups/fleet").body.find("meter-listen") == std::string::npos &&
+         now_ms() < joined_by)
+    usleep(20'000);  // polling pace
+
+  // One QoS 0 message to the group: encoded once per dictionary and shared (fan_out.cc).
+  const std::string payload = reading(300'000);
+  const Json send = {{"group", "fleet"}, {"payload", payload}, {"qos", 0}};
+  auto sent = b.http.request("POST", "/v1/messages", send.dump());
+  INFO(sent.body);
+  REQUIRE(sent.status == 200);
+  CHECK(sent.json()["summary"]["sent"] == 4);
+  for (auto& probe : probes) {
+    REQUIRE(probe->wait([](const SdkRecord& r) { return r.messages.size() == 1; }, kWait));
+    CHECK(probe->snapshot().messages[0] == payload);
+  }
+  const KiteRun heard = listen.wait(kWait);
+  CHECK(heard.exit_code == 0);
+  CHECK(heard.out == payload + "\n");
+  for (auto& client : clients) client->stop();
+  for (auto& probe : probes) REQUIRE(probe->wait_state(State::Stopped, 1, kWait));
+  REQUIRE(b.kited.terminate() == 0);
+
+  // On the wire: the holders got it compressed with the dictionary, the others as it is.
+  const auto events = decode(pcap_files(b_recordings), {"--dictionary", offered});
+  std::map<std::string, std::string> device_of;
+  for (const auto& e : events)
+    if (e.value("type", "") == "Hello")
+      device_of[e["connection"].get<std::string>()] = e["message"]["device_id"].get<std::string>();
+  std::map<std::string, Json> header_to;
+  for (const auto& e : events)
+    if (e.value("type", "") == "Publish" && e["direction"] == "down") {
+      CHECK(e["message"]["payload"]["text"] == payload);
+      header_to[device_of[e["connection"].get<std::string>()]] = e["header"];
+    }
+  REQUIRE(header_to.size() == 4);
+  for (const char* holder : {"meter-holder", "meter-listen"}) {
+    CAPTURE(holder);
+    CHECK(header_to[holder]["dictionary"] == kDictionaryId);
+    CHECK(header_to[holder]["compressed"] == true);
+  }
+  for (const char* plain : {"meter-other", "meter-none"}) {
+    CAPTURE(plain);
+    CHECK(header_to[plain]["dictionary"] == 0);
+    CHECK(header_to[plain]["compressed"] == false);  // under 256 bytes: not worth it alone
+  }
+}
+
 TEST_CASE("25.2 files that are not dictionaries are refused, saying why") {
   test::TempDir dir;
   const std::string not_one = (dir.path() / "notes.zdict").string();
@@ -235,6 +337,14 @@ TEST_CASE("25.2 files that are not dictionaries are refused, saying why") {
     CHECK(check.exit_code == 1);
     CHECK(check.err.find("not a zstd dictionary with an id (make one with `kite dict train`)") !=
           std::string::npos);
+    ChildProcess check_config("kited --check-config", KITED_PATH,
+                              {"--mode", "development", "--set",
+                               "compression.dictionary_file=" + not_one, "--check-config"});
+    const auto code = check_config.wait_exit(kWait);
+    REQUIRE(code);
+    CHECK(*code == 2);
+    CHECK(check_config.err().find("kited: compression.dictionary_file: " + not_one +
+                                  ": not a zstd dictionary with an id") != std::string::npos);
     bool refused = false;
     try {
       KitedProcess kited({"--set", "compression.dictionary_file=" + not_one});
@@ -243,6 +353,12 @@ TEST_CASE("25.2 files that are not dictionaries are refused, saying why") {
       INFO(e.what());
     }
     CHECK(refused);
+  }
+  SUBCASE("the SDK will not start with more than 16 dictionaries") {
+    Client client(device_options("meter-1", 7000, std::vector<std::string>(17, not_one)));
+    CHECK(client.start() == Error::Invalid);
+    CHECK(client.start_error() ==
+          "dictionary_files: at most 16 dictionaries (a hello lists no more), got 17");
   }
   SUBCASE("the SDK will not start") {
     Client client(device_options("meter-1", 7000, {not_one}));
@@ -266,8 +382,8 @@ TEST_CASE("25.2 files that are not dictionaries are refused, saying why") {
     for (const auto& file : pcap_files(dir.path() / "rec")) args.push_back(file);
     const KiteRun run = run_kite(args);
     CHECK(run.exit_code == 1);
-    CHECK(run.err.find("only 3 non-empty payloads to train on: record more traffic") !=
-          std::string::npos);
+    CHECK(run.err.find("only 3 payloads of ") != std::string::npos);
+    CHECK(run.err.find("record more traffic") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir.path() / "d.zdict"));
   }
 }

@@ -127,3 +127,22 @@ TEST_CASE("incompressible streams back off: zstd is tried ever more rarely, then
   CHECK(compressed);
   CHECK(compressor.compress(text, {}, out, dictionary));  // and stays on
 }
+
+TEST_CASE("misses without a dictionary do not make bodies with one skip their turn") {
+  // One compressor serves every session of a worker: some devices hold the dictionary, some
+  // do not, and noise sent to the latter must not leave the former uncompressed.
+  auto dictionaries = telemetry_dictionary(7);
+  Compressor compressor(dictionaries);
+  Bytes noise(2000);
+  std::uint32_t x = 7;
+  for (auto& b : noise) b = static_cast<std::uint8_t>((x = x * 1103515245 + 12345) >> 16);
+  CompressionSettings plain, with_dictionary;
+  with_dictionary.dictionary = 7;
+  AlignedBuffer out;
+  std::uint16_t dictionary = 0;
+  for (int i = 0; i < 100; ++i) {
+    CHECK_FALSE(compressor.compress(noise, plain, out, dictionary));
+    CHECK(compressor.compress(bytes_of(telemetry(i)), with_dictionary, out, dictionary));
+    CHECK(dictionary == 7);
+  }
+}

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/capture_flags.h"
 #include "cli/decode_message.h"
 #include "cli/decode_output.h"
-#include "cli/dictionary_flag.h"
 #include "cli/exit_code.h"
 #include "kite/capture/capture_reader.h"
 
@@ -121,12 +121,7 @@ void add_decode_command(CLI::App& app, Commands& commands) {
   decode->add_option("files", o->files, "capture files (pcap); - reads stdin")
       ->required()
       ->type_name("FILE|-");
-  decode
-      ->add_option("--port", o->port,
-                   "tcpdump captures: kited's device port, which tells the server side of each "
-                   "TCP connection")
-      ->check(CLI::Range(1, 65535))
-      ->capture_default_str();
+  add_capture_port_flag(*decode, o->port);
   decode->add_flag("--json", o->json,
                    "one JSON object per line per event (fields: see docs/cli.md), with an "
                    "\"error\" field when a frame could not be decoded");

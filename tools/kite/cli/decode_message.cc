@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "cli/frame_reader.h"
 #include "cli/key_options.h"
 #include "cli/payload.h"
 #include "kite/capture/frame_splitter.h"
@@ -101,11 +102,8 @@ Json FrameDescriber::describe(std::span<const std::uint8_t> frame) {
     out["error"] = std::move(problem);
     return out;
   }
-  if (header.compressed() && header.dictionary != 0 &&
-      !(dictionaries_ && dictionaries_->decompression(header.dictionary))) {
-    out["error"] = "needs dictionary " + std::to_string(header.dictionary) +
-                   ": the body is compressed with a zstd dictionary kite decode was not given "
-                   "(--dictionary FILE)";
+  if (std::string problem = missing_dictionary(header, dictionaries_.get()); !problem.empty()) {
+    out["error"] = std::move(problem);
     return out;
   }
   // FlatBuffers reads fields in place, so the body must be 8-byte aligned: copy it to be sure.

@@ -2,16 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "cli/atomic_file.h"
+#include "cli/capture_flags.h"
 #include "cli/dict_samples.h"
-#include "cli/dictionary_flag.h"
 #include "cli/exit_code.h"
 #include "kite/capture/capture_reader.h"
 #include "kite/dict/training.h"
@@ -33,7 +34,7 @@ struct TrainOptions {
 };
 
 constexpr const char* kTrainExamples = R"(Examples:
-  kite dict train -o telemetry.zdict /var/lib/kite/recordings/kite-*-w*.pcap
+  kite dict train -o telemetry.zdict /var/lib/kite/recordings/kite-*.pcap
   kite dict train -o telemetry.zdict --id 4242 --topic telemetry --direction up capture.pcap
   kite dict train -o v2.zdict --dictionary v1.zdict kite-*.pcap  # recorded while v1 was in use
 Then kited.toml: [compression] dictionary_file = "telemetry.zdict" (restart kited), and on the
@@ -47,38 +48,27 @@ int usage_error(const std::string& problem) {
   return kExitUsage;
 }
 
-// Ids below 32768 are zstd's for registered dictionaries; a private one is drawn above.
-std::uint16_t random_private_id() {
+// Ids below 32768 are zstd's for registered dictionaries; a private one is drawn above, never
+// one of `taken` (the dictionaries the capture was read with: two files under one id would
+// decode each other's frames into garbage, since frames carry no checksum).
+std::uint16_t random_private_id(const std::vector<std::uint16_t>& taken) {
   std::random_device random;
-  return static_cast<std::uint16_t>(32768 + random() % 32768);
-}
-
-bool write_atomically(const std::string& path, const std::vector<std::uint8_t>& bytes,
-                      std::string& error) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush()) {
-      error = "cannot write " + temporary;
-      return false;
-    }
+  for (;;) {
+    const auto id = static_cast<std::uint16_t>(32768 + random() % 32768);
+    if (std::find(taken.begin(), taken.end(), id) == taken.end()) return id;
   }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) error = "cannot move " + temporary + " to " + path + ": " + ec.message();
-  return !ec;
 }
 
 // The payloads of every readable input; false (having said why) if an input cannot be read.
-bool read_samples(const TrainOptions& o, Samples& samples) {
+// `taken`: the ids of the --dictionary files.
+bool read_samples(const TrainOptions& o, Samples& samples, std::vector<std::uint16_t>& taken) {
   std::string error;
   auto dictionaries = load_dictionaries(o.dictionaries, error);
   if (!error.empty()) {
     usage_error(error);
     return false;
   }
+  if (dictionaries) taken = dictionaries->ids();
   capture::CaptureOptions options;
   options.server_port = o.port;
   capture::CaptureReader reader(capture::CaptureReader::open_files(o.files), options);
@@ -101,36 +91,57 @@ bool read_samples(const TrainOptions& o, Samples& samples) {
   return readable;
 }
 
+// kited's defaults, so the ratios are what its [compression] section gives out of the box.
+protocol::CompressionSettings kited_settings(int level) {
+  protocol::CompressionSettings settings;
+  settings.level = level;
+  return settings;
+}
+
 int run_train(const TrainOptions& o) {
   Samples samples;
-  if (!read_samples(o, samples)) return kExitUsage;
+  std::vector<std::uint16_t> taken;
+  if (!read_samples(o, samples, taken)) return kExitUsage;
   std::printf("read %zu payloads (%zu bytes) from %zu connections\n", samples.payloads.size(),
               samples.bytes, samples.connections);
+  if (o.id != 0 && std::find(taken.begin(), taken.end(), o.id) != taken.end())
+    return usage_error("--id " + std::to_string(o.id) +
+                       " is the id of a --dictionary file: a new dictionary needs a new id");
   dict::TrainingOptions training;
-  training.id = o.id != 0 ? static_cast<std::uint16_t>(o.id) : random_private_id();
+  training.id = o.id != 0 ? static_cast<std::uint16_t>(o.id) : random_private_id(taken);
   training.max_bytes = o.max_size;
   training.level = o.level;
   dict::Split split = dict::split_samples(std::move(samples.payloads));
-  std::fprintf(stderr, "kite dict train: training on %zu payloads...\n", split.training.size());
+  std::fprintf(stderr,
+               "kite dict train: training on %zu distinct payloads (%zu repeats left out)...\n",
+               split.training.size(), split.duplicates);
   dict::Trained trained = dict::train(split.training, training);
   if (!trained.error.empty()) {
     std::fprintf(stderr, "kite dict train: %s\n", trained.error.c_str());
     return kExitFailed;
   }
-  std::string error;
-  if (!write_atomically(o.output, trained.bytes, error)) {
+  const protocol::CompressionSettings settings = kited_settings(o.level);
+  const dict::Gain gain = dict::measure(split.held_out, trained.bytes, settings);
+  std::printf(
+      "%s (%zu payloads, %zu bytes), as kited sends them (zstd level %d; alone from %zu bytes, "
+      "with the dictionary from %zu): ratio %.2f with the dictionary, %.2f without\n",
+      split.measured_apart ? "on payloads held out of training"
+                           : "on the training payloads (too few to hold some out)",
+      gain.bodies, gain.bytes, o.level, settings.threshold, settings.dictionary_threshold,
+      gain.ratio_with(), gain.ratio_without());
+  if (gain.with_dictionary >= gain.without) {
+    std::fprintf(stderr,
+                 "kite dict train: the dictionary does not make these payloads smaller than "
+                 "zstd alone does: nothing written (are they already compressed or "
+                 "encrypted?)\n");
+    return kExitFailed;
+  }
+  if (auto error = write_file_atomically(o.output, trained.bytes); !error.empty()) {
     std::fprintf(stderr, "kite dict train: %s\n", error.c_str());
     return kExitFailed;
   }
   std::printf("dictionary %u: %zu bytes, written to %s\n", unsigned{training.id},
               trained.bytes.size(), o.output.c_str());
-  const dict::Gain gain = dict::measure(split.held_out, trained.bytes, o.level);
-  std::printf(
-      "%s (%zu payloads, %zu bytes), zstd level %d: ratio %.2f with the dictionary, "
-      "%.2f without\n",
-      split.measured_apart ? "on payloads held out of training"
-                           : "on the training payloads (too few to hold some out)",
-      gain.bodies, gain.bytes, o.level, gain.ratio_with(), gain.ratio_without());
   std::printf(
       "use it: kited.toml [compression] dictionary_file = \"%s\"; devices: "
       "ClientOptions::dictionary_files (ship it to devices first)\n",
@@ -145,8 +156,10 @@ int run_info(const std::string& file) {
     std::fprintf(stderr, "kite dict info: %s\n", problem.c_str());
     return kExitFailed;
   }
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
   std::printf("%s: zstd dictionary %u, %ju bytes\n", file.c_str(), unsigned{id},
-              static_cast<std::uintmax_t>(std::filesystem::file_size(file)));
+              ec ? std::uintmax_t{0} : size);
   return kExitOk;
 }
 
@@ -178,12 +191,7 @@ void add_train_command(CLI::App& dict, Commands& commands) {
   train->add_option("--level", o->level, "the zstd level kited uses ([compression] level)")
       ->check(CLI::Range(1, 19))
       ->capture_default_str();
-  train
-      ->add_option("--port", o->port,
-                   "tcpdump captures: kited's device port, which tells the server side of each "
-                   "TCP connection")
-      ->check(CLI::Range(1, 65535))
-      ->capture_default_str();
+  add_capture_port_flag(*train, o->port);
   train
       ->add_option("--direction", o->direction,
                    "payloads of: up (devices to kited), down (kited to devices), both")

@@ -5,6 +5,14 @@
 
 namespace kite::cli {
 
+std::string missing_dictionary(const protocol::FrameHeader& header,
+                               const protocol::DictionarySet* dictionaries) {
+  if (!header.compressed() || header.dictionary == 0) return {};
+  if (dictionaries && dictionaries->decompression(header.dictionary)) return {};
+  return "needs dictionary " + std::to_string(header.dictionary) +
+         ": the body is compressed with a zstd dictionary that was not given (--dictionary FILE)";
+}
+
 FrameReader::FrameReader(std::shared_ptr<const protocol::DictionarySet> dictionaries)
     : dictionaries_(dictionaries), bodies_(std::move(dictionaries)) {}
 
@@ -12,12 +20,8 @@ const wire::Frame* FrameReader::read(std::span<const std::uint8_t> bytes, std::s
   protocol::FrameHeader header;
   problem = capture::whole_frame_problem(bytes, header);
   if (!problem.empty()) return nullptr;
-  if (header.compressed() && header.dictionary != 0 &&
-      !(dictionaries_ && dictionaries_->decompression(header.dictionary))) {
-    problem = "needs dictionary " + std::to_string(header.dictionary) +
-              ": its body is compressed with it (give the file with --dictionary)";
-    return nullptr;
-  }
+  problem = missing_dictionary(header, dictionaries_.get());
+  if (!problem.empty()) return nullptr;
   aligned_.clear();  // FlatBuffers reads in place: the body must be 8-byte aligned
   aligned_.append(bytes.subspan(protocol::kHeaderSize, header.length));
   const wire::Frame* frame = nullptr;

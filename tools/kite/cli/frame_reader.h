@@ -11,6 +11,11 @@
 
 namespace kite::cli {
 
+// "needs dictionary N: ..." when `header`'s body is compressed with a dictionary that is not
+// among `dictionaries` (which may be null); else "".
+std::string missing_dictionary(const protocol::FrameHeader& header,
+                               const protocol::DictionarySet* dictionaries);
+
 class FrameReader {
  public:
   explicit FrameReader(std::shared_ptr<const protocol::DictionarySet> dictionaries = nullptr);

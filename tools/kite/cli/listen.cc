@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/dictionary_flag.h"
+#include "cli/capture_flags.h"
 #include "cli/duration.h"
 #include "cli/exit_code.h"
 #include "cli/ids.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/dictionary_flag.h"
+#include "cli/capture_flags.h"
 #include "cli/exit_code.h"
 #include "cli/key_options.h"
 #include "cli/replay_keys.h"
@@ -175,12 +175,7 @@ void add_replay_command(CLI::App& app, Commands& commands) {
   replay->add_option("files", o->files, "capture files (pcap); - reads stdin")
       ->required()
       ->type_name("FILE|-");
-  replay
-      ->add_option("--port", o->port,
-                   "tcpdump captures: the captured kited's device port, which tells the server "
-                   "side of each TCP connection")
-      ->check(CLI::Range(1, 65535))
-      ->capture_default_str();
+  add_capture_port_flag(*replay, o->port);
   replay->add_option("--target", o->target, "the kited to play against: IP:port or [IPv6]:port")
       ->capture_default_str();
   add_key_source(*replay, "master-key", "KITE_AUTH_MASTER_KEY",

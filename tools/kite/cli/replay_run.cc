@@ -39,7 +39,9 @@ void print_progress(std::uint64_t run, std::uint64_t loops,
   std::uint64_t open = 0, sent = 0, received = 0, acks = 0;
   for (const auto& d : devices) open += d.is_open() ? 1 : 0;
   for (const auto& r : reports) sent += r.sent, received += r.received, acks += r.acks;
-  const std::string of = loops == 0 ? "" : "/" + std::to_string(loops);
+  // Not `"/" + std::to_string(...)`: GCC 12 at -O3 warns about it (-Wrestrict, a false positive).
+  const std::string of =
+      loops == 0 ? std::string() : std::string("/").append(std::to_string(loops));
   std::fprintf(stderr,
                "kite replay: run %llu%s: %llu/%zu devices connected, %llu sent, %llu received, "
                "%llu acks\n",

@@ -77,8 +77,13 @@ class Compressor {
   std::shared_ptr<const DictionarySet> dictionaries_;
   ZSTD_CCtx_s* cctx_;
   std::uint64_t attempts_ = 0;
-  std::uint32_t backoff_ = 0;         // candidates to skip after the next miss, doubled per miss
-  std::uint32_t skip_remaining_ = 0;  // candidates still to skip
+  // Kept apart for bodies without and with a dictionary: one Compressor serves every session of
+  // a worker, and bodies that do not shrink alone may well shrink with the dictionary.
+  struct BackOff {
+    std::uint32_t next = 0;            // candidates to skip after the next miss, doubled per miss
+    std::uint32_t skip_remaining = 0;  // candidates still to skip
+  };
+  BackOff back_off_[2];  // [0]: no dictionary, [1]: with one
 };
 
 class Decompressor {

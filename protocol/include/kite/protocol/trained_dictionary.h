@@ -28,4 +28,9 @@ std::string add_trained_dictionary(DictionarySet& set, std::span<const std::uint
 std::string add_trained_dictionary_file(DictionarySet& set, const std::string& path, int level,
                                         std::uint16_t& id);
 
+// Several files, at most limits::kDictionaries (a hello lists no more). Returns "" or the first
+// problem, with `failed` the index of its file (paths.size() when there are too many).
+std::string add_trained_dictionary_files(DictionarySet& set, std::span<const std::string> paths,
+                                         int level, std::size_t& failed);
+
 }  // namespace kite::protocol

@@ -75,40 +75,47 @@ TEST_CASE("a trained dictionary file is offered under the id in its header") {
   REQUIRE(session.dictionaries != nullptr);
   CHECK(session.dictionaries->ids() == std::vector<std::uint16_t>{4242});
 
-  SUBCASE("with compression off, kited sends nothing compressed but still reads the dictionary") {
+  SUBCASE("with compression off, kited compresses nothing and agrees on no dictionary") {
     compression.enabled = false;
     REQUIRE(apply_compression(compression, session) == "");
     CHECK(session.compression.dictionary == 0);
     CHECK(session.compression.threshold == SIZE_MAX);
     CHECK(session.compression.dictionary_threshold == SIZE_MAX);
-    REQUIRE(session.dictionaries != nullptr);
-    CHECK(session.dictionaries->decompression(4242) != nullptr);
+    CHECK(session.dictionaries == nullptr);
   }
 }
 
-TEST_CASE("a dictionary file that does not load is a problem validate() reports") {
+TEST_CASE("a dictionary file that does not load is refused, naming it and saying why") {
   kite::test::TempDir dir;
-  Config config;
+  CompressionConfig compression;
+  kite::protocol::SessionConfig session;
   SUBCASE("missing") {
-    config.compression.dictionary_file = (dir.path() / "missing.zdict").string();
-    auto problems = validate(config);
-    REQUIRE(problems.size() == 1);
-    CHECK(problems[0].key == "compression.dictionary_file");
-    CHECK(problems[0].message ==
-          config.compression.dictionary_file + ": cannot open it: No such file or directory");
+    compression.dictionary_file = (dir.path() / "missing.zdict").string();
+    CHECK(apply_compression(compression, session) ==
+          compression.dictionary_file + ": cannot open it: No such file or directory");
   }
   SUBCASE("not a dictionary") {
-    config.compression.dictionary_file = write_file(dir, "notes.txt", {'h', 'i', '\n'});
-    auto problems = validate(config);
-    REQUIRE(problems.size() == 1);
-    CHECK(problems[0].message.find("not a zstd dictionary with an id (make one with `kite dict "
-                                   "train`)") != std::string::npos);
+    compression.dictionary_file = write_file(dir, "notes.txt", {'h', 'i', '\n'});
+    CHECK(apply_compression(compression, session) ==
+          compression.dictionary_file +
+              ": not a zstd dictionary with an id (make one with `kite dict train`)");
   }
   SUBCASE("an id above 65535") {
-    config.compression.dictionary_file =
+    compression.dictionary_file =
         write_file(dir, "big-id.zdict", kite::test::trained_dictionary(100000));
-    auto problems = validate(config);
-    REQUIRE(problems.size() == 1);
-    CHECK(problems[0].message.find("dictionary id 100000 is above 65535") != std::string::npos);
+    CHECK(apply_compression(compression, session).find("dictionary id 100000 is above 65535") !=
+          std::string::npos);
   }
+  SUBCASE("even with compression off, so that turning it on later does not fail") {
+    compression.enabled = false;
+    compression.dictionary_file = (dir.path() / "missing.zdict").string();
+    CHECK_FALSE(apply_compression(compression, session).empty());
+  }
+  CHECK(session.compression.dictionary == 0);
+}
+
+TEST_CASE("validate() leaves the dictionary file alone: a SIGHUP reload does not read it") {
+  Config config;
+  config.compression.dictionary_file = "/nonexistent/kite.zdict";
+  CHECK(validate(config) == Problems{});
 }

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "kite/protocol/compression.h"
+
 namespace kite::dict {
 
 struct TrainingOptions {
@@ -23,12 +25,14 @@ struct Trained {
   std::string error;                // what went wrong and what to do
 };
 
-// Trains with zstd's fastCover, searching its parameters. Needs some hundreds of samples (and
-// several times max_bytes in total) for a dictionary worth having.
+// Trains with zstd's fastCover, searching its parameters. Refuses (error set) fewer than 10
+// samples, or fewer bytes than max_bytes: zstd needs some hundreds of samples, and several times
+// max_bytes in total, for a dictionary worth having.
 Trained train(std::span<const std::string> samples, const TrainingOptions& options);
 
-// Bytes on the wire for `samples`, compressed alone and with a dictionary at one level. A body
-// counts at its own size when compressing does not make it smaller: kited sends it as it is then.
+// Bytes on the wire for `samples` as kited's Compressor sends them under `settings` (level and
+// thresholds), without and with `dictionary`. A sample that is below the threshold, or that does
+// not shrink, counts at its own size: it goes as it is.
 struct Gain {
   std::size_t bodies = 0;
   std::size_t bytes = 0;            // uncompressed
@@ -41,12 +45,15 @@ struct Gain {
 };
 
 Gain measure(std::span<const std::string> samples, std::span<const std::uint8_t> dictionary,
-             int level);
+             const protocol::CompressionSettings& settings);
 
-// Samples split for training and for measuring on what was not trained on: every tenth goes to
-// `held_out` (when there are at least 100; else both get everything, and it is said so).
+// Samples split for training and for measuring on what was not trained on. Repeated samples are
+// kept once (a fleet resends, and fan-out copies one message to many): held-out samples that
+// also sit in the training set would flatter the dictionary. Then every tenth goes to
+// `held_out`, when there are at least 100; else both get everything, and it is said so.
 struct Split {
   std::vector<std::string> training, held_out;
+  std::size_t duplicates = 0;  // samples dropped as repeats
   bool measured_apart = false;
 };
 Split split_samples(std::vector<std::string> samples);

@@ -1,10 +1,12 @@
-// --dictionary FILE, repeatable: zstd dictionaries (from `kite dict train`) for the commands
-// that read frames compressed with one (decode, replay, dict train) or that act as a device
-// which holds them (listen, replay).
+// The flags of the commands that read captures (decode, replay, dict train): --port, which
+// tells the server side of a tcpdump capture's connections; and --dictionary FILE, repeatable:
+// zstd dictionaries (from `kite dict train`) that frames were compressed with, which listen and
+// replay also take to act as a device that holds them.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +14,8 @@
 #include "kite/protocol/compression.h"
 
 namespace kite::cli {
+
+void add_capture_port_flag(CLI::App& command, std::uint16_t& port);
 
 void add_dictionary_flag(CLI::App& command, std::vector<std::string>& files,
                          const std::string& purpose);
