@@ -2,8 +2,10 @@
 // train` learns a dictionary from the recording; kited B offers it ([compression]
 // dictionary_file) and a device that holds it (SDK dictionary_files) compresses with it both
 // ways: the handshake names it, the frames on B's recording carry its id, and every payload
-// arrives whole. A device without it still talks to B, uncompressed by the dictionary; files
-// that are not dictionaries are refused with the reason, by kited, the SDK and the tools.
+// arrives whole, and kite replay (given it) plays B's recording against a third kited. A device
+// without it still talks to B, uncompressed by the dictionary; a group send is encoded for both
+// kinds (25.3); files that are not dictionaries are refused with the reason, by kited, the SDK
+// and the tools (25.2).
 #include <unistd.h>
 
 #include <algorithm>
@@ -236,6 +238,43 @@ TEST_CASE("25.1 a dictionary trained on a recording is offered by kited and used
   CHECK(std::any_of(undecoded.begin(), undecoded.end(), [](const Json& e) {
     return e.value("error", "").find("needs dictionary 4242") == 0;
   }));
+
+  // kite replay reads B's recording with the dictionary, and its virtual devices hold it too:
+  // a fresh kited C that offers it gets every uplink reading whole.
+  Harness c(fast_uplink({"--set", "compression.dictionary_file=" + dictionary}));
+  SseClient replayed(c.kited.admin_port(), kAdminToken, "/v1/events?type=uplink");
+  REQUIRE(replayed.status() == 200);
+  auto replay = [&](bool with_dictionary) {
+    std::vector<std::string> args = {"replay",
+                                     "--target",
+                                     "127.0.0.1:" + std::to_string(c.kited.device_port()),
+                                     "--master-key",
+                                     master_key_hex(),
+                                     "--top-speed",
+                                     "--linger-ms",
+                                     "100",
+                                     "--json"};
+    if (with_dictionary) args.insert(args.end(), {"--dictionary", dictionary});
+    args.insert(args.end(), files.begin(), files.end());
+    return run_kite(args);
+  };
+  const KiteRun played = replay(true);
+  INFO(played.out << played.err);
+  REQUIRE(played.exit_code == 0);
+  const Json report = Json::parse(played.out);
+  CHECK(report["total"]["uplink_sent"] == 2 * kUplink);
+  CHECK(report["total"]["uplink_captured"] == 2 * kUplink);
+  std::vector<std::string> replayed_holder;
+  for (int seen = 0; seen < 2 * kUplink; ++seen) {
+    auto event = replayed.next(kWait);
+    REQUIRE(event);
+    if (event->json()["device"] == "meter-dict")
+      replayed_holder.push_back(event->json()["payload"].get<std::string>());
+  }
+  CHECK(replayed_holder == from_holder);
+  // Without the dictionary, replay says which frames it cannot read, and why.
+  const KiteRun blind = replay(false);
+  CHECK(blind.err.find("needs dictionary 4242") != std::string::npos);
 }
 
 TEST_CASE("25.3 a group send: compressed with the dictionary for holders, without for others") {
