@@ -1,6 +1,11 @@
 // One device (or service) connection on a worker loop: moves bytes between its TCP socket and
 // its protocol Session, and connects the session's events to the rest of kited.
 //
+// Its parts, one file a role: connection.cc (the socket, its reads, writes and close),
+// connection_handshake.cc (hello to welcome), connection_delivery.cc (downlink and acks),
+// connection_uplink.cc (what the peer publishes, the uplink rate limit), connection_requests.cc
+// (commands and self-managed groups), connection_tls.cc and connection_record.cc.
+//
 // Rules it keeps:
 //  - the uv_tcp_t is the first member and the Connection is deleted only in its close callback;
 //    write callbacks always run before that (libuv guarantees it), so they may use `this`;

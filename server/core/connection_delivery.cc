@@ -1,0 +1,141 @@
+// Connection, downlink: stored (QoS 1) messages read from the store or handed over as they are
+// stored, transient (QoS 0) ones sent only while there is room, and the device's acks.
+#include "core/connection.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "core/byte_views.h"
+#include "core/worker.h"
+
+namespace kite::server {
+
+using protocol::Reason;
+using protocol::reason_name;
+
+namespace {
+constexpr std::size_t kStoreReadBatch = 32;
+constexpr std::size_t kStoreReadBytes = 256 * 1024;
+}  // namespace
+
+void Connection::wake() {
+  if (closing_) return;
+  backlog_ = true;
+  pump();
+}
+
+void Connection::pump() {
+  if (service_ || closing_ || !session_.is_open() || !backlog_) return;
+  auto& context = worker_.context();
+  const std::string& device = session_.device_id();
+  static thread_local std::vector<StoredMessage> batch;
+  std::size_t high_water = context.options.write_high_water_bytes;
+  while (session_.send_credit() > 0 && write_queue_bytes_ + session_.output().size() < high_water) {
+    std::size_t want = std::min<std::size_t>(session_.send_credit(), kStoreReadBatch);
+    auto wall = static_cast<std::uint64_t>(wall_clock_ms());
+    context.store->read(device, last_stored_sent_, want, kStoreReadBytes, wall, batch);
+    if (batch.empty()) {
+      backlog_ = false;
+      break;
+    }
+    for (const auto& stored : batch) {
+      if (session_.send_credit() == 0) break;
+      // accepted_at 0: a message read back from the store may have waited for a device that
+      // was offline; the latency histogram is about devices that are online.
+      send_stored({id_, stored.seq, stored.expires_at_ms, 0, stored.message_id, stored.topic,
+                   stored.content_type, stored.conflation_key, stored.payload},
+                  wall);
+    }
+  }
+  after_session_call();
+}
+
+void Connection::deliver(const Delivery& delivery) {
+  if (delivery.seq == 0) return wake();
+  if (closing_ || service_ || !session_.is_open() || delivery.seq <= last_stored_sent_) return;
+  const auto wall = static_cast<std::uint64_t>(wall_clock_ms());
+  const bool in_order = !backlog_ && delivery.seq == last_stored_sent_ + 1 &&
+                        (delivery.expires_at_ms == 0 || delivery.expires_at_ms > wall);
+  const bool room =
+      session_.send_credit() > 0 && write_queue_bytes_ + session_.output().size() <
+                                        worker_.context().options.write_high_water_bytes;
+  if (!in_order || !room) {  // the store has it: read it when this connection can take it
+    backlog_ = true;
+    return pump();
+  }
+  send_stored(delivery, wall);
+  after_session_call();
+}
+
+// Hands one stored message (with credit available) to the session.
+void Connection::send_stored(const Delivery& stored, std::uint64_t wall) {
+  protocol::OutgoingMessage out;
+  out.payload = as_bytes(stored.payload);
+  out.qos = protocol::Qos::AtLeastOnce;
+  out.topic = stored.topic;
+  out.content_type = stored.content_type;
+  out.conflation_key = stored.conflation_key;
+  out.message_id = stored.message_id;
+  if (stored.expires_at_ms != 0)
+    out.ttl_ms = static_cast<std::uint32_t>(
+        std::max<std::uint64_t>(stored.expires_at_ms - std::min(stored.expires_at_ms, wall), 1));
+  auto status = session_.publish_stored(stored.seq, out, now());
+  if (status == protocol::SendStatus::Sent && stored.accepted_at_us != 0)
+    worker_.metrics().delivery_latency.observe(static_cast<std::uint64_t>(
+        std::max<std::int64_t>(wall_clock_us() - stored.accepted_at_us, 0)));
+  if (status == protocol::SendStatus::Sent && worker_.records(events::EventType::Receipt))
+    receipts_.sent(stored.seq, stored.message_id);
+  if (status != protocol::SendStatus::Sent)
+    KITE_LOG(
+        error, "delivery.undeliverable",
+        {{"device", session_.device_id()}, {"seq", stored.seq}, {"size", stored.payload.size()}});
+  else
+    worker_.metrics().messages_out.add();
+  last_stored_sent_ = stored.seq;
+}
+
+void Connection::send_transient(const std::string& payload, const std::string& topic,
+                                const std::string& content_type) {
+  protocol::OutgoingMessage out;
+  out.payload = as_bytes(payload);
+  out.qos = protocol::Qos::AtMostOnce;
+  out.topic = topic;
+  out.content_type = content_type;
+  const bool sent =
+      has_room_for_transient() && session_.publish(out, now()) == protocol::SendStatus::Sent;
+  after_transient(sent);
+}
+
+void Connection::send_shared(const protocol::SharedPublish& publish) {
+  const bool sent = has_room_for_transient() &&
+                    session_.send_shared(publish, now()) == protocol::SendStatus::Sent;
+  after_transient(sent);
+}
+
+// QoS 0 goes out only if the device has credit and its socket is below the high-water mark.
+bool Connection::has_room_for_transient() const {
+  return !closing_ && session_.is_open() && session_.send_credit() > 0 &&
+         write_queue_bytes_ + session_.output().size() <
+             worker_.context().options.write_high_water_bytes;
+}
+
+void Connection::after_transient(bool sent) {
+  if (!sent) return worker_.metrics().dropped_qos0.add();  // at most once: no room now, not at all
+  worker_.metrics().messages_out.add();
+  after_session_call();
+}
+
+void Connection::on_acked(std::uint64_t seq) {
+  if (service_) return;
+  worker_.metrics().acks_in.add();
+  if (receipts_.size() != 0) {
+    const auto wall = wall_clock_ms();
+    receipts_.acked(seq, [&](std::uint64_t acked_seq, std::string_view message_id) {
+      worker_.events().receipt(session_.device_id(), wall, acked_seq, message_id);
+    });
+  }
+  queued_ack_ = seq;
+  worker_.queue_ack(*this);
+}
+
+}  // namespace kite::server

@@ -1,0 +1,93 @@
+// Connection, requests both ways: commands to the device and its replies, and the groups a
+// device joins or leaves itself.
+#include "core/connection.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "core/byte_views.h"
+#include "core/worker.h"
+
+namespace kite::server {
+
+using protocol::Reason;
+using protocol::reason_name;
+
+void Connection::send_command(std::string_view name, std::string_view payload,
+                              std::uint32_t timeout_ms, CommandDone done) {
+  auto& commands = worker_.commands();
+  const std::uint64_t id = commands.next_id();
+  auto status = closing_ ? protocol::SendStatus::NotOpen
+                         : session_.send_command({id, name, as_bytes(payload), timeout_ms}, now());
+  if (status != protocol::SendStatus::Sent) {
+    const bool offline = status == protocol::SendStatus::NotOpen;
+    return done({offline ? CommandOutcome::Kind::Offline : CommandOutcome::Kind::Refused,
+                 0,
+                 {},
+                 offline ? "the device is not connected"
+                         : "the command does not fit the device's frame limit"});
+  }
+  auto& metrics = worker_.metrics();
+  metrics.commands_sent.add();
+  commands.add(id, id_, now() + timeout_ms, [&metrics, done = std::move(done)](CommandOutcome o) {
+    using Kind = CommandOutcome::Kind;
+    (o.kind == Kind::Replied    ? metrics.commands_replied
+     : o.kind == Kind::TimedOut ? metrics.commands_timed_out
+                                : metrics.commands_failed)
+        .add();
+    done(std::move(o));
+  });
+  after_session_call();
+}
+
+void Connection::on_reply(const protocol::ReplyInfo& reply) {
+  if (!worker_.commands().reply(reply.id, id_, reply.status, std::string(as_text(reply.payload)))) {
+    KITE_LOG(debug, "command.late_reply", {{"device", session_.device_id()}, {"id", reply.id}});
+  }
+}
+
+// A device joins or leaves groups itself (Subscribe / Unsubscribe): confirmed by an echo, or
+// refused with an error naming the request; groups before a refused one stay joined.
+void Connection::on_subscribe(std::uint64_t request_id, bool join,
+                              std::span<const std::string_view> groups) {
+  const auto refuse_request = [&](Reason reason, std::string_view why) {
+    session_.send_error(reason, request_id, why, now());
+    after_session_call();
+  };
+  if (service_) return refuse_request(Reason::UnexpectedMessage, "services do not join groups");
+  if (!worker_.context().options.device_groups)
+    return refuse_request(Reason::UnexpectedMessage,
+                          "devices may not manage their groups on this server "
+                          "(session.device_groups = \"deny\")");
+  auto& directory = *worker_.context().groups;
+  std::vector<std::string> done;
+  for (std::string_view group : groups) {
+    if (!join) {
+      directory.leave(group, session_.device_id());
+      done.emplace_back(group);
+      continue;
+    }
+    using Result = GroupDirectory::JoinResult;
+    switch (directory.join(group, session_.device_id())) {
+      case Result::Joined:
+      case Result::AlreadyMember:
+        done.emplace_back(group);
+        continue;
+      case Result::InvalidName:
+        return refuse_request(Reason::LimitExceeded,
+                              "a group name is 1-128 bytes without control characters or '/'");
+      case Result::DeviceLimit:
+        return refuse_request(Reason::LimitExceeded, "a device is in at most 256 groups");
+      case Result::GroupLimit:
+        return refuse_request(Reason::LimitExceeded, "the group is full");
+    }
+  }
+  session_.confirm_subscribe(request_id, join, done, now());
+  after_session_call();
+}
+
+void Connection::on_writable() {
+  pump();
+}
+
+}  // namespace kite::server

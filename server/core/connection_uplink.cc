@@ -1,0 +1,86 @@
+// Connection, uplink: what a device or a service publishes, and the per-device rate limit that
+// pauses reading when a device sends faster than it may.
+#include "core/connection.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "core/byte_views.h"
+#include "core/worker.h"
+
+namespace kite::server {
+
+using protocol::Reason;
+using protocol::reason_name;
+
+void Connection::on_message(const protocol::IncomingMessage& message) {
+  auto& context = worker_.context();
+  worker_.metrics().messages_in.add();
+  if (service_) return accept_from_service(message);
+  charge_uplink();
+  if (worker_.records(events::EventType::Uplink)) {
+    const bool stored = message.qos == protocol::Qos::AtLeastOnce;
+    worker_.events().uplink(session_.device_id(), wall_clock_ms(),
+                            {stored ? message.seq : 0, static_cast<std::uint8_t>(stored ? 1 : 0),
+                             message.topic, message.content_type, message.payload});
+  }
+  if (message.qos == protocol::Qos::AtLeastOnce)
+    context.store->set_uplink_last_received(session_.device_id(), message.seq);
+  session_.acknowledge(message.seq, now());
+}
+
+// Uplink rate limit: a token bucket per device. A read may hold many messages; they are all
+// processed (the bytes are already here), the bucket goes into debt, and the socket is not read
+// again until the debt is paid: over the limit, TCP back-pressure slows the device, not kited.
+void Connection::charge_uplink() {
+  const auto& options = worker_.context().options;
+  if (options.uplink_rate_per_s == 0) return;
+  Millis t = now();
+  double refill = static_cast<double>(t - uplink_refilled_at_) * options.uplink_rate_per_s / 1000.0;
+  uplink_tokens_ = std::min<double>(uplink_tokens_ + refill, options.uplink_burst);
+  uplink_refilled_at_ = t;
+  uplink_tokens_ -= 1;
+}
+
+void Connection::pause_reading() {
+  const auto& options = worker_.context().options;
+  reading_paused_ = true;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  double wait_ms = (1 - uplink_tokens_) * 1000.0 / std::max(1u, options.uplink_rate_per_s);
+  resume_reading_at_ = now() + static_cast<Millis>(wait_ms) + 1;
+  worker_.metrics().uplink_throttled.add();
+}
+
+void Connection::resume_reading() {
+  reading_paused_ = false;
+  charge_uplink();
+  uplink_tokens_ += 1;  // the refill only: no message was charged
+  if (!reading_blocked_) uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
+}
+
+// Gathered for the end of the read (service_ingest.h): stored in one write, then acknowledged.
+void Connection::accept_from_service(const protocol::IncomingMessage& message) {
+  auto& context = worker_.context();
+  auto& ingest = worker_.service_ingest();
+  if (message.target.empty()) {
+    session_.send_error(Reason::NotFound, message.seq, "publish without a target device", now());
+    return ingest.add_answered(message.seq);
+  }
+  if (message.qos == protocol::Qos::AtMostOnce) {
+    if (auto route = context.registry->find(message.target)) {
+      std::string payload(as_text(message.payload)), topic(message.topic),
+          type(message.content_type);
+      context.workers[route->worker]->post([c = route->connection, payload = std::move(payload),
+                                            topic = std::move(topic),
+                                            type = std::move(type)](Worker& w) {
+        if (Connection* to = w.find(c)) to->send_transient(payload, topic, type);
+      });
+    } else {
+      worker_.metrics().dropped_qos0.add();
+    }
+    return ingest.add_answered(message.seq);
+  }
+  ingest.add_stored(message, context.options.default_ttl_ms);
+}
+
+}  // namespace kite::server
