@@ -134,8 +134,11 @@ CoreOptions core_options(const cfg::Config& config) {
 }
 
 AdmissionLimits admission_limits(const cfg::AuthConfig& auth) {
-  return {auth.max_unauthenticated_per_ip, static_cast<Millis>(auth.failed_auth_backoff_base_ms),
-          static_cast<Millis>(auth.failed_auth_backoff_max_ms)};
+  AdmissionLimits limits;
+  limits.max_unauthenticated_per_ip = auth.max_unauthenticated_per_ip;
+  limits.backoff_base_ms = static_cast<Millis>(auth.failed_auth_backoff_base_ms);
+  limits.backoff_max_ms = static_cast<Millis>(auth.failed_auth_backoff_max_ms);
+  return limits;
 }
 
 StoreOptions store_options(const cfg::StoreConfig& store) {
@@ -257,10 +260,9 @@ void on_reload_signal(uv_signal_t* handle, int) {
   }
   log::configure(fresh_config.log.level, fresh_config.log.format);
   auto& auth = admin->server->auth();
-  auth.set_limits(admission_limits(fresh_config.auth));
-  auto revoked = auth.reload(std::move(fresh));
-  for (const auto& device : revoked)
-    admin->server->kick(device, kite::protocol::Reason::Revoked, "credentials revoked");
+  auth.admission().set_limits(admission_limits(fresh_config.auth));
+  const ReloadEffects effects = auth.reload(std::move(fresh));
+  admin->server->apply_reload(effects);
   reload_tls(*admin->server, fresh_config.tls);
   const cfg::Config& running = *admin->config;
   if (!(fresh_config.record == admin->loaded_record)) {
@@ -289,7 +291,9 @@ void on_reload_signal(uv_signal_t* handle, int) {
                {{"section", section}, {"detail", "changed settings apply at the next start"}});
   }
   KITE_LOG(info, "server.reloaded",
-           {{"newly_revoked", revoked.size()},
+           {{"newly_revoked", effects.revoked.size()},
+            {"services_rekeyed", effects.services_rekeyed.size()},
+            {"token_key_changed", effects.token_key_changed},
             {"admin_tokens", admin->tokens->size()},
             {"log_level", log::level_name(fresh_config.log.level)}});
 }
@@ -321,9 +325,21 @@ int run(cfg::Config config, int argc, char** argv) {
     std::fprintf(stderr, "kited: compression.dictionary_file: %s\n", error.c_str());
     return cfg::kExitUsage;
   }
+  // Resume tokens outlive a restart only with the store that does (resume_tokens.h).
+  std::array<std::uint8_t, ResumeTokens::kKeySize> resume_key{};
+  if (config.store.engine != cfg::StoreEngine::memory) {
+    const auto path = std::filesystem::path(config.server.data_dir) / "resume-key";
+    if (auto error = ResumeTokens::load_or_create_key(path.string(), resume_key); !error.empty()) {
+      std::fprintf(stderr, "kited: resume key: %s\n", error.c_str());
+      return cfg::kExitRuntimeFailure;
+    }
+  }
   AdmissionLimits limits = admission_limits(config.auth);
   Server server(std::move(options), std::move(store),
-                std::make_unique<Authenticator>(std::move(credentials), limits));
+                std::make_unique<Authenticator>(std::move(credentials), limits,
+                                                config.store.engine == cfg::StoreEngine::memory
+                                                    ? std::span<const std::uint8_t>{}
+                                                    : std::span<const std::uint8_t>(resume_key)));
   if (!config.tls.listen.empty()) {
     std::string error;
     auto tls = device_tls_context(config.tls, nullptr, error);

@@ -184,10 +184,12 @@ void list_devices(Server& server, const HttpRequest& request, const http::Respon
 }
 
 // DELETE /v1/devices/{id}/connection?message=&reconnect_after_ms=: ends the device's session
-// with Kicked; the device sees the message and when it may come back.
+// with Kicked; the device sees the message and when it may come back. `service:NAME` ends every
+// connection of that service (a leaked service key must be cut off without a restart).
 void kick_device(Server& server, const HttpRequest& request, std::string_view device,
                  const http::Responder& responder) {
-  if (!valid_device_id(device)) return responder.respond(invalid_device_id_response());
+  if (!valid_device_id(device) && !valid_service_id(device))
+    return responder.respond(invalid_device_id_response());
   std::string message = "disconnected by the operator";
   if (const std::string* text = request.query_param("message")) {
     if (text->size() > protocol::limits::kErrorMessage)
@@ -204,10 +206,13 @@ void kick_device(Server& server, const HttpRequest& request, std::string_view de
           400, "Invalid query", "\"reconnect_after_ms\" must be a whole number up to 86400000"));
     reconnect_after_ms = static_cast<std::uint32_t>(value);
   }
-  if (!server.kick(device, protocol::Reason::Kicked, std::move(message), reconnect_after_ms))
+  const std::size_t ended =
+      server.kick(device, protocol::Reason::Kicked, std::move(message), reconnect_after_ms);
+  if (ended == 0)
     return responder.respond(
         problem_response(404, "Device not connected", "the device has no connection to close"));
-  responder.respond(json_response(200, {{"device", device}, {"kicked", true}}));
+  responder.respond(
+      json_response(200, {{"device", device}, {"kicked", true}, {"connections", ended}}));
 }
 
 void describe_device(Server& server, std::string_view device, const http::Responder& responder) {

@@ -33,6 +33,10 @@ bool valid_device_id(std::string_view id) {
   return !id.starts_with(kServicePrefix);
 }
 
+bool valid_service_id(std::string_view id) {
+  return id.starts_with(kServicePrefix) && valid_device_id(id.substr(kServicePrefix.size()));
+}
+
 bool optional_string(const json& body, const char* name, std::string& out, std::string& problem) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) return true;

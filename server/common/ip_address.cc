@@ -59,6 +59,13 @@ bool IpAddress::is_v4() const {
   return std::equal(kMappedPrefix.begin(), kMappedPrefix.end(), bytes.begin());
 }
 
+IpAddress IpAddress::source() const {
+  IpAddress out = *this;
+  if (!is_v4())
+    for (std::size_t i = 8; i < out.bytes.size(); ++i) out.bytes[i] = 0;
+  return out;
+}
+
 std::string IpAddress::text() const {
   char out[INET6_ADDRSTRLEN] = {};
   if (is_v4()) {

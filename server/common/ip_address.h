@@ -24,7 +24,10 @@ struct IpAddress {
   // From a socket address; any family but AF_INET and AF_INET6 gives :: (which no TCP peer has).
   static IpAddress from(const sockaddr* address);
 
-  bool is_v4() const;        // in ::ffff:0:0/96
+  bool is_v4() const;  // in ::ffff:0:0/96
+  // What per-source counts and limits key on: the IPv4 address itself, or the IPv6 /64 (one
+  // site gets at least a /64, so a host could otherwise take a new address per connection).
+  IpAddress source() const;
   std::string text() const;  // dotted quad for IPv4, RFC 5952 text for IPv6
   bool operator==(const IpAddress&) const = default;
 };

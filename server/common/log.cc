@@ -1,5 +1,7 @@
 #include "common/log.h"
 
+#include "common/log_sink.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -138,9 +140,11 @@ std::string format_line(Level level, std::string_view event, std::initializer_li
 }
 
 void write(Level level, std::string_view event, std::initializer_list<Field> fields) {
-  std::string line = format_line(level, event, fields, g_format.load(), now_timestamp());
-  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
-  (void)ignored;
+  Sink::instance().write(format_line(level, event, fields, g_format.load(), now_timestamp()));
+}
+
+void flush() {
+  Sink::instance().flush();
 }
 
 }  // namespace kite::server::log

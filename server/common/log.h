@@ -4,7 +4,8 @@
 //
 // Fields are key/value pairs; values are escaped (a device id cannot inject a log line).
 // Payloads and secrets are never passed here by design: call sites log ids, sizes and reasons.
-// Thread-safe: each line is formatted in the calling thread and written with one write().
+// Thread-safe: each line is formatted in the calling thread and handed to a writer thread
+// (log_sink.h), so a slow stderr never stalls the caller.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +48,8 @@ std::string format_line(Level level, std::string_view event, std::initializer_li
                         Format format, std::string_view timestamp);
 
 void write(Level level, std::string_view event, std::initializer_list<Field> fields);
+// Waits until every line written so far has reached stderr.
+void flush();
 
 }  // namespace kite::server::log
 

@@ -4,16 +4,6 @@
 #include "common/log.h"
 
 namespace kite::server {
-namespace {
-
-// What a per-IP count is kept under: the IPv4 address, or the IPv6 /64.
-IpAddress source_of(IpAddress ip) {
-  if (!ip.is_v4())
-    for (std::size_t i = 8; i < ip.bytes.size(); ++i) ip.bytes[i] = 0;
-  return ip;
-}
-
-}  // namespace
 
 std::string_view refusal_name(Refusal refusal) {
   switch (refusal) {
@@ -61,7 +51,7 @@ PeerGate::Admission PeerGate::enter(const IpAddress& ip) {
       break;
   }
   if (refusal == Refusal::none && current->max_per_ip != 0) {
-    const IpAddress source = source_of(ip);
+    const IpAddress source = ip.source();
     Shard& shard = shard_of(source);
     std::lock_guard lock(shard.mutex);
     std::uint32_t& open = shard.open[source];
@@ -78,7 +68,7 @@ PeerGate::Admission PeerGate::enter(const IpAddress& ip) {
 }
 
 void PeerGate::leave(const IpAddress& ip) {
-  const IpAddress source = source_of(ip);
+  const IpAddress source = ip.source();
   Shard& shard = shard_of(source);
   std::lock_guard lock(shard.mutex);
   auto it = shard.open.find(source);
@@ -91,7 +81,7 @@ std::uint64_t PeerGate::refused(Refusal reason) const {
 }
 
 std::uint32_t PeerGate::connections_from(const IpAddress& ip) const {
-  const IpAddress source = source_of(ip);
+  const IpAddress source = ip.source();
   const Shard& shard = shards_[IpAddressHash{}(source) % shards_.size()];
   std::lock_guard lock(shard.mutex);
   auto it = shard.open.find(source);

@@ -5,22 +5,12 @@
 #include <algorithm>
 
 namespace kite::server {
-namespace {
 
-std::vector<std::uint8_t> hmac(std::span<const std::uint8_t> key, std::string_view data) {
-  const protocol::Mac mac = protocol::hmac_sha256(key, data);
-  return {mac.begin(), mac.end()};
-}
-
-}  // namespace
-
-Authenticator::Authenticator(Credentials credentials, AdmissionLimits limits) : limits_(limits) {
-  // Resume tokens must verify across restarts, so their secret derives from configured keys.
-  const auto& base =
-      !credentials.master_key.empty() ? credentials.master_key : credentials.token_key;
-  resume_secret_ = hmac(base, "kite/1 resume secret");
-  credentials_ = std::make_shared<const Credentials>(std::move(credentials));
-}
+Authenticator::Authenticator(Credentials credentials, AdmissionLimits limits,
+                             std::span<const std::uint8_t> resume_key)
+    : credentials_(std::make_shared<const Credentials>(std::move(credentials))),
+      resume_tokens_(resume_key),
+      admission_(limits) {}
 
 std::shared_ptr<const Credentials> Authenticator::credentials() const {
   std::lock_guard lock(credentials_mutex_);
@@ -42,15 +32,27 @@ std::optional<protocol::DeviceKey> Authenticator::key_for(std::string_view id) c
 
 protocol::Reason Authenticator::check_token(std::string_view token, std::string_view device_id,
                                             std::uint64_t now_s,
-                                            std::vector<std::string>& groups) const {
+                                            protocol::TokenClaims& claims) const {
   auto c = credentials();
   if (c->token_key.empty()) return protocol::Reason::AuthFailed;
-  protocol::TokenClaims claims;
   auto reason = protocol::verify_token(token, c->token_key, now_s, claims);
   if (reason != protocol::Reason::None) return reason;
   if (claims.device_id != device_id) return protocol::Reason::AuthFailed;
-  groups = std::move(claims.groups);
   return protocol::Reason::None;
+}
+
+protocol::Reason Authenticator::check_token(std::string_view token, std::string_view device_id,
+                                            std::uint64_t now_s,
+                                            std::vector<std::string>& groups) const {
+  protocol::TokenClaims claims;
+  auto reason = check_token(token, device_id, now_s, claims);
+  if (reason == protocol::Reason::None) groups = std::move(claims.groups);
+  return reason;
+}
+
+std::uint64_t Authenticator::token_key_generation() const {
+  std::lock_guard lock(credentials_mutex_);
+  return token_key_generation_;
 }
 
 bool Authenticator::revoked(std::string_view id) const {
@@ -61,65 +63,23 @@ bool Authenticator::tokens_enabled() const {
   return !credentials()->token_key.empty();
 }
 
-std::vector<std::string> Authenticator::reload(Credentials fresh) {
+ReloadEffects Authenticator::reload(Credentials fresh) {
   auto next = std::make_shared<const Credentials>(std::move(fresh));
-  std::vector<std::string> newly_revoked;
+  ReloadEffects effects;
   std::lock_guard lock(credentials_mutex_);
   for (const auto& id : next->revoked)
-    if (!credentials_->revoked.contains(id)) newly_revoked.push_back(id);
-  credentials_ = std::move(next);
-  return newly_revoked;
-}
-
-std::vector<std::uint8_t> Authenticator::resume_token(std::string_view device_id,
-                                                      std::uint64_t epoch) const {
-  std::string data(device_id);
-  data.push_back('\0');
-  data += std::to_string(epoch);
-  auto mac = hmac(resume_secret_, data);
-  mac.resize(16);
-  return mac;
-}
-
-void Authenticator::set_limits(const AdmissionLimits& limits) {
-  std::lock_guard lock(ip_mutex_);
-  limits_ = limits;
-}
-
-bool Authenticator::admit(const std::string& ip, Millis now) {
-  std::lock_guard lock(ip_mutex_);
-  IpState& state = ips_[ip];
-  if (state.blocked_until > now || state.unauthenticated >= limits_.max_unauthenticated_per_ip) {
-    if (state.unauthenticated == 0 && state.failures == 0) ips_.erase(ip);
-    return false;
+    if (!credentials_->revoked.contains(id)) effects.revoked.push_back(id);
+  // A service's key is its whole credential: once it is gone or replaced, a connection made
+  // with the old one must not outlive it.
+  for (const auto& [name, key] : credentials_->service_keys) {
+    auto kept = next->service_keys.find(name);
+    if (kept == next->service_keys.end() || kept->second != key)
+      effects.services_rekeyed.push_back(std::string(kServicePrefix) + name);
   }
-  ++state.unauthenticated;
-  return true;
-}
-
-void Authenticator::authenticated_or_closed(const std::string& ip) {
-  std::lock_guard lock(ip_mutex_);
-  auto it = ips_.find(ip);
-  if (it == ips_.end()) return;
-  if (it->second.unauthenticated > 0) --it->second.unauthenticated;
-  if (it->second.unauthenticated == 0 && it->second.failures == 0) ips_.erase(it);
-}
-
-void Authenticator::record_failure(const std::string& ip, Millis now) {
-  std::lock_guard lock(ip_mutex_);
-  IpState& state = ips_[ip];
-  ++state.failures;
-  Millis delay = limits_.backoff_base_ms;
-  for (std::uint32_t i = 1; i < state.failures && delay < limits_.backoff_max_ms; ++i) delay *= 2;
-  state.blocked_until = now + std::min(delay, limits_.backoff_max_ms);
-}
-
-void Authenticator::record_success(const std::string& ip) {
-  std::lock_guard lock(ip_mutex_);
-  auto it = ips_.find(ip);
-  if (it == ips_.end()) return;
-  it->second.failures = 0;
-  it->second.blocked_until = 0;
+  effects.token_key_changed = next->token_key != credentials_->token_key;
+  if (effects.token_key_changed) ++token_key_generation_;
+  credentials_ = std::move(next);
+  return effects;
 }
 
 }  // namespace kite::server

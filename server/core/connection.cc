@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "common/log_limiter.h"
 #include "core/worker.h"
 
 namespace kite::server {
@@ -19,6 +20,19 @@ struct PendingWrite {
   uv_write_t request{};
   std::vector<std::uint8_t> bytes;
 };
+
+// Refusals a stranger can cause at will: logged at most about once a second after a burst.
+log::Limiter& refused_log() {
+  static log::Limiter limiter{20, 1000};
+  return limiter;
+}
+
+// The reasons that mean "these credentials were refused": each counts as a failed attempt for
+// the id from that source (admission.h), whichever step refused it.
+bool is_failed_attempt(Reason reason) {
+  return reason == Reason::AuthFailed || reason == Reason::TokenExpired ||
+         reason == Reason::Revoked;
+}
 
 PeerIp peer_ip(const uv_tcp_t& tcp) {
   sockaddr_storage address{};
@@ -68,11 +82,13 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
     close_socket();  // an address the lists refuse is told nothing
     return false;
   }
-  if (!context.auth->admit(ip_.text(), wall_clock_ms())) {
+  if (!context.auth->admission().admit(ip_.address())) {
     metrics.connections_refused.add();
-    KITE_LOG(warn, "connection.refused", {{"ip", ip_.text()}, {"reason", "TooManyAttempts"}});
+    if (auto suppressed = refused_log().admit())
+      KITE_LOG(warn, "connection.refused",
+               {{"ip", ip_.text()}, {"reason", "TooManyAttempts"}, {"suppressed", *suppressed}});
     session_.reject(Reason::TooManyAttempts,
-                    "too many unauthenticated connections or failed attempts from this address");
+                    "too many unauthenticated connections from this address");
     return false;  // as above: the refusal is flushed, or on the TLS listener dropped
   }
   counted_unauthenticated_ = true;
@@ -213,7 +229,7 @@ void Connection::on_closed(uv_handle_t* handle) {
   auto* self = static_cast<Connection*>(handle->data);
   self->worker_.wheel().cancel(static_cast<WheelEntry&>(*self));
   if (self->counted_unauthenticated_) {
-    self->worker_.context().auth->authenticated_or_closed(self->ip_.text());
+    self->worker_.context().auth->admission().release(self->ip_.address());
     self->worker_.metrics().handshaking.sub();
   }
   if (self->counted_by_gate_) self->worker_.context().device_gate->leave(self->ip_.address());
@@ -229,6 +245,10 @@ void Connection::on_deadline() {
     return;
   }
   if (reading_paused_ && now() >= resume_reading_at_) resume_reading();
+  if (now() >= token_deadline_) {
+    token_deadline_ = std::numeric_limits<Millis>::max();
+    kick(Reason::TokenExpired, 0, "the token expired: connect with a new one");
+  }
   session_.tick(now());
   if (!closing_) after_session_call();
 }
@@ -239,6 +259,7 @@ void Connection::after_session_call() {
   if (uplink_tokens_ < 0 && !reading_paused_) pause_reading();
   Millis due = session_.next_deadline();
   if (reading_paused_) due = std::min(due, resume_reading_at_);
+  due = std::min(due, token_deadline_);
   if (due == std::numeric_limits<Millis>::max())
     worker_.wheel().cancel(static_cast<WheelEntry&>(*this));
   else if (!scheduled() || deadline != due)
@@ -256,6 +277,7 @@ void Connection::kick(Reason reason, std::uint32_t reconnect_after_ms, std::stri
 
 void Connection::on_close(const protocol::CloseInfo& info) {
   auto& context = worker_.context();
+  const bool was_open = counted_open_;
   if (recorder_) record_close_reason(info);
   if (ack_queued) context.store->ack(session_.device_id(), take_queued_ack());  // not left behind
   auto& metrics = worker_.metrics();
@@ -272,14 +294,23 @@ void Connection::on_close(const protocol::CloseInfo& info) {
   }
   worker_.commands().connection_closed(id_);
   if (registered_) {
-    context.registry->release(session_.device_id(), Route{worker_.index(), id_, 0, {}});
+    const Route route{worker_.index(), id_, 0, {}};
+    if (service_)
+      context.services->remove(session_.device_id(), route);
+    else
+      context.registry->release(session_.device_id(), route);
     registered_ = false;
   }
-  KITE_LOG(info, "session.closed",
-           {{"device", session_.device_id()},
-            {"ip", ip_.text()},
-            {"reason", reason_name(info.reason)},
-            {"by_peer", info.by_peer}});
+  if (!was_open && !info.by_peer && is_failed_attempt(info.reason) && !session_.device_id().empty())
+    context.auth->admission().record_failure(ip_.address(), session_.device_id(), wall_clock_ms());
+  // Handshakes that never opened are a stranger's to cause at will: only at debug.
+  const log::Level level = was_open ? log::Level::info : log::Level::debug;
+  if (log::enabled(level))
+    log::write(level, "session.closed",
+               {{"device", session_.device_id()},
+                {"ip", ip_.text()},
+                {"reason", reason_name(info.reason)},
+                {"by_peer", info.by_peer}});
   close_socket();
 }
 

@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +85,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void on_deadline();
   // TLS connections whose client certificate `context` (a reloaded CRL) revokes are kicked.
   void check_certificate(const kite::tls::TlsContext& context);
+  // A session opened with a token signed by a key older than `generation` is ended.
+  void check_token_key(std::uint64_t generation);
   // The worker's recording settings changed: starts, keeps or stops recording this connection.
   void update_recording();
 
@@ -128,6 +131,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void record_close_reason(const protocol::CloseInfo& info);
   std::string peer_endpoint() const;  // "IP:port", "[IPv6]:port"
   void refuse(protocol::Reason reason, std::string_view message);
+  void limit_to_token(std::uint64_t expires_at_s, std::uint64_t generation, std::int64_t wall_ms);
   void accept_from_service(const protocol::IncomingMessage& message);
   void send_stored(const Delivery& stored, std::uint64_t wall);
   bool has_room_for_transient() const;
@@ -157,7 +161,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   bool counted_unauthenticated_ = false;
   // In the device gate's per-IP count (common/peer_gate.h) until it closes.
   bool counted_by_gate_ = false;
-  bool registered_ = false;    // holds the registry route for its device
+  bool registered_ = false;  // holds the registry route for its device (services: directory entry)
   bool counted_open_ = false;  // in the open devices/services gauge
   bool service_ = false;       // a backend sending to devices, not a device
   bool backlog_ = false;       // the store may hold more than was sent
@@ -165,6 +169,9 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   bool reading_paused_ = false;   // over the uplink rate: not reading until resume_reading_at_
   bool reading_blocked_ = false;  // write queue above its read-stop mark: not reading until drained
   Millis resume_reading_at_ = 0;
+  bool token_session_ = false;                                  // opened with a token...
+  std::uint32_t token_generation_ = 0;                          // ...signed by this key...
+  Millis token_deadline_ = std::numeric_limits<Millis>::max();  // ...expiring then (loop time)
   double uplink_tokens_ = 0;  // set to the burst when the session opens
   Millis uplink_refilled_at_ = 0;
 };

@@ -1,10 +1,19 @@
-// Connection, the handshake: a hello checked against revocations, certificates and credentials,
-// the welcome that opens the session, and what opening it sets in motion.
+// Connection, the handshake: a hello checked against the back-off, certificates and
+// credentials, the welcome that opens the session (after the revocation check), and what opening
+// it sets in motion.
+//
+// Rules it keeps:
+//  - whether an id is revoked is told only to a peer that has authenticated as it: before that,
+//    every refusal looks alike, so the device port cannot be asked which ids are revoked;
+//  - failed attempts are counted per (source, device id) when the handshake ends
+//    (Connection::on_close), whatever refused them: a wrong HMAC proof as much as a bad token;
+//  - refusals are logged at most about once a second after a burst of 20: strangers cause them.
 #include "core/connection.h"
 
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/log_limiter.h"
 #include "core/byte_views.h"
 #include "core/worker.h"
 
@@ -13,19 +22,29 @@ namespace kite::server {
 using protocol::Reason;
 using protocol::reason_name;
 
+namespace {
+
+log::Limiter& refusal_log() {
+  static log::Limiter limiter{20, 1000};
+  return limiter;
+}
+
+}  // namespace
+
 void Connection::on_hello(const protocol::HelloInfo& hello) {
   auto& context = worker_.context();
   std::string_view id = hello.device_id;
   if (recorder_) record_identified(id);  // refused hellos of a chosen device are recorded too
-  if (context.auth->revoked(id)) return refuse(Reason::Revoked, "this device has been revoked");
   service_ = id.starts_with(kServicePrefix);
+  if (context.auth->admission().backing_off(ip_.address(), id, wall_clock_ms()))
+    return refuse(Reason::TooManyAttempts,
+                  "too many failed attempts for this id from this address: wait, then retry");
   if (auto refusal = certificate_refusal(id, hello.method); !refusal.empty())
     return refuse(Reason::AuthFailed, refusal);
   std::uint64_t epoch = context.store->epoch();
-  auto expected = context.auth->resume_token(id, epoch);
-  hello_resume_valid_ = !service_ && hello.store_epoch == epoch &&
-                        std::equal(hello.resume_token.begin(), hello.resume_token.end(),
-                                   expected.begin(), expected.end());
+  hello_resume_valid_ =
+      !service_ && hello.store_epoch == epoch &&
+      context.auth->resume_tokens().valid(hello.resume_token, id, epoch, wall_clock_ms());
   hello_last_received_ = hello.last_received_seq;
 
   switch (hello.method) {
@@ -44,11 +63,15 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
     }
     case protocol::AuthMethod::Token: {
       if (service_) return refuse(Reason::AuthFailed, "services authenticate with their key");
-      auto now_s = static_cast<std::uint64_t>(wall_clock_ms() / 1000);
-      std::vector<std::string> groups;
-      Reason reason = context.auth->check_token(hello.token, id, now_s, groups);
+      // Read before the check: a reload that changes the key in between ends this session.
+      const std::uint64_t generation = context.auth->token_key_generation();
+      const std::int64_t wall = wall_clock_ms();
+      protocol::TokenClaims claims;
+      Reason reason = context.auth->check_token(hello.token, id,
+                                                static_cast<std::uint64_t>(wall / 1000), claims);
       if (reason != Reason::None) return refuse(reason, "token refused");
-      return welcome(std::move(groups));
+      limit_to_token(claims.expires_at_s, generation, wall);
+      return welcome(std::move(claims.groups));
     }
     case protocol::AuthMethod::Tls:
       // certificate_refusal() found the certificate to name this very device.
@@ -58,30 +81,49 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
   }
 }
 
-void Connection::on_authenticated(std::string_view device) {
-  // Checked again: a reload may have revoked the device between its hello and its proof (the
-  // reload's kick only reaches devices already online).
-  if (worker_.context().auth->revoked(device))
-    return refuse(Reason::Revoked, "this device has been revoked");
+void Connection::on_authenticated(std::string_view) {
   welcome({});
 }
 
 void Connection::refuse(Reason reason, std::string_view message) {
-  auto& context = worker_.context();
-  context.auth->record_failure(ip_.text(), wall_clock_ms());
-  KITE_LOG(warn, "auth.refused",
-           {{"device", session_.device_id()},
-            {"ip", ip_.text()},
-            {"reason", reason_name(reason)},
-            {"detail", message}});
+  if (log::enabled(log::Level::warn)) {
+    if (auto suppressed = refusal_log().admit())
+      KITE_LOG(warn, "auth.refused",
+               {{"device", session_.device_id()},
+                {"ip", ip_.text()},
+                {"reason", reason_name(reason)},
+                {"detail", message},
+                {"suppressed", *suppressed}});
+  }
   session_.reject(reason, message);
+}
+
+// A token session lasts as long as its token: it ends at the token's expiry, and when a reload
+// replaces the key that signed it (check_token_key).
+void Connection::limit_to_token(std::uint64_t expires_at_s, std::uint64_t generation,
+                                std::int64_t wall_ms) {
+  token_session_ = true;
+  token_generation_ = static_cast<std::uint32_t>(generation);
+  const auto expires_ms = static_cast<std::int64_t>(
+      std::min<std::uint64_t>(expires_at_s, std::numeric_limits<std::int64_t>::max() / 1000) *
+      1000);
+  token_deadline_ = now() + std::max<std::int64_t>(expires_ms - wall_ms, 0);
+}
+
+void Connection::check_token_key(std::uint64_t generation) {
+  if (token_session_ && token_generation_ < generation && !closing_)
+    kick(Reason::TokenExpired, 0, "the key that signed this token was replaced: get a new token");
 }
 
 void Connection::welcome(std::vector<std::string> groups) {
   auto& context = worker_.context();
   auto& store = *context.store;
   const std::string& device = session_.device_id();
-  context.auth->record_success(ip_.text());
+  // Only now, with the peer proven to be `device`, may it learn that it is revoked. Checked
+  // here for every method, and again after a reload that happened during the handshake (the
+  // reload's kick reaches only sessions already open).
+  if (context.auth->revoked(device)) return refuse(Reason::Revoked, "this device has been revoked");
+  context.auth->admission().record_success(ip_.address(), device);
 
   protocol::WelcomeParams params;
   params.store_epoch = store.epoch();
@@ -90,7 +132,11 @@ void Connection::welcome(std::vector<std::string> groups) {
     for (const auto& group : groups) context.groups->join(group, device);
     params.groups = context.groups->groups_of(device);
   }
-  if (!service_) {
+  if (service_) {
+    context.services->add(device,
+                          Route{worker_.index(), id_, wall_clock_ms(), ip_, tls_.has_value()});
+    registered_ = true;
+  } else {
     Route route{worker_.index(), id_, wall_clock_ms(), ip_, tls_.has_value()};
     if (auto previous = context.registry->claim(device, route)) {
       auto old_connection = previous->connection;
@@ -102,7 +148,8 @@ void Connection::welcome(std::vector<std::string> groups) {
     registered_ = true;
     QueueInfo queue = store.info(device);
     params.resumed = hello_resume_valid_;
-    params.resume_token = context.auth->resume_token(device, params.store_epoch);
+    params.resume_token =
+        context.auth->resume_tokens().issue(device, params.store_epoch, wall_clock_ms());
     params.next_seq = queue.next_seq;
     params.last_received_seq = store.uplink_last_received(device);
     last_stored_sent_ = queue.acked_through;
@@ -123,7 +170,7 @@ void Connection::on_open(const protocol::OpenInfo& info) {
   (service_ ? metrics.services_open : metrics.devices_open).add();
   counted_open_ = true;
   if (counted_unauthenticated_) {
-    context.auth->authenticated_or_closed(ip_.text());
+    context.auth->admission().release(ip_.address());
     counted_unauthenticated_ = false;
     metrics.handshaking.sub();
   }

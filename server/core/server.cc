@@ -14,6 +14,7 @@ Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
   context_.options = std::move(options);
   context_.store = store_.get();
   context_.registry = &registry_;
+  context_.services = &services_;
   context_.auth = auth_.get();
   context_.groups = &groups_;
   context_.device_gate = &device_gate_;
@@ -110,16 +111,30 @@ void Server::send_command(std::string_view device_id, std::string name, std::str
   });
 }
 
-bool Server::kick(std::string_view device_id, protocol::Reason reason, std::string message,
-                  std::uint32_t reconnect_after_ms) {
-  auto route = registry_.find(device_id);
-  if (!route) return false;
-  workers_[route->worker]->post(
-      [c = route->connection, reason, message = std::move(message), reconnect_after_ms](Worker& w) {
-        if (Connection* connection = w.find(c))
-          connection->kick(reason, reconnect_after_ms, message);
-      });
-  return true;
+std::size_t Server::kick(std::string_view device_id, protocol::Reason reason, std::string message,
+                         std::uint32_t reconnect_after_ms) {
+  std::vector<Route> routes;
+  if (device_id.starts_with(kServicePrefix))
+    routes = services_.find(device_id);
+  else if (auto route = registry_.find(device_id))
+    routes.push_back(*route);
+  for (const Route& route : routes)
+    workers_[route.worker]->post(
+        [c = route.connection, reason, message, reconnect_after_ms](Worker& w) {
+          if (Connection* connection = w.find(c))
+            connection->kick(reason, reconnect_after_ms, message);
+        });
+  return routes.size();
+}
+
+void Server::apply_reload(const ReloadEffects& effects) {
+  for (const auto& id : effects.revoked) kick(id, protocol::Reason::Revoked, "credentials revoked");
+  for (const auto& id : effects.services_rekeyed)
+    kick(id, protocol::Reason::Revoked, "this service's key was removed or replaced");
+  if (!effects.token_key_changed) return;
+  const std::uint64_t generation = auth_->token_key_generation();
+  for (auto& worker : workers_)
+    worker->post([generation](Worker& w) { w.check_token_keys(generation); });
 }
 
 }  // namespace kite::server

@@ -71,14 +71,19 @@ class Server {
   // calling thread if the device is not online here, else on the device's worker thread.
   void send_command(std::string_view device_id, std::string name, std::string payload,
                     std::uint32_t timeout_ms, CommandDone done);
-  // Ends the device's session with a reason it sees (kick, revocation).
-  bool kick(std::string_view device_id, protocol::Reason reason, std::string message,
-            std::uint32_t reconnect_after_ms = 0);
+  // Ends the device's session with a reason it sees (kick, revocation); for "service:NAME",
+  // every connection of that service. Returns how many sessions it ends.
+  std::size_t kick(std::string_view device_id, protocol::Reason reason, std::string message,
+                   std::uint32_t reconnect_after_ms = 0);
+  // What a reload of the key material ends (Authenticator::reload): revoked devices and
+  // services, services whose key changed, and token sessions signed by a replaced key.
+  void apply_reload(const ReloadEffects& effects);
 
  private:
   std::unique_ptr<MessageStore> store_;
   std::unique_ptr<Authenticator> auth_;
   Registry registry_;
+  ServiceDirectory services_;
   GroupDirectory groups_{store_.get()};
   PeerGate device_gate_{"device"};
   PeerGate admin_gate_{"admin"};

@@ -14,6 +14,7 @@
 #include "core/device_tls.h"
 #include "core/group_directory.h"
 #include "core/registry.h"
+#include "core/service_directory.h"
 #include "events/event_log.h"
 #include "kite/protocol/session_types.h"
 #include "record/record_settings.h"
@@ -44,6 +45,7 @@ struct ServerContext {
   CoreOptions options;
   MessageStore* store = nullptr;
   Router* registry = nullptr;
+  ServiceDirectory* services = nullptr;  // every open service connection, by "service:NAME"
   Authenticator* auth = nullptr;
   GroupDirectory* groups = nullptr;
   PeerGate* device_gate = nullptr;     // address lists and per-IP cap of the device port

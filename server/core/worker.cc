@@ -241,6 +241,11 @@ void Worker::check_certificates(const kite::tls::TlsContext& context) {
     if (connection) connection->check_certificate(context);
 }
 
+void Worker::check_token_keys(std::uint64_t generation) {
+  for (Connection* connection : slots_)
+    if (connection) connection->check_token_key(generation);
+}
+
 Connection* Worker::find(std::uint64_t connection_id) {
   const std::size_t slot = connection_id & (kMaxSlots - 1);
   if (slot >= slots_.size() || !slots_[slot] || slots_[slot]->id() != connection_id) return nullptr;

@@ -89,6 +89,8 @@ class Worker {
   std::vector<std::uint8_t>& tls_ciphertext() { return tls_ciphertext_; }
   // Kicks the TLS connections whose client certificate `context` (just reloaded) revokes.
   void check_certificates(const kite::tls::TlsContext& context);
+  // Ends the token sessions signed by a key older than `generation` (a reload replaced it).
+  void check_token_keys(std::uint64_t generation);
   std::size_t connection_count() const { return live_connections_; }
   // This worker's recording; counters() may be read from any thread.
   record::WorkerRecorder& recorder() { return recorder_; }

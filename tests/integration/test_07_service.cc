@@ -9,34 +9,15 @@
 #include <memory>
 
 #include "harness.h"
+#include "service_credentials.h"
 
 namespace kite::it {
 namespace {
 
 constexpr std::uint8_t kServiceKeyByte = 0x42;
 
-// A service credentials file ("it" with a known key), removed when the test ends.
-struct ServiceCredentials {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("kite-it-service-" + std::to_string(getpid()) + ".keys");
-  ServiceCredentials() {
-    std::ofstream file(path);
-    file << "it ";
-    for (int i = 0; i < 32; ++i) file << "42";  // kServiceKeyByte
-    file << '\n';
-  }
-  ~ServiceCredentials() {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-  }
-};
-
 DeviceOptions service_options(const Harness& h) {
-  DeviceOptions options = h.device_options("service:it");
-  protocol::DeviceKey key{};
-  key.fill(kServiceKeyByte);
-  options.key = key;
-  return options;
+  return ServiceCredentials::options(h, "it", kServiceKeyByte);
 }
 
 // Publishes every (target, payload) with QoS 1, as fast as the service's credit allows, and
@@ -62,7 +43,7 @@ void publish_all(TestDevice& service, const std::vector<std::pair<std::string, s
 TEST_CASE(
     "07.1 service: publishes reach their devices in order across workers, acked once stored") {
   ServiceCredentials credentials;
-  Harness h({"--set", "auth.service_credentials_file=" + credentials.path.string(), "--set",
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path().string(), "--set",
              "session.receive_window=256"});
   constexpr int kDevices = 24, kEach = 40;
   std::vector<std::unique_ptr<TestDevice>> devices;
@@ -110,7 +91,7 @@ TEST_CASE(
 
 TEST_CASE("07.2 service: a publish to a full queue is refused alone with QueueFull") {
   ServiceCredentials credentials;
-  Harness h({"--set", "auth.service_credentials_file=" + credentials.path.string(), "--set",
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path().string(), "--set",
              "store.per_device_messages=3"});
   TestDevice service(service_options(h));
   service.connect_and_open();
@@ -129,7 +110,7 @@ TEST_CASE("07.2 service: a publish to a full queue is refused alone with QueueFu
 
 TEST_CASE("07.3 service: QoS 0 reaches an online device now and is not queued for an offline one") {
   ServiceCredentials credentials;
-  Harness h({"--set", "auth.service_credentials_file=" + credentials.path.string()});
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path().string()});
   TestDevice device(h.device_options("live-1"));
   device.connect_and_open();
   TestDevice service(service_options(h));
@@ -152,7 +133,7 @@ namespace kite::it {
 
 TEST_CASE("07.4 service: a message replaced within one read is not delivered") {
   ServiceCredentials credentials;
-  Harness h({"--set", "auth.service_credentials_file=" + credentials.path.string()});
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path().string()});
   TestDevice device(h.device_options("state-1"));
   device.connect_and_open();
   TestDevice service(service_options(h));
