@@ -1,10 +1,15 @@
 // The admin port under a hostile or careless client: request deadlines and the bearer token
 // checked before a body is read (M7), pipelining bounded per read (L4), command caps and
-// back-pressure (M6).
+// back-pressure (M6), event-reader slots per token and bulk answers for huge groups (L11).
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 
+#include <unistd.h>
+
 #include "harness.h"
+#include "sse_client.h"
 
 namespace kite::it {
 namespace {
@@ -39,6 +44,20 @@ std::string post_head(const std::string& path, std::size_t length, const std::st
   if (!token.empty()) head += "Authorization: Bearer " + token + "\r\n";
   return head + extra + "Content-Length: " + std::to_string(length) + "\r\n\r\n";
 }
+
+// A config file in the temporary directory, removed at the end of the test.
+struct ConfigFile {
+  explicit ConfigFile(const std::string& toml)
+      : path(std::filesystem::temp_directory_path() /
+             ("kite-it-admin-" + std::to_string(::getpid()) + ".toml")) {
+    std::ofstream(path) << toml;
+  }
+  ~ConfigFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+  std::filesystem::path path;
+};
 
 std::string command_request(const std::string& device, const std::string& name, int timeout_ms,
                             const std::string& payload = {}) {
@@ -225,6 +244,55 @@ TEST_CASE("26.8 admin: commands to a device that does not read stop at its write
   REQUIRE(refused);
   CHECK(clients.size() < 40);  // the socket buffers and one high-water mark, not more
   CHECK(text_of(*clients.back()).find("not reading") != std::string::npos);
+}
+
+TEST_CASE("26.9 admin: one token holds at most 64 of the 256 event-reader slots") {
+  ConfigFile config(
+      "[[admin.tokens]]\nname = \"other\"\ntoken = \"other-reader-token-0123\"\n"
+      "scopes = [\"read\"]\n");
+  Harness h({"--config", config.path.string()});
+  std::vector<std::unique_ptr<SseClient>> streams;
+  for (int i = 0; i < 64; ++i) {
+    streams.push_back(std::make_unique<SseClient>(h.kited.admin_port(), kAdminToken, "/v1/events"));
+    REQUIRE(streams.back()->status() == 200);
+  }
+  SseClient refused(h.kited.admin_port(), kAdminToken, "/v1/events");
+  CHECK(refused.status() == 429);
+  CHECK(refused.head().find("application/problem+json") != std::string::npos);
+  SseClient other(h.kited.admin_port(), "other-reader-token-0123", "/v1/events");
+  CHECK(other.status() == 200);  // another token still gets a slot
+  streams.pop_back();            // a slot given back is usable again
+  int status = 429;
+  for (const Millis deadline = now_ms() + kWait; status == 429 && now_ms() < deadline;)
+    status = SseClient(h.kited.admin_port(), kAdminToken, "/v1/events?wait=1").status();
+  CHECK(status == 200);
+}
+
+TEST_CASE("26.10 admin: one message to a group above 10,000 devices is answered with counts") {
+  Harness h;
+  constexpr int kMembers = 10'001;
+  RawSocket socket(h.kited.admin_port());
+  std::string puts;
+  for (int i = 0; i < kMembers; ++i) {
+    puts += "PUT /v1/groups/huge/members/" + numbered("m", i) +
+            " HTTP/1.1\r\nHost: kite\r\nAuthorization: Bearer " + kAdminToken +
+            "\r\nContent-Length: 0\r\n\r\n";
+    if (i % 1000 == 999 || i == kMembers - 1) {
+      send_text(socket, puts);
+      puts.clear();
+    }
+  }
+  const Millis deadline = now_ms() + 6 * kWait;
+  while (count_of(text_of(socket), "HTTP/1.1 2") < kMembers && now_ms() < deadline)
+    socket.read_for(50);
+  REQUIRE(count_of(text_of(socket), "HTTP/1.1 2") == kMembers);
+
+  auto answer = h.http.request("POST", "/v1/messages", R"({"group":"huge","payload":"x","qos":0})");
+  REQUIRE(answer.status == 200);
+  auto body = answer.json();
+  CHECK(body["summary"]["dropped"] == kMembers);
+  CHECK(body["results_omitted"] == true);
+  CHECK_FALSE(body.contains("results"));
 }
 
 }  // namespace kite::it
