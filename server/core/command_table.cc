@@ -51,6 +51,10 @@ void CommandTable::drop_abandoned(std::uint64_t connection) {
 void CommandTable::expire(Millis now) {
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
     const std::uint64_t id = deadlines_.begin()->second;  // finish() erases the entry
+    if (!pending_.contains(id)) {  // an id added twice: never loop on its stray deadline
+      deadlines_.erase(deadlines_.begin());
+      continue;
+    }
     finish(id, {CommandOutcome::Kind::TimedOut, 0, {}, "the device did not reply in time"});
   }
 }
