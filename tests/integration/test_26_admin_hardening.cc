@@ -148,7 +148,7 @@ TEST_CASE("26.5 admin: pipelined requests are dispatched max_pipelined (32) at a
   constexpr int kRequests = 40;
   std::string pipelined;
   for (int i = 0; i < kRequests; ++i)
-    pipelined += command_request("slow-1", numbered("c", i), 1500);
+    pipelined += command_request("slow-1", numbered("c", i), 3000);
   RawSocket socket(h.kited.admin_port());
   send_text(socket, pipelined);  // one write
   REQUIRE(device.pump_until(now_ms() + kWait, [&] { return device.commands().size() >= 32; }));
