@@ -121,6 +121,8 @@ CoreOptions core_options(const cfg::Config& config) {
   options.default_ttl_ms = static_cast<std::uint32_t>(config.store.default_ttl_ms);
   options.uplink_rate_per_s = config.session.uplink_rate_per_s;
   options.uplink_burst = config.session.uplink_burst;
+  options.max_pending_commands_per_device = config.admin.max_pending_commands_per_device;
+  options.max_pending_commands = config.admin.max_pending_commands;
   options.device_groups = config.session.device_groups;
   options.drain_reconnect_spread_ms =
       static_cast<std::uint32_t>(config.server.drain_reconnect_spread_ms);
@@ -389,6 +391,7 @@ int run(cfg::Config config, int argc, char** argv) {
   add_recording_routes(router, server, api_options);
   http::HttpServerOptions http_options;
   http_options.limits.max_body_bytes = config.admin.max_body_bytes;
+  http_options.deadlines = {config.admin.head_timeout_ms, config.admin.min_body_rate};
   http_options.gate = &server.admin_gate();
   http_options.tls = admin_tls;
   http::HttpServer http(&loop, std::move(router), http_options);

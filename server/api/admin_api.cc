@@ -137,6 +137,13 @@ HttpResponse command_answer(const CommandOutcome& outcome) {
           outcome.detail + "; commands are not queued: retry when it is online");
     case Kind::Refused:
       return problem_response(413, "Command too large", outcome.detail);
+    case Kind::Busy: {
+      auto response = problem_response(429, "Too many commands", outcome.detail);
+      response.headers.emplace_back("Retry-After", "1");
+      return response;
+    }
+    case Kind::Abandoned:  // nobody is left to read it
+      return problem_response(409, "Command abandoned", outcome.detail);
   }
   return problem_response(500, "Internal error", "unknown command outcome");
 }
@@ -151,13 +158,18 @@ void command_device(Server& server, LoopInbox& inbox, const AdminApiOptions& opt
   if (server.auth().revoked(device))
     return responder.respond(problem_response(404, "Unknown device", "this device id is revoked"));
   // `done` runs on a worker thread (or here, when the device is offline): the answer goes back
-  // to this loop through the inbox.
-  server.send_command(device, std::move(command.name), std::move(command.payload),
-                      command.timeout_ms, [&inbox, responder](CommandOutcome outcome) {
-                        inbox.post([responder, outcome = std::move(outcome)] {
-                          responder.respond(command_answer(outcome));
-                        });
-                      });
+  // to this loop through the inbox. A client that goes away first frees its pending slot.
+  auto ticket = std::make_shared<CommandTicket>();
+  responder.on_close(
+      [&server, device = std::string(device), ticket] { server.abandon_command(device, ticket); });
+  server.send_command(
+      device, std::move(command.name), std::move(command.payload), command.timeout_ms,
+      [&inbox, responder](CommandOutcome outcome) {
+        inbox.post([responder, outcome = std::move(outcome)] {
+          responder.respond(command_answer(outcome));
+        });
+      },
+      ticket);
 }
 
 // GET /v1/devices?online=true&limit=&cursor=: online devices in id order, a page at a time.

@@ -110,18 +110,21 @@ void log_denied(const HttpRequest& request, const http::BearerCheck& check, http
 
 }  // namespace
 
-http::Handler authorized(const http::TokenSet* tokens, http::Scope scope, http::Handler handler) {
-  return
-      [tokens, scope, handler = std::move(handler)](
-          const HttpRequest& request, const http::RouteParams& params, http::Responder responder) {
-        static const http::TokenSet kNone;
-        http::BearerCheck check = http::check_bearer(request, tokens ? *tokens : kNone, scope);
-        if (check.refusal) {
-          log_denied(request, check, scope);
-          return responder.respond(std::move(*check.refusal));
-        }
-        handler(request, params, std::move(responder));
-      };
+http::GuardedHandler authorized(const http::TokenSet* tokens, http::Scope scope,
+                                http::Handler handler) {
+  auto refusal = [tokens, scope](const HttpRequest& request) -> std::optional<HttpResponse> {
+    static const http::TokenSet kNone;
+    http::BearerCheck check = http::check_bearer(request, tokens ? *tokens : kNone, scope);
+    if (check.refusal) log_denied(request, check, scope);
+    return std::move(check.refusal);
+  };
+  auto guarded = [refusal, handler = std::move(handler)](const HttpRequest& request,
+                                                         const http::RouteParams& params,
+                                                         http::Responder responder) {
+    if (auto answer = refusal(request)) return responder.respond(std::move(*answer));
+    handler(request, params, std::move(responder));
+  };
+  return {refusal, guarded};
 }
 
 http::HttpResponse invalid_device_id_response() {

@@ -62,8 +62,10 @@ std::string page_limit(const http::HttpRequest& request, std::size_t& limit);
 
 // Wraps a handler with the bearer-token check for `scope` (401 or 403, see http/bearer.h). Denied
 // requests are logged with the token's name (never its secret) and the path, escaped and cut
-// short, a few lines a second at most.
-http::Handler authorized(const http::TokenSet* tokens, http::Scope scope, http::Handler handler);
+// short, a few lines a second at most. The same check guards the route's head: a request with a
+// body is refused before its body is read (http/router.h).
+http::GuardedHandler authorized(const http::TokenSet* tokens, http::Scope scope,
+                                http::Handler handler);
 
 }  // namespace api
 }  // namespace kite::server

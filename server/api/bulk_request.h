@@ -21,6 +21,9 @@ inline constexpr std::size_t kMaxBatchPayloadBytes = 1u << 20;  // all payloads 
 inline constexpr std::size_t kMaxBatchDeliveries = 2'560'000;
 // A batch answered per device holds messages x devices results: above this, ask for a summary.
 inline constexpr std::size_t kMaxBatchResults = 1'000'000;
+// One message to a group or to everyone, above this many devices, is answered with the counts
+// only: a JSON entry per device would cost the admin loop more than the send itself.
+inline constexpr std::size_t kMaxDetailedTargets = 10'000;
 
 struct BulkRequest {
   enum class Targets { Devices, Group, All };

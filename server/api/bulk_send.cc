@@ -232,7 +232,11 @@ void send_bulk(Server& server, const AdminApiOptions& options, const http::HttpR
         "a batch answered per device holds at most 1,000,000 results (messages x devices): "
         "ask for \"report\": \"summary\", or send smaller batches"));
 
-  std::vector<MessageReport> reports(bulk.messages.size(), MessageReport(!bulk.summary_only));
+  // Batches are held to kMaxBatchResults above; one message to a huge group is summarized.
+  const bool omitted =
+      !bulk.batch && !bulk.summary_only && targets.size() > api::kMaxDetailedTargets;
+  std::vector<MessageReport> reports(bulk.messages.size(),
+                                     MessageReport(!bulk.summary_only && !omitted));
   const std::span<const SendRequest> messages = bulk.messages;
   for (std::size_t first = 0; first < messages.size();) {
     std::size_t last = first + 1;  // a run of messages with the same QoS
@@ -245,8 +249,9 @@ void send_bulk(Server& server, const AdminApiOptions& options, const http::HttpR
       send_stored_run(server, run, targets, run_reports);
     first = last;
   }
-  responder.respond(
-      api::json_response(200, bulk.batch ? batch_answer(reports) : reports[0].answer()));
+  json answer = bulk.batch ? batch_answer(reports) : reports[0].answer();
+  if (omitted) answer["results_omitted"] = true;
+  responder.respond(api::json_response(200, answer));
 }
 
 }  // namespace kite::server

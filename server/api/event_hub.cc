@@ -59,7 +59,13 @@ void EventHub::close() {
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
 }
 
-void EventHub::serve(EventQuery query, const http::Responder& responder) {
+std::size_t EventHub::readers_of(const std::string& token) const {
+  return static_cast<std::size_t>(
+      std::count_if(readers_.begin(), readers_.end(),
+                    [&](const auto& reader) { return !reader->done && reader->token == token; }));
+}
+
+void EventHub::serve(EventQuery query, const http::Responder& responder, std::string token) {
   if (closed_) return responder.respond(problem_response(503, "", "the server is shutting down"));
   if (readers_.size() >= kMaxReaders)
     return responder.respond(problem_response(
@@ -67,7 +73,14 @@ void EventHub::serve(EventQuery query, const http::Responder& responder) {
         fmt::format("at most {} event streams and polls at once; close one, or filter several "
                     "readers' events through one stream",
                     kMaxReaders)));
+  if (readers_of(token) >= kMaxReadersPerToken)
+    return responder.respond(problem_response(
+        429, "Too many event readers for this token",
+        fmt::format("one token holds at most {} of the {} event streams and polls; close one, "
+                    "or filter several readers' events through one stream",
+                    kMaxReadersPerToken, kMaxReaders)));
   auto reader = std::make_shared<Reader>();
+  reader->token = std::move(token);
   const std::uint64_t now = uv_now(loop_);
   reader->query = std::move(query);
   reader->responder = responder;

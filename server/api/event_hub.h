@@ -7,6 +7,9 @@
 // more than kHighWaterBytes. A reader that falls behind the log's retention is told so by a gap
 // event and goes on from the oldest event held. Memory per reader is a cursor and a filter.
 //
+// Slots: kMaxReaders in all, and at most kMaxReadersPerToken for one bearer token, so that one
+// client (or one leaked token) cannot shut every other consumer out.
+//
 // Rules: loop thread only (the listener is the one thing workers call, and it only signals).
 // close() ends every stream and answers every poll, and must run before the loop closes.
 #pragma once
@@ -29,6 +32,7 @@ namespace kite::server::api {
 class EventHub {
  public:
   static constexpr std::size_t kMaxReaders = 256;
+  static constexpr std::size_t kMaxReadersPerToken = kMaxReaders / 4;
   static constexpr std::size_t kHighWaterBytes = 256 * 1024;
   static constexpr std::uint64_t kTickMs = 250, kKeepAliveMs = 15'000;
 
@@ -36,8 +40,9 @@ class EventHub {
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
 
-  // Answers the request: a stream, or a poll when query.wait_ms is set.
-  void serve(EventQuery query, const http::Responder& responder);
+  // Answers the request: a stream, or a poll when query.wait_ms is set. `token` names the
+  // bearer token the request came with (its slots are counted apart).
+  void serve(EventQuery query, const http::Responder& responder, std::string token = {});
   void close();
 
   std::size_t readers() const { return readers_.size(); }
@@ -46,6 +51,7 @@ class EventHub {
   struct Reader {
     EventQuery query;
     http::Responder responder;
+    std::string token;              // the name of the bearer token it came with
     std::uint64_t after = 0;        // the last id this reader has seen (matched or not)
     std::uint64_t deadline_ms = 0;  // polls: answer by then
     std::uint64_t last_write_ms = 0;
@@ -60,6 +66,7 @@ class EventHub {
   void pump_poll(Reader& reader, std::uint64_t now_ms);
   bool matches(const EventQuery& query, const events::EventView& event) const;
   void remove_done();
+  std::size_t readers_of(const std::string& token) const;
 
   uv_loop_t* loop_;
   events::EventLog& log_;

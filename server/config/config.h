@@ -73,8 +73,12 @@ struct AdminConfig {
   std::vector<std::string> deny;   // CIDR blocks refused on the admin port
   std::uint32_t max_connections_per_ip = 256;  // open HTTP connections per source; 0 = off
   std::uint64_t max_body_bytes = 1048576;      // largest accepted request body
-  std::string tls_cert_file;                   // both set: the admin port speaks HTTPS only
-  std::string tls_key_file;                    // the private key of tls_cert_file
+  std::uint64_t head_timeout_ms = 10000;       // longest a request head may take to arrive
+  std::uint64_t min_body_rate = 8192;          // bytes/s a body must average after that grace
+  std::uint32_t max_pending_commands_per_device = 16;  // commands awaiting a device's reply
+  std::uint32_t max_pending_commands = 4096;           // the same, over all devices
+  std::string tls_cert_file;                           // both set: the admin port speaks HTTPS only
+  std::string tls_key_file;                            // the private key of tls_cert_file
   bool operator==(const AdminConfig&) const = default;
 };
 

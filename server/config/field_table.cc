@@ -308,6 +308,17 @@ std::vector<FieldSpec> make_table() {
               "connections in all, so one client cannot hold every one. Reloaded on SIGHUP."),
       integer("admin", "max_body_bytes", kAdmin, &AdminConfig::max_body_bytes, 1024, 1073741824,
               "Largest HTTP request body; larger requests get 413."),
+      integer("admin", "head_timeout_ms", kAdmin, &AdminConfig::head_timeout_ms, 100, 600000,
+              "Longest a request line and headers may take from their first byte; a slower\n"
+              "client gets 408 and the connection ends. Also the grace before min_body_rate."),
+      integer("admin", "min_body_rate", kAdmin, &AdminConfig::min_body_rate, 1, 1073741824,
+              "Bytes per second a request body must average (after head_timeout_ms of grace);\n"
+              "a slower client gets 408 and the connection ends."),
+      integer("admin", "max_pending_commands_per_device", kAdmin,
+              &AdminConfig::max_pending_commands_per_device, 1, 100000,
+              "Commands awaiting one device's reply; more get 429."),
+      integer("admin", "max_pending_commands", kAdmin, &AdminConfig::max_pending_commands, 1,
+              10000000, "Commands awaiting a reply over all devices; more get 429."),
       text("admin", "tls_cert_file", kAdmin, &AdminConfig::tls_cert_file,
            "Certificate chain (PEM, leaf first) of the admin API.\n"
            "With tls_key_file set too, the admin port speaks HTTPS only (TLS 1.2 or 1.3, no\n"

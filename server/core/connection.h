@@ -74,9 +74,9 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   // The same for a QoS 0 publish encoded once for many devices (fan_out.h).
   void send_shared(const protocol::SharedPublish& publish);
   // Sends a command; `done` runs once on this worker with the reply, the timeout, or the reason
-  // it could not be sent.
+  // it could not be sent (command_admission.cc: caps and a device that does not read).
   void send_command(std::string_view name, std::string_view payload, std::uint32_t timeout_ms,
-                    CommandDone done);
+                    CommandDone done, std::shared_ptr<const CommandTicket> ticket = {});
   // The server ends this session: goaway with a reason the device sees, then close.
   void kick(protocol::Reason reason, std::uint32_t reconnect_after_ms, std::string_view message);
   // Writes whatever the session has produced (the worker calls it once per loop turn).

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "core/byte_views.h"
+#include "core/command_admission.h"
 #include "core/worker.h"
 
 namespace kite::server {
@@ -14,8 +15,11 @@ using protocol::Reason;
 using protocol::reason_name;
 
 void Connection::send_command(std::string_view name, std::string_view payload,
-                              std::uint32_t timeout_ms, CommandDone done) {
+                              std::uint32_t timeout_ms, CommandDone done,
+                              std::shared_ptr<const CommandTicket> ticket) {
   auto& commands = worker_.commands();
+  if (auto busy = command_refusal(commands.count(id_), write_queue_bytes_, worker_.context()))
+    return done(std::move(*busy));
   const std::uint64_t id = commands.next_id();
   auto status = closing_ ? protocol::SendStatus::NotOpen
                          : session_.send_command({id, name, as_bytes(payload), timeout_ms}, now());
@@ -29,14 +33,17 @@ void Connection::send_command(std::string_view name, std::string_view payload,
   }
   auto& metrics = worker_.metrics();
   metrics.commands_sent.add();
-  commands.add(id, id_, now() + timeout_ms, [&metrics, done = std::move(done)](CommandOutcome o) {
-    using Kind = CommandOutcome::Kind;
-    (o.kind == Kind::Replied    ? metrics.commands_replied
-     : o.kind == Kind::TimedOut ? metrics.commands_timed_out
-                                : metrics.commands_failed)
-        .add();
-    done(std::move(o));
-  });
+  commands.add(
+      id, id_, now() + timeout_ms,
+      [&metrics, done = std::move(done)](CommandOutcome o) {
+        using Kind = CommandOutcome::Kind;
+        (o.kind == Kind::Replied    ? metrics.commands_replied
+         : o.kind == Kind::TimedOut ? metrics.commands_timed_out
+                                    : metrics.commands_failed)
+            .add();
+        done(std::move(o));
+      },
+      std::move(ticket));
   after_session_call();
 }
 

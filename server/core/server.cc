@@ -2,6 +2,8 @@
 
 #include <csignal>
 
+#include <fmt/format.h>
+
 #include "common/log.h"
 #include "core/connection.h"
 #include "core/worker.h"
@@ -98,17 +100,39 @@ bool Server::send_transient(std::string_view device_id, std::string payload, std
 }
 
 void Server::send_command(std::string_view device_id, std::string name, std::string payload,
-                          std::uint32_t timeout_ms, CommandDone done) {
+                          std::uint32_t timeout_ms, CommandDone done,
+                          std::shared_ptr<CommandTicket> ticket) {
   auto route = registry_.find(device_id);
   if (!route) return done({CommandOutcome::Kind::Offline, 0, {}, "the device is not connected"});
-  workers_[route->worker]->post([c = route->connection, name = std::move(name),
-                                 payload = std::move(payload), timeout_ms,
-                                 done = std::move(done)](Worker& w) mutable {
-    if (Connection* connection = w.find(c))
-      connection->send_command(name, payload, timeout_ms, std::move(done));
-    else
-      done({CommandOutcome::Kind::Offline, 0, {}, "the device disconnected"});
-  });
+  const std::size_t cap = context_.options.max_pending_commands;
+  if (pending_commands_.fetch_add(1) >= cap) {
+    pending_commands_.fetch_sub(1);
+    return done({CommandOutcome::Kind::Busy,
+                 0,
+                 {},
+                 fmt::format("the server has {} commands awaiting replies", cap)});
+  }
+  CommandDone counted = [this, done = std::move(done)](CommandOutcome outcome) {
+    pending_commands_.fetch_sub(1);
+    done(std::move(outcome));
+  };
+  workers_[route->worker]->post(
+      [c = route->connection, name = std::move(name), payload = std::move(payload), timeout_ms,
+       done = std::move(counted), ticket = std::move(ticket)](Worker& w) mutable {
+        if (Connection* connection = w.find(c))
+          connection->send_command(name, payload, timeout_ms, std::move(done), std::move(ticket));
+        else
+          done({CommandOutcome::Kind::Offline, 0, {}, "the device disconnected"});
+      });
+}
+
+void Server::abandon_command(std::string_view device_id,
+                             const std::shared_ptr<CommandTicket>& ticket) {
+  ticket->abandoned.store(true, std::memory_order_relaxed);
+  auto route = registry_.find(device_id);
+  if (!route) return;  // its connection has gone, and the command with it
+  workers_[route->worker]->post(
+      [c = route->connection](Worker& w) { w.commands().drop_abandoned(c); });
 }
 
 std::size_t Server::kick(std::string_view device_id, protocol::Reason reason, std::string message,

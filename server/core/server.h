@@ -68,9 +68,15 @@ class Server {
   bool send_transient(std::string_view device_id, std::string payload, std::string topic,
                       std::string content_type);
   // Sends a command to the device wherever it is connected. `done` runs exactly once: on the
-  // calling thread if the device is not online here, else on the device's worker thread.
+  // calling thread if the device is not online here or the server-wide cap is reached, else on
+  // the device's worker thread. A set `ticket` lets abandon_command() end it early.
   void send_command(std::string_view device_id, std::string name, std::string payload,
-                    std::uint32_t timeout_ms, CommandDone done);
+                    std::uint32_t timeout_ms, CommandDone done,
+                    std::shared_ptr<CommandTicket> ticket = {});
+  // The HTTP client of a command went away: marks its ticket and ends it on its worker.
+  void abandon_command(std::string_view device_id, const std::shared_ptr<CommandTicket>& ticket);
+  // Commands awaiting a reply, server-wide (capped by max_pending_commands).
+  std::size_t pending_commands() const { return pending_commands_.load(); }
   // Ends the device's session with a reason it sees (kick, revocation); for "service:NAME",
   // every connection of that service. Returns how many sessions it ends.
   std::size_t kick(std::string_view device_id, protocol::Reason reason, std::string message,
@@ -94,6 +100,7 @@ class Server {
   record::RecordSettings recording_;
   bool started_ = false;
   std::atomic<bool> draining_{false};
+  std::atomic<std::size_t> pending_commands_{0};
 };
 
 }  // namespace kite::server

@@ -33,6 +33,8 @@ struct CoreOptions {
   std::uint32_t default_ttl_ms = 0;
   std::uint32_t uplink_rate_per_s = 100;  // device messages per second; 0 = unlimited
   std::uint32_t uplink_burst = 200;
+  std::uint32_t max_pending_commands_per_device = 16;  // commands awaiting one device's reply
+  std::uint32_t max_pending_commands = 4096;           // the same, over the whole server
   std::uint32_t drain_reconnect_spread_ms = 30'000;  // goaway at shutdown: reconnect after 0..this
   bool device_groups = true;                         // devices may join and leave groups themselves
   // Which device events are recorded for GET /v1/events (bit 1 << EventType); 0 records none.

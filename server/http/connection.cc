@@ -34,8 +34,11 @@ Connection::Connection(HttpServer& server, std::uint64_t id)
     : server_(server),
       id_(id),
       parser_(server.options().limits),
+      deadline_(server.options().deadlines),
       last_activity_ms_(uv_now(server.loop())) {
   if (server.options().tls) tls_.emplace(server.options().tls);
+  parser_.set_head_check(
+      [this](const HttpRequest& head) { return server_.router().check_head(head); });
 }
 
 void Connection::start(int refusal) {
@@ -66,6 +69,7 @@ void Connection::check_timeout(std::uint64_t now_ms) {
     if (quiet >= std::min(kLingerMs, idle)) close();
     return;
   }
+  if (!ending_ && !failed_ && deadline_.overdue(now_ms)) return end_late_request();
   bool awaiting_handler = !queue_.empty() && writes_in_flight_ == 0;
   if (!awaiting_handler && quiet >= idle) close();
 }
@@ -93,19 +97,49 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
 }
 
 void Connection::handle_input(std::string_view bytes) {
-  FeedResult result = parser_.feed(bytes);
-  for (const HttpRequest& request : result.requests) {
-    if (closed_ || ending_) return;
-    dispatch(request);
+  in_input_ = true;
+  bool more = true;
+  while (more) {
+    FeedResult result = parser_.feed(bytes, room());
+    bytes = {};
+    for (const HttpRequest& request : result.requests) {
+      if (closed_ || ending_) break;
+      dispatch(request);
+    }
+    if (closed_ || ending_) break;
+    if (result.error && !failed_) {
+      refuse_input(*result.error);
+      break;
+    }
+    if (parser_.take_continue_wanted() && queue_.empty()) write(std::string(kContinue));
+    more = parser_.holding() && room() > 0;  // answered at once: dispatch what was held
   }
-  if (closed_ || ending_) return;
-  if (result.error && !failed_) {
-    failed_ = true;
-    answer(queue_.open(true), error_bytes(result.error->status, result.error->detail), true);
-  } else if (parser_.take_continue_wanted() && queue_.empty()) {
-    write(std::string(kContinue));
-  }
+  in_input_ = false;
+  if (closed_) return;
+  deadline_.observe(parser_.phase(), parser_.begun(), parser_.body_bytes(), uv_now(server_.loop()));
   update_reading();
+}
+
+void Connection::refuse_input(const ParseError& error) {
+  failed_ = true;
+  std::string bytes = error.response ? serialize_response(*error.response, true)
+                                     : error_bytes(error.status, error.detail);
+  answer(queue_.open(true), std::move(bytes), true);
+}
+
+// A request head or body that came too slowly: answered 408 if nothing else is owed (the
+// answers before it keep their order otherwise, so the connection just closes).
+void Connection::end_late_request() {
+  failed_ = true;
+  KITE_LOG(debug, "http.request_too_slow", {{"connection", id_}});
+  if (!queue_.empty()) return close();
+  answer(queue_.open(true), error_bytes(408, "the request did not arrive in time"), true);
+}
+
+std::size_t Connection::room() const {
+  const HttpServerOptions& options = server_.options();
+  if (queued_bytes_ >= options.write_high_water) return 0;
+  return queue_.size() < options.max_pipelined ? options.max_pipelined - queue_.size() : 0;
 }
 
 void Connection::dispatch(const HttpRequest& request) {
@@ -126,9 +160,10 @@ void Connection::dispatch(const HttpRequest& request) {
 
 void Connection::update_reading() {
   if (closed_) return;
-  const HttpServerOptions& options = server_.options();
-  bool want = lingering_ || (!ending_ && queue_.size() < options.max_pipelined &&
-                             queued_bytes_ < options.write_high_water);
+  // Room again after answers left: the requests held by the parser come first.
+  if (!in_input_ && !ending_ && !failed_ && parser_.holding() && room() > 0)
+    return handle_input({});
+  bool want = lingering_ || (!ending_ && room() > 0);
   if (want == reading_) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   if (want && uv_read_start(stream, on_alloc, on_read) != 0) return close();

@@ -15,6 +15,10 @@
 //  - Ending a connection politely ("Connection: close", an error, 503): the last bytes are
 //    written, then shutdown(), then input is read and dropped until EOF or a short linger
 //    timeout, so the client sees our answer rather than a reset.
+//  - At most max_pipelined requests await an answer: the parser holds the bytes of later ones
+//    (unparsed) until answers leave, and no more is dispatched while write_high_water bytes are
+//    unsent. A request that overstays its RequestDeadline (head or body too slow) ends the
+//    connection (408 when nothing else is owed).
 #pragma once
 
 #include <uv.h>
@@ -28,6 +32,7 @@
 
 #include "common/ip_address.h"
 #include "http/message.h"
+#include "http/request_deadline.h"
 #include "http/request_parser.h"
 #include "http/response_queue.h"
 #include "kite/tls/channel.h"
@@ -76,6 +81,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send_tls_output();
   void end_after_writes();  // shutdown once the writes before it are done
   void dispatch(const HttpRequest& request);
+  void refuse_input(const ParseError& error);
+  void end_late_request();
+  std::size_t room() const;  // requests that may still be dispatched
   void answer(std::uint64_t sequence, std::string bytes, bool close_after);
   void flush();
   void write(std::string bytes);      // encrypted first on HTTPS
@@ -88,6 +96,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t id_;
   uv_tcp_t tcp_{};
   RequestParser parser_;
+  RequestDeadline deadline_;
   ResponseQueue queue_;
   std::optional<IpAddress> gate_ip_;
   std::optional<kite::tls::TlsChannel> tls_;  // HTTPS only
@@ -99,6 +108,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool ending_ = false;     // no more requests: finish writing, then shutdown
   bool lingering_ = false;  // shut down: dropping input until EOF
   bool closed_ = false;
+  bool in_input_ = false;  // inside handle_input(): answers must not re-enter it
 };
 
 }  // namespace kite::server::http

@@ -50,7 +50,8 @@ std::string HttpServer::listen(const std::string& host, int port) {
   port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   // One timer scans every connection: cheap at admin-port scale, no handle per connection.
-  std::uint64_t interval = std::clamp<std::uint64_t>(options_.idle_timeout_ms / 4, 10, 1000);
+  std::uint64_t shortest = std::min(options_.idle_timeout_ms, options_.deadlines.head_timeout_ms);
+  std::uint64_t interval = std::clamp<std::uint64_t>(shortest / 4, 10, 1000);
   uv_timer_start(&timer_, on_timer, interval, interval);
   KITE_LOG(info, "http.listening", {{"host", host}, {"port", port_}});
   return "";

@@ -19,7 +19,11 @@
 //    read: one its address lists refuse is closed at once without an answer (a scanner learns
 //    nothing about what listens); one over the per-IP cap gets 429 and is closed.
 //  - A connection with nothing owed to it (no request awaiting an answer) closes after
-//    idle_timeout without input; so does one whose client stops reading our output.
+//    idle_timeout without input; so does one whose client stops reading our output, and one
+//    whose request head or body comes too slowly (request_deadline.h).
+//  - A request with a body is routed when its head is complete: a 404, a 405 or a refusal of
+//    the route's guard (a missing or wrong bearer token) is answered at once, without reading
+//    the body, and the connection ends; "100 Continue" is sent only to requests that pass.
 //  - Lifetime: the server must outlive its handles. Destroy it only before listen() or after the
 //    close() callback ran; the destructor aborts otherwise (freeing a live uv handle is
 //    undefined behaviour, better caught loudly).
@@ -36,6 +40,7 @@
 #include <vector>
 
 #include "common/peer_gate.h"
+#include "http/request_deadline.h"
 #include "http/request_parser.h"
 #include "http/router.h"
 #include "kite/tls/context.h"
@@ -48,6 +53,7 @@ struct HttpServerOptions {
   std::uint64_t idle_timeout_ms = 60'000;
   std::size_t max_pipelined = 32;
   std::size_t write_high_water = 1024 * 1024;
+  DeadlineLimits deadlines;  // how long one request's head and body may take
   PeerGate* gate = nullptr;  // address lists and per-IP cap; must outlive the server
   // Set: every connection speaks HTTPS (connection_tls.cc); plain HTTP to the port is closed.
   std::shared_ptr<const kite::tls::TlsContext> tls;

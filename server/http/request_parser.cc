@@ -92,14 +92,31 @@ RequestParser::RequestParser(ParserLimits limits) : limits_(limits) {
   parser_.data = this;
 }
 
-FeedResult RequestParser::feed(std::string_view bytes) {
+FeedResult RequestParser::feed(std::string_view bytes, std::size_t max_requests) {
+  std::string input;  // the held bytes, then the new ones
+  if (!held_.empty()) {
+    input = std::move(held_) + std::string(bytes);
+    held_.clear();
+    bytes = input;
+  }
+  max_requests_ = max_requests;
+  if (max_requests == 0 && !error_ && !done_) {
+    held_.assign(bytes);
+    bytes = {};
+  }
   std::size_t offset = 0;
   while (offset < bytes.size() && !error_ && !done_) {
     std::size_t n =
         http_parser_execute(&parser_, &settings(), bytes.data() + offset, bytes.size() - offset);
     offset += n;
     http_errno err = HTTP_PARSER_ERRNO(&parser_);
-    if (error_ || err == HPE_PAUSED) break;
+    if (error_) break;
+    if (err == HPE_PAUSED) {
+      if (done_) break;                // Connection: close: the rest is ignored
+      http_parser_pause(&parser_, 0);  // the request budget is spent: keep the rest for later
+      held_.assign(bytes.substr(offset));
+      break;
+    }
     if (err != HPE_OK) map_parser_error();
     // HPE_OK with bytes left happens after a request with Upgrade headers: they are ignored, so
     // what follows is still HTTP. n == 0 without an error would loop forever: stop instead.
@@ -111,7 +128,7 @@ FeedResult RequestParser::feed(std::string_view bytes) {
 }
 
 bool RequestParser::fail(int status, std::string detail) {
-  if (!error_) error_ = ParseError{status, std::move(detail)};
+  if (!error_) error_ = ParseError{status, std::move(detail), std::nullopt};
   return false;
 }
 
@@ -151,6 +168,11 @@ bool RequestParser::finish_head() {
   if (parser_.method == HTTP_CONNECT) return fail(501, "CONNECT is not supported");
   current_.method = http_method_str(static_cast<http_method>(parser_.method));
   if (!parse_target(current_)) return fail(400, "malformed request target");
+  const auto codings =
+      std::count_if(current_.headers.begin(), current_.headers.end(),
+                    [](const auto& header) { return header.first == "transfer-encoding"; });
+  // Two codings lists could be read differently by a proxy in front (RFC 9112 section 6.1).
+  if (codings > 1) return fail(400, "more than one Transfer-Encoding header");
   const std::string* coding = current_.header("transfer-encoding");
   if (coding != nullptr && lower(*coding) != "chunked")
     return fail(501, "only the chunked transfer coding is supported");
@@ -160,6 +182,13 @@ bool RequestParser::finish_head() {
   current_.keep_alive = http_should_keep_alive(&parser_) != 0;
   const std::string* expect = current_.header("expect");
   bool has_body = (parser_.flags & F_CHUNKED) != 0 || (has_length && parser_.content_length > 0);
+  if (has_body && head_check_) {
+    if (auto refusal = head_check_(current_)) {
+      error_ = ParseError{refusal->status, "refused before the body", std::move(refusal)};
+      return false;
+    }
+  }
+  phase_ = has_body ? Phase::body : Phase::idle;
   continue_wanted_ = has_body && expect != nullptr && lower(*expect) == "100-continue";
   return true;
 }
@@ -171,6 +200,8 @@ int RequestParser::on_message_begin(http_parser* parser) {
   p->value_.clear();
   p->in_value_ = false;
   p->header_bytes_ = 0;
+  p->phase_ = Phase::head;
+  ++p->begun_;
   return 0;
 }
 
@@ -217,11 +248,14 @@ int RequestParser::on_body(http_parser* parser, const char* at, std::size_t leng
 int RequestParser::on_message_complete(http_parser* parser) {
   RequestParser* p = self(parser);
   p->continue_wanted_ = false;
+  p->phase_ = Phase::idle;
   bool keep_alive = p->current_.keep_alive;
   p->completed_.push_back(std::move(p->current_));
   if (!keep_alive) {
     p->done_ = true;
     http_parser_pause(parser, 1);  // the rest of the input is ignored
+  } else if (p->completed_.size() >= p->max_requests_) {
+    http_parser_pause(parser, 1);  // feed() holds the rest
   }
   return 0;
 }

@@ -14,14 +14,24 @@
 //    request. The caller answers error.status and closes the connection.
 //  - After a request that does not keep the connection alive (Connection: close, HTTP/1.0),
 //    later bytes are ignored: done() is true.
-//  - Statuses: 400 malformed (bad syntax, bad percent-encoding, conflicting lengths), 413, 431,
-//    501 (unknown method, CONNECT, a transfer coding other than chunked), 505 (not HTTP/1.x).
-//    Upgrade headers are ignored: the request is answered as plain HTTP.
+//  - Statuses: 400 malformed (bad syntax, bad percent-encoding, conflicting lengths, more than
+//    one Transfer-Encoding header), 413, 431, 501 (unknown method, CONNECT, a transfer coding
+//    other than chunked), 505 (not HTTP/1.x). Upgrade headers are ignored: the request is
+//    answered as plain HTTP.
+//  - A head check (set_head_check) sees every request that announces a body once its head is
+//    complete, before any body byte is kept: a refusal it returns becomes the error (with that
+//    response), so a stranger's body is never buffered and 100-continue is never owed to it.
+//  - feed() returns at most `max_requests` requests; the bytes after the last one are held, not
+//    parsed, and the next feed() (even an empty one) parses them first. The caller so bounds
+//    the requests it has in flight without reading the socket again.
 #pragma once
 
 #include <http_parser.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,7 +51,12 @@ struct ParserLimits {
 struct ParseError {
   int status = 400;
   std::string detail;  // safe to show the client: names the rule, never echoes input
+  std::optional<HttpResponse> response;  // the head check's answer, sent instead of a problem
 };
+
+// Refuses a request from its head alone (the route is known from the target): nothing, or the
+// response to send instead of reading the body.
+using HeadCheck = std::function<std::optional<HttpResponse>(const HttpRequest& head)>;
 
 struct FeedResult {
   std::vector<HttpRequest> requests;  // complete, in order; may precede an error
@@ -54,9 +69,21 @@ class RequestParser {
   RequestParser(const RequestParser&) = delete;  // http-parser points back at this object
   RequestParser& operator=(const RequestParser&) = delete;
 
-  FeedResult feed(std::string_view bytes);
+  // Where the parser is in the current request: between requests, inside a head, inside a body.
+  enum class Phase : std::uint8_t { idle, head, body };
+
+  FeedResult feed(std::string_view bytes,
+                  std::size_t max_requests = std::numeric_limits<std::size_t>::max());
+  void set_head_check(HeadCheck check) { head_check_ = std::move(check); }
 
   bool done() const { return done_; }
+  // Bytes past the last request returned, kept for the next feed().
+  bool holding() const { return !held_.empty(); }
+  Phase phase() const { return phase_; }
+  // Requests begun so far (a new one in the same phase is a new deadline).
+  std::uint64_t begun() const { return begun_; }
+  // Body bytes of the current request received so far.
+  std::size_t body_bytes() const { return current_.body.size(); }
   // True once per request whose headers carried "Expect: 100-continue" and were accepted, until
   // its body starts: the server may then send "100 Continue".
   bool take_continue_wanted() { return std::exchange(continue_wanted_, false); }
@@ -88,6 +115,11 @@ class RequestParser {
   std::optional<ParseError> error_;
   bool done_ = false;
   bool continue_wanted_ = false;
+  HeadCheck head_check_;
+  std::size_t max_requests_ = std::numeric_limits<std::size_t>::max();  // of this feed()
+  std::string held_;  // input past the request budget of the last feed()
+  Phase phase_ = Phase::idle;
+  std::uint64_t begun_ = 0;
 };
 
 }  // namespace kite::server::http

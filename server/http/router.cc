@@ -19,12 +19,17 @@ std::string_view RouteParams::get(std::string_view name) const {
   return value != nullptr ? std::string_view(*value) : std::string_view();
 }
 
+void Router::add(std::string method, std::string_view pattern, GuardedHandler guarded) {
+  add(std::move(method), pattern, std::move(guarded.handler));
+  routes_.back().guard = std::move(guarded.guard);
+}
+
 void Router::add(std::string method, std::string_view pattern, Handler handler) {
   auto bad = [&](const char* why) {
     return std::invalid_argument("route \"" + std::string(pattern) + "\": " + why);
   };
   if (pattern.empty() || pattern.front() != '/') throw bad("must start with '/'");
-  Route route{std::move(method), {}, std::move(handler)};
+  Route route{std::move(method), {}, std::move(handler), {}};
   std::string_view rest = pattern.substr(1);
   while (!rest.empty()) {
     std::size_t slash = rest.find('/');
@@ -76,6 +81,15 @@ std::variant<Router::Match, HttpResponse> Router::route(const HttpRequest& reque
       problem_response(405, "", "this resource does not accept " + request.method);
   response.headers.emplace_back("Allow", allow);
   return response;
+}
+
+std::optional<HttpResponse> Router::check_head(const HttpRequest& head) const {
+  for (const Route& route : routes_)
+    if (route.method == head.method && match(route, head.segments, nullptr))
+      return route.guard ? route.guard(head) : std::nullopt;
+  auto routed = route(head);  // no route for this method: the 404 or 405
+  if (auto* refusal = std::get_if<HttpResponse>(&routed)) return std::move(*refusal);
+  return std::nullopt;
 }
 
 }  // namespace kite::server::http

@@ -9,9 +9,12 @@
 //  - The first added route that matches path and method wins. No path match: 404. A path match
 //    with another method: 405 with an Allow header listing the methods of the matching routes.
 //    Both are problem+json bodies.
+//  - A route may have a guard (its bearer-token check): check_head() runs it on a request whose
+//    body is still to come, so a refused client is answered before any body byte is read.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +40,13 @@ class RouteParams {
 };
 
 using Handler = std::function<void(const HttpRequest&, const RouteParams&, Responder)>;
+// Judges a request from its head alone: nothing to go on, or the response to send instead.
+using Guard = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
+// A handler whose guard also runs before the body is read (the handler may check again).
+struct GuardedHandler {
+  Guard guard;
+  Handler handler;
+};
 
 class Router {
  public:
@@ -46,9 +56,13 @@ class Router {
   };
 
   void add(std::string method, std::string_view pattern, Handler handler);
+  void add(std::string method, std::string_view pattern, GuardedHandler guarded);
 
   // A match, or the 404/405 problem response to send instead.
   std::variant<Match, HttpResponse> route(const HttpRequest& request) const;
+  // For a request whose head is complete and whose body is not read yet: the 404/405 or the
+  // route guard's refusal to answer instead, or nothing (read the body, then route()).
+  std::optional<HttpResponse> check_head(const HttpRequest& head) const;
 
  private:
   struct Segment {
@@ -59,6 +73,7 @@ class Router {
     std::string method;
     std::vector<Segment> segments;
     Handler handler;
+    Guard guard;  // may be empty
   };
 
   static bool match(const Route& route, const std::vector<std::string>& segments,

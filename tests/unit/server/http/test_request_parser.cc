@@ -165,6 +165,15 @@ TEST_CASE("Upgrade headers are ignored: the next pipelined request still parses"
   CHECK(outcome.requests[1].path == "/b");
 }
 
+TEST_CASE("more than one Transfer-Encoding header is refused with 400") {
+  // A proxy reading the last header (gzip) and kited reading chunked would split differently.
+  CHECK(error_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                     "Transfer-Encoding: gzip\r\n\r\n0\r\n\r\n") == 400);
+  CHECK(error_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == 400);
+  CHECK(error_status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == 0);
+}
+
 TEST_CASE("Expect: 100-continue is reported once, before the body") {
   RequestParser parser;
   parser.feed("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
