@@ -273,6 +273,7 @@ void Connection::on_close(const protocol::CloseInfo& info) {
   worker_.commands().connection_closed(id_);
   if (registered_) {
     context.registry->release(session_.device_id(), Route{worker_.index(), id_, 0, {}});
+    context.groups->end_session(session_.device_id(), id_);  // its token's groups
     registered_ = false;
   }
   KITE_LOG(info, "session.closed",

@@ -11,6 +11,7 @@
 
 #include "common/peer_gate.h"
 #include "core/authenticator.h"
+#include "core/device_group_policy.h"
 #include "core/device_tls.h"
 #include "core/group_directory.h"
 #include "core/registry.h"
@@ -33,7 +34,7 @@ struct CoreOptions {
   std::uint32_t uplink_rate_per_s = 100;  // device messages per second; 0 = unlimited
   std::uint32_t uplink_burst = 200;
   std::uint32_t drain_reconnect_spread_ms = 30'000;  // goaway at shutdown: reconnect after 0..this
-  bool device_groups = true;                         // devices may join and leave groups themselves
+  DeviceGroupPolicy device_groups;  // which groups devices may join and leave themselves
   // Which device events are recorded for GET /v1/events (bit 1 << EventType); 0 records none.
   std::uint8_t event_types = 0;
   // Recording at start ([record]); changed at run time through Server::set_recording().
