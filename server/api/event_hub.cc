@@ -124,9 +124,12 @@ void EventHub::pump_stream(Reader& reader, std::uint64_t now_ms) {
     if (reader.responder.queued_bytes() >= kHighWaterBytes) return;  // the next tick tries again
     if (reader.after == log_.last_id()) break;  // caught up (an id from elsewhere is read: a gap)
     scratch_.clear();
+    // With a group filter, the read returns candidates that keep_group_members() then thins: let
+    // it take as many as it scans (still within kChunkBytes), or such a reader would fall behind.
+    const std::size_t take = reader.query.groups.empty() ? kChunkEvents : kScanPerRead;
     auto read = log_.read(
-        reader.after, [&](const events::EventView& e) { return matches(reader.query, e); },
-        kChunkEvents, kChunkBytes, kScanPerRead, scratch_);
+        reader.after, [&](const events::EventView& e) { return matches(reader.query, e); }, take,
+        kChunkBytes, kScanPerRead, scratch_);
     reader.after = read.next_after;
     keep_group_members(reader.query, 0);
     text.clear();

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <algorithm>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -97,6 +98,9 @@ void KitedProcess::spawn(bool same_ports) {
                                    "debug",
                                    "--set",
                                    "auth.master_key=" + master_key_hex()};
+  // A test that names its own --mode (e.g. production) replaces the default one.
+  if (std::find(extra_.begin(), extra_.end(), "--mode") != extra_.end())
+    args.erase(args.begin() + 1, args.begin() + 3);
   args.insert(args.end(), extra_.begin(), extra_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
