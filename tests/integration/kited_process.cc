@@ -3,13 +3,13 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <algorithm>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <chrono>
 #include <cstdlib>
