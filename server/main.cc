@@ -104,6 +104,28 @@ record::RecordSettings record_settings(const cfg::RecordConfig& record,
   return settings;
 }
 
+// session.device_groups = "auto" follows the mode: devices choose no groups in production.
+kite::server::DeviceGroupPolicy device_group_policy(const cfg::Config& config) {
+  using Mode = kite::server::DeviceGroupPolicy::Mode;
+  kite::server::DeviceGroupPolicy policy;
+  policy.pattern = config.session.device_group_pattern;
+  switch (config.session.device_groups) {
+    case cfg::DeviceGroups::automatic:
+      policy.mode = config.server.mode == cfg::Mode::production ? Mode::deny : Mode::allow;
+      break;
+    case cfg::DeviceGroups::allow:
+      policy.mode = Mode::allow;
+      break;
+    case cfg::DeviceGroups::deny:
+      policy.mode = Mode::deny;
+      break;
+    case cfg::DeviceGroups::prefix:
+      policy.mode = Mode::prefix;
+      break;
+  }
+  return policy;
+}
+
 CoreOptions core_options(const cfg::Config& config) {
   CoreOptions options;
   options.device_listen = config.server.device_listen;
@@ -123,7 +145,7 @@ CoreOptions core_options(const cfg::Config& config) {
   options.uplink_burst = config.session.uplink_burst;
   options.max_pending_commands_per_device = config.admin.max_pending_commands_per_device;
   options.max_pending_commands = config.admin.max_pending_commands;
-  options.device_groups = config.session.device_groups;
+  options.device_groups = device_group_policy(config);
   options.drain_reconnect_spread_ms =
       static_cast<std::uint32_t>(config.server.drain_reconnect_spread_ms);
   options.record = record_settings(config.record, config.server.data_dir);

@@ -311,6 +311,7 @@ void Session::on_welcome(const wire::Welcome& welcome, Millis now) {
                 {}};
   if (welcome.groups())
     for (const auto* group : *welcome.groups()) info.groups.push_back(view(group));
+  info.groups_total = std::max<std::size_t>(welcome.groups_total(), info.groups.size());
   open(now);
   handler_.on_open(info);
 }
@@ -393,19 +394,8 @@ void Session::accept(const WelcomeParams& welcome, Millis now) {
                 dictionary) == handshake_->peer_dictionaries.end())
     dictionary = 0;
 
-  auto& b = context_.encoder().start();
-  auto resume_token = bytes_or_null(b, welcome.resume_token);
-  flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> proof = 0;
-  if (method_ == AuthMethod::Hmac) {
-    Proof p = server_proof(handshake_->key, device_id_, handshake_->client_nonce,
-                           handshake_->server_nonce);
-    proof = b.CreateVector(p.data(), p.size());
-  }
-  auto groups = welcome.groups.empty() ? 0 : b.CreateVectorOfStrings(welcome.groups);
-  emit(wire::CreateWelcome(b, welcome.resumed, resume_token, welcome.store_epoch,
-                           welcome.last_received_seq, welcome.next_seq, keepalive,
-                           config().max_frame, config().receive_window, dictionary, proof, groups),
-       now);
+  const std::size_t listed = emit_welcome(welcome, keepalive, dictionary);
+  if (listed == kNotEmitted) return fail(Reason::Internal, "welcome does not fit the handshake");
 
   std::uint64_t peer_holds = welcome.resumed ? handshake_->peer_last_received : 0;
   send_.open(welcome.next_seq, peer_holds, handshake_->peer_credit);
@@ -414,6 +404,7 @@ void Session::accept(const WelcomeParams& welcome, Millis now) {
   dictionary_ = dictionary;
   keepalive_.start(now, keepalive, config().keepalive_factor_percent, /*sends_pings=*/false);
   open(now);
+  announce_groups(std::span(welcome.groups).subspan(listed), now);
 
   OpenInfo info{welcome.resumed,
                 welcome.resume_token,
@@ -423,6 +414,7 @@ void Session::accept(const WelcomeParams& welcome, Millis now) {
                 dictionary,
                 {}};
   for (const auto& group : welcome.groups) info.groups.push_back(group);
+  info.groups_total = welcome.groups.size();
   handler_.on_open(info);
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "api/api_helpers.h"
 #include "core/server_context.h"
@@ -103,15 +104,31 @@ void EventHub::serve(EventQuery query, const http::Responder& responder, std::st
   remove_done();
 }
 
-bool EventHub::matches(const EventQuery& query, const events::EventView& event) const {
+// Runs inside EventLog::read, with the log's mutex held: it takes no other lock. A group filter
+// is applied afterwards by keep_group_members(), so that a reader never holds the log's mutex
+// (which every worker needs to append) while it waits for the group directory's.
+bool EventHub::matches(const EventQuery& query, const events::EventView& event) {
   if (!query.wants(event.type)) return false;
-  if (!query.devices.empty() &&
-      !std::binary_search(query.devices.begin(), query.devices.end(), event.device))
-    return false;
-  if (query.groups.empty()) return true;
-  return std::any_of(query.groups.begin(), query.groups.end(), [&](const std::string& group) {
-    return groups_.is_member(group, event.device);
-  });
+  return query.devices.empty() ||
+         std::binary_search(query.devices.begin(), query.devices.end(), event.device);
+}
+
+// Drops scratch_[from..] events whose device is in none of the query's groups (at most one
+// directory look-up per device and group in a read).
+void EventHub::keep_group_members(const EventQuery& query, std::size_t from) {
+  if (query.groups.empty()) return;
+  std::unordered_map<std::string, bool> member;  // copies: remove_if moves the events
+  auto kept = std::remove_if(
+      scratch_.begin() + static_cast<std::ptrdiff_t>(from), scratch_.end(),
+      [&](const events::Event& event) {
+        auto [it, fresh] = member.try_emplace(event.device, false);
+        if (fresh)
+          it->second = std::any_of(
+              query.groups.begin(), query.groups.end(),
+              [&](const std::string& group) { return groups_.is_member(group, event.device); });
+        return !it->second;
+      });
+  scratch_.erase(kept, scratch_.end());
 }
 
 void EventHub::pump_stream(Reader& reader, std::uint64_t now_ms) {
@@ -120,10 +137,14 @@ void EventHub::pump_stream(Reader& reader, std::uint64_t now_ms) {
     if (reader.responder.queued_bytes() >= kHighWaterBytes) return;  // the next tick tries again
     if (reader.after == log_.last_id()) break;  // caught up (an id from elsewhere is read: a gap)
     scratch_.clear();
+    // With a group filter, the read returns candidates that keep_group_members() then thins: let
+    // it take as many as it scans (still within kChunkBytes), or such a reader would fall behind.
+    const std::size_t take = reader.query.groups.empty() ? kChunkEvents : kScanPerRead;
     auto read = log_.read(
-        reader.after, [&](const events::EventView& e) { return matches(reader.query, e); },
-        kChunkEvents, kChunkBytes, kScanPerRead, scratch_);
+        reader.after, [&](const events::EventView& e) { return matches(reader.query, e); }, take,
+        kChunkBytes, kScanPerRead, scratch_);
     reader.after = read.next_after;
+    keep_group_members(reader.query, 0);
     text.clear();
     if (read.gap) text += "event: gap\ndata: " + gap_json(read) + "\n\n";
     for (const auto& event : scratch_) events::append_sse(text, event.view());
@@ -144,9 +165,11 @@ void EventHub::pump_poll(Reader& reader, std::uint64_t now_ms) {
   read.next_after = reader.after;
   for (int round = 0; round < kReadsPerPump && scratch_.size() < reader.query.limit; ++round) {
     if (reader.after == log_.last_id()) break;
+    const std::size_t before = scratch_.size();
     auto chunk = log_.read(
         reader.after, [&](const events::EventView& e) { return matches(reader.query, e); },
         reader.query.limit - scratch_.size(), kChunkBytes, kScanPerRead, scratch_);
+    keep_group_members(reader.query, before);
     if (chunk.gap && !read.gap) {
       read.gap = true;
       read.missed_first = chunk.missed_first;

@@ -64,7 +64,8 @@ class EventHub {
   void pump_all();
   void pump_stream(Reader& reader, std::uint64_t now_ms);
   void pump_poll(Reader& reader, std::uint64_t now_ms);
-  bool matches(const EventQuery& query, const events::EventView& event) const;
+  static bool matches(const EventQuery& query, const events::EventView& event);
+  void keep_group_members(const EventQuery& query, std::size_t from);
   void remove_done();
   std::size_t readers_of(const std::string& token) const;
 

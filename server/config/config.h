@@ -22,6 +22,9 @@ enum class Mode : std::uint8_t { development, production };
 enum class StoreEngine : std::uint8_t { rocksdb, memory };
 enum class Durability : std::uint8_t { async, sync };
 enum class FullPolicy : std::uint8_t { reject, drop_oldest };
+// Who picks a device's groups from the device (core/device_group_policy.h); automatic: allow in
+// development mode, deny in production.
+enum class DeviceGroups : std::uint8_t { automatic, allow, deny, prefix };
 
 struct ServerConfig {
   Mode mode = Mode::development;                             // see Mode above
@@ -109,7 +112,8 @@ struct SessionConfig {
   std::uint64_t write_high_water_bytes = 65536;  // socket write queue above which feeding stops
   std::uint32_t uplink_rate_per_s = 100;         // device-to-server messages per second
   std::uint32_t uplink_burst = 200;              // token bucket size of that rate
-  bool device_groups = true;                     // devices may join and leave groups themselves
+  DeviceGroups device_groups = DeviceGroups::automatic;   // groups devices may join themselves
+  std::string device_group_pattern = "{device_prefix}-";  // device_groups = prefix: allowed prefix
   bool operator==(const SessionConfig&) const = default;
 };
 

@@ -389,9 +389,18 @@ std::vector<FieldSpec> make_table() {
               "Messages a device may send at once above that rate.\n"
               "The token bucket size."),
       choice("session", "device_groups", kSession, &Se::device_groups,
-             {{"allow", true}, {"deny", false}},
-             "Whether devices may join and leave groups themselves: \"allow\" or \"deny\".\n"
+             {{"auto", DeviceGroups::automatic},
+              {"allow", DeviceGroups::allow},
+              {"deny", DeviceGroups::deny},
+              {"prefix", DeviceGroups::prefix}},
+             "Which groups devices may join and leave themselves (Subscribe/Unsubscribe):\n"
+             "\"allow\" any, \"deny\" none, \"prefix\" those starting with device_group_pattern;\n"
+             "\"auto\": allow in development mode, deny in production (docs/security.md).\n"
              "Either way the admin API manages membership; a device is in at most 256 groups."),
+      text("session", "device_group_pattern", kSession, &Se::device_group_pattern,
+           "device_groups = \"prefix\": the start of the group names a device may manage.\n"
+           "{device_id} is the device id, {device_prefix} the device id up to its first '-':\n"
+           "\"tenant-{device_prefix}-\" lets acme-0042 manage tenant-acme-* only."),
 
       choice("store", "engine", kStore, &St::engine,
              {{"rocksdb", StoreEngine::rocksdb}, {"memory", StoreEngine::memory}},

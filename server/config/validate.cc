@@ -167,6 +167,12 @@ void check_cross_limits(const Config& c, Problems& out) {
 }
 
 // [tls]: what the listener needs, then whether the files load (TlsContext::create's words).
+void check_device_groups(const SessionConfig& session, Problems& out) {
+  if (session.device_groups == DeviceGroups::prefix && session.device_group_pattern.empty())
+    out.push_back({"session.device_group_pattern",
+                   "device_groups = \"prefix\" needs a pattern: an empty one allows every group"});
+}
+
 void check_tls(const Config& c, Problems& out) {
   const TlsConfig& tls = c.tls;
   if (tls.listen.empty()) return;
@@ -265,6 +271,7 @@ std::vector<Problem> validate(const Config& config) {
   check_address_list("admin.allow", config.admin.allow, problems);
   check_address_list("admin.deny", config.admin.deny, problems);
   check_auth(config, problems);
+  check_device_groups(config.session, problems);
   check_admin_tokens(config.admin, problems);
   check_tls(config, problems);
   check_admin_tls(config.admin, problems);

@@ -295,10 +295,12 @@ void Connection::on_close(const protocol::CloseInfo& info) {
   worker_.commands().connection_closed(id_);
   if (registered_) {
     const Route route{worker_.index(), id_, 0, {}};
-    if (service_)
+    if (service_) {
       context.services->remove(session_.device_id(), route);
-    else
+    } else {
       context.registry->release(session_.device_id(), route);
+      context.groups->end_session(session_.device_id(), id_);  // its token's groups
+    }
     registered_ = false;
   }
   if (!was_open && !info.by_peer && is_failed_attempt(info.reason) && !session_.device_id().empty())

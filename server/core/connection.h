@@ -136,7 +136,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void send_stored(const Delivery& stored, std::uint64_t wall);
   bool has_room_for_transient() const;
   void after_transient(bool sent);  // counts a QoS 0 publish sent or dropped
-  void charge_uplink();
+  void charge_uplink(std::uint32_t cost = 1);
   void pause_reading();
   void resume_reading();
   void pump();

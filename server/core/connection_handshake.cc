@@ -128,8 +128,9 @@ void Connection::welcome(std::vector<std::string> groups) {
   protocol::WelcomeParams params;
   params.store_epoch = store.epoch();
   if (!service_) {
-    // A token's groups are joined; the welcome lists every group the device is in.
-    for (const auto& group : groups) context.groups->join(group, device);
+    // A token's groups hold for this session only (never stored): a later token without one
+    // does not keep it. The welcome lists every group the device is in.
+    for (const auto& group : groups) context.groups->join_for_session(group, device, id_);
     params.groups = context.groups->groups_of(device);
   }
   if (service_) {

@@ -54,7 +54,10 @@ void Connection::on_reply(const protocol::ReplyInfo& reply) {
 }
 
 // A device joins or leaves groups itself (Subscribe / Unsubscribe): confirmed by an echo, or
-// refused with an error naming the request; groups before a refused one stay joined.
+// refused with an error naming the request; groups before a refused one stay joined. Each group
+// named costs one uplink token (a store write each): a device flooding group changes is paused
+// like one flooding publishes. The policy (device_group_policy.h) is checked for every group
+// before any is applied.
 void Connection::on_subscribe(std::uint64_t request_id, bool join,
                               std::span<const std::string_view> groups) {
   const auto refuse_request = [&](Reason reason, std::string_view why) {
@@ -62,10 +65,11 @@ void Connection::on_subscribe(std::uint64_t request_id, bool join,
     after_session_call();
   };
   if (service_) return refuse_request(Reason::UnexpectedMessage, "services do not join groups");
-  if (!worker_.context().options.device_groups)
-    return refuse_request(Reason::UnexpectedMessage,
-                          "devices may not manage their groups on this server "
-                          "(session.device_groups = \"deny\")");
+  charge_uplink(static_cast<std::uint32_t>(std::max<std::size_t>(groups.size(), 1)));
+  const auto& policy = worker_.context().options.device_groups;
+  for (std::string_view group : groups)
+    if (auto why = policy.refusal(session_.device_id(), group); !why.empty())
+      return refuse_request(Reason::UnexpectedMessage, why);
   auto& directory = *worker_.context().groups;
   std::vector<std::string> done;
   for (std::string_view group : groups) {

@@ -32,14 +32,15 @@ void Connection::on_message(const protocol::IncomingMessage& message) {
 // Uplink rate limit: a token bucket per device. A read may hold many messages; they are all
 // processed (the bytes are already here), the bucket goes into debt, and the socket is not read
 // again until the debt is paid: over the limit, TCP back-pressure slows the device, not kited.
-void Connection::charge_uplink() {
+// `cost`: 1 per message; a Subscribe/Unsubscribe costs 1 per group it names (one store write).
+void Connection::charge_uplink(std::uint32_t cost) {
   const auto& options = worker_.context().options;
   if (options.uplink_rate_per_s == 0) return;
   Millis t = now();
   double refill = static_cast<double>(t - uplink_refilled_at_) * options.uplink_rate_per_s / 1000.0;
   uplink_tokens_ = std::min<double>(uplink_tokens_ + refill, options.uplink_burst);
   uplink_refilled_at_ = t;
-  uplink_tokens_ -= 1;
+  uplink_tokens_ -= cost;
 }
 
 void Connection::pause_reading() {

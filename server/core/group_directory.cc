@@ -1,3 +1,5 @@
+// Group membership: lasting and per-session memberships, and the store writes made outside the
+// lock (the rules are in group_directory.h).
 #include "core/group_directory.h"
 
 #include "kite/protocol/limits.h"
@@ -13,20 +15,75 @@ bool GroupDirectory::valid_name(std::string_view group) {
 
 std::size_t GroupDirectory::load() {
   if (!store_) return 0;
+  std::vector<std::pair<std::string, std::string>> stored;  // read first: no lock across I/O
+  store_->for_each_member([&](std::string_view group, std::string_view device) {
+    if (valid_name(group)) stored.emplace_back(group, device);
+  });
   std::size_t loaded = 0;
   std::lock_guard lock(mutex_);
-  store_->for_each_member([&](std::string_view group, std::string_view device) {
-    if (valid_name(group) && add_locked(group, device) == JoinResult::Joined) ++loaded;
-  });
+  for (const auto& [group, device] : stored)
+    if (add_locked(group, device) == JoinResult::Joined) ++loaded;
   return loaded;
 }
 
 GroupDirectory::JoinResult GroupDirectory::join(std::string_view group, std::string_view device) {
   if (!valid_name(group)) return JoinResult::InvalidName;
-  std::lock_guard lock(mutex_);
-  const JoinResult result = add_locked(group, device);
-  if (result == JoinResult::Joined && store_) store_->set_member(group, device, true);
+  JoinResult result;
+  {
+    std::lock_guard lock(mutex_);
+    result = add_locked(group, device);
+    if (result == JoinResult::AlreadyMember && untag_locked(group, device))
+      result = JoinResult::Joined;  // it was for a session only: now it lasts
+    if (result == JoinResult::Joined) record_locked(group, device, true);
+  }
+  if (result == JoinResult::Joined) write_recorded();
   return result;
+}
+
+bool GroupDirectory::leave(std::string_view group, std::string_view device) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!remove_locked(group, device)) return false;
+    if (untag_locked(group, device)) return true;  // never stored: nothing to write
+    record_locked(group, device, false);
+  }
+  write_recorded();
+  return true;
+}
+
+GroupDirectory::JoinResult GroupDirectory::join_for_session(std::string_view group,
+                                                            std::string_view device,
+                                                            std::uint64_t session) {
+  if (!valid_name(group)) return JoinResult::InvalidName;
+  std::lock_guard lock(mutex_);
+  auto tagged = session_.find(device);
+  if (tagged != session_.end()) {
+    if (auto it = tagged->second.find(group); it != tagged->second.end()) {
+      it->second = session;  // held for an older session of this device: this one takes it over
+      return JoinResult::AlreadyMember;
+    }
+  }
+  const JoinResult result = add_locked(group, device);
+  if (result != JoinResult::Joined) return result;  // a lasting member stays one
+  if (tagged == session_.end())
+    tagged = session_.emplace(std::string(device), SessionGroups{}).first;
+  tagged->second.emplace(std::string(group), session);
+  return result;
+}
+
+void GroupDirectory::end_session(std::string_view device, std::uint64_t session) {
+  std::lock_guard lock(mutex_);
+  auto tagged = session_.find(device);
+  if (tagged == session_.end()) return;
+  for (auto it = tagged->second.begin(); it != tagged->second.end();) {
+    if (it->second != session) {
+      ++it;
+      continue;
+    }
+    remove_locked(it->first, device);
+    it = tagged->second.erase(it);
+  }
+  if (tagged->second.empty()) session_.erase(tagged);
 }
 
 GroupDirectory::JoinResult GroupDirectory::add_locked(std::string_view group,
@@ -49,8 +106,7 @@ GroupDirectory::JoinResult GroupDirectory::add_locked(std::string_view group,
   return JoinResult::Joined;
 }
 
-bool GroupDirectory::leave(std::string_view group, std::string_view device) {
-  std::lock_guard lock(mutex_);
+bool GroupDirectory::remove_locked(std::string_view group, std::string_view device) {
   auto members_it = groups_.find(group);
   if (members_it == groups_.end()) return false;
   auto member = members_it->second.find(device);
@@ -62,8 +118,35 @@ bool GroupDirectory::leave(std::string_view group, std::string_view device) {
       groups_it->second.erase(g);
     if (groups_it->second.empty()) device_groups_.erase(groups_it);
   }
-  if (store_) store_->set_member(group, device, false);
   return true;
+}
+
+bool GroupDirectory::untag_locked(std::string_view group, std::string_view device) {
+  auto tagged = session_.find(device);
+  if (tagged == session_.end()) return false;
+  auto it = tagged->second.find(group);
+  if (it == tagged->second.end()) return false;
+  tagged->second.erase(it);
+  if (tagged->second.empty()) session_.erase(tagged);
+  return true;
+}
+
+void GroupDirectory::record_locked(std::string_view group, std::string_view device, bool member) {
+  if (store_) unwritten_[{std::string(group), std::string(device)}] = member;
+}
+
+void GroupDirectory::write_recorded() {
+  if (!store_) return;
+  std::unique_lock lock(mutex_);
+  if (writing_) return;  // that thread writes this change too, after what it is writing now
+  writing_ = true;
+  while (!unwritten_.empty()) {
+    auto batch = std::exchange(unwritten_, {});
+    lock.unlock();
+    for (const auto& [pair, member] : batch) store_->set_member(pair.first, pair.second, member);
+    lock.lock();
+  }
+  writing_ = false;
 }
 
 std::vector<std::string> GroupDirectory::members(std::string_view group, std::string_view after,

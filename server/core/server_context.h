@@ -11,6 +11,7 @@
 
 #include "common/peer_gate.h"
 #include "core/authenticator.h"
+#include "core/device_group_policy.h"
 #include "core/device_tls.h"
 #include "core/group_directory.h"
 #include "core/registry.h"
@@ -36,7 +37,7 @@ struct CoreOptions {
   std::uint32_t max_pending_commands_per_device = 16;  // commands awaiting one device's reply
   std::uint32_t max_pending_commands = 4096;           // the same, over the whole server
   std::uint32_t drain_reconnect_spread_ms = 30'000;  // goaway at shutdown: reconnect after 0..this
-  bool device_groups = true;                         // devices may join and leave groups themselves
+  DeviceGroupPolicy device_groups;  // which groups devices may join and leave themselves
   // Which device events are recorded for GET /v1/events (bit 1 << EventType); 0 records none.
   std::uint8_t event_types = 0;
   // Recording at start ([record]); changed at run time through Server::set_recording().

@@ -43,7 +43,8 @@ struct ReadResult {
 
 class EventLog {
  public:
-  // Matches an event for one reader's filter; called with the log's mutex held.
+  // Matches an event for one reader's filter; called with the log's mutex held, so it must take
+  // no other lock (a reader would then stall every worker's append behind that lock).
   using Match = std::function<bool(const EventView&)>;
 
   EventLog(RetentionLimits limits, std::uint64_t first_id);

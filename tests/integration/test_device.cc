@@ -176,8 +176,16 @@ protocol::SendStatus TestDevice::subscribe(const std::vector<std::string>& group
   return status;
 }
 
-void TestDevice::on_subscribe(std::uint64_t request_id, bool, std::span<const std::string_view>) {
-  group_confirmations_.push_back(request_id);
+void TestDevice::on_subscribe(std::uint64_t request_id, bool join,
+                              std::span<const std::string_view> groups) {
+  if (request_id != protocol::limits::kGroupAnnouncement)
+    group_confirmations_.push_back(request_id);
+  for (auto group : groups) {
+    if (join)
+      groups_.emplace(group);
+    else
+      groups_.erase(std::string(group));
+  }
 }
 
 void TestDevice::on_command(const protocol::CommandInfo& command) {
@@ -261,6 +269,10 @@ void TestDevice::on_open(const protocol::OpenInfo& info) {
   resumed_ = info.resumed;
   resume_token_.assign(info.resume_token.begin(), info.resume_token.end());
   store_epoch_ = info.store_epoch;
+  groups_.clear();
+  for (auto group : info.groups) groups_.emplace(group);
+  welcome_groups_ = info.groups.size();
+  groups_total_ = info.groups_total;
 }
 
 void TestDevice::on_message(const protocol::IncomingMessage& message) {

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -89,6 +90,11 @@ class TestDevice final : public protocol::SessionHandler {
   protocol::SendStatus subscribe(const std::vector<std::string>& groups, bool join = true);
   // Request ids the server confirmed (subscribe / unsubscribe echoes), in arrival order.
   const std::vector<std::uint64_t>& group_confirmations() const { return group_confirmations_; }
+  // The groups the server says this device is in: the Welcome's, then the announcements that
+  // follow it (request id kGroupAnnouncement); groups_total() is the Welcome's count of them all.
+  const std::set<std::string>& groups() const { return groups_; }
+  std::size_t groups_total() const { return groups_total_; }
+  std::size_t welcome_groups() const { return welcome_groups_; }  // how many the Welcome listed
   // Silent: no more writes and no ticks (no pings, no acks) — a device that went quiet.
   void set_silent(bool silent) { silent_ = silent; }
   // Stops reading the socket (a slow consumer); the session then hears nothing more.
@@ -156,6 +162,8 @@ class TestDevice final : public protocol::SessionHandler {
   std::vector<ErrorFrame> errors_;
   std::vector<std::pair<std::string, std::string>> commands_;
   std::vector<std::uint64_t> group_confirmations_;
+  std::set<std::string> groups_;
+  std::size_t groups_total_ = 0, welcome_groups_ = 0;
   std::uint64_t next_request_id_ = 1;
   std::optional<Closed> closed_;
   std::vector<std::uint8_t> resume_token_;

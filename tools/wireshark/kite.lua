@@ -78,6 +78,7 @@ local f = {
   status = ProtoField.uint16("kite.status", "Status", base.DEC),
   request_id = ProtoField.uint64("kite.request_id", "Request id", base.DEC),
   group = ProtoField.string("kite.group", "Group"),
+  groups_total = ProtoField.uint32("kite.groups_total", "Groups in all", base.DEC),
   reason = ProtoField.uint16("kite.reason", "Reason", base.DEC, reason_names),
   message = ProtoField.string("kite.message", "Message text"),
   ref = ProtoField.uint64("kite.ref", "Refers to", base.DEC),
@@ -219,6 +220,7 @@ describers.Welcome = function(rd, t, tree)
   rd:add_scalar(tree, f.credit, t(7), 4)
   rd:add_scalar(tree, f.dictionary, t(8), 2)
   rd:add_strings(tree, f.group, t(10))
+  rd:add_scalar(tree, f.groups_total, t(11), 4)
 end
 
 local function seq_text(rd, pos)

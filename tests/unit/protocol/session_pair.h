@@ -37,6 +37,8 @@ struct Recorder : protocol::SessionHandler {
   std::vector<std::string> commands;
   std::vector<std::pair<std::uint64_t, std::uint16_t>> replies;
   std::vector<std::string> groups_seen;
+  std::vector<std::string> welcome_groups;   // copied from on_open
+  std::vector<std::uint64_t> subscribe_ids;  // request ids of on_subscribe, in order
 
   // Server behaviour.
   protocol::WelcomeParams welcome;
@@ -60,6 +62,7 @@ struct Recorder : protocol::SessionHandler {
   void on_authenticated(std::string_view) override { session->accept(welcome, *now); }
   void on_open(const protocol::OpenInfo& info) override {
     opened = info;
+    welcome_groups.assign(info.groups.begin(), info.groups.end());
     opened->groups.clear();
   }
   void on_message(const protocol::IncomingMessage& m) override {
@@ -77,6 +80,7 @@ struct Recorder : protocol::SessionHandler {
   void on_subscribe(std::uint64_t request_id, bool join,
                     std::span<const std::string_view> groups) override {
     for (auto g : groups) groups_seen.emplace_back(g);
+    subscribe_ids.push_back(request_id);
     if (session->role() == protocol::Role::Server) {
       std::vector<std::string> names(groups.begin(), groups.end());
       session->confirm_subscribe(request_id, join, names, *now);

@@ -20,6 +20,9 @@ inline constexpr std::size_t kCommandName = 64;
 inline constexpr std::size_t kGroupName = 128;
 inline constexpr std::size_t kGroupsPerRequest = 32;
 inline constexpr std::size_t kGroupsPerDevice = 256;  // groups a welcome may list
+// The request id of the Subscribe frames a server sends on its own right after a Welcome, with
+// the groups the Welcome had no room for (a device's id for its own requests never gets there).
+inline constexpr std::uint64_t kGroupAnnouncement = ~std::uint64_t{0};
 inline constexpr std::size_t kErrorMessage = 256;
 // Sequence numbers stay below 2^63: no arithmetic on a peer's seq can wrap.
 inline constexpr std::uint64_t kMaxSeq = (std::uint64_t{1} << 63) - 1;

@@ -139,6 +139,12 @@ class Session {
   void on_error_frame(const wire::Error& error);
 
   void open(Millis now);
+  // Server: the Welcome with as many of its groups as fit the handshake limit; returns how many
+  // it listed, or kNotEmitted. announce_groups() sends the others once open (session_welcome.cc).
+  static constexpr std::size_t kNotEmitted = static_cast<std::size_t>(-1);
+  std::size_t emit_welcome(const WelcomeParams& welcome, std::uint32_t keepalive,
+                           std::uint16_t dictionary);
+  void announce_groups(std::span<const std::string> groups, Millis now);
   void flush_acks(Millis now);
   SendStatus send_publish(std::uint64_t seq, const OutgoingMessage& message, Millis now);
   // Appends a frame to the output; emit() also counts it as traffic for the keep-alive.

@@ -83,7 +83,10 @@ struct OpenInfo {
   std::uint64_t peer_last_received;  // what the peer already holds of our publishes
   std::uint32_t keepalive_ms;
   std::uint16_t dictionary;  // zstd dictionary both sides compress with (0 = none)
+  // Groups the Welcome listed. When groups_total is larger, the others arrive right after as
+  // on_subscribe(limits::kGroupAnnouncement, true, ...) calls, up to 32 groups each.
   std::vector<std::string_view> groups;
+  std::size_t groups_total = 0;
 };
 
 struct OutgoingMessage {
