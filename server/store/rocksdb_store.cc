@@ -7,7 +7,8 @@
 // where the engine's cache leaves no reads at all). The epoch is written, fsynced, when the store
 // is created. At open the global totals are summed from the per-device meta records, not from the
 // messages. The file kited.pid names the process that holds the directory, so a second kited can
-// say who it is.
+// say who it is. The store's directory is 0700. On a storage error (a full disk) resume() calls
+// DB::Resume(), which RocksDB needs before it accepts writes again.
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
@@ -197,6 +198,22 @@ class RocksBackend final : public Backend {
                      });
   }
 
+  void scan_idempotency(const std::function<void(std::uint64_t)>& visit) override {
+    for_each_of_kind(Kind::Idempotency, "store.idempotency_scan_failed",
+                     [&](std::string_view, std::string_view value) {
+                       std::uint64_t expires_at_ms = 0;
+                       if (records::read_u64(value, expires_at_ms)) visit(expires_at_ms);
+                     });
+  }
+
+  // After a background error (a full disk: a flush or WAL write got ENOSPC) RocksDB refuses every
+  // write until resumed; Resume() fails while there is still no room, and is cheap to retry.
+  bool resume(std::string& error) override {
+    const auto status = db_->Resume();
+    if (!status.ok()) error = status.ToString();
+    return status.ok();
+  }
+
   void totals(std::uint64_t& messages, std::uint64_t& bytes) override {
     messages = bytes = 0;
     for_each_of_kind(Kind::Meta, "store.totals_failed",
@@ -292,6 +309,11 @@ std::unique_ptr<MessageStore> open_rocksdb_store(const std::string& directory,
     KITE_LOG(error, "store.open_failed", {{"directory", directory}, {"error", ec.message()}});
     return nullptr;
   }
+  // The store holds every queued payload: only kited's user may enter it, whatever mode the files
+  // inside get (RocksDB creates them with the process umask).
+  std::filesystem::permissions(directory, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) KITE_LOG(warn, "store.permissions", {{"directory", directory}, {"error", ec.message()}});
   rocksdb::DB* raw = nullptr;
   const auto status = rocksdb::DB::Open(store::tuned_rocksdb_options(), directory, &raw);
   if (!status.ok()) {

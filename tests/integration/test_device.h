@@ -31,8 +31,9 @@ struct DeviceOptions {
   std::string token;                       // AuthMethod::Token
   std::uint32_t keepalive_ms = 30'000;
   std::uint32_t receive_window = 64;
-  bool auto_ack = true;  // acknowledge each QoS 1 message as it arrives
-  int rcvbuf = 0;        // SO_RCVBUF before connecting; 0 = the kernel's default
+  std::uint32_t max_frame = 0;  // announced in the hello; 0 = the SDK's default
+  bool auto_ack = true;         // acknowledge each QoS 1 message as it arrives
+  int rcvbuf = 0;               // SO_RCVBUF before connecting; 0 = the kernel's default
   // Commands are answered at once with status 0 and payload "<name>:<payload>"; false: never.
   bool reply_to_commands = true;
 };
@@ -42,6 +43,7 @@ struct Received {
   protocol::Qos qos = protocol::Qos::AtLeastOnce;
   std::string payload;
   std::string topic;
+  std::uint32_t ttl_ms = 0;  // what the server said is left of the message's life (0: none)
 };
 
 struct Closed {
