@@ -262,6 +262,7 @@ void TestDevice::on_open(const protocol::OpenInfo& info) {
   resumed_ = info.resumed;
   resume_token_.assign(info.resume_token.begin(), info.resume_token.end());
   store_epoch_ = info.store_epoch;
+  server_last_received_ = info.peer_last_received;
 }
 
 void TestDevice::on_message(const protocol::IncomingMessage& message) {

@@ -117,6 +117,8 @@ class TestDevice final : public protocol::SessionHandler {
   const std::vector<ErrorFrame>& errors() const { return errors_; }
   std::uint64_t last_received_seq() const { return last_received_seq_; }
   std::uint64_t store_epoch() const { return store_epoch_; }
+  // The highest uplink seq the server said it holds, in the welcome of the last open.
+  std::uint64_t server_last_received() const { return server_last_received_; }
   std::size_t delivered_count() const { return delivered_; }
   // Highest uplink seq the server acknowledged on this connection.
   std::uint64_t uplink_acked_through() const { return session_ ? session_->acked_through() : 0; }
@@ -151,6 +153,7 @@ class TestDevice final : public protocol::SessionHandler {
   bool silent_ = false;
   bool reading_ = true;
   bool opened_ = false;
+  std::uint64_t server_last_received_ = 0;
   bool resumed_ = false;
   std::vector<std::uint8_t> pending_;  // bytes not yet taken by the socket
   std::vector<std::uint64_t> read_words_;
