@@ -106,6 +106,11 @@ void QueueEngine::enqueue_batch(std::span<const std::pair<std::string_view, NewM
   results.clear();
   results.reserve(messages.size());
   if (!healthy()) recover();  // a full disk may have room again (throttled)
+  if (auto why = backend_->no_room(true); !why.empty()) {
+    refused_for_room(why);
+    for (std::size_t i = 0; i < messages.size(); ++i) results.push_back(answer(Status::Error, why));
+    return;
+  }
   auto locks = lock_all(messages, [](const auto& item) { return item.first; });
 
   auto txn = backend_->begin();

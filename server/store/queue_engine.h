@@ -55,6 +55,8 @@ class QueueEngine final : public MessageStore {
   StoreStats stats() const override;
   bool healthy() const override { return healthy_.load(std::memory_order_relaxed); }
   bool recover() override;
+  // A write refused because the disk is nearly full: unhealthy until recover() finds room.
+  void refused_for_room(const std::string& why);
 
  private:
   struct Victim {  // a queued message chosen for deletion

@@ -25,6 +25,10 @@ bool QueueEngine::write_turn(std::span<const std::pair<std::string_view, std::ui
   devices.reserve(acks.size() + uplinks.size());
   for (const auto& item : acks) devices.push_back(item.first);
   for (const auto& item : uplinks) devices.push_back(item.first);
+  if (auto why = backend_->no_room(false); !why.empty()) {
+    refused_for_room(why);
+    return false;
+  }
   auto locks = lock_all(devices, [](std::string_view device) { return device; });
   auto txn = backend_->begin();
   Touched touched;
@@ -50,7 +54,7 @@ bool QueueEngine::write_turn(std::span<const std::pair<std::string_view, std::ui
 }
 
 void QueueEngine::discard(std::string_view device_id, std::uint64_t seq) {
-  if (!valid_device(device_id) || seq == 0) return;
+  if (!valid_device(device_id) || seq == 0 || !backend_->no_room(false).empty()) return;
   auto guard = lock(stripe(device_id));
   auto txn = backend_->begin();
   Touched touched;
@@ -86,8 +90,8 @@ bool QueueEngine::recover() {
   if (now_ms - last < kRecoveryIntervalMs ||
       !last_recovery_ms_.compare_exchange_strong(last, now_ms, std::memory_order_relaxed))
     return false;
-  std::string error;
-  if (!backend_->resume(error)) {
+  std::string error = backend_->no_room(true);
+  if (!error.empty() || !backend_->resume(error)) {
     KITE_LOG(debug, "store.recovery_failed", {{"error", error}});
     return false;
   }
@@ -96,6 +100,12 @@ bool QueueEngine::recover() {
   ++stats_.recoveries;
   KITE_LOG(info, "store.recovered", {});
   return true;
+}
+
+void QueueEngine::refused_for_room(const std::string& why) {
+  ++stats_.errors;
+  if (healthy_.exchange(false, std::memory_order_relaxed))  // logged once per episode
+    KITE_LOG(error, "store.no_room", {{"error", why}});
 }
 
 }  // namespace kite::server::store

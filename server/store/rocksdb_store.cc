@@ -12,7 +12,12 @@
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
 
 #include <filesystem>
 #include <fstream>
@@ -168,8 +173,8 @@ void RocksTransaction::scan(std::string_view device, std::uint64_t after_seq,
 
 class RocksBackend final : public Backend {
  public:
-  RocksBackend(std::unique_ptr<rocksdb::DB> db, std::uint64_t epoch)
-      : db_(std::move(db)), epoch_(epoch) {}
+  RocksBackend(std::unique_ptr<rocksdb::DB> db, std::uint64_t epoch, std::string directory)
+      : db_(std::move(db)), epoch_(epoch), directory_(std::move(directory)) {}
   ~RocksBackend() override {
     if (auto status = db_->Close(); !status.ok()) {
       KITE_LOG(error, "store.close_failed", {{"error", status.ToString()}});
@@ -208,6 +213,27 @@ class RocksBackend final : public Backend {
 
   // After a background error (a full disk: a flush or WAL write got ENOSPC) RocksDB refuses every
   // write until resumed; Resume() fails while there is still no room, and is cheap to retry.
+  // Free space of the store's filesystem, read at most every 100 ms. The reserve is 64 MiB for
+  // enqueues and 16 MiB for deletions, or 10% and 2.5% of a smaller filesystem.
+  std::string no_room(bool grows) override {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - space_checked_.load() > std::chrono::milliseconds(100)) {
+      std::lock_guard lock(space_mutex_);
+      struct statvfs fs {};
+      if (::statvfs(directory_.c_str(), &fs) == 0) {
+        free_bytes_ = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+        total_bytes_ = static_cast<std::uint64_t>(fs.f_blocks) * fs.f_frsize;
+      }
+      space_checked_ = now;
+    }
+    const std::uint64_t total = total_bytes_.load();
+    const std::uint64_t reserve = grows ? std::min<std::uint64_t>(64ull << 20, total / 10)
+                                        : std::min<std::uint64_t>(16ull << 20, total / 40);
+    if (free_bytes_ >= reserve) return {};
+    return fmt::format("the store's disk is nearly full ({} bytes free, {} kept in reserve)",
+                       free_bytes_.load(), reserve);
+  }
+
   bool resume(std::string& error) override {
     const auto status = db_->Resume();
     if (!status.ok()) error = status.ToString();
@@ -243,6 +269,11 @@ class RocksBackend final : public Backend {
 
   const std::unique_ptr<rocksdb::DB> db_;
   const std::uint64_t epoch_;
+  const std::string directory_;
+  std::mutex space_mutex_;  // serialises the statvfs refresh
+  std::atomic<std::chrono::steady_clock::time_point> space_checked_{};
+  std::atomic<std::uint64_t> free_bytes_{std::numeric_limits<std::uint64_t>::max()};
+  std::atomic<std::uint64_t> total_bytes_{std::numeric_limits<std::uint64_t>::max()};
 };
 
 std::string pid_file(const std::string& directory) {
@@ -330,7 +361,7 @@ std::unique_ptr<MessageStore> open_rocksdb_store(const std::string& directory,
     return nullptr;
   }
   auto store = std::make_unique<store::QueueEngine>(
-      std::make_unique<store::RocksBackend>(std::move(db), epoch), options);
+      std::make_unique<store::RocksBackend>(std::move(db), epoch, directory), options);
   const StoreStats stats = store->stats();
   KITE_LOG(info, "store.opened",
            {{"directory", directory}, {"messages", stats.messages}, {"bytes", stats.bytes}});
