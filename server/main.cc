@@ -28,6 +28,7 @@
 #include "config/default_config.h"
 #include "config/dev_secrets.h"
 #include "config/endpoint.h"
+#include "config/secret_files.h"
 #include "config/tls_settings.h"
 #include "core/key_files.h"
 #include "core/server.h"
@@ -42,7 +43,8 @@ namespace cfg = kite::server::config;
 // keeps devices able to authenticate. Printed once, when generated.
 void development_secrets(cfg::Config& config) {
   if (config.server.mode != cfg::Mode::development) return;
-  std::filesystem::create_directories(config.server.data_dir);
+  if (auto error = cfg::create_private_directories(config.server.data_dir); !error.empty())
+    std::fprintf(stderr, "kited: %s\n", error.c_str());
   auto path = std::filesystem::path(config.server.data_dir) / "development-secrets";
   std::ifstream in(path);
   std::string master, token;
@@ -55,10 +57,10 @@ void development_secrets(cfg::Config& config) {
   }
   auto generated = cfg::generate_development_secrets(config);
   if (!generated.master_key && !generated.admin_token) return;
-  std::ofstream out(path);
-  out << config.auth.master_key << "\n" << config.admin.token << "\n";
-  out.close();
-  ::chmod(path.c_str(), 0600);
+  if (auto error =
+          cfg::write_private_file(path, config.auth.master_key + "\n" + config.admin.token + "\n");
+      !error.empty())
+    std::fprintf(stderr, "kited: development secrets not kept: %s\n", error.c_str());
   std::printf("kited: development mode: generated secrets (kept in %s):\n", path.c_str());
   if (generated.master_key) std::printf("  fleet master key: %s\n", config.auth.master_key.c_str());
   if (generated.admin_token) std::printf("  admin token:      %s\n", config.admin.token.c_str());
@@ -140,7 +142,7 @@ CoreOptions core_options(const cfg::Config& config) {
   s.keepalive_factor_percent = config.session.keepalive_factor_percent;
   s.handshake_timeout = static_cast<kite::protocol::Millis>(config.auth.handshake_timeout_ms);
   options.write_high_water_bytes = config.session.write_high_water_bytes;
-  options.default_ttl_ms = static_cast<std::uint32_t>(config.store.default_ttl_ms);
+  options.default_ttl_ms = config.store.default_ttl_ms;
   options.uplink_rate_per_s = config.session.uplink_rate_per_s;
   options.uplink_burst = config.session.uplink_burst;
   options.max_pending_commands_per_device = config.admin.max_pending_commands_per_device;
@@ -176,6 +178,7 @@ StoreOptions store_options(const cfg::StoreConfig& store) {
   options.full_policy = store.full_policy == cfg::FullPolicy::drop_oldest ? FullPolicy::DropOldest
                                                                           : FullPolicy::Reject;
   options.idempotency_window_ms = store.idempotency_window_ms;
+  options.idempotency_records = store.idempotency_records;
   return options;
 }
 
@@ -322,9 +325,11 @@ void on_reload_signal(uv_signal_t* handle, int) {
             {"log_level", log::level_name(fresh_config.log.level)}});
 }
 
-int run(cfg::Config config, int argc, char** argv) {
+int run(cfg::Config config, const std::string& config_file, int argc, char** argv) {
+  ::umask(0077);  // what kited writes (store, secrets, recordings) is for its own user only
   log::configure(config.log.level, config.log.format);
   development_secrets(config);
+  cfg::warn_loose_secret_files(config, config_file);
 
   Credentials credentials;
   if (auto error = load_credentials(config.auth, credentials); !error.empty()) {
@@ -336,7 +341,8 @@ int run(cfg::Config config, int argc, char** argv) {
     store = make_memory_store(store_options(config.store));
   } else {
     std::string error;
-    std::filesystem::create_directories(config.server.data_dir);
+    if (auto failed = cfg::create_private_directories(config.server.data_dir); !failed.empty())
+      std::fprintf(stderr, "kited: %s\n", failed.c_str());
     store = open_rocksdb_store((std::filesystem::path(config.server.data_dir) / "store").string(),
                                store_options(config.store), error);
     if (!store) {
@@ -407,7 +413,7 @@ int run(cfg::Config config, int argc, char** argv) {
   add_event_routes(router, event_hub ? &*event_hub : nullptr, &tokens);
   add_metrics_routes(router, server, &tokens);
   const AdminApiOptions api_options{&tokens, config.session.max_frame - 1024,
-                                    static_cast<std::uint32_t>(config.store.default_ttl_ms)};
+                                    config.store.default_ttl_ms};
   add_group_routes(router, server, api_options);
   add_admin_routes(router, server, inbox, api_options);
   add_recording_routes(router, server, api_options);
@@ -496,5 +502,5 @@ int main(int argc, char** argv) {
     case cfg::Action::run:
       break;
   }
-  return run(std::move(command.config), argc, argv);
+  return run(std::move(command.config), command.config_file, argc, argv);
 }

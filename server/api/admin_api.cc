@@ -35,6 +35,10 @@ void send_to_device(Server& server, const AdminApiOptions& options, const HttpRe
     return responder.respond(json_response(
         202, {{"status", online ? "sent" : "dropped"}, {"online", online}, {"qos", 0}}));
   }
+  if (auto refusal = frame_refusal(*server.context().frame_limits, device, send.payload.size(),
+                                   send.topic.size(), send.content_type.size(), send.key.size());
+      !refusal.empty())
+    return responder.respond(problem_response(413, "Message too large for the device", refusal));
   NewMessage message{send.payload, send.topic,           send.content_type,
                      send.key,     send.idempotency_key, send.ttl_ms};
   auto result =
@@ -64,6 +68,12 @@ void send_to_device(Server& server, const AdminApiOptions& options, const HttpRe
     }
     case Status::Invalid:
       return responder.respond(problem_response(400, "Invalid message", result.error));
+    case Status::Busy: {
+      http::Problem problem{503, "Too many idempotency keys", result.error};
+      auto response = problem.to_response();
+      response.headers.emplace_back("Retry-After", "60");
+      return responder.respond(response);
+    }
     case Status::Error:
       KITE_LOG(error, "api.store_failed", {{"device", device}, {"error", result.error}});
       return responder.respond(problem_response(

@@ -72,7 +72,7 @@ std::string parse_send_fields(const json& body, const AdminApiOptions& options, 
   if (auto it = body.find("ttl_ms"); it != body.end()) {
     if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 0xffffffffu)
       return "\"ttl_ms\" must be a whole number of milliseconds below 2^32";
-    send.ttl_ms = it->get<std::uint32_t>();
+    send.ttl_ms = it->get<std::uint64_t>();
   }
   if (send.topic.size() > protocol::limits::kTopic) return "\"topic\" is above 256 bytes";
   if (send.content_type.size() > protocol::limits::kContentType)

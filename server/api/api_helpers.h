@@ -20,7 +20,7 @@ struct AdminApiOptions {
   // loop, outlives the router, may be replaced in place on SIGHUP. Null: every request is 401.
   const http::TokenSet* tokens = nullptr;
   std::uint32_t max_payload = 256 * 1024;
-  std::uint32_t default_ttl_ms = 0;
+  std::uint64_t default_ttl_ms = 0;
 };
 
 namespace api {
@@ -40,7 +40,7 @@ bool optional_string(const nlohmann::json& body, const char* name, std::string& 
 struct SendRequest {
   std::string payload, topic, content_type, key, idempotency_key;
   int qos = 1;
-  std::uint32_t ttl_ms = 0;
+  std::uint64_t ttl_ms = 0;
 };
 // Checks the message fields of a send body (already parsed as an object); "" when valid, else
 // the problem detail.

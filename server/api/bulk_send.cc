@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "core/fan_out.h"
 #include "http/problem.h"
+#include "store/ttl.h"
 
 namespace kite::server {
 namespace {
@@ -162,9 +163,9 @@ void send_stored_run(Server& server, std::span<const SendRequest> run,
     const EnqueueResult& r = results[k];
     if (r.status != EnqueueResult::Status::Queued || !routes[t] || wake_only[t]) continue;
     const SendRequest& send = run[k / targets.size()];
-    carried[routes[t]->worker].add(
-        {routes[t]->connection, r.seq, send.ttl_ms ? now + send.ttl_ms : 0, accepted_at_us,
-         r.message_id, send.topic, send.content_type, send.key, send.payload});
+    carried[routes[t]->worker].add({routes[t]->connection, r.seq, expires_at_ms(now, send.ttl_ms),
+                                    accepted_at_us, r.message_id, send.topic, send.content_type,
+                                    send.key, send.payload});
   }
   server.fan_out().carry(carried);
 
@@ -182,6 +183,7 @@ void send_stored_run(Server& server, std::span<const SendRequest> run,
         report.record(device, MessageReport::Rejected, {{"reason", "queue full"}});
         break;
       case EnqueueResult::Status::Invalid:
+      case EnqueueResult::Status::Busy:
         report.record(device, MessageReport::Rejected, {{"reason", r.error}});
         break;
       default:

@@ -199,6 +199,18 @@ void store_metrics(Server& server, PrometheusText& out) {
               "Sends answered as duplicates of an earlier one with the same idempotency key.",
               stats.duplicates);
   out.counter("kite_store_errors_total", "Failed store reads or writes.", stats.errors);
+  out.counter("kite_store_writes_total",
+              "Store writes (commits) that held something: enqueues, a loop turn's acks and "
+              "uplink seqs, expiry.",
+              stats.writes);
+  out.counter("kite_store_recoveries_total",
+              "Times the store left an error state without a restart (e.g. a full disk freed).",
+              stats.recoveries);
+  out.gauge("kite_idempotency_records", "Idempotency records within their window (capped).",
+            stats.idempotency_records);
+  out.counter("kite_idempotency_refused_total",
+              "Sends with a new idempotency key refused: store.idempotency_records reached.",
+              stats.idempotency_refused);
   out.gauge("kite_store_healthy", "1 while the store reads and writes, 0 after an error.",
             server.store().healthy() ? 1 : 0);
   out.family("kite_dropped_total", MetricType::counter, "Messages dropped, by reason.");
@@ -207,6 +219,7 @@ void store_metrics(Server& server, PrometheusText& out) {
                  server, [](auto& m) -> auto& { return m.dropped_qos0; }));
   out.sample({{"reason", "queue_full_oldest"}}, stats.dropped_full);
   out.sample({{"reason", "expired"}}, stats.expired);
+  out.sample({{"reason", "too_large"}}, stats.dropped_too_large);
   out.counter("kite_rejected_total", "Sends refused because a queue was full (policy reject).",
               stats.rejected_full);
 }
@@ -270,7 +283,9 @@ void add_metrics_routes(http::Router& router, Server& server, const http::TokenS
   router.add(
       "GET", "/readyz",
       [&server](const http::HttpRequest&, const http::RouteParams&, http::Responder responder) {
-        const bool store_ok = server.store().healthy();
+        // Probing here (at most once a second) lets a store whose disk was full serve again
+        // once there is room, with no send needed to notice.
+        const bool store_ok = server.store().healthy() || server.store().recover();
         const bool ready = store_ok && !server.draining();
         const char* status = ready ? "ready" : !store_ok ? "store unavailable" : "draining";
         http::HttpResponse response;

@@ -127,6 +127,7 @@ struct StoreConfig {
   FullPolicy full_policy = FullPolicy::reject;     // what a send to a full queue does
   std::uint64_t default_ttl_ms = 0;                // TTL of messages sent without one; 0 = none
   std::uint64_t idempotency_window_ms = 86400000;  // how long send ids are remembered
+  std::uint64_t idempotency_records = 10000000;    // idempotency records kept, all devices
   bool operator==(const StoreConfig&) const = default;
 };
 

@@ -435,6 +435,10 @@ std::vector<FieldSpec> make_table() {
               "How long a sender's message id is remembered.\n"
               "A send retried with the same id within it is not queued twice. 0 = no\n"
               "deduplication. At most 30 days."),
+      integer("store", "idempotency_records", kStore, &St::idempotency_records, 1, 1000000000000,
+              "Idempotency records kept at once, all devices (each lives for the window).\n"
+              "A send with a new idempotency key beyond it is refused (503, retry later);\n"
+              "sends without a key are not affected. Bounds their disk use (docs/limits.md)."),
 
       integer("events", "retention_events", kEvents, &EventsConfig::retention_events, 0, 100000000,
               "Device events kept in memory for GET /v1/events readers to resume from.\n"

@@ -280,6 +280,10 @@ void Connection::on_close(const protocol::CloseInfo& info) {
   const bool was_open = counted_open_;
   if (recorder_) record_close_reason(info);
   if (ack_queued) context.store->ack(session_.device_id(), take_queued_ack());  // not left behind
+  if (uplink_queued) {  // its event is recorded: keep the dedup state that goes with it
+    uplink_queued = false;
+    context.store->set_uplink_last_received(session_.device_id(), queued_uplink_);
+  }
   auto& metrics = worker_.metrics();
   // The reason may come from the peer (its Error frame): clamp it to the table.
   const auto reason_index =

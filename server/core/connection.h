@@ -68,6 +68,10 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
     ack_queued = false;
     return queued_ack_;
   }
+  // The highest QoS 1 uplink seq of this turn, for the worker's store write (uplink_queued).
+  std::uint64_t queued_uplink() const { return queued_uplink_; }
+  // That write is done (or failed): acknowledges the uplinks it held (connection_uplink.cc).
+  void after_uplink_write(bool written);
   // A QoS 0 message for this device: sent now if there is room, else dropped (and counted).
   void send_transient(const std::string& payload, const std::string& topic,
                       const std::string& content_type);
@@ -92,6 +96,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
 
   bool dirty = false;
   bool ack_queued = false;
+  bool uplink_queued = false;
 
  private:
   // protocol::SessionHandler
@@ -134,9 +139,11 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void limit_to_token(std::uint64_t expires_at_s, std::uint64_t generation, std::int64_t wall_ms);
   void accept_from_service(const protocol::IncomingMessage& message);
   void send_stored(const Delivery& stored, std::uint64_t wall);
+  void dead_letter(const Delivery& stored);
   bool has_room_for_transient() const;
   void after_transient(bool sent);  // counts a QoS 0 publish sent or dropped
   void charge_uplink(std::uint32_t cost = 1);
+  void acknowledge_uplink(std::uint64_t seq);
   void pause_reading();
   void resume_reading();
   void pump();
@@ -155,6 +162,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session
   ReceiptTracker receipts_;             // sent, not yet acknowledged (when receipts are recorded)
   std::uint64_t queued_ack_ = 0;        // see take_queued_ack()
+  std::uint64_t queued_uplink_ = 0;     // see queued_uplink()
+  std::uint64_t held_ack_ = 0;          // uplink seq acknowledged after this turn's store write
   std::size_t write_queue_bytes_ = 0;   // written to libuv, not yet on the wire
   std::uint64_t hello_last_received_ = 0;
   bool hello_resume_valid_ = false;

@@ -5,8 +5,10 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/log_limiter.h"
 #include "core/byte_views.h"
 #include "core/worker.h"
+#include "store/ttl.h"
 
 namespace kite::server {
 
@@ -76,22 +78,38 @@ void Connection::send_stored(const Delivery& stored, std::uint64_t wall) {
   out.content_type = stored.content_type;
   out.conflation_key = stored.conflation_key;
   out.message_id = stored.message_id;
-  if (stored.expires_at_ms != 0)
-    out.ttl_ms = static_cast<std::uint32_t>(
-        std::max<std::uint64_t>(stored.expires_at_ms - std::min(stored.expires_at_ms, wall), 1));
+  if (stored.expires_at_ms != 0) out.ttl_ms = remaining_ttl_ms(stored.expires_at_ms, wall);
   auto status = session_.publish_stored(stored.seq, out, now());
   if (status == protocol::SendStatus::Sent && stored.accepted_at_us != 0)
     worker_.metrics().delivery_latency.observe(static_cast<std::uint64_t>(
         std::max<std::int64_t>(wall_clock_us() - stored.accepted_at_us, 0)));
   if (status == protocol::SendStatus::Sent && worker_.records(events::EventType::Receipt))
     receipts_.sent(stored.seq, stored.message_id);
-  if (status != protocol::SendStatus::Sent)
+  if (status == protocol::SendStatus::TooLarge)
+    dead_letter(stored);
+  else if (status != protocol::SendStatus::Sent)
     KITE_LOG(
         error, "delivery.undeliverable",
         {{"device", session_.device_id()}, {"seq", stored.seq}, {"size", stored.payload.size()}});
   else
     worker_.metrics().messages_out.add();
   last_stored_sent_ = stored.seq;
+}
+
+// A stored message larger than the device's frame can never reach it: it leaves the queue as
+// dropped (kite_dropped_total{reason="too_large"}), never as acknowledged, and the device's later
+// cumulative ack finds it gone. Logged at most a few times a second, whoever sends such messages.
+void Connection::dead_letter(const Delivery& stored) {
+  static log::Limiter limiter(5, 1000);
+  worker_.context().store->discard(session_.device_id(), stored.seq);
+  if (auto suppressed = limiter.admit())
+    KITE_LOG(warn, "delivery.too_large",
+             {{"device", session_.device_id()},
+              {"seq", stored.seq},
+              {"message_id", stored.message_id},
+              {"size", stored.payload.size()},
+              {"device_max_frame", session_.peer_max_frame()},
+              {"suppressed", *suppressed}});
 }
 
 void Connection::send_transient(const std::string& payload, const std::string& topic,

@@ -175,6 +175,7 @@ void Connection::on_open(const protocol::OpenInfo& info) {
     counted_unauthenticated_ = false;
     metrics.handshaking.sub();
   }
+  if (!service_) context.frame_limits->remember(session_.device_id(), session_.peer_max_frame());
   if (!service_ && worker_.records(events::EventType::Connect))
     worker_.events().connect(session_.device_id(), wall_clock_ms(), ip_.text(), info.resumed);
   KITE_LOG(info, service_ ? "service.online" : "device.online",

@@ -1,8 +1,14 @@
 // Connection, uplink: what a device or a service publishes, and the per-device rate limit that
 // pauses reading when a device sends faster than it may.
+//
+// A device's QoS 1 uplink is acknowledged only once it is kept: its event is in the log and its
+// seq (the dedup state) is in the store. The seq is written with the worker's other store writes
+// of the loop turn (one write, fsynced under store.durability = sync), and the ack waits for it.
+// When no uplink events are recorded, a QoS 1 uplink is answered Error{NotFound, ref = seq}.
 #include "core/connection.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/log.h"
 #include "core/byte_views.h"
@@ -14,19 +20,50 @@ using protocol::Reason;
 using protocol::reason_name;
 
 void Connection::on_message(const protocol::IncomingMessage& message) {
-  auto& context = worker_.context();
   worker_.metrics().messages_in.add();
   if (service_) return accept_from_service(message);
   charge_uplink();
-  if (worker_.records(events::EventType::Uplink)) {
-    const bool stored = message.qos == protocol::Qos::AtLeastOnce;
-    worker_.events().uplink(session_.device_id(), wall_clock_ms(),
-                            {stored ? message.seq : 0, static_cast<std::uint8_t>(stored ? 1 : 0),
-                             message.topic, message.content_type, message.payload});
+  const bool stored = message.qos == protocol::Qos::AtLeastOnce;
+  if (!worker_.records(events::EventType::Uplink)) {
+    // Nothing keeps uplinks: a QoS 1 one must not be acknowledged as if it were held.
+    if (stored)
+      session_.send_error(Reason::NotFound, message.seq,
+                          "this server records no uplink messages (events.types); not kept", now());
+    return acknowledge_uplink(message.seq);
   }
-  if (message.qos == protocol::Qos::AtLeastOnce)
-    context.store->set_uplink_last_received(session_.device_id(), message.seq);
-  session_.acknowledge(message.seq, now());
+  worker_.events().uplink(session_.device_id(), wall_clock_ms(),
+                          {stored ? message.seq : 0, static_cast<std::uint8_t>(stored ? 1 : 0),
+                           message.topic, message.content_type, message.payload});
+  if (stored) {
+    queued_uplink_ = message.seq;
+    worker_.queue_uplink(*this);
+  }
+  acknowledge_uplink(message.seq);
+}
+
+// The session learns that `seq` is processed now, or, while this turn holds a QoS 1 uplink for
+// the store, once that write is done: acks are cumulative, so nothing after a held message may be
+// acknowledged before it (QoS 0 messages carry the seq they follow).
+void Connection::acknowledge_uplink(std::uint64_t seq) {
+  if (uplink_queued) {
+    held_ack_ = seq;
+    return;
+  }
+  session_.acknowledge(seq, now());
+}
+
+// The worker's store write of this turn (worker.cc commit_acks) is done. Written: the uplinks it
+// held are acknowledged. Failed: they are not, and the session ends so that the device sends them
+// again on its next connection (its dedup state in the store is what it was).
+void Connection::after_uplink_write(bool written) {
+  uplink_queued = false;
+  const std::uint64_t seq = std::exchange(held_ack_, 0);
+  if (!written) {
+    kick(Reason::Internal, 1000, "the server could not store the uplink state; send it again");
+  } else if (seq != 0) {
+    session_.acknowledge(seq, now());
+  }
+  after_session_call();
 }
 
 // Uplink rate limit: a token bucket per device. A read may hold many messages; they are all

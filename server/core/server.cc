@@ -20,6 +20,10 @@ Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
   context_.auth = auth_.get();
   context_.groups = &groups_;
   context_.device_gate = &device_gate_;
+  // At most a million small-frame devices remembered: about 100 MB at worst.
+  frame_limits_ =
+      std::make_unique<DeviceFrameLimits>(context_.options.session.max_frame, 1'000'000);
+  context_.frame_limits = frame_limits_.get();
   if (!context_.options.tls_listen.empty()) context_.tls = &device_tls_;
   if (std::size_t members = groups_.load())
     KITE_LOG(info, "groups.loaded", {{"memberships", members}});

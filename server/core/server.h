@@ -94,6 +94,7 @@ class Server {
   PeerGate device_gate_{"device"};
   PeerGate admin_gate_{"admin"};
   DeviceTls device_tls_;
+  std::unique_ptr<DeviceFrameLimits> frame_limits_;
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<FanOut> fan_out_;  // made once the options and workers are set

@@ -11,6 +11,7 @@
 
 #include "common/peer_gate.h"
 #include "core/authenticator.h"
+#include "core/device_frame_limits.h"
 #include "core/device_group_policy.h"
 #include "core/device_tls.h"
 #include "core/group_directory.h"
@@ -31,7 +32,7 @@ struct CoreOptions {
   std::uint32_t workers = 1;
   protocol::SessionConfig session;  // per-connection protocol settings
   std::size_t write_high_water_bytes = 64 * 1024;
-  std::uint32_t default_ttl_ms = 0;
+  std::uint64_t default_ttl_ms = 0;
   std::uint32_t uplink_rate_per_s = 100;  // device messages per second; 0 = unlimited
   std::uint32_t uplink_burst = 200;
   std::uint32_t max_pending_commands_per_device = 16;  // commands awaiting one device's reply
@@ -51,10 +52,11 @@ struct ServerContext {
   ServiceDirectory* services = nullptr;  // every open service connection, by "service:NAME"
   Authenticator* auth = nullptr;
   GroupDirectory* groups = nullptr;
-  PeerGate* device_gate = nullptr;     // address lists and per-IP cap of the device port
-  DeviceTls* tls = nullptr;            // the TLS listener's context; set when tls_listen is
-  events::EventLog* events = nullptr;  // null: no event stream
-  std::vector<Worker*> workers;        // indexable by Route::worker
+  PeerGate* device_gate = nullptr;            // address lists and per-IP cap of the device port
+  DeviceFrameLimits* frame_limits = nullptr;  // devices' announced max_frame, when small
+  DeviceTls* tls = nullptr;                   // the TLS listener's context; set when tls_listen is
+  events::EventLog* events = nullptr;         // null: no event stream
+  std::vector<Worker*> workers;               // indexable by Route::worker
 };
 
 // Wall-clock milliseconds since the Unix epoch (store expiries, presence "since").

@@ -3,13 +3,14 @@
 #include "common/log.h"
 #include "core/connection.h"
 #include "core/worker.h"
+#include "store/ttl.h"
 
 namespace kite::server {
 
 using protocol::Reason;
 
 void ServiceIngest::add_stored(const protocol::IncomingMessage& message,
-                               std::uint32_t default_ttl_ms) {
+                               std::uint64_t default_ttl_ms) {
   Entry entry;
   entry.seq = message.seq;
   entry.stored = true;
@@ -65,7 +66,7 @@ void ServiceIngest::commit(protocol::Session& session, std::int64_t now) {
               outgoing_[route->worker].add({route->connection, 0, 0, 0, {}, {}, {}, {}, {}});
               break;
             }
-            const std::uint64_t expires_at = message.ttl_ms ? wall + message.ttl_ms : 0;
+            const std::uint64_t expires_at = expires_at_ms(wall, message.ttl_ms);
             outgoing_[route->worker].add({route->connection, result.seq, expires_at, accepted_at_us,
                                           result.message_id, message.topic, message.content_type,
                                           message.conflation_key, message.payload});
@@ -75,6 +76,9 @@ void ServiceIngest::commit(protocol::Session& session, std::int64_t now) {
           break;
         case EnqueueResult::Status::Full:
           session.send_error(Reason::QueueFull, e.seq, "the device's queue is full", now);
+          break;
+        case EnqueueResult::Status::Busy:
+          session.send_error(Reason::QueueFull, e.seq, result.error, now);
           break;
         default:
           KITE_LOG(error, "service.enqueue_failed",

@@ -28,7 +28,7 @@ class ServiceIngest {
   explicit ServiceIngest(Worker& worker) : worker_(worker) {}
 
   // A QoS 1 publish to be stored (copied: the read buffer it points into is reused).
-  void add_stored(const protocol::IncomingMessage& message, std::uint32_t default_ttl_ms);
+  void add_stored(const protocol::IncomingMessage& message, std::uint64_t default_ttl_ms);
   // A publish answered already (QoS 0, or refused): acknowledged in its turn.
   void add_answered(std::uint64_t seq);
   bool empty() const { return entries_.empty(); }
@@ -39,7 +39,7 @@ class ServiceIngest {
   struct Entry {
     std::uint64_t seq = 0;
     bool stored = false;
-    std::uint32_t ttl_ms = 0;
+    std::uint64_t ttl_ms = 0;
     StringArena::Slice fields[6];  // target, payload, topic, type, conflation key, message id
   };
   std::string_view field(const Entry& entry, int i) const { return arena_.get(entry.fields[i]); }

@@ -157,15 +157,32 @@ void Worker::queue_ack(Connection& connection) {
   acking_.push_back(connection.id());
 }
 
+void Worker::queue_uplink(Connection& connection) {
+  if (connection.uplink_queued) return;
+  connection.uplink_queued = true;
+  uplinking_.push_back(connection.id());
+}
+
 void Worker::commit_acks() {
-  if (acking_.empty()) return;
+  if (acking_.empty() && uplinking_.empty()) return;
   ack_batch_.clear();
+  uplink_batch_.clear();
   for (std::uint64_t id : acking_) {
     Connection* c = find(id);
     if (c && c->ack_queued) ack_batch_.emplace_back(c->device_id(), c->take_queued_ack());
   }
+  for (std::uint64_t id : uplinking_) {
+    Connection* c = find(id);
+    if (c && c->uplink_queued) uplink_batch_.emplace_back(c->device_id(), c->queued_uplink());
+  }
   acking_.clear();
-  if (!ack_batch_.empty()) context_.store->ack_batch(ack_batch_);
+  const bool written = (ack_batch_.empty() && uplink_batch_.empty()) ||
+                       context_.store->write_turn(ack_batch_, uplink_batch_);
+  for (std::uint64_t id : uplinking_) {
+    Connection* c = find(id);
+    if (c && c->uplink_queued) c->after_uplink_write(written);
+  }
+  uplinking_.clear();
 }
 
 void Worker::deliver(const DeliveryBatch& batch) {

@@ -7,7 +7,8 @@
 //    across I/O or protocol work);
 //  - reads land in one per-loop buffer: an idle connection holds no read buffer;
 //  - output is flushed once per loop turn (uv_prepare): many messages to one connection in a
-//    turn become one write; the devices' acks of the turn become one store write;
+//    turn become one write; the devices' acks and QoS 1 uplink seqs of the turn become one store
+//    write, and those uplinks are acknowledged after it;
 //  - each worker binds its own SO_REUSEPORT listener (and its own TLS listener when [tls] listen
 //    is set), so the kernel spreads new connections across loops;
 //  - each worker records its own connections into its own files (record/worker_recorder.h): new
@@ -67,6 +68,9 @@ class Worker {
   void mark_dirty(Connection& connection);
   // The connection has a device ack for the store: written with the others of this loop turn.
   void queue_ack(Connection& connection);
+  // The connection has a QoS 1 uplink seq for the store: written in the same write, and only then
+  // acknowledged to the device (Connection::after_uplink_write).
+  void queue_uplink(Connection& connection);
   // Stored messages carried from a service connection (this worker's or another's).
   void deliver(const DeliveryBatch& batch);
   ServiceIngest& service_ingest() { return service_ingest_; }
@@ -139,6 +143,8 @@ class Worker {
   std::vector<std::uint64_t> flushing_;  // dirty_ of the round being flushed
   std::vector<std::uint64_t> acking_;    // connections with a queued store ack
   std::vector<std::pair<std::string_view, std::uint64_t>> ack_batch_;
+  std::vector<std::uint64_t> uplinking_;  // connections with a queued uplink seq
+  std::vector<std::pair<std::string_view, std::uint64_t>> uplink_batch_;
   events::EventBatch pending_events_;
   ServiceIngest service_ingest_{*this};
   CommandTable commands_;

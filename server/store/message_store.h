@@ -18,6 +18,10 @@
 // - Idempotency: an idempotency key seen for the same device within idempotency_window_ms answers
 //   Duplicate with the original seq and message_id and stores nothing, even if the original has
 //   been delivered and acked since. Keys are per device and expire lazily.
+// - Idempotency records have their own cap (idempotency_records, over all devices, counted until
+//   their window ends, also across restarts): a message with a new key beyond it answers Busy and
+//   nothing is stored; messages without a key, and duplicates, are not affected. Concurrent
+//   callers may pass the cap by the messages they have in flight.
 // - TTL: expires_at = now + ttl (ttl 0: never). read() skips expired messages and deletes them.
 // - Time is always passed in as Unix milliseconds (now_ms); the store reads no clock for its rules.
 // - Inputs: device id 1..65535 bytes; topic, content type, conflation and idempotency keys at most
@@ -63,11 +67,12 @@ struct StoreOptions {
   std::uint64_t global_bytes = 4ull << 30;
   FullPolicy full_policy = FullPolicy::Reject;
   std::uint64_t idempotency_window_ms = std::chrono::milliseconds(std::chrono::hours(24)).count();
+  std::uint64_t idempotency_records = 10'000'000;  // live idempotency records, all devices
 };
 
 struct NewMessage {
   std::string_view payload, topic, content_type, conflation_key, idempotency_key;
-  std::uint32_t ttl_ms = 0;  // 0: never expires
+  std::uint64_t ttl_ms = 0;  // 0: never expires (64-bit: a year is 3.15e10 ms)
 };
 
 struct StoredMessage {
@@ -84,6 +89,7 @@ struct EnqueueResult {
     Duplicate,  // idempotency key seen: seq and message_id are the original's
     Full,       // a cap said no (see the rules above); nothing stored
     Invalid,    // the input breaks a limit above; `error` says which (a caller bug, not storage)
+    Busy,       // the idempotency records are at their cap; `error` says so; nothing stored
     Error,      // storage failure; `error` says what; nothing stored
   };
   Status status = Status::Error;
@@ -105,6 +111,11 @@ struct StoreStats {
   std::uint64_t messages = 0, bytes = 0;
   std::uint64_t enqueued = 0, acked = 0, expired = 0, dropped_full = 0, rejected_full = 0,
                 conflated = 0, duplicates = 0, errors = 0;
+  std::uint64_t dropped_too_large = 0;    // discard(): larger than the device accepts
+  std::uint64_t idempotency_records = 0;  // live now (not a counter): within their window
+  std::uint64_t idempotency_refused = 0;  // Busy answers
+  std::uint64_t writes = 0;               // storage writes that held something (one per commit)
+  std::uint64_t recoveries = 0;           // recover() calls that left an error state
 };
 
 // Every member is thread-safe. Calls for one device are serialised; different devices proceed in
@@ -131,6 +142,15 @@ class MessageStore {
   // The acks of many devices (each device at most once) in ONE storage write: what a worker
   // gathers in one loop turn.
   virtual void ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>> acks) = 0;
+  // One worker loop turn's bookkeeping in ONE storage write: the devices' acks (as ack_batch) and
+  // the highest QoS 1 uplink seq accepted from each device (as set_uplink_last_received; each
+  // device at most once). Fsynced under Sync when it holds uplinks, since the caller acknowledges
+  // them to the devices only after it returns true; false: the write failed, nothing of it stored.
+  virtual bool write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+                          std::span<const std::pair<std::string_view, std::uint64_t>> uplinks) = 0;
+  // A queued message that can never be delivered (larger than the device accepts): deleted and
+  // counted in stats().dropped_too_large, never as acked. A seq no longer queued is a no-op.
+  virtual void discard(std::string_view device_id, std::uint64_t seq) = 0;
   virtual QueueInfo info(std::string_view device_id) = 0;
 
   // Uplink dedup state that must survive restarts: the highest uplink seq accepted from the device.
@@ -151,6 +171,9 @@ class MessageStore {
   virtual std::uint64_t epoch() const = 0;
   virtual StoreStats stats() const = 0;
   virtual bool healthy() const = 0;  // false after a storage error until a write succeeds again
+  // Tries to leave a storage error state (RocksDB: DB::Resume(), e.g. once a full disk has room
+  // again); true when the store is healthy afterwards. Meant for a timer while !healthy().
+  virtual bool recover() = 0;
 };
 
 // Opens (creating if needed) the RocksDB store in `directory`. On failure: nullptr, and `error`

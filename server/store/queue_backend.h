@@ -95,6 +95,14 @@ class Backend {
                           std::string& error) = 0;
   virtual void scan_members(
       const std::function<void(std::string_view group, std::string_view device)>& visit) = 0;
+  // The expiry time of every idempotency record held (at start: they count against their cap).
+  virtual void scan_idempotency(const std::function<void(std::uint64_t expires_at_ms)>&) {}
+  // "" when a write may go ahead, else why not: a storage whose disk is nearly full refuses before
+  // the disk does (RocksDB handles a failed write badly). `grows`: the write adds data (enqueue);
+  // deletions (acks) are allowed closer to full, since they are what frees space.
+  virtual std::string no_room(bool /*grows*/) { return {}; }
+  // Leaves a storage error state if it can (RocksDB: DB::Resume()); false with `error` set if not.
+  virtual bool resume(std::string&) { return true; }
 };
 
 }  // namespace kite::server::store

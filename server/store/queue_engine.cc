@@ -8,18 +8,13 @@
 
 #include "common/log.h"
 #include "store/random_ids.h"
+#include "store/ttl.h"
 
 namespace kite::server::store {
 
-struct QueueEngine::Victim {
-  std::uint64_t seq = 0, bytes = 0;
-  std::string conflation_key;
-  bool expired = false;
-};
-
 struct QueueEngine::Counters {
   std::uint64_t enqueued = 0, expired = 0, dropped_full = 0, rejected_full = 0, conflated = 0,
-                duplicates = 0;
+                duplicates = 0, idempotency_refused = 0;
   Room reserved;  // already added to totals_ (modulo 2^64, so it can also shrink them)
 };
 
@@ -70,8 +65,10 @@ std::uint64_t minus(std::uint64_t value, std::uint64_t amount) {  // never wraps
 }  // namespace
 
 QueueEngine::QueueEngine(std::unique_ptr<Backend> backend, const StoreOptions& options)
-    : backend_(std::move(backend)), options_(options) {
+    : backend_(std::move(backend)), options_(options), idempotency_(options.idempotency_records) {
   backend_->totals(totals_.messages, totals_.bytes);
+  backend_->scan_idempotency(
+      [this](std::uint64_t expires_at_ms) { idempotency_.add(expires_at_ms); });
 }
 
 QueueEngine::Stripe& QueueEngine::stripe(std::string_view device) {
@@ -82,18 +79,6 @@ std::unique_lock<std::mutex> QueueEngine::lock(Stripe& stripe) {
   std::unique_lock guard(stripe.mutex);
   stripe.cache.trim();  // before any reference into the cache is taken
   return guard;
-}
-
-template <typename Items, typename DeviceOf>
-std::vector<std::unique_lock<std::mutex>> QueueEngine::lock_all(const Items& items,
-                                                                DeviceOf device_of) {
-  std::vector<Stripe*> stripes;
-  for (const auto& item : items) stripes.push_back(&stripe(device_of(item)));
-  std::sort(stripes.begin(), stripes.end());  // one global order: batches never deadlock
-  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
-  std::vector<std::unique_lock<std::mutex>> locks;
-  for (Stripe* s : stripes) locks.push_back(lock(*s));
-  return locks;
 }
 
 // Caller holds the device's stripe lock.
@@ -120,6 +105,12 @@ void QueueEngine::enqueue_batch(std::span<const std::pair<std::string_view, NewM
                                 std::uint64_t now_ms, std::vector<EnqueueResult>& results) {
   results.clear();
   results.reserve(messages.size());
+  if (!healthy()) recover();  // a full disk may have room again (throttled)
+  if (auto why = backend_->no_room(true); !why.empty()) {
+    refused_for_room(why);
+    for (std::size_t i = 0; i < messages.size(); ++i) results.push_back(answer(Status::Error, why));
+    return;
+  }
   auto locks = lock_all(messages, [](const auto& item) { return item.first; });
 
   auto txn = backend_->begin();
@@ -161,6 +152,10 @@ EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device, Cach
       duplicate.message_id = std::move(seen->message_id);
       return duplicate;
     }
+  }
+  if (!message.idempotency_key.empty() && !idempotency_.has_room(now_ms)) {
+    ++counters.idempotency_refused;
+    return answer(Status::Busy, "the server holds its cap of idempotency records; retry later");
   }
   const std::uint64_t size = size_of(message);
   if (size > options_.per_device_bytes) {
@@ -213,16 +208,17 @@ EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device, Cach
   }
   result.seq = ++meta.last_seq;
   result.message_id = new_message_id();
-  const std::uint64_t expires_at = message.ttl_ms == 0 ? 0 : now_ms + message.ttl_ms;
+  const std::uint64_t expires_at = expires_at_ms(now_ms, message.ttl_ms);
   txn.put_message(device, {result.seq, now_ms, expires_at, result.message_id, message.topic,
                            message.content_type, message.conflation_key, message.payload});
   if (!message.conflation_key.empty()) {
     txn.put_conflation(device, message.conflation_key, {result.seq, size});
   }
   if (!message.idempotency_key.empty()) {
-    txn.put_idempotency(device, message.idempotency_key,
-                        {now_ms + options_.idempotency_window_ms, result.seq, result.message_id},
+    const std::uint64_t until = now_ms + options_.idempotency_window_ms;
+    txn.put_idempotency(device, message.idempotency_key, {until, result.seq, result.message_id},
                         now_ms);
+    idempotency_.add(until);
   }
   cached.reindex_if_empty();
   meta.queued_messages += 1;
@@ -331,19 +327,7 @@ void QueueEngine::ack(std::string_view device_id, std::uint64_t through_seq) {
 }
 
 void QueueEngine::ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>> acks) {
-  auto locks = lock_all(acks, [](const auto& item) { return item.first; });
-  auto txn = backend_->begin();
-  Touched touched;
-  std::vector<Victim> acked;
-  for (const auto& [device, through_seq] : acks) {
-    if (device.empty() || device.size() > kMaxField) continue;
-    stage_ack(*txn, device, through_seq, touched, acked);
-  }
-  // Never fsynced: an ack lost in a power cut only means a resend, which QoS 1 allows.
-  if (finish(*txn, false, !acked.empty(), touched)) {
-    release(acked);
-    stats_.acked += acked.size();
-  }
+  write_turn(acks, {});
 }
 
 // Stages the deletion of the device's messages up to through_seq, adding them to `acked`.
@@ -437,7 +421,10 @@ bool QueueEngine::finish(Transaction& txn, bool sync, bool wrote, const Touched&
                          std::string* error) {
   std::string why;
   if (txn.commit(sync, why)) {
-    if (wrote) healthy_.store(true, std::memory_order_relaxed);
+    if (wrote) {
+      healthy_.store(true, std::memory_order_relaxed);
+      ++stats_.writes;
+    }
     return true;
   }
   for (std::string_view device : touched) stripe(device).cache.erase(device);
@@ -456,6 +443,7 @@ void QueueEngine::apply(const Counters& c) {
   stats_.rejected_full += c.rejected_full;
   stats_.conflated += c.conflated;
   stats_.duplicates += c.duplicates;
+  stats_.idempotency_refused += c.idempotency_refused;
 }
 
 StoreStats QueueEngine::stats() const {
@@ -473,6 +461,11 @@ StoreStats QueueEngine::stats() const {
   s.conflated = stats_.conflated;
   s.duplicates = stats_.duplicates;
   s.errors = stats_.errors;
+  s.dropped_too_large = stats_.dropped_too_large;
+  s.idempotency_records = idempotency_.counted();
+  s.idempotency_refused = stats_.idempotency_refused;
+  s.writes = stats_.writes;
+  s.recoveries = stats_.recoveries;
   return s;
 }
 

@@ -15,11 +15,14 @@
 //   for it, so a rejected message leaves no trace.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <limits>
 #include <mutex>
 
 #include "store/device_cache.h"
+#include "store/idempotency_budget.h"
 #include "store/message_store.h"
 #include "store/queue_backend.h"
 
@@ -37,6 +40,9 @@ class QueueEngine final : public MessageStore {
             std::size_t max_bytes, std::uint64_t now_ms, std::vector<StoredMessage>& out) override;
   void ack(std::string_view device_id, std::uint64_t through_seq) override;
   void ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>> acks) override;
+  bool write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+                  std::span<const std::pair<std::string_view, std::uint64_t>> uplinks) override;
+  void discard(std::string_view device_id, std::uint64_t seq) override;
   QueueInfo info(std::string_view device_id) override;
   std::uint64_t uplink_last_received(std::string_view device_id) override;
   void set_uplink_last_received(std::string_view device_id, std::uint64_t seq) override;
@@ -48,9 +54,16 @@ class QueueEngine final : public MessageStore {
   std::uint64_t epoch() const override { return backend_->epoch(); }
   StoreStats stats() const override;
   bool healthy() const override { return healthy_.load(std::memory_order_relaxed); }
+  bool recover() override;
+  // A write refused because the disk is nearly full: unhealthy until recover() finds room.
+  void refused_for_room(const std::string& why);
 
  private:
-  struct Victim;    // a queued message chosen for deletion
+  struct Victim {  // a queued message chosen for deletion
+    std::uint64_t seq = 0, bytes = 0;
+    std::string conflation_key;
+    bool expired = false;
+  };
   struct Counters;  // what one call changed, applied to the stats only if its write succeeds
   struct Room {     // queued messages and bytes
     std::uint64_t messages = 0, bytes = 0;
@@ -97,11 +110,29 @@ class QueueEngine final : public MessageStore {
   mutable std::mutex totals_mutex_;  // guards totals_: the global caps' view of what is queued
   Room totals_;
 
+  IdempotencyBudget idempotency_;  // the idempotency records' own cap (idempotency_budget.h)
+
   std::atomic<bool> healthy_{true};
+  // recover(): steady-clock time of the last attempt, so a broken store is probed once a second.
+  static constexpr std::int64_t kRecoveryIntervalMs = 1000;
+  std::atomic<std::int64_t> last_recovery_ms_{std::numeric_limits<std::int64_t>::min() / 2};
   struct AtomicStats {
     std::atomic<std::uint64_t> enqueued{0}, acked{0}, expired{0}, dropped_full{0}, rejected_full{0},
-        conflated{0}, duplicates{0}, errors{0};
+        conflated{0}, duplicates{0}, errors{0}, dropped_too_large{0}, idempotency_refused{0},
+        writes{0}, recoveries{0};
   } stats_;
 };
+
+template <typename Items, typename DeviceOf>
+std::vector<std::unique_lock<std::mutex>> QueueEngine::lock_all(const Items& items,
+                                                                DeviceOf device_of) {
+  std::vector<Stripe*> stripes;
+  for (const auto& item : items) stripes.push_back(&stripe(device_of(item)));
+  std::sort(stripes.begin(), stripes.end());  // one global order: batches never deadlock
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (Stripe* s : stripes) locks.push_back(lock(*s));
+  return locks;
+}
 
 }  // namespace kite::server::store

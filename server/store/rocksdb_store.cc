@@ -7,11 +7,17 @@
 // where the engine's cache leaves no reads at all). The epoch is written, fsynced, when the store
 // is created. At open the global totals are summed from the per-device meta records, not from the
 // messages. The file kited.pid names the process that holds the directory, so a second kited can
-// say who it is.
+// say who it is. The store's directory is 0700. On a storage error (a full disk) resume() calls
+// DB::Resume(), which RocksDB needs before it accepts writes again.
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
 
 #include <filesystem>
 #include <fstream>
@@ -167,8 +173,8 @@ void RocksTransaction::scan(std::string_view device, std::uint64_t after_seq,
 
 class RocksBackend final : public Backend {
  public:
-  RocksBackend(std::unique_ptr<rocksdb::DB> db, std::uint64_t epoch)
-      : db_(std::move(db)), epoch_(epoch) {}
+  RocksBackend(std::unique_ptr<rocksdb::DB> db, std::uint64_t epoch, std::string directory)
+      : db_(std::move(db)), epoch_(epoch), directory_(std::move(directory)) {}
   ~RocksBackend() override {
     if (auto status = db_->Close(); !status.ok()) {
       KITE_LOG(error, "store.close_failed", {{"error", status.ToString()}});
@@ -195,6 +201,43 @@ class RocksBackend final : public Backend {
                        std::string_view group, device;
                        if (records::split_member_key(key, group, device)) visit(group, device);
                      });
+  }
+
+  void scan_idempotency(const std::function<void(std::uint64_t)>& visit) override {
+    for_each_of_kind(Kind::Idempotency, "store.idempotency_scan_failed",
+                     [&](std::string_view, std::string_view value) {
+                       std::uint64_t expires_at_ms = 0;
+                       if (records::read_u64(value, expires_at_ms)) visit(expires_at_ms);
+                     });
+  }
+
+  // After a background error (a full disk: a flush or WAL write got ENOSPC) RocksDB refuses every
+  // write until resumed; Resume() fails while there is still no room, and is cheap to retry.
+  // Free space of the store's filesystem, read at most every 100 ms. The reserve is 64 MiB for
+  // enqueues and 16 MiB for deletions, or 10% and 2.5% of a smaller filesystem.
+  std::string no_room(bool grows) override {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - space_checked_.load() > std::chrono::milliseconds(100)) {
+      std::lock_guard lock(space_mutex_);
+      struct statvfs fs {};
+      if (::statvfs(directory_.c_str(), &fs) == 0) {
+        free_bytes_ = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+        total_bytes_ = static_cast<std::uint64_t>(fs.f_blocks) * fs.f_frsize;
+      }
+      space_checked_ = now;
+    }
+    const std::uint64_t total = total_bytes_.load();
+    const std::uint64_t reserve = grows ? std::min<std::uint64_t>(64ull << 20, total / 10)
+                                        : std::min<std::uint64_t>(16ull << 20, total / 40);
+    if (free_bytes_ >= reserve) return {};
+    return fmt::format("the store's disk is nearly full ({} bytes free, {} kept in reserve)",
+                       free_bytes_.load(), reserve);
+  }
+
+  bool resume(std::string& error) override {
+    const auto status = db_->Resume();
+    if (!status.ok()) error = status.ToString();
+    return status.ok();
   }
 
   void totals(std::uint64_t& messages, std::uint64_t& bytes) override {
@@ -226,6 +269,11 @@ class RocksBackend final : public Backend {
 
   const std::unique_ptr<rocksdb::DB> db_;
   const std::uint64_t epoch_;
+  const std::string directory_;
+  std::mutex space_mutex_;  // serialises the statvfs refresh
+  std::atomic<std::chrono::steady_clock::time_point> space_checked_{};
+  std::atomic<std::uint64_t> free_bytes_{std::numeric_limits<std::uint64_t>::max()};
+  std::atomic<std::uint64_t> total_bytes_{std::numeric_limits<std::uint64_t>::max()};
 };
 
 std::string pid_file(const std::string& directory) {
@@ -292,6 +340,11 @@ std::unique_ptr<MessageStore> open_rocksdb_store(const std::string& directory,
     KITE_LOG(error, "store.open_failed", {{"directory", directory}, {"error", ec.message()}});
     return nullptr;
   }
+  // The store holds every queued payload: only kited's user may enter it, whatever mode the files
+  // inside get (RocksDB creates them with the process umask).
+  std::filesystem::permissions(directory, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) KITE_LOG(warn, "store.permissions", {{"directory", directory}, {"error", ec.message()}});
   rocksdb::DB* raw = nullptr;
   const auto status = rocksdb::DB::Open(store::tuned_rocksdb_options(), directory, &raw);
   if (!status.ok()) {
@@ -308,7 +361,7 @@ std::unique_ptr<MessageStore> open_rocksdb_store(const std::string& directory,
     return nullptr;
   }
   auto store = std::make_unique<store::QueueEngine>(
-      std::make_unique<store::RocksBackend>(std::move(db), epoch), options);
+      std::make_unique<store::RocksBackend>(std::move(db), epoch, directory), options);
   const StoreStats stats = store->stats();
   KITE_LOG(info, "store.opened",
            {{"directory", directory}, {"messages", stats.messages}, {"bytes", stats.bytes}});

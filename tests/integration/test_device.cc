@@ -50,6 +50,7 @@ void TestDevice::connect(bool resume) {
   protocol::SessionConfig config;
   config.keepalive_ms = options_.keepalive_ms;
   config.receive_window = options_.receive_window;
+  if (options_.max_frame != 0) config.max_frame = options_.max_frame;
   session_ = std::make_unique<protocol::Session>(protocol::Role::Client, config, *this, now_ms());
 
   fd_ = connect_tcp(options_.port, options_.source_ip, options_.rcvbuf);
@@ -273,6 +274,7 @@ void TestDevice::on_open(const protocol::OpenInfo& info) {
   for (auto group : info.groups) groups_.emplace(group);
   welcome_groups_ = info.groups.size();
   groups_total_ = info.groups_total;
+  server_last_received_ = info.peer_last_received;
 }
 
 void TestDevice::on_message(const protocol::IncomingMessage& message) {
@@ -281,6 +283,7 @@ void TestDevice::on_message(const protocol::IncomingMessage& message) {
   r.qos = message.qos;
   r.payload.assign(reinterpret_cast<const char*>(message.payload.data()), message.payload.size());
   r.topic = std::string(message.topic);
+  r.ttl_ms = message.ttl_ms;
   inbox_.push_back(std::move(r));
   ++delivered_;
   if (message.qos == protocol::Qos::AtLeastOnce) {

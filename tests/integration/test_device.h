@@ -32,8 +32,9 @@ struct DeviceOptions {
   std::string token;                       // AuthMethod::Token
   std::uint32_t keepalive_ms = 30'000;
   std::uint32_t receive_window = 64;
-  bool auto_ack = true;  // acknowledge each QoS 1 message as it arrives
-  int rcvbuf = 0;        // SO_RCVBUF before connecting; 0 = the kernel's default
+  std::uint32_t max_frame = 0;  // announced in the hello; 0 = the SDK's default
+  bool auto_ack = true;         // acknowledge each QoS 1 message as it arrives
+  int rcvbuf = 0;               // SO_RCVBUF before connecting; 0 = the kernel's default
   // Commands are answered at once with status 0 and payload "<name>:<payload>"; false: never.
   bool reply_to_commands = true;
 };
@@ -43,6 +44,7 @@ struct Received {
   protocol::Qos qos = protocol::Qos::AtLeastOnce;
   std::string payload;
   std::string topic;
+  std::uint32_t ttl_ms = 0;  // what the server said is left of the message's life (0: none)
 };
 
 struct Closed {
@@ -121,6 +123,8 @@ class TestDevice final : public protocol::SessionHandler {
   const std::vector<ErrorFrame>& errors() const { return errors_; }
   std::uint64_t last_received_seq() const { return last_received_seq_; }
   std::uint64_t store_epoch() const { return store_epoch_; }
+  // The highest uplink seq the server said it holds, in the welcome of the last open.
+  std::uint64_t server_last_received() const { return server_last_received_; }
   std::size_t delivered_count() const { return delivered_; }
   // Highest uplink seq the server acknowledged on this connection.
   std::uint64_t uplink_acked_through() const { return session_ ? session_->acked_through() : 0; }
@@ -155,6 +159,7 @@ class TestDevice final : public protocol::SessionHandler {
   bool silent_ = false;
   bool reading_ = true;
   bool opened_ = false;
+  std::uint64_t server_last_received_ = 0;
   bool resumed_ = false;
   std::vector<std::uint8_t> pending_;  // bytes not yet taken by the socket
   std::vector<std::uint64_t> read_words_;

@@ -1,0 +1,111 @@
+// QueueEngine: the writes a worker makes for its devices outside enqueue and read: one loop turn's
+// acks and uplink marks in one write, the discard of a message no device can take, and leaving a
+// storage error state. See queue_engine.h for the locking rules and message_store.h for the
+// semantics.
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "common/log.h"
+#include "store/queue_engine.h"
+
+namespace kite::server::store {
+
+namespace {
+constexpr std::size_t kMaxField = 65535;  // as in queue_engine.cc: the record format's u16 lengths
+
+bool valid_device(std::string_view device) {
+  return !device.empty() && device.size() <= kMaxField;
+}
+}  // namespace
+
+bool QueueEngine::write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+                             std::span<const std::pair<std::string_view, std::uint64_t>> uplinks) {
+  std::vector<std::string_view> devices;
+  devices.reserve(acks.size() + uplinks.size());
+  for (const auto& item : acks) devices.push_back(item.first);
+  for (const auto& item : uplinks) devices.push_back(item.first);
+  if (auto why = backend_->no_room(false); !why.empty()) {
+    refused_for_room(why);
+    return false;
+  }
+  auto locks = lock_all(devices, [](std::string_view device) { return device; });
+  auto txn = backend_->begin();
+  Touched touched;
+  std::vector<Victim> acked;
+  for (const auto& [device, through_seq] : acks) {
+    if (valid_device(device)) stage_ack(*txn, device, through_seq, touched, acked);
+  }
+  bool marked = false;
+  for (const auto& [device, seq] : uplinks) {
+    if (!valid_device(device)) continue;
+    DeviceMeta& meta = load(*txn, device, touched).meta;
+    meta.uplink_last_received = seq;
+    txn->put_meta(device, meta);
+    marked = true;
+  }
+  // Acks alone are never fsynced: one lost in a power cut only means a resend, which QoS 1 allows.
+  // Uplink marks are, under Sync: the devices are told their messages are held once this returns.
+  const bool sync = marked && options_.durability == Durability::Sync;
+  if (!finish(*txn, sync, marked || !acked.empty(), touched)) return false;
+  release(acked);
+  stats_.acked += acked.size();
+  return true;
+}
+
+void QueueEngine::discard(std::string_view device_id, std::uint64_t seq) {
+  if (!valid_device(device_id) || seq == 0 || !backend_->no_room(false).empty()) return;
+  auto guard = lock(stripe(device_id));
+  auto txn = backend_->begin();
+  Touched touched;
+  CachedDevice& cached = load(*txn, device_id, touched);
+  DeviceMeta& meta = cached.meta;
+  std::vector<Victim> victims;
+  if (seq > meta.gone_through) {
+    txn->scan(device_id, seq - 1, [&](const MessageView& m) {
+      if (m.seq == seq) victims.push_back({m.seq, m.bytes(), std::string(m.conflation_key), false});
+      return false;
+    });
+  }
+  if (victims.empty()) {
+    finish(*txn, false, false, touched);  // reports a failed read
+    return;
+  }
+  remove(*txn, device_id, meta, victims);
+  cached.erase(seq);
+  cached.reindex_if_empty();
+  txn->put_meta(device_id, meta);
+  if (finish(*txn, false, true, touched)) {
+    release(victims);
+    ++stats_.dropped_too_large;
+  }
+}
+
+// Throttled to one attempt a second: enqueue calls it on every send while the store is broken.
+bool QueueEngine::recover() {
+  if (healthy()) return true;
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+  auto last = last_recovery_ms_.load(std::memory_order_relaxed);
+  if (now_ms - last < kRecoveryIntervalMs ||
+      !last_recovery_ms_.compare_exchange_strong(last, now_ms, std::memory_order_relaxed))
+    return false;
+  std::string error = backend_->no_room(true);
+  if (!error.empty() || !backend_->resume(error)) {
+    KITE_LOG(debug, "store.recovery_failed", {{"error", error}});
+    return false;
+  }
+  // Resumed: the next write says whether it really works; until then, serve again.
+  healthy_.store(true, std::memory_order_relaxed);
+  ++stats_.recoveries;
+  KITE_LOG(info, "store.recovered", {});
+  return true;
+}
+
+void QueueEngine::refused_for_room(const std::string& why) {
+  ++stats_.errors;
+  if (healthy_.exchange(false, std::memory_order_relaxed))  // logged once per episode
+    KITE_LOG(error, "store.no_room", {{"error", why}});
+}
+
+}  // namespace kite::server::store
