@@ -37,12 +37,13 @@ flatbuffers::FlatBufferBuilder& FrameEncoder::start() {
 }
 
 std::size_t FrameEncoder::append_frame(std::span<const std::uint8_t> body,
-                                       std::vector<std::uint8_t>& out, std::size_t max_body) {
+                                       std::vector<std::uint8_t>& out, std::size_t max_body,
+                                       bool compressible) {
   // The peer bounds the decompressed size too, so the limit applies before compression.
   if (body.size() > max_body) return 0;
   std::size_t plain_size = body.size();
   FrameHeader header;
-  if (compressor_.compress(body, settings_, compressed_, header.dictionary)) {
+  if (compressible && compressor_.compress(body, settings_, compressed_, header.dictionary)) {
     header.flags |= flags::kCompressed;
     body = compressed_.view();
   }

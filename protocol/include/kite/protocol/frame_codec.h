@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "kite/protocol/compression.h"
@@ -59,7 +60,19 @@ class FrameEncoder {
     auto frame =
         wire::CreateFrame(builder_, wire::MessageTraits<Message>::enum_value, message.Union());
     builder_.Finish(frame);
-    return append_frame({builder_.GetBufferPointer(), builder_.GetSize()}, out, max_body);
+    return append_frame({builder_.GetBufferPointer(), builder_.GetSize()}, out, max_body,
+                        worth_compressing<Message>());
+  }
+
+  // Control frames (acks, credit, pings, errors, goaways, the challenge and the proof) are small
+  // and of a fixed shape: compressing them never pays, and an attempt that does not pay makes
+  // the compressor skip the next candidates (its back-off), which would be a payload.
+  template <typename Message>
+  static constexpr bool worth_compressing() {
+    return !(std::is_same_v<Message, wire::Ack> || std::is_same_v<Message, wire::Credit> ||
+             std::is_same_v<Message, wire::Ping> || std::is_same_v<Message, wire::Pong> ||
+             std::is_same_v<Message, wire::Error> || std::is_same_v<Message, wire::Goaway> ||
+             std::is_same_v<Message, wire::Challenge> || std::is_same_v<Message, wire::Auth>);
   }
 
   CompressionSettings& compression() { return settings_; }
@@ -75,7 +88,7 @@ class FrameEncoder {
 
  private:
   std::size_t append_frame(std::span<const std::uint8_t> body, std::vector<std::uint8_t>& out,
-                           std::size_t max_body);
+                           std::size_t max_body, bool compressible = true);
 
   flatbuffers::FlatBufferBuilder builder_;
   Compressor compressor_;
