@@ -122,6 +122,8 @@ CoreOptions core_options(const cfg::Config& config) {
   options.uplink_rate_per_s = config.session.uplink_rate_per_s;
   options.uplink_burst = config.session.uplink_burst;
   options.device_groups = config.session.device_groups;
+  options.token_over_plaintext =
+      config.server.mode == cfg::Mode::development || config.auth.token_over_plaintext;
   options.drain_reconnect_spread_ms =
       static_cast<std::uint32_t>(config.server.drain_reconnect_spread_ms);
   options.record = record_settings(config.record, config.server.data_dir);

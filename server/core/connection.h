@@ -95,6 +95,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void on_hello(const protocol::HelloInfo& hello) override;
   void on_authenticated(std::string_view device_id) override;
   void on_open(const protocol::OpenInfo& info) override;
+  void on_frame(wire::Message type, std::size_t body_bytes) override;
   void on_message(const protocol::IncomingMessage& message) override;
   void on_acked(std::uint64_t seq) override;
   void on_reply(const protocol::ReplyInfo& reply) override;
@@ -132,7 +133,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void send_stored(const Delivery& stored, std::uint64_t wall);
   bool has_room_for_transient() const;
   void after_transient(bool sent);  // counts a QoS 0 publish sent or dropped
-  void charge_uplink();
+  void charge_uplink(double tokens = 1);
   void pause_reading();
   void resume_reading();
   void pump();

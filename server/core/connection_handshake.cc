@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "core/byte_views.h"
+#include "core/plaintext_token.h"
 #include "core/worker.h"
 
 namespace kite::server {
@@ -44,6 +45,8 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
     }
     case protocol::AuthMethod::Token: {
       if (service_) return refuse(Reason::AuthFailed, "services authenticate with their key");
+      if (!tls_ && !admit_plaintext_token(context.options.token_over_plaintext, id, ip_.text()))
+        return refuse(Reason::AuthFailed, kTokenOverPlaintextRefused);
       auto now_s = static_cast<std::uint64_t>(wall_clock_ms() / 1000);
       std::vector<std::string> groups;
       Reason reason = context.auth->check_token(hello.token, id, now_s, groups);
