@@ -148,6 +148,8 @@ CoreOptions core_options(const cfg::Config& config) {
   options.max_pending_commands_per_device = config.admin.max_pending_commands_per_device;
   options.max_pending_commands = config.admin.max_pending_commands;
   options.device_groups = device_group_policy(config);
+  options.token_over_plaintext =
+      config.server.mode == cfg::Mode::development || config.auth.token_over_plaintext;
   options.drain_reconnect_spread_ms =
       static_cast<std::uint32_t>(config.server.drain_reconnect_spread_ms);
   options.record = record_settings(config.record, config.server.data_dir);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kite/protocol/device_id.h"
 #include "kite/protocol/hex.h"
 #include "kite/protocol/limits.h"
 
@@ -12,6 +13,8 @@ std::string check_connection(const ClientOptions& o) {
   if (o.device_id.empty()) return "device_id is empty";
   if (o.device_id.size() > protocol::limits::kDeviceId)
     return "device_id is longer than " + std::to_string(protocol::limits::kDeviceId) + " bytes";
+  if (!protocol::valid_device_id(o.device_id))
+    return "device_id \"" + o.device_id + "\" is refused: " + std::string(protocol::kDeviceIdRule);
   if (o.host.empty()) return "host is empty";
   if (o.port == 0) return "port is 0";
   if (o.max_queued == 0) return "max_queued is 0";

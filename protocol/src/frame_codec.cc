@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "body_extent.h"
+
 namespace kite::protocol {
 
 BodyDecoder::BodyDecoder(std::shared_ptr<const DictionarySet> dictionaries)
@@ -14,6 +16,7 @@ Reason BodyDecoder::decode(const RawFrame& raw, std::uint32_t max_body, const wi
     if (reason != Reason::None) return reason;
     body = inflated_.view();
   }
+  last_body_size_ = body.size();
   flatbuffers::Verifier::Options options;
   options.max_depth = kVerifierMaxDepth;
   options.max_tables = kVerifierMaxTables;
@@ -24,6 +27,9 @@ Reason BodyDecoder::decode(const RawFrame& raw, std::uint32_t max_body, const wi
   frame = wire::GetFrame(body.data());
   // The Verifier accepts an absent union table; a Kite frame always carries its message.
   if (frame->message_type() == wire::Message::NONE || frame->message() == nullptr)
+    return Reason::InvalidBody;
+  // Nor a tail of unreferenced bytes larger than the frame itself (body_extent.h).
+  if (!detail::tail_acceptable(detail::body_extent(*frame, body.data()), body.size()))
     return Reason::InvalidBody;
   return Reason::None;
 }

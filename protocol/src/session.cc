@@ -6,6 +6,7 @@
 
 #include "announced.h"
 #include "fb_views.h"
+#include "kite/protocol/device_id.h"
 #include "publish_body.h"
 
 namespace kite::protocol {
@@ -42,6 +43,7 @@ bool reconnect_allowed(Reason reason) {
     case Reason::AuthFailed:
     case Reason::TokenExpired:
     case Reason::UnsupportedVersion:
+    case Reason::InvalidDeviceId:
       return false;
     default:
       return true;
@@ -103,6 +105,8 @@ void Session::receive(std::span<const std::uint8_t> bytes, Millis now) {
       fail(reason, "undecodable frame body");
       return;
     }
+    if (state_ == State::Open)
+      handler_.on_frame(frame->message_type(), context_.bodies().last_body_size());
     handle_frame(*frame, now);
   }
   flush_acks(now);
@@ -323,8 +327,7 @@ void Session::on_hello(const wire::Hello& hello, Millis /*now*/) {
   if (hello.version() != kProtocolVersion)
     return fail(Reason::UnsupportedVersion, "this server speaks protocol version 1");
   std::string_view id = view(hello.device_id());
-  if (!printable_id(id, limits::kDeviceId))
-    return fail(Reason::LimitExceeded, "device id must be 1-128 bytes without control characters");
+  if (!valid_device_id(id)) return fail(Reason::InvalidDeviceId, kDeviceIdRule);
   method_ = hello.method();
   if (method_ == AuthMethod::Hmac && view(hello.client_nonce()).size() != kNonceSize)
     return fail(Reason::LimitExceeded, "client nonce must be 32 bytes");

@@ -8,6 +8,7 @@
 #include "http/bearer.h"
 #include "http/problem.h"
 #include "kite/protocol/base64url.h"
+#include "kite/protocol/device_id.h"
 #include "kite/protocol/limits.h"
 
 namespace kite::server::api {
@@ -27,10 +28,7 @@ HttpResponse json_response(int status, const json& body) {
 }
 
 bool valid_device_id(std::string_view id) {
-  if (id.empty() || id.size() > protocol::limits::kDeviceId) return false;
-  for (char c : id)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
-  return !id.starts_with(kServicePrefix);
+  return protocol::valid_device_id(id) && !id.starts_with(kServicePrefix);
 }
 
 bool valid_service_id(std::string_view id) {
@@ -128,8 +126,7 @@ http::GuardedHandler authorized(const http::TokenSet* tokens, http::Scope scope,
 }
 
 http::HttpResponse invalid_device_id_response() {
-  return http::problem_response(400, "Invalid device id",
-                                "a device id is 1-128 bytes without control characters");
+  return http::problem_response(400, "Invalid device id", std::string(protocol::kDeviceIdRule));
 }
 
 std::string read_payload(const json& body, const AdminApiOptions& options, bool required,

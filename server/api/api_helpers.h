@@ -28,7 +28,7 @@ namespace api {
 inline constexpr std::size_t kDefaultPage = 100, kMaxPage = 1000;
 
 http::HttpResponse json_response(int status, const nlohmann::json& body);
-// 1-128 bytes, no control characters, not a service id.
+// kite/protocol/device_id.h's rule, and not a service id.
 bool valid_device_id(std::string_view id);
 // "service:NAME", NAME being what a device id may be: a service's connections, for the kick
 // route.

@@ -8,6 +8,7 @@
 
 #include "api/api_helpers.h"
 #include "core/group_directory.h"
+#include "kite/protocol/device_id.h"
 
 namespace kite::server::api {
 namespace {
@@ -69,7 +70,8 @@ std::string parse_event_query(const http::HttpRequest& request, EventQuery& quer
   if (types != 0) query.types = types;
 
   problem = each_item(request, "device", [&](std::string_view id) -> std::string {
-    if (!valid_device_id(id)) return "every device id is 1-128 bytes without control characters";
+    if (!valid_device_id(id))
+      return std::string("every device id: ") + std::string(protocol::kDeviceIdRule);
     if (query.devices.size() == EventQuery::kMaxDevices)
       return fmt::format("at most {} devices per filter", EventQuery::kMaxDevices);
     query.devices.emplace_back(id);

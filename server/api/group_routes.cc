@@ -40,6 +40,7 @@ void put_member(Server& server, std::string_view group, std::string_view device,
 void delete_member(Server& server, std::string_view group, std::string_view device,
                    const http::Responder& responder) {
   if (!GroupDirectory::valid_name(group)) return responder.respond(invalid_group());
+  if (!api::valid_device_id(device)) return responder.respond(api::invalid_device_id_response());
   if (!server.groups().leave(group, device))
     return responder.respond(
         problem_response(404, "Not a member", "the device is not a member of this group"));

@@ -60,24 +60,29 @@ void connection_metrics(const Server& server, PrometheusText& out) {
               sum(
                   server, [](auto& m) -> auto& { return m.resumed; }));
 
-  // By reason: only the reasons that occurred, so the families stay short.
+  // By reason: only the reasons that occurred, so the families stay short. Kited's own reasons
+  // first, then those the peer chose, as "peer:<Name>" (core/reason_counters.h).
   const auto by_reason = [&](const char* name, const char* help, auto field) {
     out.family(name, MetricType::counter, help);
-    for (std::size_t r = 0; r < WorkerMetrics::kReasons; ++r) {
-      std::uint64_t total = 0;
-      for (const auto& worker : server.workers()) total += field(worker->metrics())[r].value();
-      if (total == 0) continue;
-      const auto reason = protocol::reason_name(static_cast<protocol::Reason>(r));
-      out.sample({{"reason", reason}}, total);
+    for (bool by_peer : {false, true}) {
+      for (std::size_t slot = 0; slot < ReasonCounters::kSlots; ++slot) {
+        std::uint64_t total = 0;
+        for (const auto& worker : server.workers())
+          total += field(worker->metrics()).value(slot, by_peer);
+        if (total == 0) continue;
+        out.sample({{"reason", ReasonCounters::label(slot, by_peer)}}, total);
+      }
     }
   };
   by_reason(
       "kite_handshake_failures_total",
       "Connections closed before their session opened, by reason (AuthFailed, Revoked, "
-      "HandshakeTimeout, TooManyAttempts, framing errors...).",
+      "HandshakeTimeout, TooManyAttempts, framing errors...); peer:<Name> = the reason the peer "
+      "gave (its Error frame, or peer:NormalClose when it just closed).",
       [](auto& m) -> auto& { return m.handshake_failed; });
   by_reason(
-      "kite_sessions_closed_total", "Open sessions ended, by reason.",
+      "kite_sessions_closed_total",
+      "Open sessions ended, by reason; peer:<Name> = the reason the peer gave.",
       [](auto& m) -> auto& { return m.closed; });
 }
 

@@ -57,6 +57,7 @@ struct AuthConfig {
   std::uint32_t max_unauthenticated_per_ip = 64;  // concurrent connections not yet authenticated
   std::uint64_t failed_auth_backoff_base_ms = 1000;  // delay after the first failure from an IP
   std::uint64_t failed_auth_backoff_max_ms = 60000;  // cap of the doubling delay
+  bool token_over_plaintext = false;  // production: Token logins on the plain listener
   bool operator==(const AuthConfig&) const = default;
 };
 
@@ -100,6 +101,7 @@ struct TlsConfig {
   ClientCert client_cert = ClientCert::none;        // whether devices must show a certificate
   DeviceIdFrom device_id_from = DeviceIdFrom::cn;   // where a certificate names its device
   bool tickets = true;                              // TLS 1.3 session tickets (resumption)
+  std::int64_t ticket_max_age_s = 7200;  // a ticket resumes this long after its full handshake
   bool operator==(const TlsConfig&) const = default;
 };
 

@@ -276,6 +276,11 @@ std::vector<FieldSpec> make_table() {
               86400000,
               "Largest failed-authentication delay.\n"
               "At least failed_auth_backoff_base_ms."),
+      boolean("auth", "token_over_plaintext", kAuth, &A::token_over_plaintext,
+              "Production mode: accept Token logins on the plain (non-TLS) device listener.\n"
+              "A token is a bearer credential anyone on the path can reuse until it expires,\n"
+              "so they are refused (AuthFailed) unless this is true. Development mode always\n"
+              "accepts them. Each accepted one is logged as a warning."),
 
       text("admin", "token", kAdmin, &AdminConfig::token,
            "Bearer token of the HTTP admin API with every scope, 16+ characters.\n"
@@ -364,6 +369,10 @@ std::vector<FieldSpec> make_table() {
       boolean("tls", "tickets", kTls, &TlsConfig::tickets,
               "Issue TLS 1.3 session tickets, so reconnecting devices skip the certificate\n"
               "exchange. Ticket keys survive SIGHUP reloads, not restarts."),
+      integer("tls", "ticket_max_age_s", kTls, &TlsConfig::ticket_max_age_s, 60, 604800,
+              "How long a session ticket may resume after the full handshake (certificate\n"
+              "checked) it came from. Resumptions bring no fresh ticket, so a ticket copied\n"
+              "from a device stops working this long after that handshake."),
 
       integer("session", "max_frame", kSession, &Se::max_frame, 8192, 16777216,
               "Largest frame either side may send, after decompression."),
@@ -383,10 +392,11 @@ std::vector<FieldSpec> make_table() {
               "Socket write queue size at which feeding a connection stops.\n"
               "Its backlog then stays in the store, not in memory."),
       integer("session", "uplink_rate_per_s", kSession, &Se::uplink_rate_per_s, 1, 1000000,
-              "Messages per second a device may send.\n"
+              "Frames per second a device may send (each frame costs a token, acks and\n"
+              "credits 1/16, plus one per 16 KiB of body after decompression).\n"
               "Above the rate the server stops reading that socket."),
       integer("session", "uplink_burst", kSession, &Se::uplink_burst, 1, 10000000,
-              "Messages a device may send at once above that rate.\n"
+              "Tokens a device may spend at once above that rate.\n"
               "The token bucket size."),
       choice("session", "device_groups", kSession, &Se::device_groups,
              {{"auto", DeviceGroups::automatic},

@@ -23,6 +23,7 @@ kite::tls::TlsSettings device_tls_settings(const TlsConfig& tls) {
                                  ? IdentitySource::SanUri
                                  : IdentitySource::SubjectCommonName;
   settings.session_tickets = tls.tickets;
+  settings.ticket_max_age_s = tls.ticket_max_age_s;
   return settings;
 }
 

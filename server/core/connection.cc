@@ -285,10 +285,8 @@ void Connection::on_close(const protocol::CloseInfo& info) {
     context.store->set_uplink_last_received(session_.device_id(), queued_uplink_);
   }
   auto& metrics = worker_.metrics();
-  // The reason may come from the peer (its Error frame): clamp it to the table.
-  const auto reason_index =
-      std::min(static_cast<std::size_t>(info.reason), static_cast<std::size_t>(Reason::Internal));
-  (counted_open_ ? metrics.closed : metrics.handshake_failed)[reason_index].add();
+  // The reason may come from the peer (its Error frame): counted apart (reason_counters.h).
+  (counted_open_ ? metrics.closed : metrics.handshake_failed).add(info.reason, info.by_peer);
   if (counted_open_ && !service_ && worker_.records(events::EventType::Disconnect))
     worker_.events().disconnect(session_.device_id(), wall_clock_ms(), reason_name(info.reason),
                                 info.by_peer);

@@ -103,6 +103,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void on_hello(const protocol::HelloInfo& hello) override;
   void on_authenticated(std::string_view device_id) override;
   void on_open(const protocol::OpenInfo& info) override;
+  void on_frame(wire::Message type, std::size_t body_bytes) override;
   void on_message(const protocol::IncomingMessage& message) override;
   void on_acked(std::uint64_t seq) override;
   void on_reply(const protocol::ReplyInfo& reply) override;
@@ -142,7 +143,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void dead_letter(const Delivery& stored);
   bool has_room_for_transient() const;
   void after_transient(bool sent);  // counts a QoS 0 publish sent or dropped
-  void charge_uplink(std::uint32_t cost = 1);
+  void charge_uplink(double tokens = 1);
   void acknowledge_uplink(std::uint64_t seq);
   void pause_reading();
   void resume_reading();

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/log_limiter.h"
 #include "core/byte_views.h"
+#include "core/plaintext_token.h"
 #include "core/worker.h"
 
 namespace kite::server {
@@ -63,6 +64,8 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
     }
     case protocol::AuthMethod::Token: {
       if (service_) return refuse(Reason::AuthFailed, "services authenticate with their key");
+      if (!tls_ && !admit_plaintext_token(context.options.token_over_plaintext, id, ip_.text()))
+        return refuse(Reason::AuthFailed, kTokenOverPlaintextRefused);
       // Read before the check: a reload that changes the key in between ends this session.
       const std::uint64_t generation = context.auth->token_key_generation();
       const std::int64_t wall = wall_clock_ms();

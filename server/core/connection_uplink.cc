@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "core/byte_views.h"
+#include "core/uplink_cost.h"
 #include "core/worker.h"
 
 namespace kite::server {
@@ -21,8 +22,7 @@ using protocol::reason_name;
 
 void Connection::on_message(const protocol::IncomingMessage& message) {
   worker_.metrics().messages_in.add();
-  if (service_) return accept_from_service(message);
-  charge_uplink();
+  if (service_) return accept_from_service(message);  // charged in on_frame(), like any frame
   const bool stored = message.qos == protocol::Qos::AtLeastOnce;
   if (!worker_.records(events::EventType::Uplink)) {
     // Nothing keeps uplinks: a QoS 1 one must not be acknowledged as if it were held.
@@ -66,18 +66,24 @@ void Connection::after_uplink_write(bool written) {
   after_session_call();
 }
 
-// Uplink rate limit: a token bucket per device. A read may hold many messages; they are all
+// Every frame of a device, publish or not, is charged before it is handled (uplink_cost.h).
+void Connection::on_frame(wire::Message type, std::size_t body_bytes) {
+  if (!service_) charge_uplink(uplink_cost(type, body_bytes));
+}
+
+// Uplink rate limit: a token bucket per device. A read may hold many frames; they are all
 // processed (the bytes are already here), the bucket goes into debt, and the socket is not read
 // again until the debt is paid: over the limit, TCP back-pressure slows the device, not kited.
-// `cost`: 1 per message; a Subscribe/Unsubscribe costs 1 per group it names (one store write).
-void Connection::charge_uplink(std::uint32_t cost) {
+// `tokens`: 1 per frame (uplink_cost.h); a Subscribe/Unsubscribe costs 1 more per group it names
+// (one store write each).
+void Connection::charge_uplink(double tokens) {
   const auto& options = worker_.context().options;
   if (options.uplink_rate_per_s == 0) return;
   Millis t = now();
   double refill = static_cast<double>(t - uplink_refilled_at_) * options.uplink_rate_per_s / 1000.0;
   uplink_tokens_ = std::min<double>(uplink_tokens_ + refill, options.uplink_burst);
   uplink_refilled_at_ = t;
-  uplink_tokens_ -= cost;
+  uplink_tokens_ -= tokens;
 }
 
 void Connection::pause_reading() {
@@ -91,8 +97,7 @@ void Connection::pause_reading() {
 
 void Connection::resume_reading() {
   reading_paused_ = false;
-  charge_uplink();
-  uplink_tokens_ += 1;  // the refill only: no message was charged
+  charge_uplink(0);  // the refill only: nothing was received
   if (!reading_blocked_) uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
 }
 
@@ -105,12 +110,17 @@ void Connection::accept_from_service(const protocol::IncomingMessage& message) {
     return ingest.add_answered(message.seq);
   }
   if (message.qos == protocol::Qos::AtMostOnce) {
-    if (auto route = context.registry->find(message.target)) {
+    auto route = context.registry->find(message.target);
+    // The target worker's inbox has a budget for these (transient_budget.h): beyond it, dropped.
+    const std::size_t bytes =
+        message.payload.size() + message.topic.size() + message.content_type.size();
+    if (route && context.workers[route->worker]->transient_budget().try_take(bytes)) {
       std::string payload(as_text(message.payload)), topic(message.topic),
           type(message.content_type);
       context.workers[route->worker]->post([c = route->connection, payload = std::move(payload),
-                                            topic = std::move(topic),
-                                            type = std::move(type)](Worker& w) {
+                                            topic = std::move(topic), type = std::move(type),
+                                            bytes](Worker& w) {
+        w.transient_budget().give_back(bytes);
         if (Connection* to = w.find(c)) to->send_transient(payload, topic, type);
       });
     } else {

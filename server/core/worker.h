@@ -30,6 +30,7 @@
 #include "core/server_context.h"
 #include "core/service_ingest.h"
 #include "core/timing_wheel.h"
+#include "core/transient_budget.h"
 #include "core/worker_metrics.h"
 #include "kite/protocol/session_context.h"
 #include "record/worker_recorder.h"
@@ -75,6 +76,8 @@ class Worker {
   void deliver(const DeliveryBatch& batch);
   ServiceIngest& service_ingest() { return service_ingest_; }
   CommandTable& commands() { return commands_; }
+  // QoS 0 messages other workers post to this one (transient_budget.h); any thread.
+  TransientBudget& transient_budget() { return transient_budget_; }
   // Device events (events/): kept for this loop turn, appended to the event log in one call at
   // its end, after the turn's acks are stored.
   bool records(events::EventType type) const {
@@ -148,6 +151,7 @@ class Worker {
   events::EventBatch pending_events_;
   ServiceIngest service_ingest_{*this};
   CommandTable commands_;
+  TransientBudget transient_budget_;
   WorkerMetrics metrics_;
   record::WorkerRecorder recorder_;
   std::vector<std::uint64_t> read_buffer_words_;  // 64 KiB + alignment slack

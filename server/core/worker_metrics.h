@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 
+#include "core/reason_counters.h"
 #include "kite/protocol/reason.h"
 #include "kite/tls/failure.h"
 #include "metrics/counter.h"
@@ -16,15 +17,14 @@ namespace kite::server {
 struct WorkerMetrics {
   using Counter = metrics::LocalCounter;
   using Gauge = metrics::LocalGauge;
-  static constexpr std::size_t kReasons = static_cast<std::size_t>(protocol::Reason::MAX) + 1;
   static constexpr std::size_t kTlsFailures = static_cast<std::size_t>(tls::Failure::Internal) + 1;
 
   // Connections by state: accepted and not yet authenticated, open devices, open services.
   Gauge handshaking, devices_open, services_open;
   Counter connections_accepted, connections_refused;
   Counter handshakes_ok;
-  std::array<Counter, kReasons> handshake_failed;  // closed before opening, by reason
-  std::array<Counter, kReasons> closed;            // sessions ended, by reason
+  ReasonCounters handshake_failed;  // closed before opening, by reason (and who chose it)
+  ReasonCounters closed;            // sessions ended, by reason (and who chose it)
 
   Counter messages_in, messages_out, bytes_in, bytes_out;
   Counter acks_in;       // acks from devices (each may cover several messages)

@@ -112,9 +112,12 @@ void KitedProcess::spawn(bool same_ports) {
                                    "debug",
                                    "--set",
                                    "auth.master_key=" + master_key_hex()};
-  // A test that names its own --mode (e.g. production) replaces the default one.
-  if (std::find(extra_.begin(), extra_.end(), "--mode") != extra_.end())
-    args.erase(args.begin() + 1, args.begin() + 3);
+  // A test's own --mode or --workers replaces the default above (kited takes each flag once).
+  for (const char* flag : {"--mode", "--workers"}) {
+    if (std::find(extra_.begin(), extra_.end(), flag) == extra_.end()) continue;
+    auto at = std::find(args.begin(), args.end(), flag);
+    args.erase(at, at + 2);
+  }
   args.insert(args.end(), extra_.begin(), extra_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

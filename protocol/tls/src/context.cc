@@ -39,6 +39,8 @@ std::string check_settings(const TlsSettings& settings) {
   if (server && settings.client_certificates != ClientCertificates::None &&
       settings.ca_file.empty())
     return "client certificates are requested but no ca_file verifies them";
+  if (server && settings.session_tickets && settings.ticket_max_age_s <= 0)
+    return "ticket_max_age_s must be positive";
   return {};
 }
 

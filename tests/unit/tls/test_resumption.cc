@@ -1,5 +1,6 @@
 // Session resumption with TLS 1.3 tickets: taken on the next connection, on any server channel of
-// the same context, across a reload that keeps the ticket keys, never for a revoked certificate.
+// the same context, across a reload that keeps the ticket keys, never for a revoked certificate,
+// never renewed by a resumption and never past ticket_max_age_s after the full handshake.
 #include "tls_helpers.h"
 
 using namespace kite;
@@ -30,19 +31,75 @@ TEST_CASE("the second connection resumes with a ticket, on another channel of th
   CHECK_FALSE(first.client.resumed());
   CHECK_FALSE(first.server.resumed());
 
-  for (int i = 0; i < 3; ++i) {  // each connection brings fresh tickets for the next
-    CAPTURE(i);
-    ChannelPair next = connect_and_talk(client, server);
-    REQUIRE(next.both_open());
-    CHECK(next.client.resumed());
-    CHECK(next.server.resumed());
-    // The identity survives resumption: the session carries the client certificate.
-    CHECK(next.server.peer_identity() == "device-42");
-    CHECK(next.server.peer_certificate().serial == first.server.peer_certificate().serial);
-    REQUIRE(next.client.write(bytes("after resumption")));
-    next.pump();
-    CHECK(text(next.server_received) == "after resumption");
+  ChannelPair next = connect_and_talk(client, server);
+  REQUIRE(next.both_open());
+  CHECK(next.client.resumed());
+  CHECK(next.server.resumed());
+  // The identity survives resumption: the session carries the client certificate.
+  CHECK(next.server.peer_identity() == "device-42");
+  CHECK(next.server.peer_certificate().serial == first.server.peer_certificate().serial);
+  REQUIRE(next.client.write(bytes("after resumption")));
+  next.pump();
+  CHECK(text(next.server_received) == "after resumption");
+}
+
+// A resumed connection brings no fresh ticket: with the certificate as the whole credential, a
+// ticket copied from a device must not renew itself for ever. The device pays one full handshake
+// (with its certificate checked) every other connection.
+TEST_CASE("a resumed connection brings no new ticket: the next one is a full handshake") {
+  auto& pki = StandardPki::get();
+  auto client = make_context(device_settings(pki.device));
+  auto server = make_context(mtls_server_settings());
+  for (int round = 0; round < 2; ++round) {
+    CAPTURE(round);
+    ChannelPair full = connect_and_talk(client, server);
+    REQUIRE(full.both_open());
+    CHECK_FALSE(full.server.resumed());
+    ChannelPair resumed = connect_and_talk(client, server);
+    REQUIRE(resumed.both_open());
+    CHECK(resumed.server.resumed());
   }
+}
+
+namespace {
+std::int64_t fake_now_s = 1'800'000'000;
+std::int64_t fake_clock() {
+  return fake_now_s;
+}
+}  // namespace
+
+TEST_CASE("a ticket resumes until ticket_max_age_s after its full handshake, not later") {
+  auto& pki = StandardPki::get();
+  tls::TlsSettings settings = mtls_server_settings();
+  settings.ticket_max_age_s = 3600;
+  settings.clock = fake_clock;
+  auto client = make_context(device_settings(pki.device));
+  auto server = make_context(settings);
+
+  fake_now_s = 1'800'000'000;
+  REQUIRE(connect_and_talk(client, server).both_open());
+  fake_now_s += 3600;  // at the limit: still resumes
+  ChannelPair at_limit = connect_and_talk(client, server);
+  REQUIRE(at_limit.both_open());
+  CHECK(at_limit.server.resumed());
+
+  REQUIRE(connect_and_talk(client, server).both_open());  // full: a ticket stamped now
+  fake_now_s += 3601;                                     // past the limit
+  ChannelPair too_old = connect_and_talk(client, server);
+  REQUIRE(too_old.both_open());  // a full handshake, the certificate checked again
+  CHECK_FALSE(too_old.server.resumed());
+  CHECK(too_old.server.peer_identity() == "device-42");
+
+  fake_now_s -= 7200;  // a clock set back: a ticket "from the future" is not trusted either
+  ChannelPair future = connect_and_talk(client, server);
+  REQUIRE(future.both_open());
+  CHECK_FALSE(future.server.resumed());
+}
+
+TEST_CASE("a server context refuses a ticket_max_age_s of zero") {
+  tls::TlsSettings settings = mtls_server_settings();
+  settings.ticket_max_age_s = 0;
+  CHECK(tls::TlsContext::create(settings).error == "ticket_max_age_s must be positive");
 }
 
 TEST_CASE("a ticket is offered once: after a channel that never connected, a full handshake") {
@@ -105,8 +162,9 @@ TEST_CASE("after a CRL reload that keeps the ticket keys, a revoked device canno
   auto before = make_context(mtls_server_settings());
   ChannelPair first = connect_and_talk(client, before);
   REQUIRE(first.both_open());
-  ChannelPair resumed = connect_and_talk(client, before);  // and brings a fresh ticket
+  ChannelPair resumed = connect_and_talk(client, before);  // the ticket works before the reload
   REQUIRE(resumed.client.resumed());
+  REQUIRE(connect_and_talk(client, before).both_open());  // a full handshake: a fresh ticket
 
   tls::TlsSettings reloaded = mtls_server_settings();
   reloaded.crl_file = pki.crl;
@@ -118,7 +176,7 @@ TEST_CASE("after a CRL reload that keeps the ticket keys, a revoked device canno
 
   // A device that is not revoked still resumes across the same reload.
   auto good_client = make_context(device_settings(pki.device));
-  connect_and_talk(good_client, before);
+  REQUIRE(connect_and_talk(good_client, before).both_open());
   ChannelPair good = connect_and_talk(good_client, after);
   REQUIRE(good.both_open());
   CHECK(good.server.resumed());

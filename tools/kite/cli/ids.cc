@@ -1,5 +1,6 @@
 #include "cli/ids.h"
 
+#include "kite/protocol/device_id.h"
 #include "kite/protocol/limits.h"
 
 namespace kite::cli {
@@ -14,8 +15,8 @@ bool has_control_character(const std::string& text) {
 }  // namespace
 
 std::string device_id_problem(const std::string& id, bool allow_service) {
-  if (id.empty() || id.size() > protocol::limits::kDeviceId || has_control_character(id))
-    return "invalid device id \"" + id + "\": 1-128 bytes without control characters";
+  if (!protocol::valid_device_id(id))
+    return "invalid device id \"" + id + "\": " + std::string(protocol::kDeviceIdRule);
   if (!allow_service && id.starts_with("service:"))
     return "\"" + id + "\" is a service id: services have their own keys, not derived ones";
   return {};

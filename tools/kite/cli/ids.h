@@ -6,7 +6,7 @@
 
 namespace kite::cli {
 
-// "" when kited accepts `id` as a device id (1-128 bytes, no control characters), else the
+// "" when kited accepts `id` as a device id (kite/protocol/device_id.h), else the
 // problem. A service id ("service:...") is refused unless `allow_service`: services have keys of
 // their own (auth.service_keys), never derived ones.
 std::string device_id_problem(const std::string& id, bool allow_service);

@@ -4,6 +4,7 @@
 //  - no field of a body is read before the FlatBuffers Verifier accepted it, under limits tighter
 //    than FlatBuffers' defaults (a Kite frame is shallow and has few tables);
 //  - compressed bodies are inflated into a reused buffer bounded by the maximum body size;
+//  - a body whose unreferenced tail is larger than its data is refused (src/body_extent.h);
 //  - encoding reuses one builder and one compression buffer: no allocation in steady state.
 #pragma once
 
@@ -31,10 +32,13 @@ class BodyDecoder {
   // until the next call or until `raw.body` goes away. Reasons: DecompressionBomb,
   // DecompressionFailed, UnknownDictionary, InvalidBody.
   Reason decode(const RawFrame& raw, std::uint32_t max_body, const wire::Frame*& frame);
+  // The size of the last body decode() verified, after decompression.
+  std::size_t last_body_size() const { return last_body_size_; }
 
  private:
   Decompressor decompressor_;
   AlignedBuffer inflated_;
+  std::size_t last_body_size_ = 0;
 };
 
 // What one FrameEncoder has written: frame bodies before compression and as they went on the

@@ -3,6 +3,7 @@
 // for the duration of the callback.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -156,6 +157,9 @@ class SessionHandler {
   // Server: the client's proof matched the key given to challenge(); answer with accept().
   virtual void on_authenticated(std::string_view /*device_id*/) {}
   virtual void on_open(const OpenInfo&) {}
+  // A frame arrived on the open session (any message), `body_bytes` long after decompression:
+  // before it is handled, so that a server can charge it to the peer's rate limit.
+  virtual void on_frame(wire::Message /*type*/, std::size_t /*body_bytes*/) {}
   // A publish for the app; acknowledge(seq) once it is processed (may be later).
   virtual void on_message(const IncomingMessage&) = 0;
   // The peer confirmed every publish up to `seq`: forget them.

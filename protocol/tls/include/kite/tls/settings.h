@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,6 +79,13 @@ struct TlsSettings {
   // only the newest; each costs ~9 us of server CPU and, with mTLS, ~1 KiB on the wire (the
   // ticket seals the client certificate).
   std::size_t tickets_per_handshake = 1;
+  // Server: how long a ticket may resume after the full handshake (with a certificate check) it
+  // came from. Resumed connections get no fresh ticket, so a copied ticket stops working this
+  // long after the handshake that made it, however often it is used (resumption.cc).
+  std::int64_t ticket_max_age_s = 7200;
+  // Server: the wall clock (Unix seconds) ticket ages are measured with; null: the system's.
+  // Tests pass a fake one.
+  std::int64_t (*clock)() = nullptr;
 
   // Client: the server's DNS name (sent as SNI and checked against the certificate) or IP
   // address (checked against its IP SANs; no SNI). Empty: the chain alone is verified, which
