@@ -43,7 +43,9 @@ TEST_CASE("15.1 sdk: connects, receives, acks, answers a command, publishes and 
   REQUIRE(client.join("room-1", probe.completion()) == Error::Ok);
   REQUIRE(probe.wait([](const SdkRecord& r) { return r.completions.size() == 2; }, kWait));
   for (const auto& [error, detail] : probe.snapshot().completions) {
-    INFO(detail);
+    // INFO and CAPTURE are lambdas, and clang 14 cannot capture a structured binding.
+    const auto& why = detail;
+    INFO(why);
     CHECK(error == Error::Ok);
   }
   CHECK(h.http.request("GET", "/v1/groups/room-1").json()["size"] == 1);
@@ -111,7 +113,9 @@ TEST_CASE(
     CHECK(r.seqs[i] == static_cast<std::uint64_t>(i + 1));
   }
   for (const auto& [error, detail] : r.completions) {
-    INFO(detail);
+    // INFO and CAPTURE are lambdas, and clang 14 cannot capture a structured binding.
+    const auto& why = detail;
+    INFO(why);
     CHECK(error == Error::Ok);  // every uplink confirmed by a server
   }
   // Two losses, each followed by a resumed session (the store kept it across kill -9).

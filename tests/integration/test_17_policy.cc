@@ -209,7 +209,9 @@ TEST_CASE("17.1 policy: each route answers 401 without a known token, 403 withou
       CHECK(answer.headers.find("error=\"invalid_token\"") != std::string::npos);
     }
     for (const auto& [token, scope] : tokens) {
-      CAPTURE(scope);
+      // INFO and CAPTURE are lambdas, and clang 14 cannot capture a structured binding.
+      const auto& token_scope = scope;
+      CAPTURE(token_scope);
       auto answer =
           HttpClient(h.kited.admin_port(), token).request(route.method, route.path, route.body);
       INFO("answer: " << answer.status << " " << answer.body);

@@ -74,7 +74,9 @@ void publish_readings(Client& client, SdkProbe& probe, int first, int n) {
   REQUIRE(probe.wait(
       [&](const SdkRecord& r) { return r.completions.size() == before + std::size_t(n); }, 20'000));
   for (const auto& [error, detail] : probe.snapshot().completions) {
-    INFO(detail);
+    // INFO and CAPTURE are lambdas, and clang 14 cannot capture a structured binding.
+    const auto& why = detail;
+    INFO(why);
     REQUIRE(error == Error::Ok);
   }
 }
