@@ -60,6 +60,17 @@ struct Harness {
   HttpClient http;
 };
 
+// The value of one sample of /metrics ("name" or "name{labels}" exactly as exposed); fails the
+// test when kited does not expose it.
+inline double metric(const Harness& h, const std::string& series) {
+  auto response = h.http.request("GET", "/metrics");
+  REQUIRE(response.status == 200);
+  auto at = response.body.find("\n" + series + " ");
+  INFO("series " << series << " in:\n" << response.body);
+  REQUIRE(at != std::string::npos);
+  return std::stod(response.body.substr(at + series.size() + 2));
+}
+
 inline std::string numbered(const std::string& prefix, int i) {
   return prefix + "-" + std::to_string(i);
 }

@@ -88,16 +88,6 @@ bool wait_log(KitedProcess& kited, const std::string& text) {
   return kited.log().find(text) != std::string::npos;
 }
 
-// The value of one sample of /metrics, e.g. `kite_connections_refused_total{port="device",...}`.
-double metric(const Harness& h, const std::string& series) {
-  auto response = h.http.request("GET", "/metrics");
-  REQUIRE(response.status == 200);
-  auto at = response.body.find("\n" + series + " ");
-  INFO("series " << series << " in:\n" << response.body);
-  REQUIRE(at != std::string::npos);
-  return std::stod(response.body.substr(at + series.size() + 2));
-}
-
 // A raw connection kited refuses by address is closed before it answers anything.
 void check_closed_without_a_byte(std::uint16_t port, const std::string& source_ip) {
   RawSocket raw(port, source_ip);

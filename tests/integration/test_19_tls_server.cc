@@ -56,16 +56,6 @@ std::shared_ptr<const TlsContext> client_context(const Pki& pki, const test::Iss
   return created.context;
 }
 
-// The value of one sample of /metrics, e.g. `kite_tls_handshakes_total{resumed="true"}`.
-double metric(const Harness& h, const std::string& series) {
-  auto response = h.http.request("GET", "/metrics");
-  REQUIRE(response.status == 200);
-  auto at = response.body.find("\n" + series + " ");
-  INFO("series " << series << " in:\n" << response.body);
-  REQUIRE(at != std::string::npos);
-  return std::stod(response.body.substr(at + series.size() + 2));
-}
-
 bool online(Harness& h, const std::string& device) {
   return h.wait_device(device, [](const auto& b) { return b["online"] == true; })["online"] == true;
 }

@@ -148,15 +148,6 @@ std::vector<std::string> publish_payloads(const std::vector<RecordedPacket>& pac
   return payloads;
 }
 
-double metric(const Harness& h, const std::string& series) {
-  auto response = h.http.request("GET", "/metrics");
-  REQUIRE(response.status == 200);
-  auto at = response.body.find("\n" + series + " ");
-  INFO("series " << series);
-  REQUIRE(at != std::string::npos);
-  return std::stod(response.body.substr(at + series.size() + 2));
-}
-
 // kited's certificate is checked against the test CA; the device logs in with its derived key.
 std::shared_ptr<const tls::TlsContext> hmac_client_context(const TlsPki& pki) {
   tls::TlsSettings settings;

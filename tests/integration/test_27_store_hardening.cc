@@ -18,7 +18,7 @@ namespace kite::it {
 namespace {
 
 // One sample of /metrics ("name" or "name{labels}" exactly as exposed); -1 when absent.
-double metric(const Harness& h, const std::string& sample) {
+double sample_value(const Harness& h, const std::string& sample) {
   auto response = h.http.request("GET", "/metrics");
   REQUIRE(response.status == 200);
   std::istringstream lines(response.body);
@@ -83,7 +83,7 @@ TEST_CASE("27.2 store: a burst of QoS 1 uplinks is one store write, acknowledged
   auto options = h.device_options("burst-1");
   TestDevice device(options);
   device.connect_and_open();
-  const double writes_before = metric(h, "kite_store_writes_total");
+  const double writes_before = sample_value(h, "kite_store_writes_total");
   REQUIRE(writes_before >= 0);
   for (int i = 1; i < kBurst; ++i)  // gathered, then sent in one write with the last one
     REQUIRE(device.publish_to("", numbered("u", i), protocol::Qos::AtLeastOnce, {}, false) ==
@@ -92,7 +92,7 @@ TEST_CASE("27.2 store: a burst of QoS 1 uplinks is one store write, acknowledged
   REQUIRE(device.pump_until(now_ms() + kWait, [&] {
     return device.uplink_acked_through() >= static_cast<std::uint64_t>(kBurst);
   }));
-  const double writes = metric(h, "kite_store_writes_total") - writes_before;
+  const double writes = sample_value(h, "kite_store_writes_total") - writes_before;
   INFO("store writes for " << kBurst << " uplinks: " << writes);
   CHECK(writes >= 1);
   CHECK(writes <= 3);  // one per loop turn that read some of them, not one per message
@@ -130,8 +130,8 @@ TEST_CASE("27.4 store: a message too large for the device is refused, or dropped
   // ...and dropped at delivery as too large, never counted as acknowledged.
   auto info = h.wait_device("small-1", [](const auto& b) { return b["queued"] == 0; }, {&device});
   CHECK(info["queued"] == 0);
-  CHECK(metric(h, "kite_dropped_total{reason=\"too_large\"}") == 1);
-  CHECK(metric(h, "kite_store_acked_total") == 0);
+  CHECK(sample_value(h, "kite_dropped_total{reason=\"too_large\"}") == 1);
+  CHECK(sample_value(h, "kite_store_acked_total") == 0);
   CHECK(h.kited.log().find("delivery.too_large") != std::string::npos);
 
   // Now its limit is known: the next one is refused when it is sent.
@@ -144,8 +144,8 @@ TEST_CASE("27.4 store: a message too large for the device is refused, or dropped
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].payload == "fits");
   info = h.wait_device("small-1", [](const auto& b) { return b["queued"] == 0; }, {&device});
-  CHECK(metric(h, "kite_store_acked_total") == 1);
-  CHECK(metric(h, "kite_dropped_total{reason=\"too_large\"}") == 1);
+  CHECK(sample_value(h, "kite_store_acked_total") == 1);
+  CHECK(sample_value(h, "kite_dropped_total{reason=\"too_large\"}") == 1);
 }
 
 TEST_CASE("27.5 store: idempotency records have their own cap") {
@@ -158,8 +158,8 @@ TEST_CASE("27.5 store: idempotency records have their own cap") {
   CHECK(refused.headers.find("Retry-After") != std::string::npos);
   CHECK(h.send_ok("keys-1", "a", {{"idempotency_key", "k1"}})["status"] == "duplicate");
   CHECK(h.send_ok("keys-1", "no key")["status"] == "queued");
-  CHECK(metric(h, "kite_idempotency_records") == 2);
-  CHECK(metric(h, "kite_idempotency_refused_total") == 1);
+  CHECK(sample_value(h, "kite_idempotency_records") == 2);
+  CHECK(sample_value(h, "kite_idempotency_refused_total") == 1);
   CHECK(h.http.device("keys-1")["queued"] == 2);
 }
 
@@ -199,7 +199,7 @@ TEST_CASE("27.6 store: a full disk answers 503 and not ready; freed, it works wi
   auto info = h.wait_device("disk-1", [](const auto& b) { return b["queued"] == 0; }, {&device});
   CHECK(info["queued"] == 0);
   CHECK(info["acked_through"] == accepted + 1);
-  CHECK(metric(h, "kite_store_recoveries_total") >= 1);
+  CHECK(sample_value(h, "kite_store_recoveries_total") >= 1);
   CHECK(h.kited.alive());
   h.kited.terminate();  // before the tmpfs is detached
 }

@@ -21,16 +21,6 @@ std::string long_group(const std::string& prefix, int i) {
   return name;
 }
 
-// The value of one sample of /metrics, e.g. `kite_uplink_throttled_total`.
-double metric(const Harness& h, const std::string& series) {
-  auto response = h.http.request("GET", "/metrics");
-  REQUIRE(response.status == 200);
-  auto at = response.body.find("\n" + series + " ");
-  INFO("series " << series << " in:\n" << response.body);
-  REQUIRE(at != std::string::npos);
-  return std::stod(response.body.substr(at + series.size() + 2));
-}
-
 std::vector<std::string> group_batch(const std::string& prefix) {
   std::vector<std::string> groups;
   for (int i = 0; i < static_cast<int>(protocol::limits::kGroupsPerRequest); ++i)
