@@ -64,6 +64,12 @@ class SlowMembershipStore final : public MessageStore {
             std::vector<StoredMessage>&) override {}
   void ack(std::string_view, std::uint64_t) override {}
   void ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>>) override {}
+  bool write_turn(std::span<const std::pair<std::string_view, std::uint64_t>>,
+                  std::span<const std::pair<std::string_view, std::uint64_t>>) override {
+    return true;
+  }
+  void discard(std::string_view, std::uint64_t) override {}
+  bool recover() override { return true; }
   QueueInfo info(std::string_view) override { return {}; }
   std::uint64_t uplink_last_received(std::string_view) override { return 0; }
   void set_uplink_last_received(std::string_view, std::uint64_t) override {}
