@@ -129,9 +129,9 @@ TEST_CASE("18.1 tls sdk: TLS 1.3 to kited's verified IP address; messages and co
           Error::Ok);
   REQUIRE(client.publish({.payload = big, .topic = "bulk"}, probe.completion()) == Error::Ok);
   REQUIRE(probe.wait([](const SdkRecord& r) { return r.completions.size() == 2; }, kWait));
-  for (const auto& [error, detail] : probe.snapshot().completions) {
-    INFO(detail);
-    CHECK(error == Error::Ok);
+  for (const auto& completion : probe.snapshot().completions) {
+    INFO(completion.second);  // clang 14 cannot capture a structured binding in INFO
+    CHECK(completion.first == Error::Ok);
   }
   auto events =
       t.h.http.request("GET", "/v1/events?type=uplink&wait=0s&limit=10&after=0&device=tls-basic");
