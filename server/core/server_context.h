@@ -38,7 +38,7 @@ struct CoreOptions {
   std::uint32_t max_pending_commands_per_device = 16;  // commands awaiting one device's reply
   std::uint32_t max_pending_commands = 4096;           // the same, over the whole server
   std::uint32_t drain_reconnect_spread_ms = 30'000;  // goaway at shutdown: reconnect after 0..this
-  DeviceGroupPolicy device_groups;  // which groups devices may join and leave themselves
+  DeviceGroupPolicy device_groups;   // which groups devices may join and leave themselves
   bool token_over_plaintext = true;  // Token logins on the plain listener (plaintext_token.h)
   // Which device events are recorded for GET /v1/events (bit 1 << EventType); 0 records none.
   std::uint8_t event_types = 0;
