@@ -14,7 +14,7 @@
 namespace kite::it {
 namespace {
 
-// "<prefix>-<i>-xxx...": a valid group name of exactly 128 bytes.
+// "<prefix>-<i>-" padded with the letter x: a valid group name of exactly 128 bytes.
 std::string long_group(const std::string& prefix, int i) {
   std::string name = numbered(prefix, i) + "-";
   name.resize(protocol::limits::kGroupName, 'x');
