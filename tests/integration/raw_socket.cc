@@ -112,6 +112,21 @@ struct Aligned {
 
 }  // namespace
 
+Bytes compressed_frame(std::span<const std::uint8_t> body) {
+  protocol::Compressor compressor;
+  protocol::CompressionSettings settings;
+  settings.threshold = 0;
+  settings.back_off = false;
+  protocol::AlignedBuffer compressed;
+  std::uint16_t dictionary = 0;
+  if (!compressor.compress(body, settings, compressed, dictionary)) return {};
+  Bytes frame;
+  protocol::append_raw_frame(
+      {static_cast<std::uint32_t>(compressed.size()), protocol::flags::kCompressed, 0},
+      compressed.view(), frame);
+  return frame;
+}
+
 std::optional<PeerGoodbye> goodbye_in(std::span<const std::uint8_t> stream) {
   Aligned copy(stream);
   protocol::FrameDecoder decoder(protocol::kAbsoluteMaxBody);

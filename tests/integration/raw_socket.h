@@ -49,6 +49,10 @@ struct PeerGoodbye {
   std::string message;
 };
 
+// One frame whose body is `body` compressed with zstd, as a device may send it (bombs included:
+// nothing checks the size against a limit); empty if zstd failed.
+Bytes compressed_frame(std::span<const std::uint8_t> body);
+
 // The first Error or Goaway frame in a byte stream from kited; nullopt if there is none.
 std::optional<PeerGoodbye> goodbye_in(std::span<const std::uint8_t> stream);
 

@@ -187,18 +187,8 @@ TEST_CASE("04.4 bad input: unauthenticated connections beyond the per-IP cap get
 TEST_CASE("04.5 bad input: a decompression bomb closes with DecompressionBomb") {
   BadInput h;
   // 1 MiB of zeros compresses to a few dozen bytes and announces 1 MiB > max_frame.
-  Bytes zeros(1 << 20, 0);
-  protocol::Compressor compressor;
-  protocol::CompressionSettings settings;
-  settings.threshold = 0;
-  settings.back_off = false;
-  protocol::AlignedBuffer compressed;
-  std::uint16_t dictionary = 0;
-  REQUIRE(compressor.compress(zeros, settings, compressed, dictionary));
-  Bytes frame;
-  protocol::append_raw_frame(
-      {static_cast<std::uint32_t>(compressed.size()), protocol::flags::kCompressed, 0},
-      compressed.view(), frame);
+  const Bytes frame = compressed_frame(Bytes(1 << 20, 0));
+  REQUIRE_FALSE(frame.empty());
   INFO("bomb frame: " << frame.size() << " bytes");
   REQUIRE(local_decode_error(frame, kMaxFrame) == Reason::DecompressionBomb);
 
