@@ -325,7 +325,9 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
   add_metrics_routes(router, server, &tokens);
   const AdminApiOptions api_options{&tokens, config.session.max_frame - 1024,
                                     config.store.default_ttl_ms};
-  add_group_routes(router, server, api_options);
+  // The inbox is closed, dropping the slices it holds for bulk_sends, before bulk_sends goes.
+  BulkSends bulk_sends(server, inbox, api_options);
+  add_group_routes(router, server, bulk_sends, api_options);
   add_admin_routes(router, server, inbox, api_options);
   add_recording_routes(router, server, api_options);
   http::HttpServerOptions http_options;

@@ -5,15 +5,48 @@
 // whole run of QoS 0 messages); QoS 1 messages stored in batches of 1,000 (one store write each),
 // then carried to the online devices' workers, one task per worker. Consecutive messages of the
 // same QoS go together; each device gets the messages in the order given.
+//
+// A slice at a time: a call sends to the devices of one slice (about kSliceDeliveries messages x
+// devices) in the admin-loop turn it arrives in, and when there are more, one slice per later
+// turn, taking turns with the other calls under way; it answers when the last slice is sent. A
+// send to a million devices so never holds the admin loop for more than a slice, whatever the
+// number of such calls (security review L11).
 #pragma once
 
+#include <cstddef>
+#include <deque>
+#include <memory>
+
 #include "api/api_helpers.h"
+#include "api/loop_inbox.h"
 #include "core/server.h"
 #include "http/responder.h"
 
 namespace kite::server {
 
-void send_bulk(Server& server, const AdminApiOptions& options, const http::HttpRequest& request,
-               const http::Responder& responder);
+class BulkSendJob;
+
+class BulkSends {
+ public:
+  // Messages x devices sent per admin-loop turn, at most (one device's messages are never split).
+  static constexpr std::size_t kSliceDeliveries = 4'096;
+
+  // `inbox` schedules the later slices; calls still under way when it closes (kited stopping)
+  // end there: their devices keep what was sent, their clients get no answer.
+  BulkSends(Server& server, LoopInbox& inbox, AdminApiOptions options);
+  ~BulkSends();
+  BulkSends(const BulkSends&) = delete;
+  BulkSends& operator=(const BulkSends&) = delete;
+
+  void handle(const http::HttpRequest& request, const http::Responder& responder);
+
+ private:
+  void send_next_slice();
+
+  Server& server_;
+  LoopInbox& inbox_;
+  AdminApiOptions options_;
+  std::deque<std::unique_ptr<BulkSendJob>> waiting_;  // calls with slices left, in turn order
+};
 
 }  // namespace kite::server

@@ -70,7 +70,8 @@ void describe_group(Server& server, const HttpRequest& request, std::string_view
 
 }  // namespace
 
-void add_group_routes(http::Router& router, Server& server, AdminApiOptions options) {
+void add_group_routes(http::Router& router, Server& server, BulkSends& bulk_sends,
+                      AdminApiOptions options) {
   using http::Scope;
   // Membership decides who a group send reaches: it goes with send, not with admin.
   router.add("PUT", "/v1/groups/{group}/members/{id}",
@@ -92,13 +93,12 @@ void add_group_routes(http::Router& router, Server& server, AdminApiOptions opti
                                        http::Responder responder) {
                                describe_group(server, request, params.get("group"), responder);
                              }));
-  router.add(
-      "POST", "/v1/messages",
-      api::authorized(options.tokens, Scope::send,
-                      [&server, options](const HttpRequest& request, const http::RouteParams&,
-                                         http::Responder responder) {
-                        send_bulk(server, options, request, responder);
-                      }));
+  router.add("POST", "/v1/messages",
+             api::authorized(options.tokens, Scope::send,
+                             [&bulk_sends](const HttpRequest& request, const http::RouteParams&,
+                                           http::Responder responder) {
+                               bulk_sends.handle(request, responder);
+                             }));
 }
 
 }  // namespace kite::server

@@ -5,11 +5,14 @@
 #pragma once
 
 #include "api/api_helpers.h"
+#include "api/bulk_send.h"
 #include "core/server.h"
 #include "http/router.h"
 
 namespace kite::server {
 
-void add_group_routes(http::Router& router, Server& server, AdminApiOptions options);
+// `bulk_sends` answers POST /v1/messages; it outlives the router.
+void add_group_routes(http::Router& router, Server& server, BulkSends& bulk_sends,
+                      AdminApiOptions options);
 
 }  // namespace kite::server

@@ -56,6 +56,13 @@ std::vector<std::pair<std::string, Route>> Registry::list(std::string_view after
   return page;
 }
 
+void Registry::append_part(std::size_t part, std::vector<std::string>& ids) const {
+  Shard& s = shards_.at(part);
+  std::lock_guard lock(s.mutex);
+  ids.reserve(ids.size() + s.routes.size());
+  for (const auto& entry : s.routes) ids.push_back(entry.first);
+}
+
 std::size_t Registry::online() const {
   std::size_t n = 0;
   for (auto& s : shards_) {

@@ -45,6 +45,11 @@ class Router {
   // page of a listing that pages by the last id seen.
   virtual std::vector<std::pair<std::string, Route>> list(std::string_view after,
                                                           std::size_t limit) const = 0;
+  // The online devices in parts(), for a walk spread over several turns (a send to everyone):
+  // append_part(i) adds the ids of part i, in no particular order. A device online throughout
+  // the walk is in exactly one part.
+  virtual std::size_t parts() const = 0;
+  virtual void append_part(std::size_t part, std::vector<std::string>& ids) const = 0;
 };
 
 class Registry final : public Router {
@@ -56,6 +61,8 @@ class Registry final : public Router {
   // Visits every shard under its lock: O(online devices) per page, for admin use.
   std::vector<std::pair<std::string, Route>> list(std::string_view after,
                                                   std::size_t limit) const override;
+  std::size_t parts() const override { return shards_.size(); }  // one per shard
+  void append_part(std::size_t part, std::vector<std::string>& ids) const override;
 
  private:
   struct StringHash {
