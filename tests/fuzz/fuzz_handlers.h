@@ -157,7 +157,7 @@ class ServerHandler final : public CheckingHandler {
   void publish(std::span<const std::uint8_t> echo) {
     if (publishes_ >= kMaxPublishes) return;
     ++publishes_;
-    auto payload = make_payload(kPayloadSizes[(options_ >> 4) & 7], 'S');
+    const auto& payload = make_payload(kPayloadSizes[(options_ >> 4) & 7], 'S');
     protocol::OutgoingMessage message;
     message.payload = echo.empty() ? std::span<const std::uint8_t>(payload) : echo;
     message.qos = publishes_ % 3 == 0 ? protocol::Qos::AtMostOnce : protocol::Qos::AtLeastOnce;
@@ -227,7 +227,7 @@ class ClientHandler final : public CheckingHandler {
   void publish() {
     if (publishes_ >= kMaxPublishes) return;
     ++publishes_;
-    auto payload = make_payload(kPayloadSizes[(options_ >> 4) & 7], 'C');
+    const auto& payload = make_payload(kPayloadSizes[(options_ >> 4) & 7], 'C');
     protocol::OutgoingMessage message;
     message.payload = payload;
     message.qos = publishes_ % 3 == 0 ? protocol::Qos::AtMostOnce : protocol::Qos::AtLeastOnce;
