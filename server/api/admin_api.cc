@@ -12,6 +12,7 @@
 #include "http/problem.h"
 #include "kite/protocol/base64url.h"
 #include "kite/protocol/limits.h"
+#include "kite/protocol/utf8.h"
 
 namespace kite::server {
 namespace {
@@ -81,23 +82,6 @@ void send_to_device(Server& server, const AdminApiOptions& options, const HttpRe
   }
 }
 
-bool valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t length = c < 0x80           ? 1
-                               : (c >> 5) == 0x6  ? 2
-                               : (c >> 4) == 0xe  ? 3
-                               : (c >> 3) == 0x1e ? 4
-                                                  : 0;
-    if (length == 0 || i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k)
-      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) return false;
-    i += length;
-  }
-  return true;
-}
-
 struct CommandRequest {
   std::string name, payload;
   std::uint32_t timeout_ms = 10'000;
@@ -135,7 +119,7 @@ HttpResponse command_answer(const CommandOutcome& outcome) {
           {"payload_base64", protocol::base64url_encode(
                                  {reinterpret_cast<const std::uint8_t*>(outcome.payload.data()),
                                   outcome.payload.size()})}};
-      if (valid_utf8(outcome.payload)) body["payload"] = outcome.payload;
+      if (protocol::is_utf8(outcome.payload)) body["payload"] = outcome.payload;
       return json_response(200, body);
     }
     case Kind::TimedOut:

@@ -3,7 +3,8 @@
 //
 // Rules: the output is always valid JSON whatever the input bytes: quotes, backslashes and
 // control characters are escaped, and bytes that are not well-formed UTF-8 (overlong forms,
-// surrogates, truncated sequences, > U+10FFFF) become U+FFFD, one per bad byte.
+// surrogates, truncated sequences, > U+10FFFF: kite/protocol/utf8.h) become U+FFFD, one per bad
+// byte.
 #pragma once
 
 #include <string>
@@ -11,8 +12,6 @@
 
 namespace kite::server::json_text {
 
-// True when `text` is well-formed UTF-8 (RFC 3629).
-bool is_utf8(std::string_view text);
 // Appends `text` as a quoted JSON string.
 void append_string(std::string& out, std::string_view text);
 

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "kite/protocol/hex.h"
+
 namespace kite::server::config {
 
 std::string random_hex(std::size_t bytes) {
@@ -16,13 +18,7 @@ std::string random_hex(std::size_t bytes) {
     if (n < 0 && errno != EINTR) throw std::runtime_error("getrandom failed");
     if (n > 0) filled += static_cast<std::size_t>(n);
   }
-  constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (std::uint8_t b : buffer) {
-    hex += kDigits[b >> 4];
-    hex += kDigits[b & 0xf];
-  }
-  return hex;
+  return protocol::hex_encode(buffer);
 }
 
 GeneratedSecrets generate_development_secrets(Config& config) {

@@ -7,6 +7,7 @@
 
 #include "common/json_text.h"
 #include "kite/protocol/base64url.h"
+#include "kite/protocol/utf8.h"
 
 namespace kite::server::events {
 namespace {
@@ -81,7 +82,7 @@ void EventBatch::uplink(std::string_view device, std::int64_t time_ms, const Upl
   if (!fields.content_type.empty()) field("content_type", fields.content_type);
   std::string_view text(reinterpret_cast<const char*>(fields.payload.data()),
                         fields.payload.size());
-  if (json_text::is_utf8(text))
+  if (protocol::is_utf8(text))
     field("payload", text);
   else
     field("payload_base64", protocol::base64url_encode(fields.payload));

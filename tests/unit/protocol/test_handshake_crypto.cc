@@ -7,20 +7,11 @@
 
 #include "kite/protocol/base64url.h"
 #include "kite/protocol/handshake_crypto.h"
+#include "kite/protocol/hex.h"
 
 using namespace kite::protocol;
 
 namespace {
-
-std::string hex(std::span<const std::uint8_t> bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (auto b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
 
 std::array<std::uint8_t, 32> master() {
   std::array<std::uint8_t, 32> key{};
@@ -32,7 +23,7 @@ std::array<std::uint8_t, 32> master() {
 
 TEST_CASE("device key = HMAC-SHA256(master key, device id)") {
   auto key = derive_device_key(master(), "thermostat-42");
-  CHECK(hex(key) == "4d845a6867c58d6dfefdcf8aaf76f1debbdfb0d6d5f333269414b49a59fb10c3");
+  CHECK(hex_encode(key) == "4d845a6867c58d6dfefdcf8aaf76f1debbdfb0d6d5f333269414b49a59fb10c3");
   CHECK(derive_device_key(master(), "thermostat-43") != key);
 }
 
@@ -42,7 +33,7 @@ TEST_CASE("client proof binds the device id and both nonces") {
   client.fill(1);
   server.fill(2);
   Proof proof = client_proof(key, "thermostat-42", client, server);
-  CHECK(hex(proof) == "ed9d447e5c42836419d6c91976b9bb20c6276b0deca6fa68214b1b3f9e2fc832");
+  CHECK(hex_encode(proof) == "ed9d447e5c42836419d6c91976b9bb20c6276b0deca6fa68214b1b3f9e2fc832");
 
   Nonce other = server;
   other[31] ^= 1;

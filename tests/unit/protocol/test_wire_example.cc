@@ -17,6 +17,7 @@
 #include "kite/protocol/frame_codec.h"
 #include "kite/protocol/frame_decoder.h"
 #include "kite/protocol/handshake_crypto.h"
+#include "kite/protocol/hex.h"
 #include "kite/protocol/token.h"
 
 using namespace kite::protocol;
@@ -88,16 +89,6 @@ TEST_CASE("wire example: the publish of docs/protocol.md, byte for byte") {
 
 namespace {
 
-std::string hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
-
 std::span<const std::uint8_t> bytes_of(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
@@ -114,11 +105,11 @@ TEST_CASE("wire example: the handshake test vector of docs/protocol.md") {
     server_nonce[i] = static_cast<std::uint8_t>(0x80 + i);
   }
   DeviceKey key = derive_device_key(bytes_of(master), device);
-  CHECK(hex(key) == "44b19477a874b0c5eb5d44206da5997f1390dce4069b0e4316b9d78da32fffd5");
+  CHECK(hex_encode(key) == "44b19477a874b0c5eb5d44206da5997f1390dce4069b0e4316b9d78da32fffd5");
   Proof client = client_proof(key, device, client_nonce, server_nonce);
   Proof server = server_proof(key, device, client_nonce, server_nonce);
-  CHECK(hex(client) == "85e654d36938af3f44174e0db80b318896f483a76664ac53129584956b7c4035");
-  CHECK(hex(server) == "4f0384da6be8714bac47081b44a2416a918ba5a4df6010e3fa039c153eb4fba1");
+  CHECK(hex_encode(client) == "85e654d36938af3f44174e0db80b318896f483a76664ac53129584956b7c4035");
+  CHECK(hex_encode(server) == "4f0384da6be8714bac47081b44a2416a918ba5a4df6010e3fa039c153eb4fba1");
 
   // The transcript exactly as the document lays it out: label, u16 LE id length, id, u8 nonce
   // length, client nonce, u8 nonce length, server nonce.

@@ -7,7 +7,9 @@
 #include "cli/key_options.h"
 #include "cli/payload.h"
 #include "kite/capture/frame_splitter.h"
+#include "kite/protocol/hex.h"
 #include "kite/protocol/reason.h"
+#include "kite/protocol/utf8.h"
 
 namespace kite::cli {
 namespace {
@@ -21,7 +23,7 @@ using StringVector = flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String
 bool printable(std::string_view bytes) {
   for (unsigned char c : bytes)
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return false;
-  return is_utf8(bytes);
+  return protocol::is_utf8(bytes);
 }
 
 // The longest prefix of at most `max` bytes that does not end inside a UTF-8 sequence.
@@ -80,7 +82,7 @@ Json FrameDescriber::bytes_field(std::span<const std::uint8_t> bytes) const {
     shown = prefix.size();
   } else {
     shown = std::min(max, bytes.size());
-    field["hex"] = hex_encode(bytes.first(shown));
+    field["hex"] = protocol::hex_encode(bytes.first(shown));
   }
   field["size"] = bytes.size();
   if (shown < bytes.size()) field["truncated"] = true;

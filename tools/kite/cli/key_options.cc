@@ -71,15 +71,4 @@ std::optional<std::vector<std::uint8_t>> read_key(const KeySource& source, std::
   return key;
 }
 
-std::string hex_encode(std::span<const std::uint8_t> bytes) {
-  constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    hex.push_back(kDigits[b >> 4]);
-    hex.push_back(kDigits[b & 0xf]);
-  }
-  return hex;
-}
-
 }  // namespace kite::cli

@@ -40,6 +40,4 @@ void add_key_source(CLI::App& command, const std::string& name, const std::strin
 // nullopt with `error` set when none gives a key.
 std::optional<std::vector<std::uint8_t>> read_key(const KeySource& source, std::string& error);
 
-std::string hex_encode(std::span<const std::uint8_t> bytes);
-
 }  // namespace kite::cli

@@ -9,6 +9,7 @@
 #include "cli/ids.h"
 #include "cli/key_options.h"
 #include "kite/protocol/handshake_crypto.h"
+#include "kite/protocol/hex.h"
 #include "kite/protocol/limits.h"
 #include "kite/protocol/token.h"
 
@@ -38,7 +39,7 @@ int run_derive(const KeysOptions& o) {
       return usage_error("derive", problem);
   for (const auto& device : o.devices) {
     const protocol::DeviceKey key = protocol::derive_device_key(*master, device);
-    std::printf("%s %s\n", hex_encode(key).c_str(), device.c_str());
+    std::printf("%s %s\n", protocol::hex_encode(key).c_str(), device.c_str());
   }
   return kExitOk;
 }

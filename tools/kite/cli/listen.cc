@@ -93,7 +93,7 @@ std::string resolve_credentials(const ListenOptions& o, const CLI::Option& key,
   std::string error;
   auto master = read_key(o.master_key, error);
   if (!master) return error;
-  client.key = hex_encode(protocol::derive_device_key(*master, o.id));
+  client.key = protocol::hex_encode(protocol::derive_device_key(*master, o.id));
   return {};
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli/key_options.h"
 #include "cli/payload.h"
+#include "kite/protocol/hex.h"
 
 namespace kite::cli {
 
@@ -24,7 +25,7 @@ std::string format_message(const Message& message, MessageFormat format) {
       line = message.payload;
       break;
     case MessageFormat::Hex:
-      line = hex_encode(
+      line = protocol::hex_encode(
           {reinterpret_cast<const std::uint8_t*>(message.payload.data()), message.payload.size()});
       break;
     case MessageFormat::Json: {

@@ -11,10 +11,8 @@
 
 namespace kite::cli {
 
-// Well-formed UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool is_utf8(std::string_view bytes);
-
-// Sets "payload" or "payload_base64" on a message body, whichever keeps the bytes intact.
+// Sets "payload" or "payload_base64" (text: kite/protocol/utf8.h's strict UTF-8) on a message body,
+// whichever keeps the bytes intact.
 void set_payload(nlohmann::json& message, std::string_view bytes);
 
 // The whole file's bytes, or nullopt with `error` saying why not.

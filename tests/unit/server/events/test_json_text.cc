@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_text.h"
+#include "kite/protocol/utf8.h"
 
 namespace kite::server::json_text {
 namespace {
@@ -21,12 +22,12 @@ TEST_CASE("quotes, backslashes and control characters are escaped") {
 }
 
 TEST_CASE("well-formed UTF-8 passes, anything else becomes U+FFFD per bad byte") {
-  CHECK(is_utf8("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK(protocol::is_utf8("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80"));
   CHECK(quoted("\xc3\xa9") == "\"\xc3\xa9\"");
   for (std::string_view bad :
        {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3", "\xff", "\x80"}) {
     CAPTURE(bad);
-    CHECK(!is_utf8(bad));
+    CHECK(!protocol::is_utf8(bad));
     auto json = nlohmann::json::parse(quoted(bad));  // throws if the output were not JSON
     CHECK(json.get<std::string>().find("\xef\xbf\xbd") != std::string::npos);
   }
