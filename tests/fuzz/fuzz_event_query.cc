@@ -20,6 +20,7 @@
 #include "events/event.h"
 #include "fuzz_check.h"
 #include "http/request_parser.h"
+#include "kite/protocol/utf8.h"
 
 namespace {
 
@@ -42,7 +43,7 @@ void check_json(std::string_view text) {
   json_text::append_string(quoted, text);
   auto parsed = nlohmann::json::parse(quoted, nullptr, false);
   KITE_FUZZ_CHECK(parsed.is_string());
-  if (json_text::is_utf8(text)) KITE_FUZZ_CHECK(parsed.get<std::string>() == text);
+  if (kite::protocol::is_utf8(text)) KITE_FUZZ_CHECK(parsed.get<std::string>() == text);
 
   std::span<const std::uint8_t> payload(reinterpret_cast<const std::uint8_t*>(text.data()),
                                         text.size());

@@ -352,9 +352,10 @@ int run(const std::filesystem::path& out, const std::string& target) {
     frame_body_seeds(w);
   else if (target == "fuzz_token")
     token_seeds(w);
-  else if (target == "fuzz_http_request" || target == "fuzz_store_records" ||
-           target == "fuzz_event_query" || target == "fuzz_cidr" || target == "fuzz_tls_server" ||
-           target == "fuzz_capture" || target == "fuzz_dictionary")
+  else if (target == "fuzz_http_request" || target == "fuzz_admin_request" ||
+           target == "fuzz_store_records" || target == "fuzz_event_query" ||
+           target == "fuzz_cidr" || target == "fuzz_tls_server" || target == "fuzz_capture" ||
+           target == "fuzz_dictionary")
     return 0;  // their seeds live in tests/fuzz/seeds/<target>/ (run-all copies them)
   else {
     std::fprintf(stderr, "make_seeds: unknown target %s\n", target.c_str());
