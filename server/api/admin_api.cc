@@ -7,7 +7,6 @@
 #include <cstdlib>
 
 #include "common/log.h"
-#include "core/worker.h"
 #include "http/bearer.h"
 #include "http/problem.h"
 #include "kite/protocol/base64url.h"

@@ -2,7 +2,6 @@
 
 #include "api/recording_request.h"
 #include "common/log.h"
-#include "core/worker.h"
 #include "http/problem.h"
 #include "record/recording_files.h"
 

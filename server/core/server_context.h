@@ -17,6 +17,7 @@
 #include "core/group_directory.h"
 #include "core/registry.h"
 #include "core/service_directory.h"
+#include "core/wall_clock.h"
 #include "events/event_log.h"
 #include "kite/protocol/session_types.h"
 #include "record/record_settings.h"
@@ -59,10 +60,5 @@ struct ServerContext {
   events::EventLog* events = nullptr;         // null: no event stream
   std::vector<Worker*> workers;               // indexable by Route::worker
 };
-
-// Wall-clock milliseconds since the Unix epoch (store expiries, presence "since").
-std::int64_t wall_clock_ms();
-// The same in microseconds (latency measurements that span threads).
-std::int64_t wall_clock_us();
 
 }  // namespace kite::server

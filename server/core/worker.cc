@@ -24,18 +24,6 @@ constexpr std::size_t kMaxSlots = std::size_t{1} << 24;  // connections per work
 
 }  // namespace
 
-std::int64_t wall_clock_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Worker::Worker(std::uint32_t index, ServerContext& context)
     : index_(index),
       context_(context),
