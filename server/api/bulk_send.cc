@@ -247,6 +247,13 @@ void BulkSends::handle(const http::HttpRequest& request, const http::Responder& 
         "a batch answered per device holds at most 1,000,000 results (messages x devices): "
         "ask for \"report\": \"summary\", or send smaller batches"));
 
+  if (deliveries > kSliceDeliveries && waiting_.size() >= kMaxCallsInProgress) {
+    auto busy =
+        problem_response(429, "Too many bulk sends",
+                         "4 sends of more than one slice are under way: retry when one ends");
+    busy.headers.emplace_back("Retry-After", "1");
+    return responder.respond(std::move(busy));
+  }
   auto job = std::make_unique<BulkSendJob>(server_, std::move(bulk), std::move(targets), responder);
   if (job->send_slice()) return;  // small calls are answered in the turn they arrive in
   waiting_.push_back(std::move(job));

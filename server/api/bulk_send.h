@@ -30,6 +30,9 @@ class BulkSends {
  public:
   // Messages x devices sent per admin-loop turn, at most (one device's messages are never split).
   static constexpr std::size_t kSliceDeliveries = 4'096;
+  // Calls of more than one slice under way at once: each holds its messages and answer, so more
+  // are refused (429, Retry-After) until one ends; a call of one slice is always served.
+  static constexpr std::size_t kMaxCallsInProgress = 4;
 
   // `inbox` schedules the later slices; calls still under way when it closes (kited stopping)
   // end there: their devices keep what was sent, their clients get no answer.

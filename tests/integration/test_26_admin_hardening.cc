@@ -4,8 +4,10 @@
 // in slices (L11).
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <unistd.h>
 
@@ -363,6 +365,25 @@ TEST_CASE(
     CHECK(kept->payload == "kept");
   }
   CHECK(h.http.device(numbered("m", 4'321))["queued"] == 1);
+
+  // At most 4 sends of many slices at once: a fifth sent meanwhile is refused with 429.
+  std::vector<std::unique_ptr<RawSocket>> calls;
+  for (int i = 0; i < 5; ++i) {
+    calls.push_back(std::make_unique<RawSocket>(h.kited.admin_port()));
+    send_text(*calls.back(), post_head("/v1/messages", body.size(), kAdminToken) + body);
+  }
+  int accepted = 0, refused = 0;
+  for (auto& call : calls) {
+    REQUIRE(wait_for_text(*call, "\r\n\r\n{", 12 * kWait));
+    const std::string text = text_of(*call);
+    accepted += text.starts_with("HTTP/1.1 200");
+    if (text.starts_with("HTTP/1.1 429")) {
+      ++refused;
+      CHECK(text.find("Retry-After: 1") != std::string::npos);
+    }
+  }
+  CHECK(accepted == 4);
+  CHECK(refused == 1);
 }
 
 }  // namespace kite::it
