@@ -148,7 +148,9 @@ TEST_CASE("15.3 sdk: reconnect delays are spread, capped, and reset after a stab
 
   auto r = probe.snapshot();
   auto delays = retry_delays(r);
-  INFO("first delays: " << delays[0] << " " << delays[1] << " " << delays[2] << " " << delays[3]);
+  std::string all_delays;
+  for (auto d : delays) all_delays += std::to_string(d) + " ";
+  INFO("delays: " << all_delays);
   CHECK(r.state_reasons[1] == "ConnectFailed");
   CHECK(delays[0] <= 20);  // windows 20, 40, 80, then the cap
   CHECK(delays[1] <= 40);
@@ -164,7 +166,7 @@ TEST_CASE("15.3 sdk: reconnect delays are spread, capped, and reset after a stab
   }
   CHECK(distinct.size() >= 10);  // spread: full jitter over the capped window, not a fixed step
   CHECK(low < 60);
-  CHECK(high > 100);
+  CHECK(high > 80);  // above the third window: the cap's window is drawn from
   // Each attempt waited at least its delay: Disconnected at t, the next Connecting at t + delay.
   for (std::size_t i = 0; i + 1 < r.states.size(); ++i) {
     if (r.states[i].state != State::Disconnected) continue;
