@@ -366,13 +366,13 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
   if (!config.tls.listen.empty()) devices += ", TLS on " + config.tls.listen;
   const char* scheme = admin_tls ? "https" : "http";
   std::printf("kited: devices on %s, admin API on %s://%s:%d (%u workers)\n", devices.c_str(),
-              scheme, admin_endpoint->host.c_str(), http.port(), server.context().options.workers);
+              scheme, admin_endpoint->host.c_str(), http.port(), server.options().workers);
   std::printf(
       "kited: try  curl -H 'Authorization: Bearer <admin token>' -d '{\"payload\":\"hi\"}' "
       "%s://%s:%d/v1/devices/thermostat-1/messages\n",
       scheme, admin_endpoint->host.c_str(), http.port());
   std::fflush(stdout);
-  KITE_LOG(info, "server.started", {{"workers", server.context().options.workers}});
+  KITE_LOG(info, "server.started", {{"workers", server.options().workers}});
   if (server.recording().enabled)
     KITE_LOG(info, "record.on",
              {{"directory", server.recording().directory.string()},

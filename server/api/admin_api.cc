@@ -22,41 +22,20 @@ using http::problem_response;
 using nlohmann::json;
 using namespace api;
 
-void send_to_device(Server& server, const AdminApiOptions& options, const HttpRequest& request,
-                    std::string_view device, const http::Responder& responder) {
-  if (!valid_device_id(device)) return responder.respond(invalid_device_id_response());
-  SendRequest send;
-  if (auto problem = parse_send(request.body, options, send); !problem.empty())
-    return responder.respond(problem_response(400, "Invalid message", problem));
-
-  if (send.qos == 0) {
-    bool online = server.send_transient(device, std::move(send.payload), std::move(send.topic),
-                                        std::move(send.content_type));
-    return responder.respond(json_response(
-        202, {{"status", online ? "sent" : "dropped"}, {"online", online}, {"qos", 0}}));
-  }
-  if (auto refusal = frame_refusal(*server.context().frame_limits, device, send.payload.size(),
-                                   send.topic.size(), send.content_type.size(), send.key.size());
-      !refusal.empty())
-    return responder.respond(problem_response(413, "Message too large for the device", refusal));
-  NewMessage message{send.payload, send.topic,           send.content_type,
-                     send.key,     send.idempotency_key, send.ttl_ms};
-  auto result =
-      server.store().enqueue(device, message, static_cast<std::uint64_t>(wall_clock_ms()));
+// The answer to a stored (QoS 1) send: 202 with where it stands, or why it was not stored.
+HttpResponse stored_answer(std::string_view device, const Outcome& outcome) {
+  const EnqueueResult& result = outcome.stored;
   using Status = EnqueueResult::Status;
   switch (result.status) {
     case Status::Queued:
     case Status::Duplicate: {
-      bool online = result.status == Status::Queued
-                        ? server.wake(device)
-                        : server.context().registry->find(device).has_value();
       json body{{"id", result.message_id},
                 {"seq", result.seq},
                 {"status", result.status == Status::Queued ? "queued" : "duplicate"},
-                {"online", online}};
+                {"online", outcome.online}};
       if (result.replaced) body["replaced"] = true;
       if (result.dropped_oldest) body["dropped_oldest"] = result.dropped_oldest;
-      return responder.respond(json_response(202, body));
+      return json_response(202, body);
     }
     case Status::Full: {
       http::Problem problem{429, "Queue full",
@@ -64,21 +43,51 @@ void send_to_device(Server& server, const AdminApiOptions& options, const HttpRe
                             "is to reject; retry after the device has caught up"};
       auto response = problem.to_response();
       response.headers.emplace_back("Retry-After", "5");
-      return responder.respond(response);
+      return response;
     }
     case Status::Invalid:
-      return responder.respond(problem_response(400, "Invalid message", result.error));
+      return problem_response(400, "Invalid message", result.error);
     case Status::Busy: {
       http::Problem problem{503, "Too many idempotency keys", result.error};
       auto response = problem.to_response();
       response.headers.emplace_back("Retry-After", "60");
-      return responder.respond(response);
+      return response;
     }
     case Status::Error:
-      KITE_LOG(error, "api.store_failed", {{"device", device}, {"error", result.error}});
-      return responder.respond(problem_response(
-          503, "Store unavailable", "the message was not stored; retry later: " + result.error));
+      break;
   }
+  KITE_LOG(error, "api.store_failed", {{"device", device}, {"error", result.error}});
+  return problem_response(503, "Store unavailable",
+                          "the message was not stored; retry later: " + result.error);
+}
+
+// Parse, deliver, answer: the store, the routes and the workers are the dispatcher's.
+void send_to_device(Server& server, const AdminApiOptions& options, const HttpRequest& request,
+                    std::string_view device, const http::Responder& responder) {
+  if (!valid_device_id(device)) return responder.respond(invalid_device_id_response());
+  SendRequest send;
+  if (auto problem = parse_send(request.body, options, send); !problem.empty())
+    return responder.respond(problem_response(400, "Invalid message", problem));
+  if (send.qos != 0)
+    if (auto refusal = frame_refusal(server.frame_limits(), device, send.payload.size(),
+                                     send.topic.size(), send.content_type.size(), send.key.size());
+        !refusal.empty())
+      return responder.respond(problem_response(413, "Message too large for the device", refusal));
+
+  const NewMessage message{send.payload, send.topic,           send.content_type,
+                           send.key,     send.idempotency_key, send.ttl_ms};
+  const Parcel parcel{device, 0};
+  std::vector<Outcome> outcomes;
+  server.delivery().send({&message, 1}, {&parcel, 1},
+                         send.qos == 0 ? protocol::Qos::AtMostOnce : protocol::Qos::AtLeastOnce,
+                         outcomes);
+  const Outcome& outcome = outcomes[0];
+  if (send.qos != 0) return responder.respond(stored_answer(device, outcome));
+  if (outcome.stored.status == EnqueueResult::Status::Invalid)
+    return responder.respond(problem_response(400, "Invalid message", outcome.stored.error));
+  return responder.respond(json_response(
+      202,
+      {{"status", outcome.sent ? "sent" : "dropped"}, {"online", outcome.online}, {"qos", 0}}));
 }
 
 struct CommandRequest {
@@ -176,14 +185,14 @@ void list_devices(Server& server, const HttpRequest& request, const http::Respon
   if (auto problem = page_limit(request, limit); !problem.empty())
     return responder.respond(problem_response(400, "Invalid query", problem));
   const std::string* cursor = request.query_param("cursor");
-  auto page = server.context().registry->list(cursor ? *cursor : std::string_view(), limit);
+  auto page = server.router().list(cursor ? *cursor : std::string_view(), limit);
   json devices = json::array();
   for (const auto& [id, route] : page)
     devices.push_back({{"device", id},
                        {"since_ms", route.since_ms},
                        {"address", route.address.text()},
                        {"tls", route.tls}});
-  json body{{"devices", std::move(devices)}, {"online", server.context().registry->online()}};
+  json body{{"devices", std::move(devices)}, {"online", server.router().online()}};
   body["next_cursor"] = page.size() == limit ? json(page.back().first) : json(nullptr);
   responder.respond(json_response(200, body));
 }
@@ -222,7 +231,7 @@ void kick_device(Server& server, const HttpRequest& request, std::string_view de
 
 void describe_device(Server& server, std::string_view device, const http::Responder& responder) {
   if (!valid_device_id(device)) return responder.respond(invalid_device_id_response());
-  auto route = server.context().registry->find(device);
+  auto route = server.router().find(device);
   QueueInfo queue = server.store().info(device);
   json body{{"device", device},
             {"online", route.has_value()},

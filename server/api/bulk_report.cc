@@ -4,7 +4,7 @@ namespace kite::server::api {
 
 using nlohmann::json;
 
-void MessageReport::record(const std::string& device, Status status, json extra) {
+void MessageReport::record(std::string_view device, Status status, json extra) {
   ++counts_[status];
   if (results_.size() == max_results_) {  // also true with max_results_ == 0: nothing kept
     omitted_ = omitted_ || max_results_ != 0;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kite::server::api {
@@ -20,7 +21,7 @@ class MessageReport {
   // and says so (`"results_omitted": true`): a group can grow while a send to it is under way.
   explicit MessageReport(std::size_t max_results) : max_results_(max_results) {}
 
-  void record(const std::string& device, Status status, nlohmann::json extra = {});
+  void record(std::string_view device, Status status, nlohmann::json extra = {});
   nlohmann::json summary() const;
   // {"results": [...], "summary": {...}}: without "results" when none were kept.
   nlohmann::json answer() const;

@@ -7,9 +7,7 @@
 #include "api/bulk_request.h"
 #include "api/bulk_targets.h"
 #include "common/log.h"
-#include "core/fan_out.h"
 #include "http/problem.h"
-#include "store/ttl.h"
 
 namespace kite::server {
 
@@ -19,19 +17,6 @@ using api::MessageReport;
 using api::SendRequest;
 using http::problem_response;
 using nlohmann::json;
-
-namespace {
-
-constexpr std::size_t kStoreBatch = 1'000;  // messages per store write
-// Carrying copies each message once per online device: once a call has carried this many
-// payload bytes, its other devices are only woken and read the messages from the store.
-constexpr std::size_t kMaxCarriedBytes = 64u << 20;
-
-std::span<const std::uint8_t> as_bytes(const std::string& text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
-
-}  // namespace
 
 // One call under way: its messages, where its devices come from, and the answer so far.
 class BulkSendJob {
@@ -56,10 +41,7 @@ class BulkSendJob {
       while (last < messages.size() && messages[last].qos == messages[first].qos) ++last;
       const auto run = messages.subspan(first, last - first);
       const auto run_reports = std::span(reports_).subspan(first, last - first);
-      if (messages[first].qos == 0)
-        send_transient_run(run, slice, run_reports);
-      else
-        send_stored_run(run, slice, run_reports);
+      send_run(run, slice, run_reports);
       first = last;
     }
     if (slice.size() < per_slice) return answer(), true;  // only the last slice is short
@@ -83,134 +65,62 @@ class BulkSendJob {
     responder_.respond(api::json_response(200, body));
   }
 
-  void send_transient_run(std::span<const SendRequest> run, const std::vector<std::string>& slice,
-                          std::span<MessageReport> reports);
-  void send_stored_run(std::span<const SendRequest> run, const std::vector<std::string>& slice,
-                       std::span<MessageReport> reports);
-  void report_stored(std::span<const SendRequest> run, const std::vector<std::string>& slice,
-                     const std::vector<EnqueueResult>& results,
-                     const std::vector<std::optional<Route>>& routes,
-                     std::span<MessageReport> reports);
+  void send_run(std::span<const SendRequest> run, const std::vector<std::string>& slice,
+                std::span<MessageReport> reports);
+  void record(MessageReport& report, std::string_view device, bool stored, const Outcome& outcome);
 
   Server& server_;
   BulkRequest request_;
   BulkTargets targets_;
   http::Responder responder_;
   std::vector<MessageReport> reports_;
-  std::size_t carried_bytes_ = 0;  // payload bytes carried to workers so far
+  // Every slice of the call carries from one allowance (dispatcher.h).
+  CarryAllowance carry_allowance_{Dispatcher::kMaxCarriedBytes};
 };
 
-// A run of QoS 0 messages: encoded once each, one task per worker for the whole run.
-void BulkSendJob::send_transient_run(std::span<const SendRequest> run,
-                                     const std::vector<std::string>& slice,
-                                     std::span<MessageReport> reports) {
-  std::vector<protocol::OutgoingMessage> messages(run.size());
-  for (std::size_t m = 0; m < run.size(); ++m) {
-    messages[m].payload = as_bytes(run[m].payload);
-    messages[m].qos = protocol::Qos::AtMostOnce;
-    messages[m].topic = run[m].topic;
-    messages[m].content_type = run[m].content_type;
-  }
-  std::vector<bool> online;
-  const bool encoded = server_.fan_out().send_transient(messages, slice, online);
-  for (std::size_t m = 0; m < run.size(); ++m)
-    for (std::size_t t = 0; t < slice.size(); ++t) {
-      if (!encoded)
-        reports[m].record(slice[t], MessageReport::Failed,
-                          {{"reason", "the message does not fit a frame"}});
-      else
-        reports[m].record(slice[t], online[t] ? MessageReport::Sent : MessageReport::Dropped);
-    }
+// A run of messages of one QoS to one slice of devices, through the dispatcher: each device gets
+// them in the order given (message-major parcels), QoS 1 stored in batches and carried, QoS 0
+// encoded once each.
+void BulkSendJob::send_run(std::span<const SendRequest> run, const std::vector<std::string>& slice,
+                           std::span<MessageReport> reports) {
+  std::vector<NewMessage> messages;
+  messages.reserve(run.size());
+  for (const SendRequest& send : run)
+    messages.push_back({send.payload, send.topic, send.content_type, send.key, {}, send.ttl_ms});
+  std::vector<Parcel> parcels;
+  parcels.reserve(run.size() * slice.size());
+  for (std::uint32_t m = 0; m < run.size(); ++m)
+    for (const std::string& device : slice) parcels.push_back({device, m});
+  const bool stored = run[0].qos != 0;
+  std::vector<Outcome> outcomes;
+  server_.delivery().send(messages, parcels,
+                          stored ? protocol::Qos::AtLeastOnce : protocol::Qos::AtMostOnce, outcomes,
+                          carry_allowance_);
+  for (std::size_t k = 0; k < parcels.size(); ++k)
+    record(reports[parcels[k].message], parcels[k].device, stored, outcomes[k]);
 }
 
-// A run of QoS 1 messages: stored (each device gets them in order), then carried to the online
-// devices' workers so that they are sent without being read back.
-void BulkSendJob::send_stored_run(std::span<const SendRequest> run,
-                                  const std::vector<std::string>& slice,
-                                  std::span<MessageReport> reports) {
-  const std::size_t count = run.size() * slice.size();
-  std::vector<EnqueueResult> results(count);
-  std::vector<std::pair<std::string_view, NewMessage>> batch;
-  std::vector<EnqueueResult> answers;
-  const auto now = static_cast<std::uint64_t>(wall_clock_ms());
-  const std::int64_t accepted_at_us = wall_clock_us();
-  const auto message_of = [&](std::size_t m) {
-    const SendRequest& send = run[m];
-    return NewMessage{send.payload, send.topic, send.content_type, send.key, {}, send.ttl_ms};
-  };
-  // Message-major order: every device's messages are enqueued in the order given.
-  for (std::size_t first = 0; first < count; first += kStoreBatch) {
-    const std::size_t last = std::min(count, first + kStoreBatch);
-    batch.clear();
-    for (std::size_t k = first; k < last; ++k)
-      batch.emplace_back(slice[k % slice.size()], message_of(k / slice.size()));
-    server_.store().enqueue_batch(batch, now, answers);  // one write per chunk
-    for (std::size_t k = first; k < last; ++k) results[k] = std::move(answers[k - first]);
+void BulkSendJob::record(MessageReport& report, std::string_view device, bool stored,
+                         const Outcome& outcome) {
+  const EnqueueResult& r = outcome.stored;
+  if (!stored) {
+    if (r.status == EnqueueResult::Status::Invalid)
+      return report.record(device, MessageReport::Failed,
+                           {{"reason", "the message does not fit a frame"}});
+    return report.record(device, outcome.sent ? MessageReport::Sent : MessageReport::Dropped);
   }
-
-  // Looked up after storing: a device that connects meanwhile reads its queue when it opens.
-  std::vector<std::optional<Route>> routes(slice.size());
-  std::vector<bool> wake_only(slice.size(), false);  // woken, not carried
-  for (std::size_t t = 0; t < slice.size(); ++t)
-    routes[t] = server_.context().registry->find(slice[t]);
-  for (std::size_t k = 0; k < count; ++k) {
-    const EnqueueResult& r = results[k];
-    // A message that replaced or dropped others may have removed one carried from this call:
-    // such a device is only woken, and reads its queue back from the store.
-    if (r.status == EnqueueResult::Status::Queued && (r.replaced || r.dropped_oldest > 0))
-      wake_only[k % slice.size()] = true;
-  }
-  std::size_t run_payload_bytes = 0, online = 0;
-  for (const SendRequest& send : run) run_payload_bytes += send.payload.size();
-  for (const auto& route : routes) online += route.has_value();
-  if (carried_bytes_ + run_payload_bytes * online > kMaxCarriedBytes)
-    wake_only.assign(slice.size(), true);
-  else
-    carried_bytes_ += run_payload_bytes * online;
-  std::vector<DeliveryBatch> carried(server_.context().workers.size());
-  for (std::size_t t = 0; t < slice.size(); ++t)
-    if (routes[t] && wake_only[t])
-      carried[routes[t]->worker].add({routes[t]->connection, 0, 0, 0, {}, {}, {}, {}, {}});
-  for (std::size_t k = 0; k < count; ++k) {
-    const std::size_t t = k % slice.size();
-    const EnqueueResult& r = results[k];
-    if (r.status != EnqueueResult::Status::Queued || !routes[t] || wake_only[t]) continue;
-    const SendRequest& send = run[k / slice.size()];
-    carried[routes[t]->worker].add({routes[t]->connection, r.seq, expires_at_ms(now, send.ttl_ms),
-                                    accepted_at_us, r.message_id, send.topic, send.content_type,
-                                    send.key, send.payload});
-  }
-  server_.fan_out().carry(carried);
-  report_stored(run, slice, results, routes, reports);
-}
-
-void BulkSendJob::report_stored(std::span<const SendRequest> run,
-                                const std::vector<std::string>& slice,
-                                const std::vector<EnqueueResult>& results,
-                                const std::vector<std::optional<Route>>& routes,
-                                std::span<MessageReport> reports) {
-  for (std::size_t k = 0; k < run.size() * slice.size(); ++k) {
-    const std::size_t t = k % slice.size();
-    const EnqueueResult& r = results[k];
-    const std::string& device = slice[t];
-    MessageReport& report = reports[k / slice.size()];
-    switch (r.status) {
-      case EnqueueResult::Status::Queued:
-        report.record(device, MessageReport::Queued,
-                      {{"seq", r.seq}, {"id", r.message_id}, {"online", routes[t].has_value()}});
-        break;
-      case EnqueueResult::Status::Full:
-        report.record(device, MessageReport::Rejected, {{"reason", "queue full"}});
-        break;
-      case EnqueueResult::Status::Invalid:
-      case EnqueueResult::Status::Busy:
-        report.record(device, MessageReport::Rejected, {{"reason", r.error}});
-        break;
-      default:
-        KITE_LOG(error, "api.store_failed", {{"device", device}, {"error", r.error}});
-        report.record(device, MessageReport::Failed, {{"reason", r.error}});
-        break;
-    }
+  switch (r.status) {
+    case EnqueueResult::Status::Queued:
+      return report.record(device, MessageReport::Queued,
+                           {{"seq", r.seq}, {"id", r.message_id}, {"online", outcome.online}});
+    case EnqueueResult::Status::Full:
+      return report.record(device, MessageReport::Rejected, {{"reason", "queue full"}});
+    case EnqueueResult::Status::Invalid:
+    case EnqueueResult::Status::Busy:
+      return report.record(device, MessageReport::Rejected, {{"reason", r.error}});
+    default:
+      KITE_LOG(error, "api.store_failed", {{"device", device}, {"error", r.error}});
+      return report.record(device, MessageReport::Failed, {{"reason", r.error}});
   }
 }
 
@@ -228,7 +138,7 @@ void BulkSends::handle(const http::HttpRequest& request, const http::Responder& 
   if (auto problem = api::parse_bulk_request(body, options_, bulk); !problem.empty())
     return responder.respond(problem_response(400, "Invalid message", problem));
   BulkTargets targets = bulk.targets == BulkRequest::Targets::All
-                            ? BulkTargets::of_online(*server_.context().registry)
+                            ? BulkTargets::of_online(server_.router())
                         : bulk.targets == BulkRequest::Targets::Group
                             ? BulkTargets::of_group(server_.groups(), bulk.group)
                             : BulkTargets::of_list(std::move(bulk.devices));

@@ -1,10 +1,10 @@
 // POST /v1/messages: one message, or a batch of up to 256, to a list of devices, a group or
 // everyone online, with the outcome per message and device (docs/api.md).
 //
-// How it sends: QoS 0 messages through FanOut (each encoded once, one task per worker for the
-// whole run of QoS 0 messages); QoS 1 messages stored in batches of 1,000 (one store write each),
-// then carried to the online devices' workers, one task per worker. Consecutive messages of the
-// same QoS go together; each device gets the messages in the order given.
+// How it sends: through the dispatcher (core/delivery/dispatcher.h), one call per run of
+// consecutive messages of the same QoS: QoS 0 encoded once each, QoS 1 stored in batches of
+// 1,000 (one store write each) and carried to the online devices' workers, one task per worker
+// either way. Each device gets the messages in the order given.
 //
 // A slice at a time: a call sends to the devices of one slice (about kSliceDeliveries messages x
 // devices) in the admin-loop turn it arrives in, and when there are more, one slice per later

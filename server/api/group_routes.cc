@@ -61,8 +61,7 @@ void describe_group(Server& server, const HttpRequest& request, std::string_view
   auto page = server.groups().members(group, cursor ? *cursor : std::string_view(), limit);
   json members = json::array();
   for (const auto& device : page)
-    members.push_back(
-        {{"device", device}, {"online", server.context().registry->find(device).has_value()}});
+    members.push_back({{"device", device}, {"online", server.router().find(device).has_value()}});
   json body{{"group", group}, {"size", size}, {"members", std::move(members)}};
   body["next_cursor"] = page.size() == limit ? json(page.back()) : json(nullptr);
   responder.respond(json_response(200, body));

@@ -219,9 +219,11 @@ void store_metrics(Server& server, PrometheusText& out) {
   out.gauge("kite_store_healthy", "1 while the store reads and writes, 0 after an error.",
             server.store().healthy() ? 1 : 0);
   out.family("kite_dropped_total", MetricType::counter, "Messages dropped, by reason.");
+  // No room in the connection, or in its worker's inbox (the dispatcher's refusals).
   out.sample({{"reason", "qos0_no_room"}},
              sum(
-                 server, [](auto& m) -> auto& { return m.dropped_qos0; }));
+                 server, [](auto& m) -> auto& { return m.dropped_qos0; }) +
+                 server.delivery().refused_transient());
   out.sample({{"reason", "queue_full_oldest"}}, stats.dropped_full);
   out.sample({{"reason", "expired"}}, stats.expired);
   out.sample({{"reason", "too_large"}}, stats.dropped_too_large);
@@ -230,7 +232,7 @@ void store_metrics(Server& server, PrometheusText& out) {
 }
 
 void event_metrics(Server& server, PrometheusText& out) {
-  const events::EventLog* log = server.context().events;
+  const events::EventLog* log = server.event_log();
   if (log == nullptr) return;
   const auto stats = log->stats();
   out.counter("kite_events_recorded_total",
@@ -261,7 +263,7 @@ std::string metrics_text(Server& server) {
   PrometheusText out;
   out.gauge("kite_workers", "Worker threads (one libuv loop each).", server.workers().size());
   out.gauge("kite_devices_online", "Devices connected to this kited (registry entries).",
-            server.context().registry->online());
+            server.router().online());
   out.gauge("kite_draining", "1 while the server drains before it stops.",
             server.draining() ? 1 : 0);
   connection_metrics(server, out);

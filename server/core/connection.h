@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "core/command_table.h"
-#include "core/delivery_batch.h"
+#include "core/delivery/delivery_batch.h"
 #include "core/peer_ip.h"
 #include "core/receipt_tracker.h"
 #include "core/timing_wheel.h"
@@ -72,10 +72,8 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   std::uint64_t queued_uplink() const { return queued_uplink_; }
   // That write is done (or failed): acknowledges the uplinks it held (connection_uplink.cc).
   void after_uplink_write(bool written);
-  // A QoS 0 message for this device: sent now if there is room, else dropped (and counted).
-  void send_transient(const std::string& payload, const std::string& topic,
-                      const std::string& content_type);
-  // The same for a QoS 0 publish encoded once for many devices (fan_out.h).
+  // A QoS 0 publish, encoded once for every device it goes to (core/delivery/dispatcher.h):
+  // sent now if there is room, else dropped (and counted).
   void send_shared(const protocol::SharedPublish& publish);
   // Sends a command; `done` runs once on this worker with the reply, the timeout, or the reason
   // it could not be sent (command_admission.cc: caps and a device that does not read).

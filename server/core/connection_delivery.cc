@@ -112,18 +112,6 @@ void Connection::dead_letter(const Delivery& stored) {
               {"suppressed", *suppressed}});
 }
 
-void Connection::send_transient(const std::string& payload, const std::string& topic,
-                                const std::string& content_type) {
-  protocol::OutgoingMessage out;
-  out.payload = as_bytes(payload);
-  out.qos = protocol::Qos::AtMostOnce;
-  out.topic = topic;
-  out.content_type = content_type;
-  const bool sent =
-      has_room_for_transient() && session_.publish(out, now()) == protocol::SendStatus::Sent;
-  after_transient(sent);
-}
-
 void Connection::send_shared(const protocol::SharedPublish& publish) {
   const bool sent = has_room_for_transient() &&
                     session_.send_shared(publish, now()) == protocol::SendStatus::Sent;

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "core/byte_views.h"
+#include "core/delivery/dispatcher.h"
 #include "core/uplink_cost.h"
 #include "core/worker.h"
 
@@ -110,25 +111,18 @@ void Connection::accept_from_service(const protocol::IncomingMessage& message) {
     return ingest.add_answered(message.seq);
   }
   if (message.qos == protocol::Qos::AtMostOnce) {
-    auto route = context.registry->find(message.target);
-    // The target worker's inbox has a budget for these (transient_budget.h): beyond it, dropped.
-    const std::size_t bytes =
-        message.payload.size() + message.topic.size() + message.content_type.size();
-    if (route && context.workers[route->worker]->transient_budget().try_take(bytes)) {
-      std::string payload(as_text(message.payload)), topic(message.topic),
-          type(message.content_type);
-      context.workers[route->worker]->post([c = route->connection, payload = std::move(payload),
-                                            topic = std::move(topic), type = std::move(type),
-                                            bytes](Worker& w) {
-        w.transient_budget().give_back(bytes);
-        if (Connection* to = w.find(c)) to->send_transient(payload, topic, type);
-      });
-    } else {
-      worker_.metrics().dropped_qos0.add();
-    }
+    // Sent now, not at the end of the read: QoS 0 is never stored, so nothing orders it after
+    // the QoS 1 messages of the read. Dropped (and counted) when the device is offline or its
+    // worker's inbox is full (transient_budget.h).
+    const NewMessage transient{
+        as_text(message.payload), message.topic, message.content_type, {}, {}, 0};
+    const Parcel parcel{message.target, 0};
+    static thread_local std::vector<Outcome> outcome;
+    context.delivery->send({&transient, 1}, {&parcel, 1}, protocol::Qos::AtMostOnce, outcome);
+    if (!outcome[0].sent) worker_.metrics().dropped_qos0.add();
     return ingest.add_answered(message.seq);
   }
-  ingest.add_stored(message, context.options.default_ttl_ms);
+  ingest.add_stored(message);
 }
 
 }  // namespace kite::server

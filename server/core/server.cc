@@ -27,12 +27,15 @@ Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
   if (!context_.options.tls_listen.empty()) context_.tls = &device_tls_;
   if (std::size_t members = groups_.load())
     KITE_LOG(info, "groups.loaded", {{"memberships", members}});
+  // Before the workers: their service connections send through it. Its lanes read
+  // context_.workers at each call, by which time the loop below has filled it.
+  delivery_ = std::make_unique<Dispatcher>(*store_, registry_, lanes_, context_.options.session);
+  context_.delivery = delivery_.get();
   std::uint32_t count = std::max<std::uint32_t>(context_.options.workers, 1);
   for (std::uint32_t i = 0; i < count; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, context_));
     context_.workers.push_back(workers_.back().get());
   }
-  fan_out_ = std::make_unique<FanOut>(context_);
   recording_ = context_.options.record;
 }
 
@@ -80,27 +83,6 @@ record::RecordTotals Server::recording_totals() const {
   record::RecordTotals totals;
   for (const auto& worker : workers_) totals.add(worker->recorder().counters());
   return totals;
-}
-
-bool Server::wake(std::string_view device_id) {
-  auto route = registry_.find(device_id);
-  if (!route) return false;
-  workers_[route->worker]->post([c = route->connection](Worker& w) {
-    if (Connection* connection = w.find(c)) connection->wake();
-  });
-  return true;
-}
-
-bool Server::send_transient(std::string_view device_id, std::string payload, std::string topic,
-                            std::string content_type) {
-  auto route = registry_.find(device_id);
-  if (!route) return false;
-  workers_[route->worker]->post([c = route->connection, payload = std::move(payload),
-                                 topic = std::move(topic),
-                                 type = std::move(content_type)](Worker& w) {
-    if (Connection* connection = w.find(c)) connection->send_transient(payload, topic, type);
-  });
-  return true;
 }
 
 void Server::send_command(std::string_view device_id, std::string name, std::string payload,

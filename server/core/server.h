@@ -10,8 +10,9 @@
 
 #include "common/peer_gate.h"
 #include "core/command_table.h"
-#include "core/fan_out.h"
+#include "core/delivery/dispatcher.h"
 #include "core/server_context.h"
+#include "core/worker_lanes.h"
 #include "record/worker_recorder.h"
 
 namespace kite::server {
@@ -52,8 +53,14 @@ class Server {
   void set_recording(record::RecordSettings settings);
   // What every worker's recorder wrote since start (any thread).
   record::RecordTotals recording_totals() const;
-  // Messages for many devices at once, one task per worker (fan_out.h).
-  FanOut& fan_out() { return *fan_out_; }
+  // The one way messages reach devices: stored or encoded once, carried to their workers
+  // (core/delivery/dispatcher.h). Any thread.
+  Dispatcher& delivery() { return *delivery_; }
+  // Where each online device is connected (any thread).
+  const Router& router() const { return registry_; }
+  const DeviceFrameLimits& frame_limits() const { return *frame_limits_; }
+  const CoreOptions& options() const { return context_.options; }
+  const events::EventLog* event_log() const { return context_.events; }
 
   // Every worker, for reading their metrics (any thread: see worker_metrics.h).
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
@@ -61,12 +68,6 @@ class Server {
   void set_draining() { draining_.store(true, std::memory_order_relaxed); }
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
 
-  // Tells the device's connection, wherever it is, that the store has new messages for it.
-  // Returns whether the device is online here.
-  bool wake(std::string_view device_id);
-  // Sends a QoS 0 message if the device is online (no storage); false when it is not.
-  bool send_transient(std::string_view device_id, std::string payload, std::string topic,
-                      std::string content_type);
   // Sends a command to the device wherever it is connected. `done` runs exactly once: on the
   // calling thread if the device is not online here or the server-wide cap is reached, else on
   // the device's worker thread. A set `ticket` lets abandon_command() end it early.
@@ -97,7 +98,8 @@ class Server {
   std::unique_ptr<DeviceFrameLimits> frame_limits_;
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::unique_ptr<FanOut> fan_out_;  // made once the options and workers are set
+  WorkerLanes lanes_{context_.workers};
+  std::unique_ptr<Dispatcher> delivery_;  // made once the options and workers are set
   record::RecordSettings recording_;
   bool started_ = false;
   std::atomic<bool> draining_{false};

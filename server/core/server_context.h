@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/peer_gate.h"
+#include "common/wall_clock.h"
 #include "core/authenticator.h"
 #include "core/device_frame_limits.h"
 #include "core/device_group_policy.h"
@@ -17,7 +18,6 @@
 #include "core/group_directory.h"
 #include "core/registry.h"
 #include "core/service_directory.h"
-#include "core/wall_clock.h"
 #include "events/event_log.h"
 #include "kite/protocol/session_types.h"
 #include "record/record_settings.h"
@@ -25,6 +25,7 @@
 
 namespace kite::server {
 
+class Dispatcher;
 class Worker;
 
 struct CoreOptions {
@@ -59,6 +60,7 @@ struct ServerContext {
   DeviceTls* tls = nullptr;                   // the TLS listener's context; set when tls_listen is
   events::EventLog* events = nullptr;         // null: no event stream
   std::vector<Worker*> workers;               // indexable by Route::worker
+  Dispatcher* delivery = nullptr;             // how messages reach devices (core/delivery/)
 };
 
 }  // namespace kite::server

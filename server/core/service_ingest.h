@@ -5,30 +5,29 @@
 // then answers the service in arrival order: an error frame for a refused message, and the
 // cumulative ack, which therefore still means "durably queued" for every message it covers. QoS 0
 // publishes and refusals made while parsing are acknowledged in the same order, never ahead of a
-// stored message they follow. The stored messages for connected devices are then carried to
-// their workers (delivery_batch.h): one task per worker per read, none for the caller's own.
+// stored message they follow. Storing and carrying to the devices' workers is the dispatcher's
+// (core/delivery/dispatcher.h): one task per worker per read, none for the caller's own.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
-#include "core/delivery_batch.h"
+#include "core/delivery/dispatcher.h"
 #include "core/string_arena.h"
 #include "kite/protocol/session.h"
 #include "store/message_store.h"
 
 namespace kite::server {
 
-class Worker;
-
 class ServiceIngest {
  public:
-  explicit ServiceIngest(Worker& worker) : worker_(worker) {}
+  // `default_ttl_ms`: the TTL of a message that names none (0: never expires).
+  ServiceIngest(Dispatcher& delivery, std::uint64_t default_ttl_ms)
+      : delivery_(delivery), default_ttl_ms_(default_ttl_ms) {}
 
   // A QoS 1 publish to be stored (copied: the read buffer it points into is reused).
-  void add_stored(const protocol::IncomingMessage& message, std::uint64_t default_ttl_ms);
+  void add_stored(const protocol::IncomingMessage& message);
   // A publish answered already (QoS 0, or refused): acknowledged in its turn.
   void add_answered(std::uint64_t seq);
   bool empty() const { return entries_.empty(); }
@@ -43,15 +42,16 @@ class ServiceIngest {
     StringArena::Slice fields[6];  // target, payload, topic, type, conflation key, message id
   };
   std::string_view field(const Entry& entry, int i) const { return arena_.get(entry.fields[i]); }
-  void dispatch();
+  void answer(protocol::Session& session, const Entry& entry, const Outcome& outcome,
+              std::int64_t now);
 
-  Worker& worker_;
+  Dispatcher& delivery_;
+  const std::uint64_t default_ttl_ms_;
   std::vector<Entry> entries_;
   StringArena arena_;
-  std::vector<std::pair<std::string_view, NewMessage>> batch_;
-  std::vector<EnqueueResult> results_;
-  std::vector<DeliveryBatch> outgoing_;              // by worker index
-  std::unordered_set<std::string_view> superseded_;  // devices only woken (see commit())
+  std::vector<NewMessage> messages_;
+  std::vector<Parcel> parcels_;
+  std::vector<Outcome> outcomes_;
 };
 
 }  // namespace kite::server

@@ -1,5 +1,5 @@
-// What a worker's inbox may hold of QoS 0 messages posted to it by other workers (a service's
-// sends to devices on this worker), counted in bytes.
+// What a worker's inbox may hold of QoS 0 frames posted to it by other threads (the admin API's
+// sends, other workers' service connections; core/worker_lanes.h), counted in bytes.
 //
 // Rules it keeps:
 //  - a sender takes from the target worker's budget before posting and drops the message (and

@@ -81,9 +81,18 @@ std::string Worker::bind_listener(const std::string& text, uv_connection_cb on_c
   return {};
 }
 
+namespace {
+thread_local Worker* this_threads_worker = nullptr;
+}  // namespace
+
+Worker* Worker::on_this_thread() {
+  return this_threads_worker;
+}
+
 void Worker::start() {
   uv_timer_start(&wheel_timer_, on_wheel_timer, kWheelTick, kWheelTick);
   thread_ = std::thread([this] {
+    this_threads_worker = this;
     uv_run(&loop_, UV_RUN_DEFAULT);
     recorder_.close();  // after the last connection's closed event
   });

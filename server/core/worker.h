@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "core/command_table.h"
-#include "core/delivery_batch.h"
+#include "core/delivery/delivery_batch.h"
 #include "core/server_context.h"
 #include "core/service_ingest.h"
 #include "core/timing_wheel.h"
@@ -57,6 +57,8 @@ class Worker {
 
   // Thread-safe: runs `task` on this worker's loop.
   void post(Task task);
+  // The worker whose loop runs on the calling thread; null on any other thread.
+  static Worker* on_this_thread();
 
   // --- for connections (loop thread only) ----------------------------------------------------
   std::uint32_t index() const { return index_; }
@@ -72,11 +74,11 @@ class Worker {
   // The connection has a QoS 1 uplink seq for the store: written in the same write, and only then
   // acknowledged to the device (Connection::after_uplink_write).
   void queue_uplink(Connection& connection);
-  // Stored messages carried from a service connection (this worker's or another's).
+  // Stored messages carried to this worker's connections (core/delivery/dispatcher.h).
   void deliver(const DeliveryBatch& batch);
   ServiceIngest& service_ingest() { return service_ingest_; }
   CommandTable& commands() { return commands_; }
-  // QoS 0 messages other workers post to this one (transient_budget.h); any thread.
+  // QoS 0 frames posted to this worker (transient_budget.h); any thread.
   TransientBudget& transient_budget() { return transient_budget_; }
   // Device events (events/): kept for this loop turn, appended to the event log in one call at
   // its end, after the turn's acks are stored.
@@ -149,7 +151,7 @@ class Worker {
   std::vector<std::uint64_t> uplinking_;  // connections with a queued uplink seq
   std::vector<std::pair<std::string_view, std::uint64_t>> uplink_batch_;
   events::EventBatch pending_events_;
-  ServiceIngest service_ingest_{*this};
+  ServiceIngest service_ingest_{*context_.delivery, context_.options.default_ttl_ms};
   CommandTable commands_;
   TransientBudget transient_budget_;
   WorkerMetrics metrics_;

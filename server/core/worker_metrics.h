@@ -39,8 +39,9 @@ struct WorkerMetrics {
   std::array<Counter, kTlsFailures> tls_handshake_failed;
   Counter tls_revoked_kicked;  // live sessions closed because a reloaded CRL lists them
   // From the store's write to the message handed to the device's socket, for messages carried
-  // straight to an online device (service publishes): how long online devices wait. Messages
-  // read back from a backlog are not counted (they may have waited for an offline device).
+  // straight to an online device (every send: single, bulk, group, service; dispatcher.h): how
+  // long online devices wait. Messages read back from a backlog are not counted (they may have
+  // waited for an offline device).
   metrics::LatencyHistogram delivery_latency;
   // The worker's frame encoder (protocol EncoderStats), copied on every wheel tick: bodies
   // before compression and as written, for the compression ratio.

@@ -322,7 +322,8 @@ TEST_CASE("25.3 a group send: compressed with the dictionary for holders, withou
          now_ms() < joined_by)
     usleep(20'000);  // polling pace
 
-  // One QoS 0 message to the group: encoded once per dictionary and shared (fan_out.cc).
+  // One QoS 0 message to the group: encoded once per dictionary and shared
+  // (core/delivery/dispatcher.cc).
   const std::string payload = reading(300'000);
   const Json send = {{"group", "fleet"}, {"payload", payload}, {"qos", 0}};
   auto sent = b.http.request("POST", "/v1/messages", send.dump());

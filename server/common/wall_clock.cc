@@ -1,4 +1,4 @@
-#include "core/wall_clock.h"
+#include "common/wall_clock.h"
 
 #include <chrono>
 

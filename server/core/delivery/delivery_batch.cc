@@ -1,4 +1,4 @@
-#include "core/delivery_batch.h"
+#include "core/delivery/delivery_batch.h"
 
 namespace kite::server {
 
