@@ -253,6 +253,28 @@ TEST_CASE("23.4 bench: p2p --processes 2 delivers through a service each and mer
   CHECK(report["errors"] == nlohmann::json::object());
 }
 
+TEST_CASE("23.8 bench: p2p --http sends through the admin API; kited times those deliveries") {
+  BenchServiceFile service;
+  Harness h(bench_ready(service));
+  auto run = bench(h, "p2p",
+                   {"--devices", "20", "--seconds", "1", "--warmup", "0.2", "--http", "2", "--api",
+                    "http://127.0.0.1:" + std::to_string(h.kited.admin_port()), "--admin-token",
+                    kAdminToken, "--json"});
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  CHECK(run.exit_code == 0);
+  auto report = parse_report(run);
+  CHECK(report["connected"] == 20);
+  const auto delivered = report["delivered"].get<std::uint64_t>();
+  CHECK(delivered > 0);
+  check_latency(report["latency"], delivered);
+  CHECK(report["errors"] == nlohmann::json::object());
+  // Single API sends are carried to the device's worker, so the delivery histogram counts them.
+  const std::string metrics = h.http.request("GET", "/metrics").body;
+  const auto at = metrics.find("kite_delivery_latency_seconds_count ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoull(metrics.substr(at + 36)) >= delivered);
+}
+
 TEST_CASE("23.5 bench: --processes 2 with a child killed names it, stops the other, fails") {
   BenchServiceFile service;
   Harness h(bench_ready(service));

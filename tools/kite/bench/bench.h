@@ -49,6 +49,9 @@ struct BenchOptions {
   std::uint64_t messages = 0;      // stop after this many messages; 0 = after --seconds
   bool join = true;                // PUT every device into the group first
   bool per_device_answer = false;  // "report": "results" instead of "summary"
+  // p2p --http: messages go through the admin API (--api, --admin-token) from this many
+  // keep-alive connections, one request each, instead of a service connection; 0: the service.
+  std::uint32_t http_senders = 0;
 };
 
 enum class Scenario { P2p, Conn, Idle, Uplink };

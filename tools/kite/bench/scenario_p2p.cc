@@ -1,7 +1,8 @@
-// p2p: a backend (service connection) sends QoS 1 messages to random devices among N connected
-// ones, keeping `window` messages in flight end to end (sent by the service, not yet received by
-// a device), optionally paced at `rate`. Latency is from the service's send to the device's
-// receipt (both clocks are this process's steady clock, carried in the payload). With
+// p2p: a backend (service connection, or with --http the admin API: http_sender.h) sends QoS 1
+// messages to random devices among N connected ones, keeping `window` messages in flight end to
+// end (sent by the service, not yet received by a device), optionally paced at `rate`. Latency is
+// from the service's send to the device's receipt (both clocks are this process's steady clock,
+// carried in the payload). With
 // --processes, each child runs its own service connection to its own devices.
 #include <fmt/format.h>
 
@@ -12,6 +13,7 @@
 #include "bench/connector.h"
 #include "bench/error_kind.h"
 #include "bench/flow_progress.h"
+#include "bench/http_sender.h"
 #include "bench/process_stats.h"
 #include "bench/rate_pacer.h"
 #include "bench/run_link.h"
@@ -46,8 +48,10 @@ RunReport measure_p2p(const BenchOptions& options) {
   for (std::uint32_t i = 0; i < options.devices; ++i)
     device_ids.push_back(device_identity(options, i).id);
 
+  HttpSender http(options, device_ids);
   const auto finish = [&] {
     done = true;
+    http.stop();
     loop.stop();
   };
   const auto pump = [&] {
@@ -72,7 +76,7 @@ RunReport measure_p2p(const BenchOptions& options) {
     phase = Phase::Measuring;
     report.started_ns = steady_ns();
     report.server_cpu_at_start = server_cpu();
-    sent_at_start = sent;
+    sent_at_start = options.http_senders ? http.sent() : sent;
     delivered_at_start = delivered;
     loop.after(static_cast<std::uint64_t>(options.seconds * 1000), [&] {
       report.ended_ns = steady_ns();
@@ -86,14 +90,23 @@ RunReport measure_p2p(const BenchOptions& options) {
   device_events.opened = [&](BenchClient&) {
     connector.opened();
     if (!connector.settled()) return;
-    service = &loop.add(service_identity(options), target, {}, &service_events);
-    service->connect();
+    if (options.http_senders == 0) {
+      service = &loop.add(service_identity(options), target, {}, &service_events);
+      return service->connect();
+    }
+    phase = Phase::Ready;
+    link->ready([&] {
+      phase = Phase::Warmup;
+      loop.after(static_cast<std::uint64_t>(options.warmup * 1000), begin_measuring);
+      http.start();
+    });
   };
   device_events.message = [&](BenchClient&, const protocol::IncomingMessage& m) {
     std::int64_t stamp = 0;
     if (m.payload.size() >= sizeof stamp) std::memcpy(&stamp, m.payload.data(), sizeof stamp);
     ++delivered;
     if (in_flight > 0) --in_flight;
+    if (options.http_senders != 0) http.completed();
     if (phase == Phase::Measuring)
       report.latency.record(static_cast<std::uint64_t>((steady_ns() - stamp) / 1000));
     pump();
@@ -137,6 +150,13 @@ RunReport measure_p2p(const BenchOptions& options) {
   // The tokens are counted from the start; pump() spends them once the warm-up has begun.
   const auto always = [] { return true; };
   pace_at_rate(loop, options.rate, tokens, always, pump);
+  if (options.http_senders != 0)
+    loop.every(100, [&] {  // a request not answered 202 ends the run
+      if (done || !http.failed()) return;
+      report.errors.add(http.error_kind());
+      fmt::print(stderr, "{}: {}; stopping\n", who, http.error());
+      finish();
+    });
   send_flow_progress(loop, *link, options, {phase, connector, delivered, in_flight, report});
   connector.more();
   loop.run();
@@ -144,7 +164,7 @@ RunReport measure_p2p(const BenchOptions& options) {
   report.connected = connector.opened_count();
   if (report.ended_ns != 0) {
     report.count = delivered - delivered_at_start;
-    report.sent = sent - sent_at_start;
+    report.sent = (options.http_senders ? http.sent() : sent) - sent_at_start;
   }
   return report;
 }

@@ -65,6 +65,15 @@ int run_checked(bench::Scenario scenario, const bench::BenchOptions& o) {
     std::fprintf(stderr, "kite bench: --processes must be at most --devices\n");
     return kExitUsage;
   }
+  if (scenario == bench::Scenario::P2p && o.http_senders == 0 && o.service_key.empty()) {
+    std::fprintf(stderr,
+                 "kite bench p2p: --service-key is required (or --http N with --admin-token)\n");
+    return kExitUsage;
+  }
+  if (scenario == bench::Scenario::P2p && o.http_senders != 0 && o.admin_token.empty()) {
+    std::fprintf(stderr, "kite bench p2p: --http needs --admin-token\n");
+    return kExitUsage;
+  }
   return bench::run_scenario(scenario, o);
 }
 
@@ -109,9 +118,15 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
   common(p2p);
   processes(p2p);
   p2p->add_option("--service", o->service, "service name (service:<name>)")->capture_default_str();
-  p2p->add_option("--service-key", o->service_key, "that service's key (hex)")
-      ->required()
+  p2p->add_option("--service-key", o->service_key, "that service's key (hex); not with --http")
       ->check(kHexKey);
+  p2p->add_option("--http", o->http_senders,
+                  "send through the admin API instead: this many keep-alive connections (per "
+                  "process), one POST /v1/devices/{id}/messages per message")
+      ->check(CLI::Range(1, 64));
+  p2p->add_option("--api", o->api, "with --http: kited's admin API, http://IPv4:PORT")
+      ->capture_default_str();
+  p2p->add_option("--admin-token", o->admin_token, "with --http: the admin API's bearer token");
   p2p->add_option("--seconds", o->seconds, "measuring time")->capture_default_str();
   p2p->add_option("--warmup", o->warmup, "seconds before measuring")->capture_default_str();
   p2p->add_option("--window", o->window,
