@@ -1,6 +1,6 @@
 // One kited process: the store, the registry, the authenticator, the worker loops and the gates
 // of both ports (address lists, per-IP caps), started and stopped together. The admin HTTP API
-// (api/) and main.cc sit on top of it.
+// (api/) and kited's start (boot/) sit on top of it.
 #pragma once
 
 #include <atomic>
@@ -35,7 +35,8 @@ class Server {
   MessageStore& store() { return *store_; }
   GroupDirectory& groups() { return groups_; }
   // Who may connect to the device port (every worker asks it at accept) and to the admin port
-  // (main.cc hands it to the HTTP server). configure() them before start(), and on SIGHUP.
+  // (boot/admin_loop.cc hands it to the HTTP server). configure() them before start(), and on
+  // SIGHUP.
   PeerGate& device_gate() { return device_gate_; }
   const PeerGate& device_gate() const { return device_gate_; }
   PeerGate& admin_gate() { return admin_gate_; }

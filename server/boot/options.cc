@@ -1,5 +1,5 @@
-// The configuration, mapped onto each part of kited; see options_from_config.h.
-#include "options_from_config.h"
+// The configuration, mapped onto each part of kited; see options.h.
+#include "boot/options.h"
 
 #include <algorithm>
 #include <filesystem>

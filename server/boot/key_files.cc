@@ -1,4 +1,4 @@
-#include "core/key_files.h"
+#include "boot/key_files.h"
 
 #include <fstream>
 

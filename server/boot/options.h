@@ -1,5 +1,5 @@
 // What the parsed configuration means for each part of kited: the core's options, the store's,
-// the admission limits, the device group policy and the recording settings. main.cc builds the
+// the admission limits, the device group policy and the recording settings. boot/ builds the
 // server with them at start; a reload (SIGHUP) takes those it may apply.
 #pragma once
 

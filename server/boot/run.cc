@@ -1,0 +1,48 @@
+#include "boot/run.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+
+#include "api/access.h"
+#include "boot/admin_loop.h"
+#include "boot/credentials.h"
+#include "boot/server_setup.h"
+#include "common/log.h"
+#include "common/wall_clock.h"
+#include "config/cli.h"
+#include "config/secret_files.h"
+
+namespace kite::server::boot {
+
+namespace cfg = kite::server::config;
+
+int run(cfg::Config config, const std::string& config_file, int argc, char** argv) {
+  ::umask(0077);  // what kited writes (store, secrets, recordings) is for its own user only
+  log::configure(config.log.level, config.log.format);
+  development_secrets(config);
+  cfg::warn_loose_secret_files(config, config_file);
+
+  BuiltServer built = build_server(config);
+  if (!built.server) return built.exit_code;
+  Server& server = *built.server;
+  // Ids start at the boot time in microseconds: above every id an earlier run gave.
+  events::EventLog event_log({config.events.retention_events, config.events.retention_bytes,
+                              static_cast<std::int64_t>(config.events.retention_ms)},
+                             static_cast<std::uint64_t>(wall_clock_us()));
+  const bool events_on = config.events.retention_events != 0;
+  if (events_on) server.set_event_log(&event_log);
+  http::TokenSet tokens;  // outlives the router, which the HTTP server owns
+  if (auto error = apply_access(config, server, tokens); !error.empty()) {
+    std::fprintf(stderr, "kited: %s\n", error.c_str());
+    return cfg::kExitUsage;
+  }
+  if (auto error = server.start(); !error.empty()) {
+    std::fprintf(stderr, "kited: %s\n", error.c_str());
+    return cfg::kExitRuntimeFailure;
+  }
+  return serve_admin(server, config, events_on ? &event_log : nullptr, tokens,
+                     std::move(built.admin_tls), argc, argv);
+}
+
+}  // namespace kite::server::boot
