@@ -76,9 +76,9 @@ void send_to_device(Server& server, const AdminApiOptions& options, const HttpRe
 
   const NewMessage message{send.payload, send.topic,           send.content_type,
                            send.key,     send.idempotency_key, send.ttl_ms};
-  const Parcel parcel{device, 0};
+  const Parcel parcel{0, 0};
   std::vector<Outcome> outcomes;
-  server.delivery().send({&message, 1}, {&parcel, 1},
+  server.delivery().send({&message, 1}, {&device, 1}, {&parcel, 1},
                          send.qos == 0 ? protocol::Qos::AtMostOnce : protocol::Qos::AtLeastOnce,
                          outcomes);
   const Outcome& outcome = outcomes[0];

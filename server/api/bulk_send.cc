@@ -87,17 +87,18 @@ void BulkSendJob::send_run(std::span<const SendRequest> run, const std::vector<s
   messages.reserve(run.size());
   for (const SendRequest& send : run)
     messages.push_back({send.payload, send.topic, send.content_type, send.key, {}, send.ttl_ms});
+  const std::vector<std::string_view> devices(slice.begin(), slice.end());
   std::vector<Parcel> parcels;
   parcels.reserve(run.size() * slice.size());
   for (std::uint32_t m = 0; m < run.size(); ++m)
-    for (const std::string& device : slice) parcels.push_back({device, m});
+    for (std::uint32_t t = 0; t < slice.size(); ++t) parcels.push_back({t, m});
   const bool stored = run[0].qos != 0;
   std::vector<Outcome> outcomes;
-  server_.delivery().send(messages, parcels,
+  server_.delivery().send(messages, devices, parcels,
                           stored ? protocol::Qos::AtLeastOnce : protocol::Qos::AtMostOnce, outcomes,
                           carry_allowance_);
   for (std::size_t k = 0; k < parcels.size(); ++k)
-    record(reports[parcels[k].message], parcels[k].device, stored, outcomes[k]);
+    record(reports[parcels[k].message], devices[parcels[k].device], stored, outcomes[k]);
 }
 
 void BulkSendJob::record(MessageReport& report, std::string_view device, bool stored,

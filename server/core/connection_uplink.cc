@@ -116,9 +116,10 @@ void Connection::accept_from_service(const protocol::IncomingMessage& message) {
     // worker's inbox is full (transient_budget.h).
     const NewMessage transient{
         as_text(message.payload), message.topic, message.content_type, {}, {}, 0};
-    const Parcel parcel{message.target, 0};
+    const Parcel parcel{0, 0};
     static thread_local std::vector<Outcome> outcome;
-    context.delivery->send({&transient, 1}, {&parcel, 1}, protocol::Qos::AtMostOnce, outcome);
+    context.delivery->send({&transient, 1}, {&message.target, 1}, {&parcel, 1},
+                           protocol::Qos::AtMostOnce, outcome);
     if (!outcome[0].sent) worker_.metrics().dropped_qos0.add();
     return ingest.add_answered(message.seq);
   }

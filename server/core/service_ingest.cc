@@ -31,14 +31,18 @@ void ServiceIngest::add_answered(std::uint64_t seq) {
 void ServiceIngest::commit(protocol::Session& session, std::int64_t now) {
   if (entries_.empty()) return;
   messages_.clear();
+  devices_.clear();
   parcels_.clear();
   for (const Entry& e : entries_) {
     if (!e.stored) continue;
-    parcels_.push_back({field(e, 0), static_cast<std::uint32_t>(messages_.size())});
+    const auto index = static_cast<std::uint32_t>(messages_.size());
+    parcels_.push_back({index, index});  // each message has its own target
+    devices_.push_back(field(e, 0));
     messages_.push_back(
         {field(e, 1), field(e, 2), field(e, 3), field(e, 4), field(e, 5), e.ttl_ms});
   }
-  if (!parcels_.empty()) delivery_.send(messages_, parcels_, protocol::Qos::AtLeastOnce, outcomes_);
+  if (!parcels_.empty())
+    delivery_.send(messages_, devices_, parcels_, protocol::Qos::AtLeastOnce, outcomes_);
   std::size_t next = 0;
   for (const Entry& e : entries_) {
     if (e.stored) answer(session, e, outcomes_[next++], now);

@@ -50,6 +50,7 @@ class ServiceIngest {
   std::vector<Entry> entries_;
   StringArena arena_;
   std::vector<NewMessage> messages_;
+  std::vector<std::string_view> devices_;
   std::vector<Parcel> parcels_;
   std::vector<Outcome> outcomes_;
 };

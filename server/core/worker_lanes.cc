@@ -14,10 +14,14 @@ void send_all(Worker& worker, const SharedSends& sends) {
 
 }  // namespace
 
-void WorkerLanes::carry(std::uint32_t index, DeliveryBatch batch) {
+void WorkerLanes::carry(std::uint32_t index, DeliveryBatch& batch) {
   Worker* worker = workers_[index];
-  if (Worker::on_this_thread() == worker) return worker->deliver(batch);
+  if (Worker::on_this_thread() == worker) {
+    worker->deliver(batch);
+    return batch.clear();
+  }
   worker->post([carried = std::move(batch)](Worker& w) { w.deliver(carried); });
+  batch = DeliveryBatch();
 }
 
 bool WorkerLanes::share(std::uint32_t index, SharedSends sends) {

@@ -17,7 +17,7 @@ class WorkerLanes final : public Lanes {
   explicit WorkerLanes(const std::vector<Worker*>& workers) : workers_(workers) {}
 
   std::uint32_t count() const override { return static_cast<std::uint32_t>(workers_.size()); }
-  void carry(std::uint32_t worker, DeliveryBatch batch) override;
+  void carry(std::uint32_t worker, DeliveryBatch& batch) override;
   // Posted QoS 0 frames are charged to the target's TransientBudget until its task has run.
   bool share(std::uint32_t worker, SharedSends sends) override;
 

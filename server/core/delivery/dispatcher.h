@@ -1,7 +1,7 @@
 // The one way a message goes from whoever sends it (the admin API's single and bulk sends, a
 // group or `all`, a service connection) to the devices' connections.
 //
-//   send(messages, parcels, qos)
+//   send(messages, devices, parcels, qos)
 //     QoS 1: store every parcel (batches of kStoreBatch, one write each)  -> Outcome::stored
 //     QoS 0: encode each message once (SharedPublish)                     -> nothing stored
 //     look up each device's route (Router: this node's registry today, a cluster's tomorrow)
@@ -13,8 +13,9 @@
 // Rules it keeps:
 //  - each device gets its parcels in the order given; one call's parcels of one device go to
 //    its connection in one task;
-//  - routes are looked up after storing: a device that connects meanwhile reads its queue when
-//    its session opens, so a stored message is never missed, only not carried;
+//  - routes are looked up after storing, once per entry of `devices`: a device that connects
+//    meanwhile reads its queue when its session opens, so a stored message is never missed,
+//    only not carried;
 //  - carrying is an optimisation, never the only path (delivery_batch.h). A device whose
 //    message replaced or dropped others of its queue in this call is only woken and reads its
 //    queue (a carried message may be gone); so is every device once a call (or a series sharing
@@ -39,9 +40,11 @@
 
 namespace kite::server {
 
-// One message for one device: messages[message] of the call, to `device`.
+// One message for one device: messages[message] of the call, to devices[device]. A call to many
+// devices (bulk) names each device once and each parcel by index; a service's read, whose
+// messages each have their own target, lists a device per parcel.
 struct Parcel {
-  std::string_view device;
+  std::uint32_t device = 0;
   std::uint32_t message = 0;
 };
 
@@ -74,21 +77,22 @@ class Dispatcher {
   Dispatcher& operator=(const Dispatcher&) = delete;
 
   // Sends every parcel; outcomes[i] answers parcels[i]. All messages of one call share `qos`.
-  void send(std::span<const NewMessage> messages, std::span<const Parcel> parcels,
-            protocol::Qos qos, std::vector<Outcome>& outcomes);
+  void send(std::span<const NewMessage> messages, std::span<const std::string_view> devices,
+            std::span<const Parcel> parcels, protocol::Qos qos, std::vector<Outcome>& outcomes);
   // The same, carrying at most what `allowance` has left (and taking from it).
-  void send(std::span<const NewMessage> messages, std::span<const Parcel> parcels,
-            protocol::Qos qos, std::vector<Outcome>& outcomes, CarryAllowance& allowance);
+  void send(std::span<const NewMessage> messages, std::span<const std::string_view> devices,
+            std::span<const Parcel> parcels, protocol::Qos qos, std::vector<Outcome>& outcomes,
+            CarryAllowance& allowance);
 
   // QoS 0 frames a worker's inbox had no room for, since start (kite_dropped_total).
   std::uint64_t refused_transient() const { return refused_transient_.load(); }
 
  private:
+  struct Call;  // one call's inputs, and its devices' routes
   protocol::FrameEncoder& encoder();
-  void send_stored(std::span<const NewMessage> messages, std::span<const Parcel> parcels,
-                   std::vector<Outcome>& outcomes, CarryAllowance& allowance);
-  void send_transient(std::span<const NewMessage> messages, std::span<const Parcel> parcels,
-                      std::vector<Outcome>& outcomes);
+  void look_up_routes(Call& call);
+  void send_stored(Call& call, std::vector<Outcome>& outcomes, CarryAllowance& allowance);
+  void send_transient(Call& call, std::vector<Outcome>& outcomes);
 
   MessageStore& store_;
   const Router& router_;

@@ -28,8 +28,9 @@ class Lanes {
  public:
   virtual ~Lanes() = default;
   virtual std::uint32_t count() const = 0;
-  // Stored messages (and "read your queue" wake-ups) for connections on `worker`.
-  virtual void carry(std::uint32_t worker, DeliveryBatch batch) = 0;
+  // Stored messages (and "read your queue" wake-ups) for connections on `worker`; leaves `batch`
+  // empty (its buffers kept when it was handled at once, for the caller's next call).
+  virtual void carry(std::uint32_t worker, DeliveryBatch& batch) = 0;
   // QoS 0 frames for connections on `worker`. False, sending nothing, when that worker's inbox
   // has no room for more (QoS 0 may be dropped; an inbox must not grow without bound).
   virtual bool share(std::uint32_t worker, SharedSends sends) = 0;

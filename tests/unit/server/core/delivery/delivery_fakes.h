@@ -51,7 +51,7 @@ class RecordingLanes final : public Lanes {
  public:
   explicit RecordingLanes(std::uint32_t workers) : carried(workers), shared(workers) {}
   std::uint32_t count() const override { return static_cast<std::uint32_t>(carried.size()); }
-  void carry(std::uint32_t worker, DeliveryBatch batch) override {
+  void carry(std::uint32_t worker, DeliveryBatch& batch) override {
     ++carry_tasks;
     std::vector<Carried> task;
     batch.for_each([&](const Delivery& d) {
@@ -59,6 +59,7 @@ class RecordingLanes final : public Lanes {
                       std::string(d.message_id), std::string(d.payload), std::string(d.topic)});
     });
     carried[worker].push_back(std::move(task));
+    batch.clear();
   }
   bool share(std::uint32_t worker, SharedSends sends) override {
     if (refuse_shares) return false;
