@@ -1,0 +1,59 @@
+// [store]: its rows of the field table, and the section's text.
+#include "config/fields/sections.h"
+
+#include "config/field_builders.h"
+
+namespace kite::server::config::fields {
+
+ConfigSection store_section() {
+  using St = StoreConfig;
+  return {
+      "store",
+      "Durable per-device queues for offline and slow devices.",
+      {
+          choice(
+              "store", "engine", kStore, &St::engine,
+              {{"rocksdb", StoreEngine::rocksdb}, {"memory", StoreEngine::memory}},
+              "Store engine: \"rocksdb\" or \"memory\".\n"
+              "rocksdb is durable, in server.data_dir; memory loses everything on exit (tests)."),
+          choice(
+              "store", "durability", kStore, &St::durability,
+              {{"async", Durability::async}, {"sync", Durability::sync}},
+              "When a send is confirmed: \"async\" or \"sync\".\n"
+              "sync: after the write is fsync'ed, so it survives a power loss.\n"
+              "async: after the write reaches the OS, so it survives a crash or kill -9 of kited\n"
+              "but not a power loss. Ignored by the memory engine."),
+          integer("store", "per_device_messages", kStore, &St::per_device_messages, 1, 100000000,
+                  "Messages queued for one device."),
+          integer("store", "per_device_bytes", kStore, &St::per_device_bytes, 8192, 1099511627776,
+                  "Payload bytes queued for one device.\n"
+                  "At least session.max_frame."),
+          integer("store", "global_messages", kStore, &St::global_messages, 1, 1000000000000,
+                  "Messages queued for all devices.\n"
+                  "At least per_device_messages."),
+          integer("store", "global_bytes", kStore, &St::global_bytes, 8192, 1125899906842624,
+                  "Payload bytes queued for all devices.\n"
+                  "At least per_device_bytes."),
+          choice(
+              "store", "full_policy", kStore, &St::full_policy,
+              {{"reject", FullPolicy::reject}, {"drop-oldest", FullPolicy::drop_oldest}},
+              "What a send to a full queue does: \"reject\" or \"drop-oldest\".\n"
+              "reject: the new message is refused and the sender gets an error. drop-oldest: the\n"
+              "oldest queued message is dropped. Either way it is counted in the metrics."),
+          integer("store", "default_ttl_ms", kStore, &St::default_ttl_ms, 0, 31536000000,
+                  "Expiry of messages sent without a TTL; 0 = never.\n"
+                  "At most 1 year."),
+          integer("store", "idempotency_window_ms", kStore, &St::idempotency_window_ms, 0,
+                  2592000000,
+                  "How long a sender's message id is remembered.\n"
+                  "A send retried with the same id within it is not queued twice. 0 = no\n"
+                  "deduplication. At most 30 days."),
+          integer("store", "idempotency_records", kStore, &St::idempotency_records, 1,
+                  1000000000000,
+                  "Idempotency records kept at once, all devices (each lives for the window).\n"
+                  "A send with a new idempotency key beyond it is refused (503, retry later);\n"
+                  "sends without a key are not affected. Bounds their disk use (docs/limits.md)."),
+      }};
+}
+
+}  // namespace kite::server::config::fields
