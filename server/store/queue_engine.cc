@@ -143,6 +143,16 @@ void QueueEngine::enqueue_batch(std::span<const std::pair<std::string_view, NewM
 EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device, CachedDevice& cached,
                                  const NewMessage& message, std::uint64_t now_ms,
                                  Counters& counters) {
+  Admission admission;
+  if (auto refusal = decide(txn, device, cached, message, now_ms, counters, admission))
+    return std::move(*refusal);
+  return write(txn, device, cached, message, now_ms, counters, admission);
+}
+
+std::optional<EnqueueResult> QueueEngine::decide(Transaction& txn, std::string_view device,
+                                                 const CachedDevice& cached,
+                                                 const NewMessage& message, std::uint64_t now_ms,
+                                                 Counters& counters, Admission& admission) {
   if (!message.idempotency_key.empty()) {
     auto seen = txn.idempotency(device, message.idempotency_key);
     if (seen && seen->expires_at_ms > now_ms) {
@@ -157,22 +167,20 @@ EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device, Cach
     ++counters.idempotency_refused;
     return answer(Status::Busy, "the server holds its cap of idempotency records; retry later");
   }
-  const std::uint64_t size = size_of(message);
-  if (size > options_.per_device_bytes) {
+  admission.size = size_of(message);
+  if (admission.size > options_.per_device_bytes) {
     ++counters.rejected_full;
     return answer(Status::Full);
   }
-
-  // Decide everything before writing anything: what it replaces, what must go to make room.
-  DeviceMeta& meta = cached.meta;  // changed only once the message is admitted
-  std::optional<ConflationEntry> replaced;
-  if (!message.conflation_key.empty()) replaced = txn.conflation(device, message.conflation_key);
+  // What it replaces, and what must go to make room.
+  const DeviceMeta& meta = cached.meta;
+  if (!message.conflation_key.empty())
+    admission.replaced = txn.conflation(device, message.conflation_key);
   Room freed;
-  if (replaced) freed = {1, replaced->bytes};
-  std::vector<Victim> victims;
+  if (admission.replaced) freed = {1, admission.replaced->bytes};
   std::uint64_t cursor = meta.gone_through;
-  const std::uint64_t skip_seq = replaced ? replaced->seq : 0;
-  while (!admit(meta, freed, size, counters)) {
+  const std::uint64_t skip_seq = admission.replaced ? admission.replaced->seq : 0;
+  while (!admit(meta, freed, admission.size, counters)) {
     Victim victim;
     // The oldest message goes if it has expired anyway, or if the policy lets us drop it.
     if (!next_oldest(txn, device, skip_seq, now_ms, cursor, victim) ||
@@ -182,13 +190,19 @@ EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device, Cach
     }
     freed.messages += 1;
     freed.bytes += victim.bytes;
-    victims.push_back(std::move(victim));
+    admission.victims.push_back(std::move(victim));
   }
+  return std::nullopt;
+}
 
-  // Admitted: stage the deletions, then the message and its index records, then the meta record.
+// Admitted: stage the deletions, then the message and its index records, then the meta record.
+EnqueueResult QueueEngine::write(Transaction& txn, std::string_view device, CachedDevice& cached,
+                                 const NewMessage& message, std::uint64_t now_ms,
+                                 Counters& counters, const Admission& admission) {
+  DeviceMeta& meta = cached.meta;
   EnqueueResult result = answer(Status::Queued);
-  remove(txn, device, meta, victims);
-  for (const Victim& victim : victims) {
+  remove(txn, device, meta, admission.victims);
+  for (const Victim& victim : admission.victims) {
     cached.erase(victim.seq);
     if (victim.expired) {
       ++counters.expired;
@@ -197,8 +211,9 @@ EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device, Cach
       ++result.dropped_oldest;
     }
   }
-  if (!victims.empty()) meta.gone_through = std::max(meta.gone_through, victims.back().seq);
-  if (replaced) {
+  if (!admission.victims.empty())
+    meta.gone_through = std::max(meta.gone_through, admission.victims.back().seq);
+  if (const auto& replaced = admission.replaced) {
     txn.delete_message(device, replaced->seq);  // its index record is overwritten below
     cached.erase(replaced->seq);
     meta.queued_messages = minus(meta.queued_messages, 1);
@@ -211,9 +226,9 @@ EnqueueResult QueueEngine::stage(Transaction& txn, std::string_view device, Cach
   const std::uint64_t expires_at = expires_at_ms(now_ms, message.ttl_ms);
   txn.put_message(device, {result.seq, now_ms, expires_at, result.message_id, message.topic,
                            message.content_type, message.conflation_key, message.payload});
-  if (!message.conflation_key.empty()) {
+  const std::uint64_t size = admission.size;
+  if (!message.conflation_key.empty())
     txn.put_conflation(device, message.conflation_key, {result.seq, size});
-  }
   if (!message.idempotency_key.empty()) {
     const std::uint64_t until = now_ms + options_.idempotency_window_ms;
     txn.put_idempotency(device, message.idempotency_key, {until, result.seq, result.message_id},

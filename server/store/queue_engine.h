@@ -20,6 +20,7 @@
 #include <atomic>
 #include <limits>
 #include <mutex>
+#include <optional>
 
 #include "store/device_cache.h"
 #include "store/idempotency_budget.h"
@@ -88,8 +89,24 @@ class QueueEngine final : public MessageStore {
   // cache with idle devices; only writes (enqueue, ack) make a device hot.
   CachedDevice& load(Transaction& txn, std::string_view device, Touched& touched,
                      CachedDevice* scratch = nullptr);
+  // One message into the transaction: decide() everything before write() anything, so a
+  // refusal leaves nothing staged.
   EnqueueResult stage(Transaction& txn, std::string_view device, CachedDevice& cached,
                       const NewMessage& message, std::uint64_t now_ms, Counters& counters);
+  struct Admission {  // what admitting one message takes
+    std::uint64_t size = 0;
+    std::optional<ConflationEntry> replaced;  // the queued message with its conflation key
+    std::vector<Victim> victims;              // oldest messages that go to make room
+  };
+  // The answer when the message is not admitted (a duplicate, a cap), else nullopt and
+  // `admission` filled.
+  std::optional<EnqueueResult> decide(Transaction& txn, std::string_view device,
+                                      const CachedDevice& cached, const NewMessage& message,
+                                      std::uint64_t now_ms, Counters& counters,
+                                      Admission& admission);
+  EnqueueResult write(Transaction& txn, std::string_view device, CachedDevice& cached,
+                      const NewMessage& message, std::uint64_t now_ms, Counters& counters,
+                      const Admission& admission);
   bool indexed_victims(const CachedDevice& cached, std::uint64_t through_seq,
                        std::vector<Victim>& victims);
   bool next_oldest(Transaction& txn, std::string_view device, std::uint64_t skip_seq,
