@@ -60,8 +60,10 @@ struct Client::Impl::Link {
   Impl* impl = nullptr;
   bool connected = false;
   bool closing = false;
-  // With TLS: ciphertext on the socket, the session's frames inside. Made once TCP connects.
-  std::optional<tls::TlsChannel> tls;
+  // Plain TCP, or with TLS ciphertext on the socket and the session's frames inside (the
+  // channel made once TCP connects).
+  tls::WirePipe wire;
+  tls::TlsChannel* tls() { return wire.channel(); }
 };
 
 struct Client::Impl::WriteRequest {
@@ -370,10 +372,10 @@ void Client::Impl::on_connected(uv_connect_t* request, int status) {
   self.last_connect_error_.clear();
   link->connected = true;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&link->tcp), on_alloc, on_read);
-  // With TLS the Hello waits for the TLS handshake (receive_tls); the ClientHello is ready now,
-  // and flush() sends it when this callback settles.
+  // With TLS the Hello waits for the TLS handshake (on_tls_established); the ClientHello is
+  // ready now, and flush() sends it when this callback settles.
   if (self.tls_context_) {
-    link->tls.emplace(self.tls_context_);
+    link->wire = tls::WirePipe(self.tls_context_);
     return;
   }
   self.start_session();
@@ -410,12 +412,10 @@ void Client::Impl::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
   if (nread == 0 || link->closing) return;
   Impl& self = *link->impl;
   Scope scope(self);
-  if (link != self.link_ || (!self.session_ && !link->tls)) return;
+  if (link != self.link_ || (!self.session_ && !link->tls())) return;
   if (nread > 0) {
     std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf->base), buf->len};
-    const auto n = static_cast<std::size_t>(nread);
-    if (link->tls) return self.receive_tls(buffer, n);
-    self.session_->receive(buffer.first(n), now());
+    self.after_arrival(link->wire.receive(buffer, static_cast<std::size_t>(nread), self, now()));
   } else if (nread == UV_EOF) {
     // A goodbye from kited would have ended the session already: this end came without one
     // (kited killed, a proxy or NAT dropping the connection), whatever the session makes of it.
@@ -426,32 +426,27 @@ void Client::Impl::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
   }
 }
 
-// `buffer` holds `ciphertext` bytes from the socket; once fed to the channel, it is free to take
-// the plaintext (records are decrypted into it one read() at a time).
-void Client::Impl::receive_tls(std::span<std::uint8_t> buffer, std::size_t ciphertext) {
-  tls::TlsChannel& tls = *link_->tls;
-  tls.feed(buffer.first(ciphertext));
-  if (tls.handshake_done() && !tls.failed() && !session_) start_session();
-  // Read even when no frame is due: post-handshake messages (the session ticket) and alerts
-  // are processed here.
-  while (std::size_t n = tls.read(buffer))
-    if (session_) session_->receive(buffer.first(n), now());
-  if (ending_) return;
-  if (tls.failed()) {
-    ending_ = Ending{"TlsFailed", std::string(tls.failure_reason())};
+void Client::Impl::on_tls_established() {
+  if (!session_) start_session();
+}
+
+void Client::Impl::after_arrival(tls::WirePipe::Arrival arrival) {
+  if (ending_ || arrival == tls::WirePipe::Arrival::Ok) return;
+  if (arrival == tls::WirePipe::Arrival::TlsFailed) {
+    ending_ = Ending{"TlsFailed", std::string(link_->tls()->failure_reason())};
     ending_->send_alert = true;
-  } else if (tls.state() == tls::TlsChannel::State::Closed) {
-    // close_notify without a goodbye frame first: as good as an EOF to the session.
-    ending_ = Ending{"ConnectionLost", "kited closed the TLS connection without a goodbye"};
-    if (session_) session_->receive_end(now());
+    return;
   }
+  // close_notify without a goodbye frame first: as good as an EOF to the session.
+  ending_ = Ending{"ConnectionLost", "kited closed the TLS connection without a goodbye"};
+  if (session_) session_->receive_end(now());
 }
 
 // A socket error (`what`), or EOF (empty). Not TlsFailed even during the TLS handshake: kited
 // gives its TLS verdicts as alerts, and closes without one when it refuses the connection
 // itself (too many failed attempts from this address, a network it does not serve).
 Client::Impl::Ending Client::Impl::transport_ended(std::string what) const {
-  const bool handshaking = link_ && link_->tls && !link_->tls->handshake_done();
+  const bool handshaking = link_ && link_->tls() && !link_->tls()->handshake_done();
   if (what.empty())
     what = handshaking ? "kited closed the connection"
                        : "kited closed the connection without a goodbye";
@@ -460,28 +455,19 @@ Client::Impl::Ending Client::Impl::transport_ended(std::string what) const {
 }
 
 // What is ready for the socket: the session's frames, or with TLS their records and whatever
-// the channel has to say by itself (handshake flights, alerts, close_notify).
+// the channel has to say by itself (handshake flights, alerts, close_notify). The session's
+// buffer is freed once taken: an idle client holds no plaintext buffer.
 void Client::Impl::take_wire_output(std::vector<std::uint8_t>& out) {
-  if (!link_->tls) {
-    if (session_ && session_->has_output()) session_->take_output(out);
-    return;
+  link_->wire.take_output(session_.get(), *this, out);
+  if (tls::TlsChannel* tls = link_->tls(); tls && tls->failed() && !ending_) {
+    ending_ = Ending{"TlsFailed", std::string(tls->failure_reason())};
+    ending_->send_alert = true;
   }
-  tls::TlsChannel& tls = *link_->tls;
-  if (session_ && session_->has_output() && tls.state() == tls::TlsChannel::State::Open) {
-    // Encrypted from the session's own buffer, which discard_output() then frees: an idle
-    // client holds no plaintext buffer.
-    if (!tls.write(session_->output()) && !ending_ && tls.failed()) {
-      ending_ = Ending{"TlsFailed", std::string(tls.failure_reason())};
-      ending_->send_alert = true;
-    }
-    session_->discard_output();
-  }
-  if (tls.has_output()) tls.take_all_output(out);
 }
 
 void Client::Impl::flush() {
   if (!link_ || !link_->connected || link_->closing) return;
-  if (!(session_ && session_->has_output()) && !(link_->tls && link_->tls->has_output())) return;
+  if (!link_->wire.has_output(session_.get())) return;
   auto* write = new WriteRequest;
   take_wire_output(write->data);
   if (write->data.empty()) {  // frames a closed TLS channel cannot take any more
@@ -516,7 +502,7 @@ void Client::Impl::pump() {
   // frames not yet encrypted (within a few bytes per record of their ciphertext).
   const auto writable = [this] {
     return uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&link_->tcp)) +
-               (link_->tls ? link_->tls->output_size() : 0) + session_->output().size() <
+               (link_->tls() ? link_->tls()->output_size() : 0) + session_->output().size() <
            kWriteHighWater;
   };
   Millis t = now();
@@ -562,7 +548,7 @@ void Client::Impl::on_open(const protocol::OpenInfo& info) {
   }
   queue_.reopened(info.resumed, info.peer_last_received, finished_);
   for (auto& request : groups_) request.sent = false;  // unconfirmed ones go again
-  const bool tls_resumed = link_ && link_->tls && link_->tls->resumed();
+  const bool tls_resumed = link_ && link_->tls() && link_->tls()->resumed();
   notify({State::Connected, {}, {}, info.resumed, 0, tls_resumed, info.dictionary});
 }
 
@@ -633,8 +619,8 @@ void Client::Impl::end_connection() {
   Ending ending = std::move(*ending_);
   flush();  // the session's last words (an error frame, a goodbye) go before the close
   const bool graceful = ending.code != Reason::None || ending.send_alert;
-  if (graceful && link_ && link_->tls && link_->tls->state() == tls::TlsChannel::State::Open) {
-    link_->tls->close();  // close_notify after the goodbye
+  if (graceful && link_ && link_->tls() && link_->tls()->state() == tls::TlsChannel::State::Open) {
+    link_->tls()->close();  // close_notify after the goodbye
     flush();
   }
   close_link(graceful);

@@ -29,11 +29,13 @@
 #include "kite/client.h"
 #include "kite/protocol/session.h"
 #include "kite/tls/context.h"
+#include "kite/tls/wire_pipe.h"
 #include "uplink_queue.h"
 
 namespace kite {
 
 class Client::Impl final : public protocol::SessionHandler,
+                           public tls::WireHost,
                            public std::enable_shared_from_this<Impl> {
  public:
   Impl(ClientOptions options, uv_loop_t* loop);
@@ -118,7 +120,11 @@ class Client::Impl final : public protocol::SessionHandler,
   void connect_next();  // the next resolved address, or the attempt failed
   void connect_to(const sockaddr* address);
   void start_session();
-  void receive_tls(std::span<std::uint8_t> buffer, std::size_t ciphertext);
+  // tls::WireHost: the session of this connection, started once TLS is up.
+  protocol::Session* wire_session() override { return session_.get(); }
+  void on_tls_established() override;
+  // What a read that ended the transport means: TlsFailed, or close_notify as an EOF.
+  void after_arrival(tls::WirePipe::Arrival arrival);
   Ending transport_ended(std::string what) const;
   void take_wire_output(std::vector<std::uint8_t>& out);
   void flush();

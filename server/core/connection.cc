@@ -59,7 +59,7 @@ std::int64_t Connection::now() const {
 
 bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::TlsContext> tls) {
   auto& context = worker_.context();
-  if (tls) tls_.emplace(std::move(tls));
+  if (tls) wire_ = kite::tls::WirePipe(std::move(tls));
   uv_tcp_init(worker_.loop(), &tcp_);
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
     close_socket();
@@ -102,21 +102,16 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
 void Connection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
   auto* self = static_cast<Connection*>(handle->data);
   // The decoder's alignment hint is about the plaintext, which TLS puts elsewhere.
-  *buf = self->worker_.read_buffer(self->tls_ ? 0 : self->session_.decoder().read_offset_hint());
+  *buf = self->worker_.read_buffer(self->tls() ? 0 : self->session_.decoder().read_offset_hint());
 }
 
 void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* self = static_cast<Connection*>(stream->data);
   if (nread > 0) {
     self->worker_.metrics().bytes_in.add(static_cast<std::uint64_t>(nread));
-    const std::span<const std::uint8_t> bytes{reinterpret_cast<const std::uint8_t*>(buf->base),
-                                              static_cast<std::size_t>(nread)};
-    if (self->tls_) {
-      self->receive_tls(bytes);
-    } else {
-      if (self->recorder_) self->record_uplink(bytes);
-      self->session_.receive(bytes, self->now());
-    }
+    const std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf->base), buf->len};
+    self->after_arrival(
+        self->wire_.receive(buffer, static_cast<std::size_t>(nread), *self, self->now()));
     if (self->service_) self->worker_.service_ingest().commit(self->session_, self->now());
   } else if (nread < 0) {
     self->session_.receive_end(self->now());  // EOF or reset: the session decides how it ended
@@ -128,7 +123,9 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
 void Connection::flush() {
   dirty = false;
   if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) return;
-  const std::span<const std::uint8_t> output = pending_output();
+  auto& scratch = worker_.tls_ciphertext();
+  const std::span<const std::uint8_t> output =
+      wire_.stage_output(&session_, *this, scratch, closing_);
   if (output.empty()) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   worker_.metrics().bytes_out.add(output.size());
@@ -141,13 +138,13 @@ void Connection::flush() {
     if (status < 0 && status != UV_EAGAIN) return fail_socket();
     written = status > 0 ? static_cast<std::size_t>(status) : 0;
     if (written == output.size()) {
-      discard_pending_output();
+      wire_.release_staged(&session_);
       if (backlog_) pump();  // room below the high-water mark, as after a completed write
       return;
     }
   }
   auto* write = new PendingWrite;
-  take_pending_output(write->bytes);
+  wire_.take_staged(&session_, scratch, write->bytes);
   write->bytes.erase(write->bytes.begin(),
                      write->bytes.begin() + static_cast<std::ptrdiff_t>(written));
   write->request.data = this;
@@ -254,7 +251,7 @@ void Connection::on_deadline() {
 }
 
 void Connection::after_session_call() {
-  if (session_.has_output() || (tls_ && tls_->has_output())) worker_.mark_dirty(*this);
+  if (wire_.has_output(&session_)) worker_.mark_dirty(*this);
   if (closing_) return;
   if (uplink_tokens_ < 0 && !reading_paused_) pause_reading();
   Millis due = session_.next_deadline();

@@ -16,9 +16,10 @@
 //    not memory;
 //  - the connection counts as unauthenticated for its IP (admission limits) until the session
 //    opens or the connection closes, and in the device gate's per-IP count until it closes;
-//  - on the TLS listener a TlsChannel sits between the socket and the session
-//    (connection_tls.cc): the session sees plaintext only, the socket and write_queue_bytes_
-//    ciphertext only; nothing the session writes leaves before the TLS handshake is done;
+//  - the bytes go through a WirePipe (kite/tls/wire_pipe.h): on the TLS listener a TlsChannel
+//    sits between the socket and the session (connection_tls.cc): the session sees plaintext
+//    only, the socket and write_queue_bytes_ ciphertext only; nothing the session writes leaves
+//    before the TLS handshake is done;
 //  - when recording is on (connection_record.cc), a ConnectionRecorder sees the session's
 //    plaintext both ways; otherwise recorder_ is null and costs a pointer check per read and write.
 #pragma once
@@ -38,7 +39,7 @@
 #include "core/receipt_tracker.h"
 #include "core/timing_wheel.h"
 #include "kite/protocol/session.h"
-#include "kite/tls/channel.h"
+#include "kite/tls/wire_pipe.h"
 #include "record/connection_recorder.h"
 
 namespace kite::server {
@@ -46,7 +47,9 @@ namespace kite::server {
 class Worker;
 
 // A WheelEntry itself: the worker's timing wheel hands it back on a deadline.
-class Connection final : public protocol::SessionHandler, public WheelEntry {
+class Connection final : public protocol::SessionHandler,
+                         public kite::tls::WireHost,
+                         public WheelEntry {
  public:
   Connection(Worker& worker, std::uint64_t id);
 
@@ -118,14 +121,17 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   void welcome(std::vector<std::string> groups);
   // The certificate check of the hello (mutual TLS): "" when `id` may go on, else why not.
   std::string certificate_refusal(std::string_view id, protocol::AuthMethod method) const;
-  // connection_tls.cc: ciphertext in, plaintext to the session; session output encrypted.
-  void receive_tls(std::span<const std::uint8_t> ciphertext);
-  void on_tls_handshake_done();
+  // kite::tls::WireHost (connection_tls.cc): the pipe's session, TLS events and plaintext taps.
+  protocol::Session* wire_session() override { return &session_; }
+  void on_tls_established() override;
+  bool wire_receiving() const override { return !closing_; }
+  void on_plaintext_in(std::span<const std::uint8_t> plaintext) override;
+  void on_plaintext_out(std::span<const std::uint8_t> plaintext) override;
+  // What a read that ended the transport means for the session: a TLS failure or close_notify.
+  void after_arrival(kite::tls::WirePipe::Arrival arrival);
   void on_tls_failure();
-  // The bytes flush() writes: the session's output itself, or (TLS) the channel's ciphertext.
-  std::span<const std::uint8_t> pending_output();
-  void take_pending_output(std::vector<std::uint8_t>& into);
-  void discard_pending_output();
+  kite::tls::TlsChannel* tls() { return wire_.channel(); }
+  const kite::tls::TlsChannel* tls() const { return wire_.channel(); }
   // connection_record.cc: the recorder made (`from_start`: at accept) and fed; each drops it once
   // the connection is no longer recorded.
   void start_recording(bool from_start);
@@ -155,7 +161,7 @@ class Connection final : public protocol::SessionHandler, public WheelEntry {
   Worker& worker_;
   std::uint64_t id_;
   protocol::Session session_;
-  std::optional<kite::tls::TlsChannel> tls_;              // the TLS listener's connections only
+  kite::tls::WirePipe wire_;  // plain TCP, or TLS on the TLS listener's connections
   std::unique_ptr<record::ConnectionRecorder> recorder_;  // null unless this one is recorded
   PeerIp ip_;
   std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session

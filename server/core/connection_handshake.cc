@@ -64,7 +64,8 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
     }
     case protocol::AuthMethod::Token: {
       if (service_) return refuse(Reason::AuthFailed, "services authenticate with their key");
-      if (!tls_ && !admit_plaintext_token(context.options.token_over_plaintext, id, ip_.text()))
+      if (!wire_.is_tls() &&
+          !admit_plaintext_token(context.options.token_over_plaintext, id, ip_.text()))
         return refuse(Reason::AuthFailed, kTokenOverPlaintextRefused);
       // Read before the check: a reload that changes the key in between ends this session.
       const std::uint64_t generation = context.auth->token_key_generation();
@@ -138,10 +139,10 @@ void Connection::welcome(std::vector<std::string> groups) {
   }
   if (service_) {
     context.services->add(device,
-                          Route{worker_.index(), id_, wall_clock_ms(), ip_, tls_.has_value()});
+                          Route{worker_.index(), id_, wall_clock_ms(), ip_, wire_.is_tls()});
     registered_ = true;
   } else {
-    Route route{worker_.index(), id_, wall_clock_ms(), ip_, tls_.has_value()};
+    Route route{worker_.index(), id_, wall_clock_ms(), ip_, wire_.is_tls()};
     if (auto previous = context.registry->claim(device, route)) {
       auto old_connection = previous->connection;
       context.workers[previous->worker]->post([old_connection](Worker& w) {

@@ -16,8 +16,8 @@
 namespace kite::server {
 
 void Connection::start_recording(bool from_start) {
-  recorder_ = std::make_unique<record::ConnectionRecorder>(worker_.recorder(), id_,
-                                                           tls_.has_value(), from_start);
+  recorder_ = std::make_unique<record::ConnectionRecorder>(worker_.recorder(), id_, wire_.is_tls(),
+                                                           from_start);
   const bool recorded =
       from_start ? recorder_->opened(peer_endpoint()) : recorder_->reconsider(device_id());
   if (!recorded) recorder_.reset();

@@ -1,5 +1,6 @@
-// The TLS half of Connection (connection.h): a TlsChannel between the socket and the session,
-// the certificate checks of mutual TLS, and the plain-TCP counterparts of the output helpers.
+// The TLS half of Connection (connection.h): what it does with its WirePipe's news (the TLS
+// handshake done or failed, close_notify, the plaintext for the recorder) and the certificate
+// checks of mutual TLS.
 //
 // Rules it keeps:
 //  - the session only ever sees plaintext and the socket only ciphertext: before the TLS
@@ -31,71 +32,68 @@ Reason reason_for(Failure failure) {
 
 }  // namespace
 
-void Connection::receive_tls(std::span<const std::uint8_t> ciphertext) {
-  TlsChannel& channel = *tls_;
-  const bool was_done = channel.handshake_done();
-  channel.feed(ciphertext);
-  if (!was_done && channel.handshake_done()) {
-    on_tls_handshake_done();
-    if (closing_) return;
-  }
-  auto& plaintext = worker_.tls_plaintext();
-  plaintext.clear();
-  channel.read_all(plaintext);
-  if (!plaintext.empty()) {
-    if (recorder_) record_uplink(plaintext);
-    session_.receive(plaintext, now());
-  }
-  if (closing_) return;
-  if (channel.failed()) return on_tls_failure();
-  if (channel.state() == TlsChannel::State::Closed) {  // close_notify: the peer is done
-    session_.receive_end(now());
-    close_socket();
-  }
+// The pipe's news from a read: a failed channel closes with its alert, the peer's close_notify
+// ends the session as an EOF would. Nothing to do once the connection is closing anyway.
+void Connection::after_arrival(kite::tls::WirePipe::Arrival arrival) {
+  using Arrival = kite::tls::WirePipe::Arrival;
+  if (closing_ || arrival == Arrival::Ok) return;
+  if (arrival == Arrival::TlsFailed) return on_tls_failure();
+  session_.receive_end(now());  // close_notify: the peer is done
+  close_socket();
 }
 
-void Connection::on_tls_handshake_done() {
+void Connection::on_plaintext_in(std::span<const std::uint8_t> plaintext) {
+  if (recorder_) record_uplink(plaintext);
+}
+
+void Connection::on_plaintext_out(std::span<const std::uint8_t> plaintext) {
+  if (recorder_) record_downlink(plaintext);
+}
+
+void Connection::on_tls_established() {
+  const TlsChannel& channel = *tls();
   auto& metrics = worker_.metrics();
-  (tls_->resumed() ? metrics.tls_handshakes_resumed : metrics.tls_handshakes_full).add();
+  (channel.resumed() ? metrics.tls_handshakes_resumed : metrics.tls_handshakes_full).add();
   KITE_LOG(debug, "tls.handshake",
            {{"ip", ip_.text()},
-            {"version", tls_->version()},
-            {"cipher", tls_->cipher()},
-            {"resumed", tls_->resumed()},
-            {"certificate", tls_->peer_identity()}});
+            {"version", channel.version()},
+            {"cipher", channel.cipher()},
+            {"resumed", channel.resumed()},
+            {"certificate", channel.peer_identity()}});
   // The handshake ran on the context of its accept; a SIGHUP since may have loaded a CRL that
   // revokes this certificate, and the reload's sweep skipped the connection (no certificate yet).
   auto newest = worker_.context().tls->context();
-  if (newest && newest.get() != &tls_->context()) check_certificate(*newest);
+  if (newest && newest.get() != &channel.context()) check_certificate(*newest);
 }
 
 void Connection::on_tls_failure() {
-  const Failure failure = tls_->failure();
-  if (!tls_->handshake_done()) {
+  const Failure failure = tls()->failure();
+  if (!tls()->handshake_done()) {
     worker_.metrics().tls_handshake_failed[static_cast<std::size_t>(failure)].add();
     if (auto suppressed = worker_.context().tls->failure_log().admit())
       KITE_LOG(warn, "tls.handshake_failed",
                {{"ip", ip_.text()},
                 {"failure", kite::tls::failure_name(failure)},
-                {"reason", tls_->failure_reason()},
+                {"reason", tls()->failure_reason()},
                 {"suppressed", *suppressed}});
   } else {
-    KITE_LOG(
-        warn, "tls.failed",
-        {{"device", session_.device_id()}, {"ip", ip_.text()}, {"reason", tls_->failure_reason()}});
+    KITE_LOG(warn, "tls.failed",
+             {{"device", session_.device_id()},
+              {"ip", ip_.text()},
+              {"reason", tls()->failure_reason()}});
   }
   // The session ends (releasing what it holds); flush() then sends the channel's alert, not the
   // session's Error frame, which cannot be encrypted any more.
-  session_.close(reason_for(failure), tls_->failure_reason());
+  session_.close(reason_for(failure), tls()->failure_reason());
   close_socket();
 }
 
 std::string Connection::certificate_refusal(std::string_view id,
                                             protocol::AuthMethod method) const {
-  const std::string* identity = tls_ ? &tls_->peer_identity() : nullptr;
+  const std::string* identity = tls() ? &tls()->peer_identity() : nullptr;
   const bool has_certificate = identity && !identity->empty();
-  const bool required = tls_ && tls_->context().settings().client_certificates ==
-                                    kite::tls::ClientCertificates::Required;
+  const bool required = tls() && tls()->context().settings().client_certificates ==
+                                     kite::tls::ClientCertificates::Required;
   if (method != protocol::AuthMethod::Tls && !required) return {};
   if (method == protocol::AuthMethod::Tls && service_)
     return "services authenticate with their key";
@@ -107,8 +105,8 @@ std::string Connection::certificate_refusal(std::string_view id,
 }
 
 void Connection::check_certificate(const kite::tls::TlsContext& context) {
-  if (!tls_ || closing_ || !context.revoked(tls_->peer_certificate())) return;
-  const auto& certificate = tls_->peer_certificate();
+  if (!tls() || closing_ || !context.revoked(tls()->peer_certificate())) return;
+  const auto& certificate = tls()->peer_certificate();
   KITE_LOG(warn, "tls.certificate_revoked",
            {{"device", session_.device_id()},
             {"ip", ip_.text()},
@@ -118,37 +116,6 @@ void Connection::check_certificate(const kite::tls::TlsContext& context) {
   if (session_.is_open()) return kick(Reason::Revoked, 0, "client certificate revoked");
   session_.reject(Reason::Revoked, "client certificate revoked");  // mid-handshake
   after_session_call();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output: the session's bytes as they are, or through the channel
-
-std::span<const std::uint8_t> Connection::pending_output() {
-  if (!tls_) {
-    if (recorder_ && session_.has_output()) record_downlink(session_.output());
-    return session_.output();
-  }
-  if (session_.has_output()) {
-    if (tls_->state() == TlsChannel::State::Open) {
-      if (recorder_) record_downlink(session_.output());
-      tls_->write(session_.output());
-    }
-    session_.discard_output();  // sent encrypted, or not at all: never in the clear
-  }
-  if (closing_) tls_->close();  // close_notify after the last frame (once the handshake is done)
-  auto& ciphertext = worker_.tls_ciphertext();
-  ciphertext.clear();
-  tls_->take_all_output(ciphertext);
-  return ciphertext;
-}
-
-void Connection::take_pending_output(std::vector<std::uint8_t>& into) {
-  if (!tls_) return session_.take_output(into);
-  into = worker_.tls_ciphertext();
-}
-
-void Connection::discard_pending_output() {
-  if (!tls_) session_.discard_output();
 }
 
 }  // namespace kite::server

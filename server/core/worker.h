@@ -90,10 +90,9 @@ class Worker {
   // Written by this worker's thread only; any thread may read it (metrics/counter.h).
   WorkerMetrics& metrics() { return metrics_; }
   const WorkerMetrics& metrics() const { return metrics_; }
+  // One buffer per loop for every read; TLS decrypts its records back into it, so a connection
+  // holds no read or plaintext buffer of its own.
   uv_buf_t read_buffer(std::size_t offset_hint);
-  // Decrypted bytes of one TLS read, handed to the session at once: one buffer per loop, so a
-  // TLS connection holds no plaintext buffer of its own.
-  std::vector<std::uint8_t>& tls_plaintext() { return tls_plaintext_; }
   // Ciphertext of one connection's flush, offered to the kernel before anything is queued.
   std::vector<std::uint8_t>& tls_ciphertext() { return tls_ciphertext_; }
   // Kicks the TLS connections whose client certificate `context` (just reloaded) revokes.
@@ -157,7 +156,6 @@ class Worker {
   WorkerMetrics metrics_;
   record::WorkerRecorder recorder_;
   std::vector<std::uint64_t> read_buffer_words_;  // 64 KiB + alignment slack
-  std::vector<std::uint8_t> tls_plaintext_;
   std::vector<std::uint8_t> tls_ciphertext_;
   std::uint32_t connection_counter_ = 0;
   bool shutting_down_ = false;

@@ -33,6 +33,8 @@ TlsChannel::TlsChannel(std::shared_ptr<const TlsContext>) {
   unreachable();
 }
 TlsChannel::~TlsChannel() = default;
+TlsChannel::TlsChannel(TlsChannel&&) noexcept = default;
+TlsChannel& TlsChannel::operator=(TlsChannel&&) noexcept = default;
 TlsChannel::State TlsChannel::feed(std::span<const std::uint8_t>) {
   unreachable();
 }

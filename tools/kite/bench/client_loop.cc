@@ -137,7 +137,7 @@ void BenchClient::on_connect(uv_connect_t* request, int status) {
                       uv_strerror(status));
   uv_tcp_nodelay(&self->tcp_, 1);
   if (self->loop_.tls())
-    self->tls_.emplace(self->loop_.tls());  // its ClientHello goes out with the next flush
+    self->wire_ = tls::WirePipe(self->loop_.tls());  // its ClientHello goes with the next flush
   else
     self->start_session();
   self->loop_.mark_dirty(*self);
@@ -163,13 +163,14 @@ void BenchClient::start_session() {
 
 void BenchClient::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* self = static_cast<BenchClient*>(stream->data);
-  if (nread > 0 && self->tls_)
-    self->receive_tls(*buf, static_cast<std::size_t>(nread));
-  else if (nread > 0)
-    self->session_->receive(
-        {reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)},
-        self->loop_.now());
-  else if (nread < 0) {
+  if (nread > 0) {
+    std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf->base), buf->len};
+    // close_notify alone changes nothing here: the EOF that follows it ends the connection.
+    if (self->wire_.receive(buffer, static_cast<std::size_t>(nread), *self, self->loop_.now()) ==
+        tls::WirePipe::Arrival::TlsFailed)
+      self->fail(TransportFailure::Tls,
+                 "TLS: " + std::string(self->wire_.channel()->failure_reason()));
+  } else if (nread < 0) {
     // The stream ended under a session kited did not close: lost, whatever the session makes
     // of it (a clean end, or a frame cut short).
     if (self->session_->state() != protocol::Session::State::Closed)
@@ -177,19 +178,11 @@ void BenchClient::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
     self->session_->receive_end(self->loop_.now());
     self->shut_socket();
   }
-  if (self->session_->has_output() || (self->tls_ && self->tls_->has_output()))
-    self->loop_.mark_dirty(*self);
+  if (self->wire_.has_output(self->session_.get())) self->loop_.mark_dirty(*self);
 }
 
-// The loop's read buffer holds the ciphertext; once fed, it takes the plaintext records.
-void BenchClient::receive_tls(const uv_buf_t& buf, std::size_t ciphertext) {
-  std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf.base), buf.len};
-  tls_->feed(buffer.first(ciphertext));
-  if (tls_->handshake_done() && session_->state() == protocol::Session::State::Idle &&
-      !tls_->failed())
-    start_session();
-  while (std::size_t n = tls_->read(buffer)) session_->receive(buffer.first(n), loop_.now());
-  if (tls_->failed()) fail(TransportFailure::Tls, "TLS: " + std::string(tls_->failure_reason()));
+void BenchClient::on_tls_established() {
+  if (session_->state() == protocol::Session::State::Idle) start_session();
 }
 
 void BenchClient::fail(TransportFailure failure, std::string why) {
@@ -206,16 +199,9 @@ void BenchClient::fail(TransportFailure failure, std::string why) {
 void BenchClient::flush() {
   dirty = false;
   if (!socket_open_ || !session_) return;
-  if (!session_->has_output() && !(tls_ && tls_->has_output())) return;
+  if (!wire_.has_output(session_.get())) return;
   auto* write = new PendingWrite;
-  if (!tls_) {
-    session_->take_output(write->bytes);
-  } else {
-    if (session_->has_output() && tls_->state() == tls::TlsChannel::State::Open)
-      tls_->write(session_->output());
-    session_->discard_output();
-    tls_->take_all_output(write->bytes);
-  }
+  wire_.take_output(session_.get(), *this, write->bytes);
   if (write->bytes.empty()) {
     delete write;
     return;

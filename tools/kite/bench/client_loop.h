@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "kite/protocol/session.h"
-#include "kite/tls/channel.h"
+#include "kite/tls/wire_pipe.h"
 
 namespace kite::bench {
 
@@ -89,7 +89,7 @@ class ClientLoop {
   std::vector<std::uint64_t> read_buffer_words_;
 };
 
-class BenchClient final : public protocol::SessionHandler {
+class BenchClient final : public protocol::SessionHandler, public tls::WireHost {
  public:
   BenchClient(ClientLoop& loop, Identity identity, const sockaddr_storage& target,
               std::string source, ClientEvents* events, std::size_t index);
@@ -122,7 +122,9 @@ class BenchClient final : public protocol::SessionHandler {
   static void on_write(uv_write_t* request, int status);
 
   void start_session();
-  void receive_tls(const uv_buf_t& buf, std::size_t ciphertext);
+  // tls::WireHost: the session waits (Idle) until TLS is up, then says its Hello.
+  protocol::Session* wire_session() override { return session_.get(); }
+  void on_tls_established() override;
   // Ends the connection for `failure` (the socket is gone or unusable) and reports it closed.
   void fail(TransportFailure failure, std::string why);
   void shut_socket();
@@ -136,7 +138,7 @@ class BenchClient final : public protocol::SessionHandler {
   uv_tcp_t tcp_{};
   uv_connect_t connect_request_{};
   std::unique_ptr<protocol::Session> session_;
-  std::optional<tls::TlsChannel> tls_;
+  tls::WirePipe wire_;  // plain TCP, or the loop's TLS
   bool socket_open_ = false;
   bool opened_ = false;
   std::uint64_t connect_started_ = 0;
