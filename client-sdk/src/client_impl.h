@@ -140,6 +140,7 @@ class Client::Impl final : public protocol::SessionHandler,
   protocol::ResumeRequest resume_request() const;
   bool on_loop_thread() const;
   void release_handle();
+  static constexpr protocol::Millis kNever = -1;  // no deadline
   static protocol::Millis now();
 
   ClientOptions options_;
