@@ -5,26 +5,19 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_helpers.h"
-#include "core/worker.h"
+#include "api/worker_metric_table.h"
 #include "metrics/prometheus_text.h"
 
 namespace kite::server {
 namespace {
 
+using api::WorkerMetricsView;
 using metrics::MetricType;
 using metrics::PrometheusText;
 
-// The sum over workers of one counter or gauge of WorkerMetrics.
-template <typename Field>
-auto sum(const Server& server, Field field) {
-  decltype(field(std::declval<const WorkerMetrics&>()).value()) total = 0;
-  for (const auto& worker : server.workers()) total += field(worker->metrics()).value();
-  return total;
-}
-
 // Every port and reason, zeros included: a refusal series that appears only once something was
 // refused cannot be alerted on with rate() before it happens.
-void refusal_metrics(const Server& server, PrometheusText& out) {
+void refusal_metrics(const Server& server, WorkerMetricsView workers, PrometheusText& out) {
   out.family("kite_connections_refused_total", MetricType::counter,
              "Connections refused at accept, by port and reason: deny_list, not_allowed (outside "
              "a non-empty allow list), per_ip_cap, unauthenticated_limit "
@@ -35,30 +28,13 @@ void refusal_metrics(const Server& server, PrometheusText& out) {
       out.sample({{"port", port}, {"reason", refusal_name(reason)}}, gate->refused(reason));
   }
   out.sample({{"port", "device"}, {"reason", "unauthenticated_limit"}},
-             sum(
-                 server, [](auto& m) -> auto& { return m.connections_refused; }));
+             api::total(workers, &WorkerMetrics::connections_refused));
 }
 
-void connection_metrics(const Server& server, PrometheusText& out) {
-  out.family("kite_connections", MetricType::gauge,
-             "Connections by state: handshaking (not yet authenticated), device, service.");
-  out.sample({{"state", "handshaking"}},
-             sum(
-                 server, [](auto& m) -> auto& { return m.handshaking; }));
-  out.sample({{"state", "device"}}, sum(
-                                        server, [](auto& m) -> auto& { return m.devices_open; }));
-  out.sample({{"state", "service"}}, sum(
-                                         server, [](auto& m) -> auto& { return m.services_open; }));
-  out.counter("kite_connections_accepted_total", "TCP connections accepted on the device port.",
-              sum(
-                  server, [](auto& m) -> auto& { return m.connections_accepted; }));
-  refusal_metrics(server, out);
-  out.counter("kite_handshakes_total", "Handshakes that ended with an open session.",
-              sum(
-                  server, [](auto& m) -> auto& { return m.handshakes_ok; }));
-  out.counter("kite_sessions_resumed_total", "Sessions that resumed the device's previous state.",
-              sum(
-                  server, [](auto& m) -> auto& { return m.resumed; }));
+void connection_metrics(const Server& server, WorkerMetricsView workers, PrometheusText& out) {
+  api::write_families(api::connection_families(), workers, out);
+  refusal_metrics(server, workers, out);
+  api::write_families(api::session_families(), workers, out);
 
   // By reason: only the reasons that occurred, so the families stay short. Kited's own reasons
   // first, then those the peer chose, as "peer:<Name>" (core/reason_counters.h).
@@ -67,8 +43,7 @@ void connection_metrics(const Server& server, PrometheusText& out) {
     for (bool by_peer : {false, true}) {
       for (std::size_t slot = 0; slot < ReasonCounters::kSlots; ++slot) {
         std::uint64_t total = 0;
-        for (const auto& worker : server.workers())
-          total += field(worker->metrics()).value(slot, by_peer);
+        for (const WorkerMetrics* worker : workers) total += field(*worker).value(slot, by_peer);
         if (total == 0) continue;
         out.sample({{"reason", ReasonCounters::label(slot, by_peer)}}, total);
       }
@@ -94,101 +69,33 @@ std::string failure_label(kite::tls::Failure failure) {
 }
 
 // The TLS device listener; every series present (zeros included) once it is on.
-void tls_metrics(const Server& server, PrometheusText& out) {
+void tls_metrics(const Server& server, WorkerMetricsView workers, PrometheusText& out) {
   if (!server.tls_context()) return;
-  out.family("kite_tls_handshakes_total", MetricType::counter,
-             "TLS handshakes completed on the TLS device listener; resumed = from a session "
-             "ticket (no certificate exchange).");
-  out.sample({{"resumed", "false"}},
-             sum(
-                 server, [](auto& m) -> auto& { return m.tls_handshakes_full; }));
-  out.sample({{"resumed", "true"}},
-             sum(
-                 server, [](auto& m) -> auto& { return m.tls_handshakes_resumed; }));
+  api::write_families(api::tls_families(), workers, out);
   out.family("kite_tls_handshake_failures_total", MetricType::counter,
              "TLS handshakes that failed, by reason: not_tls (plaintext on the TLS port), "
              "peer_certificate_rejected (expired, unknown CA, revoked...), "
              "peer_certificate_missing, alert_received, protocol_error, internal_error.");
   for (std::size_t f = 1; f < WorkerMetrics::kTlsFailures; ++f) {
     std::uint64_t total = 0;
-    for (const auto& worker : server.workers())
-      total += worker->metrics().tls_handshake_failed[f].value();
+    for (const WorkerMetrics* worker : workers) total += worker->tls_handshake_failed[f].value();
     out.sample({{"reason", failure_label(static_cast<kite::tls::Failure>(f))}}, total);
   }
   out.counter("kite_tls_revoked_sessions_total",
               "Live TLS sessions closed because a reloaded CRL revokes their client certificate.",
-              sum(
-                  server, [](auto& m) -> auto& { return m.tls_revoked_kicked; }));
+              api::total(workers, &WorkerMetrics::tls_revoked_kicked));
 }
 
-void traffic_metrics(const Server& server, PrometheusText& out) {
-  out.family("kite_messages_total", MetricType::counter,
-             "Messages: in = publishes from devices and services, out = sent to devices.");
-  out.sample({{"direction", "in"}}, sum(
-                                        server, [](auto& m) -> auto& { return m.messages_in; }));
-  out.sample({{"direction", "out"}}, sum(
-                                         server, [](auto& m) -> auto& { return m.messages_out; }));
-  out.family("kite_bytes_total", MetricType::counter,
-             "Bytes on the device port, after compression (what the sockets carried).");
-  out.sample({{"direction", "in"}}, sum(
-                                        server, [](auto& m) -> auto& { return m.bytes_in; }));
-  out.sample({{"direction", "out"}}, sum(
-                                         server, [](auto& m) -> auto& { return m.bytes_out; }));
-  out.counter("kite_acks_received_total",
-              "Ack frames from devices (each covers one or more messages).",
-              sum(
-                  server, [](auto& m) -> auto& { return m.acks_in; }));
-  out.counter("kite_kicked_total", "Sessions ended by the server (replaced, revoked, shutdown).",
-              sum(
-                  server, [](auto& m) -> auto& { return m.kicked; }));
-  out.counter("kite_uplink_throttled_total",
-              "Times a device went over its uplink rate and its socket was paused.",
-              sum(
-                  server, [](auto& m) -> auto& { return m.uplink_throttled; }));
-  out.counter("kite_reading_blocked_total",
-              "Times a peer's input was paused because it did not read kited's answers "
-              "(write queue above 4x write_high_water_bytes).",
-              sum(
-                  server, [](auto& m) -> auto& { return m.reading_blocked; }));
-  out.family("kite_commands_total", MetricType::counter,
-             "Commands sent to devices, and how they ended.");
-  out.sample({{"outcome", "sent"}}, sum(
-                                        server, [](auto& m) -> auto& { return m.commands_sent; }));
-  out.sample({{"outcome", "replied"}},
-             sum(
-                 server, [](auto& m) -> auto& { return m.commands_replied; }));
-  out.sample({{"outcome", "timed_out"}},
-             sum(
-                 server, [](auto& m) -> auto& { return m.commands_timed_out; }));
-  out.sample({{"outcome", "failed"}},
-             sum(
-                 server, [](auto& m) -> auto& { return m.commands_failed; }));
-
-  out.family("kite_frame_body_bytes_total", MetricType::counter,
-             "Bytes of frame bodies kited wrote: encoded (before compression) and written (as on "
-             "the wire); written / encoded is the compression ratio.");
-  out.sample({{"stage", "encoded"}},
-             sum(
-                 server, [](auto& m) -> auto& { return m.body_bytes_encoded; }));
-  out.sample({{"stage", "written"}},
-             sum(
-                 server, [](auto& m) -> auto& { return m.body_bytes_written; }));
-  out.counter("kite_frames_written_total", "Frames kited wrote.",
-              sum(
-                  server, [](auto& m) -> auto& { return m.frames_encoded; }));
-  out.counter("kite_frames_compressed_total", "Frames kited wrote compressed (zstd).",
-              sum(
-                  server, [](auto& m) -> auto& { return m.frames_compressed; }));
-
+void traffic_metrics(WorkerMetricsView workers, PrometheusText& out) {
+  api::write_families(api::traffic_families(), workers, out);
   metrics::LatencyHistogram::Snapshot latency;
-  for (const auto& worker : server.workers())
-    latency += worker->metrics().delivery_latency.snapshot();
+  for (const WorkerMetrics* worker : workers) latency += worker->delivery_latency.snapshot();
   out.histogram("kite_delivery_latency_seconds",
                 "From the store's write to the message handed to an online device's socket.",
                 latency);
 }
 
-void store_metrics(Server& server, PrometheusText& out) {
+void store_metrics(Server& server, WorkerMetricsView workers, PrometheusText& out) {
   const StoreStats stats = server.store().stats();
   out.gauge("kite_queued_messages", "Messages in the durable queues of all devices.",
             stats.messages);
@@ -220,10 +127,8 @@ void store_metrics(Server& server, PrometheusText& out) {
             server.store().healthy() ? 1 : 0);
   out.family("kite_dropped_total", MetricType::counter, "Messages dropped, by reason.");
   // No room in the connection, or in its worker's inbox (the dispatcher's refusals).
-  out.sample({{"reason", "qos0_no_room"}},
-             sum(
-                 server, [](auto& m) -> auto& { return m.dropped_qos0; }) +
-                 server.delivery().refused_transient());
+  out.sample({{"reason", "qos0_no_room"}}, api::total(workers, &WorkerMetrics::dropped_qos0) +
+                                               server.delivery().refused_transient());
   out.sample({{"reason", "queue_full_oldest"}}, stats.dropped_full);
   out.sample({{"reason", "expired"}}, stats.expired);
   out.sample({{"reason", "too_large"}}, stats.dropped_too_large);
@@ -261,15 +166,16 @@ void record_metrics(const Server& server, PrometheusText& out) {
 
 std::string metrics_text(Server& server) {
   PrometheusText out;
-  out.gauge("kite_workers", "Worker threads (one libuv loop each).", server.workers().size());
+  const std::vector<const WorkerMetrics*> workers = server.worker_metrics();
+  out.gauge("kite_workers", "Worker threads (one libuv loop each).", workers.size());
   out.gauge("kite_devices_online", "Devices connected to this kited (registry entries).",
             server.router().online());
   out.gauge("kite_draining", "1 while the server drains before it stops.",
             server.draining() ? 1 : 0);
-  connection_metrics(server, out);
-  tls_metrics(server, out);
-  traffic_metrics(server, out);
-  store_metrics(server, out);
+  connection_metrics(server, workers, out);
+  tls_metrics(server, workers, out);
+  traffic_metrics(workers, out);
+  store_metrics(server, workers, out);
   event_metrics(server, out);
   record_metrics(server, out);
   return out.text();

@@ -79,6 +79,12 @@ void Server::set_recording(record::RecordSettings settings) {
   for (auto& worker : workers_) worker->post([shared](Worker& w) { w.apply_recording(shared); });
 }
 
+std::vector<const WorkerMetrics*> Server::worker_metrics() const {
+  std::vector<const WorkerMetrics*> all;
+  for (const auto& worker : workers_) all.push_back(&worker->metrics());
+  return all;
+}
+
 record::RecordTotals Server::recording_totals() const {
   record::RecordTotals totals;
   for (const auto& worker : workers_) totals.add(worker->recorder().counters());

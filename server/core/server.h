@@ -13,6 +13,7 @@
 #include "core/delivery/dispatcher.h"
 #include "core/server_context.h"
 #include "core/worker_lanes.h"
+#include "core/worker_metrics.h"
 #include "record/worker_recorder.h"
 
 namespace kite::server {
@@ -63,8 +64,8 @@ class Server {
   const CoreOptions& options() const { return context_.options; }
   const events::EventLog* event_log() const { return context_.events; }
 
-  // Every worker, for reading their metrics (any thread: see worker_metrics.h).
-  const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
+  // Every worker's metrics (any thread may read them: see worker_metrics.h).
+  std::vector<const WorkerMetrics*> worker_metrics() const;
   // Draining: the server is going away; /readyz says not ready so load balancers move on.
   void set_draining() { draining_.store(true, std::memory_order_relaxed); }
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
