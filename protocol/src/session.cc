@@ -5,9 +5,11 @@
 #include <limits>
 
 #include "announced.h"
+#include "challenge_body.h"
 #include "fb_views.h"
-#include "kite/protocol/device_id.h"
+#include "hello_body.h"
 #include "publish_body.h"
+#include "welcome_body.h"
 
 namespace kite::protocol {
 namespace {
@@ -22,16 +24,6 @@ bool printable_id(std::string_view id, std::size_t max) {
 
 std::string_view clip(std::string_view s, std::size_t max) {
   return s.substr(0, max);
-}
-
-flatbuffers::Offset<flatbuffers::String> string_or_null(flatbuffers::FlatBufferBuilder& b,
-                                                        std::string_view s) {
-  return s.empty() ? 0 : b.CreateString(s.data(), s.size());
-}
-
-flatbuffers::Offset<flatbuffers::Vector<std::uint8_t>> bytes_or_null(
-    flatbuffers::FlatBufferBuilder& b, std::span<const std::uint8_t> bytes) {
-  return bytes.empty() ? 0 : b.CreateVector(bytes.data(), bytes.size());
 }
 
 }  // namespace
@@ -161,7 +153,7 @@ void Session::handle_frame(const wire::Frame& frame, Millis now) {
   const bool open = state_ == State::Open;
   switch (frame.message_type()) {
     case Message::Hello:
-      if (!client && state_ == State::AwaitHello) return on_hello(*frame.message_as_Hello(), now);
+      if (!client && state_ == State::AwaitHello) return on_hello(*frame.message_as_Hello());
       break;
     case Message::Challenge:
       if (client && state_ == State::HelloSent && method_ == AuthMethod::Hmac)
@@ -249,31 +241,18 @@ void Session::start(const ClientCredentials& credentials, const ResumeRequest& r
   handshake_->client_nonce = credentials.nonce;
   handshake_->resume = resume;
 
-  auto& b = context_.encoder().start();
-  auto id = b.CreateString(device_id_);
-  auto nonce = method_ == AuthMethod::Hmac ? bytes_or_null(b, handshake_->client_nonce) : 0;
-  auto token = method_ == AuthMethod::Token ? string_or_null(b, credentials.token) : 0;
-  auto resume_token = bytes_or_null(b, resume.token);
-  std::vector<std::uint16_t> ids;
-  if (config().dictionaries) ids = config().dictionaries->ids();
-  auto dictionaries = ids.empty() ? 0 : b.CreateVector(ids);
-  auto agent = string_or_null(b, credentials.agent);
-  emit(wire::CreateHello(b, kProtocolVersion, id, method_, nonce, token, config().keepalive_ms,
-                         config().max_frame, config().receive_window, resume_token,
-                         resume.last_received_seq, resume.store_epoch, dictionaries, agent),
-       now);
+  emit(build_hello(context_.encoder().start(), credentials, resume, config()), now);
   state_ = State::HelloSent;
   handshake_->deadline = now + config().handshake_timeout;
 }
 
 void Session::on_challenge(const wire::Challenge& challenge, Millis now) {
-  auto server_nonce = view(challenge.server_nonce());
-  if (server_nonce.size() != kNonceSize) return fail(Reason::LimitExceeded, "nonce size");
-  std::copy(server_nonce.begin(), server_nonce.end(), handshake_->server_nonce.begin());
+  Nonce server_nonce{};
+  if (Refusal refusal = read_challenge(challenge, server_nonce)) return refuse(refusal);
+  handshake_->server_nonce = server_nonce;
   Proof proof =
       client_proof(handshake_->key, device_id_, handshake_->client_nonce, handshake_->server_nonce);
-  auto& b = context_.encoder().start();
-  emit(wire::CreateAuth(b, b.CreateVector(proof.data(), proof.size())), now);
+  emit(build_auth(context_.encoder().start(), proof), now);
   state_ = State::AuthSent;
 }
 
@@ -285,37 +264,20 @@ void Session::on_welcome(const wire::Welcome& welcome, Millis now) {
     if (!proof_matches(expected, view(welcome.server_proof())))
       return fail(Reason::AuthFailed, "server proof does not match");
   }
-  if (view(welcome.resume_token()).size() > limits::kResumeToken ||
-      (welcome.groups() && welcome.groups()->size() > limits::kGroupsPerDevice))
-    return fail(Reason::LimitExceeded, "welcome field above its limit");
-  std::uint16_t dictionary = welcome.dictionary();
-  if (dictionary != 0 &&
-      (!config().dictionaries || !config().dictionaries->compression(dictionary)))
-    return fail(Reason::UnknownDictionary, "server chose a dictionary we do not hold");
+  if (Refusal refusal = check_welcome(welcome, config().dictionaries.get())) return refuse(refusal);
 
   const bool resumed = welcome.resumed();
   ReceiveWindow::Settings settings{config().receive_window, config().ack_every, config().ack_delay};
   receive_.open(settings, resumed ? handshake_->resume.last_received_seq : 0);
-  if (welcome.last_received_seq() > limits::kMaxSeq || welcome.next_seq() > limits::kMaxSeq)
-    return fail(Reason::InvalidSequence, "sequence above 2^63 - 1");
+  if (Refusal refusal = check_welcome_sequences(welcome)) return refuse(refusal);
   std::uint64_t next = welcome.last_received_seq() + 1;
   if (resumed) next = std::max(next, handshake_->resume.next_seq);
   send_.open(next, welcome.last_received_seq(), announced_credit(welcome.credit()));
   peer_max_frame_ = announced_max_frame(welcome.max_frame());
-  dictionary_ = dictionary;
+  dictionary_ = welcome.dictionary();
   keepalive_.start(now, std::max<std::uint32_t>(welcome.keepalive_ms(), 1),
                    config().keepalive_factor_percent, /*sends_pings=*/true);
-
-  OpenInfo info{resumed,
-                view(welcome.resume_token()),
-                welcome.store_epoch(),
-                welcome.last_received_seq(),
-                welcome.keepalive_ms(),
-                dictionary,
-                {}};
-  if (welcome.groups())
-    for (const auto* group : *welcome.groups()) info.groups.push_back(view(group));
-  info.groups_total = std::max<std::size_t>(welcome.groups_total(), info.groups.size());
+  const OpenInfo info = read_welcome(welcome);
   open(now);
   handler_.on_open(info);
 }
@@ -323,51 +285,29 @@ void Session::on_welcome(const wire::Welcome& welcome, Millis now) {
 // ---------------------------------------------------------------------------------------------
 // Handshake, server side
 
-void Session::on_hello(const wire::Hello& hello, Millis /*now*/) {
-  if (hello.version() != kProtocolVersion)
-    return fail(Reason::UnsupportedVersion, "this server speaks protocol version 1");
-  std::string_view id = view(hello.device_id());
-  if (!valid_device_id(id)) return fail(Reason::InvalidDeviceId, kDeviceIdRule);
-  method_ = hello.method();
-  if (method_ == AuthMethod::Hmac && view(hello.client_nonce()).size() != kNonceSize)
-    return fail(Reason::LimitExceeded, "client nonce must be 32 bytes");
-  if (method_ == AuthMethod::Token && length(hello.token()) == 0)
-    return fail(Reason::AuthFailed, "token method without a token");
-  if (method_ > AuthMethod::Tls) return fail(Reason::AuthFailed, "unknown auth method");
-  if (view(hello.resume_token()).size() > limits::kResumeToken ||
-      length(hello.agent()) > limits::kAgent ||
-      (hello.dictionaries() && hello.dictionaries()->size() > limits::kDictionaries))
-    return fail(Reason::LimitExceeded, "hello field above its limit");
-
-  device_id_.assign(id);
-  if (method_ == AuthMethod::Hmac) {
-    auto nonce = view(hello.client_nonce());
-    std::copy(nonce.begin(), nonce.end(), handshake_->client_nonce.begin());
-  }
-  if (hello.last_received_seq() > limits::kMaxSeq)
-    return fail(Reason::InvalidSequence, "sequence above 2^63 - 1");
-  handshake_->peer_last_received = hello.last_received_seq();
-  handshake_->peer_credit = announced_credit(hello.credit());
-  handshake_->requested_keepalive = hello.keepalive_ms();
-  peer_max_frame_ = announced_max_frame(hello.max_frame());
-  handshake_->peer_dictionaries.clear();
-  if (hello.dictionaries())
-    handshake_->peer_dictionaries.assign(hello.dictionaries()->begin(),
-                                         hello.dictionaries()->end());
+void Session::on_hello(const wire::Hello& message) {
+  if (Refusal refusal = check_hello(message)) return refuse(refusal);
+  HelloBody hello = read_hello(message);
+  method_ = hello.info.method;
+  device_id_.assign(hello.info.device_id);
+  handshake_->client_nonce = hello.client_nonce;
+  if (Refusal refusal = check_announced_seq(hello.info.last_received_seq)) return refuse(refusal);
+  handshake_->peer_last_received = hello.info.last_received_seq;
+  handshake_->peer_credit = hello.credit;
+  handshake_->requested_keepalive = hello.info.keepalive_ms;
+  peer_max_frame_ = hello.max_frame;
+  handshake_->peer_dictionaries = std::move(hello.dictionaries);
 
   state_ = State::Deciding;
-  handler_.on_hello({device_id_, method_, view(hello.token()), view(hello.resume_token()),
-                     hello.last_received_seq(), hello.store_epoch(), hello.keepalive_ms(),
-                     view(hello.agent())});
+  hello.info.device_id = device_id_;
+  handler_.on_hello(hello.info);
 }
 
 void Session::challenge(const DeviceKey& key, const Nonce& server_nonce) {
   if (role_ != Role::Server || state_ != State::Deciding || method_ != AuthMethod::Hmac) return;
   handshake_->key = key;
   handshake_->server_nonce = server_nonce;
-  auto& b = context_.encoder().start();
-  emit_frame(wire::CreateChallenge(
-      b, b.CreateVector(handshake_->server_nonce.data(), handshake_->server_nonce.size())));
+  emit_frame(build_challenge(context_.encoder().start(), server_nonce));
   state_ = State::AwaitAuth;
 }
 
@@ -387,38 +327,29 @@ void Session::accept(const WelcomeParams& welcome, Millis now) {
   if (method_ == AuthMethod::Hmac && !handshake_->proven)
     return fail(Reason::Internal, "accept() before the device proved its key");
 
-  std::uint32_t keepalive =
-      handshake_->requested_keepalive ? handshake_->requested_keepalive : config().keepalive_ms;
-  keepalive = std::clamp(keepalive, config().min_keepalive_ms,
-                         std::max(config().min_keepalive_ms, config().keepalive_ms));
-  std::uint16_t dictionary = config().compression.dictionary;
-  if (dictionary != 0 &&
-      std::find(handshake_->peer_dictionaries.begin(), handshake_->peer_dictionaries.end(),
-                dictionary) == handshake_->peer_dictionaries.end())
-    dictionary = 0;
-
-  const std::size_t listed = emit_welcome(welcome, keepalive, dictionary);
-  if (listed == kNotEmitted) return fail(Reason::Internal, "welcome does not fit the handshake");
+  WelcomeTerms terms = agree_terms(config(), handshake_->requested_keepalive,
+                                   handshake_->peer_dictionaries, peer_max_frame_);
+  Proof proof{};
+  if (method_ == AuthMethod::Hmac) {
+    proof = server_proof(handshake_->key, device_id_, handshake_->client_nonce,
+                         handshake_->server_nonce);
+    terms.proof = &proof;
+  }
+  context_.encoder().compression().dictionary = dictionary_;  // the Welcome goes out before it
+  const std::size_t listed = encode_welcome(context_.encoder(), welcome, terms, output_);
+  if (listed == kWelcomeNotEncoded)
+    return fail(Reason::Internal, "welcome does not fit the handshake");
 
   std::uint64_t peer_holds = welcome.resumed ? handshake_->peer_last_received : 0;
   send_.open(welcome.next_seq, peer_holds, handshake_->peer_credit);
   ReceiveWindow::Settings settings{config().receive_window, config().ack_every, config().ack_delay};
   receive_.open(settings, welcome.last_received_seq);
-  dictionary_ = dictionary;
-  keepalive_.start(now, keepalive, config().keepalive_factor_percent, /*sends_pings=*/false);
+  dictionary_ = terms.dictionary;
+  keepalive_.start(now, terms.keepalive_ms, config().keepalive_factor_percent,
+                   /*sends_pings=*/false);
   open(now);
   announce_groups(std::span(welcome.groups).subspan(listed), now);
-
-  OpenInfo info{welcome.resumed,
-                welcome.resume_token,
-                welcome.store_epoch,
-                peer_holds,
-                keepalive,
-                dictionary,
-                {}};
-  for (const auto& group : welcome.groups) info.groups.push_back(group);
-  info.groups_total = welcome.groups.size();
-  handler_.on_open(info);
+  handler_.on_open(opened_info(welcome, terms, peer_holds));
 }
 
 void Session::reject(Reason reason, std::string_view message) {
@@ -430,6 +361,14 @@ void Session::open(Millis /*now*/) {
   state_ = State::Open;
   handshake_.reset();  // nonces, keys and resume data are not needed any more
   decoder_.set_max_body(config().max_frame);
+}
+
+void Session::announce_groups(std::span<const std::string> groups, Millis now) {
+  while (!groups.empty()) {
+    auto chunk = groups.first(std::min(groups.size(), limits::kGroupsPerRequest));
+    confirm_subscribe(limits::kGroupAnnouncement, true, chunk, now);
+    groups = groups.subspan(chunk.size());
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,6 +574,10 @@ void Session::close(Reason reason, std::string_view message) {
     if (auto deadline = receive_.ack_deadline()) flush_acks(*deadline);
   }
   fail(reason, message);
+}
+
+void Session::refuse(const Refusal& refusal) {
+  fail(refusal.reason, refusal.message);
 }
 
 void Session::fail(Reason reason, std::string_view message) {

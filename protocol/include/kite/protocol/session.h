@@ -34,6 +34,8 @@
 
 namespace kite::protocol {
 
+struct Refusal;  // src/body_check.h
+
 class Session {
  public:
   enum class State : std::uint8_t {
@@ -125,7 +127,7 @@ class Session {
 
  private:
   void handle_frame(const wire::Frame& frame, Millis now);
-  void on_hello(const wire::Hello& hello, Millis now);
+  void on_hello(const wire::Hello& hello);
   void on_challenge(const wire::Challenge& challenge, Millis now);
   void on_auth(const wire::Auth& auth);
   void on_welcome(const wire::Welcome& welcome, Millis now);
@@ -139,11 +141,7 @@ class Session {
   void on_error_frame(const wire::Error& error);
 
   void open(Millis now);
-  // Server: the Welcome with as many of its groups as fit the handshake limit; returns how many
-  // it listed, or kNotEmitted. announce_groups() sends the others once open (session_welcome.cc).
-  static constexpr std::size_t kNotEmitted = static_cast<std::size_t>(-1);
-  std::size_t emit_welcome(const WelcomeParams& welcome, std::uint32_t keepalive,
-                           std::uint16_t dictionary);
+  // Server: the groups the Welcome had no room for, as Subscribe announcements (welcome_body.h).
   void announce_groups(std::span<const std::string> groups, Millis now);
   void flush_acks(Millis now);
   SendStatus send_publish(std::uint64_t seq, const OutgoingMessage& message, Millis now);
@@ -153,6 +151,7 @@ class Session {
   template <typename Message>
   std::size_t emit_frame(flatbuffers::Offset<Message> message);
   void fail(Reason reason, std::string_view message = {});
+  void refuse(const Refusal& refusal);  // fail() with what a body check said
   void finish(const CloseInfo& info);
 
   // Handshake-only state, freed once the session is open (an idle connection keeps none of it).
