@@ -1,47 +1,20 @@
 #include "kite/protocol/session.h"
 
 #include <algorithm>
-#include <array>
 #include <limits>
 
 #include "announced.h"
 #include "challenge_body.h"
+#include "command_body.h"
+#include "error_body.h"
 #include "fb_views.h"
 #include "hello_body.h"
+#include "ping_body.h"
 #include "publish_body.h"
+#include "subscribe_body.h"
 #include "welcome_body.h"
 
 namespace kite::protocol {
-namespace {
-
-bool printable_id(std::string_view id, std::size_t max) {
-  if (id.empty() || id.size() > max) return false;
-  return std::none_of(id.begin(), id.end(), [](char c) {
-    auto b = static_cast<unsigned char>(c);
-    return b < 0x20 || b == 0x7f;
-  });
-}
-
-std::string_view clip(std::string_view s, std::size_t max) {
-  return s.substr(0, max);
-}
-
-}  // namespace
-
-bool reconnect_allowed(Reason reason) {
-  switch (reason) {
-    case Reason::Replaced:
-    case Reason::Revoked:
-    case Reason::AuthFailed:
-    case Reason::TokenExpired:
-    case Reason::UnsupportedVersion:
-    case Reason::InvalidDeviceId:
-      return false;
-    default:
-      return true;
-  }
-}
-
 template <typename Message>
 std::size_t Session::emit(flatbuffers::Offset<Message> message, Millis now) {
   std::size_t body = emit_frame(message);
@@ -120,10 +93,7 @@ void Session::tick(Millis now) {
   }
   if (keepalive_.expired(now)) return fail(Reason::KeepaliveTimeout, "peer silent too long");
   flush_acks(now);
-  if (keepalive_.ping_due(now)) {
-    auto& b = context_.encoder().start();
-    emit(wire::CreatePing(b, static_cast<std::uint64_t>(now)), now);
-  }
+  if (keepalive_.ping_due(now)) emit(build_ping(context_.encoder().start(), now), now);
 }
 
 Millis Session::next_deadline() const {
@@ -181,47 +151,27 @@ void Session::handle_frame(const wire::Frame& frame, Millis now) {
       if (open) return on_credit(*frame.message_as_Credit());
       break;
     case Message::Ping:
-      if (open) {
-        auto& b = context_.encoder().start();
-        emit(wire::CreatePong(b, frame.message_as_Ping()->token()), now);
-        return;
-      }
+      if (open) return on_ping(*frame.message_as_Ping(), now);
       break;
     case Message::Pong:
-      if (open) {
-        // The token is the peer's echo of our clock; a hostile one must not overflow the math.
-        std::uint64_t sent_at = frame.message_as_Pong()->token();
-        if (now >= 0 && sent_at <= static_cast<std::uint64_t>(now))
-          last_rtt_ = now - static_cast<Millis>(sent_at);
-        return;
-      }
+      if (open) return on_pong(*frame.message_as_Pong(), now);
       break;
     case Message::Command:
-      if (open && client) {
-        const auto& command = *frame.message_as_Command();
-        if (command.id() == 0) return fail(Reason::InvalidId, "command id 0");
-        if (length(command.name()) > limits::kCommandName)
-          return fail(Reason::LimitExceeded, "command name too long");
-        return handler_.on_command(
-            {command.id(), view(command.name()), view(command.payload()), command.timeout_ms()});
-      }
+      if (open && client) return on_command(*frame.message_as_Command());
       break;
     case Message::Reply:
-      if (open && !client) {
-        const auto& reply = *frame.message_as_Reply();
-        return handler_.on_reply({reply.id(), reply.status(), view(reply.payload())});
-      }
+      if (open && !client) return on_reply(*frame.message_as_Reply());
       break;
     case Message::Subscribe:
       if (open) {
         const auto& s = *frame.message_as_Subscribe();
-        return on_subscribe_frame(s.request_id(), true, s.groups());
+        return on_group_request(s.request_id(), true, s.groups());
       }
       break;
     case Message::Unsubscribe:
       if (open) {
         const auto& s = *frame.message_as_Unsubscribe();
-        return on_subscribe_frame(s.request_id(), false, s.groups());
+        return on_group_request(s.request_id(), false, s.groups());
       }
       break;
     default:
@@ -375,16 +325,8 @@ void Session::announce_groups(std::span<const std::string> groups, Millis now) {
 // Messages
 
 void Session::on_publish(const wire::Publish& publish, Millis now) {
+  if (Refusal refusal = check_publish(publish)) return refuse(refusal);
   const bool sequenced = publish.qos() == Qos::AtLeastOnce;
-  if (publish.qos() > Qos::AtLeastOnce) return fail(Reason::LimitExceeded, "unknown qos");
-  if ((sequenced && publish.seq() == 0) || publish.seq() > limits::kMaxSeq)
-    return fail(Reason::InvalidSequence, "QoS 1 publish seq must be in 1 .. 2^63 - 1");
-  if (length(publish.topic()) > limits::kTopic ||
-      length(publish.content_type()) > limits::kContentType ||
-      length(publish.conflation_key()) > limits::kConflationKey ||
-      length(publish.message_id()) > limits::kMessageId ||
-      length(publish.target()) > limits::kDeviceId)
-    return fail(Reason::LimitExceeded, "publish field above its limit");
   auto verdict = sequenced ? receive_.on_publish(publish.seq(), now) : receive_.on_unsequenced(now);
   // A QoS 0 message is acknowledged by the app as the seq it arrived after.
   std::uint64_t seq = sequenced ? publish.seq() : receive_.last_delivered();
@@ -394,11 +336,7 @@ void Session::on_publish(const wire::Publish& publish, Millis now) {
     case ReceiveWindow::Verdict::Duplicate:
       return;  // already delivered before a resume; the next ack covers it
     case ReceiveWindow::Verdict::Deliver:
-      handler_.on_message({seq, publish.qos(), publish.ttl_ms(), view(publish.topic()),
-                           view(publish.content_type()), view(publish.conflation_key()),
-                           view(publish.message_id()), view(publish.payload()),
-                           view(publish.target())});
-      return;
+      return handler_.on_message(read_publish(publish, seq));
   }
 }
 
@@ -416,31 +354,38 @@ void Session::on_credit(const wire::Credit& credit) {
   if (was_blocked) handler_.on_writable();
 }
 
-void Session::on_subscribe_frame(
-    std::uint64_t request_id, bool join,
-    const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* groups) {
-  if (request_id == 0) return fail(Reason::InvalidId, "request id 0");
-  std::array<std::string_view, limits::kGroupsPerRequest> names;
-  std::size_t count = groups ? groups->size() : 0;
-  if (count > names.size()) return fail(Reason::LimitExceeded, "too many groups in one request");
-  for (std::size_t i = 0; i < count; ++i) {
-    names[i] = view(groups->Get(static_cast<flatbuffers::uoffset_t>(i)));
-    if (!printable_id(names[i], limits::kGroupName))
-      return fail(Reason::LimitExceeded, "group name must be 1-128 printable bytes");
-  }
-  handler_.on_subscribe(request_id, join, std::span(names.data(), count));
+void Session::on_ping(const wire::Ping& ping, Millis now) {
+  emit(build_pong(context_.encoder().start(), ping), now);
+}
+
+void Session::on_pong(const wire::Pong& pong, Millis now) {
+  if (auto rtt = round_trip(pong, now)) last_rtt_ = static_cast<std::int32_t>(*rtt);
+}
+
+void Session::on_command(const wire::Command& command) {
+  if (Refusal refusal = check_command(command)) return refuse(refusal);
+  handler_.on_command(read_command(command));
+}
+
+void Session::on_reply(const wire::Reply& reply) {
+  handler_.on_reply(read_reply(reply));
+}
+
+void Session::on_group_request(std::uint64_t request_id, bool join, const GroupNames* groups) {
+  GroupRequest request;
+  if (Refusal refusal = read_group_request(request_id, groups, request)) return refuse(refusal);
+  handler_.on_subscribe(request_id, join, request.groups());
 }
 
 void Session::on_goaway(const wire::Goaway& goaway) {
-  finish({goaway.reason(), true, goaway.reconnect_after_ms(),
-          clip(view(goaway.message()), limits::kErrorMessage)});
+  finish(read_goaway(goaway));
 }
 
-void Session::on_error_frame(const wire::Error& error) {
-  auto message = clip(view(error.message()), limits::kErrorMessage);
-  if (error.ref() != 0 && state_ == State::Open)
-    return handler_.on_error(error.reason(), error.ref(), message);
-  finish({error.reason(), true, 0, message});
+void Session::on_error_frame(const wire::Error& frame) {
+  const ErrorBody error = read_error(frame);
+  if (error.ref != 0 && state_ == State::Open)
+    return handler_.on_error(error.reason, error.ref, error.message);
+  finish({error.reason, true, 0, error.message});
 }
 
 void Session::acknowledge(std::uint64_t seq, Millis now) {
@@ -451,14 +396,8 @@ void Session::acknowledge(std::uint64_t seq, Millis now) {
 void Session::flush_acks(Millis now) {
   if (state_ != State::Open) return;
   ReceiveWindow::Due due = receive_.take_due(now);
-  if (due.ack != 0) {
-    auto& b = context_.encoder().start();
-    emit(wire::CreateAck(b, due.ack), now);
-  }
-  if (due.credit != 0) {
-    auto& b = context_.encoder().start();
-    emit(wire::CreateCredit(b, due.credit), now);
-  }
+  if (due.ack != 0) emit(wire::CreateAck(context_.encoder().start(), due.ack), now);
+  if (due.credit != 0) emit(wire::CreateCredit(context_.encoder().start(), due.credit), now);
 }
 
 SendStatus Session::publish(const OutgoingMessage& message, Millis now, std::uint64_t* seq) {
@@ -481,8 +420,8 @@ SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Mi
   if (send_.credit() == 0) return SendStatus::NoCredit;
   if (!publish_fields_fit(m)) return SendStatus::Invalid;
 
-  auto& b = context_.encoder().start();
-  if (emit(build_publish(b, seq, m), now) == 0) return SendStatus::TooLarge;
+  if (emit(build_publish(context_.encoder().start(), seq, m), now) == 0)
+    return SendStatus::TooLarge;
   if (sequenced)
     send_.sent(seq);
   else
@@ -505,22 +444,15 @@ SendStatus Session::send_shared(const SharedPublish& publish, Millis now) {
 
 SendStatus Session::send_command(const CommandInfo& command, Millis now) {
   if (role_ != Role::Server || state_ != State::Open) return SendStatus::NotOpen;
-  if (command.id == 0 || command.name.size() > limits::kCommandName) return SendStatus::Invalid;
-  auto& b = context_.encoder().start();
-  auto name = string_or_null(b, command.name);
-  auto payload = bytes_or_null(b, command.payload);
-  if (emit(wire::CreateCommand(b, command.id, name, payload, command.timeout_ms), now) == 0)
-    return SendStatus::TooLarge;
-  return SendStatus::Sent;
+  if (!command_fits(command)) return SendStatus::Invalid;
+  const bool fits = emit(build_command(context_.encoder().start(), command), now) != 0;
+  return fits ? SendStatus::Sent : SendStatus::TooLarge;
 }
 
 SendStatus Session::reply(const ReplyInfo& reply, Millis now) {
   if (role_ != Role::Client || state_ != State::Open) return SendStatus::NotOpen;
-  auto& b = context_.encoder().start();
-  auto payload = bytes_or_null(b, reply.payload);
-  if (emit(wire::CreateReply(b, reply.id, reply.status, payload), now) == 0)
-    return SendStatus::TooLarge;
-  return SendStatus::Sent;
+  const bool fits = emit(build_reply(context_.encoder().start(), reply), now) != 0;
+  return fits ? SendStatus::Sent : SendStatus::TooLarge;
 }
 
 SendStatus Session::subscribe(std::uint64_t request_id, bool join,
@@ -532,27 +464,20 @@ SendStatus Session::subscribe(std::uint64_t request_id, bool join,
 SendStatus Session::confirm_subscribe(std::uint64_t request_id, bool join,
                                       std::span<const std::string> groups, Millis now) {
   if (state_ != State::Open) return SendStatus::NotOpen;
-  if (request_id == 0 || groups.size() > limits::kGroupsPerRequest) return SendStatus::Invalid;
-  for (const auto& group : groups)
-    if (!printable_id(group, limits::kGroupName)) return SendStatus::Invalid;
+  if (!group_request_fits(request_id, groups)) return SendStatus::Invalid;
   auto& b = context_.encoder().start();
-  std::vector<flatbuffers::Offset<flatbuffers::String>> names;
-  names.reserve(groups.size());
-  for (const auto& group : groups) names.push_back(b.CreateString(group));
-  auto vector = b.CreateVector(names);
+  auto names = build_group_names(b, groups);
   if (join)
-    emit(wire::CreateSubscribe(b, request_id, vector), now);
+    emit(wire::CreateSubscribe(b, request_id, names), now);
   else
-    emit(wire::CreateUnsubscribe(b, request_id, vector), now);
+    emit(wire::CreateUnsubscribe(b, request_id, names), now);
   return SendStatus::Sent;
 }
 
 SendStatus Session::send_error(Reason reason, std::uint64_t ref, std::string_view message,
                                Millis now) {
   if (state_ != State::Open) return SendStatus::NotOpen;
-  auto& b = context_.encoder().start();
-  auto text = string_or_null(b, clip(message, limits::kErrorMessage));
-  emit(wire::CreateError(b, reason, text, ref), now);
+  emit(build_error(context_.encoder().start(), reason, message, ref), now);
   return SendStatus::Sent;
 }
 
@@ -561,9 +486,7 @@ SendStatus Session::send_error(Reason reason, std::uint64_t ref, std::string_vie
 
 void Session::goaway(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message) {
   if (role_ != Role::Server || state_ == State::Closed) return;
-  auto& b = context_.encoder().start();
-  auto text = string_or_null(b, clip(message, limits::kErrorMessage));
-  emit_frame(wire::CreateGoaway(b, reason, reconnect_after_ms, text));
+  emit_frame(build_goaway(context_.encoder().start(), reason, reconnect_after_ms, message));
   finish({reason, false, reconnect_after_ms, message});
 }
 
@@ -582,11 +505,8 @@ void Session::refuse(const Refusal& refusal) {
 
 void Session::fail(Reason reason, std::string_view message) {
   if (state_ == State::Closed) return;
-  if (state_ != State::Idle) {  // tell the peer why, unless it never heard from us
-    auto& b = context_.encoder().start();
-    auto text = string_or_null(b, clip(message, limits::kErrorMessage));
-    emit_frame(wire::CreateError(b, reason, text, 0));
-  }
+  if (state_ != State::Idle)  // tell the peer why, unless it never heard from us
+    emit_frame(build_error(context_.encoder().start(), reason, message, 0));
   finish({reason, false, 0, message});
 }
 

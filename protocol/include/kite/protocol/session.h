@@ -134,7 +134,12 @@ class Session {
   void on_publish(const wire::Publish& publish, Millis now);
   void on_ack(const wire::Ack& ack);
   void on_credit(const wire::Credit& credit);
-  void on_subscribe_frame(
+  void on_ping(const wire::Ping& ping, Millis now);
+  void on_pong(const wire::Pong& pong, Millis now);
+  void on_command(const wire::Command& command);
+  void on_reply(const wire::Reply& reply);
+  // A Subscribe (join) or an Unsubscribe.
+  void on_group_request(
       std::uint64_t request_id, bool join,
       const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* groups);
   void on_goaway(const wire::Goaway& goaway);

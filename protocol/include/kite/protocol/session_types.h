@@ -13,6 +13,7 @@
 
 #include "kite/protocol/compression.h"
 #include "kite/protocol/handshake_crypto.h"
+#include "kite/protocol/reason.h"
 #include "kite/protocol/receive_window.h"
 
 namespace kite::protocol {
@@ -132,10 +133,6 @@ struct CloseInfo {
   std::uint32_t reconnect_after_ms;  // the server's hint (goaway)
   std::string_view message;
 };
-
-// Whether a client should reconnect on its own after a close for `reason`: not after it was
-// replaced by a newer connection, revoked, or refused for credentials that will not improve.
-bool reconnect_allowed(Reason reason);
 
 enum class SendStatus : std::uint8_t {
   Sent,
