@@ -12,7 +12,8 @@
 //                                 HelloSent -welcome (token)-------------->
 // States (server):  AwaitHello -hello-> Deciding -challenge()-> AwaitAuth -proof-> Deciding
 //                   Deciding -accept()-> Open -> Closed        (reject() or timeout -> Closed)
-// A message not listed for the current state closes the session with UnexpectedMessage.
+// A message not allowed in the current state closes the session with UnexpectedMessage; which
+// message is allowed where is one table, may_receive() (session_transitions.cc).
 #pragma once
 
 #include <cstdint>
@@ -125,8 +126,14 @@ class Session {
   const FrameDecoder& decoder() const { return decoder_; }
   FrameDecoder& decoder() { return decoder_; }
 
+  // The transition table: whether a session of `role` in `state`, whose device authenticates
+  // with `method`, may receive `message` (session_transitions.cc).
+  static bool may_receive(Role role, State state, AuthMethod method, wire::Message message);
+
  private:
+  // A decoded frame: refused unless the table allows it, else handed to its on_*() by dispatch().
   void handle_frame(const wire::Frame& frame, Millis now);
+  void dispatch(const wire::Frame& frame, Millis now);
   void on_hello(const wire::Hello& hello);
   void on_challenge(const wire::Challenge& challenge, Millis now);
   void on_auth(const wire::Auth& auth);
