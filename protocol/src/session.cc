@@ -117,8 +117,10 @@ void Session::take_output(std::vector<std::uint8_t>& into) {
 // ---------------------------------------------------------------------------------------------
 // Handshake, client side
 
-void Session::start(const ClientCredentials& credentials, const ResumeRequest& resume, Millis now) {
-  if (role_ != Role::Client || state_ != State::Idle) return;
+CallStatus Session::start(const ClientCredentials& credentials, const ResumeRequest& resume,
+                          Millis now) {
+  if (role_ != Role::Client) return CallStatus::WrongRole;
+  if (state_ != State::Idle) return CallStatus::WrongState;
   device_id_ = credentials.device_id;
   method_ = credentials.method;
   handshake_->key = credentials.key;
@@ -128,6 +130,7 @@ void Session::start(const ClientCredentials& credentials, const ResumeRequest& r
   emit(build_hello(context_.encoder().start(), credentials, resume, config()), now);
   state_ = State::HelloSent;
   handshake_->deadline = now + config().handshake_timeout;
+  return CallStatus::Done;
 }
 
 void Session::on_challenge(const wire::Challenge& challenge, Millis now) {
@@ -187,12 +190,14 @@ void Session::on_hello(const wire::Hello& message) {
   handler_.on_hello(hello.info);
 }
 
-void Session::challenge(const DeviceKey& key, const Nonce& server_nonce) {
-  if (role_ != Role::Server || state_ != State::Deciding || method_ != AuthMethod::Hmac) return;
+CallStatus Session::challenge(const DeviceKey& key, const Nonce& server_nonce) {
+  if (role_ != Role::Server) return CallStatus::WrongRole;
+  if (state_ != State::Deciding || method_ != AuthMethod::Hmac) return CallStatus::WrongState;
   handshake_->key = key;
   handshake_->server_nonce = server_nonce;
   emit_frame(build_challenge(context_.encoder().start(), server_nonce));
   state_ = State::AwaitAuth;
+  return CallStatus::Done;
 }
 
 void Session::on_auth(const wire::Auth& auth) {
@@ -205,11 +210,14 @@ void Session::on_auth(const wire::Auth& auth) {
   handler_.on_authenticated(device_id_);
 }
 
-void Session::accept(const WelcomeParams& welcome, Millis now) {
-  if (role_ != Role::Server || state_ != State::Deciding) return;
+CallStatus Session::accept(const WelcomeParams& welcome, Millis now) {
+  if (role_ != Role::Server) return CallStatus::WrongRole;
+  if (state_ != State::Deciding) return CallStatus::WrongState;
   // An Hmac device is only accepted after its proof: no path around the challenge.
-  if (method_ == AuthMethod::Hmac && !handshake_->proven)
-    return fail(Reason::Internal, "accept() before the device proved its key");
+  if (method_ == AuthMethod::Hmac && !handshake_->proven) {
+    fail(Reason::Internal, "accept() before the device proved its key");
+    return CallStatus::WrongState;
+  }
 
   WelcomeTerms terms = agree_terms(config(), handshake_->requested_keepalive,
                                    handshake_->peer_dictionaries, peer_max_frame_);
@@ -221,8 +229,10 @@ void Session::accept(const WelcomeParams& welcome, Millis now) {
   }
   context_.encoder().compression().dictionary = dictionary_;  // the Welcome goes out before it
   const std::size_t listed = encode_welcome(context_.encoder(), welcome, terms, output_);
-  if (listed == kWelcomeNotEncoded)
-    return fail(Reason::Internal, "welcome does not fit the handshake");
+  if (listed == kWelcomeNotEncoded) {
+    fail(Reason::Internal, "welcome does not fit the handshake");
+    return CallStatus::Done;  // the close is the outcome, reported by on_close()
+  }
 
   std::uint64_t peer_holds = welcome.resumed ? handshake_->peer_last_received : 0;
   send_.open(welcome.next_seq, peer_holds, handshake_->peer_credit);
@@ -234,11 +244,14 @@ void Session::accept(const WelcomeParams& welcome, Millis now) {
   open(now);
   announce_groups(std::span(welcome.groups).subspan(listed), now);
   handler_.on_open(opened_info(welcome, terms, peer_holds));
+  return CallStatus::Done;
 }
 
-void Session::reject(Reason reason, std::string_view message) {
-  if (role_ != Role::Server || state_ == State::Open || state_ == State::Closed) return;
+CallStatus Session::reject(Reason reason, std::string_view message) {
+  if (role_ != Role::Server) return CallStatus::WrongRole;
+  if (state_ == State::Open || state_ == State::Closed) return CallStatus::WrongState;
   fail(reason, message);
+  return CallStatus::Done;
 }
 
 void Session::open(Millis /*now*/) {
@@ -250,7 +263,7 @@ void Session::open(Millis /*now*/) {
 void Session::announce_groups(std::span<const std::string> groups, Millis now) {
   while (!groups.empty()) {
     auto chunk = groups.first(std::min(groups.size(), limits::kGroupsPerRequest));
-    confirm_subscribe(limits::kGroupAnnouncement, true, chunk, now);
+    send_group_request(limits::kGroupAnnouncement, true, chunk, now);
     groups = groups.subspan(chunk.size());
   }
 }
@@ -377,26 +390,34 @@ SendStatus Session::send_shared(const SharedPublish& publish, Millis now) {
 }
 
 SendStatus Session::send_command(const CommandInfo& command, Millis now) {
-  if (role_ != Role::Server || state_ != State::Open) return SendStatus::NotOpen;
+  if (role_ != Role::Server) return SendStatus::WrongRole;
+  if (state_ != State::Open) return SendStatus::NotOpen;
   if (!command_fits(command)) return SendStatus::Invalid;
   const bool fits = emit(build_command(context_.encoder().start(), command), now) != 0;
   return fits ? SendStatus::Sent : SendStatus::TooLarge;
 }
 
 SendStatus Session::reply(const ReplyInfo& reply, Millis now) {
-  if (role_ != Role::Client || state_ != State::Open) return SendStatus::NotOpen;
+  if (role_ != Role::Client) return SendStatus::WrongRole;
+  if (state_ != State::Open) return SendStatus::NotOpen;
   const bool fits = emit(build_reply(context_.encoder().start(), reply), now) != 0;
   return fits ? SendStatus::Sent : SendStatus::TooLarge;
 }
 
 SendStatus Session::subscribe(std::uint64_t request_id, bool join,
                               std::span<const std::string> groups, Millis now) {
-  if (role_ != Role::Client) return SendStatus::NotOpen;
-  return confirm_subscribe(request_id, join, groups, now);
+  if (role_ != Role::Client) return SendStatus::WrongRole;
+  return send_group_request(request_id, join, groups, now);
 }
 
 SendStatus Session::confirm_subscribe(std::uint64_t request_id, bool join,
                                       std::span<const std::string> groups, Millis now) {
+  if (role_ != Role::Server) return SendStatus::WrongRole;
+  return send_group_request(request_id, join, groups, now);
+}
+
+SendStatus Session::send_group_request(std::uint64_t request_id, bool join,
+                                       std::span<const std::string> groups, Millis now) {
   if (state_ != State::Open) return SendStatus::NotOpen;
   if (!group_request_fits(request_id, groups)) return SendStatus::Invalid;
   auto& b = context_.encoder().start();
@@ -418,10 +439,13 @@ SendStatus Session::send_error(Reason reason, std::uint64_t ref, std::string_vie
 // ---------------------------------------------------------------------------------------------
 // The end
 
-void Session::goaway(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message) {
-  if (role_ != Role::Server || state_ == State::Closed) return;
+CallStatus Session::goaway(Reason reason, std::uint32_t reconnect_after_ms,
+                           std::string_view message) {
+  if (role_ != Role::Server) return CallStatus::WrongRole;
+  if (state_ == State::Closed) return CallStatus::WrongState;
   emit_frame(build_goaway(context_.encoder().start(), reason, reconnect_after_ms, message));
   finish({reason, false, reconnect_after_ms, message});
+  return CallStatus::Done;
 }
 
 void Session::close(Reason reason, std::string_view message) {

@@ -14,6 +14,9 @@
 //                   Deciding -accept()-> Open -> Closed        (reject() or timeout -> Closed)
 // A message not allowed in the current state closes the session with UnexpectedMessage; which
 // message is allowed where is one table, may_receive() (session_transitions.cc).
+//
+// A call made for the other role (a client's accept(), a server's subscribe()) is a bug in the
+// caller: it does nothing and says so (CallStatus::WrongRole, SendStatus::WrongRole).
 #pragma once
 
 #include <cstdint>
@@ -74,13 +77,14 @@ class Session {
 
   // --- handshake -----------------------------------------------------------------------------
   // Client: sends the hello. `resume` is what the client kept from its last connection.
-  void start(const ClientCredentials& credentials, const ResumeRequest& resume, Millis now);
+  CallStatus start(const ClientCredentials& credentials, const ResumeRequest& resume, Millis now);
   // Server: answers a hello (Hmac method) with a challenge for `key`.
-  void challenge(const DeviceKey& key, const Nonce& server_nonce);
-  // Server: opens the session.
-  void accept(const WelcomeParams& welcome, Millis now);
+  CallStatus challenge(const DeviceKey& key, const Nonce& server_nonce);
+  // Server: opens the session. An Hmac device must have proved its key first: accept() before
+  // that closes the session with Internal (no path around the challenge) and returns WrongState.
+  CallStatus accept(const WelcomeParams& welcome, Millis now);
   // Server: refuses the device.
-  void reject(Reason reason, std::string_view message = {});
+  CallStatus reject(Reason reason, std::string_view message = {});
 
   // --- messages ----------------------------------------------------------------------------
   // Sends a new publish with the next seq (returned through `seq`).
@@ -95,8 +99,9 @@ class Session {
 
   SendStatus send_command(const CommandInfo& command, Millis now);  // server
   SendStatus reply(const ReplyInfo& reply, Millis now);             // client
+  // Client: asks to join (or leave) `groups`.
   SendStatus subscribe(std::uint64_t request_id, bool join, std::span<const std::string> groups,
-                       Millis now);  // client
+                       Millis now);
   // Server: confirms a subscribe/unsubscribe by echoing it, or refuses it with an error.
   SendStatus confirm_subscribe(std::uint64_t request_id, bool join,
                                std::span<const std::string> groups, Millis now);
@@ -104,7 +109,7 @@ class Session {
 
   // --- the end -------------------------------------------------------------------------------
   // Server: goaway with a reconnect hint (replaced, shutdown, kicked...), then close.
-  void goaway(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message = {});
+  CallStatus goaway(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message = {});
   // Closes with `reason`, told to the peer first in an Error frame (NormalClose too: a polite
   // goodbye, so the peer does not take the closed socket for a lost connection). A NormalClose
   // sends the acks still waiting for their delay first.
@@ -157,6 +162,10 @@ class Session {
   void announce_groups(std::span<const std::string> groups, Millis now);
   void flush_acks(Millis now);
   SendStatus send_publish(std::uint64_t seq, const OutgoingMessage& message, Millis now);
+  // A Subscribe or Unsubscribe, for subscribe() and confirm_subscribe() once the role is checked
+  // and for announce_groups().
+  SendStatus send_group_request(std::uint64_t request_id, bool join,
+                                std::span<const std::string> groups, Millis now);
   // Appends a frame to the output; emit() also counts it as traffic for the keep-alive.
   template <typename Message>
   std::size_t emit(flatbuffers::Offset<Message> message, Millis now);

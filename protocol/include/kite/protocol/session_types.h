@@ -141,6 +141,16 @@ enum class SendStatus : std::uint8_t {
   OutOfOrder,  // a stored publish at or below a seq already sent on this connection
   TooLarge,    // the encoded body is above the peer's maximum frame size
   Invalid,     // a field above its limit
+  WrongRole,   // only the other role sends this (a client's send_command()): nothing sent
+};
+
+// What became of a call that steers the handshake or ends the session: start(), challenge(),
+// accept(), reject(), goaway(). Anything but Done means the call did nothing (but see accept()).
+enum class CallStatus : std::uint8_t {
+  Done,        // carried out; what followed (open, closed) is reported through the handler
+  WrongRole,   // a call of the other role (a client's accept()): a bug in the caller
+  WrongState,  // not for the session's state (start() twice, goaway() once closed); accept()
+               // before an Hmac device proved its key also closes the session (Internal)
 };
 
 // Receives what a Session emits. Calls are synchronous, from inside the Session's methods; the
