@@ -1,3 +1,7 @@
+// The Session's handlers and calls: every change to a session's state is made in this file
+// (h11's rule). What the caller must do is in session.h with the state chart; which message may
+// arrive when, and where it goes, is session_transitions.cc; each message's field rules and
+// building are pure functions in its *_body file.
 #include "kite/protocol/session.h"
 
 #include <algorithm>
@@ -15,6 +19,7 @@
 #include "welcome_body.h"
 
 namespace kite::protocol {
+
 template <typename Message>
 std::size_t Session::emit(flatbuffers::Offset<Message> message, Millis now) {
   std::size_t body = emit_frame(message);
@@ -30,24 +35,21 @@ std::size_t Session::emit_frame(flatbuffers::Offset<Message> message) {
 }
 
 Session::Session(Role role, SessionContext& context, SessionHandler& handler, Millis now)
-    : role_(role),
-      state_(role == Role::Client ? State::Idle : State::AwaitHello),
-      context_(context),
-      handler_(handler),
-      handshake_(std::make_unique<Handshake>()),
-      decoder_(std::min(context.config().max_frame, limits::kHandshakeMaxBody)) {
-  handshake_->deadline = now + config().handshake_timeout;
-}
+    : Session(role, nullptr, &context, handler, now) {}
 
 Session::Session(Role role, SessionConfig config, SessionHandler& handler, Millis now)
+    : Session(role, std::make_unique<SessionContext>(std::move(config)), nullptr, handler, now) {}
+
+Session::Session(Role role, std::unique_ptr<SessionContext> owned, SessionContext* shared,
+                 SessionHandler& handler, Millis now)
     : role_(role),
       state_(role == Role::Client ? State::Idle : State::AwaitHello),
-      owned_context_(std::make_unique<SessionContext>(std::move(config))),
-      context_(*owned_context_),
+      owned_context_(std::move(owned)),
+      context_(shared ? *shared : *owned_context_),
       handler_(handler),
       handshake_(std::make_unique<Handshake>()),
       decoder_(std::min(context_.config().max_frame, limits::kHandshakeMaxBody)) {
-  handshake_->deadline = now + this->config().handshake_timeout;
+  handshake_->deadline = now + config().handshake_timeout;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -60,16 +62,11 @@ void Session::receive(std::span<const std::uint8_t> bytes, Millis now) {
   while (state_ != State::Closed) {
     DecodeResult result = decoder_.next();
     if (result.status == DecodeResult::Status::NeedMore) break;
-    if (result.status == DecodeResult::Status::Error) {
-      fail(result.error, "undecodable frame");
-      return;
-    }
+    if (result.status == DecodeResult::Status::Error)
+      return fail(result.error, "undecodable frame");
     const wire::Frame* frame = nullptr;
     Reason reason = context_.bodies().decode(result.frame, decoder_.max_body(), frame);
-    if (reason != Reason::None) {
-      fail(reason, "undecodable frame body");
-      return;
-    }
+    if (reason != Reason::None) return fail(reason, "undecodable frame body");
     if (state_ == State::Open)
       handler_.on_frame(frame->message_type(), context_.bodies().last_body_size());
     handle_frame(*frame, now);
@@ -369,10 +366,7 @@ SendStatus Session::send_publish(std::uint64_t seq, const OutgoingMessage& m, Mi
 
   if (emit(build_publish(context_.encoder().start(), seq, m), now) == 0)
     return SendStatus::TooLarge;
-  if (sequenced)
-    send_.sent(seq);
-  else
-    send_.sent_unsequenced();
+  sequenced ? send_.sent(seq) : send_.sent_unsequenced();
   return SendStatus::Sent;
 }
 

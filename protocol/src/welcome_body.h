@@ -22,6 +22,8 @@
 
 namespace kite::protocol {
 
+// --- the server's side ------------------------------------------------------------------------
+
 // What a Welcome says besides the app's WelcomeParams: what the session agreed and its limits.
 struct WelcomeTerms {
   std::uint32_t keepalive_ms;    // the client's request, clamped to the server's range
@@ -49,6 +51,8 @@ std::size_t encode_welcome(FrameEncoder& encoder, const WelcomeParams& welcome,
 // What the server's app is told on opening. Views point into `welcome`.
 OpenInfo opened_info(const WelcomeParams& welcome, const WelcomeTerms& terms,
                      std::uint64_t peer_last_received);
+
+// --- the client's side ------------------------------------------------------------------------
 
 // The refusals of a Welcome's own fields, in order: limits, then a dictionary the client does not
 // hold. The server's proof is the session's to check, against its handshake.

@@ -1,6 +1,7 @@
 // One Kite session, either role: the handshake, sequence numbers, acks, credit, resume, keep-alive
 // and the orderly end of a connection. Everything that changes a session's state is in this class
-// (session.cc); the windows and the keep-alive are plain bookkeeping it owns.
+// (session.cc); the windows and the keep-alive are plain bookkeeping it owns, and each message's
+// field rules and building are pure functions in its body file (src/*_body.h).
 //
 // It performs no I/O, reads no clock and starts no thread. The caller:
 //   - passes received bytes to receive(), and the time to every call that needs it;
@@ -136,6 +137,10 @@ class Session {
   static bool may_receive(Role role, State state, AuthMethod method, wire::Message message);
 
  private:
+  // The public constructors' one body: `owned` is a stand-alone session's context, else `shared`.
+  Session(Role role, std::unique_ptr<SessionContext> owned, SessionContext* shared,
+          SessionHandler& handler, Millis now);
+
   // A decoded frame: refused unless the table allows it, else handed to its on_*() by dispatch().
   void handle_frame(const wire::Frame& frame, Millis now);
   void dispatch(const wire::Frame& frame, Millis now);
