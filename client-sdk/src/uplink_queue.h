@@ -109,6 +109,7 @@ void UplinkQueue::pump(Send&& send, Millis now, std::vector<Finished>& finished)
         break;
       case protocol::SendStatus::Invalid:
       case protocol::SendStatus::OutOfOrder:
+      case protocol::SendStatus::WrongRole:
         finish(sent_, Error::Invalid, "the session refused the message", finished);
         break;
       case protocol::SendStatus::NoCredit:

@@ -1,37 +1,29 @@
-// The Publish message body, built the same way by a session (one receiver) and by
-// SharedPublish (many receivers), so both put the same bytes on the wire.
+// The Publish, the one message that carries the app's data, both ways: built the same way by a
+// session (one receiver) and by SharedPublish (many receivers), so both put the same bytes on the
+// wire; checked and read by the receiving session before its receive window sees the seq.
 #pragma once
 
 #include <cstdint>
 
-#include "kite/protocol/limits.h"
+#include "body_check.h"
 #include "kite/protocol/session_types.h"
 #include "kite/wire/kite_generated.h"
 
 namespace kite::protocol {
 
 // Whether every string field of `m` is within its protocol limit.
-inline bool publish_fields_fit(const OutgoingMessage& m) {
-  return m.topic.size() <= limits::kTopic && m.content_type.size() <= limits::kContentType &&
-         m.conflation_key.size() <= limits::kConflationKey &&
-         m.message_id.size() <= limits::kMessageId && m.target.size() <= limits::kDeviceId;
-}
+bool publish_fields_fit(const OutgoingMessage& m);
 
 // Builds the Publish table of `m` with `seq` into `b` (absent strings are left out).
-inline flatbuffers::Offset<wire::Publish> build_publish(flatbuffers::FlatBufferBuilder& b,
-                                                        std::uint64_t seq,
-                                                        const OutgoingMessage& m) {
-  const auto text = [&b](std::string_view s) {
-    return s.empty() ? 0 : b.CreateString(s.data(), s.size());
-  };
-  auto topic = text(m.topic);
-  auto content_type = text(m.content_type);
-  auto key = text(m.conflation_key);
-  auto payload = b.CreateVector(m.payload.data(), m.payload.size());
-  auto message_id = text(m.message_id);
-  auto target = text(m.target);
-  return wire::CreatePublish(b, seq, m.qos, m.ttl_ms, topic, content_type, key, payload, message_id,
-                             target);
-}
+flatbuffers::Offset<wire::Publish> build_publish(flatbuffers::FlatBufferBuilder& b,
+                                                 std::uint64_t seq, const OutgoingMessage& m);
+
+// The refusals of a received Publish, in order: an unknown QoS, a seq out of range (QoS 1 seqs
+// start at 1; QoS 0 may carry 0), a field above its limit.
+Refusal check_publish(const wire::Publish& publish);
+
+// The message for the app, delivered as `seq` (its own, or for QoS 0 the seq it arrived after).
+// Views point into the frame.
+IncomingMessage read_publish(const wire::Publish& publish, std::uint64_t seq);
 
 }  // namespace kite::protocol

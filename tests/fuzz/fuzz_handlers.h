@@ -111,8 +111,10 @@ class ServerHandler final : public CheckingHandler {
     record_delivery(message);
     ++messages_;
     if (message.topic.starts_with("bye")) return session_->close(protocol::Reason::NormalClose);
-    if (message.topic.starts_with("kick"))
-      return session_->goaway(protocol::Reason::Kicked, 1000, "kicked");
+    if (message.topic.starts_with("kick")) {
+      session_->goaway(protocol::Reason::Kicked, 1000, "kicked");
+      return;
+    }
     if (options_ & 1) session_->acknowledge(message.seq, now);
     publish(messages_ % 2 == 0 ? message.payload : std::span<const std::uint8_t>());
     if ((options_ & 0x80) && messages_ % 2 == 1) {

@@ -42,6 +42,7 @@ struct Recorder : protocol::SessionHandler {
 
   // Server behaviour.
   protocol::WelcomeParams welcome;
+  std::optional<protocol::CallStatus> accepted;  // what accept() said in on_authenticated
   std::function<void(const protocol::HelloInfo&)> hello_action;
 
   void on_hello(const protocol::HelloInfo& hello) override {
@@ -54,12 +55,14 @@ struct Recorder : protocol::SessionHandler {
       protocol::TokenClaims claims;
       auto reason = protocol::verify_token(hello.token, kTokenKey,
                                            static_cast<std::uint64_t>(*now / 1000), claims);
-      if (reason != Reason::None || claims.device_id != hello.device_id)
-        return session->reject(reason == Reason::None ? Reason::AuthFailed : reason, "token");
+      if (reason != Reason::None || claims.device_id != hello.device_id) {
+        session->reject(reason == Reason::None ? Reason::AuthFailed : reason, "token");
+        return;
+      }
       session->accept(welcome, *now);
     }
   }
-  void on_authenticated(std::string_view) override { session->accept(welcome, *now); }
+  void on_authenticated(std::string_view) override { accepted = session->accept(welcome, *now); }
   void on_open(const protocol::OpenInfo& info) override {
     opened = info;
     welcome_groups.assign(info.groups.begin(), info.groups.end());

@@ -387,7 +387,7 @@ TEST_CASE("commands, replies and group requests round trip; calls from callbacks
   pair.connect();
   auto payload = bytes_of("21.5");
   CHECK(pair.server->send_command({9, "set_target", payload, 3000}, pair.now) == SendStatus::Sent);
-  CHECK(pair.client->send_command({9, "x", {}, 0}, pair.now) == SendStatus::NotOpen);  // wrong role
+  CHECK(pair.client->send_command({9, "x", {}, 0}, pair.now) == SendStatus::WrongRole);
   std::vector<std::string> groups{"room-1", "fleet-a"};
   CHECK(pair.client->subscribe(77, true, groups, pair.now) == SendStatus::Sent);
   pair.pump();

@@ -1,6 +1,7 @@
 // One Kite session, either role: the handshake, sequence numbers, acks, credit, resume, keep-alive
 // and the orderly end of a connection. Everything that changes a session's state is in this class
-// (session.cc); the windows and the keep-alive are plain bookkeeping it owns.
+// (session.cc); the windows and the keep-alive are plain bookkeeping it owns, and each message's
+// field rules and building are pure functions in its body file (src/*_body.h).
 //
 // It performs no I/O, reads no clock and starts no thread. The caller:
 //   - passes received bytes to receive(), and the time to every call that needs it;
@@ -12,7 +13,11 @@
 //                                 HelloSent -welcome (token)-------------->
 // States (server):  AwaitHello -hello-> Deciding -challenge()-> AwaitAuth -proof-> Deciding
 //                   Deciding -accept()-> Open -> Closed        (reject() or timeout -> Closed)
-// A message not listed for the current state closes the session with UnexpectedMessage.
+// A message not allowed in the current state closes the session with UnexpectedMessage; which
+// message is allowed where is one table, may_receive() (session_transitions.cc).
+//
+// A call made for the other role (a client's accept(), a server's subscribe()) is a bug in the
+// caller: it does nothing and says so (CallStatus::WrongRole, SendStatus::WrongRole).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +38,8 @@
 #include "kite/protocol/shared_publish.h"
 
 namespace kite::protocol {
+
+struct Refusal;  // src/body_check.h
 
 class Session {
  public:
@@ -71,13 +78,14 @@ class Session {
 
   // --- handshake -----------------------------------------------------------------------------
   // Client: sends the hello. `resume` is what the client kept from its last connection.
-  void start(const ClientCredentials& credentials, const ResumeRequest& resume, Millis now);
+  CallStatus start(const ClientCredentials& credentials, const ResumeRequest& resume, Millis now);
   // Server: answers a hello (Hmac method) with a challenge for `key`.
-  void challenge(const DeviceKey& key, const Nonce& server_nonce);
-  // Server: opens the session.
-  void accept(const WelcomeParams& welcome, Millis now);
+  CallStatus challenge(const DeviceKey& key, const Nonce& server_nonce);
+  // Server: opens the session. An Hmac device must have proved its key first: accept() before
+  // that closes the session with Internal (no path around the challenge) and returns WrongState.
+  CallStatus accept(const WelcomeParams& welcome, Millis now);
   // Server: refuses the device.
-  void reject(Reason reason, std::string_view message = {});
+  CallStatus reject(Reason reason, std::string_view message = {});
 
   // --- messages ----------------------------------------------------------------------------
   // Sends a new publish with the next seq (returned through `seq`).
@@ -92,8 +100,9 @@ class Session {
 
   SendStatus send_command(const CommandInfo& command, Millis now);  // server
   SendStatus reply(const ReplyInfo& reply, Millis now);             // client
+  // Client: asks to join (or leave) `groups`.
   SendStatus subscribe(std::uint64_t request_id, bool join, std::span<const std::string> groups,
-                       Millis now);  // client
+                       Millis now);
   // Server: confirms a subscribe/unsubscribe by echoing it, or refuses it with an error.
   SendStatus confirm_subscribe(std::uint64_t request_id, bool join,
                                std::span<const std::string> groups, Millis now);
@@ -101,7 +110,7 @@ class Session {
 
   // --- the end -------------------------------------------------------------------------------
   // Server: goaway with a reconnect hint (replaced, shutdown, kicked...), then close.
-  void goaway(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message = {});
+  CallStatus goaway(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message = {});
   // Closes with `reason`, told to the peer first in an Error frame (NormalClose too: a polite
   // goodbye, so the peer does not take the closed socket for a lost connection). A NormalClose
   // sends the acks still waiting for their delay first.
@@ -123,36 +132,52 @@ class Session {
   const FrameDecoder& decoder() const { return decoder_; }
   FrameDecoder& decoder() { return decoder_; }
 
+  // The transition table: whether a session of `role` in `state`, whose device authenticates
+  // with `method`, may receive `message` (session_transitions.cc).
+  static bool may_receive(Role role, State state, AuthMethod method, wire::Message message);
+
  private:
+  // The public constructors' one body: `owned` is a stand-alone session's context, else `shared`.
+  Session(Role role, std::unique_ptr<SessionContext> owned, SessionContext* shared,
+          SessionHandler& handler, Millis now);
+
+  // A decoded frame: refused unless the table allows it, else handed to its on_*() by dispatch().
   void handle_frame(const wire::Frame& frame, Millis now);
-  void on_hello(const wire::Hello& hello, Millis now);
+  void dispatch(const wire::Frame& frame, Millis now);
+  void on_hello(const wire::Hello& hello);
   void on_challenge(const wire::Challenge& challenge, Millis now);
   void on_auth(const wire::Auth& auth);
   void on_welcome(const wire::Welcome& welcome, Millis now);
   void on_publish(const wire::Publish& publish, Millis now);
   void on_ack(const wire::Ack& ack);
   void on_credit(const wire::Credit& credit);
-  void on_subscribe_frame(
+  void on_ping(const wire::Ping& ping, Millis now);
+  void on_pong(const wire::Pong& pong, Millis now);
+  void on_command(const wire::Command& command);
+  void on_reply(const wire::Reply& reply);
+  // A Subscribe (join) or an Unsubscribe.
+  void on_group_request(
       std::uint64_t request_id, bool join,
       const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* groups);
   void on_goaway(const wire::Goaway& goaway);
   void on_error_frame(const wire::Error& error);
 
   void open(Millis now);
-  // Server: the Welcome with as many of its groups as fit the handshake limit; returns how many
-  // it listed, or kNotEmitted. announce_groups() sends the others once open (session_welcome.cc).
-  static constexpr std::size_t kNotEmitted = static_cast<std::size_t>(-1);
-  std::size_t emit_welcome(const WelcomeParams& welcome, std::uint32_t keepalive,
-                           std::uint16_t dictionary);
+  // Server: the groups the Welcome had no room for, as Subscribe announcements (welcome_body.h).
   void announce_groups(std::span<const std::string> groups, Millis now);
   void flush_acks(Millis now);
   SendStatus send_publish(std::uint64_t seq, const OutgoingMessage& message, Millis now);
+  // A Subscribe or Unsubscribe, for subscribe() and confirm_subscribe() once the role is checked
+  // and for announce_groups().
+  SendStatus send_group_request(std::uint64_t request_id, bool join,
+                                std::span<const std::string> groups, Millis now);
   // Appends a frame to the output; emit() also counts it as traffic for the keep-alive.
   template <typename Message>
   std::size_t emit(flatbuffers::Offset<Message> message, Millis now);
   template <typename Message>
   std::size_t emit_frame(flatbuffers::Offset<Message> message);
   void fail(Reason reason, std::string_view message = {});
+  void refuse(const Refusal& refusal);  // fail() with what a body check said
   void finish(const CloseInfo& info);
 
   // Handshake-only state, freed once the session is open (an idle connection keeps none of it).

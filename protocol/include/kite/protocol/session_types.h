@@ -13,6 +13,7 @@
 
 #include "kite/protocol/compression.h"
 #include "kite/protocol/handshake_crypto.h"
+#include "kite/protocol/reason.h"
 #include "kite/protocol/receive_window.h"
 
 namespace kite::protocol {
@@ -133,10 +134,6 @@ struct CloseInfo {
   std::string_view message;
 };
 
-// Whether a client should reconnect on its own after a close for `reason`: not after it was
-// replaced by a newer connection, revoked, or refused for credentials that will not improve.
-bool reconnect_allowed(Reason reason);
-
 enum class SendStatus : std::uint8_t {
   Sent,
   NotOpen,     // handshake not done, or closed
@@ -144,6 +141,16 @@ enum class SendStatus : std::uint8_t {
   OutOfOrder,  // a stored publish at or below a seq already sent on this connection
   TooLarge,    // the encoded body is above the peer's maximum frame size
   Invalid,     // a field above its limit
+  WrongRole,   // only the other role sends this (a client's send_command()): nothing sent
+};
+
+// What became of a call that steers the handshake or ends the session: start(), challenge(),
+// accept(), reject(), goaway(). Anything but Done means the call did nothing (but see accept()).
+enum class CallStatus : std::uint8_t {
+  Done,        // carried out; what followed (open, closed) is reported through the handler
+  WrongRole,   // a call of the other role (a client's accept()): a bug in the caller
+  WrongState,  // not for the session's state (start() twice, goaway() once closed); accept()
+               // before an Hmac device proved its key also closes the session (Internal)
 };
 
 // Receives what a Session emits. Calls are synchronous, from inside the Session's methods; the
