@@ -23,7 +23,7 @@ inline Bytes bytes_of(std::string_view text) {
 struct AlignedCopy {
   explicit AlignedCopy(std::span<const std::uint8_t> bytes)
       : words((bytes.size() + 7) / 8 + 1), size(bytes.size()) {
-    std::memcpy(words.data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(words.data(), bytes.data(), bytes.size());
   }
   std::span<const std::uint8_t> view() const {
     return {reinterpret_cast<const std::uint8_t*>(words.data()), size};
