@@ -242,8 +242,8 @@ void Connection::on_deadline() {
     return;
   }
   if (reading_paused_ && now() >= resume_reading_at_) resume_reading();
-  if (now() >= token_deadline_) {
-    token_deadline_ = std::numeric_limits<Millis>::max();
+  if (token_limit_.expired(now())) {
+    token_limit_.clear_deadline();
     kick(Reason::TokenExpired, 0, "the token expired: connect with a new one");
   }
   session_.tick(now());
@@ -253,10 +253,10 @@ void Connection::on_deadline() {
 void Connection::after_session_call() {
   if (wire_.has_output(&session_)) worker_.mark_dirty(*this);
   if (closing_) return;
-  if (uplink_tokens_ < 0 && !reading_paused_) pause_reading();
+  if (uplink_bucket_.in_debt() && !reading_paused_) pause_reading();
   Millis due = session_.next_deadline();
   if (reading_paused_) due = std::min(due, resume_reading_at_);
-  due = std::min(due, token_deadline_);
+  due = std::min(due, token_limit_.deadline());
   if (due == std::numeric_limits<Millis>::max())
     worker_.wheel().cancel(static_cast<WheelEntry&>(*this));
   else if (!scheduled() || deadline != due)

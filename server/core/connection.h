@@ -35,9 +35,12 @@
 
 #include "core/command_table.h"
 #include "core/delivery/delivery_batch.h"
+#include "core/downlink_decision.h"
+#include "core/handshake_policy.h"
 #include "core/peer_ip.h"
 #include "core/receipt_tracker.h"
 #include "core/timing_wheel.h"
+#include "core/uplink_bucket.h"
 #include "kite/protocol/session.h"
 #include "kite/tls/wire_pipe.h"
 #include "record/connection_recorder.h"
@@ -61,10 +64,9 @@ class Connection final : public protocol::SessionHandler,
   std::uint64_t id() const { return id_; }
   const std::string& device_id() const { return session_.device_id(); }
 
-  // New messages for this device are in the store.
-  void wake();
   // A message just stored for this device: sent now if it is the next in the queue and there is
-  // room, else read from the store when there is.
+  // room, else read from the store when there is (downlink_decision.h). Seq 0: new messages are
+  // in the store.
   void deliver(const Delivery& delivery);
   // The device's latest ack, for the worker's store write of this turn (clears ack_queued).
   std::uint64_t take_queued_ack() {
@@ -119,8 +121,8 @@ class Connection final : public protocol::SessionHandler,
   static void on_closed(uv_handle_t* handle);
 
   void welcome(std::vector<std::string> groups);
-  // The certificate check of the hello (mutual TLS): "" when `id` may go on, else why not.
-  std::string certificate_refusal(std::string_view id, protocol::AuthMethod method) const;
+  // What the TLS listener knows of the peer's certificate (handshake_policy.h).
+  PeerCertificate peer_certificate() const;
   // kite::tls::WireHost (connection_tls.cc): the pipe's session, TLS events and plaintext taps.
   protocol::Session* wire_session() override { return &session_; }
   void on_tls_established() override;
@@ -141,11 +143,11 @@ class Connection final : public protocol::SessionHandler,
   void record_close_reason(const protocol::CloseInfo& info);
   std::string peer_endpoint() const;  // "IP:port", "[IPv6]:port"
   void refuse(protocol::Reason reason, std::string_view message);
-  void limit_to_token(std::uint64_t expires_at_s, std::uint64_t generation, std::int64_t wall_ms);
   void accept_from_service(const protocol::IncomingMessage& message);
   void send_stored(const Delivery& stored, std::uint64_t wall);
   void dead_letter(const Delivery& stored);
   bool has_room_for_transient() const;
+  DownlinkRoom downlink_room() const;
   void after_transient(bool sent);  // counts a QoS 0 publish sent or dropped
   void charge_uplink(double tokens = 1);
   void acknowledge_uplink(std::uint64_t seq);
@@ -183,11 +185,8 @@ class Connection final : public protocol::SessionHandler,
   bool reading_paused_ = false;   // over the uplink rate: not reading until resume_reading_at_
   bool reading_blocked_ = false;  // write queue above its read-stop mark: not reading until drained
   Millis resume_reading_at_ = 0;
-  bool token_session_ = false;                                  // opened with a token...
-  std::uint32_t token_generation_ = 0;                          // ...signed by this key...
-  Millis token_deadline_ = std::numeric_limits<Millis>::max();  // ...expiring then (loop time)
-  double uplink_tokens_ = 0;  // set to the burst when the session opens
-  Millis uplink_refilled_at_ = 0;
+  TokenLimit token_limit_;      // a token session ends with its token
+  UplinkBucket uplink_bucket_;  // the uplink rate limit, made full when the session opens
 };
 
 }  // namespace kite::server

@@ -15,25 +15,13 @@ namespace kite::server {
 using protocol::Reason;
 using protocol::reason_name;
 
-namespace {
-constexpr std::size_t kStoreReadBatch = 32;
-constexpr std::size_t kStoreReadBytes = 256 * 1024;
-}  // namespace
-
-void Connection::wake() {
-  if (closing_) return;
-  backlog_ = true;
-  pump();
-}
-
 void Connection::pump() {
   if (service_ || closing_ || !session_.is_open() || !backlog_) return;
   auto& context = worker_.context();
   const std::string& device = session_.device_id();
   static thread_local std::vector<StoredMessage> batch;
-  std::size_t high_water = context.options.write_high_water_bytes;
-  while (session_.send_credit() > 0 && write_queue_bytes_ + session_.output().size() < high_water) {
-    std::size_t want = std::min<std::size_t>(session_.send_credit(), kStoreReadBatch);
+  while (downlink_room().any()) {
+    const std::size_t want = store_read_count(session_.send_credit());
     auto wall = static_cast<std::uint64_t>(wall_clock_ms());
     context.store->read(device, last_stored_sent_, want, kStoreReadBytes, wall, batch);
     if (batch.empty()) {
@@ -53,20 +41,19 @@ void Connection::pump() {
 }
 
 void Connection::deliver(const Delivery& delivery) {
-  if (delivery.seq == 0) return wake();
-  if (closing_ || service_ || !session_.is_open() || delivery.seq <= last_stored_sent_) return;
+  if (closing_ || service_ || !session_.is_open()) return;
   const auto wall = static_cast<std::uint64_t>(wall_clock_ms());
-  const bool in_order = !backlog_ && delivery.seq == last_stored_sent_ + 1 &&
-                        (delivery.expires_at_ms == 0 || delivery.expires_at_ms > wall);
-  const bool room =
-      session_.send_credit() > 0 && write_queue_bytes_ + session_.output().size() <
-                                        worker_.context().options.write_high_water_bytes;
-  if (!in_order || !room) {  // the store has it: read it when this connection can take it
-    backlog_ = true;
-    return pump();
+  switch (carried_step(delivery.seq, delivery.expires_at_ms, {last_stored_sent_, backlog_},
+                       downlink_room(), wall)) {
+    case CarriedStep::skip:
+      return;
+    case CarriedStep::read_store:  // the store has it: read it when this connection can take it
+      backlog_ = true;
+      return pump();
+    case CarriedStep::send_now:
+      send_stored(delivery, wall);
+      return after_session_call();
   }
-  send_stored(delivery, wall);
-  after_session_call();
 }
 
 // Hands one stored message (with credit available) to the session.
@@ -120,9 +107,12 @@ void Connection::send_shared(const protocol::SharedPublish& publish) {
 
 // QoS 0 goes out only if the device has credit and its socket is below the high-water mark.
 bool Connection::has_room_for_transient() const {
-  return !closing_ && session_.is_open() && session_.send_credit() > 0 &&
-         write_queue_bytes_ + session_.output().size() <
-             worker_.context().options.write_high_water_bytes;
+  return !closing_ && session_.is_open() && downlink_room().any();
+}
+
+DownlinkRoom Connection::downlink_room() const {
+  return {session_.send_credit(), write_queue_bytes_ + session_.output().size(),
+          worker_.context().options.write_high_water_bytes};
 }
 
 void Connection::after_transient(bool sent) {

@@ -40,12 +40,11 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
   if (context.auth->admission().backing_off(ip_.address(), id, wall_clock_ms()))
     return refuse(Reason::TooManyAttempts,
                   "too many failed attempts for this id from this address: wait, then retry");
-  if (auto refusal = certificate_refusal(id, hello.method); !refusal.empty())
+  if (auto refusal = certificate_refusal(id, hello.method, peer_certificate()); !refusal.empty())
     return refuse(Reason::AuthFailed, refusal);
-  std::uint64_t epoch = context.store->epoch();
   hello_resume_valid_ =
-      !service_ && hello.store_epoch == epoch &&
-      context.auth->resume_tokens().valid(hello.resume_token, id, epoch, wall_clock_ms());
+      resume_valid(id, hello.resume_token, hello.store_epoch, context.store->epoch(),
+                   context.auth->resume_tokens(), wall_clock_ms());
   hello_last_received_ = hello.last_received_seq;
 
   switch (hello.method) {
@@ -63,7 +62,8 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
       return;
     }
     case protocol::AuthMethod::Token: {
-      if (service_) return refuse(Reason::AuthFailed, "services authenticate with their key");
+      if (auto refusal = token_refusal(id); !refusal.empty())
+        return refuse(Reason::AuthFailed, refusal);
       if (!wire_.is_tls() &&
           !admit_plaintext_token(context.options.token_over_plaintext, id, ip_.text()))
         return refuse(Reason::AuthFailed, kTokenOverPlaintextRefused);
@@ -74,7 +74,8 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
       Reason reason = context.auth->check_token(hello.token, id,
                                                 static_cast<std::uint64_t>(wall / 1000), claims);
       if (reason != Reason::None) return refuse(reason, "token refused");
-      limit_to_token(claims.expires_at_s, generation, wall);
+      // It lasts as long as the token (handshake_policy.h): its expiry, and its key's reloads.
+      token_limit_ = TokenLimit::for_token(claims.expires_at_s, generation, wall, now());
       return welcome(std::move(claims.groups));
     }
     case protocol::AuthMethod::Tls:
@@ -102,20 +103,8 @@ void Connection::refuse(Reason reason, std::string_view message) {
   session_.reject(reason, message);
 }
 
-// A token session lasts as long as its token: it ends at the token's expiry, and when a reload
-// replaces the key that signed it (check_token_key).
-void Connection::limit_to_token(std::uint64_t expires_at_s, std::uint64_t generation,
-                                std::int64_t wall_ms) {
-  token_session_ = true;
-  token_generation_ = static_cast<std::uint32_t>(generation);
-  const auto expires_ms = static_cast<std::int64_t>(
-      std::min<std::uint64_t>(expires_at_s, std::numeric_limits<std::int64_t>::max() / 1000) *
-      1000);
-  token_deadline_ = now() + std::max<std::int64_t>(expires_ms - wall_ms, 0);
-}
-
 void Connection::check_token_key(std::uint64_t generation) {
-  if (token_session_ && token_generation_ < generation && !closing_)
+  if (token_limit_.ended_by(generation) && !closing_)
     kick(Reason::TokenExpired, 0, "the key that signed this token was replaced: get a new token");
 }
 
@@ -187,8 +176,8 @@ void Connection::on_open(const protocol::OpenInfo& info) {
             {"ip", ip_.text()},
             {"resumed", info.resumed},
             {"worker", worker_.index()}});
-  uplink_tokens_ = context.options.uplink_burst;
-  uplink_refilled_at_ = now();
+  uplink_bucket_ =
+      UplinkBucket(context.options.uplink_rate_per_s, context.options.uplink_burst, now());
   backlog_ = true;
   pump();
 }

@@ -72,27 +72,17 @@ void Connection::on_frame(wire::Message type, std::size_t body_bytes) {
   if (!service_) charge_uplink(uplink_cost(type, body_bytes));
 }
 
-// Uplink rate limit: a token bucket per device. A read may hold many frames; they are all
-// processed (the bytes are already here), the bucket goes into debt, and the socket is not read
-// again until the debt is paid: over the limit, TCP back-pressure slows the device, not kited.
-// `tokens`: 1 per frame (uplink_cost.h); a Subscribe/Unsubscribe costs 1 more per group it names
-// (one store write each).
+// Uplink rate limit: a token bucket per device (uplink_bucket.h); in debt, the socket is not read
+// again until the debt is paid. `tokens`: 1 per frame (uplink_cost.h); a Subscribe/Unsubscribe
+// costs 1 more per group it names (one store write each).
 void Connection::charge_uplink(double tokens) {
-  const auto& options = worker_.context().options;
-  if (options.uplink_rate_per_s == 0) return;
-  Millis t = now();
-  double refill = static_cast<double>(t - uplink_refilled_at_) * options.uplink_rate_per_s / 1000.0;
-  uplink_tokens_ = std::min<double>(uplink_tokens_ + refill, options.uplink_burst);
-  uplink_refilled_at_ = t;
-  uplink_tokens_ -= tokens;
+  uplink_bucket_.charge(tokens, now());
 }
 
 void Connection::pause_reading() {
-  const auto& options = worker_.context().options;
   reading_paused_ = true;
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
-  double wait_ms = (1 - uplink_tokens_) * 1000.0 / std::max(1u, options.uplink_rate_per_s);
-  resume_reading_at_ = now() + static_cast<Millis>(wait_ms) + 1;
+  resume_reading_at_ = uplink_bucket_.paid_at(now());
   worker_.metrics().uplink_throttled.add();
 }
 
