@@ -14,8 +14,9 @@
 //  - downlink QoS 1 messages come from the durable store, read while the device has credit and
 //    the socket's write queue is below the high-water mark: a slow or offline device costs disk,
 //    not memory;
-//  - the connection counts as unauthenticated for its IP (admission limits) until the session
-//    opens or the connection closes, and in the device gate's per-IP count until it closes;
+//  - its lifecycle is one enum, Accepted -> Handshaking -> Welcoming -> Open -> Closing, drawn in
+//    connection_lifecycle.h with the counts, gauges and routes each stage holds and where each
+//    is released;
 //  - the bytes go through a WirePipe (kite/tls/wire_pipe.h): on the TLS listener a TlsChannel
 //    sits between the socket and the session (connection_tls.cc): the session sees plaintext
 //    only, the socket and write_queue_bytes_ ciphertext only; nothing the session writes leaves
@@ -34,6 +35,7 @@
 #include <vector>
 
 #include "core/command_table.h"
+#include "core/connection_lifecycle.h"
 #include "core/delivery/delivery_batch.h"
 #include "core/downlink_decision.h"
 #include "core/handshake_policy.h"
@@ -166,6 +168,8 @@ class Connection final : public protocol::SessionHandler,
   kite::tls::WirePipe wire_;  // plain TCP, or TLS on the TLS listener's connections
   std::unique_ptr<record::ConnectionRecorder> recorder_;  // null unless this one is recorded
   PeerIp ip_;
+  ConnectionLifecycle lifecycle_;       // the stage, and so what it holds (connection_lifecycle.h)
+  ClosingView closing_{lifecycle_};     // the same, as connection_tls.cc tests it
   std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session
   ReceiptTracker receipts_;             // sent, not yet acknowledged (when receipts are recorded)
   std::uint64_t queued_ack_ = 0;        // see take_queued_ack()
@@ -174,14 +178,8 @@ class Connection final : public protocol::SessionHandler,
   std::size_t write_queue_bytes_ = 0;   // written to libuv, not yet on the wire
   std::uint64_t hello_last_received_ = 0;
   bool hello_resume_valid_ = false;
-  bool counted_unauthenticated_ = false;
-  // In the device gate's per-IP count (common/peer_gate.h) until it closes.
-  bool counted_by_gate_ = false;
-  bool registered_ = false;  // holds the registry route for its device (services: directory entry)
-  bool counted_open_ = false;  // in the open devices/services gauge
-  bool service_ = false;       // a backend sending to devices, not a device
-  bool backlog_ = false;       // the store may hold more than was sent
-  bool closing_ = false;
+  bool service_ = false;          // a backend sending to devices, not a device
+  bool backlog_ = false;          // the store may hold more than was sent
   bool reading_paused_ = false;   // over the uplink rate: not reading until resume_reading_at_
   bool reading_blocked_ = false;  // write queue above its read-stop mark: not reading until drained
   Millis resume_reading_at_ = 0;

@@ -16,7 +16,7 @@ using protocol::Reason;
 using protocol::reason_name;
 
 void Connection::pump() {
-  if (service_ || closing_ || !session_.is_open() || !backlog_) return;
+  if (service_ || lifecycle_.closing() || !session_.is_open() || !backlog_) return;
   auto& context = worker_.context();
   const std::string& device = session_.device_id();
   static thread_local std::vector<StoredMessage> batch;
@@ -41,7 +41,7 @@ void Connection::pump() {
 }
 
 void Connection::deliver(const Delivery& delivery) {
-  if (closing_ || service_ || !session_.is_open()) return;
+  if (lifecycle_.closing() || service_ || !session_.is_open()) return;
   const auto wall = static_cast<std::uint64_t>(wall_clock_ms());
   switch (carried_step(delivery.seq, delivery.expires_at_ms, {last_stored_sent_, backlog_},
                        downlink_room(), wall)) {
@@ -107,7 +107,7 @@ void Connection::send_shared(const protocol::SharedPublish& publish) {
 
 // QoS 0 goes out only if the device has credit and its socket is below the high-water mark.
 bool Connection::has_room_for_transient() const {
-  return !closing_ && session_.is_open() && downlink_room().any();
+  return !lifecycle_.closing() && session_.is_open() && downlink_room().any();
 }
 
 DownlinkRoom Connection::downlink_room() const {

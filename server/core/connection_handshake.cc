@@ -104,7 +104,7 @@ void Connection::refuse(Reason reason, std::string_view message) {
 }
 
 void Connection::check_token_key(std::uint64_t generation) {
-  if (token_limit_.ended_by(generation) && !closing_)
+  if (token_limit_.ended_by(generation) && !lifecycle_.closing())
     kick(Reason::TokenExpired, 0, "the key that signed this token was replaced: get a new token");
 }
 
@@ -117,6 +117,7 @@ void Connection::welcome(std::vector<std::string> groups) {
   // reload's kick reaches only sessions already open).
   if (context.auth->revoked(device)) return refuse(Reason::Revoked, "this device has been revoked");
   context.auth->admission().record_success(ip_.address(), device);
+  lifecycle_.welcome();  // the route is claimed below: released in on_close()
 
   protocol::WelcomeParams params;
   params.store_epoch = store.epoch();
@@ -129,7 +130,6 @@ void Connection::welcome(std::vector<std::string> groups) {
   if (service_) {
     context.services->add(device,
                           Route{worker_.index(), id_, wall_clock_ms(), ip_, wire_.is_tls()});
-    registered_ = true;
   } else {
     Route route{worker_.index(), id_, wall_clock_ms(), ip_, wire_.is_tls()};
     if (auto previous = context.registry->claim(device, route)) {
@@ -139,7 +139,6 @@ void Connection::welcome(std::vector<std::string> groups) {
           old->kick(Reason::Replaced, 0, "a newer connection for this device took over");
       });
     }
-    registered_ = true;
     QueueInfo queue = store.info(device);
     params.resumed = hello_resume_valid_;
     params.resume_token =
@@ -162,12 +161,11 @@ void Connection::on_open(const protocol::OpenInfo& info) {
   metrics.handshakes_ok.add();
   if (info.resumed) metrics.resumed.add();
   (service_ ? metrics.services_open : metrics.devices_open).add();
-  counted_open_ = true;
-  if (counted_unauthenticated_) {
+  if (lifecycle_.holds_admission()) {
     context.auth->admission().release(ip_.address());
-    counted_unauthenticated_ = false;
     metrics.handshaking.sub();
   }
+  lifecycle_.open();
   if (!service_) context.frame_limits->remember(session_.device_id(), session_.peer_max_frame());
   if (!service_ && worker_.records(events::EventType::Connect))
     worker_.events().connect(session_.device_id(), wall_clock_ms(), ip_.text(), info.resumed);

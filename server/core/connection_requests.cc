@@ -21,8 +21,9 @@ void Connection::send_command(std::string_view name, std::string_view payload,
   if (auto busy = command_refusal(commands.count(id_), write_queue_bytes_, worker_.context()))
     return done(std::move(*busy));
   const std::uint64_t id = commands.next_id();
-  auto status = closing_ ? protocol::SendStatus::NotOpen
-                         : session_.send_command({id, name, as_bytes(payload), timeout_ms}, now());
+  auto status = lifecycle_.closing()
+                    ? protocol::SendStatus::NotOpen
+                    : session_.send_command({id, name, as_bytes(payload), timeout_ms}, now());
   if (status != protocol::SendStatus::Sent) {
     const bool offline = status == protocol::SendStatus::NotOpen;
     return done({offline ? CommandOutcome::Kind::Offline : CommandOutcome::Kind::Refused,
