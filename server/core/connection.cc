@@ -1,3 +1,5 @@
+// Connection, the socket: accept, reads, writes, the close, deadlines and flow control
+// (connection.h). Everything the peer says goes to the session; this file only moves bytes.
 #include "core/connection.h"
 
 #include <algorithm>
@@ -12,7 +14,6 @@ namespace kite::server {
 namespace {
 
 using protocol::Reason;
-using protocol::reason_name;
 
 constexpr Millis kCloseGrace = 5'000;  // a peer that will not take our last bytes is cut off
 
@@ -25,13 +26,6 @@ struct PendingWrite {
 log::Limiter& refused_log() {
   static log::Limiter limiter{20, 1000};
   return limiter;
-}
-
-// The reasons that mean "these credentials were refused": each counts as a failed attempt for
-// the id from that source (admission.h), whichever step refused it.
-bool is_failed_attempt(Reason reason) {
-  return reason == Reason::AuthFailed || reason == Reason::TokenExpired ||
-         reason == Reason::Revoked;
 }
 
 PeerIp peer_ip(const uv_tcp_t& tcp) {
@@ -112,7 +106,7 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
     const std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf->base), buf->len};
     self->after_arrival(
         self->wire_.receive(buffer, static_cast<std::size_t>(nread), *self, self->now()));
-    if (self->service_) self->worker_.service_ingest().commit(self->session_, self->now());
+    if (self->role_) self->role_->after_read();
   } else if (nread < 0) {
     self->session_.receive_end(self->now());  // EOF or reset: the session decides how it ended
     self->close_socket();
@@ -139,7 +133,7 @@ void Connection::flush() {
     written = status > 0 ? static_cast<std::size_t>(status) : 0;
     if (written == output.size()) {
       wire_.release_staged(&session_);
-      if (backlog_) pump();  // room below the high-water mark, as after a completed write
+      if (role_) role_->on_room();  // below the high-water mark, as after a completed write
       return;
     }
   }
@@ -196,7 +190,7 @@ void Connection::on_write(uv_write_t* request, int status) {
     if (!self->reading_paused_)
       uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), on_alloc, on_read);
   }
-  if (self->backlog_) self->pump();  // room again below the high-water mark
+  if (self->role_) self->role_->on_room();  // room again below the high-water mark
 }
 
 void Connection::close_socket() {
@@ -264,53 +258,23 @@ void Connection::after_session_call() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The end
+// Flow control: paused while the uplink bucket is in debt, blocked while the write queue drains
 
-void Connection::kick(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message) {
-  if (lifecycle_.closing()) return;
-  worker_.metrics().kicked.add();
-  session_.goaway(reason, reconnect_after_ms, message);
+void Connection::charge_uplink(double tokens) {
+  uplink_bucket_.charge(tokens, now());
 }
 
-void Connection::on_close(const protocol::CloseInfo& info) {
-  auto& context = worker_.context();
-  // What the session held is released by the stage it ended in; close_socket() then enters
-  // Closing (connection_lifecycle.h).
-  const bool was_open = lifecycle_.counted_open();
-  if (recorder_) record_close_reason(info);
-  if (ack_queued) context.store->ack(session_.device_id(), take_queued_ack());  // not left behind
-  if (uplink_queued) {  // its event is recorded: keep the dedup state that goes with it
-    uplink_queued = false;
-    context.store->set_uplink_last_received(session_.device_id(), queued_uplink_);
-  }
-  auto& metrics = worker_.metrics();
-  // The reason may come from the peer (its Error frame): counted apart (reason_counters.h).
-  (was_open ? metrics.closed : metrics.handshake_failed).add(info.reason, info.by_peer);
-  if (was_open && !service_ && worker_.records(events::EventType::Disconnect))
-    worker_.events().disconnect(session_.device_id(), wall_clock_ms(), reason_name(info.reason),
-                                info.by_peer);
-  if (was_open) (service_ ? metrics.services_open : metrics.devices_open).sub();
-  worker_.commands().connection_closed(id_);
-  if (lifecycle_.holds_route()) {
-    const Route route{worker_.index(), id_, 0, {}};
-    if (service_) {
-      context.services->remove(session_.device_id(), route);
-    } else {
-      context.registry->release(session_.device_id(), route);
-      context.groups->end_session(session_.device_id(), id_);  // its token's groups
-    }
-  }
-  if (!was_open && !info.by_peer && is_failed_attempt(info.reason) && !session_.device_id().empty())
-    context.auth->admission().record_failure(ip_.address(), session_.device_id(), wall_clock_ms());
-  // Handshakes that never opened are a stranger's to cause at will: only at debug.
-  const log::Level level = was_open ? log::Level::info : log::Level::debug;
-  if (log::enabled(level))
-    log::write(level, "session.closed",
-               {{"device", session_.device_id()},
-                {"ip", ip_.text()},
-                {"reason", reason_name(info.reason)},
-                {"by_peer", info.by_peer}});
-  close_socket();
+void Connection::pause_reading() {
+  reading_paused_ = true;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  resume_reading_at_ = uplink_bucket_.paid_at(now());
+  worker_.metrics().uplink_throttled.add();
+}
+
+void Connection::resume_reading() {
+  reading_paused_ = false;
+  charge_uplink(0);  // the refill only: nothing was received
+  if (!reading_blocked_) uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
 }
 
 }  // namespace kite::server

@@ -36,16 +36,14 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
   auto& context = worker_.context();
   std::string_view id = hello.device_id;
   if (recorder_) record_identified(id);  // refused hellos of a chosen device are recorded too
-  service_ = id.starts_with(kServicePrefix);
   if (context.auth->admission().backing_off(ip_.address(), id, wall_clock_ms()))
     return refuse(Reason::TooManyAttempts,
                   "too many failed attempts for this id from this address: wait, then retry");
   if (auto refusal = certificate_refusal(id, hello.method, peer_certificate()); !refusal.empty())
     return refuse(Reason::AuthFailed, refusal);
-  hello_resume_valid_ =
-      resume_valid(id, hello.resume_token, hello.store_epoch, context.store->epoch(),
-                   context.auth->resume_tokens(), wall_clock_ms());
-  hello_last_received_ = hello.last_received_seq;
+  resume_claim_ = {resume_valid(id, hello.resume_token, hello.store_epoch, context.store->epoch(),
+                                context.auth->resume_tokens(), wall_clock_ms()),
+                   hello.last_received_seq};
 
   switch (hello.method) {
     case protocol::AuthMethod::Hmac: {
@@ -108,50 +106,21 @@ void Connection::check_token_key(std::uint64_t generation) {
     kick(Reason::TokenExpired, 0, "the key that signed this token was replaced: get a new token");
 }
 
+// The hello is accepted: the role its id names takes over (peer_role.h), claims the route its
+// peer is reached by, and fills the welcome.
 void Connection::welcome(std::vector<std::string> groups) {
   auto& context = worker_.context();
-  auto& store = *context.store;
   const std::string& device = session_.device_id();
   // Only now, with the peer proven to be `device`, may it learn that it is revoked. Checked
   // here for every method, and again after a reload that happened during the handshake (the
   // reload's kick reaches only sessions already open).
   if (context.auth->revoked(device)) return refuse(Reason::Revoked, "this device has been revoked");
   context.auth->admission().record_success(ip_.address(), device);
-  lifecycle_.welcome();  // the route is claimed below: released in on_close()
-
+  lifecycle_.welcome();  // the role claims the route now: released in on_close()
+  role_ = choose_role(*this, device, resume_claim_);
   protocol::WelcomeParams params;
-  params.store_epoch = store.epoch();
-  if (!service_) {
-    // A token's groups hold for this session only (never stored): a later token without one
-    // does not keep it. The welcome lists every group the device is in.
-    for (const auto& group : groups) context.groups->join_for_session(group, device, id_);
-    params.groups = context.groups->groups_of(device);
-  }
-  if (service_) {
-    context.services->add(device,
-                          Route{worker_.index(), id_, wall_clock_ms(), ip_, wire_.is_tls()});
-  } else {
-    Route route{worker_.index(), id_, wall_clock_ms(), ip_, wire_.is_tls()};
-    if (auto previous = context.registry->claim(device, route)) {
-      auto old_connection = previous->connection;
-      context.workers[previous->worker]->post([old_connection](Worker& w) {
-        if (Connection* old = w.find(old_connection))
-          old->kick(Reason::Replaced, 0, "a newer connection for this device took over");
-      });
-    }
-    QueueInfo queue = store.info(device);
-    params.resumed = hello_resume_valid_;
-    params.resume_token =
-        context.auth->resume_tokens().issue(device, params.store_epoch, wall_clock_ms());
-    params.next_seq = queue.next_seq;
-    params.last_received_seq = store.uplink_last_received(device);
-    last_stored_sent_ = queue.acked_through;
-    if (params.resumed && hello_last_received_ > queue.acked_through) {
-      // The device already holds these: they count as acknowledged.
-      last_stored_sent_ = std::min(hello_last_received_, queue.next_seq - 1);
-      store.ack(device, last_stored_sent_);
-    }
-  }
+  params.store_epoch = context.store->epoch();
+  role_->welcome(std::move(groups), params);
   session_.accept(params, now());
 }
 
@@ -160,24 +129,14 @@ void Connection::on_open(const protocol::OpenInfo& info) {
   auto& metrics = worker_.metrics();
   metrics.handshakes_ok.add();
   if (info.resumed) metrics.resumed.add();
-  (service_ ? metrics.services_open : metrics.devices_open).add();
   if (lifecycle_.holds_admission()) {
     context.auth->admission().release(ip_.address());
     metrics.handshaking.sub();
   }
   lifecycle_.open();
-  if (!service_) context.frame_limits->remember(session_.device_id(), session_.peer_max_frame());
-  if (!service_ && worker_.records(events::EventType::Connect))
-    worker_.events().connect(session_.device_id(), wall_clock_ms(), ip_.text(), info.resumed);
-  KITE_LOG(info, service_ ? "service.online" : "device.online",
-           {{"device", session_.device_id()},
-            {"ip", ip_.text()},
-            {"resumed", info.resumed},
-            {"worker", worker_.index()}});
   uplink_bucket_ =
       UplinkBucket(context.options.uplink_rate_per_s, context.options.uplink_burst, now());
-  backlog_ = true;
-  pump();
+  role_->on_open(info);
 }
 
 }  // namespace kite::server

@@ -40,6 +40,12 @@ std::string certificate_refusal(std::string_view id, protocol::AuthMethod method
 // "" when `id` may log in with a token, else why not.
 std::string_view token_refusal(std::string_view id);
 
+// What a device's hello asked to resume, kept from the hello to its welcome (DeviceRole).
+struct ResumeClaim {
+  bool valid = false;               // resume_valid(): its token holds
+  std::uint64_t last_received = 0;  // the last downlink seq the device says it holds
+};
+
 // Whether the hello's resume token lets `id` resume at the store's `epoch`.
 bool resume_valid(std::string_view id, std::span<const std::uint8_t> token,
                   std::uint64_t hello_epoch, std::uint64_t epoch, const ResumeTokens& tokens,
