@@ -18,10 +18,13 @@
 //  - its lifecycle is one enum, Accepted -> Handshaking -> Welcoming -> Open -> Closing, drawn in
 //    connection_lifecycle.h with the counts, gauges and routes each stage holds and where each
 //    is released;
-//  - reading stops for two reasons of its own (flow control): `paused` while the uplink bucket
-//    (uplink_bucket.h) is in debt, until it is paid; `blocked` while the write queue is above
-//    four times the high-water mark, until it drains below the mark. It reads again when
-//    neither holds;
+//  - reading stops for two reasons of its own (flow control), each with its own way back:
+//
+//        reading ── uplink bucket in debt ──▶ paused  ── paid_at(), on_deadline() ──▶ reading
+//        reading ── write queue > 4 × mark ─▶ blocked ── queue ≤ mark, on_write() ──▶ reading
+//
+//    the bucket is uplink_bucket.h, the mark session.write_high_water_bytes; both may hold at
+//    once, and the socket is read again only when neither does;
 //  - the bytes go through a WirePipe (kite/tls/wire_pipe.h): on the TLS listener a TlsChannel
 //    sits between the socket and the session (connection_tls.cc): the session sees plaintext
 //    only, the socket and write_queue_bytes_ ciphertext only; nothing the session writes leaves
