@@ -1,3 +1,5 @@
+// Connection, the socket: accept, reads, writes, the close, deadlines and flow control
+// (connection.h). Everything the peer says goes to the session; this file only moves bytes.
 #include "core/connection.h"
 
 #include <algorithm>
@@ -12,7 +14,6 @@ namespace kite::server {
 namespace {
 
 using protocol::Reason;
-using protocol::reason_name;
 
 constexpr Millis kCloseGrace = 5'000;  // a peer that will not take our last bytes is cut off
 
@@ -25,13 +26,6 @@ struct PendingWrite {
 log::Limiter& refused_log() {
   static log::Limiter limiter{20, 1000};
   return limiter;
-}
-
-// The reasons that mean "these credentials were refused": each counts as a failed attempt for
-// the id from that source (admission.h), whichever step refused it.
-bool is_failed_attempt(Reason reason) {
-  return reason == Reason::AuthFailed || reason == Reason::TokenExpired ||
-         reason == Reason::Revoked;
 }
 
 PeerIp peer_ip(const uv_tcp_t& tcp) {
@@ -71,7 +65,7 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
   metrics.connections_accepted.add();
   // The port's address lists and per-IP cap (common/peer_gate.h), before any byte is read.
   const PeerGate::Admission gate = context.device_gate->enter(ip_.address());
-  counted_by_gate_ = gate.counted;
+  lifecycle_.count_by_gate(gate.counted);
   if (gate.refusal == Refusal::per_ip_cap) {
     session_.reject(Reason::TooManyAttempts, "too many connections from this address");
     // on_close() flushes the refusal and closes; on the TLS listener nothing can be encrypted
@@ -91,7 +85,7 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
                     "too many unauthenticated connections from this address");
     return false;  // as above: the refusal is flushed, or on the TLS listener dropped
   }
-  counted_unauthenticated_ = true;
+  lifecycle_.admit();
   metrics.handshaking.add();
   if (worker_.recorder().active()) start_recording(/*from_start=*/true);
   uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
@@ -112,12 +106,12 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
     const std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf->base), buf->len};
     self->after_arrival(
         self->wire_.receive(buffer, static_cast<std::size_t>(nread), *self, self->now()));
-    if (self->service_) self->worker_.service_ingest().commit(self->session_, self->now());
+    if (self->role_) self->role_->after_read();
   } else if (nread < 0) {
     self->session_.receive_end(self->now());  // EOF or reset: the session decides how it ended
     self->close_socket();
   }
-  if (!self->closing_) self->after_session_call();
+  if (!self->lifecycle_.closing()) self->after_session_call();
 }
 
 void Connection::flush() {
@@ -125,7 +119,7 @@ void Connection::flush() {
   if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) return;
   auto& scratch = worker_.tls_ciphertext();
   const std::span<const std::uint8_t> output =
-      wire_.stage_output(&session_, *this, scratch, closing_);
+      wire_.stage_output(&session_, *this, scratch, lifecycle_.closing());
   if (output.empty()) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
   worker_.metrics().bytes_out.add(output.size());
@@ -139,7 +133,7 @@ void Connection::flush() {
     written = status > 0 ? static_cast<std::size_t>(status) : 0;
     if (written == output.size()) {
       wire_.release_staged(&session_);
-      if (backlog_) pump();  // room below the high-water mark, as after a completed write
+      if (role_) role_->on_room();  // below the high-water mark, as after a completed write
       return;
     }
   }
@@ -161,7 +155,7 @@ void Connection::flush() {
   // (pongs, acks, TLS KeyUpdate replies) do not: a peer that sends and never reads would grow
   // the queue without end. Past four times the mark, its input waits until the queue drains.
   const std::size_t high_water = worker_.context().options.write_high_water_bytes;
-  if (!reading_blocked_ && !closing_ && write_queue_bytes_ > 4 * high_water) {
+  if (!reading_blocked_ && !lifecycle_.closing() && write_queue_bytes_ > 4 * high_water) {
     reading_blocked_ = true;
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
     worker_.metrics().reading_blocked.add();
@@ -172,7 +166,7 @@ void Connection::flush() {
 // releases the device's route, the gauges and its pending commands; nothing more is written.
 void Connection::fail_socket() {
   session_.discard_output();
-  if (!closing_) session_.receive_end(now());
+  if (!lifecycle_.closing()) session_.receive_end(now());
   session_.discard_output();
   close_socket();
 }
@@ -183,25 +177,24 @@ void Connection::on_write(uv_write_t* request, int status) {
   self->write_queue_bytes_ -= write->bytes.size();
   delete write;
   if (status < 0) {
-    if (!self->closing_) {
+    if (!self->lifecycle_.closing()) {
       self->session_.receive_end(self->now());
       self->close_socket();
     }
     return;
   }
-  if (self->closing_) return;
+  if (self->lifecycle_.closing()) return;
   if (self->reading_blocked_ &&
       self->write_queue_bytes_ <= self->worker_.context().options.write_high_water_bytes) {
     self->reading_blocked_ = false;
     if (!self->reading_paused_)
       uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), on_alloc, on_read);
   }
-  if (self->backlog_) self->pump();  // room again below the high-water mark
+  if (self->role_) self->role_->on_room();  // room again below the high-water mark
 }
 
 void Connection::close_socket() {
-  if (closing_) return;
-  closing_ = true;
+  if (!lifecycle_.close()) return;  // closing already
   auto* handle = reinterpret_cast<uv_handle_t*>(&tcp_);
   if (uv_is_closing(handle)) return;
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
@@ -225,38 +218,39 @@ void Connection::close_socket() {
 void Connection::on_closed(uv_handle_t* handle) {
   auto* self = static_cast<Connection*>(handle->data);
   self->worker_.wheel().cancel(static_cast<WheelEntry&>(*self));
-  if (self->counted_unauthenticated_) {
+  if (self->lifecycle_.holds_admission()) {
     self->worker_.context().auth->admission().release(self->ip_.address());
     self->worker_.metrics().handshaking.sub();
   }
-  if (self->counted_by_gate_) self->worker_.context().device_gate->leave(self->ip_.address());
+  if (self->lifecycle_.holds_gate_count())
+    self->worker_.context().device_gate->leave(self->ip_.address());
   if (self->recorder_) self->recorder_->closed();
   self->worker_.forget(self->id_);
   delete self;
 }
 
 void Connection::on_deadline() {
-  if (closing_) {
+  if (lifecycle_.closing()) {
     auto* handle = reinterpret_cast<uv_handle_t*>(&tcp_);
     if (!uv_is_closing(handle)) uv_close(handle, on_closed);
     return;
   }
   if (reading_paused_ && now() >= resume_reading_at_) resume_reading();
-  if (now() >= token_deadline_) {
-    token_deadline_ = std::numeric_limits<Millis>::max();
+  if (token_limit_.expired(now())) {
+    token_limit_.clear_deadline();
     kick(Reason::TokenExpired, 0, "the token expired: connect with a new one");
   }
   session_.tick(now());
-  if (!closing_) after_session_call();
+  if (!lifecycle_.closing()) after_session_call();
 }
 
 void Connection::after_session_call() {
   if (wire_.has_output(&session_)) worker_.mark_dirty(*this);
-  if (closing_) return;
-  if (uplink_tokens_ < 0 && !reading_paused_) pause_reading();
+  if (lifecycle_.closing()) return;
+  if (uplink_bucket_.in_debt() && !reading_paused_) pause_reading();
   Millis due = session_.next_deadline();
   if (reading_paused_) due = std::min(due, resume_reading_at_);
-  due = std::min(due, token_deadline_);
+  due = std::min(due, token_limit_.deadline());
   if (due == std::numeric_limits<Millis>::max())
     worker_.wheel().cancel(static_cast<WheelEntry&>(*this));
   else if (!scheduled() || deadline != due)
@@ -264,55 +258,23 @@ void Connection::after_session_call() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The end
+// Flow control: paused while the uplink bucket is in debt, blocked while the write queue drains
 
-void Connection::kick(Reason reason, std::uint32_t reconnect_after_ms, std::string_view message) {
-  if (closing_) return;
-  worker_.metrics().kicked.add();
-  session_.goaway(reason, reconnect_after_ms, message);
+void Connection::charge_uplink(double tokens) {
+  uplink_bucket_.charge(tokens, now());
 }
 
-void Connection::on_close(const protocol::CloseInfo& info) {
-  auto& context = worker_.context();
-  const bool was_open = counted_open_;
-  if (recorder_) record_close_reason(info);
-  if (ack_queued) context.store->ack(session_.device_id(), take_queued_ack());  // not left behind
-  if (uplink_queued) {  // its event is recorded: keep the dedup state that goes with it
-    uplink_queued = false;
-    context.store->set_uplink_last_received(session_.device_id(), queued_uplink_);
-  }
-  auto& metrics = worker_.metrics();
-  // The reason may come from the peer (its Error frame): counted apart (reason_counters.h).
-  (counted_open_ ? metrics.closed : metrics.handshake_failed).add(info.reason, info.by_peer);
-  if (counted_open_ && !service_ && worker_.records(events::EventType::Disconnect))
-    worker_.events().disconnect(session_.device_id(), wall_clock_ms(), reason_name(info.reason),
-                                info.by_peer);
-  if (counted_open_) {
-    (service_ ? metrics.services_open : metrics.devices_open).sub();
-    counted_open_ = false;
-  }
-  worker_.commands().connection_closed(id_);
-  if (registered_) {
-    const Route route{worker_.index(), id_, 0, {}};
-    if (service_) {
-      context.services->remove(session_.device_id(), route);
-    } else {
-      context.registry->release(session_.device_id(), route);
-      context.groups->end_session(session_.device_id(), id_);  // its token's groups
-    }
-    registered_ = false;
-  }
-  if (!was_open && !info.by_peer && is_failed_attempt(info.reason) && !session_.device_id().empty())
-    context.auth->admission().record_failure(ip_.address(), session_.device_id(), wall_clock_ms());
-  // Handshakes that never opened are a stranger's to cause at will: only at debug.
-  const log::Level level = was_open ? log::Level::info : log::Level::debug;
-  if (log::enabled(level))
-    log::write(level, "session.closed",
-               {{"device", session_.device_id()},
-                {"ip", ip_.text()},
-                {"reason", reason_name(info.reason)},
-                {"by_peer", info.by_peer}});
-  close_socket();
+void Connection::pause_reading() {
+  reading_paused_ = true;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  resume_reading_at_ = uplink_bucket_.paid_at(now());
+  worker_.metrics().uplink_throttled.add();
+}
+
+void Connection::resume_reading() {
+  reading_paused_ = false;
+  charge_uplink(0);  // the refill only: nothing was received
+  if (!reading_blocked_) uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
 }
 
 }  // namespace kite::server

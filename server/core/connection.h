@@ -1,21 +1,30 @@
 // One device (or service) connection on a worker loop: moves bytes between its TCP socket and
-// its protocol Session, and connects the session's events to the rest of kited.
+// its protocol Session, and hands the session's events to its role.
 //
-// Its parts, one file a role: connection.cc (the socket, its reads, writes and close),
-// connection_handshake.cc (hello to welcome), connection_delivery.cc (downlink and acks),
-// connection_uplink.cc (what the peer publishes, the uplink rate limit), connection_requests.cc
-// (commands and self-managed groups), connection_tls.cc and connection_record.cc.
+// Its parts, one file a concern: connection.cc (the socket: reads, writes, flow control, close),
+// connection_lifecycle.h (its stages and what each holds), connection_handshake.cc (hello to
+// welcome; the policy in handshake_policy.h), connection_session.cc (session events to the role,
+// and the end), connection_commands.cc, connection_tls.cc and connection_record.cc. What a
+// device or a service does with an open session is its role's (peer_role.h: device_role.h,
+// service_role.h), chosen when the hello is accepted.
 //
 // Rules it keeps:
 //  - the uv_tcp_t is the first member and the Connection is deleted only in its close callback;
 //    write callbacks always run before that (libuv guarantees it), so they may use `this`;
 //  - other threads never touch a Connection: they post to its worker with its id, and a task
 //    for an id that is gone finds nothing;
-//  - downlink QoS 1 messages come from the durable store, read while the device has credit and
-//    the socket's write queue is below the high-water mark: a slow or offline device costs disk,
-//    not memory;
-//  - the connection counts as unauthenticated for its IP (admission limits) until the session
-//    opens or the connection closes, and in the device gate's per-IP count until it closes;
+//  - output is written once per loop turn: a session call marks the connection dirty, and the
+//    worker's flush writes everything of the turn at once (worker.h);
+//  - its lifecycle is one enum, Accepted -> Handshaking -> Welcoming -> Open -> Closing, drawn in
+//    connection_lifecycle.h with the counts, gauges and routes each stage holds and where each
+//    is released;
+//  - reading stops for two reasons of its own (flow control), each with its own way back:
+//
+//        reading ── uplink bucket in debt ──▶ paused  ── paid_at(), on_deadline() ──▶ reading
+//        reading ── write queue > 4 × mark ─▶ blocked ── queue ≤ mark, on_write() ──▶ reading
+//
+//    the bucket is uplink_bucket.h, the mark session.write_high_water_bytes; both may hold at
+//    once, and the socket is read again only when neither does;
 //  - the bytes go through a WirePipe (kite/tls/wire_pipe.h): on the TLS listener a TlsChannel
 //    sits between the socket and the session (connection_tls.cc): the session sees plaintext
 //    only, the socket and write_queue_bytes_ ciphertext only; nothing the session writes leaves
@@ -27,17 +36,21 @@
 #include <uv.h>
 
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/command_table.h"
+#include "core/connection_lifecycle.h"
 #include "core/delivery/delivery_batch.h"
+#include "core/downlink_decision.h"
+#include "core/handshake_policy.h"
 #include "core/peer_ip.h"
-#include "core/receipt_tracker.h"
+#include "core/peer_role.h"
+#include "core/registry.h"
 #include "core/timing_wheel.h"
+#include "core/uplink_bucket.h"
 #include "kite/protocol/session.h"
 #include "kite/tls/wire_pipe.h"
 #include "record/connection_recorder.h"
@@ -61,10 +74,9 @@ class Connection final : public protocol::SessionHandler,
   std::uint64_t id() const { return id_; }
   const std::string& device_id() const { return session_.device_id(); }
 
-  // New messages for this device are in the store.
-  void wake();
   // A message just stored for this device: sent now if it is the next in the queue and there is
-  // room, else read from the store when there is.
+  // room, else read from the store when there is (downlink_decision.h). Seq 0: new messages are
+  // in the store.
   void deliver(const Delivery& delivery);
   // The device's latest ack, for the worker's store write of this turn (clears ack_queued).
   std::uint64_t take_queued_ack() {
@@ -73,7 +85,7 @@ class Connection final : public protocol::SessionHandler,
   }
   // The highest QoS 1 uplink seq of this turn, for the worker's store write (uplink_queued).
   std::uint64_t queued_uplink() const { return queued_uplink_; }
-  // That write is done (or failed): acknowledges the uplinks it held (connection_uplink.cc).
+  // That write is done (or failed): the role acknowledges the uplinks it held.
   void after_uplink_write(bool written);
   // A QoS 0 publish, encoded once for every device it goes to (core/delivery/dispatcher.h):
   // sent now if there is room, else dropped (and counted).
@@ -95,9 +107,29 @@ class Connection final : public protocol::SessionHandler,
   // The worker's recording settings changed: starts, keeps or stops recording this connection.
   void update_recording();
 
+  // The worker's lists for this loop turn (worker.h): output to flush, an ack and an uplink seq
+  // to store.
   bool dirty = false;
   bool ack_queued = false;
   bool uplink_queued = false;
+
+  // --- for its role (peer_role.h) ------------------------------------------------------------
+  Worker& worker() { return worker_; }
+  protocol::Session& session() { return session_; }
+  const PeerIp& ip() const { return ip_; }
+  bool closing() const { return lifecycle_.closing(); }
+  std::int64_t now() const;
+  // This connection as a route (registry or service directory), online since `since_ms`.
+  Route route(std::int64_t since_ms) const;
+  // Whether the peer can take another message now (downlink_decision.h).
+  DownlinkRoom downlink_room() const;
+  // After every call into the session: output to flush this turn, deadlines, flow control.
+  void after_session_call();
+  // Charges the uplink bucket (uplink_bucket.h); reading pauses while it is in debt.
+  void charge_uplink(double tokens = 1);
+  // Puts the device's ack (or QoS 1 uplink seq) in this turn's store write (worker.h).
+  void queue_ack(std::uint64_t seq);
+  void queue_uplink(std::uint64_t seq);
 
  private:
   // protocol::SessionHandler
@@ -119,8 +151,8 @@ class Connection final : public protocol::SessionHandler,
   static void on_closed(uv_handle_t* handle);
 
   void welcome(std::vector<std::string> groups);
-  // The certificate check of the hello (mutual TLS): "" when `id` may go on, else why not.
-  std::string certificate_refusal(std::string_view id, protocol::AuthMethod method) const;
+  // What the TLS listener knows of the peer's certificate (handshake_policy.h).
+  PeerCertificate peer_certificate() const;
   // kite::tls::WireHost (connection_tls.cc): the pipe's session, TLS events and plaintext taps.
   protocol::Session* wire_session() override { return &session_; }
   void on_tls_established() override;
@@ -141,21 +173,10 @@ class Connection final : public protocol::SessionHandler,
   void record_close_reason(const protocol::CloseInfo& info);
   std::string peer_endpoint() const;  // "IP:port", "[IPv6]:port"
   void refuse(protocol::Reason reason, std::string_view message);
-  void limit_to_token(std::uint64_t expires_at_s, std::uint64_t generation, std::int64_t wall_ms);
-  void accept_from_service(const protocol::IncomingMessage& message);
-  void send_stored(const Delivery& stored, std::uint64_t wall);
-  void dead_letter(const Delivery& stored);
-  bool has_room_for_transient() const;
-  void after_transient(bool sent);  // counts a QoS 0 publish sent or dropped
-  void charge_uplink(double tokens = 1);
-  void acknowledge_uplink(std::uint64_t seq);
   void pause_reading();
   void resume_reading();
-  void pump();
-  void after_session_call();
   void close_socket();
   void fail_socket();
-  std::int64_t now() const;
 
   uv_tcp_t tcp_{};  // first: the handle's memory is the Connection's
   Worker& worker_;
@@ -163,31 +184,19 @@ class Connection final : public protocol::SessionHandler,
   protocol::Session session_;
   kite::tls::WirePipe wire_;  // plain TCP, or TLS on the TLS listener's connections
   std::unique_ptr<record::ConnectionRecorder> recorder_;  // null unless this one is recorded
+  std::unique_ptr<PeerRole> role_;  // a device's or a service's; null until the welcome
   PeerIp ip_;
-  std::uint64_t last_stored_sent_ = 0;  // highest store seq handed to the session
-  ReceiptTracker receipts_;             // sent, not yet acknowledged (when receipts are recorded)
-  std::uint64_t queued_ack_ = 0;        // see take_queued_ack()
-  std::uint64_t queued_uplink_ = 0;     // see queued_uplink()
-  std::uint64_t held_ack_ = 0;          // uplink seq acknowledged after this turn's store write
-  std::size_t write_queue_bytes_ = 0;   // written to libuv, not yet on the wire
-  std::uint64_t hello_last_received_ = 0;
-  bool hello_resume_valid_ = false;
-  bool counted_unauthenticated_ = false;
-  // In the device gate's per-IP count (common/peer_gate.h) until it closes.
-  bool counted_by_gate_ = false;
-  bool registered_ = false;  // holds the registry route for its device (services: directory entry)
-  bool counted_open_ = false;  // in the open devices/services gauge
-  bool service_ = false;       // a backend sending to devices, not a device
-  bool backlog_ = false;       // the store may hold more than was sent
-  bool closing_ = false;
-  bool reading_paused_ = false;   // over the uplink rate: not reading until resume_reading_at_
+  ConnectionLifecycle lifecycle_;      // the stage, and so what it holds (connection_lifecycle.h)
+  ClosingView closing_{lifecycle_};    // the same, as connection_tls.cc tests it
+  ResumeClaim resume_claim_;           // what the hello asked to resume, for the device's welcome
+  std::uint64_t queued_ack_ = 0;       // see take_queued_ack()
+  std::uint64_t queued_uplink_ = 0;    // see queued_uplink()
+  std::size_t write_queue_bytes_ = 0;  // written to libuv, not yet on the wire
+  bool reading_paused_ = false;        // over the uplink rate: not reading until resume_reading_at_
   bool reading_blocked_ = false;  // write queue above its read-stop mark: not reading until drained
   Millis resume_reading_at_ = 0;
-  bool token_session_ = false;                                  // opened with a token...
-  std::uint32_t token_generation_ = 0;                          // ...signed by this key...
-  Millis token_deadline_ = std::numeric_limits<Millis>::max();  // ...expiring then (loop time)
-  double uplink_tokens_ = 0;  // set to the burst when the session opens
-  Millis uplink_refilled_at_ = 0;
+  TokenLimit token_limit_;      // a token session ends with its token
+  UplinkBucket uplink_bucket_;  // the uplink rate limit, made full when the session opens
 };
 
 }  // namespace kite::server

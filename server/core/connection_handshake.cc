@@ -36,17 +36,14 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
   auto& context = worker_.context();
   std::string_view id = hello.device_id;
   if (recorder_) record_identified(id);  // refused hellos of a chosen device are recorded too
-  service_ = id.starts_with(kServicePrefix);
   if (context.auth->admission().backing_off(ip_.address(), id, wall_clock_ms()))
     return refuse(Reason::TooManyAttempts,
                   "too many failed attempts for this id from this address: wait, then retry");
-  if (auto refusal = certificate_refusal(id, hello.method); !refusal.empty())
+  if (auto refusal = certificate_refusal(id, hello.method, peer_certificate()); !refusal.empty())
     return refuse(Reason::AuthFailed, refusal);
-  std::uint64_t epoch = context.store->epoch();
-  hello_resume_valid_ =
-      !service_ && hello.store_epoch == epoch &&
-      context.auth->resume_tokens().valid(hello.resume_token, id, epoch, wall_clock_ms());
-  hello_last_received_ = hello.last_received_seq;
+  resume_claim_ = {resume_valid(id, hello.resume_token, hello.store_epoch, context.store->epoch(),
+                                context.auth->resume_tokens(), wall_clock_ms()),
+                   hello.last_received_seq};
 
   switch (hello.method) {
     case protocol::AuthMethod::Hmac: {
@@ -63,7 +60,8 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
       return;
     }
     case protocol::AuthMethod::Token: {
-      if (service_) return refuse(Reason::AuthFailed, "services authenticate with their key");
+      if (auto refusal = token_refusal(id); !refusal.empty())
+        return refuse(Reason::AuthFailed, refusal);
       if (!wire_.is_tls() &&
           !admit_plaintext_token(context.options.token_over_plaintext, id, ip_.text()))
         return refuse(Reason::AuthFailed, kTokenOverPlaintextRefused);
@@ -74,7 +72,8 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
       Reason reason = context.auth->check_token(hello.token, id,
                                                 static_cast<std::uint64_t>(wall / 1000), claims);
       if (reason != Reason::None) return refuse(reason, "token refused");
-      limit_to_token(claims.expires_at_s, generation, wall);
+      // It lasts as long as the token (handshake_policy.h): its expiry, and its key's reloads.
+      token_limit_ = TokenLimit::for_token(claims.expires_at_s, generation, wall, now());
       return welcome(std::move(claims.groups));
     }
     case protocol::AuthMethod::Tls:
@@ -102,68 +101,26 @@ void Connection::refuse(Reason reason, std::string_view message) {
   session_.reject(reason, message);
 }
 
-// A token session lasts as long as its token: it ends at the token's expiry, and when a reload
-// replaces the key that signed it (check_token_key).
-void Connection::limit_to_token(std::uint64_t expires_at_s, std::uint64_t generation,
-                                std::int64_t wall_ms) {
-  token_session_ = true;
-  token_generation_ = static_cast<std::uint32_t>(generation);
-  const auto expires_ms = static_cast<std::int64_t>(
-      std::min<std::uint64_t>(expires_at_s, std::numeric_limits<std::int64_t>::max() / 1000) *
-      1000);
-  token_deadline_ = now() + std::max<std::int64_t>(expires_ms - wall_ms, 0);
-}
-
 void Connection::check_token_key(std::uint64_t generation) {
-  if (token_session_ && token_generation_ < generation && !closing_)
+  if (token_limit_.ended_by(generation) && !lifecycle_.closing())
     kick(Reason::TokenExpired, 0, "the key that signed this token was replaced: get a new token");
 }
 
+// The hello is accepted: the role its id names takes over (peer_role.h), claims the route its
+// peer is reached by, and fills the welcome.
 void Connection::welcome(std::vector<std::string> groups) {
   auto& context = worker_.context();
-  auto& store = *context.store;
   const std::string& device = session_.device_id();
   // Only now, with the peer proven to be `device`, may it learn that it is revoked. Checked
   // here for every method, and again after a reload that happened during the handshake (the
   // reload's kick reaches only sessions already open).
   if (context.auth->revoked(device)) return refuse(Reason::Revoked, "this device has been revoked");
   context.auth->admission().record_success(ip_.address(), device);
-
+  lifecycle_.welcome();  // the role claims the route now: released in on_close()
+  role_ = choose_role(*this, device, resume_claim_);
   protocol::WelcomeParams params;
-  params.store_epoch = store.epoch();
-  if (!service_) {
-    // A token's groups hold for this session only (never stored): a later token without one
-    // does not keep it. The welcome lists every group the device is in.
-    for (const auto& group : groups) context.groups->join_for_session(group, device, id_);
-    params.groups = context.groups->groups_of(device);
-  }
-  if (service_) {
-    context.services->add(device,
-                          Route{worker_.index(), id_, wall_clock_ms(), ip_, wire_.is_tls()});
-    registered_ = true;
-  } else {
-    Route route{worker_.index(), id_, wall_clock_ms(), ip_, wire_.is_tls()};
-    if (auto previous = context.registry->claim(device, route)) {
-      auto old_connection = previous->connection;
-      context.workers[previous->worker]->post([old_connection](Worker& w) {
-        if (Connection* old = w.find(old_connection))
-          old->kick(Reason::Replaced, 0, "a newer connection for this device took over");
-      });
-    }
-    registered_ = true;
-    QueueInfo queue = store.info(device);
-    params.resumed = hello_resume_valid_;
-    params.resume_token =
-        context.auth->resume_tokens().issue(device, params.store_epoch, wall_clock_ms());
-    params.next_seq = queue.next_seq;
-    params.last_received_seq = store.uplink_last_received(device);
-    last_stored_sent_ = queue.acked_through;
-    if (params.resumed && hello_last_received_ > queue.acked_through) {
-      // The device already holds these: they count as acknowledged.
-      last_stored_sent_ = std::min(hello_last_received_, queue.next_seq - 1);
-      store.ack(device, last_stored_sent_);
-    }
-  }
+  params.store_epoch = context.store->epoch();
+  role_->welcome(std::move(groups), params);
   session_.accept(params, now());
 }
 
@@ -172,25 +129,14 @@ void Connection::on_open(const protocol::OpenInfo& info) {
   auto& metrics = worker_.metrics();
   metrics.handshakes_ok.add();
   if (info.resumed) metrics.resumed.add();
-  (service_ ? metrics.services_open : metrics.devices_open).add();
-  counted_open_ = true;
-  if (counted_unauthenticated_) {
+  if (lifecycle_.holds_admission()) {
     context.auth->admission().release(ip_.address());
-    counted_unauthenticated_ = false;
     metrics.handshaking.sub();
   }
-  if (!service_) context.frame_limits->remember(session_.device_id(), session_.peer_max_frame());
-  if (!service_ && worker_.records(events::EventType::Connect))
-    worker_.events().connect(session_.device_id(), wall_clock_ms(), ip_.text(), info.resumed);
-  KITE_LOG(info, service_ ? "service.online" : "device.online",
-           {{"device", session_.device_id()},
-            {"ip", ip_.text()},
-            {"resumed", info.resumed},
-            {"worker", worker_.index()}});
-  uplink_tokens_ = context.options.uplink_burst;
-  uplink_refilled_at_ = now();
-  backlog_ = true;
-  pump();
+  lifecycle_.open();
+  uplink_bucket_ =
+      UplinkBucket(context.options.uplink_rate_per_s, context.options.uplink_burst, now());
+  role_->on_open(info);
 }
 
 }  // namespace kite::server

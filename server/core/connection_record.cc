@@ -28,7 +28,7 @@ void Connection::update_recording() {
     recorder_.reset();
   } else if (recorder_) {
     if (!recorder_->reconsider(device_id())) recorder_.reset();
-  } else if (!closing_) {
+  } else if (!lifecycle_.closing()) {
     start_recording(/*from_start=*/false);
   }
 }

@@ -10,8 +10,6 @@
 //    (strangers can cause it at will), and answered with the channel's alert before the close;
 //  - the handshake deadline is the session's (auth.handshake_timeout_ms from accept): a client
 //    that trickles its TLS handshake is cut off like one that trickles its hello.
-#include <fmt/format.h>
-
 #include "common/log.h"
 #include "core/connection.h"
 #include "core/worker.h"
@@ -88,20 +86,13 @@ void Connection::on_tls_failure() {
   close_socket();
 }
 
-std::string Connection::certificate_refusal(std::string_view id,
-                                            protocol::AuthMethod method) const {
-  const std::string* identity = tls() ? &tls()->peer_identity() : nullptr;
-  const bool has_certificate = identity && !identity->empty();
-  const bool required = tls() && tls()->context().settings().client_certificates ==
-                                     kite::tls::ClientCertificates::Required;
-  if (method != protocol::AuthMethod::Tls && !required) return {};
-  if (method == protocol::AuthMethod::Tls && service_)
-    return "services authenticate with their key";
-  if (!has_certificate) return "no client certificate";
-  // With client_cert = "required" a key or token alone is not enough: the certificate must name
-  // the same device, so a stolen device key cannot be used from another device.
-  if (*identity != id) return fmt::format("certificate is for device {}, not {}", *identity, id);
-  return {};
+PeerCertificate Connection::peer_certificate() const {
+  const kite::tls::TlsChannel* channel = tls();
+  if (!channel) return {};
+  return {
+      true,
+      channel->context().settings().client_certificates == kite::tls::ClientCertificates::Required,
+      channel->peer_identity()};
 }
 
 void Connection::check_certificate(const kite::tls::TlsContext& context) {

@@ -1,0 +1,84 @@
+// DeviceRole from welcome to close: the registry route, resume, the token's groups, and what
+// opening and ending a device's session set in motion.
+#include "core/device_role.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "core/connection.h"
+#include "core/worker.h"
+
+namespace kite::server {
+
+using protocol::Reason;
+using protocol::reason_name;
+
+DeviceRole::DeviceRole(Connection& connection, const ResumeClaim& resume)
+    : connection_(connection), worker_(connection.worker()), resume_(resume) {}
+
+const std::string& DeviceRole::device() const {
+  return connection_.device_id();
+}
+
+void DeviceRole::welcome(std::vector<std::string> groups, protocol::WelcomeParams& params) {
+  auto& context = worker_.context();
+  auto& store = *context.store;
+  // A token's groups hold for this session only (never stored): a later token without one
+  // does not keep it. The welcome lists every group the device is in.
+  for (const auto& group : groups)
+    context.groups->join_for_session(group, device(), connection_.id());
+  params.groups = context.groups->groups_of(device());
+  claim_route();
+  QueueInfo queue = store.info(device());
+  params.resumed = resume_.valid;
+  params.resume_token =
+      context.auth->resume_tokens().issue(device(), params.store_epoch, wall_clock_ms());
+  params.next_seq = queue.next_seq;
+  params.last_received_seq = store.uplink_last_received(device());
+  last_stored_sent_ = queue.acked_through;
+  if (params.resumed && resume_.last_received > queue.acked_through) {
+    // The device already holds these: they count as acknowledged.
+    last_stored_sent_ = std::min(resume_.last_received, queue.next_seq - 1);
+    store.ack(device(), last_stored_sent_);
+  }
+}
+
+// One route per device: the connection it displaces is told to go.
+void DeviceRole::claim_route() {
+  auto& context = worker_.context();
+  if (auto previous = context.registry->claim(device(), connection_.route(wall_clock_ms()))) {
+    auto old_connection = previous->connection;
+    context.workers[previous->worker]->post([old_connection](Worker& w) {
+      if (Connection* old = w.find(old_connection))
+        old->kick(Reason::Replaced, 0, "a newer connection for this device took over");
+    });
+  }
+}
+
+void DeviceRole::on_open(const protocol::OpenInfo& info) {
+  worker_.metrics().devices_open.add();
+  worker_.context().frame_limits->remember(device(), connection_.session().peer_max_frame());
+  if (worker_.records(events::EventType::Connect))
+    worker_.events().connect(device(), wall_clock_ms(), connection_.ip().text(), info.resumed);
+  KITE_LOG(info, "device.online",
+           {{"device", device()},
+            {"ip", connection_.ip().text()},
+            {"resumed", info.resumed},
+            {"worker", worker_.index()}});
+  backlog_ = true;
+  pump();
+}
+
+void DeviceRole::on_close(const protocol::CloseInfo& info, bool was_open) {
+  auto& context = worker_.context();
+  if (was_open) {
+    if (worker_.records(events::EventType::Disconnect))
+      worker_.events().disconnect(device(), wall_clock_ms(), reason_name(info.reason),
+                                  info.by_peer);
+    worker_.metrics().devices_open.sub();
+  }
+  context.registry->release(device(), connection_.route(0));
+  context.groups->end_session(device(), connection_.id());  // its token's groups
+}
+
+}  // namespace kite::server
