@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "bench/bench.h"
-#include "bench/client_loop.h"
+#include "raw_client/client_loop.h"
 
 namespace kite::bench {
 

@@ -5,11 +5,11 @@
 #include <cstdint>
 
 #include "bench/bench.h"
-#include "bench/client_loop.h"
 #include "bench/connector.h"
 #include "bench/progress.h"
 #include "bench/run_link.h"
 #include "bench/run_report.h"
+#include "raw_client/client_loop.h"
 
 namespace kite::bench {
 

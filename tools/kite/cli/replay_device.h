@@ -1,4 +1,4 @@
-// One captured connection played as a live device on a bench ClientLoop: once its session is
+// One captured connection played as a live device on a raw-client ClientLoop: once its session is
 // open it re-issues the captured uplink messages when their offset (divided by the speed) has
 // passed, then waits for kited's acks and for the downlink the capture saw (or --linger), and
 // says goodbye.
@@ -16,9 +16,9 @@
 #include <cstdint>
 #include <map>
 
-#include "bench/client_loop.h"
 #include "cli/replay_plan.h"
 #include "cli/replay_report.h"
+#include "raw_client/client_loop.h"
 
 namespace kite::cli {
 

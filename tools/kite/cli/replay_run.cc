@@ -8,8 +8,8 @@
 #include <map>
 #include <memory>
 
-#include "bench/client_loop.h"
 #include "kite/tls/context.h"
+#include "raw_client/client_loop.h"
 
 namespace kite::cli {
 namespace {

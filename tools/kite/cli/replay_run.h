@@ -1,7 +1,7 @@
 // `kite replay` at run time: every replayable connection of the capture becomes a device on one
-// bench ClientLoop, all at once; a run ends when every device is done, and --loop runs it again
-// with fresh sessions. Progress goes to stderr once a second; SIGINT ends the current run and
-// reports what was done.
+// raw-client ClientLoop (raw_client/), all at once; a run ends when every device is done, and
+// --loop runs it again with fresh sessions. Progress goes to stderr once a second; SIGINT ends the
+// current run and reports what was done.
 #pragma once
 
 #include <sys/socket.h>

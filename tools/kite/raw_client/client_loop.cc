@@ -1,4 +1,4 @@
-#include "bench/client_loop.h"
+#include "raw_client/client_loop.h"
 
 #include <netinet/in.h>
 

@@ -1,8 +1,8 @@
-// Many protocol clients on one libuv loop, for the load generator: each BenchClient is a TCP
-// connection driving a client-role Session, through a TlsChannel when the loop has a TLS
-// context (the Hello then waits for the TLS handshake); the loop shares the protocol context,
-// the TLS context, one read buffer, a once-per-turn flush of output and a periodic tick for
-// deadlines.
+// Many protocol clients on one libuv loop, for the load generator (bench/) and kite replay: each
+// BenchClient is a TCP connection driving a client-role Session, through a TlsChannel when the loop
+// has a TLS context (the Hello then waits for the TLS handshake); the loop shares the protocol
+// context, the TLS context, one read buffer, a once-per-turn flush of output and a periodic tick
+// for deadlines.
 //
 // Lifetime: a BenchClient is owned by the ClientLoop (clients are created through it and live
 // until the loop is destroyed); its uv handle is closed, never freed, before that.
