@@ -8,25 +8,6 @@
 
 namespace kite::cli {
 
-void add_api_options(CLI::App& command, ApiOptions& options) {
-  command.add_option("--api", options.url, "kited's admin API, http://HOST:PORT (env KITE_API)")
-      ->envname("KITE_API")
-      ->check([](const std::string& url) -> std::string {
-        if (url.starts_with("http://") || url.find("://") == std::string::npos) return {};
-        return "kite speaks plain http:// to the admin API (keep it on a private address)";
-      })
-      ->capture_default_str();
-  command
-      .add_option("--token", options.token,
-                  "the admin API's bearer token, kited's admin.token (env KITE_ADMIN_TOKEN)")
-      ->envname("KITE_ADMIN_TOKEN");
-  command
-      .add_option("--timeout", options.timeout,
-                  "give up on a request after this long (ms, or with a unit: 5s)")
-      ->check(kDuration)
-      ->capture_default_str();
-}
-
 ApiClient::ApiClient(const ApiOptions& options)
     : url_(options.url), http_(options.url, options.token) {
   http_.set_timeout_ms(static_cast<int>(parse_duration_ms(options.timeout).value_or(30'000)));
@@ -37,7 +18,7 @@ ApiAnswer ApiClient::call(std::string_view method, const std::string& path,
   const std::string text =
       body.is_null() ? std::string()
                      : body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  bench::HttpAnswer http = http_.request(method, path, text);
+  HttpAnswer http = http_.request(method, path, text);
   ApiAnswer answer;
   answer.status = http.status;
   if (http.status == 0) {

@@ -1,27 +1,18 @@
-// kited's admin HTTP API as the `kite` commands see it: where it is (--api, KITE_API), the token
-// (--token, KITE_ADMIN_TOKEN), JSON in and out, and one way of telling the user what went wrong
-// and which exit code that is.
+// kited's admin HTTP API as the `kite` commands see it: reached as their options say
+// (flags/api_flags.h), JSON in and out, and one way of telling the user what went wrong and which
+// exit code that is.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <string_view>
 
-#include "bench/admin_http.h"
+#include "common/admin_http.h"
 #include "common/exit_code.h"
+#include "flags/api_flags.h"
 
 namespace kite::cli {
-
-struct ApiOptions {
-  std::string url = "http://127.0.0.1:7080";
-  std::string token;
-  std::string timeout = "30s";  // a duration (common/duration.h)
-};
-
-// Adds --api, --token and --timeout to a subcommand.
-void add_api_options(CLI::App& command, ApiOptions& options);
 
 struct ApiAnswer {
   int status = 0;       // the HTTP status; 0 when there was no answer (see `error`)
@@ -43,7 +34,7 @@ class ApiClient {
 
  private:
   std::string url_;
-  bench::AdminHttp http_;
+  AdminHttp http_;
 };
 
 // kite cannot work without a token: "" when there is one, else what to do (for stderr).

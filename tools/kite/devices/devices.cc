@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "common/api_client.h"
+#include "flags/api_flags.h"
 
 namespace kite::cli {
 namespace {

@@ -11,6 +11,7 @@
 #include "common/api_client.h"
 #include "common/duration.h"
 #include "common/payload.h"
+#include "flags/api_flags.h"
 #include "send/sender.h"
 
 namespace kite::cli {

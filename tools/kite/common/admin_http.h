@@ -1,7 +1,7 @@
-// A blocking HTTP/1.1 client for kited's admin API, used by the load generator's own thread and
-// by the `kite` commands that call the API: one keep-alive connection, requests one at a time,
-// bodies sized by Content-Length (kited's answers always carry it). Not a general client: no
-// chunked bodies, no redirects, no TLS.
+// A blocking HTTP/1.1 client for kited's admin API, used by the load generator's own threads
+// (bench/group_sender.h, bench/http_sender.h) and by the `kite` commands that call the API: one
+// keep-alive connection, requests one at a time, bodies sized by Content-Length (kited's answers
+// always carry it). Not a general client: no chunked bodies, no redirects, no TLS.
 //
 // A kept-alive connection the server closed while it was idle fails before any byte of the next
 // answer arrives; the server saw nothing of that request, so it is sent once more on a fresh
@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace kite::bench {
+namespace kite::cli {
 
 struct HttpAnswer {
   int status = 0;  // 0: the request could not be made (see body)
@@ -46,4 +46,4 @@ class AdminHttp {
   std::string buffer_;  // bytes read past the previous answer
 };
 
-}  // namespace kite::bench
+}  // namespace kite::cli

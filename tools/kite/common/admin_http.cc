@@ -1,4 +1,4 @@
-#include "bench/admin_http.h"
+#include "common/admin_http.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace kite::bench {
+namespace kite::cli {
 namespace {
 
 bool write_all(int fd, std::string_view bytes) {
@@ -173,4 +173,4 @@ HttpAnswer AdminHttp::exchange(std::string_view method, std::string_view path,
   return answer;
 }
 
-}  // namespace kite::bench
+}  // namespace kite::cli
