@@ -77,143 +77,167 @@ int run_checked(bench::Scenario scenario, const bench::BenchOptions& o) {
   return bench::run_scenario(scenario, o);
 }
 
+// The options every scenario takes.
+void add_common_options(CLI::App& s, bench::BenchOptions& o) {
+  s.add_option("--host", o.host, "kited device listener address")->capture_default_str();
+  s.add_option("--port", o.port, "kited device listener port")->capture_default_str();
+  s.add_option("--master-key", o.master_key, "fleet master key (hex): device keys derive from it")
+      ->required()
+      ->check(kHexKey);
+  s.add_option("--devices", o.devices, "devices to connect")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  s.add_option("--concurrency", o.concurrency, "handshakes in progress at once (per process)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  s.add_option("--source-prefix", o.source_prefix,
+               "spread client sockets over PREFIX1..PREFIX250, e.g. 127.0.1.");
+  s.add_option("--id-base", o.id_base, "device ids are bench-<id-base + i>")->capture_default_str();
+  s.add_option("--server-pid", o.server_pid, "kited's pid: report its CPU time and memory");
+  s.add_flag("--json", o.json, "print the final report as one JSON object");
+  add_tls_flags(s, o.tls, /*client_certificate=*/false);
+}
+
+// --processes, and the hidden options that tell a child its slice.
+void add_process_options(CLI::App& s, bench::BenchOptions& o) {
+  s.add_option("--processes", o.processes,
+               "run in this many child processes, the devices shared among them (see below)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  s.add_option("--child-index", o.child_index)->group("");
+  s.add_option("--child-count", o.child_count)->group("");
+}
+
+CLI::App* add_p2p(CLI::App& bench_app, bench::BenchOptions& o) {
+  auto* p2p = bench_app.add_subcommand(
+      "p2p", "A service sends QoS 1 messages to random devices; throughput and latency");
+  add_common_options(*p2p, o);
+  add_process_options(*p2p, o);
+  p2p->add_option("--service", o.service, "service name (service:<name>)")->capture_default_str();
+  p2p->add_option("--service-key", o.service_key, "that service's key (hex); not with --http")
+      ->check(kHexKey);
+  p2p->add_option("--http", o.http_senders,
+                  "send through the admin API instead: this many keep-alive connections (per "
+                  "process), one POST /v1/devices/{id}/messages per message")
+      ->check(CLI::Range(1, 64));
+  p2p->add_option("--api", o.api, "with --http: kited's admin API, http://IPv4:PORT")
+      ->capture_default_str();
+  p2p->add_option("--admin-token", o.admin_token, "with --http: the admin API's bearer token");
+  p2p->add_option("--seconds", o.seconds, "measuring time")->capture_default_str();
+  p2p->add_option("--warmup", o.warmup, "seconds before measuring")->capture_default_str();
+  p2p->add_option("--window", o.window,
+                  "messages in flight end to end (in all; each process's service keeps its share)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  p2p->add_option("--rate", o.rate, "messages per second; 0 = as fast as the window allows")
+      ->capture_default_str();
+  p2p->add_option("--payload", o.payload, "payload bytes (at least 8)")->capture_default_str();
+  p2p->footer([] { return footer_of({kProcesses, kErrorKinds}); });
+  return p2p;
+}
+
+CLI::App* add_uplink(CLI::App& bench_app, bench::BenchOptions& o) {
+  auto* uplink = bench_app.add_subcommand(
+      "uplink",
+      "Every device publishes QoS 1 messages to kited: messages acknowledged per second and per "
+      "server core, latency from publish to kited's Ack; kited's per-device uplink limit "
+      "(session.uplink_rate_per_s) must be raised first");
+  add_common_options(*uplink, o);
+  add_process_options(*uplink, o);
+  uplink->add_option("--seconds", o.seconds, "measuring time")->capture_default_str();
+  uplink->add_option("--warmup", o.warmup, "seconds before measuring")->capture_default_str();
+  uplink
+      ->add_option("--rate", o.rate,
+                   "messages per second from all devices together; 0 = as fast as kited's credit "
+                   "allows (session.receive_window messages in flight per device)")
+      ->capture_default_str();
+  uplink->add_option("--payload", o.payload, "payload bytes")->capture_default_str();
+  uplink->footer([] { return footer_of({kUplinkLimit, kProcesses, kErrorKinds}); });
+  return uplink;
+}
+
+CLI::App* add_conn(CLI::App& bench_app, bench::BenchOptions& o) {
+  auto* conn = bench_app.add_subcommand(
+      "conn", "Connect, authenticate and close --devices devices: handshakes per second");
+  add_common_options(*conn, o);
+  add_process_options(*conn, o);
+  conn->footer([] { return footer_of({kProcesses, kErrorKinds}); });
+  return conn;
+}
+
+CLI::App* add_idle(CLI::App& bench_app, bench::BenchOptions& o) {
+  auto* idle = bench_app.add_subcommand(
+      "idle", "Hold --devices authenticated connections for --seconds: server memory each");
+  add_common_options(*idle, o);
+  add_process_options(*idle, o);
+  idle->add_option("--seconds", o.seconds, "how long to hold them")->capture_default_str();
+  idle->footer([] { return footer_of({kProcesses, kErrorKinds}); });
+  return idle;
+}
+
+// fanout's --group: the names the bench's own requests can carry unescaped.
+std::string plain_group_problem(const std::string& name) {
+  const bool plain =
+      !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+      });
+  return plain ? "" : "use 1-128 letters, digits, '.', '_' or '-'";
+}
+
+CLI::App* add_fanout(CLI::App& bench_app, bench::BenchOptions& o) {
+  auto* fanout = bench_app.add_subcommand(
+      "fanout",
+      "--devices devices (default here 10000) join one group; group messages go out through the "
+      "admin API (POST /v1/messages): deliveries per second and per server core, latency to the "
+      "last member");
+  add_common_options(*fanout, o);
+  fanout->add_option("--api", o.api, "kited's admin API, http://IPv4:PORT")->capture_default_str();
+  fanout->add_option("--admin-token", o.admin_token, "the admin API's bearer token")->required();
+  fanout->add_option("--group", o.group, "group name (letters, digits, '.', '_', '-')")
+      ->capture_default_str()
+      ->check(plain_group_problem);
+  fanout->add_option("--qos", o.qos, "0 (sent to online members) or 1 (stored, acknowledged)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1));
+  fanout
+      ->add_option("--burst", o.burst,
+                   "messages per request: 1 = the single-message form, more = the batch form "
+                   "(\"messages\": [...])")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  fanout->add_option("--window", o.window,
+                     "messages in flight (sent, not yet received by every member); default "
+                     "2 x burst, at most 64 (a member's credit: more drops QoS 0 messages)");
+  fanout->add_option("--seconds", o.seconds, "measuring time")->capture_default_str();
+  fanout->add_option("--warmup", o.warmup, "seconds before measuring")->capture_default_str();
+  fanout
+      ->add_option(
+          "--messages", o.messages,
+          "send this many messages, measured from the first (no warm-up), then stop; 0 = send "
+          "for --warmup + --seconds")
+      ->capture_default_str();
+  fanout->add_option("--payload", o.payload, "payload bytes (at least 16)")->capture_default_str();
+  fanout->add_flag("!--no-join", o.join,
+                   "the devices are in the group already: skip PUT /v1/groups/{g}/members/{id}");
+  fanout->add_flag("--per-device-answer", o.per_device_answer,
+                   "ask for a status per device in each answer (\"report\": \"results\"); "
+                   "default: counts only (\"report\": \"summary\")");
+  fanout->footer([] { return footer_of({kErrorKinds}); });
+  return fanout;
+}
+
 }  // namespace
 
 void add_bench_commands(CLI::App& app, Commands& commands) {
   auto o = std::make_shared<bench::BenchOptions>();
   auto* bench = app.add_subcommand("bench", "Load scenarios against a running kited");
   bench->require_subcommand(1);
-  auto common = [o](CLI::App* s) {
-    s->add_option("--host", o->host, "kited device listener address")->capture_default_str();
-    s->add_option("--port", o->port, "kited device listener port")->capture_default_str();
-    s->add_option("--master-key", o->master_key,
-                  "fleet master key (hex): device keys derive from it")
-        ->required()
-        ->check(kHexKey);
-    s->add_option("--devices", o->devices, "devices to connect")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    s->add_option("--concurrency", o->concurrency, "handshakes in progress at once (per process)")
-        ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    s->add_option("--source-prefix", o->source_prefix,
-                  "spread client sockets over PREFIX1..PREFIX250, e.g. 127.0.1.");
-    s->add_option("--id-base", o->id_base, "device ids are bench-<id-base + i>")
-        ->capture_default_str();
-    s->add_option("--server-pid", o->server_pid, "kited's pid: report its CPU time and memory");
-    s->add_flag("--json", o->json, "print the final report as one JSON object");
-    add_tls_flags(*s, o->tls, /*client_certificate=*/false);
-  };
-  // --processes, and the hidden options that tell a child its slice.
-  auto processes = [o](CLI::App* s) {
-    s->add_option("--processes", o->processes,
-                  "run in this many child processes, the devices shared among them (see below)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 256));
-    s->add_option("--child-index", o->child_index)->group("");
-    s->add_option("--child-count", o->child_count)->group("");
-  };
-  auto* p2p = bench->add_subcommand(
-      "p2p", "A service sends QoS 1 messages to random devices; throughput and latency");
-  common(p2p);
-  processes(p2p);
-  p2p->add_option("--service", o->service, "service name (service:<name>)")->capture_default_str();
-  p2p->add_option("--service-key", o->service_key, "that service's key (hex); not with --http")
-      ->check(kHexKey);
-  p2p->add_option("--http", o->http_senders,
-                  "send through the admin API instead: this many keep-alive connections (per "
-                  "process), one POST /v1/devices/{id}/messages per message")
-      ->check(CLI::Range(1, 64));
-  p2p->add_option("--api", o->api, "with --http: kited's admin API, http://IPv4:PORT")
-      ->capture_default_str();
-  p2p->add_option("--admin-token", o->admin_token, "with --http: the admin API's bearer token");
-  p2p->add_option("--seconds", o->seconds, "measuring time")->capture_default_str();
-  p2p->add_option("--warmup", o->warmup, "seconds before measuring")->capture_default_str();
-  p2p->add_option("--window", o->window,
-                  "messages in flight end to end (in all; each process's service keeps its share)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  p2p->add_option("--rate", o->rate, "messages per second; 0 = as fast as the window allows")
-      ->capture_default_str();
-  p2p->add_option("--payload", o->payload, "payload bytes (at least 8)")->capture_default_str();
-  p2p->footer([] { return footer_of({kProcesses, kErrorKinds}); });
-  auto* uplink = bench->add_subcommand(
-      "uplink",
-      "Every device publishes QoS 1 messages to kited: messages acknowledged per second and per "
-      "server core, latency from publish to kited's Ack; kited's per-device uplink limit "
-      "(session.uplink_rate_per_s) must be raised first");
-  common(uplink);
-  processes(uplink);
-  uplink->add_option("--seconds", o->seconds, "measuring time")->capture_default_str();
-  uplink->add_option("--warmup", o->warmup, "seconds before measuring")->capture_default_str();
-  uplink
-      ->add_option("--rate", o->rate,
-                   "messages per second from all devices together; 0 = as fast as kited's credit "
-                   "allows (session.receive_window messages in flight per device)")
-      ->capture_default_str();
-  uplink->add_option("--payload", o->payload, "payload bytes")->capture_default_str();
-  uplink->footer([] { return footer_of({kUplinkLimit, kProcesses, kErrorKinds}); });
-  auto* conn = bench->add_subcommand(
-      "conn", "Connect, authenticate and close --devices devices: handshakes per second");
-  common(conn);
-  processes(conn);
-  conn->footer([] { return footer_of({kProcesses, kErrorKinds}); });
-  auto* idle = bench->add_subcommand(
-      "idle", "Hold --devices authenticated connections for --seconds: server memory each");
-  common(idle);
-  processes(idle);
-  idle->add_option("--seconds", o->seconds, "how long to hold them")->capture_default_str();
-  idle->footer([] { return footer_of({kProcesses, kErrorKinds}); });
-  auto* fanout = bench->add_subcommand(
-      "fanout",
-      "--devices devices (default here 10000) join one group; group messages go out through the "
-      "admin API (POST /v1/messages): deliveries per second and per server core, latency to the "
-      "last member");
-  common(fanout);
-  fanout->add_option("--api", o->api, "kited's admin API, http://IPv4:PORT")->capture_default_str();
-  fanout->add_option("--admin-token", o->admin_token, "the admin API's bearer token")->required();
-  fanout->add_option("--group", o->group, "group name (letters, digits, '.', '_', '-')")
-      ->capture_default_str()
-      ->check([](const std::string& name) -> std::string {
-        const bool plain = !name.empty() && name.size() <= 128 &&
-                           std::all_of(name.begin(), name.end(), [](char c) {
-                             return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-                                    c == '_' || c == '-';
-                           });
-        return plain ? "" : "use 1-128 letters, digits, '.', '_' or '-'";
-      });
-  fanout->add_option("--qos", o->qos, "0 (sent to online members) or 1 (stored, acknowledged)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 1));
-  fanout
-      ->add_option("--burst", o->burst,
-                   "messages per request: 1 = the single-message form, more = the batch form "
-                   "(\"messages\": [...])")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 256));
-  fanout->add_option("--window", o->window,
-                     "messages in flight (sent, not yet received by every member); default "
-                     "2 x burst, at most 64 (a member's credit: more drops QoS 0 messages)");
-  fanout->add_option("--seconds", o->seconds, "measuring time")->capture_default_str();
-  fanout->add_option("--warmup", o->warmup, "seconds before measuring")->capture_default_str();
-  fanout
-      ->add_option(
-          "--messages", o->messages,
-          "send this many messages, measured from the first (no warm-up), then stop; 0 = send "
-          "for --warmup + --seconds")
-      ->capture_default_str();
-  fanout->add_option("--payload", o->payload, "payload bytes (at least 16)")->capture_default_str();
-  fanout->add_flag("!--no-join", o->join,
-                   "the devices are in the group already: skip PUT /v1/groups/{g}/members/{id}");
-  fanout->add_flag("--per-device-answer", o->per_device_answer,
-                   "ask for a status per device in each answer (\"report\": \"results\"); "
-                   "default: counts only (\"report\": \"summary\")");
-  fanout->footer([] { return footer_of({kErrorKinds}); });
   using bench::Scenario;
-  commands.push_back({p2p, [o] { return run_checked(Scenario::P2p, *o); }});
-  commands.push_back({uplink, [o] { return run_checked(Scenario::Uplink, *o); }});
-  commands.push_back({conn, [o] { return run_checked(Scenario::Conn, *o); }});
-  commands.push_back({idle, [o] { return run_checked(Scenario::Idle, *o); }});
+  commands.push_back({add_p2p(*bench, *o), [o] { return run_checked(Scenario::P2p, *o); }});
+  commands.push_back({add_uplink(*bench, *o), [o] { return run_checked(Scenario::Uplink, *o); }});
+  commands.push_back({add_conn(*bench, *o), [o] { return run_checked(Scenario::Conn, *o); }});
+  commands.push_back({add_idle(*bench, *o), [o] { return run_checked(Scenario::Idle, *o); }});
+  auto* fanout = add_fanout(*bench, *o);
   commands.push_back({fanout, [o, fanout] { return run_fanout(*o, *fanout); }});
 }
 
