@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "bench/bench.h"
 #include "common/exit_code.h"
@@ -108,11 +110,19 @@ void add_process_options(CLI::App& s, bench::BenchOptions& o) {
   s.add_option("--child-count", o.child_count)->group("");
 }
 
+// A scenario --processes can spread (p2p, uplink, conn, idle), with the options they all take.
+CLI::App* add_spreadable(CLI::App& bench_app, bench::BenchOptions& o, std::string name,
+                         std::string description) {
+  auto* scenario = bench_app.add_subcommand(std::move(name), std::move(description));
+  add_common_options(*scenario, o);
+  add_process_options(*scenario, o);
+  return scenario;
+}
+
 CLI::App* add_p2p(CLI::App& bench_app, bench::BenchOptions& o) {
-  auto* p2p = bench_app.add_subcommand(
-      "p2p", "A service sends QoS 1 messages to random devices; throughput and latency");
-  add_common_options(*p2p, o);
-  add_process_options(*p2p, o);
+  auto* p2p =
+      add_spreadable(bench_app, o, "p2p",
+                     "A service sends QoS 1 messages to random devices; throughput and latency");
   p2p->add_option("--service", o.service, "service name (service:<name>)")->capture_default_str();
   p2p->add_option("--service-key", o.service_key, "that service's key (hex); not with --http")
       ->check(kHexKey);
@@ -137,13 +147,11 @@ CLI::App* add_p2p(CLI::App& bench_app, bench::BenchOptions& o) {
 }
 
 CLI::App* add_uplink(CLI::App& bench_app, bench::BenchOptions& o) {
-  auto* uplink = bench_app.add_subcommand(
-      "uplink",
+  auto* uplink = add_spreadable(
+      bench_app, o, "uplink",
       "Every device publishes QoS 1 messages to kited: messages acknowledged per second and per "
       "server core, latency from publish to kited's Ack; kited's per-device uplink limit "
       "(session.uplink_rate_per_s) must be raised first");
-  add_common_options(*uplink, o);
-  add_process_options(*uplink, o);
   uplink->add_option("--seconds", o.seconds, "measuring time")->capture_default_str();
   uplink->add_option("--warmup", o.warmup, "seconds before measuring")->capture_default_str();
   uplink
@@ -154,25 +162,6 @@ CLI::App* add_uplink(CLI::App& bench_app, bench::BenchOptions& o) {
   uplink->add_option("--payload", o.payload, "payload bytes")->capture_default_str();
   uplink->footer([] { return footer_of({kUplinkLimit, kProcesses, kErrorKinds}); });
   return uplink;
-}
-
-CLI::App* add_conn(CLI::App& bench_app, bench::BenchOptions& o) {
-  auto* conn = bench_app.add_subcommand(
-      "conn", "Connect, authenticate and close --devices devices: handshakes per second");
-  add_common_options(*conn, o);
-  add_process_options(*conn, o);
-  conn->footer([] { return footer_of({kProcesses, kErrorKinds}); });
-  return conn;
-}
-
-CLI::App* add_idle(CLI::App& bench_app, bench::BenchOptions& o) {
-  auto* idle = bench_app.add_subcommand(
-      "idle", "Hold --devices authenticated connections for --seconds: server memory each");
-  add_common_options(*idle, o);
-  add_process_options(*idle, o);
-  idle->add_option("--seconds", o.seconds, "how long to hold them")->capture_default_str();
-  idle->footer([] { return footer_of({kProcesses, kErrorKinds}); });
-  return idle;
 }
 
 // fanout's --group: the names the bench's own requests can carry unescaped.
@@ -232,12 +221,23 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
   auto o = std::make_shared<bench::BenchOptions>();
   auto* bench = app.add_subcommand("bench", "Load scenarios against a running kited");
   bench->require_subcommand(1);
-  using bench::Scenario;
-  commands.push_back({add_p2p(*bench, *o), [o] { return run_checked(Scenario::P2p, *o); }});
-  commands.push_back({add_uplink(*bench, *o), [o] { return run_checked(Scenario::Uplink, *o); }});
-  commands.push_back({add_conn(*bench, *o), [o] { return run_checked(Scenario::Conn, *o); }});
-  commands.push_back({add_idle(*bench, *o), [o] { return run_checked(Scenario::Idle, *o); }});
+  auto* p2p = add_p2p(*bench, *o);
+  auto* uplink = add_uplink(*bench, *o);
+  auto* conn =
+      add_spreadable(*bench, *o, "conn",
+                     "Connect, authenticate and close --devices devices: handshakes per second");
+  conn->footer([] { return footer_of({kProcesses, kErrorKinds}); });
+  auto* idle =
+      add_spreadable(*bench, *o, "idle",
+                     "Hold --devices authenticated connections for --seconds: server memory each");
+  idle->add_option("--seconds", o->seconds, "how long to hold them")->capture_default_str();
+  idle->footer([] { return footer_of({kProcesses, kErrorKinds}); });
   auto* fanout = add_fanout(*bench, *o);
+  using bench::Scenario;
+  commands.push_back({p2p, [o] { return run_checked(Scenario::P2p, *o); }});
+  commands.push_back({uplink, [o] { return run_checked(Scenario::Uplink, *o); }});
+  commands.push_back({conn, [o] { return run_checked(Scenario::Conn, *o); }});
+  commands.push_back({idle, [o] { return run_checked(Scenario::Idle, *o); }});
   commands.push_back({fanout, [o, fanout] { return run_fanout(*o, *fanout); }});
 }
 
