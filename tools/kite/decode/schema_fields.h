@@ -10,6 +10,7 @@
 // Hello.token (see schema_fields.cc); other vectors become arrays.
 #pragma once
 
+#include <flatbuffers/reflection_generated.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -18,13 +19,6 @@
 #include <vector>
 
 #include "kite/wire/kite_generated.h"
-
-namespace reflection {
-struct Field;
-struct Object;
-struct Schema;
-struct Type;
-}  // namespace reflection
 
 namespace kite::cli {
 
