@@ -1,23 +1,24 @@
 // kite: the command-line tool. Subcommands: send (messages through the admin API), devices and
 // device (who is online, one device's state), listen (act as a device), keys (device keys and
 // tokens), decode (print recordings and captures), replay (play them against kited), dict
-// (zstd dictionaries), bench (load scenarios). Each command file
-// registers its own subcommands; the exit codes are shared (cli/exit_code.h) and listed in every
-// --help.
+// (zstd dictionaries), bench (load scenarios). Each command has a folder of that name whose
+// command file registers its subcommands; what several commands share is in common/ (among it
+// the exit codes, common/exit_code.h, listed in every --help) and flags/ (the options several
+// take), and the protocol clients that bench and replay drive are in raw_client/.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
 
-#include "cli/bench_command.h"
-#include "cli/command.h"
-#include "cli/decode.h"
-#include "cli/devices.h"
-#include "cli/dict.h"
-#include "cli/exit_code.h"
-#include "cli/keys.h"
-#include "cli/listen.h"
-#include "cli/replay.h"
-#include "cli/send.h"
+#include "bench/bench_command.h"
+#include "common/command.h"
+#include "common/exit_code.h"
+#include "decode/decode.h"
+#include "devices/devices.h"
+#include "dict/dict.h"
+#include "keys/keys.h"
+#include "listen/listen.h"
+#include "replay/replay.h"
+#include "send/send.h"
 
 namespace {
 

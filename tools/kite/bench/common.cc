@@ -9,7 +9,7 @@
 namespace kite::bench {
 namespace {
 
-// Keys were checked by the command line (see valid_hex_key in main.cc).
+// Keys were checked by the command line (kHexKey, flags/key_flags.h).
 std::vector<std::uint8_t> from_hex(const std::string& hex) {
   return protocol::hex_decode(hex).value_or(std::vector<std::uint8_t>{});
 }

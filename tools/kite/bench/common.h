@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench.h"
-#include "bench/client_loop.h"
 #include "bench/histogram.h"
+#include "raw_client/client_loop.h"
 
 namespace kite::bench {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "bench/bench.h"
-#include "bench/client_loop.h"
+#include "raw_client/client_loop.h"
 
 namespace kite::bench {
 
@@ -36,7 +36,7 @@ class Connector {
  private:
   const BenchOptions& options_;
   ClientLoop& loop_;
-  sockaddr_storage target_;
+  const sockaddr_storage& target_;  // filled in by the run's setup, before the first more()
   ClientEvents& events_;
   std::uint32_t started_ = 0, opened_ = 0, failed_ = 0;
   bool starting_ = false;  // inside more(): a connect that fails at once does not recurse

@@ -19,7 +19,7 @@
 
 #include <string>
 
-#include "bench/client_loop.h"
+#include "raw_client/client_loop.h"
 
 namespace kite::bench {
 

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "bench/admin_http.h"
 #include "bench/common.h"
+#include "common/admin_http.h"
 #include "kite/protocol/base64url.h"
 
 namespace kite::bench {
@@ -71,11 +71,11 @@ void GroupSender::run(std::vector<std::string> members) {
     std::unique_lock lock(mutex_);
     room_.wait(lock, [this] { return released_ || stopping_; });
   }
-  AdminHttp http(options_.api, options_.admin_token);
+  cli::AdminHttp http(options_.api, options_.admin_token);
   while (!stopping_) {
     if (options_.messages != 0 && sent_ >= options_.messages) break;
     if (!wait_for_room()) break;
-    const HttpAnswer answer = http.request("POST", "/v1/messages", body(sent_));
+    const cli::HttpAnswer answer = http.request("POST", "/v1/messages", body(sent_));
     ++requests_;
     if (answer.status != 200)
       return fail(fmt::format("POST /v1/messages answered {}: {}", answer.status, answer.body),
@@ -87,7 +87,7 @@ void GroupSender::run(std::vector<std::string> members) {
 
 bool GroupSender::join(const std::vector<std::string>& members) {
   if (!options_.join) return true;
-  AdminHttp http(options_.api, options_.admin_token);
+  cli::AdminHttp http(options_.api, options_.admin_token);
   for (std::size_t i = 0; i < members.size() && !stopping_; ++i) {
     const auto answer =
         http.request("PUT", "/v1/groups/" + options_.group + "/members/" + members[i]);

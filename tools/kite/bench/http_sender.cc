@@ -5,8 +5,8 @@
 #include <cstring>
 #include <random>
 
-#include "bench/admin_http.h"
 #include "bench/common.h"
+#include "common/admin_http.h"
 #include "kite/protocol/base64url.h"
 
 namespace kite::bench {
@@ -62,14 +62,14 @@ bool HttpSender::wait_for_room() {
 }
 
 void HttpSender::run(std::uint32_t thread_index) {
-  AdminHttp http(options_.api, options_.admin_token);
+  cli::AdminHttp http(options_.api, options_.admin_token);
   std::mt19937 rng(42 + options_.child_index * 1'000 + thread_index);
   std::vector<std::uint8_t> payload(std::max<std::uint32_t>(options_.payload, 8), 0x5a);
   while (!stopping_ && !failed_ && wait_for_room()) {
     const std::int64_t stamp = steady_ns();
     std::memcpy(payload.data(), &stamp, sizeof stamp);
     const std::string& device = device_ids_[rng() % device_ids_.size()];
-    const HttpAnswer answer = http.request(
+    const cli::HttpAnswer answer = http.request(
         "POST", "/v1/devices/" + device + "/messages",
         fmt::format(R"({{"payload_base64":"{}"}})", protocol::base64url_encode(payload)));
     if (answer.status != 202) {

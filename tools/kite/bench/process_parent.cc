@@ -23,7 +23,7 @@
 #include "bench/common.h"
 #include "bench/process_stats.h"
 #include "bench/report_print.h"
-#include "cli/exit_code.h"
+#include "common/exit_code.h"
 
 namespace kite::bench {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <functional>
 
-#include "bench/client_loop.h"
+#include "raw_client/client_loop.h"
 
 namespace kite::bench {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "bench/common.h"
-#include "cli/exit_code.h"
+#include "common/exit_code.h"
 
 namespace kite::bench {
 namespace {

@@ -12,8 +12,8 @@
 #include <memory>
 
 #include "bench/bench.h"
-#include "bench/client_loop.h"
 #include "bench/progress.h"
+#include "raw_client/client_loop.h"
 
 namespace kite::bench {
 

@@ -10,7 +10,7 @@
 #include "bench/report_print.h"
 #include "bench/scenarios.h"
 #include "bench/slice.h"
-#include "cli/exit_code.h"
+#include "common/exit_code.h"
 
 namespace kite::bench {
 namespace {

@@ -1,0 +1,21 @@
+// The options of the commands that call kited's admin API (send, devices, device): where it is
+// (--api, KITE_API), the bearer token (--token, KITE_ADMIN_TOKEN) and how long a request may take
+// (--timeout). ApiClient (common/api_client.h) is made from them.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace kite::cli {
+
+struct ApiOptions {
+  std::string url = "http://127.0.0.1:7080";
+  std::string token;
+  std::string timeout = "30s";  // a duration (common/duration.h)
+};
+
+// Adds --api, --token and --timeout to a subcommand.
+void add_api_options(CLI::App& command, ApiOptions& options);
+
+}  // namespace kite::cli
