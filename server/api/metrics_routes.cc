@@ -142,7 +142,7 @@ void event_metrics(Server& server, PrometheusText& out) {
   const auto stats = log->stats();
   out.counter("kite_events_recorded_total",
               "Device events recorded for GET /v1/events (uplink, connect, disconnect, receipt).",
-              stats.last_id - (log->first_id() - 1));
+              stats.recorded);
   out.counter("kite_events_dropped_total",
               "Recorded events dropped by retention (events.retention_*).", stats.dropped);
   out.gauge("kite_events_held", "Events held for readers to resume from.", stats.held);

@@ -26,12 +26,16 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
   BuiltServer built = build_server(config);
   if (!built.server) return built.exit_code;
   Server& server = *built.server;
-  // Ids start at the boot time in microseconds: above every id an earlier run gave.
+  // Ids start at the boot time in microseconds, or above the newest event the store kept: above
+  // every id an earlier run gave.
   events::EventLog event_log({config.events.retention_events, config.events.retention_bytes,
                               static_cast<std::int64_t>(config.events.retention_ms)},
                              static_cast<std::uint64_t>(wall_clock_us()));
   const bool events_on = config.events.retention_events != 0;
-  if (events_on) server.set_event_log(&event_log);
+  if (events_on) {
+    if (config.events.durable) event_log.open(server.store(), wall_clock_ms());
+    server.set_event_log(&event_log);
+  }
   http::TokenSet tokens;  // outlives the router, which the HTTP server owns
   if (auto error = apply_access(config, server, tokens); !error.empty()) {
     std::fprintf(stderr, "kited: %s\n", error.c_str());

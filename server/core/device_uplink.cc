@@ -48,7 +48,7 @@ void DeviceRole::acknowledge_uplink(std::uint64_t seq) {
   connection_.session().acknowledge(seq, connection_.now());
 }
 
-// The worker's store write of this turn (worker.cc commit_acks) is done. Written: the uplinks it
+// The worker's store write of this turn (worker.cc commit_turn) is done. Written: the uplinks it
 // held are acknowledged. Failed: they are not, and the session ends so that the device sends them
 // again on its next connection (its dedup state in the store is what it was).
 void DeviceRole::after_uplink_write(bool written) {

@@ -129,8 +129,7 @@ void Worker::on_prepare(uv_prepare_t* handle) {
 }
 
 void Worker::flush_dirty() {
-  commit_acks();
-  if (!pending_events_.empty()) context_.events->append(pending_events_, wall_clock_ms());
+  commit_turn();
   // Connections flushed here got every message of this loop turn: one write each. A write the
   // kernel takes at once lets the connection pump more of its backlog, which marks it dirty
   // again: flush until nothing is (bounded by credit, backlog and the socket's buffer).
@@ -160,8 +159,12 @@ void Worker::queue_uplink(Connection& connection) {
   uplinking_.push_back(connection.id());
 }
 
-void Worker::commit_acks() {
-  if (acking_.empty() && uplinking_.empty()) return;
+// One store write for the turn: the acks, the QoS 1 uplink marks and the events. Uplinks are
+// acknowledged to their devices, and events shown to readers, only after it.
+void Worker::commit_turn() {
+  events::EventLog* log = context_.events;
+  if (log && !pending_events_.empty()) log->reserve(pending_events_, reserved_events_);
+  if (acking_.empty() && uplinking_.empty() && reserved_events_.empty()) return;
   ack_batch_.clear();
   uplink_batch_.clear();
   for (std::uint64_t id : acking_) {
@@ -173,8 +176,16 @@ void Worker::commit_acks() {
     if (c && c->uplink_queued) uplink_batch_.emplace_back(c->device_id(), c->queued_uplink());
   }
   acking_.clear();
-  const bool written = (ack_batch_.empty() && uplink_batch_.empty()) ||
-                       context_.store->write_turn(ack_batch_, uplink_batch_);
+  const std::span<const EventRecord> durable_events =
+      log && log->durable() ? std::span<const EventRecord>(reserved_events_.records)
+                            : std::span<const EventRecord>();
+  const bool written = (ack_batch_.empty() && uplink_batch_.empty() && durable_events.empty()) ||
+                       context_.store->write_turn(ack_batch_, uplink_batch_, durable_events);
+  if (!reserved_events_.empty()) {
+    log->publish(reserved_events_, wall_clock_ms());
+    reserved_events_.records.clear();
+    pending_events_.clear();
+  }
   for (std::uint64_t id : uplinking_) {
     Connection* c = find(id);
     if (c && c->uplink_queued) c->after_uplink_write(written);

@@ -120,7 +120,7 @@ class Worker {
   void run_tasks();
   void close_loop_handles();
   void flush_dirty();
-  void commit_acks();
+  void commit_turn();
   void shut_down(protocol::Reason reason);
 
   std::uint32_t index_;
@@ -150,6 +150,7 @@ class Worker {
   std::vector<std::uint64_t> uplinking_;  // connections with a queued uplink seq
   std::vector<std::pair<std::string_view, std::uint64_t>> uplink_batch_;
   events::EventBatch pending_events_;
+  events::EventLog::Reserved reserved_events_;  // this turn's events, written with its acks
   ServiceIngest service_ingest_{*context_.delivery, context_.options.default_ttl_ms};
   CommandTable commands_;
   TransientBudget transient_budget_;

@@ -3,12 +3,19 @@
 //
 // Rules it keeps:
 //  - Thread-safe: one mutex, held to move events in or copy them out, never across I/O.
-//  - Ids are consecutive from `first_id`; kited starts them at its boot time in microseconds, so
-//    the ids of a restarted server are above those of the one before it (1 event per microsecond
-//    for the whole uptime would be needed to overtake).
-//  - Retention is bounded three ways: events, bytes and age. The oldest go first.
+//  - Ids only grow, one per event; kited starts them at its boot time in microseconds, or above
+//    the newest event kept in the store, so a restarted server never gives an id twice.
+//  - Durable (with a store, attached by open()): an event is written to the store before any
+//    reader sees it, and at start the log is rebuilt from what the store kept, ids and all, so
+//    Last-Event-ID works across restarts and kill -9. Appending is two steps, reserve() and
+//    publish(), so a worker writes its loop turn's events in the same store write as its uplinks
+//    and acks; a reader never sees an id while an earlier one is still being written. An event
+//    whose write failed is still shown (the store logged and counted the failure): delivery to
+//    readers is at least once, never lost while the process lives.
+//  - Retention is bounded three ways: events, bytes and age. The oldest go first, from memory at
+//    once and from the store in one range deletion per expire() tick.
 //  - Storage: event bytes are copied into large chunks, freed a whole chunk at a time once every
-//    event in it is dropped; the per-event index entry is 32 bytes. Appending costs a memcpy, not
+//    event in it is dropped; the per-event index entry is 40 bytes. Appending costs a memcpy, not
 //    an allocation, and dropping costs nothing per event (events are a hot path: one delivery
 //    receipt per message sent).
 //  - A reader that asks for events after an id the log no longer holds is told so (a gap, with
@@ -25,6 +32,7 @@
 #include <vector>
 
 #include "events/event.h"
+#include "store/message_store.h"
 
 namespace kite::server::events {
 
@@ -47,12 +55,33 @@ class EventLog {
   // no other lock (a reader would then stall every worker's append behind that lock).
   using Match = std::function<bool(const EventView&)>;
 
+  // Events given ids by reserve(), not yet shown to readers; `records` are views into the batch
+  // reserved, to write to the store, and live as long as it does.
+  struct Reserved {
+    std::uint64_t last_id = 0;
+    std::vector<EventRecord> records;
+    bool empty() const { return records.empty(); }
+  };
+
   EventLog(RetentionLimits limits, std::uint64_t first_id);
 
-  // Assigns ids, copies `batch` in (and clears it), drops what retention no longer allows, then
-  // calls the listener.
+  // Makes the log durable in `store`: loads the events earlier runs left there (ids kept; later
+  // ids are above them), applies retention, and from now on writes every append there first.
+  // Call once, before the first append.
+  void open(MessageStore& store, std::int64_t now_ms);
+  bool durable() const { return store_ != nullptr; }
+
+  // The two steps of an append for a caller that writes the events itself (a worker's turn):
+  // reserve() gives the batch's events their ids and holds them unseen; publish() shows them to
+  // readers once written (those reserved earlier first), drops what retention no longer allows
+  // and calls the listener. The batch must live until publish() returns.
+  void reserve(const EventBatch& batch, Reserved& out);
+  void publish(const Reserved& reserved, std::int64_t now_ms);
+
+  // Both steps with the write between (to the store, if open()): for other callers. Clears
+  // `batch`.
   void append(EventBatch& batch, std::int64_t now_ms);
-  // Called after every append, on the appending thread with the log's mutex held: keep it to a
+  // Called after every publish, on the publishing thread with the log's mutex held: keep it to a
   // signal (uv_async_send). Once set_listener(nullptr) returns, the old listener is never called.
   void set_listener(std::function<void()> listener);
 
@@ -62,21 +91,22 @@ class EventLog {
   ReadResult read(std::uint64_t after, const Match& match, std::size_t max_events,
                   std::size_t max_bytes, std::size_t max_scan, std::vector<Event>& out) const;
 
-  // Drops what is older than the age limit; appends do it too, this is for quiet times.
+  // Drops what is older than the age limit (appends do it too; this is for quiet times) and
+  // deletes from the store what retention dropped since the last call.
   void expire(std::int64_t now_ms);
 
-  // The newest id given so far (first_id - 1 before the first event).
+  // The newest id readers can see (first_id - 1 before the first event).
   std::uint64_t last_id() const;
-  // Events dropped by retention, and events and bytes held now.
+  // Events recorded by this process, dropped by retention, and events and bytes held now.
   struct Stats {
-    std::uint64_t last_id = 0, dropped = 0, held = 0, held_bytes = 0;
+    std::uint64_t last_id = 0, recorded = 0, dropped = 0, held = 0, held_bytes = 0;
   };
   Stats stats() const;
   const RetentionLimits& limits() const { return limits_; }
-  std::uint64_t first_id() const { return first_id_; }
 
  private:
   struct Entry {
+    std::uint64_t id;
     std::int64_t time_ms;
     const char* bytes;  // the device id, then the data, in a chunk
     std::uint32_t device_size, data_size;
@@ -86,24 +116,34 @@ class EventLog {
     std::unique_ptr<char[]> memory;
     std::size_t capacity = 0, used = 0, entries = 0;
   };
+  struct Pending {  // reserved ids up to last_id; written when done
+    std::uint64_t last_id;
+    bool done;
+  };
   static constexpr std::size_t kChunkBytes = 256 * 1024;
 
   // With mutex_ held:
+  void hold(std::uint64_t id, const EventView& event);
   void trim(std::int64_t now_ms);
-  const char* store(std::string_view device, std::string_view data);
-  EventView view(std::size_t index) const;
+  const char* copy_in(std::string_view device, std::string_view data);
+  EventView view(const Entry& entry) const;
+  std::size_t first_after(std::uint64_t id) const;  // index of the first entry with a larger id
   static std::size_t cost(const Entry& entry) {
     return sizeof(Entry) + entry.device_size + entry.data_size;
   }
 
   const RetentionLimits limits_;
-  const std::uint64_t first_id_;
+  MessageStore* store_ = nullptr;  // set once by open(), before any append
   mutable std::mutex mutex_;
-  std::deque<Entry> events_;  // ids next_id_ - size() .. next_id_ - 1
-  std::deque<Chunk> chunks_;  // the events' bytes, oldest first
+  std::deque<Entry> events_;     // in id order; those above visible_through_ are being written
+  std::deque<Chunk> chunks_;     // the events' bytes, oldest first
+  std::deque<Pending> pending_;  // reservations in id order, until every earlier one is done
   std::uint64_t next_id_;
+  std::uint64_t visible_through_;  // readers see ids up to this
+  std::uint64_t dropped_through_;  // every id up to this is gone (or never was, before first_id)
+  std::uint64_t trimmed_in_store_ = 0;
   std::size_t bytes_ = 0;  // of the events held (index entries and bytes), for retention
-  std::uint64_t dropped_ = 0;
+  std::uint64_t recorded_ = 0, dropped_ = 0;
   std::function<void()> listener_;
 };
 

@@ -118,6 +118,15 @@ struct StoreStats {
   std::uint64_t recoveries = 0;           // recover() calls that left an error state
 };
 
+// One event of the backends' event log, as the store keeps it (events/event_log.h gives it its
+// meaning): ids only grow; device and data are views the caller keeps alive during the call.
+struct EventRecord {
+  std::uint64_t id = 0;
+  std::int64_t time_ms = 0;
+  std::uint8_t type = 0;
+  std::string_view device, data;
+};
+
 // Every member is thread-safe. Calls for one device are serialised; different devices proceed in
 // parallel.
 class MessageStore {
@@ -142,12 +151,19 @@ class MessageStore {
   // The acks of many devices (each device at most once) in ONE storage write: what a worker
   // gathers in one loop turn.
   virtual void ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>> acks) = 0;
-  // One worker loop turn's bookkeeping in ONE storage write: the devices' acks (as ack_batch) and
-  // the highest QoS 1 uplink seq accepted from each device (as set_uplink_last_received; each
-  // device at most once). Fsynced under Sync when it holds uplinks, since the caller acknowledges
-  // them to the devices only after it returns true; false: the write failed, nothing of it stored.
+  // One worker loop turn's bookkeeping in ONE storage write: the devices' acks (as ack_batch), the
+  // highest QoS 1 uplink seq accepted from each device (as set_uplink_last_received; each device
+  // at most once) and the turn's events. Fsynced under Sync when it holds uplinks or events, since
+  // the caller acknowledges uplinks to the devices, and shows events to readers, only after it
+  // returns true; false: the write failed, nothing of it stored.
   virtual bool write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
-                          std::span<const std::pair<std::string_view, std::uint64_t>> uplinks) = 0;
+                          std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
+                          std::span<const EventRecord> events) = 0;
+  // The event log's records as write_turn stored them, in id order (at start, to rebuild the log).
+  virtual void for_each_event(const std::function<void(const EventRecord&)>& visit) = 0;
+  // Deletes the events with id <= through_id (retention dropped them). Never fsynced: an event
+  // kept by a power cut is trimmed again at the next start.
+  virtual void trim_events(std::uint64_t through_id) = 0;
   // A queued message that can never be delivered (larger than the device accepts): deleted and
   // counted in stats().dropped_too_large, never as acked. A seq no longer queued is a no-op.
   virtual void discard(std::string_view device_id, std::uint64_t seq) = 0;

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "store/message_store.h"
+
 namespace kite::server::store {
 
 // One device's bookkeeping, kept as one record next to its queue.
@@ -73,6 +75,8 @@ class Transaction {
   virtual void put_conflation(std::string_view device, std::string_view key,
                               const ConflationEntry& entry) = 0;
   virtual void delete_conflation(std::string_view device, std::string_view key) = 0;
+  // An event of the backends' log. A store that keeps nothing across restarts may ignore it.
+  virtual void put_event(const EventRecord& /*event*/) {}
   // now_ms lets a backend sweep expired entries while it is there.
   virtual void put_idempotency(std::string_view device, std::string_view key,
                                const IdempotencyEntry& entry, std::uint64_t now_ms) = 0;
@@ -95,6 +99,10 @@ class Backend {
                           std::string& error) = 0;
   virtual void scan_members(
       const std::function<void(std::string_view group, std::string_view device)>& visit) = 0;
+  // The event log's records, in id order (at start), and the deletion of the oldest of them
+  // (outside transactions: retention, never fsynced). false, with `error` set, when it failed.
+  virtual void scan_events(const std::function<void(const EventRecord&)>&) {}
+  virtual bool delete_events_through(std::uint64_t /*id*/, std::string& /*error*/) { return true; }
   // The expiry time of every idempotency record held (at start: they count against their cap).
   virtual void scan_idempotency(const std::function<void(std::uint64_t expires_at_ms)>&) {}
   // "" when a write may go ahead, else why not: a storage whose disk is nearly full refuses before

@@ -342,7 +342,7 @@ void QueueEngine::ack(std::string_view device_id, std::uint64_t through_seq) {
 }
 
 void QueueEngine::ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>> acks) {
-  write_turn(acks, {});
+  write_turn(acks, {}, {});
 }
 
 // Stages the deletion of the device's messages up to through_seq, adding them to `acked`.

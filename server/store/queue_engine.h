@@ -42,7 +42,12 @@ class QueueEngine final : public MessageStore {
   void ack(std::string_view device_id, std::uint64_t through_seq) override;
   void ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>> acks) override;
   bool write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
-                  std::span<const std::pair<std::string_view, std::uint64_t>> uplinks) override;
+                  std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
+                  std::span<const EventRecord> events) override;
+  void for_each_event(const std::function<void(const EventRecord&)>& visit) override {
+    backend_->scan_events(visit);
+  }
+  void trim_events(std::uint64_t through_id) override;
   void discard(std::string_view device_id, std::uint64_t seq) override;
   QueueInfo info(std::string_view device_id) override;
   std::uint64_t uplink_last_received(std::string_view device_id) override;

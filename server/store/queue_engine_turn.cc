@@ -1,7 +1,7 @@
 // QueueEngine: the writes a worker makes for its devices outside enqueue and read: one loop turn's
-// acks and uplink marks in one write, the discard of a message no device can take, and leaving a
-// storage error state. See queue_engine.h for the locking rules and message_store.h for the
-// semantics.
+// acks, uplink marks and events in one write, the event log's trimming, the discard of a message no
+// device can take, and leaving a storage error state. See queue_engine.h for the locking rules and
+// message_store.h for the semantics.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -20,7 +20,8 @@ bool valid_device(std::string_view device) {
 }  // namespace
 
 bool QueueEngine::write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
-                             std::span<const std::pair<std::string_view, std::uint64_t>> uplinks) {
+                             std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
+                             std::span<const EventRecord> events) {
   std::vector<std::string_view> devices;
   devices.reserve(acks.size() + uplinks.size());
   for (const auto& item : acks) devices.push_back(item.first);
@@ -44,13 +45,23 @@ bool QueueEngine::write_turn(std::span<const std::pair<std::string_view, std::ui
     txn->put_meta(device, meta);
     marked = true;
   }
+  for (const EventRecord& event : events) txn->put_event(event);
   // Acks alone are never fsynced: one lost in a power cut only means a resend, which QoS 1 allows.
-  // Uplink marks are, under Sync: the devices are told their messages are held once this returns.
-  const bool sync = marked && options_.durability == Durability::Sync;
-  if (!finish(*txn, sync, marked || !acked.empty(), touched)) return false;
+  // Uplink marks and events are, under Sync: the devices are told their messages are held, and
+  // readers see the events, once this returns.
+  const bool durable = marked || !events.empty();
+  const bool sync = durable && options_.durability == Durability::Sync;
+  if (!finish(*txn, sync, durable || !acked.empty(), touched)) return false;
   release(acked);
   stats_.acked += acked.size();
   return true;
+}
+
+void QueueEngine::trim_events(std::uint64_t through_id) {
+  std::string error;
+  if (backend_->delete_events_through(through_id, error)) return;
+  ++stats_.errors;
+  KITE_LOG(warn, "store.events_trim_failed", {{"through", through_id}, {"error", error}});
 }
 
 void QueueEngine::discard(std::string_view device_id, std::uint64_t seq) {

@@ -69,6 +69,12 @@ bool split_member_key(std::string_view key, std::string_view& group, std::string
   return !group.empty() && !device.empty();
 }
 
+std::string event_key(std::uint64_t id) {
+  std::string key(1, static_cast<char>(Kind::Event));
+  append_u64(key, id);
+  return key;
+}
+
 std::string epoch_key() {
   return std::string(1, static_cast<char>(Kind::Epoch));
 }
@@ -124,6 +130,16 @@ std::string encode(const IdempotencyEntry& entry) {
   return out;
 }
 
+std::string encode(const EventRecord& event) {
+  std::string out;
+  out.reserve(8 + 1 + 2 + event.device.size() + event.data.size());
+  append_u64(out, static_cast<std::uint64_t>(event.time_ms));
+  out.push_back(static_cast<char>(event.type));
+  append_field(out, event.device);
+  out.append(event.data);
+  return out;
+}
+
 bool decode(std::string_view value, DeviceMeta& meta) {
   Reader r{value};
   for (std::uint64_t* v : {&meta.last_seq, &meta.acked_through, &meta.gone_through,
@@ -158,6 +174,19 @@ bool decode(std::string_view value, IdempotencyEntry& entry) {
   entry.seq = r.u64();
   entry.message_id = std::string(r.rest);
   return r.ok;
+}
+
+bool decode(std::string_view key, std::string_view value, EventRecord& event) {
+  if (key.size() != 9 || key[0] != static_cast<char>(Kind::Event) ||
+      !read_u64(key.substr(1), event.id))
+    return false;
+  Reader r{value};
+  event.time_ms = static_cast<std::int64_t>(r.u64());
+  const std::string_view type = r.take(1);
+  event.type = type.empty() ? 0 : static_cast<std::uint8_t>(type[0]);
+  event.device = r.field();
+  event.data = r.rest;
+  return r.ok && !event.device.empty();
 }
 
 }  // namespace kite::server::store::records

@@ -12,6 +12,8 @@
 //   'C' len:u16 device conflation-key  -> ConflationEntry: seq u64, bytes u64
 //   'I' len:u16 device idempotency-key -> IdempotencyEntry: expires_at u64, seq u64, id (the rest)
 //   'G' len:u16 group device           -> (empty): the device is a member of the group
+//   'L' id:u64                         -> event: time u64, type u8, device (u16 length + bytes),
+//                                         data (the rest: the event's JSON)
 //
 // The length before the device id keeps device "ab" from being a prefix of device "abc": the
 // range of one device never includes another's records. Decoders reject truncated values (false).
@@ -30,12 +32,14 @@ enum class Kind : char {
   Message = 'Q',
   Conflation = 'C',
   Idempotency = 'I',
-  Member = 'G'
+  Member = 'G',
+  Event = 'L'
 };
 
 std::string device_prefix(Kind kind, std::string_view device);
 std::string keyed(Kind kind, std::string_view device, std::string_view key);
 std::string message_key(std::string_view device, std::uint64_t seq);
+std::string event_key(std::uint64_t id);
 std::string epoch_key();
 // The group and device of a 'G' key; false if the key is not one.
 bool split_member_key(std::string_view key, std::string_view& group, std::string_view& device);
@@ -47,10 +51,12 @@ std::string encode(const DeviceMeta& meta);
 std::string encode(const MessageView& message);  // seq is in the key, not the value
 std::string encode(const ConflationEntry& entry);
 std::string encode(const IdempotencyEntry& entry);
+std::string encode(const EventRecord& event);  // id is in the key
 
 bool decode(std::string_view value, DeviceMeta& meta);
 bool decode(std::string_view value, MessageView& message);  // views point into value
 bool decode(std::string_view value, ConflationEntry& entry);
 bool decode(std::string_view value, IdempotencyEntry& entry);
+bool decode(std::string_view key, std::string_view value, EventRecord& event);  // views into both
 
 }  // namespace kite::server::store::records

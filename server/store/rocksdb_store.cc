@@ -73,6 +73,10 @@ class RocksTransaction final : public Transaction {
     put(records::keyed(Kind::Idempotency, device, key), records::encode(entry));
   }
 
+  void put_event(const EventRecord& event) override {
+    put(records::event_key(event.id), records::encode(event));
+  }
+
   bool commit(bool sync, std::string& error) override {
     if (!error_.empty()) {
       error = error_;
@@ -201,6 +205,30 @@ class RocksBackend final : public Backend {
                        std::string_view group, device;
                        if (records::split_member_key(key, group, device)) visit(group, device);
                      });
+  }
+
+  void scan_events(const std::function<void(const EventRecord&)>& visit) override {
+    for_each_of_kind(Kind::Event, "store.events_scan_failed",
+                     [&](std::string_view key, std::string_view value) {
+                       EventRecord event;
+                       if (records::decode(key, value, event))
+                         visit(event);
+                       else
+                         KITE_LOG(warn, "store.event_undecodable", {{"bytes", value.size()}});
+                     });
+  }
+
+  // One range tombstone for everything retention dropped: trimming costs one write, not one
+  // delete per event.
+  bool delete_events_through(std::uint64_t id, std::string& error) override {
+    const std::string from = records::event_key(0);
+    const std::string to = id == std::numeric_limits<std::uint64_t>::max()
+                               ? std::string(1, static_cast<char>(Kind::Event) + 1)
+                               : records::event_key(id + 1);
+    const auto status =
+        db_->DeleteRange(rocksdb::WriteOptions(), db_->DefaultColumnFamily(), from, to);
+    if (!status.ok()) error = status.ToString();
+    return status.ok();
   }
 
   void scan_idempotency(const std::function<void(std::uint64_t)>& visit) override {

@@ -7,10 +7,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "child_process.h"
@@ -39,8 +41,22 @@ class Tcpdump {
   Tcpdump(const Tcpdump&) = delete;
   Tcpdump& operator=(const Tcpdump&) = delete;
 
-  // SIGINT: tcpdump writes what it has and exits 0.
+  // SIGINT: tcpdump writes what it has and exits 0. Packets the kernel holds for tcpdump but it
+  // has not read yet are lost at SIGINT (its "received by filter" above "captured"): on a loaded
+  // machine tcpdump lags, so first wait until the file has stopped growing for 300 ms.
   void stop() {
+    const Millis deadline = now_ms() + kWait;
+    std::uintmax_t size = 0;
+    Millis stable_since = now_ms();
+    while (now_ms() < deadline && now_ms() - stable_since < 300) {
+      std::error_code error;
+      const std::uintmax_t now_size = std::filesystem::file_size(file_, error);
+      if (!error && now_size != size) {
+        size = now_size;
+        stable_since = now_ms();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     process_->signal(SIGINT);
     const auto code = process_->wait_exit(kWait);
     INFO("tcpdump stderr: " << process_->err());

@@ -9,18 +9,25 @@ ConfigSection events_section() {
   return {
       "events",
       "The device event stream of GET /v1/events: uplink messages, connects, disconnects\n"
-      "and delivery receipts, kept in memory (not across restarts) for readers to resume.",
+      "and delivery receipts, kept for readers to resume; in the store (across restarts and\n"
+      "kill -9) unless durable = false.",
       {
           integer("events", "retention_events", kEvents, &EventsConfig::retention_events, 0,
                   100000000,
-                  "Device events kept in memory for GET /v1/events readers to resume from.\n"
+                  "Device events kept for GET /v1/events readers to resume from.\n"
                   "The oldest go first past this, retention_bytes or retention_ms; a reader that\n"
                   "asks for dropped events is told so (a gap event). 0 = no event stream."),
           integer("events", "retention_bytes", kEvents, &EventsConfig::retention_bytes, 1048576,
                   68719476736,
-                  "Memory the retained events may hold (payloads of uplink included)."),
+                  "Bytes the retained events may hold (payloads of uplink included), in memory\n"
+                  "and again in the store when durable."),
           integer("events", "retention_ms", kEvents, &EventsConfig::retention_ms, 1000, 604800000,
                   "Age after which a retained event is dropped. At most 7 days."),
+          boolean("events", "durable", kEvents, &EventsConfig::durable,
+                  "Write every event to the store (RocksDB) with store.durability before a\n"
+                  "reader sees it or a QoS 1 uplink is acknowledged, and reload them at start.\n"
+                  "false: memory only, as fast as before, but a crash or restart loses the\n"
+                  "events nobody has read (a device is told its uplink is held regardless)."),
           list("events", "types", kEvents, &EventsConfig::types,
                "Event types recorded: \"uplink\", \"connect\", \"disconnect\", \"receipt\".\n"
                "Receipts cost one event per delivered message; leave them out at very high rates\n"

@@ -65,9 +65,12 @@ class SlowMembershipStore final : public MessageStore {
   void ack(std::string_view, std::uint64_t) override {}
   void ack_batch(std::span<const std::pair<std::string_view, std::uint64_t>>) override {}
   bool write_turn(std::span<const std::pair<std::string_view, std::uint64_t>>,
-                  std::span<const std::pair<std::string_view, std::uint64_t>>) override {
+                  std::span<const std::pair<std::string_view, std::uint64_t>>,
+                  std::span<const EventRecord>) override {
     return true;
   }
+  void for_each_event(const std::function<void(const EventRecord&)>&) override {}
+  void trim_events(std::uint64_t) override {}
   void discard(std::string_view, std::uint64_t) override {}
   bool recover() override { return true; }
   QueueInfo info(std::string_view) override { return {}; }
