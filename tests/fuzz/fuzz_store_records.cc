@@ -1,7 +1,7 @@
 // libFuzzer target: the store's record decoders (server/store/record_codec), which read what is
-// on disk. The first byte picks the decoder, the rest is the value (or, for membership, the key).
-// Besides "no crash, no UB", a value that decodes must encode back to a value that decodes to
-// the same fields: the codec cannot silently lose or invent data.
+// on disk (queue records and the event log's). The first byte picks the decoder, the rest is the
+// value (or, for membership, the key). Besides "no crash, no UB", a value that decodes must encode
+// back to a value that decodes to the same fields: the codec cannot silently lose or invent data.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -28,7 +28,7 @@ bool same(const MessageView& a, const MessageView& b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view value(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0: {
       DeviceMeta meta, again;
       if (records::decode(value, meta)) {
@@ -64,6 +64,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(records::decode(records::encode(entry), again));
         check(again.expires_at_ms == entry.expires_at_ms && again.seq == entry.seq &&
               again.message_id == entry.message_id);
+      }
+      break;
+    }
+    case 4: {  // an event: the first 8 bytes are its id (the key), the rest its value
+      if (value.size() < 8) break;
+      std::uint64_t id = 0;
+      check(records::read_u64(value, id));
+      const std::string key = records::event_key(id);
+      kite::server::EventRecord event, again;
+      if (records::decode(key, value.substr(8), event)) {
+        const std::string encoded = records::encode(event);
+        check(records::decode(key, encoded, again));
+        check(again.id == id && again.time_ms == event.time_ms && again.type == event.type &&
+              again.device == event.device && again.data == event.data);
       }
       break;
     }
