@@ -13,7 +13,8 @@
 //   'I' len:u16 device idempotency-key -> IdempotencyEntry: expires_at u64, seq u64, id (the rest)
 //   'G' len:u16 group device           -> (empty): the device is a member of the group
 //   'L' id:u64                         -> event: time u64, type u8, device (u16 length + bytes),
-//                                         data (the rest: the event's JSON)
+//                                         data (the rest: the event's JSON); in the "events"
+//                                         column family
 //
 // The length before the device id keeps device "ab" from being a prefix of device "abc": the
 // range of one device never includes another's records. Decoders reject truncated values (false).

@@ -7,7 +7,8 @@
 // where the engine's cache leaves no reads at all). The epoch is written, fsynced, when the store
 // is created. At open the global totals are summed from the per-device meta records, not from the
 // messages. The file kited.pid names the process that holds the directory, so a second kited can
-// say who it is. The store's directory is 0700. On a storage error (a full disk) resume() calls
+// say who it is. The event log's records live in a column family of their own (rocksdb_tuning.h).
+// The store's directory is 0700. On a storage error (a full disk) resume() calls
 // DB::Resume(), which RocksDB needs before it accepts writes again.
 #include <fmt/format.h>
 #include <rocksdb/db.h>
@@ -36,7 +37,8 @@ using records::Kind;
 
 class RocksTransaction final : public Transaction {
  public:
-  explicit RocksTransaction(rocksdb::DB& db) : db_(db) {}
+  RocksTransaction(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events)
+      : db_(db), events_(events) {}
 
   DeviceMeta meta(std::string_view device) override {
     return load<DeviceMeta>(records::device_prefix(Kind::Meta, device)).value_or(DeviceMeta{});
@@ -74,7 +76,8 @@ class RocksTransaction final : public Transaction {
   }
 
   void put_event(const EventRecord& event) override {
-    put(records::event_key(event.id), records::encode(event));
+    const std::string key = records::event_key(event.id), value = records::encode(event);
+    check(indexed_ ? indexed_->Put(events_, key, value) : plain_.Put(events_, key, value));
   }
 
   bool commit(bool sync, std::string& error) override {
@@ -125,6 +128,7 @@ class RocksTransaction final : public Transaction {
   }
 
   rocksdb::DB& db_;
+  rocksdb::ColumnFamilyHandle* const events_;
   rocksdb::WriteBatch plain_;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> indexed_;
   std::string error_;
@@ -137,15 +141,20 @@ rocksdb::WriteBatchWithIndex& RocksTransaction::indexed() {
                                                             /*overwrite_key=*/true);
   struct Replay final : rocksdb::WriteBatch::Handler {
     rocksdb::WriteBatchWithIndex& into;
+    rocksdb::ColumnFamilyHandle* events;
     rocksdb::Status status;
-    explicit Replay(rocksdb::WriteBatchWithIndex& batch) : into(batch) {}
-    void Put(const rocksdb::Slice& key, const rocksdb::Slice& value) override {
-      if (status.ok()) status = into.Put(key, value);
+    Replay(rocksdb::WriteBatchWithIndex& batch, rocksdb::ColumnFamilyHandle* family)
+        : into(batch), events(family) {}
+    rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice& key,
+                          const rocksdb::Slice& value) override {
+      if (status.ok())
+        status = family == events->GetID() ? into.Put(events, key, value) : into.Put(key, value);
+      return rocksdb::Status::OK();
     }
     void Delete(const rocksdb::Slice& key) override {
       if (status.ok()) status = into.Delete(key);
     }
-  } replay(*indexed_);
+  } replay(*indexed_, events_);
   check(plain_.Iterate(&replay));
   check(replay.status);
   plain_.Clear();
@@ -177,15 +186,23 @@ void RocksTransaction::scan(std::string_view device, std::uint64_t after_seq,
 
 class RocksBackend final : public Backend {
  public:
-  RocksBackend(std::unique_ptr<rocksdb::DB> db, std::uint64_t epoch, std::string directory)
-      : db_(std::move(db)), epoch_(epoch), directory_(std::move(directory)) {}
+  RocksBackend(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> families,
+               std::uint64_t epoch, std::string directory)
+      : db_(std::move(db)),
+        families_(std::move(families)),
+        events_(families_.at(1)),
+        epoch_(epoch),
+        directory_(std::move(directory)) {}
   ~RocksBackend() override {
+    for (auto* family : families_) db_->DestroyColumnFamilyHandle(family);
     if (auto status = db_->Close(); !status.ok()) {
       KITE_LOG(error, "store.close_failed", {{"error", status.ToString()}});
     }
   }
 
-  std::unique_ptr<Transaction> begin() override { return std::make_unique<RocksTransaction>(*db_); }
+  std::unique_ptr<Transaction> begin() override {
+    return std::make_unique<RocksTransaction>(*db_, events_);
+  }
   std::uint64_t epoch() const override { return epoch_; }
 
   bool put_member(std::string_view group, std::string_view device, bool member, bool sync,
@@ -208,14 +225,16 @@ class RocksBackend final : public Backend {
   }
 
   void scan_events(const std::function<void(const EventRecord&)>& visit) override {
-    for_each_of_kind(Kind::Event, "store.events_scan_failed",
-                     [&](std::string_view key, std::string_view value) {
-                       EventRecord event;
-                       if (records::decode(key, value, event))
-                         visit(event);
-                       else
-                         KITE_LOG(warn, "store.event_undecodable", {{"bytes", value.size()}});
-                     });
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      EventRecord event;
+      if (records::decode(it->key().ToStringView(), it->value().ToStringView(), event))
+        visit(event);
+      else
+        KITE_LOG(warn, "store.event_undecodable", {{"bytes", it->value().size()}});
+    }
+    if (!it->status().ok())
+      KITE_LOG(error, "store.events_scan_failed", {{"error", it->status().ToString()}});
   }
 
   // One range tombstone for everything retention dropped: trimming costs one write, not one
@@ -225,8 +244,7 @@ class RocksBackend final : public Backend {
     const std::string to = id == std::numeric_limits<std::uint64_t>::max()
                                ? std::string(1, static_cast<char>(Kind::Event) + 1)
                                : records::event_key(id + 1);
-    const auto status =
-        db_->DeleteRange(rocksdb::WriteOptions(), db_->DefaultColumnFamily(), from, to);
+    const auto status = db_->DeleteRange(rocksdb::WriteOptions(), events_, from, to);
     if (!status.ok()) error = status.ToString();
     return status.ok();
   }
@@ -296,6 +314,8 @@ class RocksBackend final : public Backend {
   }
 
   const std::unique_ptr<rocksdb::DB> db_;
+  const std::vector<rocksdb::ColumnFamilyHandle*> families_;  // default, events
+  rocksdb::ColumnFamilyHandle* const events_;
   const std::uint64_t epoch_;
   const std::string directory_;
   std::mutex space_mutex_;  // serialises the statvfs refresh
@@ -374,7 +394,13 @@ std::unique_ptr<MessageStore> open_rocksdb_store(const std::string& directory,
                                std::filesystem::perm_options::replace, ec);
   if (ec) KITE_LOG(warn, "store.permissions", {{"directory", directory}, {"error", ec.message()}});
   rocksdb::DB* raw = nullptr;
-  const auto status = rocksdb::DB::Open(store::tuned_rocksdb_options(), directory, &raw);
+  rocksdb::Options db_options = store::tuned_rocksdb_options();
+  db_options.create_missing_column_families = true;  // a store from before the event log has none
+  const std::vector<rocksdb::ColumnFamilyDescriptor> descriptors{
+      {rocksdb::kDefaultColumnFamilyName, db_options},
+      {store::kEventsFamily, store::tuned_event_options(db_options)}};
+  std::vector<rocksdb::ColumnFamilyHandle*> families;
+  const auto status = rocksdb::DB::Open(db_options, directory, descriptors, &families, &raw);
   if (!status.ok()) {
     error = store::explain_open_failure(directory, status);
     KITE_LOG(error, "store.open_failed", {{"directory", directory}, {"error", status.ToString()}});
@@ -384,12 +410,14 @@ std::unique_ptr<MessageStore> open_rocksdb_store(const std::string& directory,
   std::ofstream(store::pid_file(directory), std::ios::trunc) << getpid() << '\n';
   std::uint64_t epoch = 0;
   if (!store::load_or_create_epoch(*db, epoch, error)) {
+    for (auto* family : families) db->DestroyColumnFamilyHandle(family);
     KITE_LOG(error, "store.open_failed", {{"directory", directory}, {"error", error}});
     error = fmt::format("cannot read the store's epoch in {}: {}", directory, error);
     return nullptr;
   }
   auto store = std::make_unique<store::QueueEngine>(
-      std::make_unique<store::RocksBackend>(std::move(db), epoch, directory), options);
+      std::make_unique<store::RocksBackend>(std::move(db), std::move(families), epoch, directory),
+      options);
   const StoreStats stats = store->stats();
   KITE_LOG(info, "store.opened",
            {{"directory", directory}, {"messages", stats.messages}, {"bytes", stats.bytes}});

@@ -63,4 +63,12 @@ rocksdb::Options tuned_rocksdb_options() {
   return options;
 }
 
+rocksdb::ColumnFamilyOptions tuned_event_options(const rocksdb::Options& base) {
+  rocksdb::ColumnFamilyOptions options(base);
+  options.compaction_filter = nullptr;  // no idempotency records here
+  options.write_buffer_size = 64 << 20;
+  options.max_write_buffer_number = 2;
+  return options;
+}
+
 }  // namespace kite::server::store
