@@ -56,6 +56,7 @@ struct Run {
   uv_timer_t timer{};
   uv_prepare_t prepare{};
   std::uint64_t settle_ms = 2000, idle_ms = 90'000;
+  bool warm_crypto = false;
   kite::Client* client = nullptr;
   std::size_t publish_bytes = 0;
   int wait_messages = 0, messages = 0;
@@ -106,12 +107,8 @@ std::string compressible(std::size_t bytes) {
   return text;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Run run;
-  kite::ClientOptions options;
-  bool warm_crypto = false;
+// False, after saying why, on an option it does not know or a missing --id or --key.
+bool parse_args(int argc, char** argv, Run& run, kite::ClientOptions& options) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];
     const char* value = argv[i + 1];
@@ -128,7 +125,7 @@ int main(int argc, char** argv) {
     else if (flag == "--wait-messages")
       run.wait_messages = std::atoi(value);
     else if (flag == "--warm-crypto")
-      warm_crypto = std::string_view(value) == "1";
+      run.warm_crypto = std::string_view(value) == "1";
     else if (flag == "--keepalive-ms")
       options.keepalive_ms = std::strtoul(value, nullptr, 10);
     else if (flag == "--settle-ms")
@@ -137,7 +134,7 @@ int main(int argc, char** argv) {
       run.idle_ms = std::strtoull(value, nullptr, 10) * 1000;
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
-      return 2;
+      return false;
     }
   }
   if (argc % 2 != 1 || options.device_id.empty() || options.key.empty()) {
@@ -145,60 +142,58 @@ int main(int argc, char** argv) {
                  "usage: kite_sdk_footprint --port P --id ID --key HEX [--host H] "
                  "[--keepalive-ms 30000] [--settle-ms 2000] [--idle-seconds 90] "
                  "[--warm-crypto 1]\n");
-    return 2;
+    return false;
   }
+  return true;
+}
 
-  uv_loop_init(&run.loop);
-  uv_timer_init(&run.loop, &run.timer);
-  uv_prepare_init(&run.loop, &run.prepare);
-  run.timer.data = run.prepare.data = &run;
+// One HMAC and one random_bytes() call: libsodium's process-wide initialisation, done before the
+// first heap figure when --warm-crypto asks for it.
+void warm_up_crypto() {
+  std::uint8_t nonce[16];
+  (void)kite::protocol::random_bytes(nonce);
+  const std::uint8_t key[32] = {};
+  (void)kite::protocol::hmac_sha256(key, nonce);
+}
 
-  if (warm_crypto) {
-    std::uint8_t nonce[16];
-    (void)kite::protocol::random_bytes(nonce);
-    const std::uint8_t key[32] = {};
-    (void)kite::protocol::hmac_sha256(key, nonce);
-  }
+// Runs the client on run.loop until it has been idle for the window and stopped, taking the heap
+// figures on the way. False if the client refused the options.
+bool run_client(Run& run, const kite::ClientOptions& options) {
   run.heap_before = heap_in_use();
-  {
-    kite::Client client(options, &run.loop);
-    run.client = &client;
-    const std::string payload = compressible(run.publish_bytes);
-    client.on_message([&run](const kite::Message&) {
-      ++run.messages;
+  kite::Client client(options, &run.loop);
+  run.client = &client;
+  const std::string payload = compressible(run.publish_bytes);
+  client.on_message([&run](const kite::Message&) {
+    ++run.messages;
+    maybe_settle(run);
+  });
+  client.on_state([&run, &client, &payload](const kite::StateChange& s) {
+    if (s.state == kite::State::Connected && !run.connected) {
+      run.connected = true;
+      run.heap_connected = heap_in_use();
+      if (run.publish_bytes > 0)
+        client.publish({.payload = payload, .topic = "footprint"}, [&run](kite::Error, auto) {
+          run.published = true;
+          maybe_settle(run);
+        });
       maybe_settle(run);
-    });
-    client.on_state([&run, &client, &payload](const kite::StateChange& s) {
-      if (s.state == kite::State::Connected && !run.connected) {
-        run.connected = true;
-        run.heap_connected = heap_in_use();
-        if (run.publish_bytes > 0)
-          client.publish({.payload = payload, .topic = "footprint"}, [&run](kite::Error, auto) {
-            run.published = true;
-            maybe_settle(run);
-          });
-        maybe_settle(run);
-      } else if (s.state == kite::State::Disconnected) {
-        ++run.disconnects;  // an idle client should stay connected: reported below
-      } else if (s.state == kite::State::Replaced || s.state == kite::State::Revoked ||
-                 s.state == kite::State::Stopped) {
-        uv_close(reinterpret_cast<uv_handle_t*>(&run.timer), nullptr);
-        uv_close(reinterpret_cast<uv_handle_t*>(&run.prepare), nullptr);
-      }
-    });
-    if (client.start() != kite::Error::Ok) {
-      std::fprintf(stderr, "bad options\n");
-      return 2;
+    } else if (s.state == kite::State::Disconnected) {
+      ++run.disconnects;  // an idle client should stay connected: reported below
+    } else if (s.state == kite::State::Replaced || s.state == kite::State::Revoked ||
+               s.state == kite::State::Stopped) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&run.timer), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&run.prepare), nullptr);
     }
-    uv_run(&run.loop, UV_RUN_DEFAULT);
+  });
+  if (client.start() != kite::Error::Ok) {
+    std::fprintf(stderr, "bad options\n");
+    return false;
   }
   uv_run(&run.loop, UV_RUN_DEFAULT);
-  uv_loop_close(&run.loop);
-  if (!run.connected) {
-    std::fprintf(stderr, "never connected\n");
-    return 1;
-  }
+  return true;
+}
 
+void print_report(const Run& run, const kite::ClientOptions& options) {
   const double seconds = static_cast<double>(run.window_end - run.window_start) / 1e9;
   const std::uint64_t wakeups = run.turns > 0 ? run.turns - 1 : 0;  // the last: our timer
   std::printf(
@@ -211,6 +206,29 @@ int main(int argc, char** argv) {
       static_cast<ssize_t>(run.heap_idle - run.heap_before),
       static_cast<ssize_t>(run.heap_end - run.heap_before), seconds, wakeups,
       static_cast<double>(wakeups) * 60.0 / seconds, options.keepalive_ms, run.disconnects,
-      warm_crypto ? "true" : "false", run.publish_bytes, run.messages);
+      run.warm_crypto ? "true" : "false", run.publish_bytes, run.messages);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Run run;
+  kite::ClientOptions options;
+  if (!parse_args(argc, argv, run, options)) return 2;
+
+  uv_loop_init(&run.loop);
+  uv_timer_init(&run.loop, &run.timer);
+  uv_prepare_init(&run.loop, &run.prepare);
+  run.timer.data = run.prepare.data = &run;
+
+  if (run.warm_crypto) warm_up_crypto();
+  if (!run_client(run, options)) return 2;
+  uv_run(&run.loop, UV_RUN_DEFAULT);  // the destroyed Client's handles finish closing here
+  uv_loop_close(&run.loop);
+  if (!run.connected) {
+    std::fprintf(stderr, "never connected\n");
+    return 1;
+  }
+  print_report(run, options);
   return run.disconnects == 0 ? 0 : 1;
 }

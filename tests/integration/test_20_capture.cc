@@ -130,6 +130,92 @@ std::string publish_frame(std::uint64_t seq, const std::string& payload, bool co
   return std::string(out.begin(), out.end());
 }
 
+// Waits until the capture holds the connection's end, then stops tcpdump.
+void stop_once_closed(Tcpdump& capture, std::uint16_t port) {
+  REQUIRE(
+      wait_decoded(capture, port, [](const auto& events) { return has_event(events, "closed"); }));
+  capture.stop();
+}
+
+// A device's whole session with kited: `payloads` sent to it and received, acknowledged, closed.
+void device_session(Harness& h, const std::string& id, const std::vector<std::string>& payloads) {
+  TestDevice device(h.device_options(id));
+  device.connect_and_open();
+  for (const auto& payload : payloads) h.send_ok(id, payload);
+  const auto received = device.take_messages(payloads.size(), kWait);
+  REQUIRE(received.size() == payloads.size());
+  // Drives the device until kited holds nothing unacknowledged: the acks went out.
+  auto body = h.wait_device(id, [](const Json& b) { return b["queued"] == 0; }, {&device});
+  REQUIRE(body["queued"] == 0);
+  device.close();
+  device.wait_socket_closed(kWait);
+}
+
+// The handshake: Hello with the device id, Challenge, Auth, Welcome.
+void check_handshake(const std::vector<Json>& events, const std::string& id) {
+  const auto hellos = frames_of(events, "up", "Hello");
+  REQUIRE(hellos.size() == 1);
+  CHECK(hellos[0]["message"]["device_id"] == id);
+  CHECK(hellos[0]["message"]["method"] == "Hmac");
+  CHECK(hellos[0]["message"]["client_nonce"]["size"] == 32);
+  CHECK(hellos[0]["stream_offset"] == 0);
+  CHECK(hellos[0]["header"]["length"].get<std::size_t>() + 8 <=
+        hellos[0]["size"].get<std::size_t>());
+  CHECK(frames_of(events, "down", "Challenge").size() == 1);
+  CHECK(frames_of(events, "up", "Auth").size() == 1);
+  const auto welcomes = frames_of(events, "down", "Welcome");
+  REQUIRE(welcomes.size() == 1);
+  CHECK(welcomes[0]["message"]["resumed"] == false);
+  CHECK(welcomes[0]["message"].contains("keepalive_ms"));
+}
+
+// The publishes, in order, with their payloads and sequence numbers; then the acks: cumulative,
+// the last one covering every publish, each after what it acknowledges.
+void check_publishes_and_acks(const std::vector<Json>& events,
+                              const std::vector<std::string>& payloads) {
+  const auto publishes = frames_of(events, "down", "Publish");
+  REQUIRE(publishes.size() == payloads.size());
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    CAPTURE(i);
+    CHECK(publishes[i]["message"]["payload"]["text"] == payloads[i]);
+    CHECK(publishes[i]["message"]["payload"]["size"] == payloads[i].size());
+    CHECK(publishes[i]["message"]["seq"] == i + 1);
+    CHECK(publishes[i]["message"]["qos"] == "AtLeastOnce");
+  }
+  const auto acks = frames_of(events, "up", "Ack");
+  REQUIRE_FALSE(acks.empty());
+  CHECK(acks.back()["message"]["seq"] == payloads.size());
+  CHECK(acks.back()["time_ns"].get<std::int64_t>() >=
+        publishes.back()["time_ns"].get<std::int64_t>());
+}
+
+// The text output says the same as the JSON, one line per event (`event_count` of them); stdin
+// reads as well as a file.
+void check_text_output(const Tcpdump& capture, std::uint16_t port, const std::string& id,
+                       std::size_t event_count) {
+  const Decoded text = decode({"--port", std::to_string(port), "-"}, read_file(capture.file()));
+  CHECK(text.run.exit_code == 0);
+  CHECK(text.run.out.find("Hello version=1 device_id=\"" + id + "\"") != std::string::npos);
+  CHECK(text.run.out.find("payload=\"second: {\\\"on\\\":true}\"") != std::string::npos);
+  CHECK(std::count(text.run.out.begin(), text.run.out.end(), '\n') ==
+        static_cast<std::ptrdiff_t>(event_count));
+}
+
+// --max-payload cuts payloads, saying so; the wrong --port finds nothing and says why.
+void check_max_payload_and_wrong_port(const Tcpdump& capture, std::uint16_t port,
+                                      const std::vector<std::string>& payloads) {
+  const Decoded cut = decode(
+      {"--port", std::to_string(port), "--json", "--max-payload", "3", capture.file().string()});
+  const auto cut_publishes = frames_of(cut.events, "down", "Publish");
+  REQUIRE(cut_publishes.size() == payloads.size());
+  CHECK(cut_publishes[1]["message"]["payload"]["text"] == payloads[1].substr(0, 3));
+  CHECK(cut_publishes[1]["message"]["payload"]["truncated"] == true);
+  const Decoded wrong = decode({"--port", "1", capture.file().string()});
+  CHECK(wrong.run.exit_code == 0);
+  CHECK(wrong.run.out.empty());
+  CHECK(wrong.run.err.find("is --port right?") != std::string::npos);
+}
+
 }  // namespace
 
 TEST_CASE("20.1 capture: kite decode reads a tcpdump capture of a device's session with kited") {
@@ -138,21 +224,8 @@ TEST_CASE("20.1 capture: kite decode reads a tcpdump capture of a device's sessi
   Tcpdump capture(port);
   const std::string id = "capture-lamp-1";
   const std::vector<std::string> payloads = {"first", "second: {\"on\":true}", "third"};
-  {
-    TestDevice device(h.device_options(id));
-    device.connect_and_open();
-    for (const auto& payload : payloads) h.send_ok(id, payload);
-    const auto received = device.take_messages(payloads.size(), kWait);
-    REQUIRE(received.size() == payloads.size());
-    // Drives the device until kited holds nothing unacknowledged: the acks went out.
-    auto body = h.wait_device(id, [](const Json& b) { return b["queued"] == 0; }, {&device});
-    REQUIRE(body["queued"] == 0);
-    device.close();
-    device.wait_socket_closed(kWait);
-  }
-  REQUIRE(
-      wait_decoded(capture, port, [](const auto& events) { return has_event(events, "closed"); }));
-  capture.stop();
+  device_session(h, id, payloads);
+  stop_once_closed(capture, port);
 
   const Decoded d = decode_json(capture, port);
   INFO("kite decode stdout:\n" << d.run.out << "\nstderr:\n" << d.run.err);
@@ -168,38 +241,8 @@ TEST_CASE("20.1 capture: kite decode reads a tcpdump capture of a device's sessi
   CHECK(opened["peer"].get<std::string>().rfind("127.0.0.1:", 0) == 0);
   for (const auto& e : d.events) CHECK(e["connection"] == "tcp#1");
 
-  // The handshake: Hello with the device id, Challenge, Auth, Welcome.
-  const auto hellos = frames_of(d.events, "up", "Hello");
-  REQUIRE(hellos.size() == 1);
-  CHECK(hellos[0]["message"]["device_id"] == id);
-  CHECK(hellos[0]["message"]["method"] == "Hmac");
-  CHECK(hellos[0]["message"]["client_nonce"]["size"] == 32);
-  CHECK(hellos[0]["stream_offset"] == 0);
-  CHECK(hellos[0]["header"]["length"].get<std::size_t>() + 8 <=
-        hellos[0]["size"].get<std::size_t>());
-  CHECK(frames_of(d.events, "down", "Challenge").size() == 1);
-  CHECK(frames_of(d.events, "up", "Auth").size() == 1);
-  const auto welcomes = frames_of(d.events, "down", "Welcome");
-  REQUIRE(welcomes.size() == 1);
-  CHECK(welcomes[0]["message"]["resumed"] == false);
-  CHECK(welcomes[0]["message"].contains("keepalive_ms"));
-
-  // The publishes, in order, with their payloads and sequence numbers.
-  const auto publishes = frames_of(d.events, "down", "Publish");
-  REQUIRE(publishes.size() == payloads.size());
-  for (std::size_t i = 0; i < payloads.size(); ++i) {
-    CAPTURE(i);
-    CHECK(publishes[i]["message"]["payload"]["text"] == payloads[i]);
-    CHECK(publishes[i]["message"]["payload"]["size"] == payloads[i].size());
-    CHECK(publishes[i]["message"]["seq"] == i + 1);
-    CHECK(publishes[i]["message"]["qos"] == "AtLeastOnce");
-  }
-  // The acks: cumulative, the last one covering every publish, each after what it acknowledges.
-  const auto acks = frames_of(d.events, "up", "Ack");
-  REQUIRE_FALSE(acks.empty());
-  CHECK(acks.back()["message"]["seq"] == payloads.size());
-  CHECK(acks.back()["time_ns"].get<std::int64_t>() >=
-        publishes.back()["time_ns"].get<std::int64_t>());
+  check_handshake(d.events, id);
+  check_publishes_and_acks(d.events, payloads);
 
   // Time order, and the connection closed at the end.
   for (std::size_t i = 1; i < d.events.size(); ++i)
@@ -207,25 +250,8 @@ TEST_CASE("20.1 capture: kite decode reads a tcpdump capture of a device's sessi
           d.events[i - 1]["time_ns"].get<std::int64_t>());
   CHECK(d.events.back()["event"] == "closed");
 
-  // The text output says the same, one line per event; stdin reads as well as a file.
-  const Decoded text = decode({"--port", std::to_string(port), "-"}, read_file(capture.file()));
-  CHECK(text.run.exit_code == 0);
-  CHECK(text.run.out.find("Hello version=1 device_id=\"" + id + "\"") != std::string::npos);
-  CHECK(text.run.out.find("payload=\"second: {\\\"on\\\":true}\"") != std::string::npos);
-  CHECK(std::count(text.run.out.begin(), text.run.out.end(), '\n') ==
-        static_cast<std::ptrdiff_t>(d.events.size()));
-
-  // --max-payload cuts payloads, saying so; the wrong --port finds nothing and says why.
-  const Decoded cut = decode(
-      {"--port", std::to_string(port), "--json", "--max-payload", "3", capture.file().string()});
-  const auto cut_publishes = frames_of(cut.events, "down", "Publish");
-  REQUIRE(cut_publishes.size() == payloads.size());
-  CHECK(cut_publishes[1]["message"]["payload"]["text"] == payloads[1].substr(0, 3));
-  CHECK(cut_publishes[1]["message"]["payload"]["truncated"] == true);
-  const Decoded wrong = decode({"--port", "1", capture.file().string()});
-  CHECK(wrong.run.exit_code == 0);
-  CHECK(wrong.run.out.empty());
-  CHECK(wrong.run.err.find("is --port right?") != std::string::npos);
+  check_text_output(capture, port, id, d.events.size());
+  check_max_payload_and_wrong_port(capture, port, payloads);
 }
 
 TEST_CASE("20.2 capture: a frame that does not decode is reported and the frames after it go on") {
@@ -245,9 +271,7 @@ TEST_CASE("20.2 capture: a frame that does not decode is reported and the frames
     CHECK(closed->reason == Reason::InvalidBody);
     device.wait_socket_closed(kWait);
   }  // our end of the socket closes too: the capture sees the connection end
-  REQUIRE(
-      wait_decoded(capture, port, [](const auto& events) { return has_event(events, "closed"); }));
-  capture.stop();
+  stop_once_closed(capture, port);
 
   const Decoded d = decode_json(capture, port);
   INFO("kite decode stdout:\n" << d.run.out << "\nstderr:\n" << d.run.err);
@@ -280,9 +304,7 @@ TEST_CASE("20.3 capture: files that cannot be read are exit 1 with a clear reaso
     device.close();
     device.wait_socket_closed(kWait);
   }
-  REQUIRE(
-      wait_decoded(capture, port, [](const auto& events) { return has_event(events, "closed"); }));
-  capture.stop();
+  stop_once_closed(capture, port);
   const std::string whole = read_file(capture.file());
   const Decoded full = decode_json(capture, port);
   REQUIRE(full.run.exit_code == 0);

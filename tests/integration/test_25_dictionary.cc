@@ -32,6 +32,10 @@ using Json = nlohmann::json;
 
 constexpr int kTrainingReadings = 2000;
 constexpr std::uint16_t kDictionaryId = 4242;
+// What 25.1 sends through kited B: readings not in the training set, up from each device and
+// down to the one that holds the dictionary.
+constexpr int kUplink = 20, kFirstUplink = 100'000;
+constexpr int kDownlink = 5, kFirstDownlink = 200'000;
 
 // A sensor reading as a fleet sends them: the same fields, values that vary.
 std::string reading(int i) {
@@ -139,15 +143,37 @@ std::uint16_t connected_dictionary(SdkProbe& probe) {
   return 0;
 }
 
-TEST_CASE("25.1 a dictionary trained on a recording is offered by kited and used both ways") {
-  test::TempDir dir;
-  const auto recordings = record_training_traffic(dir.path() / "a");
-  REQUIRE_FALSE(recordings.empty());
+// A device's client and the probe that records what it sees.
+struct Device {
+  explicit Device(ClientOptions options) : client(std::move(options)), probe(client) {}
+  Client client;
+  SdkProbe probe;
+};
 
-  // Train: every recorded payload is read, the dictionary has the id asked for, and on payloads
-  // held out of training it compresses clearly better than zstd alone.
-  const std::string dictionary = (dir.path() / "telemetry.zdict").string();
-  const KiteRun trained = train_dictionary(recordings, dictionary, kDictionaryId);
+// Connection -> device id, from the Hellos among `events` (kite decode --json).
+std::map<std::string, std::string> devices_by_connection(const std::vector<Json>& events) {
+  std::map<std::string, std::string> device_of;
+  for (const auto& e : events)
+    if (e.value("type", "") == "Hello")
+      device_of[e["connection"].get<std::string>()] = e["message"]["device_id"].get<std::string>();
+  return device_of;
+}
+
+// Reads `count` uplink events and returns the payloads that `device` sent, in order.
+std::vector<std::string> payloads_from(SseClient& uplink, int count, const std::string& device) {
+  std::vector<std::string> payloads;
+  for (int seen = 0; seen < count; ++seen) {
+    auto event = uplink.next(kWait);
+    REQUIRE(event);
+    if (event->json()["device"] == device)
+      payloads.push_back(event->json()["payload"].get<std::string>());
+  }
+  return payloads;
+}
+
+// What `kite dict train` said: every recorded payload read, the id asked for, and on payloads
+// held out of training a ratio clearly better than zstd alone; then the file it wrote.
+void check_training(const KiteRun& trained, const std::string& dictionary) {
   INFO(trained.out << trained.err);
   CHECK(trained.err.find("repeats left out") != std::string::npos);
   CHECK(trained.out.find("read " + std::to_string(kTrainingReadings) + " payloads") !=
@@ -163,60 +189,14 @@ TEST_CASE("25.1 a dictionary trained on a recording is offered by kited and used
   const KiteRun info = run_kite({"dict", "info", dictionary});
   CHECK(info.exit_code == 0);
   CHECK(info.out.find("zstd dictionary 4242, ") != std::string::npos);
+}
 
-  // kited B offers it; a device that holds it compresses with it, one that does not does not.
-  const auto b_recordings = dir.path() / "b";
-  Harness b(
-      fast_uplink({"--set", "compression.dictionary_file=" + dictionary, "--set",
-                   "record.enabled=true", "--set", "record.directory=" + b_recordings.string()}));
-  SseClient uplink(b.kited.admin_port(), kAdminToken, "/v1/events?type=uplink");
-  REQUIRE(uplink.status() == 200);
-  Client holder(device_options("meter-dict", b.kited.device_port(), {dictionary}));
-  SdkProbe holder_probe(holder);
-  REQUIRE(holder.start() == Error::Ok);
-  CHECK(connected_dictionary(holder_probe) == kDictionaryId);
-  Client plain(device_options("meter-plain", b.kited.device_port()));
-  SdkProbe plain_probe(plain);
-  REQUIRE(plain.start() == Error::Ok);
-  CHECK(connected_dictionary(plain_probe) == 0);
-
-  // Uplink: B reads every reading whole, from both devices.
-  constexpr int kUplink = 20, kFirstFresh = 100'000;  // readings not in the training set
-  publish_readings(holder, holder_probe, kFirstFresh, kUplink);
-  publish_readings(plain, plain_probe, kFirstFresh, kUplink);
-  std::vector<std::string> from_holder;
-  for (int seen = 0; seen < 2 * kUplink; ++seen) {
-    auto event = uplink.next(kWait);
-    REQUIRE(event);
-    if (event->json()["device"] == "meter-dict")
-      from_holder.push_back(event->json()["payload"].get<std::string>());
-  }
-  REQUIRE(from_holder.size() == std::size_t(kUplink));
-  for (int i = 0; i < kUplink; ++i) CHECK(from_holder[std::size_t(i)] == reading(kFirstFresh + i));
-
-  // Downlink: readings sent through the admin API arrive whole.
-  constexpr int kDownlink = 5;
-  for (int i = 0; i < kDownlink; ++i) b.send_ok("meter-dict", reading(200'000 + i));
-  REQUIRE(
-      holder_probe.wait([](const SdkRecord& r) { return r.messages.size() == kDownlink; }, kWait));
-  for (int i = 0; i < kDownlink; ++i)
-    CHECK(holder_probe.snapshot().messages[std::size_t(i)] == reading(200'000 + i));
-
-  holder.stop();
-  plain.stop();
-  REQUIRE(holder_probe.wait_state(State::Stopped, 1, kWait));
-  REQUIRE(plain_probe.wait_state(State::Stopped, 1, kWait));
-  REQUIRE(b.kited.terminate() == 0);
-
-  // On B's wire: the holder's publishes, both ways, were compressed with dictionary 4242 and
-  // decode (given the dictionary) to the payloads sent; without it, kite decode says what it
-  // needs. The other device's frames never name a dictionary.
-  const auto files = pcap_files(b_recordings);
+// On B's wire: the holder's publishes, both ways, were compressed with dictionary 4242 and
+// decode (given the dictionary) to the payloads sent; without it, kite decode says what it
+// needs. The other device's frames never name a dictionary.
+void check_b_recording(const std::vector<std::string>& files, const std::string& dictionary) {
   const auto events = decode(files, {"--dictionary", dictionary});
-  std::map<std::string, std::string> device_of;  // connection -> device, from the Hellos
-  for (const auto& e : events)
-    if (e.value("type", "") == "Hello")
-      device_of[e["connection"].get<std::string>()] = e["message"]["device_id"].get<std::string>();
+  auto device_of = devices_by_connection(events);
   std::size_t up = 0, down = 0;
   for (const auto& e : events) {
     if (e.value("type", "") != "Publish") continue;
@@ -231,8 +211,8 @@ TEST_CASE("25.1 a dictionary trained on a recording is offered by kited and used
     CHECK(e["header"]["compressed"] == true);
     CHECK(e["header"]["dictionary"] == kDictionaryId);
     const std::string payload = e["message"]["payload"]["text"];
-    if (e["direction"] == "up") CHECK(payload == reading(kFirstFresh + int(up++)));
-    if (e["direction"] == "down") CHECK(payload == reading(200'000 + int(down++)));
+    if (e["direction"] == "up") CHECK(payload == reading(kFirstUplink + int(up++)));
+    if (e["direction"] == "down") CHECK(payload == reading(kFirstDownlink + int(down++)));
   }
   CHECK(up == std::size_t(kUplink));
   CHECK(down == std::size_t(kDownlink));
@@ -240,43 +220,138 @@ TEST_CASE("25.1 a dictionary trained on a recording is offered by kited and used
   CHECK(std::any_of(undecoded.begin(), undecoded.end(), [](const Json& e) {
     return e.value("error", "").find("needs dictionary 4242") == 0;
   }));
+}
 
-  // kite replay reads B's recording with the dictionary, and its virtual devices hold it too:
-  // a fresh kited C that offers it gets every uplink reading whole.
+// kite replay of `files` against the kited whose device port is `port`, with `dictionary` unless
+// it is empty.
+KiteRun replay(std::uint16_t port, const std::vector<std::string>& files,
+               const std::string& dictionary) {
+  std::vector<std::string> args = {"replay",
+                                   "--target",
+                                   "127.0.0.1:" + std::to_string(port),
+                                   "--master-key",
+                                   master_key_hex(),
+                                   "--top-speed",
+                                   "--linger-ms",
+                                   "100",
+                                   "--json"};
+  if (!dictionary.empty()) args.insert(args.end(), {"--dictionary", dictionary});
+  args.insert(args.end(), files.begin(), files.end());
+  return run_kite(args);
+}
+
+// kite replay reads B's recording with the dictionary, and its virtual devices hold it too: a
+// fresh kited C that offers it gets every uplink reading whole, the holder's as B got them.
+void check_replay(const std::vector<std::string>& files, const std::string& dictionary,
+                  const std::vector<std::string>& from_holder) {
   Harness c(fast_uplink({"--set", "compression.dictionary_file=" + dictionary}));
   SseClient replayed(c.kited.admin_port(), kAdminToken, "/v1/events?type=uplink");
   REQUIRE(replayed.status() == 200);
-  auto replay = [&](bool with_dictionary) {
-    std::vector<std::string> args = {"replay",
-                                     "--target",
-                                     "127.0.0.1:" + std::to_string(c.kited.device_port()),
-                                     "--master-key",
-                                     master_key_hex(),
-                                     "--top-speed",
-                                     "--linger-ms",
-                                     "100",
-                                     "--json"};
-    if (with_dictionary) args.insert(args.end(), {"--dictionary", dictionary});
-    args.insert(args.end(), files.begin(), files.end());
-    return run_kite(args);
-  };
-  const KiteRun played = replay(true);
+  const KiteRun played = replay(c.kited.device_port(), files, dictionary);
   INFO(played.out << played.err);
   REQUIRE(played.exit_code == 0);
   const Json report = Json::parse(played.out);
   CHECK(report["total"]["uplink_sent"] == 2 * kUplink);
   CHECK(report["total"]["uplink_captured"] == 2 * kUplink);
-  std::vector<std::string> replayed_holder;
-  for (int seen = 0; seen < 2 * kUplink; ++seen) {
-    auto event = replayed.next(kWait);
-    REQUIRE(event);
-    if (event->json()["device"] == "meter-dict")
-      replayed_holder.push_back(event->json()["payload"].get<std::string>());
-  }
-  CHECK(replayed_holder == from_holder);
+  CHECK(payloads_from(replayed, 2 * kUplink, "meter-dict") == from_holder);
   // Without the dictionary, replay says which frames it cannot read, and why.
-  const KiteRun blind = replay(false);
+  const KiteRun blind = replay(c.kited.device_port(), files, "");
   CHECK(blind.err.find("needs dictionary 4242") != std::string::npos);
+}
+
+TEST_CASE("25.1 a dictionary trained on a recording is offered by kited and used both ways") {
+  test::TempDir dir;
+  const auto recordings = record_training_traffic(dir.path() / "a");
+  REQUIRE_FALSE(recordings.empty());
+  const std::string dictionary = (dir.path() / "telemetry.zdict").string();
+  check_training(train_dictionary(recordings, dictionary, kDictionaryId), dictionary);
+
+  // kited B offers it; a device that holds it compresses with it, one that does not does not.
+  const auto b_recordings = dir.path() / "b";
+  Harness b(
+      fast_uplink({"--set", "compression.dictionary_file=" + dictionary, "--set",
+                   "record.enabled=true", "--set", "record.directory=" + b_recordings.string()}));
+  SseClient uplink(b.kited.admin_port(), kAdminToken, "/v1/events?type=uplink");
+  REQUIRE(uplink.status() == 200);
+  Device holder(device_options("meter-dict", b.kited.device_port(), {dictionary}));
+  REQUIRE(holder.client.start() == Error::Ok);
+  CHECK(connected_dictionary(holder.probe) == kDictionaryId);
+  Device plain(device_options("meter-plain", b.kited.device_port()));
+  REQUIRE(plain.client.start() == Error::Ok);
+  CHECK(connected_dictionary(plain.probe) == 0);
+
+  // Uplink: B reads every reading whole, from both devices.
+  publish_readings(holder.client, holder.probe, kFirstUplink, kUplink);
+  publish_readings(plain.client, plain.probe, kFirstUplink, kUplink);
+  const auto from_holder = payloads_from(uplink, 2 * kUplink, "meter-dict");
+  REQUIRE(from_holder.size() == std::size_t(kUplink));
+  for (int i = 0; i < kUplink; ++i) CHECK(from_holder[std::size_t(i)] == reading(kFirstUplink + i));
+
+  // Downlink: readings sent through the admin API arrive whole.
+  for (int i = 0; i < kDownlink; ++i) b.send_ok("meter-dict", reading(kFirstDownlink + i));
+  REQUIRE(
+      holder.probe.wait([](const SdkRecord& r) { return r.messages.size() == kDownlink; }, kWait));
+  for (int i = 0; i < kDownlink; ++i)
+    CHECK(holder.probe.snapshot().messages[std::size_t(i)] == reading(kFirstDownlink + i));
+
+  holder.client.stop();
+  plain.client.stop();
+  REQUIRE(holder.probe.wait_state(State::Stopped, 1, kWait));
+  REQUIRE(plain.probe.wait_state(State::Stopped, 1, kWait));
+  REQUIRE(b.kited.terminate() == 0);
+
+  const auto files = pcap_files(b_recordings);
+  check_b_recording(files, dictionary);
+  check_replay(files, dictionary, from_holder);
+}
+
+// A device of 25.3's group: the dictionaries it holds, and the one its handshake should agree on.
+struct Member {
+  std::string id;
+  std::vector<std::string> dictionaries;
+  std::uint16_t expected;
+};
+
+// Connects each member to `b` and has it join the group "fleet".
+std::vector<std::unique_ptr<Device>> join_fleet(Harness& b, const std::vector<Member>& members) {
+  std::vector<std::unique_ptr<Device>> devices;
+  for (const auto& member : members) {
+    devices.push_back(std::make_unique<Device>(
+        device_options(member.id, b.kited.device_port(), member.dictionaries)));
+    Device& device = *devices.back();
+    REQUIRE(device.client.start() == Error::Ok);
+    CAPTURE(member.id);
+    CHECK(connected_dictionary(device.probe) == member.expected);
+    REQUIRE(device.client.join("fleet", device.probe.completion()) == Error::Ok);
+    REQUIRE(device.probe.wait([](const SdkRecord& r) { return r.completions.size() == 1; }, kWait));
+    REQUIRE(device.probe.snapshot().completions[0].first == Error::Ok);
+  }
+  return devices;
+}
+
+// On the wire of the group send: the holders got it compressed with the dictionary, the others
+// as it is.
+void check_group_send_recording(const std::vector<std::string>& files,
+                                const std::string& dictionary, const std::string& payload) {
+  const auto events = decode(files, {"--dictionary", dictionary});
+  auto device_of = devices_by_connection(events);
+  std::map<std::string, Json> header_to;
+  for (const auto& e : events)
+    if (e.value("type", "") == "Publish" && e["direction"] == "down") {
+      CHECK(e["message"]["payload"]["text"] == payload);
+      header_to[device_of[e["connection"].get<std::string>()]] = e["header"];
+    }
+  REQUIRE(header_to.size() == 4);
+  for (const char* holder : {"meter-holder", "meter-listen"}) {
+    CAPTURE(holder);
+    CHECK(header_to[holder]["dictionary"] == kDictionaryId);
+    CHECK(header_to[holder]["compressed"] == true);
+  }
+  for (const char* plain : {"meter-other", "meter-none"}) {
+    CAPTURE(plain);
+    CHECK(header_to[plain]["dictionary"] == 0);
+    CHECK(header_to[plain]["compressed"] == false);  // under 256 bytes: not worth it alone
+  }
 }
 
 TEST_CASE("25.3 a group send: compressed with the dictionary for holders, without for others") {
@@ -290,28 +365,9 @@ TEST_CASE("25.3 a group send: compressed with the dictionary for holders, withou
   const auto b_recordings = dir.path() / "b";
   Harness b({"--set", "compression.dictionary_file=" + offered, "--set", "record.enabled=true",
              "--set", "record.directory=" + b_recordings.string()});
-  struct Member {
-    std::string id;
-    std::vector<std::string> dictionaries;
-    std::uint16_t expected;
-  };
-  const std::vector<Member> members = {{"meter-holder", {other, offered}, kDictionaryId},
-                                       {"meter-other", {other}, 0},
-                                       {"meter-none", {}, 0}};
-  std::vector<std::unique_ptr<Client>> clients;
-  std::vector<std::unique_ptr<SdkProbe>> probes;
-  for (const auto& member : members) {
-    clients.push_back(std::make_unique<Client>(
-        device_options(member.id, b.kited.device_port(), member.dictionaries)));
-    probes.push_back(std::make_unique<SdkProbe>(*clients.back()));
-    REQUIRE(clients.back()->start() == Error::Ok);
-    CAPTURE(member.id);
-    CHECK(connected_dictionary(*probes.back()) == member.expected);
-    REQUIRE(clients.back()->join("fleet", probes.back()->completion()) == Error::Ok);
-    REQUIRE(
-        probes.back()->wait([](const SdkRecord& r) { return r.completions.size() == 1; }, kWait));
-    REQUIRE(probes.back()->snapshot().completions[0].first == Error::Ok);
-  }
+  const auto devices = join_fleet(b, {{"meter-holder", {other, offered}, kDictionaryId},
+                                      {"meter-other", {other}, 0},
+                                      {"meter-none", {}, 0}});
   // kite listen holds the dictionary too, and says so.
   KiteChild listen({"listen", "--port", std::to_string(b.kited.device_port()), "--id",
                     "meter-listen", "--master-key", master_key_hex(), "--dictionary", offered,
@@ -330,40 +386,18 @@ TEST_CASE("25.3 a group send: compressed with the dictionary for holders, withou
   INFO(sent.body);
   REQUIRE(sent.status == 200);
   CHECK(sent.json()["summary"]["sent"] == 4);
-  for (auto& probe : probes) {
-    REQUIRE(probe->wait([](const SdkRecord& r) { return r.messages.size() == 1; }, kWait));
-    CHECK(probe->snapshot().messages[0] == payload);
+  for (const auto& device : devices) {
+    REQUIRE(device->probe.wait([](const SdkRecord& r) { return r.messages.size() == 1; }, kWait));
+    CHECK(device->probe.snapshot().messages[0] == payload);
   }
   const KiteRun heard = listen.wait(kWait);
   CHECK(heard.exit_code == 0);
   CHECK(heard.out == payload + "\n");
-  for (auto& client : clients) client->stop();
-  for (auto& probe : probes) REQUIRE(probe->wait_state(State::Stopped, 1, kWait));
+  for (const auto& device : devices) device->client.stop();
+  for (const auto& device : devices) REQUIRE(device->probe.wait_state(State::Stopped, 1, kWait));
   REQUIRE(b.kited.terminate() == 0);
 
-  // On the wire: the holders got it compressed with the dictionary, the others as it is.
-  const auto events = decode(pcap_files(b_recordings), {"--dictionary", offered});
-  std::map<std::string, std::string> device_of;
-  for (const auto& e : events)
-    if (e.value("type", "") == "Hello")
-      device_of[e["connection"].get<std::string>()] = e["message"]["device_id"].get<std::string>();
-  std::map<std::string, Json> header_to;
-  for (const auto& e : events)
-    if (e.value("type", "") == "Publish" && e["direction"] == "down") {
-      CHECK(e["message"]["payload"]["text"] == payload);
-      header_to[device_of[e["connection"].get<std::string>()]] = e["header"];
-    }
-  REQUIRE(header_to.size() == 4);
-  for (const char* holder : {"meter-holder", "meter-listen"}) {
-    CAPTURE(holder);
-    CHECK(header_to[holder]["dictionary"] == kDictionaryId);
-    CHECK(header_to[holder]["compressed"] == true);
-  }
-  for (const char* plain : {"meter-other", "meter-none"}) {
-    CAPTURE(plain);
-    CHECK(header_to[plain]["dictionary"] == 0);
-    CHECK(header_to[plain]["compressed"] == false);  // under 256 bytes: not worth it alone
-  }
+  check_group_send_recording(pcap_files(b_recordings), offered, payload);
 }
 
 TEST_CASE("25.2 files that are not dictionaries are refused, saying why") {

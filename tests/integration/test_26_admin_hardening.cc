@@ -303,6 +303,53 @@ TEST_CASE("26.10 admin: one message to a group above 10,000 devices is answered 
   CHECK_FALSE(body.contains("results"));
 }
 
+// A bulk send of `messages` QoS 0 messages "n-0", "n-1"... to `group`, answered with a summary.
+std::string bulk_send_body(const std::string& group, int messages) {
+  nlohmann::json batch{
+      {"group", group}, {"report", "summary"}, {"messages", nlohmann::json::array()}};
+  for (int i = 0; i < messages; ++i)
+    batch["messages"].push_back({{"payload", "n-" + std::to_string(i)}, {"qos", 0}});
+  return batch.dump();
+}
+
+// Health checks sent one after another on a second connection until `bulk` is answered: how
+// many were answered before it.
+int health_checks_answered_before(RawSocket& bulk, std::uint16_t admin_port) {
+  RawSocket probe(admin_port);
+  int answered_meanwhile = 0;
+  const Millis deadline = now_ms() + 6 * kWait;
+  while (text_of(bulk).find("HTTP/1.1 ") == std::string::npos && now_ms() < deadline) {
+    send_text(probe, "GET /healthz HTTP/1.1\r\nHost: kite\r\n\r\n");
+    const std::size_t want = static_cast<std::size_t>(answered_meanwhile) + 1;
+    while (count_of(text_of(probe), "HTTP/1.1 200") < want && now_ms() < deadline)
+      probe.read_for(5);
+    bulk.read_for(0);
+    if (text_of(bulk).find("HTTP/1.1 ") == std::string::npos) ++answered_meanwhile;
+  }
+  return answered_meanwhile;
+}
+
+// At most 4 sends of many slices at once: a fifth sent meanwhile is refused with 429.
+void check_fifth_concurrent_send_refused(const Harness& h, const std::string& body) {
+  std::vector<std::unique_ptr<RawSocket>> calls;
+  for (int i = 0; i < 5; ++i) {
+    calls.push_back(std::make_unique<RawSocket>(h.kited.admin_port()));
+    send_text(*calls.back(), post_head("/v1/messages", body.size(), kAdminToken) + body);
+  }
+  int accepted = 0, refused = 0;
+  for (auto& call : calls) {
+    REQUIRE(wait_for_text(*call, "\r\n\r\n{", 12 * kWait));
+    const std::string text = text_of(*call);
+    accepted += text.starts_with("HTTP/1.1 200");
+    if (text.starts_with("HTTP/1.1 429")) {
+      ++refused;
+      CHECK(text.find("Retry-After: 1") != std::string::npos);
+    }
+  }
+  CHECK(accepted == 4);
+  CHECK(refused == 1);
+}
+
 TEST_CASE(
     "26.11 admin: a send to a huge group goes in slices; other requests are served meanwhile") {
   Harness h;
@@ -318,27 +365,12 @@ TEST_CASE(
   first.connect_and_open();
   last.connect_and_open();
 
-  nlohmann::json batch{
-      {"group", "huge"}, {"report", "summary"}, {"messages", nlohmann::json::array()}};
-  for (int i = 0; i < kMessages; ++i)
-    batch["messages"].push_back({{"payload", "n-" + std::to_string(i)}, {"qos", 0}});
-  const std::string body = batch.dump();
+  const std::string body = bulk_send_body("huge", kMessages);
   RawSocket bulk(h.kited.admin_port());
   send_text(bulk, post_head("/v1/messages", body.size(), kAdminToken) + body);
-
-  // Health checks sent one after another on a second connection while the send is under way:
-  // before slicing, the whole send ran in one admin-loop turn and none could be answered.
-  RawSocket probe(h.kited.admin_port());
-  int answered_meanwhile = 0;
-  const Millis deadline = now_ms() + 6 * kWait;
-  while (text_of(bulk).find("HTTP/1.1 ") == std::string::npos && now_ms() < deadline) {
-    send_text(probe, "GET /healthz HTTP/1.1\r\nHost: kite\r\n\r\n");
-    const std::size_t want = static_cast<std::size_t>(answered_meanwhile) + 1;
-    while (count_of(text_of(probe), "HTTP/1.1 200") < want && now_ms() < deadline)
-      probe.read_for(5);
-    bulk.read_for(0);
-    if (text_of(bulk).find("HTTP/1.1 ") == std::string::npos) ++answered_meanwhile;
-  }
+  // Before slicing, the whole send ran in one admin-loop turn and no health check could be
+  // answered meanwhile.
+  const int answered_meanwhile = health_checks_answered_before(bulk, h.kited.admin_port());
   CAPTURE(answered_meanwhile);
   CHECK(answered_meanwhile >= 3);
   REQUIRE(wait_for_text(bulk, "\"summary\"", 6 * kWait));
@@ -366,24 +398,7 @@ TEST_CASE(
   }
   CHECK(h.http.device(numbered("m", 4'321))["queued"] == 1);
 
-  // At most 4 sends of many slices at once: a fifth sent meanwhile is refused with 429.
-  std::vector<std::unique_ptr<RawSocket>> calls;
-  for (int i = 0; i < 5; ++i) {
-    calls.push_back(std::make_unique<RawSocket>(h.kited.admin_port()));
-    send_text(*calls.back(), post_head("/v1/messages", body.size(), kAdminToken) + body);
-  }
-  int accepted = 0, refused = 0;
-  for (auto& call : calls) {
-    REQUIRE(wait_for_text(*call, "\r\n\r\n{", 12 * kWait));
-    const std::string text = text_of(*call);
-    accepted += text.starts_with("HTTP/1.1 200");
-    if (text.starts_with("HTTP/1.1 429")) {
-      ++refused;
-      CHECK(text.find("Retry-After: 1") != std::string::npos);
-    }
-  }
-  CHECK(accepted == 4);
-  CHECK(refused == 1);
+  check_fifth_concurrent_send_refused(h, body);
 }
 
 }  // namespace kite::it

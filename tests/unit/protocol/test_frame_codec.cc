@@ -60,184 +60,189 @@ Bytes frame_with(const FrameHeader& header, std::span<const std::uint8_t> body) 
 
 }  // namespace
 
-TEST_CASE("round trip of every message type") {
-  SUBCASE("hello") {
-    round_trip(
-        [](auto& b) {
-          std::vector<std::uint8_t> nonce(32, 7), resume{1, 2, 3};
-          std::vector<std::uint16_t> dictionaries{1, 9};
-          return wire::CreateHelloDirect(b, 1, "dev-1", wire::AuthMethod::Token, &nonce, "tok",
-                                         30000, 65536, 128, &resume, 41, 3, &dictionaries,
-                                         "kite-sdk/0.1");
-        },
-        [](const wire::Frame& f) {
-          const auto* m = f.message_as_Hello();
-          REQUIRE(m);
-          CHECK(m->version() == 1);
-          CHECK(str(m->device_id()) == "dev-1");
-          CHECK(m->method() == wire::AuthMethod::Token);
-          CHECK(vec(m->client_nonce()) == Bytes(32, 7));
-          CHECK(str(m->token()) == "tok");
-          CHECK(m->keepalive_ms() == 30000);
-          CHECK(m->max_frame() == 65536);
-          CHECK(m->credit() == 128);
-          CHECK(vec(m->resume_token()) == Bytes{1, 2, 3});
-          CHECK(m->last_received_seq() == 41);
-          CHECK(m->store_epoch() == 3);
-          CHECK(m->dictionaries()->size() == 2);
-          CHECK(m->dictionaries()->Get(1) == 9);
-          CHECK(str(m->agent()) == "kite-sdk/0.1");
-        });
-  }
-  SUBCASE("challenge") {
-    round_trip(
-        [](auto& b) {
-          std::vector<std::uint8_t> nonce(32, 9);
-          return wire::CreateChallengeDirect(b, &nonce);
-        },
-        [](const wire::Frame& f) {
-          REQUIRE(f.message_as_Challenge());
-          CHECK(vec(f.message_as_Challenge()->server_nonce()) == Bytes(32, 9));
-        });
-  }
-  SUBCASE("auth") {
-    round_trip(
-        [](auto& b) {
-          std::vector<std::uint8_t> proof(32, 5);
-          return wire::CreateAuthDirect(b, &proof);
-        },
-        [](const wire::Frame& f) {
-          REQUIRE(f.message_as_Auth());
-          CHECK(vec(f.message_as_Auth()->proof()) == Bytes(32, 5));
-        });
-  }
-  SUBCASE("welcome") {
-    round_trip(
-        [](auto& b) {
-          std::vector<std::uint8_t> token{4, 4}, proof(32, 1);
-          auto groups = b.CreateVectorOfStrings(std::vector<std::string>{"room-1", "fleet"});
-          return wire::CreateWelcome(b, true, b.CreateVector(token), 8, 17, 99, 25000, 131072, 32,
-                                     2, b.CreateVector(proof), groups);
-        },
-        [](const wire::Frame& f) {
-          const auto* m = f.message_as_Welcome();
-          REQUIRE(m);
-          CHECK(m->resumed());
-          CHECK(vec(m->resume_token()) == Bytes{4, 4});
-          CHECK(m->store_epoch() == 8);
-          CHECK(m->last_received_seq() == 17);
-          CHECK(m->next_seq() == 99);
-          CHECK(m->keepalive_ms() == 25000);
-          CHECK(m->max_frame() == 131072);
-          CHECK(m->credit() == 32);
-          CHECK(m->dictionary() == 2);
-          CHECK(vec(m->server_proof()) == Bytes(32, 1));
-          CHECK(str(m->groups()->Get(1)) == "fleet");
-        });
-  }
-  SUBCASE("publish") {
-    round_trip(
-        [](auto& b) {
-          std::vector<std::uint8_t> payload{0, 1, 2, 255};
-          return wire::CreatePublishDirect(b, 12, wire::Qos::AtLeastOnce, 5000, "t/temp",
-                                           "application/json", "state", &payload, "m-9");
-        },
-        [](const wire::Frame& f) {
-          const auto* m = f.message_as_Publish();
-          REQUIRE(m);
-          CHECK(m->seq() == 12);
-          CHECK(m->qos() == wire::Qos::AtLeastOnce);
-          CHECK(m->ttl_ms() == 5000);
-          CHECK(str(m->topic()) == "t/temp");
-          CHECK(str(m->content_type()) == "application/json");
-          CHECK(str(m->conflation_key()) == "state");
-          CHECK(vec(m->payload()) == Bytes{0, 1, 2, 255});
-          CHECK(str(m->message_id()) == "m-9");
-        });
-  }
-  SUBCASE("ack, credit, ping, pong") {
-    round_trip([](auto& b) { return wire::CreateAck(b, 77); },
-               [](const wire::Frame& f) { CHECK(f.message_as_Ack()->seq() == 77); });
-    round_trip([](auto& b) { return wire::CreateCredit(b, 33); },
-               [](const wire::Frame& f) { CHECK(f.message_as_Credit()->grant() == 33); });
-    round_trip([](auto& b) { return wire::CreatePing(b, 123456789); },
-               [](const wire::Frame& f) { CHECK(f.message_as_Ping()->token() == 123456789); });
-    round_trip([](auto& b) { return wire::CreatePong(b, 987); },
-               [](const wire::Frame& f) { CHECK(f.message_as_Pong()->token() == 987); });
-  }
-  SUBCASE("command and reply") {
-    round_trip(
-        [](auto& b) {
-          std::vector<std::uint8_t> payload{9, 8};
-          return wire::CreateCommandDirect(b, 5, "set_target", &payload, 3000);
-        },
-        [](const wire::Frame& f) {
-          const auto* m = f.message_as_Command();
-          REQUIRE(m);
-          CHECK(m->id() == 5);
-          CHECK(str(m->name()) == "set_target");
-          CHECK(vec(m->payload()) == Bytes{9, 8});
-          CHECK(m->timeout_ms() == 3000);
-        });
-    round_trip(
-        [](auto& b) {
-          std::vector<std::uint8_t> payload{1};
-          return wire::CreateReplyDirect(b, 5, 2, &payload);
-        },
-        [](const wire::Frame& f) {
-          const auto* m = f.message_as_Reply();
-          REQUIRE(m);
-          CHECK(m->id() == 5);
-          CHECK(m->status() == 2);
-          CHECK(vec(m->payload()) == Bytes{1});
-        });
-  }
-  SUBCASE("subscribe and unsubscribe") {
-    round_trip(
-        [](auto& b) {
-          auto groups = b.CreateVectorOfStrings(std::vector<std::string>{"a", "b"});
-          return wire::CreateSubscribe(b, 3, groups);
-        },
-        [](const wire::Frame& f) {
-          const auto* m = f.message_as_Subscribe();
-          REQUIRE(m);
-          CHECK(m->request_id() == 3);
-          CHECK(str(m->groups()->Get(0)) == "a");
-        });
-    round_trip(
-        [](auto& b) {
-          auto groups = b.CreateVectorOfStrings(std::vector<std::string>{"room"});
-          return wire::CreateUnsubscribe(b, 4, groups);
-        },
-        [](const wire::Frame& f) {
-          const auto* m = f.message_as_Unsubscribe();
-          REQUIRE(m);
-          CHECK(m->request_id() == 4);
-          CHECK(str(m->groups()->Get(0)) == "room");
-        });
-  }
-  SUBCASE("goaway and error") {
-    round_trip(
-        [](auto& b) {
-          return wire::CreateGoawayDirect(b, wire::Reason::ServerShutdown, 1500, "draining");
-        },
-        [](const wire::Frame& f) {
-          const auto* m = f.message_as_Goaway();
-          REQUIRE(m);
-          CHECK(m->reason() == wire::Reason::ServerShutdown);
-          CHECK(m->reconnect_after_ms() == 1500);
-          CHECK(str(m->message()) == "draining");
-        });
-    round_trip(
-        [](auto& b) { return wire::CreateErrorDirect(b, wire::Reason::QueueFull, "full", 12); },
-        [](const wire::Frame& f) {
-          const auto* m = f.message_as_Error();
-          REQUIRE(m);
-          CHECK(m->reason() == wire::Reason::QueueFull);
-          CHECK(str(m->message()) == "full");
-          CHECK(m->ref() == 12);
-        });
-  }
+TEST_CASE("round trip of hello") {
+  round_trip(
+      [](auto& b) {
+        std::vector<std::uint8_t> nonce(32, 7), resume{1, 2, 3};
+        std::vector<std::uint16_t> dictionaries{1, 9};
+        return wire::CreateHelloDirect(b, 1, "dev-1", wire::AuthMethod::Token, &nonce, "tok", 30000,
+                                       65536, 128, &resume, 41, 3, &dictionaries, "kite-sdk/0.1");
+      },
+      [](const wire::Frame& f) {
+        const auto* m = f.message_as_Hello();
+        REQUIRE(m);
+        CHECK(m->version() == 1);
+        CHECK(str(m->device_id()) == "dev-1");
+        CHECK(m->method() == wire::AuthMethod::Token);
+        CHECK(vec(m->client_nonce()) == Bytes(32, 7));
+        CHECK(str(m->token()) == "tok");
+        CHECK(m->keepalive_ms() == 30000);
+        CHECK(m->max_frame() == 65536);
+        CHECK(m->credit() == 128);
+        CHECK(vec(m->resume_token()) == Bytes{1, 2, 3});
+        CHECK(m->last_received_seq() == 41);
+        CHECK(m->store_epoch() == 3);
+        CHECK(m->dictionaries()->size() == 2);
+        CHECK(m->dictionaries()->Get(1) == 9);
+        CHECK(str(m->agent()) == "kite-sdk/0.1");
+      });
+}
+
+TEST_CASE("round trip of challenge") {
+  round_trip(
+      [](auto& b) {
+        std::vector<std::uint8_t> nonce(32, 9);
+        return wire::CreateChallengeDirect(b, &nonce);
+      },
+      [](const wire::Frame& f) {
+        REQUIRE(f.message_as_Challenge());
+        CHECK(vec(f.message_as_Challenge()->server_nonce()) == Bytes(32, 9));
+      });
+}
+
+TEST_CASE("round trip of auth") {
+  round_trip(
+      [](auto& b) {
+        std::vector<std::uint8_t> proof(32, 5);
+        return wire::CreateAuthDirect(b, &proof);
+      },
+      [](const wire::Frame& f) {
+        REQUIRE(f.message_as_Auth());
+        CHECK(vec(f.message_as_Auth()->proof()) == Bytes(32, 5));
+      });
+}
+
+TEST_CASE("round trip of welcome") {
+  round_trip(
+      [](auto& b) {
+        std::vector<std::uint8_t> token{4, 4}, proof(32, 1);
+        auto groups = b.CreateVectorOfStrings(std::vector<std::string>{"room-1", "fleet"});
+        return wire::CreateWelcome(b, true, b.CreateVector(token), 8, 17, 99, 25000, 131072, 32, 2,
+                                   b.CreateVector(proof), groups);
+      },
+      [](const wire::Frame& f) {
+        const auto* m = f.message_as_Welcome();
+        REQUIRE(m);
+        CHECK(m->resumed());
+        CHECK(vec(m->resume_token()) == Bytes{4, 4});
+        CHECK(m->store_epoch() == 8);
+        CHECK(m->last_received_seq() == 17);
+        CHECK(m->next_seq() == 99);
+        CHECK(m->keepalive_ms() == 25000);
+        CHECK(m->max_frame() == 131072);
+        CHECK(m->credit() == 32);
+        CHECK(m->dictionary() == 2);
+        CHECK(vec(m->server_proof()) == Bytes(32, 1));
+        CHECK(str(m->groups()->Get(1)) == "fleet");
+      });
+}
+
+TEST_CASE("round trip of publish") {
+  round_trip(
+      [](auto& b) {
+        std::vector<std::uint8_t> payload{0, 1, 2, 255};
+        return wire::CreatePublishDirect(b, 12, wire::Qos::AtLeastOnce, 5000, "t/temp",
+                                         "application/json", "state", &payload, "m-9");
+      },
+      [](const wire::Frame& f) {
+        const auto* m = f.message_as_Publish();
+        REQUIRE(m);
+        CHECK(m->seq() == 12);
+        CHECK(m->qos() == wire::Qos::AtLeastOnce);
+        CHECK(m->ttl_ms() == 5000);
+        CHECK(str(m->topic()) == "t/temp");
+        CHECK(str(m->content_type()) == "application/json");
+        CHECK(str(m->conflation_key()) == "state");
+        CHECK(vec(m->payload()) == Bytes{0, 1, 2, 255});
+        CHECK(str(m->message_id()) == "m-9");
+      });
+}
+
+TEST_CASE("round trip of ack, credit, ping, pong") {
+  round_trip([](auto& b) { return wire::CreateAck(b, 77); },
+             [](const wire::Frame& f) { CHECK(f.message_as_Ack()->seq() == 77); });
+  round_trip([](auto& b) { return wire::CreateCredit(b, 33); },
+             [](const wire::Frame& f) { CHECK(f.message_as_Credit()->grant() == 33); });
+  round_trip([](auto& b) { return wire::CreatePing(b, 123456789); },
+             [](const wire::Frame& f) { CHECK(f.message_as_Ping()->token() == 123456789); });
+  round_trip([](auto& b) { return wire::CreatePong(b, 987); },
+             [](const wire::Frame& f) { CHECK(f.message_as_Pong()->token() == 987); });
+}
+
+TEST_CASE("round trip of command and reply") {
+  round_trip(
+      [](auto& b) {
+        std::vector<std::uint8_t> payload{9, 8};
+        return wire::CreateCommandDirect(b, 5, "set_target", &payload, 3000);
+      },
+      [](const wire::Frame& f) {
+        const auto* m = f.message_as_Command();
+        REQUIRE(m);
+        CHECK(m->id() == 5);
+        CHECK(str(m->name()) == "set_target");
+        CHECK(vec(m->payload()) == Bytes{9, 8});
+        CHECK(m->timeout_ms() == 3000);
+      });
+  round_trip(
+      [](auto& b) {
+        std::vector<std::uint8_t> payload{1};
+        return wire::CreateReplyDirect(b, 5, 2, &payload);
+      },
+      [](const wire::Frame& f) {
+        const auto* m = f.message_as_Reply();
+        REQUIRE(m);
+        CHECK(m->id() == 5);
+        CHECK(m->status() == 2);
+        CHECK(vec(m->payload()) == Bytes{1});
+      });
+}
+
+TEST_CASE("round trip of subscribe and unsubscribe") {
+  round_trip(
+      [](auto& b) {
+        auto groups = b.CreateVectorOfStrings(std::vector<std::string>{"a", "b"});
+        return wire::CreateSubscribe(b, 3, groups);
+      },
+      [](const wire::Frame& f) {
+        const auto* m = f.message_as_Subscribe();
+        REQUIRE(m);
+        CHECK(m->request_id() == 3);
+        CHECK(str(m->groups()->Get(0)) == "a");
+      });
+  round_trip(
+      [](auto& b) {
+        auto groups = b.CreateVectorOfStrings(std::vector<std::string>{"room"});
+        return wire::CreateUnsubscribe(b, 4, groups);
+      },
+      [](const wire::Frame& f) {
+        const auto* m = f.message_as_Unsubscribe();
+        REQUIRE(m);
+        CHECK(m->request_id() == 4);
+        CHECK(str(m->groups()->Get(0)) == "room");
+      });
+}
+
+TEST_CASE("round trip of goaway and error") {
+  round_trip(
+      [](auto& b) {
+        return wire::CreateGoawayDirect(b, wire::Reason::ServerShutdown, 1500, "draining");
+      },
+      [](const wire::Frame& f) {
+        const auto* m = f.message_as_Goaway();
+        REQUIRE(m);
+        CHECK(m->reason() == wire::Reason::ServerShutdown);
+        CHECK(m->reconnect_after_ms() == 1500);
+        CHECK(str(m->message()) == "draining");
+      });
+  round_trip(
+      [](auto& b) { return wire::CreateErrorDirect(b, wire::Reason::QueueFull, "full", 12); },
+      [](const wire::Frame& f) {
+        const auto* m = f.message_as_Error();
+        REQUIRE(m);
+        CHECK(m->reason() == wire::Reason::QueueFull);
+        CHECK(str(m->message()) == "full");
+        CHECK(m->ref() == 12);
+      });
 }
 
 TEST_CASE("each class of malformed input has its own reason code") {

@@ -168,88 +168,135 @@ TEST_CASE("a misaligned read is realigned, and the read offset hint restores ali
   CHECK(out[1].payload == bytes_of("defgh"));
 }
 
-TEST_CASE(
-    "split and misaligned frames go through the spill, and release_idle_memory keeps decoding") {
-  FrameEncoder encoder;
-  Bytes first, second, third, fourth;
-  encode_publish(encoder, 1, bytes_of("split into one-byte reads"), first);
-  encode_publish(encoder, 2, bytes_of("whole but misaligned"), second);
-  encode_publish(encoder, 3, bytes_of("header split around a release"), third);
-  encode_publish(encoder, 4, bytes_of("whole and aligned"), fourth);
+namespace {
+
+// A frame as encoded, with what it carries.
+struct Sent {
+  Bytes frame;
+  std::uint64_t seq;
+  std::string payload;
+};
+
+Sent sent(FrameEncoder& encoder, std::uint64_t seq, std::string payload) {
+  Sent s{{}, seq, std::move(payload)};
+  encode_publish(encoder, seq, bytes_of(s.payload), s.frame);
+  return s;
+}
+
+// One connection's decoders, kept across the steps of the test below, and what they decoded.
+struct Reader {
   FrameDecoder decoder;
   BodyDecoder bodies;
   std::vector<DecodedPublish> out;
+};
 
-  // One byte per read: the header, then the body, then the padding are collected.
-  for (std::size_t i = 0; i < first.size(); ++i) {
-    AlignedCopy read{std::span(first).subspan(i, 1)};
-    decoder.feed(read.view());
-    REQUIRE(drain(decoder, bodies, out) == Reason::None);
-    if (i + 1 < first.size()) {
-      CHECK(out.empty());
-      CHECK(decoder.buffered_bytes() > 0);
-      CHECK(decoder.finish() == Reason::TruncatedFrame);
+// `bytes` placed `offset` bytes past the start of an 8-aligned buffer, as a read landing there.
+struct PlacedRead {
+  PlacedRead(std::span<const std::uint8_t> bytes, std::size_t offset)
+      : words(bytes.size() / 8 + 2),
+        data(reinterpret_cast<std::uint8_t*>(words.data()) + offset),
+        size(bytes.size()) {
+    std::memcpy(data, bytes.data(), bytes.size());
+  }
+  std::span<const std::uint8_t> view() const { return {data, size}; }
+  std::vector<std::uint64_t> words;
+  std::uint8_t* data;
+  std::size_t size;
+};
+
+// One byte per read: the header, then the body, then the padding are collected.
+void feed_one_byte_per_read(Reader& r, const Sent& s) {
+  const std::size_t before = r.out.size();
+  for (std::size_t i = 0; i < s.frame.size(); ++i) {
+    AlignedCopy read{std::span(s.frame).subspan(i, 1)};
+    r.decoder.feed(read.view());
+    REQUIRE(drain(r.decoder, r.bodies, r.out) == Reason::None);
+    if (i + 1 < s.frame.size()) {
+      CHECK(r.out.size() == before);
+      CHECK(r.decoder.buffered_bytes() > 0);
+      CHECK(r.decoder.finish() == Reason::TruncatedFrame);
     }
   }
-  REQUIRE(out.size() == 1);
-  CHECK(out[0].payload == bytes_of("split into one-byte reads"));
-  CHECK(decoder.buffered_bytes() == 0);
-  CHECK(decoder.finish() == Reason::None);
-  CHECK(decoder.read_offset_hint() == 0);
+  REQUIRE(r.out.size() == before + 1);
+  CHECK(r.out[before].payload == bytes_of(s.payload));
+  CHECK(r.decoder.buffered_bytes() == 0);
+  CHECK(r.decoder.finish() == Reason::None);
+  CHECK(r.decoder.read_offset_hint() == 0);
+}
 
-  // A whole frame 4 bytes off alignment (the hint ignored): the body comes back as an aligned copy
-  // that outlives release_idle_memory() until the next call to next().
-  std::vector<std::uint64_t> buffer(second.size() / 8 + 2);
-  auto* base = reinterpret_cast<std::uint8_t*>(buffer.data()) + 4;
-  std::memcpy(base, second.data(), second.size());
-  decoder.feed({base, second.size()});
-  auto result = decoder.next();
+// A whole frame 4 bytes off alignment (the hint ignored): the body comes back as an aligned copy
+// that outlives release_idle_memory() until the next call to next().
+void feed_whole_but_misaligned(Reader& r, const Sent& s) {
+  PlacedRead read(s.frame, 4);
+  r.decoder.feed(read.view());
+  auto result = r.decoder.next();
   REQUIRE(result.status == DecodeResult::Status::Frame);
   auto address = reinterpret_cast<std::uintptr_t>(result.frame.body.data());
   CHECK(address % kFrameAlignment == 0);
-  CHECK((result.frame.body.data() < base || result.frame.body.data() >= base + second.size()));
-  decoder.release_idle_memory();  // the returned body is still in use: it must stay valid
+  CHECK((result.frame.body.data() < read.data ||
+         result.frame.body.data() >= read.data + s.frame.size()));
+  r.decoder.release_idle_memory();  // the returned body is still in use: it must stay valid
   const kite::wire::Frame* frame = nullptr;
-  REQUIRE(bodies.decode(result.frame, decoder.max_body(), frame) == Reason::None);
+  REQUIRE(r.bodies.decode(result.frame, r.decoder.max_body(), frame) == Reason::None);
   const auto* publish = frame->message_as_Publish();
   REQUIRE(publish != nullptr);
-  CHECK(publish->seq() == 2);
-  CHECK(Bytes(publish->payload()->begin(), publish->payload()->end()) ==
-        bytes_of("whole but misaligned"));
-  CHECK(decoder.next().status == DecodeResult::Status::NeedMore);
-  decoder.release_idle_memory();
-  CHECK(decoder.buffered_bytes() == 0);
-  CHECK(decoder.finish() == Reason::None);
+  CHECK(publish->seq() == s.seq);
+  CHECK(Bytes(publish->payload()->begin(), publish->payload()->end()) == bytes_of(s.payload));
+  CHECK(r.decoder.next().status == DecodeResult::Status::NeedMore);
+  r.decoder.release_idle_memory();
+  CHECK(r.decoder.buffered_bytes() == 0);
+  CHECK(r.decoder.finish() == Reason::None);
+}
 
-  // A header split across reads, with release_idle_memory() in between: nothing is lost.
-  AlignedCopy head{std::span(third).first(3)};
-  decoder.feed(head.view());
-  REQUIRE(drain(decoder, bodies, out) == Reason::None);
-  CHECK(decoder.buffered_bytes() == 3);
-  decoder.release_idle_memory();
-  CHECK(decoder.buffered_bytes() == 3);
-  std::vector<std::uint64_t> tail_buffer(third.size() / 8 + 2);
-  auto* tail = reinterpret_cast<std::uint8_t*>(tail_buffer.data()) + decoder.read_offset_hint();
-  std::memcpy(tail, third.data() + 3, third.size() - 3);
-  decoder.feed({tail, third.size() - 3});
-  REQUIRE(drain(decoder, bodies, out) == Reason::None);
-  REQUIRE(out.size() == 2);
-  CHECK(out[1].seq == 3);
-  CHECK(out[1].payload == bytes_of("header split around a release"));
-  decoder.release_idle_memory();
-  CHECK(decoder.buffered_bytes() == 0);
+// A header split across reads, with release_idle_memory() in between: nothing is lost.
+void feed_header_split_around_release(Reader& r, const Sent& s) {
+  const std::size_t before = r.out.size();
+  AlignedCopy head{std::span(s.frame).first(3)};
+  r.decoder.feed(head.view());
+  REQUIRE(drain(r.decoder, r.bodies, r.out) == Reason::None);
+  CHECK(r.decoder.buffered_bytes() == 3);
+  r.decoder.release_idle_memory();
+  CHECK(r.decoder.buffered_bytes() == 3);
+  PlacedRead tail(std::span(s.frame).subspan(3), r.decoder.read_offset_hint());
+  r.decoder.feed(tail.view());
+  REQUIRE(drain(r.decoder, r.bodies, r.out) == Reason::None);
+  REQUIRE(r.out.size() == before + 1);
+  CHECK(r.out[before].seq == s.seq);
+  CHECK(r.out[before].payload == bytes_of(s.payload));
+  r.decoder.release_idle_memory();
+  CHECK(r.decoder.buffered_bytes() == 0);
+}
 
-  // After all that, an aligned whole frame is still returned in place.
-  AlignedCopy whole{fourth};
-  decoder.feed(whole.view());
-  result = decoder.next();
+// An aligned whole frame is returned in place, without a copy.
+void feed_whole_and_aligned(Reader& r, const Sent& s) {
+  AlignedCopy whole{s.frame};
+  r.decoder.feed(whole.view());
+  auto result = r.decoder.next();
   REQUIRE(result.status == DecodeResult::Status::Frame);
   CHECK(result.frame.body.data() >= whole.view().data());
   CHECK(result.frame.body.data() + result.frame.body.size() <=
         whole.view().data() + whole.view().size());
-  REQUIRE(bodies.decode(result.frame, decoder.max_body(), frame) == Reason::None);
+  const kite::wire::Frame* frame = nullptr;
+  REQUIRE(r.bodies.decode(result.frame, r.decoder.max_body(), frame) == Reason::None);
   REQUIRE(frame->message_as_Publish() != nullptr);
-  CHECK(frame->message_as_Publish()->seq() == 4);
-  CHECK(decoder.next().status == DecodeResult::Status::NeedMore);
-  CHECK(decoder.finish() == Reason::None);
+  CHECK(frame->message_as_Publish()->seq() == s.seq);
+  CHECK(r.decoder.next().status == DecodeResult::Status::NeedMore);
+  CHECK(r.decoder.finish() == Reason::None);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "split and misaligned frames go through the spill, and release_idle_memory keeps decoding") {
+  FrameEncoder encoder;
+  const Sent first = sent(encoder, 1, "split into one-byte reads");
+  const Sent second = sent(encoder, 2, "whole but misaligned");
+  const Sent third = sent(encoder, 3, "header split around a release");
+  const Sent fourth = sent(encoder, 4, "whole and aligned");
+  // One decoder through every step: each leaves it in a state the next must cope with.
+  Reader reader;
+  feed_one_byte_per_read(reader, first);
+  feed_whole_but_misaligned(reader, second);
+  feed_header_split_around_release(reader, third);
+  feed_whole_and_aligned(reader, fourth);  // after all that, still returned in place
 }
