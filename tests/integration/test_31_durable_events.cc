@@ -37,26 +37,9 @@ std::vector<nlohmann::json> read_from(HttpClient& http, const std::string& after
   return events;
 }
 
-}  // namespace
-
-TEST_CASE("31.1 events: kill -9 loses no unread uplink or lifecycle event; Last-Event-ID resumes") {
-  Harness h;
-  // A reader that saw the first connect, then went away.
-  std::string last_seen;
-  TestDevice first(h.device_options("meter-a"));
-  {
-    SseClient stream(h.kited.admin_port(), kAdminToken, "/v1/events");
-    REQUIRE(stream.status() == 200);
-    first.connect_and_open();
-    auto connect = stream.next(kWait);
-    REQUIRE(connect);
-    REQUIRE(connect->type == "connect");
-    last_seen = connect->id;
-  }
-  TestDevice second(h.device_options("meter-b"));
-  second.connect_and_open();
-  publish_acked(first, "a-", kUplinksPerDevice);
-  publish_acked(second, "b-", kUplinksPerDevice);
+// A message to `first`, acknowledged (a receipt), and `second` closing (a disconnect); returns
+// when the log shows both, with the send's answer.
+nlohmann::json receipt_and_disconnect(Harness& h, TestDevice& first, TestDevice& second) {
   auto sent = h.send_ok("meter-a", "tariff=night");
   first.pump_until(now_ms() + kWait, [&] { return first.delivered_count() == 1; });
   REQUIRE(first.delivered_count() == 1);
@@ -77,6 +60,31 @@ TEST_CASE("31.1 events: kill -9 loses no unread uplink or lifecycle event; Last-
   while (disconnects().empty() && now_ms() < close_deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   REQUIRE(disconnects().size() == 1);
+
+  return sent;
+}
+
+}  // namespace
+
+TEST_CASE("31.1 events: kill -9 loses no unread uplink or lifecycle event; Last-Event-ID resumes") {
+  Harness h;
+  // A reader that saw the first connect, then went away.
+  std::string last_seen;
+  TestDevice first(h.device_options("meter-a"));
+  {
+    SseClient stream(h.kited.admin_port(), kAdminToken, "/v1/events");
+    REQUIRE(stream.status() == 200);
+    first.connect_and_open();
+    auto connect = stream.next(kWait);
+    REQUIRE(connect);
+    REQUIRE(connect->type == "connect");
+    last_seen = connect->id;
+  }
+  TestDevice second(h.device_options("meter-b"));
+  second.connect_and_open();
+  publish_acked(first, "a-", kUplinksPerDevice);
+  publish_acked(second, "b-", kUplinksPerDevice);
+  const auto sent = receipt_and_disconnect(h, first, second);
 
   h.kited.kill9();
   h.kited.restart();
