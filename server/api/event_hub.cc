@@ -32,8 +32,18 @@ std::string gap_json(const events::ReadResult& read) {
 
 }  // namespace
 
-EventHub::EventHub(uv_loop_t* loop, events::EventLog& log, const GroupDirectory& groups)
-    : loop_(loop), log_(log), groups_(groups) {
+EventHub::EventHub(uv_loop_t* loop, events::EventLog& log, const GroupDirectory& groups,
+                   MessageStore* store, events::ConsumerGroupTimeouts timeouts)
+    : loop_(loop), log_(log), groups_(groups), store_(store), timeouts_(timeouts) {
+  if (store_) {
+    store_->for_each_consumer_group(
+        [&](std::string_view name, std::span<const std::uint64_t> acked) {
+          if (acked.size() != events::ConsumerGroup::kPartitions) return;  // not a layout we know
+          events::ConsumerGroup::Cursors cursors{};
+          std::copy(acked.begin(), acked.end(), cursors.begin());
+          consumer_groups_.try_emplace(std::string(name), std::string(name), cursors, timeouts_);
+        });
+  }
   uv_async_init(loop_, &async_, on_async);
   async_.data = this;
   uv_timer_init(loop_, &timer_);
@@ -87,6 +97,9 @@ void EventHub::serve(EventQuery query, const http::Responder& responder, std::st
   reader->responder = responder;
   reader->after = reader->query.after.value_or(log_.last_id());
   reader->last_write_ms = now;
+  if (!reader->query.consumer_group.empty()) {
+    reader->group = &join_group(reader->query, now);
+  }
   if (reader->query.wait_ms) {
     reader->deadline_ms = now + *reader->query.wait_ms;
   } else if (!responder.start_stream(200, {{"Content-Type", "text/event-stream"},
@@ -135,16 +148,12 @@ void EventHub::pump_stream(Reader& reader, std::uint64_t now_ms) {
   std::string text;
   for (int round = 0; round < kReadsPerPump && !reader.done; ++round) {
     if (reader.responder.queued_bytes() >= kHighWaterBytes) return;  // the next tick tries again
-    if (reader.after == log_.last_id()) break;  // caught up (an id from elsewhere is read: a gap)
+    if (caught_up(reader)) break;  // (an id from elsewhere is read: a gap)
     scratch_.clear();
     // With a group filter, the read returns candidates that keep_group_members() then thins: let
     // it take as many as it scans (still within kChunkBytes), or such a reader would fall behind.
     const std::size_t take = reader.query.groups.empty() ? kChunkEvents : kScanPerRead;
-    auto read = log_.read(
-        reader.after, [&](const events::EventView& e) { return matches(reader.query, e); }, take,
-        kChunkBytes, kScanPerRead, scratch_);
-    reader.after = read.next_after;
-    keep_group_members(reader.query, 0);
+    auto read = read_next(reader, take, now_ms);
     text.clear();
     if (read.gap) text += "event: gap\ndata: " + gap_json(read) + "\n\n";
     for (const auto& event : scratch_) events::append_sse(text, event.view());
@@ -164,19 +173,15 @@ void EventHub::pump_poll(Reader& reader, std::uint64_t now_ms) {
   events::ReadResult read;
   read.next_after = reader.after;
   for (int round = 0; round < kReadsPerPump && scratch_.size() < reader.query.limit; ++round) {
-    if (reader.after == log_.last_id()) break;
-    const std::size_t before = scratch_.size();
-    auto chunk = log_.read(
-        reader.after, [&](const events::EventView& e) { return matches(reader.query, e); },
-        reader.query.limit - scratch_.size(), kChunkBytes, kScanPerRead, scratch_);
-    keep_group_members(reader.query, before);
+    if (caught_up(reader)) break;
+    auto chunk = read_next(reader, reader.query.limit - scratch_.size(), now_ms);
     if (chunk.gap && !read.gap) {
       read.gap = true;
       read.missed_first = chunk.missed_first;
       read.missed_last = chunk.missed_last;
     }
-    reader.after = read.next_after = chunk.next_after;
-    if (reader.after == log_.last_id()) break;
+    read.next_after = chunk.next_after;
+    if (caught_up(reader)) break;
   }
   if (scratch_.empty() && !read.gap && now_ms < reader.deadline_ms) return;  // wait on
   std::string body = "{\"events\":[";
@@ -199,6 +204,9 @@ void EventHub::pump_all() {
 }
 
 void EventHub::remove_done() {
+  const auto now = static_cast<std::int64_t>(uv_now(loop_));
+  for (const auto& reader : readers_)
+    if (reader->done && reader->group) reader->group->detach(reader->query.member, now);
   std::erase_if(readers_, [](const auto& reader) { return reader->done; });
   reader_count_ = readers_.size();
 }
@@ -210,6 +218,9 @@ void EventHub::on_async(uv_async_t* handle) {
 void EventHub::on_timer(uv_timer_t* handle) {
   auto* self = static_cast<EventHub*>(handle->data);
   self->log_.expire(wall_clock_ms());
+  const auto now = static_cast<std::int64_t>(uv_now(self->loop_));
+  for (auto& [name, group] : self->consumer_groups_) group.tick(now);
+  self->save_groups();
   self->pump_all();
 }
 

@@ -10,6 +10,11 @@
 // Slots: kMaxReaders in all, and at most kMaxReadersPerToken for one bearer token, so that one
 // client (or one leaked token) cannot shut every other consumer out.
 //
+// Consumer groups (query consumer_group + member): readers that share the events, one member
+// each (events/consumer_group.h has the rules). The hub keeps the groups, reads for a member
+// from its partitions' marks instead of its own cursor, saves the groups' acknowledged cursors
+// in the store on its timer when they moved, and reloads them at start.
+//
 // Rules: loop thread only (the listener is the one thing workers call, and it only signals).
 // close() ends every stream and answers every poll, and must run before the loop closes.
 #pragma once
@@ -18,14 +23,18 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/event_query.h"
 #include "core/group_directory.h"
+#include "events/consumer_group.h"
 #include "events/event_log.h"
 #include "http/responder.h"
+#include "store/message_store.h"
 
 namespace kite::server::api {
 
@@ -36,7 +45,9 @@ class EventHub {
   static constexpr std::size_t kHighWaterBytes = 256 * 1024;
   static constexpr std::uint64_t kTickMs = 250, kKeepAliveMs = 15'000;
 
-  EventHub(uv_loop_t* loop, events::EventLog& log, const GroupDirectory& groups);
+  // `store` (may be null) keeps the consumer groups' cursors.
+  EventHub(uv_loop_t* loop, events::EventLog& log, const GroupDirectory& groups,
+           MessageStore* store = nullptr, events::ConsumerGroupTimeouts timeouts = {});
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
 
@@ -47,6 +58,13 @@ class EventHub {
 
   std::size_t readers() const { return readers_.size(); }
 
+  // POST /v1/event-groups/{name}/ack: the member handled what it was given up to `through`.
+  // The newest id now acknowledged, or nullopt for an unknown group or member.
+  std::optional<std::uint64_t> ack(const std::string& group, const std::string& member,
+                                   std::uint64_t through);
+  // GET /v1/event-groups: every group, its members, lag and oldest pending event, as JSON.
+  std::string describe_groups() const;
+
  private:
   struct Reader {
     EventQuery query;
@@ -55,6 +73,7 @@ class EventHub {
     std::uint64_t after = 0;        // the last id this reader has seen (matched or not)
     std::uint64_t deadline_ms = 0;  // polls: answer by then
     std::uint64_t last_write_ms = 0;
+    events::ConsumerGroup* group = nullptr;  // a consumer group member (query.member)
     bool done = false;
   };
 
@@ -66,6 +85,11 @@ class EventHub {
   void pump_poll(Reader& reader, std::uint64_t now_ms);
   static bool matches(const EventQuery& query, const events::EventView& event);
   void keep_group_members(const EventQuery& query, std::size_t from);
+  // One read for `reader` into scratch_ (from `from`): plain, or as its group's member.
+  events::ReadResult read_next(Reader& reader, std::size_t take, std::uint64_t now_ms);
+  bool caught_up(const Reader& reader) const;
+  events::ConsumerGroup& join_group(const EventQuery& query, std::uint64_t now_ms);
+  void save_groups();
   void remove_done();
   std::size_t readers_of(const std::string& token) const;
 
@@ -79,6 +103,9 @@ class EventHub {
   std::vector<std::shared_ptr<Reader>> readers_;
   std::atomic<std::size_t> reader_count_{0};  // read by the log's listener on worker threads
   std::vector<events::Event> scratch_;
+  MessageStore* store_;
+  events::ConsumerGroupTimeouts timeouts_;
+  std::map<std::string, events::ConsumerGroup> consumer_groups_;  // node-stable: readers point in
   bool closed_ = false;
 };
 

@@ -11,6 +11,23 @@
 #include "kite/protocol/device_id.h"
 
 namespace kite::server::api {
+
+// Consumer group and member names: what fits a URL path segment and a log line unquoted.
+bool valid_consumer_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+namespace {
+bool parse_u64(std::string_view text, std::uint64_t& value);
+}  // namespace
+
+bool parse_event_id(std::string_view text, std::uint64_t& id) {
+  return parse_u64(text, id);
+}
+
 namespace {
 
 bool parse_u64(std::string_view text, std::uint64_t& value) {
@@ -49,6 +66,29 @@ std::string each_item(const http::HttpRequest& request, std::string_view name, A
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
+  }
+  return {};
+}
+
+std::string parse_consumer(const http::HttpRequest& request, EventQuery& query) {
+  const std::string* group = request.query_param("consumer_group");
+  const std::string* member = request.query_param("member");
+  const std::string* ack = request.query_param("ack");
+  if (group == nullptr) {
+    if (member != nullptr || ack != nullptr)
+      return "\"member\" and \"ack\" belong to a consumer group: add consumer_group=NAME";
+    return {};
+  }
+  if (!valid_consumer_name(*group) || member == nullptr || !valid_consumer_name(*member))
+    return "a consumer group reader names its group and itself: consumer_group=NAME&member=NAME, "
+           "each 1-64 of A-Z a-z 0-9 . _ -";
+  query.consumer_group = *group;
+  query.member = *member;
+  if (ack != nullptr) {
+    std::uint64_t id = 0;
+    if (!parse_u64(*ack, id))
+      return "\"ack\" is the id of the last event handled, a decimal number";
+    query.ack = id;
   }
   return {};
 }
@@ -105,6 +145,8 @@ std::string parse_event_query(const http::HttpRequest& request, EventQuery& quer
       return "\"wait\" is a duration up to 5 minutes: 500ms, 30s, 2m, or seconds";
     query.wait_ms = ms;
   }
+  problem = parse_consumer(request, query);
+  if (!problem.empty()) return problem;
   if (const std::string* limit = request.query_param("limit")) {
     std::uint64_t value = 0;
     if (!parse_u64(*limit, value) || value == 0 || value > EventQuery::kMaxLimit)

@@ -73,7 +73,11 @@ int serve_admin(Server& server, const cfg::Config& config, events::EventLog* eve
   http::Router router;
   LoopInbox inbox(&loop);  // outlives the workers: server.stop() below joins them first
   std::optional<api::EventHub> event_hub;
-  if (events) event_hub.emplace(&loop, *events, server.groups());
+  if (events)
+    event_hub.emplace(&loop, *events, server.groups(), &server.store(),
+                      events::ConsumerGroupTimeouts{
+                          static_cast<std::int64_t>(config.events.consumer_visibility_ms),
+                          static_cast<std::int64_t>(config.events.consumer_member_ms)});
   add_event_routes(router, event_hub ? &*event_hub : nullptr, &tokens);
   add_metrics_routes(router, server, &tokens);
   const AdminApiOptions api_options{&tokens, config.session.max_frame - 1024,

@@ -187,6 +187,26 @@ ReadResult EventLog::read(std::uint64_t after, const Match& match, std::size_t m
   return result;
 }
 
+EventLog::Count EventLog::count(std::uint64_t after, const Match& match,
+                                std::size_t max_scan) const {
+  std::lock_guard lock(mutex_);
+  Count result;
+  std::size_t index = first_after(after), scanned = 0;
+  for (; index < events_.size() && events_[index].id <= visible_through_; ++index) {
+    if (scanned++ == max_scan) {
+      result.capped = true;
+      break;
+    }
+    const EventView event = view(events_[index]);
+    if (match && !match(event)) continue;
+    if (result.events++ == 0) {
+      result.first_id = event.id;
+      result.first_time_ms = event.time_ms;
+    }
+  }
+  return result;
+}
+
 std::uint64_t EventLog::last_id() const {
   std::lock_guard lock(mutex_);
   return visible_through_;

@@ -91,6 +91,15 @@ class EventLog {
   ReadResult read(std::uint64_t after, const Match& match, std::size_t max_events,
                   std::size_t max_bytes, std::size_t max_scan, std::vector<Event>& out) const;
 
+  // Counts the held events after `after` that match (at most max_scan looked at: `capped`), and
+  // gives the first one's id and time: a consumer group's lag and oldest pending event.
+  struct Count {
+    std::uint64_t events = 0, first_id = 0;
+    std::int64_t first_time_ms = 0;
+    bool capped = false;
+  };
+  Count count(std::uint64_t after, const Match& match, std::size_t max_scan) const;
+
   // Drops what is older than the age limit (appends do it too; this is for quiet times) and
   // deletes from the store what retention dropped since the last call.
   void expire(std::int64_t now_ms);

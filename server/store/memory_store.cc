@@ -149,10 +149,21 @@ class MemoryBackend final : public Backend {
     std::lock_guard lock(members_mutex_);
     for (const auto& [group, device] : members_) visit(group, device);
   }
+  bool put_consumer_group(std::string_view group, std::string_view cursors, std::string&) override {
+    std::lock_guard lock(members_mutex_);
+    consumer_groups_[std::string(group)] = cursors;
+    return true;
+  }
+  void scan_consumer_groups(
+      const std::function<void(std::string_view, std::string_view)>& visit) override {
+    std::lock_guard lock(members_mutex_);
+    for (const auto& [group, cursors] : consumer_groups_) visit(group, cursors);
+  }
 
  private:
   std::mutex members_mutex_;
   std::set<std::pair<std::string, std::string>> members_;
+  std::map<std::string, std::string> consumer_groups_;  // guarded by members_mutex_ too
   const std::uint64_t epoch_ = new_epoch();
   Devices devices_;
 };

@@ -164,6 +164,14 @@ class MessageStore {
   // Deletes the events with id <= through_id (retention dropped them). Never fsynced: an event
   // kept by a power cut is trimmed again at the next start.
   virtual void trim_events(std::uint64_t through_id) = 0;
+  // The event log's consumer groups: each group's acknowledged cursors, saved when they move
+  // (never fsynced: a save lost in a crash only means events given again, which at-least-once
+  // allows) and visited at start.
+  using CursorVisit =
+      std::function<void(std::string_view group, std::span<const std::uint64_t> acked)>;
+  virtual void save_consumer_group(std::string_view group,
+                                   std::span<const std::uint64_t> acked) = 0;
+  virtual void for_each_consumer_group(const CursorVisit& visit) = 0;
   // A queued message that can never be delivered (larger than the device accepts): deleted and
   // counted in stats().dropped_too_large, never as acked. A seq no longer queued is a no-op.
   virtual void discard(std::string_view device_id, std::uint64_t seq) = 0;

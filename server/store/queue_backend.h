@@ -103,6 +103,11 @@ class Backend {
   // (outside transactions: retention, never fsynced). false, with `error` set, when it failed.
   virtual void scan_events(const std::function<void(const EventRecord&)>&) {}
   virtual bool delete_events_through(std::uint64_t /*id*/, std::string& /*error*/) { return true; }
+  // A consumer group's cursors, encoded by the caller (outside transactions, never fsynced).
+  virtual bool put_consumer_group(std::string_view group, std::string_view cursors,
+                                  std::string& error) = 0;
+  virtual void scan_consumer_groups(
+      const std::function<void(std::string_view group, std::string_view cursors)>& visit) = 0;
   // The expiry time of every idempotency record held (at start: they count against their cap).
   virtual void scan_idempotency(const std::function<void(std::uint64_t expires_at_ms)>&) {}
   // "" when a write may go ahead, else why not: a storage whose disk is nearly full refuses before

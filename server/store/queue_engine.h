@@ -48,6 +48,8 @@ class QueueEngine final : public MessageStore {
     backend_->scan_events(visit);
   }
   void trim_events(std::uint64_t through_id) override;
+  void save_consumer_group(std::string_view group, std::span<const std::uint64_t> acked) override;
+  void for_each_consumer_group(const CursorVisit& visit) override;
   void discard(std::string_view device_id, std::uint64_t seq) override;
   QueueInfo info(std::string_view device_id) override;
   std::uint64_t uplink_last_received(std::string_view device_id) override;

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "store/queue_engine.h"
+#include "store/record_codec.h"
 
 namespace kite::server::store {
 
@@ -62,6 +63,28 @@ void QueueEngine::trim_events(std::uint64_t through_id) {
   if (backend_->delete_events_through(through_id, error)) return;
   ++stats_.errors;
   KITE_LOG(warn, "store.events_trim_failed", {{"through", through_id}, {"error", error}});
+}
+
+void QueueEngine::save_consumer_group(std::string_view group,
+                                      std::span<const std::uint64_t> acked) {
+  std::string cursors, error;
+  for (std::uint64_t id : acked) records::append_u64(cursors, id);
+  if (backend_->put_consumer_group(group, cursors, error)) return;
+  ++stats_.errors;
+  KITE_LOG(warn, "store.consumer_group_failed", {{"group", group}, {"error", error}});
+}
+
+void QueueEngine::for_each_consumer_group(const CursorVisit& visit) {
+  std::vector<std::uint64_t> acked;
+  backend_->scan_consumer_groups([&](std::string_view group, std::string_view cursors) {
+    acked.clear();
+    for (std::size_t at = 0; at + 8 <= cursors.size(); at += 8) {
+      std::uint64_t id = 0;
+      records::read_u64(cursors.substr(at), id);
+      acked.push_back(id);
+    }
+    visit(group, acked);
+  });
 }
 
 void QueueEngine::discard(std::string_view device_id, std::uint64_t seq) {

@@ -12,6 +12,7 @@
 //   'C' len:u16 device conflation-key  -> ConflationEntry: seq u64, bytes u64
 //   'I' len:u16 device idempotency-key -> IdempotencyEntry: expires_at u64, seq u64, id (the rest)
 //   'G' len:u16 group device           -> (empty): the device is a member of the group
+//   'K' len:u16 group                  -> a consumer group's acknowledged cursors (u64 each)
 //   'L' id:u64                         -> event: time u64, type u8, device (u16 length + bytes),
 //                                         data (the rest: the event's JSON); in the "events"
 //                                         column family
@@ -34,7 +35,8 @@ enum class Kind : char {
   Conflation = 'C',
   Idempotency = 'I',
   Member = 'G',
-  Event = 'L'
+  Event = 'L',
+  ConsumerGroup = 'K'
 };
 
 std::string device_prefix(Kind kind, std::string_view device);

@@ -216,6 +216,22 @@ class RocksBackend final : public Backend {
     return status.ok();
   }
 
+  bool put_consumer_group(std::string_view group, std::string_view cursors,
+                          std::string& error) override {
+    const auto status = db_->Put(rocksdb::WriteOptions(),
+                                 records::device_prefix(Kind::ConsumerGroup, group), cursors);
+    if (!status.ok()) error = status.ToString();
+    return status.ok();
+  }
+
+  void scan_consumer_groups(
+      const std::function<void(std::string_view, std::string_view)>& visit) override {
+    for_each_of_kind(Kind::ConsumerGroup, "store.consumer_groups_failed",
+                     [&](std::string_view key, std::string_view value) {
+                       if (key.size() > 3) visit(key.substr(3), value);
+                     });
+  }
+
   void scan_members(const std::function<void(std::string_view, std::string_view)>& visit) override {
     for_each_of_kind(Kind::Member, "store.members_failed",
                      [&](std::string_view key, std::string_view) {

@@ -28,6 +28,14 @@ ConfigSection events_section() {
                   "reader sees it or a QoS 1 uplink is acknowledged, and reload them at start.\n"
                   "false: memory only, as fast as before, but a crash or restart loses the\n"
                   "events nobody has read (a device is told its uplink is held regardless)."),
+          integer("events", "consumer_visibility_ms", kEvents,
+                  &EventsConfig::consumer_visibility_ms, 100, 3600000,
+                  "Consumer groups (GET /v1/events?consumer_group=): events a member holds\n"
+                  "without acknowledging anything for this long go to another member."),
+          integer("events", "consumer_member_ms", kEvents, &EventsConfig::consumer_member_ms, 100,
+                  3600000,
+                  "A consumer group member with no stream open and no poll for this long is\n"
+                  "gone: its partitions go to the other members."),
           list("events", "types", kEvents, &EventsConfig::types,
                "Event types recorded: \"uplink\", \"connect\", \"disconnect\", \"receipt\".\n"
                "Receipts cost one event per delivered message; leave them out at very high rates\n"

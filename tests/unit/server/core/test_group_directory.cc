@@ -71,6 +71,8 @@ class SlowMembershipStore final : public MessageStore {
   }
   void for_each_event(const std::function<void(const EventRecord&)>&) override {}
   void trim_events(std::uint64_t) override {}
+  void save_consumer_group(std::string_view, std::span<const std::uint64_t>) override {}
+  void for_each_consumer_group(const CursorVisit&) override {}
   void discard(std::string_view, std::uint64_t) override {}
   bool recover() override { return true; }
   QueueInfo info(std::string_view) override { return {}; }

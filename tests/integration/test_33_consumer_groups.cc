@@ -1,0 +1,158 @@
+// Consumer groups (GET /v1/events?consumer_group=&member=): members share the events of 1,000
+// devices, each handled once, a device's events in order at one member; a member that dies
+// mid-stream loses nothing (what it held goes to the others); the group's place survives kill -9.
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "harness.h"
+#include "kite_cli.h"
+
+namespace kite::it {
+namespace {
+
+std::vector<std::string> group_ready() {
+  return {"--set", "session.uplink_rate_per_s=1000000",
+          "--set", "session.uplink_burst=10000000",
+          "--set", "auth.max_unauthenticated_per_ip=100000",
+          "--set", "events.consumer_visibility_ms=1000",
+          "--set", "events.consumer_member_ms=1000"};
+}
+
+// Events from 1,000 devices: each connects, publishes uplinks, disconnects (kite bench uplink).
+void make_traffic(const Harness& h) {
+  auto run = run_kite({"bench", "uplink", "--port", std::to_string(h.kited.device_port()),
+                       "--master-key", master_key_hex(), "--source-prefix", "127.0.33.",
+                       "--devices", "1000", "--seconds", "1", "--warmup", "0", "--rate", "3000"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+}
+
+// Every event held: id -> device.
+std::map<std::uint64_t, std::string> all_events(HttpClient& http) {
+  std::map<std::uint64_t, std::string> events;
+  std::string after = "0";
+  for (int page = 0; page < 100; ++page) {
+    auto body = http.request("GET", "/v1/events?wait=0s&limit=10000&after=" + after).json();
+    if (body["events"].empty()) break;
+    for (const auto& e : body["events"])
+      events[std::stoull(e["id"].get<std::string>())] = e["device"].get<std::string>();
+    after = body["last_id"].get<std::string>();
+  }
+  return events;
+}
+
+struct Member {
+  std::string name;
+  std::uint64_t last = 0;                                  // newest id received: acked next poll
+  std::vector<std::pair<std::uint64_t, std::string>> got;  // in arrival order
+  std::set<std::uint64_t> acked;                           // what its acks covered
+  std::size_t pending_from = 0;                            // got[pending_from..] not acked yet
+};
+
+// One long-poll of `member`: acknowledges what it got last time, takes up to 200 more.
+void poll(HttpClient& http, Member& member) {
+  std::string target =
+      "/v1/events?consumer_group=workers&member=" + member.name + "&after=0&wait=0s&limit=200";
+  if (member.last != 0) target += "&ack=" + std::to_string(member.last);
+  auto response = http.request("GET", target);
+  INFO(response.body);
+  REQUIRE(response.status == 200);
+  for (std::size_t i = member.pending_from; i < member.got.size(); ++i)
+    member.acked.insert(member.got[i].first);
+  member.pending_from = member.got.size();
+  const auto body = response.json();  // kept: a range-for over a temporary's member dangles
+  for (const auto& e : body["events"]) {
+    const std::uint64_t id = std::stoull(e["id"].get<std::string>());
+    member.got.emplace_back(id, e["device"].get<std::string>());
+    member.last = std::max(member.last, id);
+  }
+}
+
+std::uint64_t group_lag(HttpClient& http) {
+  auto body = http.request("GET", "/v1/event-groups").json();
+  for (const auto& group : body["groups"])
+    if (group["name"] == "workers") return group["lag"].get<std::uint64_t>();
+  return ~std::uint64_t{0};
+}
+
+// `count` members share the log; the last one dies after two polls when `kill_one`.
+void share(std::size_t count, bool kill_one) {
+  Harness h(group_ready());
+  make_traffic(h);
+  const auto truth = all_events(h.http);
+  REQUIRE(truth.size() > 3000);
+  std::vector<Member> members(count);
+  for (std::size_t i = 0; i < count; ++i) members[i].name = "m" + std::to_string(i + 1);
+  const Millis deadline = now_ms() + 4 * kWait;
+  for (int round = 0; now_ms() < deadline; ++round) {
+    for (std::size_t i = 0; i < count; ++i)
+      if (!(kill_one && i + 1 == count && round >= 2)) poll(h.http, members[i]);
+    if (round > 2 && group_lag(h.http) == 0) break;
+  }
+  CHECK(group_lag(h.http) == 0);
+  std::map<std::uint64_t, int> handled;  // by a member that acknowledged it
+  for (const auto& member : members)
+    for (std::uint64_t id : member.acked) ++handled[id];
+  for (const auto& [id, device] : truth) {
+    CAPTURE(id);
+    CHECK(handled[id] == 1);  // every event, once (the dead member's were not acked)
+  }
+  for (const auto& member : members) {  // per device, in order at each member
+    std::map<std::string, std::uint64_t> newest;
+    for (const auto& [id, device] : member.got) {
+      CHECK(id > newest[device]);
+      newest[device] = id;
+    }
+  }
+  auto groups = h.http.request("GET", "/v1/event-groups").json();
+  INFO(groups.dump());
+  CHECK(groups["groups"][0]["oldest_pending"].is_null());
+  CHECK(groups["groups"][0]["members"].size() == (kill_one ? count - 1 : count));
+}
+
+}  // namespace
+
+TEST_CASE("33.1 consumer groups: two members share 1,000 devices' events, each once, in order") {
+  share(2, false);
+}
+
+TEST_CASE("33.2 consumer groups: three members, one killed mid-stream: nothing lost") {
+  share(3, true);
+}
+
+TEST_CASE("33.3 consumer groups: the group's place survives kill -9; bad requests are refused") {
+  Harness h(group_ready());
+  TestDevice device(h.device_options("meter-1"));
+  device.connect_and_open();
+  for (int i = 1; i <= 10; ++i)
+    REQUIRE(device.publish("r" + std::to_string(i)) == protocol::SendStatus::Sent);
+  device.pump_until(now_ms() + kWait, [&] { return device.uplink_acked_through() >= 10; });
+  const std::string first =
+      "/v1/events?consumer_group=g&member=a&type=uplink&after=0&wait=0s&limit=4";
+  auto page = h.http.request("GET", first).json()["events"];
+  REQUIRE(page.size() == 4);
+  auto ack =
+      h.http.request("POST", "/v1/event-groups/g/ack",
+                     R"({"member":"a","through":")" + page[3]["id"].get<std::string>() + R"("})");
+  CHECK(ack.status == 200);
+  // Saved on the hub's next tick (250 ms); wait for one, then crash.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  h.kited.kill9();
+  h.kited.restart();
+  h.reattach();
+  auto rest = h.http.request("GET", "/v1/events?consumer_group=g&member=b&type=uplink&wait=0s")
+                  .json()["events"];
+  REQUIRE(rest.size() == 6);
+  CHECK(rest[0]["payload"] == "r5");
+
+  CHECK(h.http.request("GET", "/v1/events?member=a&wait=0s").status == 400);
+  CHECK(h.http.request("GET", "/v1/events?consumer_group=g&wait=0s").status == 400);
+  CHECK(h.http.request("GET", "/v1/events?consumer_group=g%2F&member=a&wait=0s").status == 400);
+  CHECK(h.http.request("POST", "/v1/event-groups/g/ack", R"({"member":"a"})").status == 400);
+  CHECK(h.http.request("POST", "/v1/event-groups/nope/ack", R"({"member":"a","through":"1"})")
+            .status == 404);
+}
+
+}  // namespace kite::it
