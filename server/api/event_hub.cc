@@ -90,22 +90,28 @@ void EventHub::serve(EventQuery query, const http::Responder& responder, std::st
         fmt::format("one token holds at most {} of the {} event streams and polls; close one, "
                     "or filter several readers' events through one stream",
                     kMaxReadersPerToken, kMaxReaders)));
+  events::ConsumerGroup* group = nullptr;
+  if (!query.consumer_group.empty()) {
+    std::string problem;
+    group = join_group(query, uv_now(loop_), problem);
+    if (group == nullptr)
+      return responder.respond(problem_response(429, "Consumer groups full", problem));
+  }
   auto reader = std::make_shared<Reader>();
+  reader->group = group;
   reader->token = std::move(token);
   const std::uint64_t now = uv_now(loop_);
   reader->query = std::move(query);
   reader->responder = responder;
   reader->after = reader->query.after.value_or(log_.last_id());
   reader->last_write_ms = now;
-  if (!reader->query.consumer_group.empty()) {
-    reader->group = &join_group(reader->query, now);
-  }
   if (reader->query.wait_ms) {
     reader->deadline_ms = now + *reader->query.wait_ms;
   } else if (!responder.start_stream(200, {{"Content-Type", "text/event-stream"},
                                            {"Cache-Control", "no-store"},
                                            {"X-Accel-Buffering", "no"}}) ||
              !responder.send_chunk(kRetryMs)) {
+    if (group) group->detach(reader->query.member, static_cast<std::int64_t>(now));
     return;
   }
   responder.on_close([weak = std::weak_ptr<Reader>(reader)] {

@@ -44,6 +44,7 @@ class EventHub {
   static constexpr std::size_t kMaxReadersPerToken = kMaxReaders / 4;
   static constexpr std::size_t kHighWaterBytes = 256 * 1024;
   static constexpr std::uint64_t kTickMs = 250, kKeepAliveMs = 15'000;
+  static constexpr std::size_t kMaxConsumerGroups = 64, kMaxMembersPerGroup = 256;
 
   // `store` (may be null) keeps the consumer groups' cursors.
   EventHub(uv_loop_t* loop, events::EventLog& log, const GroupDirectory& groups,
@@ -88,7 +89,9 @@ class EventHub {
   // One read for `reader` into scratch_ (from `from`): plain, or as its group's member.
   events::ReadResult read_next(Reader& reader, std::size_t take, std::uint64_t now_ms);
   bool caught_up(const Reader& reader) const;
-  events::ConsumerGroup& join_group(const EventQuery& query, std::uint64_t now_ms);
+  // The reader's group, joined; nullptr (and `problem` set) when a cap says no.
+  events::ConsumerGroup* join_group(const EventQuery& query, std::uint64_t now_ms,
+                                    std::string& problem);
   void save_groups();
   void remove_done();
   std::size_t readers_of(const std::string& token) const;

@@ -50,7 +50,19 @@ bool EventHub::caught_up(const Reader& reader) const {
   return !after || *after >= log_.last_id();
 }
 
-events::ConsumerGroup& EventHub::join_group(const EventQuery& query, std::uint64_t now_ms) {
+events::ConsumerGroup* EventHub::join_group(const EventQuery& query, std::uint64_t now_ms,
+                                            std::string& problem) {
+  auto found = consumer_groups_.find(query.consumer_group);
+  if (found == consumer_groups_.end() && consumer_groups_.size() >= kMaxConsumerGroups) {
+    problem = fmt::format("this server keeps at most {} consumer groups; use an existing one",
+                          kMaxConsumerGroups);
+    return nullptr;
+  }
+  if (found != consumer_groups_.end() && !found->second.is_member(query.member) &&
+      found->second.members().size() >= kMaxMembersPerGroup) {
+    problem = fmt::format("a consumer group has at most {} members at once", kMaxMembersPerGroup);
+    return nullptr;
+  }
   // A new group starts where its first reader asks (after=0: everything held), else from now.
   auto [it, created] = consumer_groups_.try_emplace(
       query.consumer_group, query.consumer_group, query.after.value_or(log_.last_id()), timeouts_);
@@ -58,7 +70,7 @@ events::ConsumerGroup& EventHub::join_group(const EventQuery& query, std::uint64
   // The ack first: partitions it leaves with nothing in flight can go to others at the attach.
   if (query.ack) it->second.ack(query.member, *query.ack, static_cast<std::int64_t>(now_ms));
   it->second.attach(query.member, static_cast<std::int64_t>(now_ms));
-  return it->second;
+  return &it->second;
 }
 
 void EventHub::save_groups() {
@@ -70,10 +82,7 @@ std::optional<std::uint64_t> EventHub::ack(const std::string& group, const std::
                                            std::uint64_t through) {
   auto it = consumer_groups_.find(group);
   if (it == consumer_groups_.end()) return std::nullopt;
-  const auto members = it->second.members();
-  if (std::none_of(members.begin(), members.end(),
-                   [&](const auto& state) { return state.name == member; }))
-    return std::nullopt;
+  if (!it->second.is_member(member)) return std::nullopt;
   return it->second.ack(member, through, static_cast<std::int64_t>(uv_now(loop_)));
 }
 

@@ -86,6 +86,7 @@ class ConsumerGroup {
     std::int64_t last_read_ms = 0;
   };
   std::vector<MemberState> members() const;
+  bool is_member(const std::string& member) const { return members_.contains(member); }
   const Cursors& acked() const { return acked_; }
   // Whether an event is acknowledged by the group (lag and oldest pending are counted with it).
   bool handled(std::uint64_t id, std::string_view device) const {

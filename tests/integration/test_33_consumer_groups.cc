@@ -153,6 +153,14 @@ TEST_CASE("33.3 consumer groups: the group's place survives kill -9; bad request
   CHECK(h.http.request("POST", "/v1/event-groups/g/ack", R"({"member":"a"})").status == 400);
   CHECK(h.http.request("POST", "/v1/event-groups/nope/ack", R"({"member":"a","through":"1"})")
             .status == 404);
+  for (int i = 0; i < 63; ++i)  // "g" is the first of the 64 a server keeps
+    REQUIRE(
+        h.http
+            .request("GET", "/v1/events?consumer_group=c" + std::to_string(i) + "&member=a&wait=0s")
+            .status == 200);
+  auto full = h.http.request("GET", "/v1/events?consumer_group=one-too-many&member=a&wait=0s");
+  CHECK(full.status == 429);
+  CHECK(full.json()["title"] == "Consumer groups full");
 }
 
 }  // namespace kite::it
