@@ -2,6 +2,7 @@
 // missed, filtered reads that still advance the cursor, and the listener.
 #include <doctest/doctest.h>
 
+#include "event_log_reads.h"
 #include "events/event_log.h"
 
 namespace kite::server::events {
@@ -16,14 +17,6 @@ EventBatch uplinks(int count, std::int64_t time_ms, const std::string& device = 
         {0, 0, {}, {}, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}});
   }
   return batch;
-}
-
-std::vector<Event> read_all(const EventLog& log, std::uint64_t after,
-                            ReadResult* result = nullptr) {
-  std::vector<Event> out;
-  auto r = log.read(after, nullptr, 1'000'000, 1u << 30, 1'000'000, out);
-  if (result) *result = r;
-  return out;
 }
 
 }  // namespace

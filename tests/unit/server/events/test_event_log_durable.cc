@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "../store/store_fixture.h"
+#include "event_log_reads.h"
 #include "events/event_log.h"
 
 namespace kite::server::events {
@@ -15,14 +16,6 @@ EventBatch connects(int count, std::int64_t time_ms, const std::string& device =
   EventBatch batch;
   for (int i = 0; i < count; ++i) batch.connect(device, time_ms, "127.0.0.1", false);
   return batch;
-}
-
-std::vector<Event> read_all(const EventLog& log, std::uint64_t after,
-                            ReadResult* result = nullptr) {
-  std::vector<Event> out;
-  auto r = log.read(after, nullptr, 1'000'000, 1u << 30, 1'000'000, out);
-  if (result) *result = r;
-  return out;
 }
 
 std::size_t stored(MessageStore& store) {
