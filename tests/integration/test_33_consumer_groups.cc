@@ -3,11 +3,14 @@
 // mid-stream loses nothing (what it held goes to the others); the group's place survives kill -9.
 #include <chrono>
 #include <map>
+#include <memory>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "harness.h"
 #include "kite_cli.h"
+#include "sse_client.h"
 
 namespace kite::it {
 namespace {
@@ -70,11 +73,15 @@ void poll(HttpClient& http, Member& member) {
   }
 }
 
-std::uint64_t group_lag(HttpClient& http) {
+std::uint64_t group_lag_of(HttpClient& http, const std::string& name) {
   auto body = http.request("GET", "/v1/event-groups").json();
   for (const auto& group : body["groups"])
-    if (group["name"] == "workers") return group["lag"].get<std::uint64_t>();
+    if (group["name"] == name) return group["lag"].get<std::uint64_t>();
   return ~std::uint64_t{0};
+}
+
+std::uint64_t group_lag(HttpClient& http) {
+  return group_lag_of(http, "workers");
 }
 
 // `count` members share the log; the last one dies after two polls when `kill_one`.
@@ -161,6 +168,61 @@ TEST_CASE("33.3 consumer groups: the group's place survives kill -9; bad request
   auto full = h.http.request("GET", "/v1/events?consumer_group=one-too-many&member=a&wait=0s");
   CHECK(full.status == 429);
   CHECK(full.json()["title"] == "Consumer groups full");
+}
+
+TEST_CASE("33.4 consumer groups: stream members split a device set and acknowledge by POST") {
+  Harness h(group_ready());
+  const std::string path = "/v1/events?consumer_group=s&type=uplink&member=";
+  SseClient first(h.kited.admin_port(), kAdminToken, path + "x");
+  REQUIRE(first.status() == 200);
+  SseClient second(h.kited.admin_port(), kAdminToken, path + "y");
+  REQUIRE(second.status() == 200);
+  std::vector<std::unique_ptr<TestDevice>> devices;
+  for (int d = 0; d < 8; ++d) {
+    devices.push_back(std::make_unique<TestDevice>(h.device_options("dev-" + std::to_string(d))));
+    devices.back()->connect_and_open();
+    for (int i = 1; i <= 5; ++i)
+      REQUIRE(devices.back()->publish(std::to_string(i)) == protocol::SendStatus::Sent);
+    devices.back()->pump_until(now_ms() + kWait,
+                               [&] { return devices.back()->uplink_acked_through() >= 5; });
+  }
+  // 40 uplinks: each to one stream, every device's five in order at one of them.
+  std::map<std::string, std::vector<std::string>> by_device;
+  std::map<std::string, std::set<std::string>> readers_of;
+  std::string last_x, last_y;
+  const Millis deadline = now_ms() + kWait;
+  std::size_t total = 0;
+  while (total < 40 && now_ms() < deadline) {
+    const std::tuple<SseClient*, const char*, std::string*> streams[] = {{&first, "x", &last_x},
+                                                                         {&second, "y", &last_y}};
+    for (const auto& [stream, name, last] : streams) {
+      if (auto event = stream->next(20)) {
+        auto body = event->json();
+        by_device[body["device"]].push_back(body["payload"]);
+        readers_of[body["device"]].insert(name);
+        *last = event->id;
+        ++total;
+      }
+    }
+  }
+  REQUIRE(total == 40);
+  CHECK(!last_x.empty());  // both members got some (dev-0..7 fall in both halves of the 64)
+  CHECK(!last_y.empty());
+  for (const auto& [device, payloads] : by_device) {
+    CAPTURE(device);
+    CHECK(payloads == std::vector<std::string>{"1", "2", "3", "4", "5"});
+    CHECK(readers_of[device].size() == 1);
+  }
+  CHECK(!first.next(200));  // nothing twice
+  CHECK(!second.next(200));
+  for (auto [member, last] : {std::pair{"x", last_x}, std::pair{"y", last_y}}) {
+    if (last.empty()) continue;
+    auto ack = h.http.request(
+        "POST", "/v1/event-groups/s/ack",
+        std::string(R"({"member":")") + member + R"(","through":")" + last + R"("})");
+    CHECK(ack.status == 200);
+  }
+  CHECK(group_lag_of(h.http, "s") == 0);
 }
 
 }  // namespace kite::it
