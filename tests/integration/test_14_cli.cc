@@ -259,8 +259,8 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
   // Every command, by the words that name it, and everything its --help must mention.
   const std::map<Words, Words> commands = {
       {{},
-       {"send", "devices", "device", "listen", "keys", "decode", "replay", "dict", "bench",
-        "Exit codes"}},
+       {"send", "devices", "device", "events", "listen", "keys", "decode", "replay",
+        "dict", "bench", "Exit codes"}},
       {{"send"},
        with({"--devices", "--group", "--all", "--file", "--qos", "--ttl", "--topic", "--key",
              "--content-type", "--repeat", "--interval", "--json", "Exit codes"},
@@ -271,6 +271,10 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
        {"--host", "--port", "--id", "--key", "--master-key", "--master-key-file", "--token",
         "--format", "text", "json", "hex", "-C,--count", "-W,--timeout", "--join", "--keepalive",
         "--on-command", "--dictionary", "Examples", "Exit codes"}},
+      {{"events"},
+       {"--type", "--device", "--device-group", "--after", "--from-start", "--poll", "--wait",
+        "--once", "--limit", "-C,--count", "-W,--timeout", "--api", "--token", "--request-timeout",
+        "Examples", "Exit codes"}},
       {{"keys"}, {"derive", "token"}},
       {{"keys", "derive"}, {"--master-key", "--master-key-file", "DEVICE"}},
       {{"keys", "token"}, {"--token-key", "--token-key-file", "--device", "--ttl", "--group"}},
