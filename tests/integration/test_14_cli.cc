@@ -259,7 +259,7 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
   // Every command, by the words that name it, and everything its --help must mention.
   const std::map<Words, Words> commands = {
       {{},
-       {"send", "devices", "device", "events", "listen", "keys", "decode", "replay",
+       {"send", "devices", "device", "events", "listen", "publish", "keys", "decode", "replay",
         "dict", "bench", "Exit codes"}},
       {{"send"},
        with({"--devices", "--group", "--all", "--file", "--qos", "--ttl", "--topic", "--key",
@@ -275,6 +275,11 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
        {"--type", "--device", "--device-group", "--after", "--from-start", "--poll", "--wait",
         "--once", "--limit", "-C,--count", "-W,--timeout", "--api", "--token", "--request-timeout",
         "Examples", "Exit codes"}},
+      {{"publish"},
+       {"PAYLOAD",           "--host",    "--port", "--id",    "--key",          "--master-key",
+        "--master-key-file", "--token",   "--qos",  "--topic", "--content-type", "--hex",
+        "-W,--timeout",      "--quiet",   "--tls",  "--ca",    "--cert",         "--cert-key",
+        "Examples",          "Exit codes"}},
       {{"keys"}, {"derive", "token"}},
       {{"keys", "derive"}, {"--master-key", "--master-key-file", "DEVICE"}},
       {{"keys", "token"}, {"--token-key", "--token-key-file", "--device", "--ttl", "--group"}},

@@ -1,6 +1,6 @@
 // kite: the command-line tool. Subcommands: send (messages through the admin API), devices and
 // device (who is online, one device's state), events (what devices do, from the event stream),
-// listen (act as a device), keys (device keys and tokens), decode
+// listen and publish (act as a device: receive, send), keys (device keys and tokens), decode
 // (print recordings and captures), replay (play them against kited), dict (zstd dictionaries),
 // bench (load scenarios). Each command has a folder of that name whose
 // command file registers its subcommands; what several commands share is in common/ (among it
@@ -19,6 +19,7 @@
 #include "events/events.h"
 #include "keys/keys.h"
 #include "listen/listen.h"
+#include "publish/publish.h"
 #include "replay/replay.h"
 #include "send/send.h"
 
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   kite::cli::add_devices_commands(app, commands);
   kite::cli::add_events_command(app, commands);
   kite::cli::add_listen_command(app, commands);
+  kite::cli::add_publish_command(app, commands);
   kite::cli::add_keys_commands(app, commands);
   kite::cli::add_decode_command(app, commands);
   kite::cli::add_replay_command(app, commands);
