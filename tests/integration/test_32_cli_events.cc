@@ -319,6 +319,17 @@ TEST_CASE("32.8 cli: kite publish: more lines than the SDK queues, refused keys,
   CHECK(nobody.exit_code == 3);
   CHECK(nobody.err.find("could not connect") != std::string::npos);
 
+  // A kited that records no uplink events keeps no QoS 1 uplink: it refuses each one, and kite
+  // says so per message (exit 1) instead of waiting for an acknowledgement that never comes.
+  Harness off({"--set", "events.retention_events=0"});
+  auto refused =
+      run_kite(publish_args(off, "pub-off", {"--master-key", master_key_hex(), "-W", "20", "x"}));
+  INFO("refused stderr: " << refused.err);
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.out.empty());
+  CHECK(refused.err.find("message 1: ") != std::string::npos);
+  CHECK(refused.err.find("1 message(s) not sent or refused") != std::string::npos);
+
   CHECK(run_kite(publish_args(h, "d", {"x"})).exit_code == 2);  // no credentials
   CHECK(run_kite(publish_args(h, "d", {"--master-key", master_key_hex(), "--hex", "xyz"}))
             .exit_code == 2);
