@@ -1,7 +1,8 @@
 // kite: the command-line tool. Subcommands: send (messages through the admin API), devices and
-// device (who is online, one device's state), listen (act as a device), keys (device keys and
-// tokens), decode (print recordings and captures), replay (play them against kited), dict
-// (zstd dictionaries), bench (load scenarios). Each command has a folder of that name whose
+// device (who is online, one device's state), events (what devices do, from the event stream),
+// listen and publish (act as a device: receive, send), keys (device keys and tokens), decode
+// (print recordings and captures), replay (play them against kited), dict (zstd dictionaries),
+// bench (load scenarios). Each command has a folder of that name whose
 // command file registers its subcommands; what several commands share is in common/ (among it
 // the exit codes, common/exit_code.h, listed in every --help) and flags/ (the options several
 // take), and the protocol clients that bench and replay drive are in raw_client/.
@@ -15,8 +16,10 @@
 #include "decode/decode.h"
 #include "devices/devices.h"
 #include "dict/dict.h"
+#include "events/events.h"
 #include "keys/keys.h"
 #include "listen/listen.h"
+#include "publish/publish.h"
 #include "replay/replay.h"
 #include "send/send.h"
 
@@ -32,14 +35,16 @@ void set_footer_everywhere(CLI::App& app, const std::string& footer) {
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a server that resets a connection must not end the tool
   CLI::App app{
-      "kite: send to devices, look at them, act as one, make their keys, decode and replay "
-      "recordings, "
-      "train compression dictionaries, and measure a Kite server"};
+      "kite: send to devices, look at them and at what they do, act as one, make their keys, "
+      "decode and replay recordings, train compression dictionaries, and measure a Kite "
+      "server"};
   app.require_subcommand(1);
   kite::cli::Commands commands;
   kite::cli::add_send_command(app, commands);
   kite::cli::add_devices_commands(app, commands);
+  kite::cli::add_events_command(app, commands);
   kite::cli::add_listen_command(app, commands);
+  kite::cli::add_publish_command(app, commands);
   kite::cli::add_keys_commands(app, commands);
   kite::cli::add_decode_command(app, commands);
   kite::cli::add_replay_command(app, commands);

@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -11,6 +12,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+
+#include "common/stop_signals.h"
 
 namespace kite::cli {
 namespace {
@@ -25,18 +29,30 @@ bool write_all(int fd, std::string_view bytes) {
   return true;
 }
 
-// Content-Length of a header block (lower-cased names are not assumed), or -1.
-long content_length(std::string_view headers) {
-  constexpr std::string_view kName = "content-length:";
+// The value of header `name` ("content-length:", lower case with its colon) in a header block,
+// whatever the case it is sent in; nullopt when it is not there.
+std::optional<std::string_view> header_value(std::string_view headers, std::string_view name) {
   for (std::size_t at = 0; at < headers.size();) {
     std::size_t end = headers.find("\r\n", at);
     if (end == std::string_view::npos) end = headers.size();
     std::string_view line = headers.substr(at, end - at);
-    if (line.size() > kName.size() && strncasecmp(line.data(), kName.data(), kName.size()) == 0)
-      return std::strtol(std::string(line.substr(kName.size())).c_str(), nullptr, 10);
+    if (line.size() > name.size() && strncasecmp(line.data(), name.data(), name.size()) == 0)
+      return line.substr(name.size());
     at = end + 2;
   }
-  return -1;
+  return std::nullopt;
+}
+
+// Content-Length of a header block, or -1.
+long content_length(std::string_view headers) {
+  auto value = header_value(headers, "content-length:");
+  return value ? std::strtol(std::string(*value).c_str(), nullptr, 10) : -1;
+}
+
+// Whether a header block says Transfer-Encoding: chunked (an event stream).
+bool is_chunked(std::string_view headers) {
+  auto value = header_value(headers, "transfer-encoding:");
+  return value && value->find("chunked") != std::string_view::npos;
 }
 
 void set_socket_timeout(int fd, int ms) {
@@ -74,6 +90,11 @@ AdminHttp::AdminHttp(std::string url, std::string token) : token_(std::move(toke
     url_problem_ = "the admin API address must be http://HOST:PORT, not " + url;
 }
 
+void AdminHttp::set_timeout_ms(int ms) {
+  timeout_ms_ = ms;
+  if (fd_ >= 0 && ms > 0) set_socket_timeout(fd_, ms);
+}
+
 AdminHttp::~AdminHttp() {
   disconnect();
 }
@@ -82,6 +103,7 @@ void AdminHttp::disconnect() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   buffer_.clear();
+  stream_.reset();
 }
 
 std::string AdminHttp::connect_once() {
@@ -124,24 +146,57 @@ HttpAnswer AdminHttp::request(std::string_view method, std::string_view path,
   return answer;
 }
 
-HttpAnswer AdminHttp::exchange(std::string_view method, std::string_view path,
-                               std::string_view body, bool& nothing_answered) {
-  nothing_answered = false;
-  if (auto error = connect_once(); !error.empty()) return {0, error};
+std::string AdminHttp::request_head(std::string_view method, std::string_view path,
+                                    std::string_view extra_headers, std::size_t body_size) const {
   std::string head;
   head.reserve(256);
   head.append(method).append(" ").append(path).append(" HTTP/1.1\r\nHost: ").append(host_);
-  head.append("\r\nAuthorization: Bearer ").append(token_);
-  head.append("\r\nContent-Type: application/json\r\nContent-Length: ");
-  head.append(std::to_string(body.size())).append("\r\n\r\n");
-  if (!write_all(fd_, head) || !write_all(fd_, body)) {
+  head.append("\r\nAuthorization: Bearer ").append(token_).append("\r\n").append(extra_headers);
+  head.append("Content-Type: application/json\r\nContent-Length: ");
+  head.append(std::to_string(body_size)).append("\r\n\r\n");
+  return head;
+}
+
+AdminHttp::Received AdminHttp::receive() {
+  char chunk[65536];
+  for (;;) {
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR && stop_requested()) return Received::Interrupted;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Received::TimedOut;
+    if (n <= 0) return Received::Closed;
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+    return Received::Bytes;
+  }
+}
+
+HttpAnswer AdminHttp::exchange(std::string_view method, std::string_view path,
+                               std::string_view body, bool& nothing_answered) {
+  nothing_answered = false;
+  if (stream_) disconnect();  // a stream's connection carries nothing else
+  if (auto error = connect_once(); !error.empty()) return {0, error};
+  if (!write_all(fd_, request_head(method, path, {}, body.size())) || !write_all(fd_, body)) {
     nothing_answered = buffer_.empty();
     disconnect();
     return {0, "the admin API connection closed while sending"};
   }
+  return read_answer(nothing_answered);
+}
+
+std::string AdminHttp::no_answer(Received why) const {
+  switch (why) {
+    case Received::TimedOut:
+      return "no answer from the admin API within " + std::to_string(timeout_ms_) + " ms";
+    case Received::Interrupted:
+      return std::string("interrupted by ") + stop_signal_name();
+    default:
+      return "the admin API connection closed before the answer";
+  }
+}
+
+HttpAnswer AdminHttp::read_answer(bool& nothing_answered) {
   // Read the header block, then Content-Length bytes of body.
   std::size_t header_end;
-  char chunk[65536];
   long length = -1;
   for (;;) {
     header_end = buffer_.find("\r\n\r\n");
@@ -153,24 +208,75 @@ HttpAnswer AdminHttp::exchange(std::string_view method, std::string_view path,
       }
       if (buffer_.size() >= header_end + 4 + static_cast<std::size_t>(length)) break;
     }
-    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    const Received received = receive();
+    if (received == Received::TimedOut || received == Received::Interrupted) {
       disconnect();
-      return {0, "no answer from the admin API within " + std::to_string(timeout_ms_) + " ms"};
+      return {0, no_answer(received)};
     }
-    if (n <= 0) {
+    if (received == Received::Closed) {
       nothing_answered = buffer_.empty();
       disconnect();
       return {0, "the admin API connection closed before the answer"};
     }
-    buffer_.append(chunk, static_cast<std::size_t>(n));
   }
   HttpAnswer answer;
   if (buffer_.size() > 12) answer.status = std::atoi(buffer_.c_str() + 9);  // "HTTP/1.1 200"
   answer.body = buffer_.substr(header_end + 4, static_cast<std::size_t>(length));
   buffer_.erase(0, header_end + 4 + static_cast<std::size_t>(length));
   return answer;
+}
+
+HttpAnswer AdminHttp::open_stream(std::string_view path, std::string_view extra_headers) {
+  disconnect();  // a fresh connection: one the server closed while idle would fail the start
+  if (auto error = connect_once(); !error.empty()) return {0, error};
+  if (!write_all(fd_, request_head("GET", path, extra_headers, 0))) {
+    disconnect();
+    return {0, "the admin API connection closed while sending"};
+  }
+  std::size_t header_end;
+  while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    const Received received = receive();
+    if (received == Received::Bytes) continue;
+    disconnect();
+    return {0, no_answer(received)};
+  }
+  if (!is_chunked(std::string_view(buffer_).substr(0, header_end))) {
+    bool ignored = false;  // a refusal, sized by Content-Length: read whole, then done
+    HttpAnswer answer = read_answer(ignored);
+    disconnect();
+    return answer;
+  }
+  HttpAnswer answer;
+  answer.status = std::atoi(buffer_.c_str() + 9);  // "HTTP/1.1 200"
+  answer.streaming = true;
+  buffer_.erase(0, header_end + 4);
+  stream_ = std::make_unique<ChunkedBody>();
+  return answer;
+}
+
+StreamRead AdminHttp::read_stream(std::string& out, int wait_ms) {
+  if (!stream_ || fd_ < 0) return StreamRead::Ended;
+  if (buffer_.empty()) {
+    pollfd readable{fd_, POLLIN, 0};
+    const int ready = ::poll(&readable, 1, wait_ms);
+    if (ready < 0) return errno == EINTR ? StreamRead::Interrupted : StreamRead::Failed;
+    if (ready == 0) return StreamRead::Idle;
+    if (receive() != Received::Bytes) {
+      disconnect();
+      return StreamRead::Ended;  // closed (or reset) by the server, mid-stream or not
+    }
+  }
+  switch (stream_->feed(buffer_, out)) {
+    case ChunkedBody::Result::More:
+      return StreamRead::Data;
+    case ChunkedBody::Result::End:
+      disconnect();
+      return StreamRead::Ended;
+    case ChunkedBody::Result::Bad:
+      break;
+  }
+  disconnect();
+  return StreamRead::Failed;
 }
 
 }  // namespace kite::cli

@@ -9,8 +9,10 @@
 namespace kite::cli {
 
 ApiClient::ApiClient(const ApiOptions& options)
-    : url_(options.url), http_(options.url, options.token) {
-  http_.set_timeout_ms(static_cast<int>(parse_duration_ms(options.timeout).value_or(30'000)));
+    : url_(options.url),
+      timeout_ms_(static_cast<int>(parse_duration_ms(options.timeout).value_or(30'000))),
+      http_(options.url, options.token) {
+  http_.set_timeout_ms(timeout_ms_);
 }
 
 ApiAnswer ApiClient::call(std::string_view method, const std::string& path,
@@ -18,14 +20,22 @@ ApiAnswer ApiClient::call(std::string_view method, const std::string& path,
   const std::string text =
       body.is_null() ? std::string()
                      : body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  HttpAnswer http = http_.request(method, path, text);
+  return answer_of(http_.request(method, path, text));
+}
+
+ApiAnswer ApiClient::open_stream(const std::string& path, const std::string& headers) {
+  return answer_of(http_.open_stream(path, headers));
+}
+
+ApiAnswer ApiClient::answer_of(HttpAnswer http) const {
   ApiAnswer answer;
   answer.status = http.status;
+  answer.streaming = http.streaming;
   if (http.status == 0) {
     answer.error = std::move(http.body);
     return answer;
   }
-  answer.body = nlohmann::json::parse(http.body, nullptr, false);
+  if (!http.streaming) answer.body = nlohmann::json::parse(http.body, nullptr, false);
   answer.raw = std::move(http.body);
   return answer;
 }

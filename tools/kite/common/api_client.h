@@ -15,10 +15,11 @@
 namespace kite::cli {
 
 struct ApiAnswer {
-  int status = 0;       // the HTTP status; 0 when there was no answer (see `error`)
-  nlohmann::json body;  // the answer parsed; discarded when it is not JSON
-  std::string raw;      // the answer as received
-  std::string error;    // status 0: what went wrong
+  int status = 0;          // the HTTP status; 0 when there was no answer (see `error`)
+  nlohmann::json body;     // the answer parsed; discarded when it is not JSON
+  std::string raw;         // the answer as received
+  std::string error;       // status 0: what went wrong
+  bool streaming = false;  // open_stream(): the body follows through read_stream()
   bool ok() const { return status >= 200 && status < 300; }
 };
 
@@ -30,10 +31,23 @@ class ApiClient {
   ApiAnswer call(std::string_view method, const std::string& path,
                  const nlohmann::json& body = nullptr);
 
+  // An event stream (GET /v1/events): `headers` are extra "Name: value\r\n" lines. A 2xx
+  // stream is left open for read_stream(); any other answer comes whole, as from call().
+  ApiAnswer open_stream(const std::string& path, const std::string& headers);
+  StreamRead read_stream(std::string& out, int wait_ms) { return http_.read_stream(out, wait_ms); }
+
+  // How long connecting, sending or waiting for an answer may take (from --timeout at first): a
+  // long-poll must be given its wait on top.
+  void set_timeout_ms(int ms) { http_.set_timeout_ms(ms); }
+  int timeout_ms() const { return timeout_ms_; }  // the one --timeout gave
+
   const std::string& url() const { return url_; }
 
  private:
+  ApiAnswer answer_of(HttpAnswer http) const;
+
   std::string url_;
+  int timeout_ms_;
   AdminHttp http_;
 };
 

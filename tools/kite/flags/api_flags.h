@@ -15,7 +15,9 @@ struct ApiOptions {
   std::string timeout = "30s";  // a duration (common/duration.h)
 };
 
-// Adds --api, --token and --timeout to a subcommand.
-void add_api_options(CLI::App& command, ApiOptions& options);
+// Adds --api, --token and --timeout to a subcommand. A command whose --timeout (-W) means how
+// long it runs (kite events, as kite listen's) names the per-request one `timeout_flag` instead.
+void add_api_options(CLI::App& command, ApiOptions& options,
+                     const std::string& timeout_flag = "--timeout");
 
 }  // namespace kite::cli

@@ -1,6 +1,6 @@
 // `kite listen`: reads the command line into ListenSettings (the device's credentials resolved
-// to a key, a token or a TLS client certificate, as the SDK takes them) and hands them to the
-// listener (listen/listener.h).
+// to a key, a token or a TLS client certificate, as the SDK takes them: flags/device_flags.h)
+// and hands them to the listener (listen/listener.h).
 #include "listen/listen.h"
 
 #include <unistd.h>
@@ -15,23 +15,15 @@
 #include "common/exit_code.h"
 #include "common/ids.h"
 #include "flags/capture_flags.h"
-#include "flags/key_flags.h"
+#include "flags/device_flags.h"
 #include "flags/tls_flags.h"
-#include "kite/protocol/handshake_crypto.h"
-#include "kite/protocol/hex.h"
-#include "kite/protocol/token.h"
 #include "listen/listener.h"
 
 namespace kite::cli {
 namespace {
 
 struct ListenOptions {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 7000;
-  std::string id;
-  std::string key;
-  KeySource master_key;
-  std::string token;
+  DeviceFlags device;
   std::string format = "text";
   std::uint64_t count = 0;
   std::string timeout;  // -W: none unless given
@@ -55,46 +47,9 @@ constexpr const char* kExamples = R"(Examples:
   (mutual TLS: the certificate is the credential; kited reads the id in it)
 )";
 
-// An SDK device key: exactly 32 bytes in hex.
-const CLI::Validator kDeviceKey(
-    [](std::string& text) -> std::string {
-      auto bytes = protocol::hex_decode(text);
-      return bytes && bytes->size() == protocol::kKeySize ? "" : "expected 64 hex digits";
-    },
-    "HEX");
-
 int usage_error(const std::string& problem) {
   std::fprintf(stderr, "kite listen: %s (kite listen --help)\n", problem.c_str());
   return kExitUsage;
-}
-
-// Sets the settings' key or token from exactly one of --key, --master-key / --master-key-file
-// and --token; with none of them, --cert alone is the credential (AuthMethod::Tls, the SDK's
-// choice when it has neither key nor token). KITE_AUTH_MASTER_KEY counts only when none of them
-// is given: a variable exported for kited must not turn an explicit --key into a usage error,
-// nor a certificate login into a key login.
-std::string resolve_credentials(const ListenOptions& o, const CLI::Option& key,
-                                const CLI::Option& token, ClientOptions& client) {
-  const int given = (key.count() > 0 ? 1 : 0) + (o.master_key.on_command_line() ? 1 : 0) +
-                    (token.count() > 0 ? 1 : 0);
-  if (given > 1) return "give one of --key, --master-key (or --master-key-file) and --token";
-  if (given == 0 && !o.tls.cert_file.empty()) return device_id_problem(o.id, false);
-  if (given == 0 && !o.master_key.given())
-    return "no credentials: give --key, --master-key, --master-key-file, --token or --cert (or "
-           "set KITE_AUTH_MASTER_KEY)";
-  const bool derived = key.count() == 0 && token.count() == 0;
-  if (auto problem = device_id_problem(o.id, /*allow_service=*/!derived); !problem.empty())
-    return problem;
-  if (!derived) {
-    client.key = o.key;
-    client.token = o.token;
-    return {};
-  }
-  std::string error;
-  auto master = read_key(o.master_key, error);
-  if (!master) return error;
-  client.key = protocol::hex_encode(protocol::derive_device_key(*master, o.id));
-  return {};
 }
 
 // A script named by a path must be there now, not at the first command; a bare name is looked
@@ -107,15 +62,12 @@ std::string script_problem(const std::string& script) {
   return {};
 }
 
-int run_listen(const ListenOptions& o, const CLI::Option& key, const CLI::Option& token) {
+int run_listen(const ListenOptions& o) {
   ListenSettings s;
-  s.client.host = o.host;
-  s.client.port = o.port;
-  s.client.device_id = o.id;
   s.client.agent = "kite-listen/0.1";  // what GET /v1/devices/{id} shows for this connection
   s.client.tls = o.tls;
   s.client.dictionary_files = o.dictionaries;
-  if (auto problem = resolve_credentials(o, key, token, s.client); !problem.empty())
+  if (auto problem = resolve_device_flags(o.device, s.client); !problem.empty())
     return usage_error(problem);
   for (const auto& group : o.groups)
     if (auto problem = group_problem(group); !problem.empty()) return usage_error(problem);
@@ -146,25 +98,7 @@ void add_listen_command(CLI::App& app, Commands& commands) {
       "stderr. Reconnects and resumes until -C, -W, SIGINT or SIGTERM ends it; --on-command "
       "answers commands with a script. --tls connects to kited's TLS port (a TLS failure "
       "before the first connection ends it: exit 3).");
-  listen->add_option("--host", o->host, "kited's device listener: a name or an address")
-      ->capture_default_str();
-  listen
-      ->add_option("--port", o->port, "kited's device port (server.listen; with --tls, tls.listen)")
-      ->check(CLI::Range(1, 65535))
-      ->capture_default_str();
-  listen->add_option("--id", o->id, "the device id to connect as")->required()->type_name("DEVICE");
-  auto* key = listen
-                  ->add_option("--key", o->key,
-                               "the device's key, 64 hex digits (what kite keys derive prints)")
-                  ->check(kDeviceKey);
-  add_key_source(*listen, "master-key", "KITE_AUTH_MASTER_KEY",
-                 "the fleet master key (the device's key is derived from it)", o->master_key);
-  auto* token = listen
-                    ->add_option("--token", o->token,
-                                 "a device token (kite keys token); kited needs auth.token_key")
-                    ->check([](const std::string& t) -> std::string {
-                      return t.size() <= protocol::kMaxTokenLength ? "" : "longer than 4096 bytes";
-                    });
+  add_device_flags(*listen, o->device);
   listen
       ->add_option("--format", o->format,
                    "text: each payload as it is; json: one object per message with seq, topic, "
@@ -200,7 +134,7 @@ void add_listen_command(CLI::App& app, Commands& commands) {
                       "a zstd dictionary this device holds (kite dict train): kited compresses "
                       "with it when it is the one kited offers");
   listen->footer([] { return std::string(kExamples); });
-  commands.push_back({listen, [o, key, token] { return run_listen(*o, *key, *token); }});
+  commands.push_back({listen, [o] { return run_listen(*o); }});
 }
 
 }  // namespace kite::cli

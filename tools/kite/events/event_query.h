@@ -1,0 +1,19 @@
+// The path and query of GET /v1/events for kite's settings (server/api/event_query.h reads it).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "events/events_settings.h"
+
+namespace kite::cli {
+
+// "/v1/events?type=uplink&device=a&group=g": the filters, each value escaped.
+std::string events_path(const EventsSettings& settings);
+
+// The same with "after" (when set) and "wait" and "limit": one long-poll.
+std::string poll_path(const EventsSettings& settings, std::optional<std::uint64_t> after,
+                      std::uint64_t wait_ms, std::uint64_t limit);
+
+}  // namespace kite::cli
