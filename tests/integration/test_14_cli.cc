@@ -245,28 +245,28 @@ std::vector<std::string> subcommands_in(const std::string& help) {
   return names;
 }
 
-}  // namespace
+using Words = std::vector<std::string>;
 
-TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its options") {
-  using Words = std::vector<std::string>;
+Words joined(Words a, const Words& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// Every command, by the words that name it, and everything its --help must mention: a table.
+std::map<Words, Words> help_expectations() {
   const Words api = {"--api", "--token", "--timeout"};
   const Words load = {"--host",          "--port",    "--master-key", "--devices", "--concurrency",
                       "--source-prefix", "--id-base", "--server-pid", "--json"};
-  const auto with = [](Words a, const Words& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-  };
-  // Every command, by the words that name it, and everything its --help must mention.
-  const std::map<Words, Words> commands = {
+  return {
       {{},
        {"send", "devices", "device", "events", "listen", "publish", "keys", "decode", "replay",
         "dict", "bench", "Exit codes"}},
       {{"send"},
-       with({"--devices", "--group", "--all", "--file", "--qos", "--ttl", "--topic", "--key",
-             "--content-type", "--repeat", "--interval", "--json", "Exit codes"},
-            api)},
-      {{"devices"}, with({"--online", "--limit", "--json"}, api)},
-      {{"device"}, with({"ID", "--json"}, api)},
+       joined({"--devices", "--group", "--all", "--file", "--qos", "--ttl", "--topic", "--key",
+               "--content-type", "--repeat", "--interval", "--json", "Exit codes"},
+              api)},
+      {{"devices"}, joined({"--online", "--limit", "--json"}, api)},
+      {{"device"}, joined({"ID", "--json"}, api)},
       {{"listen"},
        {"--host", "--port", "--id", "--key", "--master-key", "--master-key-file", "--token",
         "--format", "text", "json", "hex", "-C,--count", "-W,--timeout", "--join", "--keepalive",
@@ -296,16 +296,23 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
       {{"dict", "info"}, {"FILE", "Exit codes"}},
       {{"bench"}, {"p2p", "uplink", "conn", "idle", "fanout"}},
       {{"bench", "p2p"},
-       with(load, {"--service", "--service-key", "--seconds", "--warmup", "--window", "--rate",
-                   "--payload", "--processes"})},
+       joined(load, {"--service", "--service-key", "--seconds", "--warmup", "--window", "--rate",
+                     "--payload", "--processes"})},
       {{"bench", "uplink"},
-       with(load, {"--seconds", "--warmup", "--rate", "--payload", "--processes"})},
-      {{"bench", "conn"}, with(load, {"--processes"})},
-      {{"bench", "idle"}, with(load, {"--seconds", "--processes"})},
+       joined(load, {"--seconds", "--warmup", "--rate", "--payload", "--processes"})},
+      {{"bench", "conn"}, joined(load, {"--processes"})},
+      {{"bench", "idle"}, joined(load, {"--seconds", "--processes"})},
       {{"bench", "fanout"},
-       with(load, {"--api", "--admin-token", "--group", "--qos", "--burst", "--window", "--seconds",
-                   "--warmup", "--messages", "--payload", "--no-join", "--per-device-answer"})},
+       joined(load,
+              {"--api", "--admin-token", "--group", "--qos", "--burst", "--window", "--seconds",
+               "--warmup", "--messages", "--payload", "--no-join", "--per-device-answer"})},
   };
+}
+
+}  // namespace
+
+TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its options") {
+  const std::map<Words, Words> commands = help_expectations();
   // Walked from `kite --help` down, so a subcommand added without a line above fails here.
   std::vector<Words> pending = {{}};
   std::size_t visited = 0;
@@ -326,7 +333,7 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
       INFO("expected: " << mention);
       CHECK(run.out.find(mention) != std::string::npos);
     }
-    for (const auto& sub : subcommands_in(run.out)) pending.push_back(with(words, {sub}));
+    for (const auto& sub : subcommands_in(run.out)) pending.push_back(joined(words, {sub}));
   }
   CHECK(visited == commands.size());
 }
