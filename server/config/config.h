@@ -134,10 +134,10 @@ struct StoreConfig {
 };
 
 struct EventsConfig {
-  std::uint64_t retention_events = 100000;   // events kept for readers to resume; 0 = off
-  std::uint64_t retention_bytes = 67108864;  // memory those events may hold
-  std::uint64_t retention_ms = 3600000;      // age after which an event is dropped
-  bool durable = true;                       // written to the store, reloaded at start
+  std::uint64_t retention_events = 100000;       // events kept for readers to resume; 0 = off
+  std::uint64_t retention_bytes = 67108864;      // memory those events may hold
+  std::uint64_t retention_ms = 3600000;          // age after which an event is dropped
+  bool durable = true;                           // written to the store, reloaded at start
   std::uint64_t consumer_visibility_ms = 30000;  // held unacknowledged longer: given to another
   std::uint64_t consumer_member_ms = 30000;      // a member not reading longer is gone
   std::vector<std::string> types{"uplink", "connect", "disconnect", "receipt"};  // recorded
