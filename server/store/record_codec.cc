@@ -69,9 +69,14 @@ bool split_member_key(std::string_view key, std::string_view& group, std::string
   return !group.empty() && !device.empty();
 }
 
-std::string event_key(std::uint64_t id) {
-  std::string key(1, static_cast<char>(Kind::Event));
+void event_key_into(std::string& key, std::uint64_t id) {
+  key.assign(1, static_cast<char>(Kind::Event));
   append_u64(key, id);
+}
+
+std::string event_key(std::uint64_t id) {
+  std::string key;
+  event_key_into(key, id);
   return key;
 }
 
@@ -130,13 +135,18 @@ std::string encode(const IdempotencyEntry& entry) {
   return out;
 }
 
-std::string encode(const EventRecord& event) {
-  std::string out;
+void encode_into(std::string& out, const EventRecord& event) {
+  out.clear();
   out.reserve(8 + 1 + 2 + event.device.size() + event.data.size());
   append_u64(out, static_cast<std::uint64_t>(event.time_ms));
   out.push_back(static_cast<char>(event.type));
   append_field(out, event.device);
   out.append(event.data);
+}
+
+std::string encode(const EventRecord& event) {
+  std::string out;
+  encode_into(out, event);
   return out;
 }
 

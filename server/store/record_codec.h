@@ -43,6 +43,7 @@ std::string device_prefix(Kind kind, std::string_view device);
 std::string keyed(Kind kind, std::string_view device, std::string_view key);
 std::string message_key(std::string_view device, std::uint64_t seq);
 std::string event_key(std::uint64_t id);
+void event_key_into(std::string& key, std::uint64_t id);  // reuses `key`'s memory
 std::string epoch_key();
 // The group and device of a 'G' key; false if the key is not one.
 bool split_member_key(std::string_view key, std::string_view& group, std::string_view& device);
@@ -54,7 +55,8 @@ std::string encode(const DeviceMeta& meta);
 std::string encode(const MessageView& message);  // seq is in the key, not the value
 std::string encode(const ConflationEntry& entry);
 std::string encode(const IdempotencyEntry& entry);
-std::string encode(const EventRecord& event);  // id is in the key
+std::string encode(const EventRecord& event);                  // id is in the key
+void encode_into(std::string& out, const EventRecord& event);  // reuses `out`'s memory
 
 bool decode(std::string_view value, DeviceMeta& meta);
 bool decode(std::string_view value, MessageView& message);  // views point into value

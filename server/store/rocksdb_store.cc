@@ -75,9 +75,13 @@ class RocksTransaction final : public Transaction {
     put(records::keyed(Kind::Idempotency, device, key), records::encode(entry));
   }
 
+  // One event per uplink and per delivery receipt: encoded into buffers the transaction reuses
+  // (the batch copies them), not two new strings each.
   void put_event(const EventRecord& event) override {
-    const std::string key = records::event_key(event.id), value = records::encode(event);
-    check(indexed_ ? indexed_->Put(events_, key, value) : plain_.Put(events_, key, value));
+    records::event_key_into(event_key_, event.id);
+    records::encode_into(event_value_, event);
+    check(indexed_ ? indexed_->Put(events_, event_key_, event_value_)
+                   : plain_.Put(events_, event_key_, event_value_));
   }
 
   bool commit(bool sync, std::string& error) override {
@@ -129,6 +133,7 @@ class RocksTransaction final : public Transaction {
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* const events_;
+  std::string event_key_, event_value_;  // put_event's buffers
   rocksdb::WriteBatch plain_;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> indexed_;
   std::string error_;
