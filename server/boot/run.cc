@@ -33,7 +33,10 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
                              static_cast<std::uint64_t>(wall_clock_us()));
   const bool events_on = config.events.retention_events != 0;
   if (events_on) {
-    if (config.events.durable) event_log.open(server.store(), wall_clock_ms());
+    // The memory store keeps nothing across restarts: writing events to it would cost a
+    // transaction per worker turn for nothing.
+    if (config.events.durable && config.store.engine != cfg::StoreEngine::memory)
+      event_log.open(server.store(), wall_clock_ms());
     server.set_event_log(&event_log);
   }
   http::TokenSet tokens;  // outlives the router, which the HTTP server owns

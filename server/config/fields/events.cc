@@ -27,7 +27,8 @@ ConfigSection events_section() {
                   "Write every event to the store (RocksDB) with store.durability before a\n"
                   "reader sees it or a QoS 1 uplink is acknowledged, and reload them at start.\n"
                   "false: memory only, as fast as before, but a crash or restart loses the\n"
-                  "events nobody has read (a device is told its uplink is held regardless)."),
+                  "events nobody has read (a device is told its uplink is held regardless).\n"
+                  "With store.engine = \"memory\" the log is in memory only either way."),
           integer("events", "consumer_visibility_ms", kEvents,
                   &EventsConfig::consumer_visibility_ms, 100, 3600000,
                   "Consumer groups (GET /v1/events?consumer_group=): events a member holds\n"
