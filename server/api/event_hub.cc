@@ -14,7 +14,7 @@ namespace {
 
 using http::problem_response;
 
-constexpr std::size_t kChunkEvents = 256, kChunkBytes = 128 * 1024, kScanPerRead = 4096;
+constexpr std::size_t kChunkEvents = 256, kScanPerRead = 4096;
 constexpr int kReadsPerPump = 16;  // then the loop moves on; the next tick or append continues
 constexpr std::string_view kRetryMs = "retry: 2000\n\n";
 constexpr std::string_view kKeepAlive = ": keep-alive\n\n";

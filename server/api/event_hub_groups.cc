@@ -89,7 +89,10 @@ std::optional<std::uint64_t> EventHub::ack(const std::string& group, const std::
 std::string EventHub::describe_groups() const {
   std::string out = "{\"groups\":[";
   bool first_group = true;
-  for (const auto& [name, group] : consumer_groups_) {
+  for (const auto& entry : consumer_groups_) {
+    // Not a structured binding: clang 14 does not let a lambda capture one.
+    const std::string& name = entry.first;
+    const events::ConsumerGroup& group = entry.second;
     const auto pending = log_.count(
         group.lowest_acked(),
         [&](const events::EventView& e) { return !group.handled(e.id, e.device); }, kLagScan);

@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http_client.h"
@@ -69,6 +71,15 @@ inline double metric(const Harness& h, const std::string& series) {
   INFO("series " << series << " in:\n" << response.body);
   REQUIRE(at != std::string::npos);
   return std::stod(response.body.substr(at + series.size() + 2));
+}
+
+// Waits until kited logged a line holding `text`: log lines go through a writer thread, so one
+// may reach the file a little after what caused it.
+inline bool wait_log(const KitedProcess& kited, const std::string& text) {
+  const Millis deadline = now_ms() + kWait;
+  while (kited.log().find(text) == std::string::npos && now_ms() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling pace
+  return kited.log().find(text) != std::string::npos;
 }
 
 inline std::string numbered(const std::string& prefix, int i) {

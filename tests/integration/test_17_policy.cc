@@ -80,14 +80,6 @@ bool allows(const std::string& token_scope, const std::string& route_scope) {
   return token_scope == "admin" || token_scope == route_scope;
 }
 
-// Waits until kited logged a line holding `text` (a reload's outcome).
-bool wait_log(KitedProcess& kited, const std::string& text) {
-  const Millis deadline = now_ms() + kWait;
-  while (kited.log().find(text) == std::string::npos && now_ms() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling pace
-  return kited.log().find(text) != std::string::npos;
-}
-
 // A raw connection kited refuses by address is closed before it answers anything.
 void check_closed_without_a_byte(std::uint16_t port, const std::string& source_ip) {
   RawSocket raw(port, source_ip);

@@ -70,7 +70,7 @@ bool eventually(const std::function<bool()>& done) {
 }
 
 bool in_log(const Harness& h, const std::string& text) {
-  return h.kited.log().find(text) != std::string::npos;
+  return wait_log(h.kited, text);
 }
 
 // Runs a shell command; its exit status and output (stdout and stderr).

@@ -84,13 +84,6 @@ double metric_or_zero(const Harness& h, const std::string& series) {
   return at == std::string::npos ? 0 : std::stod(response.body.substr(at + series.size() + 2));
 }
 
-bool wait_log(const Harness& h, const std::string& text) {
-  const Millis deadline = now_ms() + kWait;
-  while (h.kited.log().find(text) == std::string::npos && now_ms() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling pace
-  return h.kited.log().find(text) != std::string::npos;
-}
-
 // One worker, a small bucket: a device that floods `frames` is paused, the other one is served.
 void flood_is_throttled(const Bytes& frame, int copies) {
   Harness h({"--workers", "1", "--set", "session.uplink_rate_per_s=100", "--set",
@@ -205,13 +198,13 @@ TEST_CASE("29.4 wire: Token logins on the plain listener: refused in production 
                "auth.token_over_plaintext=true"});
     TestDevice device(token_options(h));
     device.connect_and_open();
-    CHECK(wait_log(h, "a bearer token crossed the network unencrypted"));
+    CHECK(wait_log(h.kited, "a bearer token crossed the network unencrypted"));
   }
   SUBCASE("development: accepted, with a warning") {
     Harness h({"--set", "auth.token_key=" + hex});
     TestDevice device(token_options(h));
     device.connect_and_open();
-    CHECK(wait_log(h, "a bearer token crossed the network unencrypted"));
+    CHECK(wait_log(h.kited, "a bearer token crossed the network unencrypted"));
   }
 }
 

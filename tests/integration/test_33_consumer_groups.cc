@@ -102,7 +102,8 @@ void share(std::size_t count, bool kill_one) {
   std::map<std::uint64_t, int> handled;  // by a member that acknowledged it
   for (const auto& member : members)
     for (std::uint64_t id : member.acked) ++handled[id];
-  for (const auto& [id, device] : truth) {
+  for (const auto& entry : truth) {  // not a structured binding: clang 14's CAPTURE
+    const std::uint64_t id = entry.first;
     CAPTURE(id);
     CHECK(handled[id] == 1);  // every event, once (the dead member's were not acked)
   }
@@ -208,7 +209,9 @@ TEST_CASE("33.4 consumer groups: stream members split a device set and acknowled
   REQUIRE(total == 40);
   CHECK(!last_x.empty());  // both members got some (dev-0..7 fall in both halves of the 64)
   CHECK(!last_y.empty());
-  for (const auto& [device, payloads] : by_device) {
+  for (const auto& entry : by_device) {  // not a structured binding: clang 14's CAPTURE
+    const std::string& device = entry.first;
+    const std::vector<std::string>& payloads = entry.second;
     CAPTURE(device);
     CHECK(payloads == std::vector<std::string>{"1", "2", "3", "4", "5"});
     CHECK(readers_of[device].size() == 1);
