@@ -40,7 +40,7 @@ std::optional<int> print_poll_answer(const ApiAnswer& answer, EventPrinter& prin
   return std::nullopt;
 }
 
-int poll_events(ApiClient& api, const EventsSettings& s, EventPrinter& printer,
+int poll_events(ApiClient& api, const EventsSettings& s, EventPrinter& printer, EventAcker& acker,
                 const Deadline& deadline) {
   ReconnectBackoff backoff;
   bool answered_once = false;
@@ -53,7 +53,8 @@ int poll_events(ApiClient& api, const EventsSettings& s, EventPrinter& printer,
     const bool waits = s.poll && (answered_once || printer.position());
     const std::uint64_t wait_ms = deadline.cap_ms(waits ? s.wait_ms : 0);
     api.set_timeout_ms(api.timeout_ms() + static_cast<int>(wait_ms));  // the wait is no silence
-    ApiAnswer answer = api.call("GET", poll_path(s, printer.position(), wait_ms, limit));
+    const auto ack = acker.poll_ack(printer);
+    ApiAnswer answer = api.call("GET", poll_path(s, printer.position(), wait_ms, limit, ack));
     if (!answer.ok()) {
       if (stop_requested()) continue;  // interrupted: stop_check() says so
       if (!answered_once || s.once || !worth_retrying(answer)) {
@@ -67,6 +68,7 @@ int poll_events(ApiClient& api, const EventsSettings& s, EventPrinter& printer,
       continue;
     }
     backoff.reset();
+    if (ack) acker.poll_acked(*ack);
     if (auto code = print_poll_answer(answer, printer)) return *code;
     if (!answered_once && s.poll && !s.once)
       say_events("polling events " + position_text(printer.position().value_or(0)));

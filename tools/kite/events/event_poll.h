@@ -1,19 +1,21 @@
 // `kite events --poll` (and `--once`): GET /v1/events as a long-poll, one request after another,
 // each after the last answer's last_id, until -C, -W or a signal ends it; with --once one answer
-// only. For clients and networks that cannot hold a stream open. Returns an ExitCode.
+// only. For clients and networks that cannot hold a stream open. With --ack each poll carries
+// ack= for what the previous ones printed. Returns an ExitCode.
 #pragma once
 
 #include <optional>
 
 #include "common/api_client.h"
 #include "common/deadline.h"
+#include "events/event_acker.h"
 #include "events/event_printer.h"
 #include "events/events_settings.h"
 
 namespace kite::cli {
 
 int poll_events(ApiClient& api, const EventsSettings& settings, EventPrinter& printer,
-                const Deadline& deadline);
+                EventAcker& acker, const Deadline& deadline);
 
 // Prints a long-poll answer ({"events":[...],"last_id":"...","gap":{...}}): the gap first, then
 // each event, and moves the printer's position to last_id. Stops at -C. An exit code when kite

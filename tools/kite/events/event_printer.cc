@@ -39,7 +39,7 @@ bool EventPrinter::write_line(std::string_view json) {
 bool EventPrinter::event(std::string_view json, std::optional<std::uint64_t> id) {
   if (!write_line(json)) return false;
   ++printed_;
-  if (id) position_ = id;  // ids only grow, except after a gap that restarted from the oldest held
+  if (id) position_ = last_event_id_ = id;  // ids only grow, but after a gap from the oldest
   return true;
 }
 

@@ -34,6 +34,9 @@ class EventPrinter {
 
   std::optional<std::uint64_t> position() const { return position_; }
   std::uint64_t printed() const { return printed_; }
+  // The id of the last event written and flushed: what --ack may acknowledge (never a poll's
+  // last_id, which may pass events this reader was not given).
+  std::optional<std::uint64_t> last_event_id() const { return last_event_id_; }
   std::uint64_t count() const { return count_; }
   bool counted_out() const { return count_ > 0 && printed_ >= count_; }
   // "3 event(s)" or "3 of 5 event(s)", for the lines that say why kite stopped.
@@ -45,6 +48,7 @@ class EventPrinter {
   std::uint64_t count_;
   std::optional<std::uint64_t> position_;
   std::uint64_t printed_ = 0;
+  std::optional<std::uint64_t> last_event_id_;
   bool write_failed_ = false;
 };
 

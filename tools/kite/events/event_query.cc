@@ -19,14 +19,21 @@ std::string events_path(const EventsSettings& settings) {
   for (const auto& type : settings.types) add("type", type);
   for (const auto& device : settings.devices) add("device", device);
   for (const auto& group : settings.device_groups) add("group", group);
+  // On every request, reconnects too: a member is known by these, not by its connection.
+  if (!settings.consumer_group.empty()) {
+    add("consumer_group", settings.consumer_group);
+    add("member", settings.member);
+  }
   return "/v1/events" + query;
 }
 
 std::string poll_path(const EventsSettings& settings, std::optional<std::uint64_t> after,
-                      std::uint64_t wait_ms, std::uint64_t limit) {
+                      std::uint64_t wait_ms, std::uint64_t limit,
+                      std::optional<std::uint64_t> ack) {
   std::string path = events_path(settings);
   path += path.find('?') == std::string::npos ? '?' : '&';
   if (after) path += fmt::format("after={}&", *after);
+  if (ack) path += fmt::format("ack={}&", *ack);
   return path + fmt::format("wait={}ms&limit={}", wait_ms, limit);
 }
 

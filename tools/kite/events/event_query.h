@@ -9,11 +9,14 @@
 
 namespace kite::cli {
 
-// "/v1/events?type=uplink&device=a&group=g": the filters, each value escaped.
+// "/v1/events?type=uplink&device=a&group=g": the filters, each value escaped, and the consumer
+// group and member when reading as one.
 std::string events_path(const EventsSettings& settings);
 
-// The same with "after" (when set) and "wait" and "limit": one long-poll.
+// The same with "after" (when set) and "wait" and "limit": one long-poll; "ack" when set (a
+// consumer group member acknowledging what it printed).
 std::string poll_path(const EventsSettings& settings, std::optional<std::uint64_t> after,
-                      std::uint64_t wait_ms, std::uint64_t limit);
+                      std::uint64_t wait_ms, std::uint64_t limit,
+                      std::optional<std::uint64_t> ack = std::nullopt);
 
 }  // namespace kite::cli

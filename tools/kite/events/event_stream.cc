@@ -53,17 +53,21 @@ bool print_event(const SseEvent& event, EventPrinter& printer) {
   return printer.event(event.data, parse_event_id(event.id));
 }
 
-StreamEnd read_events(ApiClient& api, const Deadline& deadline, EventPrinter& printer) {
+StreamEnd read_events(ApiClient& api, const Deadline& deadline, EventPrinter& printer,
+                      EventAcker& acker) {
   SseParser parser;
   std::string bytes;
   auto last_heard = std::chrono::steady_clock::now();
   for (;;) {
     if (auto code = stop_check(deadline, printer)) return {code, {}};
+    acker.post_if_due(printer);
     const std::uint64_t silent = ms_since(last_heard);
     if (silent >= kSilenceLimitMs)
       return {std::nullopt, "nothing heard for 45 s (kited sends a keep-alive every 15 s)"};
     bytes.clear();
-    switch (api.read_stream(bytes, static_cast<int>(deadline.cap_ms(kSilenceLimitMs - silent)))) {
+    // Woken in time for a due ack, so that a quiet stream's last events do not wait for more.
+    const std::uint64_t wait_ms = acker.ms_until_due(printer, kSilenceLimitMs - silent);
+    switch (api.read_stream(bytes, static_cast<int>(deadline.cap_ms(wait_ms)))) {
       case StreamRead::Idle:
       case StreamRead::Interrupted:
         continue;  // stop_check() and the silence limit decide
@@ -79,6 +83,7 @@ StreamEnd read_events(ApiClient& api, const Deadline& deadline, EventPrinter& pr
     while (auto event = parser.next()) {
       if (!print_event(*event, printer)) return {kExitFailed, {}};
       if (printer.counted_out()) return {kExitOk, {}};
+      acker.post_if_due(printer);
     }
   }
 }
@@ -86,7 +91,7 @@ StreamEnd read_events(ApiClient& api, const Deadline& deadline, EventPrinter& pr
 }  // namespace
 
 int follow_event_stream(ApiClient& api, const EventsSettings& s, EventPrinter& printer,
-                        const Deadline& deadline) {
+                        EventAcker& acker, const Deadline& deadline) {
   if (!printer.position())
     if (auto code = find_now(api, s, printer, deadline)) return *code;
   ReconnectBackoff backoff;
@@ -113,7 +118,7 @@ int follow_event_stream(ApiClient& api, const EventsSettings& s, EventPrinter& p
                position_text(resume));
     streamed_once = true;
     const std::uint64_t printed_before = printer.printed();
-    StreamEnd end = read_events(api, deadline, printer);
+    StreamEnd end = read_events(api, deadline, printer, acker);
     if (end.exit_code) return *end.exit_code;
     if (printer.printed() > printed_before) backoff.reset();  // that connection was of use
     const std::uint64_t pause = backoff.next_ms();

@@ -3,6 +3,8 @@
 // (events/event_stream.h) or the long-poll (events/event_poll.h).
 #include "events/events.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <memory>
 
@@ -11,6 +13,7 @@
 #include "common/duration.h"
 #include "common/ids.h"
 #include "common/stop_signals.h"
+#include "events/event_acker.h"
 #include "events/event_poll.h"
 #include "events/event_stream.h"
 
@@ -35,11 +38,34 @@ constexpr const char* kExamples = R"(Examples:
   kite events --type connect,disconnect --device-group floor-1
   kite events --after 1795330243512002 -C 100 -W 60
   kite events --poll --wait 30 --limit 500       # long-poll, for proxies that cut streams
+  kite events --consumer-group billing --member r1 --ack --poll   # share the events with r2...
 )";
 
 int usage_error(const std::string& problem) {
   std::fprintf(stderr, "kite events: %s (kite events --help)\n", problem.c_str());
   return kExitUsage;
+}
+
+// "" when `name` may name a consumer group or member (kited's rule), else why not.
+std::string consumer_name_problem(const char* flag, const std::string& name) {
+  const bool fits = !name.empty() && name.size() <= 64 &&
+                    std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                      return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+                    });
+  if (fits) return {};
+  return std::string(flag) + " \"" + name + "\": 1 to 64 of A-Z a-z 0-9 . _ -";
+}
+
+std::string consumer_problem(const EventsSettings& s) {
+  if (s.consumer_group.empty() != s.member.empty())
+    return "--consumer-group and --member go together: a member reads as one of its group";
+  if (s.ack && s.consumer_group.empty())
+    return "--ack is for a consumer group member: add "
+           "--consumer-group NAME --member NAME";
+  if (s.consumer_group.empty()) return {};
+  if (auto problem = consumer_name_problem("--consumer-group", s.consumer_group); !problem.empty())
+    return problem;
+  return consumer_name_problem("--member", s.member);
 }
 
 // "" when the settings make sense together and kited would take the filters, else why not.
@@ -54,7 +80,7 @@ std::string settings_problem(const EventsOptions& o, const CLI::Option& after,
   for (const auto& group : s.device_groups)
     if (auto problem = group_problem(group); !problem.empty()) return problem;
   if (!o.timeout.empty() && s.timeout_ms == 0) return "-W must be more than 0";
-  return {};
+  return consumer_problem(s);
 }
 
 int run_events(EventsOptions& o, const CLI::Option& after, const CLI::Option& wait) {
@@ -68,12 +94,21 @@ int run_events(EventsOptions& o, const CLI::Option& after, const CLI::Option& wa
   // --once is "what is held now": from the oldest event unless told where.
   if (o.from_start || (s.once && !s.after)) s.after = 0;
 
+  if (!s.consumer_group.empty() && !s.ack)
+    say_events(
+        "without --ack nothing is acknowledged: kited gives each event to another member "
+        "of " +
+        s.consumer_group + " again after events.consumer_visibility_ms (30 s)");
+
   watch_stop_signals();
   ApiClient api(s.api);
   EventPrinter printer(s.count, s.after);
+  EventAcker acker(s);
   const Deadline deadline(s.timeout_ms);
-  if (s.poll || s.once) return poll_events(api, s, printer, deadline);
-  return follow_event_stream(api, s, printer, deadline);
+  const int code = s.poll || s.once ? poll_events(api, s, printer, acker, deadline)
+                                    : follow_event_stream(api, s, printer, acker, deadline);
+  acker.finish(printer);  // whatever ended it, what was printed is not given to another member
+  return code;
 }
 
 void add_filter_options(CLI::App& events, EventsSettings& s) {
@@ -95,6 +130,20 @@ void add_filter_options(CLI::App& events, EventsSettings& s) {
       ->type_name("GROUP");
 }
 
+void add_consumer_options(CLI::App& events, EventsSettings& s) {
+  events
+      .add_option("--consumer-group", s.consumer_group,
+                  "read as one member of this consumer group: each event goes to one of its "
+                  "members (needs --member; 1-64 of A-Z a-z 0-9 . _ -)")
+      ->type_name("NAME");
+  events.add_option("--member", s.member, "this reader's member name in --consumer-group")
+      ->type_name("NAME");
+  events.add_flag("--ack", s.ack,
+                  "acknowledge each event once printed (--poll: ack= on the next poll; stream: "
+                  "POSTed every 200 ms or 100 events; and once at exit), else kited gives it to "
+                  "another member after events.consumer_visibility_ms");
+}
+
 }  // namespace
 
 void add_events_command(CLI::App& app, Commands& commands) {
@@ -109,6 +158,7 @@ void add_events_command(CLI::App& app, Commands& commands) {
       "--poll long-polls instead, --once prints what is held and exits. Needs a token with the "
       "read scope.");
   add_filter_options(*events, s);
+  add_consumer_options(*events, s);
   auto* after = events
                     ->add_option("--after", o->after,
                                  "start after this event id (resume where an earlier run "

@@ -23,6 +23,9 @@ struct EventsSettings {
   std::uint64_t limit = 1000;          // --poll and --once: events per answer
   std::uint64_t count = 0;             // -C: stop after this many events; 0: never
   std::uint64_t timeout_ms = 0;        // -W: give up after this long; 0: never
+  // Read as one member of a consumer group (both set, or neither), acknowledging with --ack.
+  std::string consumer_group, member;
+  bool ack = false;
 };
 
 }  // namespace kite::cli
