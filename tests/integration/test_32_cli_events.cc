@@ -1,6 +1,10 @@
 // The kite command-line tool's `events` (GET /v1/events as JSON lines: --once, the stream with
 // filters, -C and resuming, --poll, errors) and `publish` (act as one device and send uplinks)
 // against a real kited.
+#include <chrono>
+#include <optional>
+#include <thread>
+
 #include "cli_helpers.h"
 
 namespace kite::it {
@@ -42,6 +46,30 @@ std::vector<std::string> payloads_of(const std::vector<nlohmann::json>& events) 
 KiteRun events_run(Harness& h, std::vector<std::string> args) {
   args.insert(args.begin(), "events");
   return run_kite(api_args(h, args));
+}
+
+// GET /v1/event-groups: the lag of consumer group `name` (none: no such group yet).
+std::optional<std::uint64_t> group_lag(Harness& h, const std::string& name) {
+  const auto body = h.http.request("GET", "/v1/event-groups").json();
+  for (const auto& group : body["groups"])
+    if (group["name"] == name) return group["lag"].get<std::uint64_t>();
+  return std::nullopt;
+}
+
+// Waits up to kWait for the group's lag to reach 0: every event it was given is acknowledged.
+bool lag_drains(Harness& h, const std::string& name) {
+  const Millis deadline = now_ms() + kWait;
+  while (now_ms() < deadline) {
+    if (group_lag(h, name) == std::uint64_t{0}) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::vector<std::string> ids_of(const std::vector<nlohmann::json>& events) {
+  std::vector<std::string> ids;
+  for (const auto& event : events) ids.push_back(event["id"].get<std::string>());
+  return ids;
 }
 
 std::vector<std::string> publish_args(Harness& h, const std::string& device,
@@ -338,6 +366,78 @@ TEST_CASE("32.8 cli: kite publish: more lines than the SDK queues, refused keys,
   CHECK(run_kite(
             publish_args(h, "d",
                          {"--master-key", master_key_hex(), "--topic", std::string(257, 't'), "x"}))
+            .exit_code == 2);
+}
+
+TEST_CASE(
+    "32.9 cli: kite events --poll --consumer-group --ack: two members share each event once") {
+  Harness h;
+  for (const char* device : {"cg-a", "cg-b", "cg-c", "cg-d"})
+    publish_from(h, device, {"u-1", "u-2", "u-3", "u-4", "u-5"});
+  auto truth = events_run(h, {"--from-start", "--once"});
+  REQUIRE(truth.exit_code == 0);
+  auto all = ids_of(events_of(truth.out));
+  REQUIRE(all.size() == 28);  // each device: connect, 5 uplinks, disconnect
+
+  // Small pages, so that the second member joins while the first is still reading.
+  const auto member = [&](const std::string& name) {
+    return api_args(h, {"events", "--poll", "--wait", "1", "--limit", "3", "--from-start",
+                        "--consumer-group", "g", "--member", name, "--ack"});
+  };
+  KiteChild m1(member("m1"));
+  KiteChild m2(member("m2"));
+  const bool drained = lag_drains(h, "g");
+  m1.signal(SIGTERM);
+  m2.signal(SIGTERM);
+  auto one = m1.wait(kWait), two = m2.wait(kWait);
+  INFO("m1 stdout: " << one.out << "\nm1 stderr: " << one.err << "\nm2 stdout: " << two.out
+                     << "\nm2 stderr: " << two.err);
+  CHECK(drained);
+  CHECK(one.exit_code == 0);
+  CHECK(two.exit_code == 0);
+  CHECK(one.err.find("without --ack") == std::string::npos);
+  auto together = ids_of(events_of(one.out));
+  for (const auto& id : ids_of(events_of(two.out))) together.push_back(id);
+  std::sort(together.begin(), together.end());
+  std::sort(all.begin(), all.end());
+  CHECK(together == all);  // every event, each once
+  CHECK(group_lag(h, "g") == std::uint64_t{0});
+
+  // Without --ack: said at start, since the events would go to another member again.
+  auto unacked = events_run(h, {"--poll", "--once", "--consumer-group", "look", "--member", "x"});
+  CHECK(unacked.exit_code == 0);
+  CHECK(unacked.err.find("without --ack nothing is acknowledged") != std::string::npos);
+}
+
+TEST_CASE("32.10 cli: kite events streams as a consumer group member and acks what it printed") {
+  Harness h;
+  // Exactly 5 events in the log: connect, 3 uplinks, disconnect. -C 5 takes them all, so the
+  // group's lag counts nothing that kite did not print.
+  publish_from(h, "cg-stream", {"s-1", "s-2", "s-3"});
+
+  auto run = events_run(h, {"--consumer-group", "s", "--member", "x", "--ack", "-C", "5",
+                            "--from-start", "-W", "20"});
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(payloads_of(events_of(run.out)) == std::vector<std::string>{"-", "s-1", "s-2", "s-3", "-"});
+  CHECK(run.err.find("following events from the oldest event kited holds") != std::string::npos);
+  // The final ack at exit covered the last events: nothing of the group is unacknowledged.
+  CHECK(lag_drains(h, "s"));
+}
+
+TEST_CASE("32.11 cli: kite events consumer group usage errors exit 2 and name the rule") {
+  Harness h;
+  auto alone = events_run(h, {"--consumer-group", "g", "--once"});
+  CHECK(alone.exit_code == 2);
+  CHECK(alone.err.find("--consumer-group and --member go together") != std::string::npos);
+  CHECK(events_run(h, {"--member", "m", "--once"}).exit_code == 2);
+  auto ack = events_run(h, {"--ack", "--once"});
+  CHECK(ack.exit_code == 2);
+  CHECK(ack.err.find("--ack is for a consumer group member") != std::string::npos);
+  auto bad = events_run(h, {"--consumer-group", "a/b", "--member", "m", "--once"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("1 to 64 of A-Z a-z 0-9 . _ -") != std::string::npos);
+  CHECK(events_run(h, {"--consumer-group", "g", "--member", std::string(65, 'm'), "--once"})
             .exit_code == 2);
 }
 
