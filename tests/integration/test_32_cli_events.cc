@@ -386,6 +386,10 @@ TEST_CASE(
   };
   KiteChild m1(member("m1"));
   KiteChild m2(member("m2"));
+  // Both have had an answer, so both watch SIGTERM (under the sanitizers a kite can take long
+  // enough to start that a signal would otherwise find it with the default action).
+  REQUIRE(m1.wait_output("polling events", kWait, /*in_stderr=*/true));
+  REQUIRE(m2.wait_output("polling events", kWait, /*in_stderr=*/true));
   const bool drained = lag_drains(h, "g");
   m1.signal(SIGTERM);
   m2.signal(SIGTERM);

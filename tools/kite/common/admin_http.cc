@@ -157,9 +157,22 @@ std::string AdminHttp::request_head(std::string_view method, std::string_view pa
   return head;
 }
 
+// Waits in steps of 100 ms, checking for SIGINT/SIGTERM between them: a signal that lands just
+// before a blocking recv() would otherwise wait out the whole timeout (a long-poll's 60 s).
 AdminHttp::Received AdminHttp::receive() {
+  constexpr int kStopCheckMs = 100;
   char chunk[65536];
+  int waited_ms = 0;
   for (;;) {
+    if (stop_requested()) return Received::Interrupted;
+    pollfd readable{fd_, POLLIN, 0};
+    const int ready = ::poll(&readable, 1, kStopCheckMs);
+    if (ready == 0) {
+      waited_ms += kStopCheckMs;
+      if (timeout_ms_ > 0 && waited_ms >= timeout_ms_) return Received::TimedOut;
+      continue;
+    }
+    if (ready < 0 && errno == EINTR) continue;
     const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR && stop_requested()) return Received::Interrupted;
     if (n < 0 && errno == EINTR) continue;
