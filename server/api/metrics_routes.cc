@@ -132,6 +132,16 @@ void store_metrics(Server& server, WorkerMetricsView workers, PrometheusText& ou
   out.sample({{"reason", "queue_full_oldest"}}, stats.dropped_full);
   out.sample({{"reason", "expired"}}, stats.expired);
   out.sample({{"reason", "too_large"}}, stats.dropped_too_large);
+  out.sample({{"reason", "fallback_cancelled"}}, stats.cancelled);
+  out.counter("kite_undelivered_total",
+              "Messages not acknowledged by their fallback_after_ms (undelivered events).",
+              stats.undelivered);
+  out.counter("kite_swept_total",
+              "Expired messages removed by the background sweep (part of reason=\"expired\").",
+              stats.swept);
+  out.counter("kite_message_notices_lost_total",
+              "Expired/dropped/undelivered notices lost before the sweeper took them.",
+              stats.notices_lost);
   out.counter("kite_rejected_total", "Sends refused because a queue was full (policy reject).",
               stats.rejected_full);
 }
@@ -141,8 +151,7 @@ void event_metrics(Server& server, PrometheusText& out) {
   if (log == nullptr) return;
   const auto stats = log->stats();
   out.counter("kite_events_recorded_total",
-              "Device events recorded for GET /v1/events (uplink, connect, disconnect, receipt).",
-              stats.recorded);
+              "Device events recorded for GET /v1/events (every type).", stats.recorded);
   out.counter("kite_events_dropped_total",
               "Recorded events dropped by retention (events.retention_*).", stats.dropped);
   out.gauge("kite_events_held", "Events held for readers to resume from.", stats.held);

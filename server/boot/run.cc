@@ -12,6 +12,7 @@
 #include "common/wall_clock.h"
 #include "config/cli.h"
 #include "config/secret_files.h"
+#include "core/deadline_sweeper.h"
 
 namespace kite::server::boot {
 
@@ -48,6 +49,10 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
     std::fprintf(stderr, "kited: %s\n", error.c_str());
     return cfg::kExitRuntimeFailure;
   }
+  DeadlineSweeper sweeper(
+      server.store(), server.router(), events_on ? &event_log : nullptr,
+      {config.store.sweep_interval_ms, config.store.sweep_slice, server.options().event_types});
+  sweeper.start();
   return serve_admin(server, config, events_on ? &event_log : nullptr, tokens,
                      std::move(built.admin_tls), argc, argv);
 }

@@ -130,6 +130,8 @@ struct StoreConfig {
   std::uint64_t default_ttl_ms = 0;                // TTL of messages sent without one; 0 = none
   std::uint64_t idempotency_window_ms = 86400000;  // how long send ids are remembered
   std::uint64_t idempotency_records = 10000000;    // idempotency records kept, all devices
+  std::uint64_t sweep_interval_ms = 1000;          // expiry and fallback sweep, when idle
+  std::uint64_t sweep_slice = 512;                 // deadlines handled per store write
   bool operator==(const StoreConfig&) const = default;
 };
 
@@ -140,7 +142,8 @@ struct EventsConfig {
   bool durable = true;                           // written to the store, reloaded at start
   std::uint64_t consumer_visibility_ms = 30000;  // held unacknowledged longer: given to another
   std::uint64_t consumer_member_ms = 30000;      // a member not reading longer is gone
-  std::vector<std::string> types{"uplink", "connect", "disconnect", "receipt"};  // recorded
+  std::vector<std::string> types{"uplink",      "connect", "disconnect", "receipt",
+                                 "undelivered", "expired", "dropped"};  // recorded
   bool operator==(const EventsConfig&) const = default;
 };
 

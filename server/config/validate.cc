@@ -259,11 +259,15 @@ std::vector<Problem> validate(const Config& config) {
     }
   }
   check_listeners(config, problems);
+  // The names of events/event.h's types (config does not link the event code).
+  static constexpr std::string_view kEventTypes[] = {
+      "uplink", "connect", "disconnect", "receipt", "undelivered", "expired", "dropped"};
   for (const auto& type : config.events.types) {
-    if (type != "uplink" && type != "connect" && type != "disconnect" && type != "receipt")
+    if (std::find(std::begin(kEventTypes), std::end(kEventTypes), type) == std::end(kEventTypes))
       problems.push_back(
-          {"events.types", fmt::format("expected \"uplink\", \"connect\", \"disconnect\" or "
-                                       "\"receipt\", got {}",
+          {"events.types", fmt::format("expected \"uplink\", \"connect\", \"disconnect\", "
+                                       "\"receipt\", \"undelivered\", \"expired\" or "
+                                       "\"dropped\", got {}",
                                        toml_quoted(type))});
   }
   check_address_list("device.allow", config.device.allow, problems);
