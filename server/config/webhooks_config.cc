@@ -76,20 +76,23 @@ const std::vector<std::pair<std::string, Reader>>& readers() {
 }
 
 std::string read_entry(const toml::table& table, WebhookConfig& hook) {
-  for (auto&& [key, value] : table) {
+  for (auto&& entry : table) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const std::string_view key = entry.first.str();
+    const toml::node& value = entry.second;
     const auto& all = readers();
     auto it = std::find_if(all.begin(), all.end(),
-                           [&](const auto& reader) { return reader.first == key.str(); });
+                           [key](const auto& reader) { return reader.first == key; });
     if (it == all.end()) {
       std::vector<std::string> keys;
       for (const auto& reader : all) keys.push_back(reader.first);
-      auto match = closest_match(key.str(), keys);
+      auto match = closest_match(key, keys);
       return fmt::format(
-          "unknown key {}{}", toml_quoted(key.str()),
+          "unknown key {}{}", toml_quoted(key),
           match.empty() ? std::string() : fmt::format(" (did you mean {}?)", toml_quoted(match)));
     }
     if (auto problem = it->second(hook, value); !problem.empty())
-      return fmt::format("{}: {}", key.str(), problem);
+      return fmt::format("{}: {}", key, problem);
   }
   return {};
 }

@@ -25,7 +25,7 @@ using Clock = std::chrono::steady_clock;
 // The TLS settings of one webhook (null context: plain HTTP).
 struct TlsClient {
   struct Free {
-    void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+    void operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
   };
   std::unique_ptr<SSL_CTX, Free> ctx;
 };

@@ -3,6 +3,7 @@
 
 #include "config/default_config.h"
 #include "config/load.h"
+#include "config/secret_files.h"
 #include "config/validate.h"
 #include "config_test_support.h"
 
@@ -97,4 +98,20 @@ TEST_CASE("production mode needs a webhook secret") {
     found |=
         problem.key == "webhooks[0]" && problem.message.find("needs a secret") != std::string::npos;
   CHECK(found);
+}
+
+TEST_CASE("webhook secrets count as secret files: theirs, or the config file holding one") {
+  Config c;
+  WebhookConfig hook;
+  hook.name = "a";
+  hook.secret_file = "/etc/kite/a.secret";
+  c.webhooks.push_back(hook);
+  auto files = secret_files(c, "kited.toml");
+  REQUIRE(files.size() == 1);
+  CHECK(files[0].first == "webhooks[0].secret_file");
+  c.webhooks[0].secret_file.clear();
+  c.webhooks[0].secret = "0123456789abcdef";
+  files = secret_files(c, "kited.toml");
+  REQUIRE(files.size() == 1);
+  CHECK(files[0].second == "kited.toml");
 }
