@@ -23,7 +23,11 @@ std::string write_config(const test::TempDir& dir, const std::string& url,
   std::ofstream(path) << "[[webhooks]]\nname = \"it\"\nurl = \"" << url << "\"\nsecret = \""
                       << kSecret
                       << "\"\ntypes = [\"uplink\"]\nbatch_max_events = 10\ntimeout_ms = 500\n"
-                         "retry_base_ms = 20\nretry_max_ms = 200\nmax_attempts = 1000000\n"
+                         "retry_base_ms = 20\nretry_max_ms = 200\n"
+                      // Never dead-letter, unless the test says otherwise.
+                      << (extra.find("max_attempts") == std::string::npos
+                              ? "max_attempts = 1000000\n"
+                              : "")
                       << extra;
   return path.string();
 }
@@ -157,6 +161,57 @@ TEST_CASE("34.3 webhooks over HTTPS: a certificate that does not verify gets not
   CHECK(receiver.counts().requests == 0);
   CHECK(receiver.events().empty());
   CHECK(metric(h, "kite_webhook_delivered_events_total{webhook=\"it\"}") == 0);
+}
+
+TEST_CASE("34.4 webhooks: types, devices and groups choose the events sent") {
+  test::TempDir dir;
+  WebhookReceiver receiver(kSecret);
+  // hook-dev-0 by id, hook-dev-1 by group; hook-dev-2 and -3 are in neither.
+  const std::string config =
+      write_config(dir, "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook",
+                   "devices = [\"hook-dev-0\", \"hook-dev-1\"]\ngroups = [\"floor-1\"]\n");
+  Harness h({"--config", config});
+  // devices AND groups: of the two devices named, only the one in the group.
+  REQUIRE(h.http.request("PUT", "/v1/groups/floor-1/members/hook-dev-1").status == 201);
+  REQUIRE(h.http.request("PUT", "/v1/groups/floor-1/members/hook-dev-2").status == 201);
+  publish_round(h, 1, 5);
+  REQUIRE(wait_for([&] { return unique_count(receiver) >= 5; }, kLongWait));
+  // The events after the last of hook-dev-1's: long enough for any stray event to have come too.
+  REQUIRE(
+      wait_for([&] { return metric(h, "kite_webhook_lag_events{webhook=\"it\"}") == 0; }, kWait));
+  const auto received = first_appearances(receiver);
+  REQUIRE(received.size() == 1);
+  CHECK(received.begin()->first == "hook-dev-1");
+  CHECK(received.begin()->second == std::vector<int>{1, 2, 3, 4, 5});
+  for (const auto& event : receiver.events()) CHECK(event["type"] == "uplink");  // no connects
+}
+
+TEST_CASE(
+    "34.5 webhooks: a batch failing max_attempts times is dead-lettered, then delivery goes on") {
+  test::TempDir dir;
+  WebhookReceiver receiver(kSecret);
+  receiver.set_mode(WebhookReceiver::Mode::Fail500);
+  const std::string config = write_config(
+      dir, "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook", "max_attempts = 3\n");
+  Harness h({"--config", config});
+  TestDevice device(h.device_options("hook-dev-0"));
+  device.connect_and_open();
+  publish_acked(device, 1, 4);
+  REQUIRE(wait_for(
+      [&] { return metric(h, "kite_webhook_dead_lettered_events_total{webhook=\"it\"}") >= 4; },
+      kWait));
+  CHECK(wait_log(h.kited, "webhook.dead_lettered"));
+  receiver.set_mode(WebhookReceiver::Mode::Ok);
+  publish_acked(device, 5, 6);
+  REQUIRE(wait_for([&] { return unique_count(receiver) >= 2; }, kWait));
+  const auto received = first_appearances(receiver);
+  CHECK(received.at("hook-dev-0") == std::vector<int>{5, 6});
+  CHECK(metric(h, "kite_webhook_dead_lettered_events_total{webhook=\"it\"}") == 4);
+  // Every batch dead-lettered after exactly max_attempts failures; none failed since.
+  const auto failed =
+      static_cast<int>(metric(h, "kite_webhook_failed_attempts_total{webhook=\"it\"}"));
+  CHECK(failed >= 3);
+  CHECK(failed % 3 == 0);
 }
 
 }  // namespace kite::it
