@@ -192,8 +192,9 @@ std::string_view webhooks_doc() {
          "  retry_base_ms = 500                     # back-off with full jitter, doubling...\n"
          "  retry_max_ms = 60000                    # ...up to this\n"
          "  max_attempts = 20                       # then the batch is dead-lettered\n"
-         "A secret is required in production mode. At most 16 webhooks; each has its own\n"
-         "sender thread and cursor in the store. Needs a restart.";
+         "The tables replace the \"webhooks = []\" line below (they may go anywhere in the\n"
+         "file). A secret is required in production mode. At most 16 webhooks; each has\n"
+         "its own sender thread and cursor in the store. Needs a restart.";
 }
 
 std::string read_webhooks(Config& config, const toml::node& node) {
