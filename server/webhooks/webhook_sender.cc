@@ -132,6 +132,25 @@ PostResult WebhookSender::attempt(const std::string& body) {
   return poster_.post(headers, body, Clock::now() + std::chrono::milliseconds(config_.timeout_ms));
 }
 
+void WebhookSender::log_failure(const PostResult& result, std::uint32_t attempt_no,
+                                const std::vector<events::Event>& batch, bool dead) {
+  std::uint64_t suppressed = 0;
+  if (!dead) {
+    const auto admitted = failure_lines_.admit();
+    if (!admitted) return;
+    suppressed = *admitted;
+  }
+  KITE_LOG(warn, dead ? "webhook.dead_lettered" : "webhook.attempt_failed",
+           {{"webhook", config_.name},
+            {"status", result.status},
+            {"error", result.error},
+            {"attempt", attempt_no},
+            {"events", batch.size()},
+            {"first_id", batch.front().id},
+            {"last_id", batch.back().id},
+            {"suppressed", suppressed}});
+}
+
 bool WebhookSender::deliver(const std::vector<events::Event>& batch) {
   std::string body;
   body.reserve(kBodyReserve);
@@ -154,14 +173,7 @@ bool WebhookSender::deliver(const std::vector<events::Event>& batch) {
     if (stopping_) return false;
     ++stats_.failed_attempts;
     const bool dead = attempt_no >= config_.max_attempts;
-    KITE_LOG(warn, dead ? "webhook.dead_lettered" : "webhook.attempt_failed",
-             {{"webhook", config_.name},
-              {"status", result.status},
-              {"error", result.error},
-              {"attempt", attempt_no},
-              {"events", batch.size()},
-              {"first_id", batch.front().id},
-              {"last_id", batch.back().id}});
+    log_failure(result, attempt_no, batch, dead);
     if (dead) {
       stats_.dead_events += batch.size();
       return true;

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log_limiter.h"
 #include "config/config.h"
 #include "core/group_directory.h"
 #include "events/event_log.h"
@@ -69,6 +70,8 @@ class WebhookSender {
   // Sends `batch` until delivered, dead-lettered or stopped; false when stopped.
   bool deliver(const std::vector<events::Event>& batch);
   PostResult attempt(const std::string& body);
+  void log_failure(const PostResult& result, std::uint32_t attempt_no,
+                   const std::vector<events::Event>& batch, bool dead);
   void advance(std::uint64_t through, bool save);
   bool sleep_ms(std::uint64_t ms);  // false when stopped meanwhile
 
@@ -85,6 +88,8 @@ class WebhookSender {
   std::uint64_t scanned_ = 0;  // read through this id (the batch in flight ends here)
   std::uint64_t saved_ = 0;    // the cursor last written to the store
   std::mt19937_64 random_{std::random_device{}()};
+  // A receiver fails attempts at will: 10 lines at once, then one a second (dead letters always).
+  log::Limiter failure_lines_{10, 1000};
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
