@@ -1,6 +1,7 @@
 // Webhooks ([[webhooks]], docs/webhooks.md): kited POSTs the event log to a receiver, signed, in
 // order per device, at least once, through a receiver that fails, stalls and hangs up, and
 // through kill -9; over HTTPS only to a receiver whose certificate verifies.
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -214,6 +215,32 @@ TEST_CASE(
       static_cast<int>(metric(h, "kite_webhook_failed_attempts_total{webhook=\"it\"}"));
   CHECK(failed >= 3);
   CHECK(failed % 3 == 0);
+}
+
+TEST_CASE("34.6 webhooks: events retention dropped before they were sent are counted as missed") {
+  test::TempDir dir;
+  WebhookReceiver receiver(kSecret);
+  receiver.set_mode(WebhookReceiver::Mode::Fail500);
+  const std::string config =
+      write_config(dir, "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook");
+  Harness h({"--config", config, "--set", "events.retention_events=10"});
+  TestDevice device(h.device_options("hook-dev-0"));
+  device.connect_and_open();
+  publish_acked(device, 1, 40);  // the log keeps the newest 10
+  REQUIRE(wait_for([&] { return receiver.counts().answered_500 >= 2; }, kWait));
+  receiver.set_mode(WebhookReceiver::Mode::Ok);
+  REQUIRE(wait_for(
+      [&] { return metric(h, "kite_webhook_missed_events_total{webhook=\"it\"}") > 0; }, kWait));
+  CHECK(wait_log(h.kited, "webhook.missed_events"));
+  // What was delivered is in order, ends with the newest uplink, and with the missed ones
+  // accounts for every event after the batch that was in flight.
+  REQUIRE(
+      wait_for([&] { return metric(h, "kite_webhook_lag_events{webhook=\"it\"}") == 0; }, kWait));
+  const auto received = first_appearances(receiver);
+  const std::vector<int>& numbers = received.at("hook-dev-0");
+  CHECK(std::is_sorted(numbers.begin(), numbers.end()));
+  CHECK(numbers.back() == 40);
+  CHECK(numbers.size() + metric(h, "kite_webhook_missed_events_total{webhook=\"it\"}") >= 40 - 10);
 }
 
 }  // namespace kite::it
