@@ -23,7 +23,6 @@
 namespace kite::server::config {
 
 inline constexpr std::size_t kMaxWebhooks = 16;  // one sender thread each
-inline constexpr std::string_view kWebhookTypes[] = {"uplink", "connect", "disconnect", "receipt"};
 
 // The reference text shown above "webhooks = []" in the default file.
 std::string_view webhooks_doc();

@@ -66,7 +66,9 @@ TEST_CASE("webhook problems are named with their entry") {
             .find("webhooks[0]: url: expected a URL starting with http:// or https://") !=
         std::string::npos);
   CHECK(errors_of("[[webhooks]]\nname = \"a\"\nurl = \"http://x/\"\ntypes = [\"upload\"]\n")
-            .find("types: expected \"uplink\"") != std::string::npos);
+            .find("types: expected one of the recorded types (events.types): [\"uplink\", "
+                  "\"connect\", \"disconnect\", \"receipt\"]; got \"upload\"") !=
+        std::string::npos);
   CHECK(errors_of("[[webhooks]]\nname = \"a\"\nurl = \"http://x/\"\n"
                   "[[webhooks]]\nname = \"a\"\nurl = \"http://y/\"\n")
             .find("webhooks[1]: name \"a\" is also webhooks[0]'s") != std::string::npos);
@@ -81,9 +83,12 @@ TEST_CASE("webhook problems are named with their entry") {
             .find("batch_max_events: expected an integer 1..1000") != std::string::npos);
   CHECK(errors_of("[[webhooks]]\nname = \"a\"\nurl = \"http://x/\"\nsecrett = \"x\"\n")
             .find("did you mean \"secret\"?") != std::string::npos);
-  CHECK(errors_of("[[webhooks]]\nname = \"a\"\nurl = \"http://x/\"\ntypes = [\"receipt\"]\n"
-                  "[events]\ntypes = [\"uplink\"]\n")
-            .find("\"receipt\" events are not recorded") != std::string::npos);
+  CHECK(
+      errors_of("[[webhooks]]\nname = \"a\"\nurl = \"http://x/\"\ntypes = [\"receipt\"]\n"
+                "[events]\ntypes = [\"uplink\"]\n")
+          .find(
+              "expected one of the recorded types (events.types): [\"uplink\"]; got \"receipt\"") !=
+      std::string::npos);
 }
 
 TEST_CASE("production mode needs a webhook secret") {
