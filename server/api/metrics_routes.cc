@@ -173,7 +173,7 @@ void record_metrics(const Server& server, PrometheusText& out) {
 
 }  // namespace
 
-std::string metrics_text(Server& server) {
+std::string metrics_text(Server& server, const webhooks::WebhookSet* hooks) {
   PrometheusText out;
   const std::vector<const WorkerMetrics*> workers = server.worker_metrics();
   out.gauge("kite_workers", "Worker threads (one libuv loop each).", workers.size());
@@ -187,19 +187,21 @@ std::string metrics_text(Server& server) {
   store_metrics(server, workers, out);
   event_metrics(server, out);
   record_metrics(server, out);
+  if (hooks) hooks->write_metrics(out);
   return out.text();
 }
 
-void add_metrics_routes(http::Router& router, Server& server, const http::TokenSet* tokens) {
+void add_metrics_routes(http::Router& router, Server& server, const http::TokenSet* tokens,
+                        const webhooks::WebhookSet* hooks) {
   router.add("GET", "/metrics",
              api::authorized(tokens, http::Scope::read,
-                             [&server](const http::HttpRequest&, const http::RouteParams&,
-                                       http::Responder responder) {
+                             [&server, hooks](const http::HttpRequest&, const http::RouteParams&,
+                                              http::Responder responder) {
                                http::HttpResponse response;
                                response.status = 200;
                                response.headers.emplace_back(
                                    "Content-Type", std::string(PrometheusText::kContentType));
-                               response.body = metrics_text(server);
+                               response.body = metrics_text(server, hooks);
                                responder.respond(std::move(response));
                              }));
   router.add(

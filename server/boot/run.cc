@@ -45,6 +45,15 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
     std::fprintf(stderr, "kited: %s\n", error.c_str());
     return cfg::kExitUsage;
   }
+  // Webhooks read the event log: they need it on (validate() says so).
+  webhooks::WebhookSet hooks;
+  if (events_on) {
+    if (auto error = hooks.build(config.webhooks, event_log, server.groups(), &server.store());
+        !error.empty()) {
+      std::fprintf(stderr, "kited: %s\n", error.c_str());
+      return cfg::kExitUsage;
+    }
+  }
   if (auto error = server.start(); !error.empty()) {
     std::fprintf(stderr, "kited: %s\n", error.c_str());
     return cfg::kExitRuntimeFailure;
@@ -53,8 +62,12 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
       server.store(), server.router(), events_on ? &event_log : nullptr,
       {config.store.sweep_interval_ms, config.store.sweep_slice, server.options().event_types});
   sweeper.start();
-  return serve_admin(server, config, events_on ? &event_log : nullptr, tokens,
-                     std::move(built.admin_tls), argc, argv);
+  hooks.start();
+  const int code = serve_admin(server, config, events_on ? &event_log : nullptr, &hooks, tokens,
+                               std::move(built.admin_tls), argc, argv);
+  hooks.stop();  // after the workers: the log they read stays until run() returns
+  sweeper.stop();
+  return code;
 }
 
 }  // namespace kite::server::boot

@@ -170,6 +170,25 @@ struct CompressionConfig {
   bool operator==(const CompressionConfig&) const = default;
 };
 
+// One [[webhooks]] entry: where kited POSTs the device events it matches (docs/webhooks.md);
+// read and checked by config/webhooks_config.h.
+struct WebhookConfig {
+  std::string name;                  // unique; in logs, metrics, headers and the body
+  std::string url;                   // http://host:port/path or https://...
+  std::vector<std::string> types;    // event type names; empty = all
+  std::vector<std::string> devices;  // device ids; empty = any
+  std::vector<std::string> groups;   // device groups; empty = any
+  std::string secret;                // HMAC-SHA256 key of the signature, or...
+  std::string secret_file;           // ...a file holding it (trailing newline dropped)
+  std::string ca_file;               // PEM CAs for an https receiver; empty = the system store
+  std::uint32_t batch_max_events = 100;
+  std::uint64_t timeout_ms = 10000;  // per request: connect, send and answer
+  std::uint64_t retry_base_ms = 500;
+  std::uint64_t retry_max_ms = 60000;
+  std::uint32_t max_attempts = 20;  // then the batch is dead-lettered
+  bool operator==(const WebhookConfig&) const = default;
+};
+
 struct LogConfig {
   log::Level level = log::Level::info;     // least severe level written
   log::Format format = log::Format::text;  // text (logfmt-like) or json, one line per event
@@ -188,6 +207,7 @@ struct Config {
   RecordConfig record;
   CompressionConfig compression;
   LogConfig log;
+  std::vector<WebhookConfig> webhooks;  // top-level [[webhooks]] tables
   bool operator==(const Config&) const = default;
 };
 

@@ -16,6 +16,7 @@
 #include "config/field_table.h"
 #include "config/tls_settings.h"
 #include "config/toml_text.h"
+#include "config/webhooks_config.h"
 
 namespace kite::server::config {
 namespace {
@@ -277,6 +278,7 @@ std::vector<Problem> validate(const Config& config) {
   check_auth(config, problems);
   check_device_groups(config.session, problems);
   check_admin_tokens(config.admin, problems);
+  check_webhooks(config, problems);
   check_tls(config, problems);
   check_admin_tls(config.admin, problems);
   check_record(config.record, problems);
