@@ -132,7 +132,10 @@ bool WebhookReceiver::read_request(int fd, SSL* ssl, std::string& buffer, std::s
 }
 
 bool WebhookReceiver::verified(const std::string& head, const std::string& body) const {
-  const std::string message = header(head, "kite-timestamp") + "." + body;
+  const std::string timestamp = header(head, "kite-timestamp");
+  if (timestamp.empty() || timestamp.find_first_not_of("0123456789") != std::string::npos)
+    return false;  // unsigned (another service standing in) or malformed
+  const std::string message = timestamp + "." + body;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
@@ -146,7 +149,7 @@ bool WebhookReceiver::verified(const std::string& head, const std::string& body)
   const long long age = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count() -
-                        std::stoll(header(head, "kite-timestamp"));
+                        std::stoll(timestamp);
   return header(head, "kite-signature") == expected && age >= -5 && age <= 300;
 }
 
@@ -179,10 +182,12 @@ void WebhookReceiver::answer(int fd, SSL* ssl, const std::string& head, const st
   }
   // A slow answer kited gave up on is still kept: kited sends the batch again, and the test
   // counts first appearances.
-  auto json = nlohmann::json::parse(body);
+  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   {
     std::lock_guard lock(mutex_);
-    for (auto& event : json["events"]) events_.push_back(event);
+    if (json.is_object() && json.contains("events"))
+      for (auto& event : json["events"]) events_.push_back(event);
+    requests_.push_back({head, json});
   }
   send_all(fd, ssl, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
 }
@@ -195,6 +200,11 @@ WebhookReceiver::Counts WebhookReceiver::counts() const {
 std::vector<nlohmann::json> WebhookReceiver::events() const {
   std::lock_guard lock(mutex_);
   return events_;
+}
+
+std::vector<WebhookReceiver::Request> WebhookReceiver::requests() const {
+  std::lock_guard lock(mutex_);
+  return requests_;
 }
 
 }  // namespace kite::it

@@ -42,6 +42,13 @@ class WebhookReceiver {
   Counts counts() const;
   // The events of every batch answered 200, in the order they arrived (repeats included).
   std::vector<nlohmann::json> events() const;
+  // Every request answered 200 (any JSON body: the receiver also stands in for other HTTP
+  // services, such as a mobile push provider), in arrival order.
+  struct Request {
+    std::string head;  // request line and headers
+    nlohmann::json body;
+  };
+  std::vector<Request> requests() const;
 
  private:
   void accept_loop();
@@ -61,6 +68,7 @@ class WebhookReceiver {
   mutable std::mutex mutex_;
   Counts counts_;
   std::vector<nlohmann::json> events_;
+  std::vector<Request> requests_;
   std::vector<int> open_fds_;
   std::vector<std::thread> threads_;
   std::thread acceptor_;
