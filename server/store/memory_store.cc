@@ -163,14 +163,15 @@ class MemoryBackend final : public Backend {
       members_.erase(key);
     return true;
   }
-  void scan_deadlines(std::uint64_t through_ms, std::size_t max,
+  void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
                       const std::function<void(const Deadline&)>& visit) override {
     std::vector<std::pair<std::string, std::string>> due;  // copied: visit() may write deadlines
     {
       std::lock_guard lock(deadlines_.mutex);
       const auto end = deadlines_.entries.lower_bound(records::deadline_key_prefix(through_ms + 1));
-      for (auto it = deadlines_.entries.begin(); it != end && due.size() < max; ++it)
-        due.emplace_back(it->first, it->second);
+      auto it = after ? deadlines_.entries.upper_bound(records::deadline_key(*after))
+                      : deadlines_.entries.begin();
+      for (; it != end && due.size() < max; ++it) due.emplace_back(it->first, it->second);
     }
     for (const auto& [key, value] : due) {
       Deadline deadline;

@@ -121,9 +121,12 @@ class Backend {
                                   std::string& error) = 0;
   virtual void scan_consumer_groups(
       const std::function<void(std::string_view group, std::string_view cursors)>& visit) = 0;
-  // Up to `max` deadline entries with at_ms <= through_ms, earliest first (outside transactions:
-  // the sweep reads them, then deletes each in its transaction). Views die with the visit.
-  virtual void scan_deadlines(std::uint64_t through_ms, std::size_t max,
+  // Up to `max` deadline entries with at_ms <= through_ms, earliest first, starting after
+  // `after` when given (outside transactions: the sweep reads them, then deletes each in its
+  // transaction). Views die with the visit. The sweep passes the last entry of its previous
+  // slice: seeking past the entries it deleted, rather than walking their tombstones again,
+  // keeps a long sweep linear.
+  virtual void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
                               const std::function<void(const Deadline&)>& visit) = 0;
   // Gives the space of deleted records back to the filesystem, if the storage holds on to it.
   virtual void reclaim() {}

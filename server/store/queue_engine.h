@@ -157,6 +157,13 @@ class QueueEngine final : public MessageStore {
 
   IdempotencyBudget idempotency_;  // the idempotency records' own cap (idempotency_budget.h)
 
+  struct Due {  // a deadline with its own copy of the device id
+    Deadline deadline;
+    std::string device;
+  };
+  std::mutex sweep_mutex_;  // one sweep() at a time; guards sweep_cursor_
+  Due sweep_cursor_;        // the last entry of the previous slice (device empty: none)
+
   std::mutex notices_mutex_;            // guards notices_
   std::vector<MessageNotice> notices_;  // oldest first, at most kMaxNotices
 

@@ -13,24 +13,25 @@
 
 namespace kite::server::store {
 
-namespace {
-
-struct Due {  // a deadline with its own copy of the device id
-  Deadline deadline;
-  std::string device;
-};
-
-}  // namespace
-
 SweepResult QueueEngine::sweep(std::uint64_t now_ms, std::size_t max_entries) {
+  std::lock_guard sweeping(sweep_mutex_);
   SweepResult result;
   std::vector<Due> due;
-  backend_->scan_deadlines(now_ms, max_entries, [&](const Deadline& deadline) {
+  const Deadline* after = sweep_cursor_.device.empty() ? nullptr : &sweep_cursor_.deadline;
+  backend_->scan_deadlines(after, now_ms, max_entries, [&](const Deadline& deadline) {
     due.push_back({deadline, std::string(deadline.device)});
   });
   for (Due& item : due) item.deadline.device = item.device;  // views into `due` only now: stable
   result.visited = due.size();
   result.more = max_entries != 0 && due.size() == max_entries;
+  // The next slice of this pass starts after this one; a pass that is over starts the next one
+  // from the beginning (an entry placed before the cursor, by a clock step back, is found then).
+  sweep_cursor_ = {};
+  if (result.more) {
+    sweep_cursor_.device = due.back().device;
+    sweep_cursor_.deadline = due.back().deadline;
+    sweep_cursor_.deadline.device = sweep_cursor_.device;
+  }
   if (due.empty()) return result;
   if (!healthy()) recover();
   if (auto why = backend_->no_room(false); !why.empty()) {

@@ -277,7 +277,7 @@ class RocksBackend final : public Backend {
     return status.ok();
   }
 
-  void scan_deadlines(std::uint64_t through_ms, std::size_t max,
+  void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
                       const std::function<void(const Deadline&)>& visit) override {
     const std::string upper = records::deadline_key_prefix(through_ms + 1);
     const rocksdb::Slice upper_bound(upper);
@@ -285,7 +285,11 @@ class RocksBackend final : public Backend {
     options.iterate_upper_bound = &upper_bound;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
     std::size_t visited = 0;
-    for (it->Seek(records::deadline_key_prefix(0)); it->Valid() && visited < max; it->Next()) {
+    const std::string from =
+        after ? records::deadline_key(*after) : records::deadline_key_prefix(0);
+    it->Seek(from);
+    if (after && it->Valid() && it->key() == rocksdb::Slice(from)) it->Next();
+    for (; it->Valid() && visited < max; it->Next()) {
       Deadline deadline;
       if (!records::decode_deadline(it->key().ToStringView(), it->value().ToStringView(), deadline))
         continue;
