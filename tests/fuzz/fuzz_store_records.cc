@@ -1,7 +1,8 @@
 // libFuzzer target: the store's record decoders (server/store/record_codec), which read what is
-// on disk (queue records and the event log's). The first byte picks the decoder, the rest is the
-// value (or, for membership, the key). Besides "no crash, no UB", a value that decodes must encode
-// back to a value that decodes to the same fields: the codec cannot silently lose or invent data.
+// on disk (queue records, the deadline index and the event log's). The first byte picks the
+// decoder, the rest is the value (or, for membership, the key). Besides "no crash, no UB", a value
+// that decodes must encode back to a value that decodes to the same fields: the codec cannot
+// silently lose or invent data.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -28,7 +29,7 @@ bool same(const MessageView& a, const MessageView& b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view value(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0: {
       DeviceMeta meta, again;
       if (records::decode(value, meta)) {
@@ -78,6 +79,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(records::decode(key, encoded, again));
         check(again.id == id && again.time_ms == event.time_ms && again.type == event.type &&
               again.device == event.device && again.data == event.data);
+      }
+      break;
+    }
+    case 5: {  // a deadline index key; its value is empty or the cancel flag
+      const std::string_view flag = (data[0] & 0x80) != 0 ? std::string_view("\x01", 1) : "";
+      Deadline deadline;
+      if (records::decode_deadline(value, flag, deadline)) {
+        check(records::deadline_key(deadline) == value);
+        check(records::encode_deadline(deadline) == flag);
       }
       break;
     }
