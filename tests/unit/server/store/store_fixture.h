@@ -75,6 +75,12 @@ inline NewMessage keyed(std::string_view payload, std::string_view conflation_ke
   return message;
 }
 
+inline NewMessage with_ttl(std::string_view payload, std::uint64_t ttl_ms) {
+  NewMessage message = text(payload);
+  message.ttl_ms = ttl_ms;
+  return message;
+}
+
 inline std::vector<StoredMessage> read_all(MessageStore& store, std::string_view device,
                                            std::uint64_t now_ms = kNow) {
   std::vector<StoredMessage> out;

@@ -4,16 +4,6 @@
 using namespace kite::server;
 using namespace kite::server::store_test;
 
-namespace {
-
-NewMessage with_ttl(std::string_view payload, std::uint32_t ttl_ms) {
-  NewMessage message = text(payload);
-  message.ttl_ms = ttl_ms;
-  return message;
-}
-
-}  // namespace
-
 TEST_CASE_TEMPLATE("expired messages are skipped, deleted and counted", Store, STORE_KINDS) {
   Store kind;
   auto store = kind.open();

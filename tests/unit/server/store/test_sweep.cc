@@ -7,12 +7,6 @@ using namespace kite::server::store_test;
 
 namespace {
 
-NewMessage with_ttl(std::string_view payload, std::uint64_t ttl_ms) {
-  NewMessage message = text(payload);
-  message.ttl_ms = ttl_ms;
-  return message;
-}
-
 NewMessage with_fallback(std::string_view payload, std::uint64_t after_ms, bool cancel) {
   NewMessage message = text(payload);
   message.fallback_after_ms = after_ms;
