@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_helpers.h"
+#include "api/message_status_routes.h"
 #include "api/worker_metric_table.h"
 #include "metrics/prometheus_text.h"
 
@@ -176,6 +177,7 @@ std::string metrics_text(Server& server) {
   tls_metrics(server, workers, out);
   traffic_metrics(workers, out);
   store_metrics(server, workers, out);
+  message_status_metrics(server, out);
   event_metrics(server, out);
   record_metrics(server, out);
   return out.text();

@@ -130,6 +130,8 @@ struct StoreConfig {
   std::uint64_t default_ttl_ms = 0;                // TTL of messages sent without one; 0 = none
   std::uint64_t idempotency_window_ms = 86400000;  // how long send ids are remembered
   std::uint64_t idempotency_records = 10000000;    // idempotency records kept, all devices
+  std::uint64_t status_window_ms = 3600000;        // message status kept after the end; 0 = off
+  std::uint64_t status_max_entries = 1000000;      // message statuses kept, all devices
   bool operator==(const StoreConfig&) const = default;
 };
 
