@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 namespace kite::server {
 namespace {
@@ -19,6 +20,20 @@ std::uint64_t key_hash(std::string_view key) {
 // A message the store would no longer hand out (its TTL passed) and that was never sent.
 bool expired_unsent(MessageState state, std::uint64_t expires_at, std::uint64_t now_ms) {
   return state == MessageState::queued && expires_at != 0 && expires_at <= now_ms;
+}
+
+// The first entry past `seq`. An online device acks what it was just sent, so this is near the
+// end: walked back from there (a few steps, none of them a cache miss down the tree) unless the
+// ack is deep in a backlog, where the tree's search is the cheaper.
+template <typename Entries>
+typename Entries::iterator first_after(Entries& entries, std::uint64_t seq) {
+  constexpr int kWalk = 8;
+  auto it = entries.end();
+  for (int step = 0; step < kWalk && it != entries.begin(); ++step) {
+    if (std::prev(it)->first <= seq) return it;
+    --it;
+  }
+  return it == entries.begin() ? it : entries.upper_bound(seq);
 }
 
 }  // namespace
@@ -95,8 +110,12 @@ void MessageStatusBook::insert(Shard& shard, const StoredNotice& notice, std::ui
         break;
       }
   }
-  auto [at, added] = device.entries.try_emplace(notice.seq);
-  if (!added) return;  // told twice: the first time counts
+  // Seqs mostly come in order: at the end, the insertion does not walk the tree.
+  const bool last = device.entries.empty() || device.entries.rbegin()->first < notice.seq;
+  const std::size_t before = device.entries.size();
+  auto at = last ? device.entries.emplace_hint(device.entries.end(), notice.seq, Entry{})
+                 : device.entries.try_emplace(notice.seq).first;
+  if (device.entries.size() == before) return;  // told twice: the first time counts
   entries_.fetch_add(1, std::memory_order_relaxed);
   Entry& entry = at->second;
   entry.queued_at = now_ms;
@@ -115,7 +134,10 @@ void MessageStatusBook::sent(std::string_view device_id, std::uint64_t seq, std:
   std::lock_guard lock(shard.mutex);
   Device* device = device_in(shard, device_id);
   if (device == nullptr) return;
-  auto it = device->entries.find(seq);
+  // An online device is sent what was just stored: the last entry, reached without a walk.
+  auto it = device->entries.empty() || device->entries.rbegin()->first != seq
+                ? device->entries.find(seq)
+                : std::prev(device->entries.end());
   if (it == device->entries.end() || it->second.state != MessageState::queued) return;
   it->second.state = MessageState::sent;
   it->second.sent_at = now_ms;
@@ -129,7 +151,7 @@ void MessageStatusBook::acked(std::string_view device_id, std::uint64_t through_
   Device* device = device_in(shard, device_id);
   if (device == nullptr || through_seq <= device->acked_through) return;
   // Only what this ack adds: older entries were settled by earlier acks.
-  auto it = device->entries.upper_bound(device->acked_through);
+  auto it = first_after(device->entries, device->acked_through);
   device->acked_through = through_seq;
   for (; it != device->entries.end() && it->first <= through_seq; ++it) {
     Entry& entry = it->second;
