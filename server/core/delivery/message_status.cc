@@ -22,18 +22,17 @@ bool expired_unsent(MessageState state, std::uint64_t expires_at, std::uint64_t 
   return state == MessageState::queued && expires_at != 0 && expires_at <= now_ms;
 }
 
-// The first entry past `seq`. An online device acks what it was just sent, so this is near the
-// end: walked back from there (a few steps, none of them a cache miss down the tree) unless the
-// ack is deep in a backlog, where the tree's search is the cheaper.
+// The first entry with a seq above `seq`. An online device acks what it was just sent: a few
+// steps back from the newest find it; deep in a backlog, a binary search does.
 template <typename Entries>
 typename Entries::iterator first_after(Entries& entries, std::uint64_t seq) {
   constexpr int kWalk = 8;
   auto it = entries.end();
-  for (int step = 0; step < kWalk && it != entries.begin(); ++step) {
-    if (std::prev(it)->first <= seq) return it;
-    --it;
-  }
-  return it == entries.begin() ? it : entries.upper_bound(seq);
+  for (int step = 0; step < kWalk && it != entries.begin(); ++step, --it)
+    if (std::prev(it)->seq <= seq) return it;
+  if (it == entries.begin()) return it;
+  return std::upper_bound(entries.begin(), it, seq,
+                          [](std::uint64_t s, const auto& entry) { return s < entry.seq; });
 }
 
 }  // namespace
@@ -68,6 +67,15 @@ MessageStatusBook::Device* MessageStatusBook::device_in(Shard& shard, std::strin
   return it == shard.devices.end() ? nullptr : &it->second;
 }
 
+// The newest entry first (what an online device is sent and acks), else a binary search.
+MessageStatusBook::Entry* MessageStatusBook::entry_of(Device& device, std::uint64_t seq) {
+  auto& entries = device.entries;
+  if (!entries.empty() && entries.back().seq == seq) return &entries.back();
+  auto it = std::lower_bound(entries.begin(), entries.end(), seq,
+                             [](const Entry& entry, std::uint64_t s) { return entry.seq < s; });
+  return it == entries.end() || it->seq != seq || it->forgotten ? nullptr : &*it;
+}
+
 void MessageStatusBook::queued(const StoredNotice& notice, std::uint64_t now_ms) {
   Shard& shard = shard_of(notice.device);
   {
@@ -100,24 +108,18 @@ void MessageStatusBook::insert(Shard& shard, const StoredNotice& notice, std::ui
   auto [node, fresh] = shard.devices.try_emplace(std::string(notice.device));
   Device& device = node->second;
   if (fresh) device.name = node->first;
-  if (notice.replaced) {  // the one live message of the device with the same key (store rule)
-    const std::uint64_t hash = key_hash(notice.conflation_key);
-    // Live entries are all past the device's last ack (acked() ends the others).
-    for (auto it = device.entries.upper_bound(device.acked_through);
-         it != device.entries.end() && it->first < notice.seq; ++it)
-      if (live(it->second.state) && it->second.key_hash == hash) {
-        end(shard, device, it->first, it->second, MessageState::replaced, {}, now_ms);
-        break;
-      }
+  if (notice.replaced) replace(shard, device, notice, now_ms);
+  auto& entries = device.entries;
+  // Seqs mostly come in order; two senders' stores may finish the other way round.
+  auto at = entries.end();
+  if (!entries.empty() && entries.back().seq >= notice.seq) {
+    at = std::lower_bound(entries.begin(), entries.end(), notice.seq,
+                          [](const Entry& entry, std::uint64_t s) { return entry.seq < s; });
+    if (at->seq == notice.seq) return;  // told twice: the first time counts
   }
-  // Seqs mostly come in order: at the end, the insertion does not walk the tree.
-  const bool last = device.entries.empty() || device.entries.rbegin()->first < notice.seq;
-  const std::size_t before = device.entries.size();
-  auto at = last ? device.entries.emplace_hint(device.entries.end(), notice.seq, Entry{})
-                 : device.entries.try_emplace(notice.seq).first;
-  if (device.entries.size() == before) return;  // told twice: the first time counts
+  Entry& entry = *entries.insert(at, Entry{});
   entries_.fetch_add(1, std::memory_order_relaxed);
-  Entry& entry = at->second;
+  entry.seq = notice.seq;
   entry.queued_at = now_ms;
   entry.expires_at = notice.expires_at_ms;
   entry.key_hash = key_hash(notice.conflation_key);
@@ -126,21 +128,29 @@ void MessageStatusBook::insert(Shard& shard, const StoredNotice& notice, std::ui
   // Its device acked past it before the dispatcher got here (a connection read it back from the
   // store at once): it is delivered.
   if (notice.seq <= device.acked_through)
-    end(shard, device, notice.seq, entry, MessageState::acked, {}, now_ms);
+    end(shard, device, entry, MessageState::acked, {}, now_ms);
+}
+
+// The one live message of the device with the same key (the store keeps one per key), newest
+// first: live entries are the last ones of an online device.
+void MessageStatusBook::replace(Shard& shard, Device& device, const StoredNotice& notice,
+                                std::uint64_t now_ms) {
+  const std::uint64_t hash = key_hash(notice.conflation_key);
+  for (auto it = device.entries.rbegin(); it != device.entries.rend(); ++it) {
+    if (it->seq <= device.acked_through) return;  // acked() ended every one before
+    if (it->seq < notice.seq && live(it->state) && it->key_hash == hash)
+      return end(shard, device, *it, MessageState::replaced, {}, now_ms);
+  }
 }
 
 void MessageStatusBook::sent(std::string_view device_id, std::uint64_t seq, std::uint64_t now_ms) {
   Shard& shard = shard_of(device_id);
   std::lock_guard lock(shard.mutex);
   Device* device = device_in(shard, device_id);
-  if (device == nullptr) return;
-  // An online device is sent what was just stored: the last entry, reached without a walk.
-  auto it = device->entries.empty() || device->entries.rbegin()->first != seq
-                ? device->entries.find(seq)
-                : std::prev(device->entries.end());
-  if (it == device->entries.end() || it->second.state != MessageState::queued) return;
-  it->second.state = MessageState::sent;
-  it->second.sent_at = now_ms;
+  Entry* entry = device ? entry_of(*device, seq) : nullptr;
+  if (entry == nullptr || entry->state != MessageState::queued) return;
+  entry->state = MessageState::sent;
+  entry->sent_at = now_ms;
 }
 
 void MessageStatusBook::acked(std::string_view device_id, std::uint64_t through_seq,
@@ -151,15 +161,15 @@ void MessageStatusBook::acked(std::string_view device_id, std::uint64_t through_
   Device* device = device_in(shard, device_id);
   if (device == nullptr || through_seq <= device->acked_through) return;
   // Only what this ack adds: older entries were settled by earlier acks.
-  auto it = first_after(device->entries, device->acked_through);
+  auto& entries = device->entries;
+  const std::uint64_t from = device->acked_through;
   device->acked_through = through_seq;
-  for (; it != device->entries.end() && it->first <= through_seq; ++it) {
-    Entry& entry = it->second;
-    if (!live(entry.state)) continue;
-    if (expired_unsent(entry.state, entry.expires_at, now_ms))
-      end(shard, *device, it->first, entry, MessageState::expired, {}, entry.expires_at);
+  for (auto it = first_after(entries, from); it != entries.end() && it->seq <= through_seq; ++it) {
+    if (!live(it->state)) continue;
+    if (expired_unsent(it->state, it->expires_at, now_ms))
+      end(shard, *device, *it, MessageState::expired, {}, it->expires_at);
     else
-      end(shard, *device, it->first, entry, MessageState::acked, {}, now_ms);
+      end(shard, *device, *it, MessageState::acked, {}, now_ms);
   }
 }
 
@@ -169,19 +179,18 @@ void MessageStatusBook::ended(std::string_view device_id, std::uint64_t seq, Mes
   std::lock_guard lock(shard.mutex);
   forget_expired(shard, now_ms);
   Device* device = device_in(shard, device_id);
-  if (device == nullptr) return;
-  auto it = device->entries.find(seq);
-  if (it == device->entries.end() || !live(it->second.state)) return;
-  end(shard, *device, seq, it->second, state, reason, now_ms);
+  Entry* entry = device ? entry_of(*device, seq) : nullptr;
+  if (entry == nullptr || !live(entry->state)) return;
+  end(shard, *device, *entry, state, reason, now_ms);
 }
 
-void MessageStatusBook::end(Shard& shard, Device& device, std::uint64_t seq, Entry& entry,
-                            MessageState state, std::string_view reason, std::uint64_t now_ms) {
+void MessageStatusBook::end(Shard& shard, Device& device, Entry& entry, MessageState state,
+                            std::string_view reason, std::uint64_t now_ms) {
   entry.state = state;
   entry.ended_at = now_ms;
   entry.reason_length = static_cast<std::uint8_t>(std::min(reason.size(), kReasonBytes));
   std::memcpy(entry.reason.data(), reason.data(), entry.reason_length);
-  shard.ended.push_back({now_ms, &device, seq});
+  shard.ended.push_back({now_ms, &device, entry.seq});
   ended_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -190,12 +199,28 @@ bool MessageStatusBook::forget_oldest(Shard& shard) {
   const Ended oldest = shard.ended.front();
   shard.ended.pop_front();
   Device& device = *oldest.device;
-  device.entries.erase(oldest.seq);
+  // Entries mostly end in seq order: the front one first.
+  Entry* entry = !device.entries.empty() && device.entries.front().seq == oldest.seq
+                     ? &device.entries.front()
+                     : entry_of(device, oldest.seq);
+  if (entry != nullptr && !entry->forgotten) {
+    entry->forgotten = true;
+    ++device.forgotten;
+  }
   entries_.fetch_sub(1, std::memory_order_relaxed);
   ended_.fetch_sub(1, std::memory_order_relaxed);
+  auto& entries = device.entries;
+  while (!entries.empty() && entries.front().forgotten) {
+    entries.pop_front();
+    --device.forgotten;
+  }
+  if (device.forgotten > 64 && device.forgotten * 2 > entries.size()) {  // pinned by a live one
+    std::erase_if(entries, [](const Entry& e) { return e.forgotten; });
+    device.forgotten = 0;
+  }
   // Its last entry gone: nothing refers to the device any more (only ended entries are ever
   // forgotten, and each is in `ended` once).
-  if (device.entries.empty()) shard.devices.erase(shard.devices.find(device.name));
+  if (entries.empty()) shard.devices.erase(shard.devices.find(device.name));
   return true;
 }
 
@@ -207,9 +232,9 @@ void MessageStatusBook::forget_expired(Shard& shard, std::uint64_t now_ms) {
 
 void MessageStatusBook::expire_unsent(Shard& shard, std::uint64_t now_ms) {
   for (auto& [name, device] : shard.devices)
-    for (auto& [seq, entry] : device.entries)
+    for (Entry& entry : device.entries)
       if (expired_unsent(entry.state, entry.expires_at, now_ms))
-        end(shard, device, seq, entry, MessageState::expired, {}, entry.expires_at);
+        end(shard, device, entry, MessageState::expired, {}, entry.expires_at);
 }
 
 void MessageStatusBook::sweep(std::uint64_t now_ms) {
@@ -227,12 +252,13 @@ std::optional<MessageStatus> MessageStatusBook::find(std::string_view message_id
     std::lock_guard lock(shard.mutex);
     forget_expired(shard, now_ms);
     for (auto& [name, device] : shard.devices) {
-      for (auto& [seq, entry] : device.entries) {
-        if (std::memcmp(entry.id.data(), message_id.data(), kIdBytes) != 0) continue;
+      for (Entry& entry : device.entries) {
+        if (entry.forgotten || std::memcmp(entry.id.data(), message_id.data(), kIdBytes) != 0)
+          continue;
         if (expired_unsent(entry.state, entry.expires_at, now_ms))
-          end(shard, device, seq, entry, MessageState::expired, {}, entry.expires_at);
+          end(shard, device, entry, MessageState::expired, {}, entry.expires_at);
         return MessageStatus{name,
-                             seq,
+                             entry.seq,
                              entry.state,
                              std::string(entry.reason.data(), entry.reason_length),
                              entry.queued_at,

@@ -29,7 +29,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -91,17 +90,24 @@ class MessageStatusBook {
 
  private:
   struct Entry {
+    std::uint64_t seq = 0;
     std::uint64_t queued_at = 0, sent_at = 0, ended_at = 0, expires_at = 0;
     std::uint64_t key_hash = 0;  // of the conflation key; 0: none
     MessageState state = MessageState::queued;
+    bool forgotten = false;  // its window passed; removed once no live entry is before it
     std::uint8_t reason_length = 0;
     std::array<char, kIdBytes> id{};
     std::array<char, kReasonBytes> reason{};
   };
+  // A device's entries in seq order, in a deque: a message is almost always the newest, so the
+  // calls of the delivery path touch its end (no tree to walk, one allocation per few entries).
+  // Forgotten entries stay until those before them go (a live one pins them), or until they
+  // are half the deque.
   struct Device {
-    std::string_view name;                   // the key of its node in Shard::devices (stable)
-    std::map<std::uint64_t, Entry> entries;  // by seq; live and ended
-    std::uint64_t acked_through = 0;         // the device's highest cumulative ack
+    std::string_view name;  // the key of its node in Shard::devices (stable)
+    std::deque<Entry> entries;
+    std::size_t forgotten = 0;
+    std::uint64_t acked_through = 0;  // the device's highest cumulative ack
   };
   struct Ended {  // in the order entries ended: the oldest is forgotten first
     std::uint64_t ended_at;
@@ -120,12 +126,14 @@ class MessageStatusBook {
 
   Shard& shard_of(std::string_view device);
   Device* device_in(Shard& shard, std::string_view device);
+  static Entry* entry_of(Device& device, std::uint64_t seq);
   bool make_room(Shard& own);
   bool forget_oldest(Shard& shard);
   void forget_expired(Shard& shard, std::uint64_t now_ms);
-  void end(Shard& shard, Device& device, std::uint64_t seq, Entry& entry, MessageState state,
-           std::string_view reason, std::uint64_t now_ms);
+  void end(Shard& shard, Device& device, Entry& entry, MessageState state, std::string_view reason,
+           std::uint64_t now_ms);
   void insert(Shard& shard, const StoredNotice& notice, std::uint64_t now_ms);
+  void replace(Shard& shard, Device& device, const StoredNotice& notice, std::uint64_t now_ms);
   void expire_unsent(Shard& shard, std::uint64_t now_ms);
 
   const std::uint64_t window_ms_;

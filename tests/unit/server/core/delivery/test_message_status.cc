@@ -166,6 +166,52 @@ TEST_CASE("at the cap the oldest ended entries go first, then new messages are n
   CHECK(book.find(id_of(3), 40).has_value());
 }
 
+TEST_CASE("an ack deep in a backlog ends only what it covers") {
+  MessageStatusBook book(kWindow, 1'000);
+  for (int seq = 1; seq <= 100; ++seq) book.queued(notice(id_of(seq), "d1", seq), 10);
+  book.acked("d1", 10, 20);
+  book.acked("d1", 20, 30);
+  CHECK(state_of(book, id_of(10)) == MessageState::acked);
+  CHECK(book.find(id_of(11), 40)->ended_at == 30);
+  CHECK(state_of(book, id_of(20)) == MessageState::acked);
+  CHECK(state_of(book, id_of(21)) == MessageState::queued);
+  CHECK(state_of(book, id_of(100)) == MessageState::queued);
+}
+
+TEST_CASE("messages stored out of seq order are each tracked once") {
+  MessageStatusBook book(kWindow, 100);
+  book.queued(notice(id_of(3), "d1", 3), 10);
+  book.queued(notice(id_of(1), "d1", 1), 10);
+  book.queued(notice(id_of(2), "d1", 2), 10);
+  book.queued(notice(id_of(2), "d1", 2), 11);  // told twice
+  CHECK(book.entries() == 3);
+  book.sent("d1", 1, 20);
+  book.acked("d1", 1, 30);
+  CHECK(state_of(book, id_of(1)) == MessageState::acked);
+  CHECK(state_of(book, id_of(2)) == MessageState::queued);
+  book.acked("d1", 3, 40);
+  CHECK(state_of(book, id_of(2)) == MessageState::acked);
+  CHECK(state_of(book, id_of(3)) == MessageState::acked);
+}
+
+TEST_CASE("a live message does not keep those after it that were forgotten") {
+  MessageStatusBook book(kWindow, 10'000);
+  book.queued(notice(id_of(1), "d1", 1), 10);  // never sent: it stays
+  for (int seq = 2; seq <= 301; ++seq) {
+    book.queued(notice(id_of(seq), "d1", seq), 10);
+    book.ended("d1", seq, MessageState::dropped, "cancelled", 10);
+  }
+  CHECK(book.entries() == 301);
+  book.sweep(10 + kWindow);
+  CHECK(book.entries() == 1);
+  CHECK_FALSE(book.find(id_of(150), 10 + kWindow).has_value());
+  CHECK(state_of(book, id_of(1), 10 + kWindow) == MessageState::queued);
+  book.queued(notice(id_of(302), "d1", 302), 2'000);
+  book.acked("d1", 302, 2'001);
+  CHECK(state_of(book, id_of(1), 2'002) == MessageState::acked);
+  CHECK(state_of(book, id_of(302), 2'002) == MessageState::acked);
+}
+
 TEST_CASE("threads at once: every message ends acked, the count stays right") {
   MessageStatusBook book(kWindow * 1000, 1'000'000);
   constexpr int kThreads = 4, kPerThread = 2'000;
