@@ -70,7 +70,8 @@ MessageStatusBook::Device* MessageStatusBook::device_in(Shard& shard, std::strin
 // The newest entry first (what an online device is sent and acks), else a binary search.
 MessageStatusBook::Entry* MessageStatusBook::entry_of(Device& device, std::uint64_t seq) {
   auto& entries = device.entries;
-  if (!entries.empty() && entries.back().seq == seq) return &entries.back();
+  if (!entries.empty() && entries.back().seq == seq && !entries.back().forgotten)
+    return &entries.back();
   auto it = std::lower_bound(entries.begin(), entries.end(), seq,
                              [](const Entry& entry, std::uint64_t s) { return entry.seq < s; });
   return it == entries.end() || it->seq != seq || it->forgotten ? nullptr : &*it;
@@ -117,6 +118,8 @@ void MessageStatusBook::insert(Shard& shard, const StoredNotice& notice, std::ui
                           [](const Entry& entry, std::uint64_t s) { return entry.seq < s; });
     if (at->seq == notice.seq) return;  // told twice: the first time counts
   }
+  const auto index = static_cast<std::size_t>(at - entries.begin());
+  device.head = std::min(device.head, index);  // before the forgotten ones it was after
   Entry& entry = *entries.insert(at, Entry{});
   entries_.fetch_add(1, std::memory_order_relaxed);
   entry.seq = notice.seq;
@@ -199,24 +202,24 @@ bool MessageStatusBook::forget_oldest(Shard& shard) {
   const Ended oldest = shard.ended.front();
   shard.ended.pop_front();
   Device& device = *oldest.device;
-  // Entries mostly end in seq order: the front one first.
-  Entry* entry = !device.entries.empty() && device.entries.front().seq == oldest.seq
-                     ? &device.entries.front()
+  auto& entries = device.entries;
+  // Entries mostly end in seq order: the first one not yet forgotten first.
+  Entry* entry = device.head < entries.size() && entries[device.head].seq == oldest.seq
+                     ? &entries[device.head]
                      : entry_of(device, oldest.seq);
-  if (entry != nullptr && !entry->forgotten) {
+  if (entry != nullptr) {
     entry->forgotten = true;
     ++device.forgotten;
   }
   entries_.fetch_sub(1, std::memory_order_relaxed);
   ended_.fetch_sub(1, std::memory_order_relaxed);
-  auto& entries = device.entries;
-  while (!entries.empty() && entries.front().forgotten) {
-    entries.pop_front();
-    --device.forgotten;
-  }
-  if (device.forgotten > 64 && device.forgotten * 2 > entries.size()) {  // pinned by a live one
+  while (device.head < entries.size() && entries[device.head].forgotten) ++device.head;
+  // Removed once they are half the vector: each forgotten entry is moved about once.
+  if (device.forgotten * 2 > entries.size()) {
     std::erase_if(entries, [](const Entry& e) { return e.forgotten; });
+    if (entries.capacity() > 4 * entries.size()) entries.shrink_to_fit();
     device.forgotten = 0;
+    device.head = 0;
   }
   // Its last entry gone: nothing refers to the device any more (only ended entries are ever
   // forgotten, and each is in `ended` once).

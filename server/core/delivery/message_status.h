@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace kite::server {
 
@@ -99,14 +100,15 @@ class MessageStatusBook {
     std::array<char, kIdBytes> id{};
     std::array<char, kReasonBytes> reason{};
   };
-  // A device's entries in seq order, in a deque: a message is almost always the newest, so the
-  // calls of the delivery path touch its end (no tree to walk, one allocation per few entries).
-  // Forgotten entries stay until those before them go (a live one pins them), or until they
-  // are half the deque.
+  // A device's entries in seq order, in a vector: a message is almost always the newest, so
+  // the calls of the delivery path touch its end (no tree to walk, no node to allocate).
+  // Forgotten entries stay until they are half the vector (a live one before them, or just
+  // not yet enough of them), then go at once.
   struct Device {
     std::string_view name;  // the key of its node in Shard::devices (stable)
-    std::deque<Entry> entries;
-    std::size_t forgotten = 0;
+    std::vector<Entry> entries;
+    std::size_t forgotten = 0;        // entries forgotten, still in `entries`
+    std::size_t head = 0;             // entries before it are all forgotten
     std::uint64_t acked_through = 0;  // the device's highest cumulative ack
   };
   struct Ended {  // in the order entries ended: the oldest is forgotten first

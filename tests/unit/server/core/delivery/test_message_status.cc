@@ -212,6 +212,22 @@ TEST_CASE("a live message does not keep those after it that were forgotten") {
   CHECK(state_of(book, id_of(302), 2'002) == MessageState::acked);
 }
 
+TEST_CASE("a late message below forgotten ones is still found and forgotten in its turn") {
+  MessageStatusBook book(kWindow, 100);
+  for (int seq = 5; seq <= 7; ++seq) book.queued(notice(id_of(seq), "d1", seq), 10);
+  book.ended("d1", 5, MessageState::dropped, "cancelled", 10);
+  book.sweep(10 + kWindow);  // 5 forgotten, kept behind nothing but not yet half the entries
+  CHECK(book.entries() == 2);
+  book.queued(notice(id_of(3), "d1", 3), 2'000);
+  CHECK(state_of(book, id_of(3), 2'000) == MessageState::queued);
+  book.acked("d1", 7, 2'001);
+  CHECK(state_of(book, id_of(3), 2'002) == MessageState::acked);
+  CHECK(state_of(book, id_of(6), 2'002) == MessageState::acked);
+  book.sweep(2'001 + kWindow);
+  CHECK(book.entries() == 0);
+  CHECK_FALSE(book.find(id_of(3), 2'001 + kWindow).has_value());
+}
+
 TEST_CASE("threads at once: every message ends acked, the count stays right") {
   MessageStatusBook book(kWindow * 1000, 1'000'000);
   constexpr int kThreads = 4, kPerThread = 2'000;
