@@ -191,8 +191,7 @@ void MessageStatusBook::end(Shard& shard, Device& device, Entry& entry, MessageS
                             std::string_view reason, std::uint64_t now_ms) {
   entry.state = state;
   entry.ended_at = now_ms;
-  entry.reason_length = static_cast<std::uint8_t>(std::min(reason.size(), kReasonBytes));
-  std::memcpy(entry.reason.data(), reason.data(), entry.reason_length);
+  entry.reason = reason.empty() ? 0 : reason_code(reason);
   shard.ended.push_back({now_ms, &device, entry.seq});
   ended_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -248,6 +247,20 @@ void MessageStatusBook::sweep(std::uint64_t now_ms) {
   }
 }
 
+std::uint8_t MessageStatusBook::reason_code(std::string_view reason) {
+  std::lock_guard lock(reasons_mutex_);
+  for (std::size_t code = 1; code < reasons_.size(); ++code)
+    if (reasons_[code] == reason) return static_cast<std::uint8_t>(code);
+  if (reasons_.size() > kMaxReasons) return kMaxReasons + 1;
+  reasons_.emplace_back(reason);
+  return static_cast<std::uint8_t>(reasons_.size() - 1);
+}
+
+std::string MessageStatusBook::reason_name(std::uint8_t code) {
+  std::lock_guard lock(reasons_mutex_);
+  return code < reasons_.size() ? reasons_[code] : "other";
+}
+
 std::optional<MessageStatus> MessageStatusBook::find(std::string_view message_id,
                                                      std::uint64_t now_ms) {
   if (message_id.size() != kIdBytes) return std::nullopt;
@@ -260,13 +273,9 @@ std::optional<MessageStatus> MessageStatusBook::find(std::string_view message_id
           continue;
         if (expired_unsent(entry.state, entry.expires_at, now_ms))
           end(shard, device, entry, MessageState::expired, {}, entry.expires_at);
-        return MessageStatus{name,
-                             entry.seq,
-                             entry.state,
-                             std::string(entry.reason.data(), entry.reason_length),
-                             entry.queued_at,
-                             entry.sent_at,
-                             entry.ended_at};
+        return MessageStatus{
+            name,          entry.seq,     entry.state, reason_name(entry.reason), entry.queued_at,
+            entry.sent_at, entry.ended_at};
       }
     }
   }

@@ -228,6 +228,20 @@ TEST_CASE("a late message below forgotten ones is still found and forgotten in i
   CHECK_FALSE(book.find(id_of(3), 2'001 + kWindow).has_value());
 }
 
+TEST_CASE("reasons are kept by name; past the 254th distinct one they read other") {
+  MessageStatusBook book(kWindow, 1'000);
+  for (int n = 1; n <= 300; ++n) {
+    book.queued(notice(id_of(n), "d1", n), 10);
+    book.ended("d1", n, MessageState::dropped, "reason-" + std::to_string(n), 20);
+  }
+  CHECK(book.find(id_of(1), 30)->reason == "reason-1");
+  CHECK(book.find(id_of(254), 30)->reason == "reason-254");
+  CHECK(book.find(id_of(255), 30)->reason == "other");
+  book.queued(notice(id_of(301), "d1", 301), 10);
+  book.ended("d1", 301, MessageState::dropped, "reason-7", 20);
+  CHECK(book.find(id_of(301), 30)->reason == "reason-7");
+}
+
 TEST_CASE("threads at once: every message ends acked, the count stays right") {
   MessageStatusBook book(kWindow * 1000, 1'000'000);
   constexpr int kThreads = 4, kPerThread = 2'000;
