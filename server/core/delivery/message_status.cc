@@ -106,9 +106,12 @@ bool MessageStatusBook::make_room(Shard& own) {
 }
 
 void MessageStatusBook::insert(Shard& shard, const StoredNotice& notice, std::uint64_t now_ms) {
-  auto [node, fresh] = shard.devices.try_emplace(std::string(notice.device));
+  auto node = shard.devices.find(notice.device);
+  if (node == shard.devices.end()) {  // a device id is copied once, not at every message
+    node = shard.devices.try_emplace(std::string(notice.device)).first;
+    node->second.name = node->first;
+  }
   Device& device = node->second;
-  if (fresh) device.name = node->first;
   if (notice.replaced) replace(shard, device, notice, now_ms);
   auto& entries = device.entries;
   // Seqs mostly come in order; two senders' stores may finish the other way round.
