@@ -74,8 +74,9 @@ void send_to_device(Server& server, const AdminApiOptions& options, const HttpRe
         !refusal.empty())
       return responder.respond(problem_response(413, "Message too large for the device", refusal));
 
-  const NewMessage message{send.payload, send.topic,           send.content_type,
-                           send.key,     send.idempotency_key, send.ttl_ms};
+  const NewMessage message{
+      send.payload,         send.topic,  send.content_type,      send.key,
+      send.idempotency_key, send.ttl_ms, send.fallback_after_ms, send.fallback_cancel};
   const Parcel parcel{0, 0};
   std::vector<Outcome> outcomes;
   server.delivery().send({&message, 1}, {&device, 1}, {&parcel, 1},

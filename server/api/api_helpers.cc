@@ -53,6 +53,28 @@ std::string parse_send(const std::string& text, const AdminApiOptions& options, 
   return parse_send_fields(body, options, send);
 }
 
+namespace {
+
+// "fallback_after_ms" (a delivery deadline: an `undelivered` event if the device has not acked by
+// then) and "fallback" (what then happens to the message: "keep" it queued or "cancel" it).
+std::string parse_fallback(const json& body, SendRequest& send) {
+  if (auto it = body.find("fallback_after_ms"); it != body.end()) {
+    if (!it->is_number_unsigned() || *it == 0 || it->get<std::uint64_t>() > 0xffffffffu)
+      return "\"fallback_after_ms\" must be a whole number of milliseconds, 1 to 2^32-1";
+    send.fallback_after_ms = it->get<std::uint64_t>();
+  }
+  if (auto it = body.find("fallback"); it != body.end()) {
+    if (*it != "keep" && *it != "cancel") return "\"fallback\" must be \"keep\" or \"cancel\"";
+    if (send.fallback_after_ms == 0) return "\"fallback\" needs \"fallback_after_ms\"";
+    send.fallback_cancel = *it == "cancel";
+  }
+  if (send.fallback_after_ms != 0 && send.qos == 0)
+    return "\"fallback_after_ms\" needs qos 1: a qos 0 message is never acknowledged";
+  return {};
+}
+
+}  // namespace
+
 std::string parse_send_fields(const json& body, const AdminApiOptions& options, SendRequest& send) {
   std::string problem;
   if (!optional_string(body, "topic", send.topic, problem) ||
@@ -72,6 +94,7 @@ std::string parse_send_fields(const json& body, const AdminApiOptions& options, 
       return "\"ttl_ms\" must be a whole number of milliseconds below 2^32";
     send.ttl_ms = it->get<std::uint64_t>();
   }
+  if (auto why = parse_fallback(body, send); !why.empty()) return why;
   if (send.topic.size() > protocol::limits::kTopic) return "\"topic\" is above 256 bytes";
   if (send.content_type.size() > protocol::limits::kContentType)
     return "\"content_type\" is above 64 bytes";

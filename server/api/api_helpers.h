@@ -41,6 +41,8 @@ struct SendRequest {
   std::string payload, topic, content_type, key, idempotency_key;
   int qos = 1;
   std::uint64_t ttl_ms = 0;
+  std::uint64_t fallback_after_ms = 0;  // 0: no delivery deadline
+  bool fallback_cancel = false;         // "fallback": "cancel" (else "keep")
 };
 // Checks the message fields of a send body (already parsed as an object); "" when valid, else
 // the problem detail.

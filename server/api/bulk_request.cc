@@ -10,9 +10,9 @@ namespace {
 using nlohmann::json;
 
 // The fields of one message: at the top level (one message), or in each "messages" entry.
-constexpr std::array<const char*, 8> kMessageFields = {
-    "payload", "payload_base64", "topic",          "content_type", "key",
-    "qos",     "ttl_ms",         "idempotency_key"};
+constexpr std::array<const char*, 10> kMessageFields = {
+    "payload", "payload_base64", "topic",           "content_type",      "key",
+    "qos",     "ttl_ms",         "idempotency_key", "fallback_after_ms", "fallback"};
 
 std::string parse_targets(const json& body, BulkRequest& out) {
   const bool has_devices = body.contains("devices"), has_group = body.contains("group"),

@@ -86,7 +86,14 @@ void BulkSendJob::send_run(std::span<const SendRequest> run, const std::vector<s
   std::vector<NewMessage> messages;
   messages.reserve(run.size());
   for (const SendRequest& send : run)
-    messages.push_back({send.payload, send.topic, send.content_type, send.key, {}, send.ttl_ms});
+    messages.push_back({send.payload,
+                        send.topic,
+                        send.content_type,
+                        send.key,
+                        {},
+                        send.ttl_ms,
+                        send.fallback_after_ms,
+                        send.fallback_cancel});
   const std::vector<std::string_view> devices(slice.begin(), slice.end());
   std::vector<Parcel> parcels;
   parcels.reserve(run.size() * slice.size());

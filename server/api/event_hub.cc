@@ -38,6 +38,7 @@ EventHub::EventHub(uv_loop_t* loop, events::EventLog& log, const GroupDirectory&
   if (store_) {
     store_->for_each_consumer_group(
         [&](std::string_view name, std::span<const std::uint64_t> acked) {
+          if (name.starts_with("webhook:")) return;  // a webhook's cursor (webhooks/), not a group
           if (acked.size() != events::ConsumerGroup::kPartitions) return;  // not a layout we know
           events::ConsumerGroup::Cursors cursors{};
           std::copy(acked.begin(), acked.end(), cursors.begin());

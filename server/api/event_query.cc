@@ -101,7 +101,8 @@ std::string parse_event_query(const http::HttpRequest& request, EventQuery& quer
     auto type = events::parse_type(name);
     if (!type)
       return fmt::format(
-          "unknown event type \"{}\": the types are uplink, connect, disconnect and receipt",
+          "unknown event type \"{}\": the types are uplink, connect, disconnect, receipt, "
+          "undelivered, expired and dropped",
           name.substr(0, 64));
     types |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(*type));
     return {};

@@ -29,9 +29,9 @@ struct EventQuery {
   static constexpr std::size_t kMaxDevices = 1000, kMaxGroups = 16, kMaxLimit = 10'000;
   static constexpr std::uint64_t kMaxWaitMs = 300'000;
 
-  std::uint8_t types = 0xf;          // bit 1 << EventType
-  std::vector<std::string> devices;  // sorted, unique; empty = any
-  std::vector<std::string> groups;   // empty = any
+  std::uint8_t types = (1u << events::kEventTypes) - 1;  // bit 1 << EventType
+  std::vector<std::string> devices;                      // sorted, unique; empty = any
+  std::vector<std::string> groups;                       // empty = any
   std::optional<std::uint64_t> after;
   std::optional<std::uint64_t> wait_ms;  // set: long-poll
   std::size_t limit = 1000;

@@ -133,6 +133,16 @@ void store_metrics(Server& server, WorkerMetricsView workers, PrometheusText& ou
   out.sample({{"reason", "queue_full_oldest"}}, stats.dropped_full);
   out.sample({{"reason", "expired"}}, stats.expired);
   out.sample({{"reason", "too_large"}}, stats.dropped_too_large);
+  out.sample({{"reason", "fallback_cancelled"}}, stats.cancelled);
+  out.counter("kite_undelivered_total",
+              "Messages not acknowledged by their fallback_after_ms (undelivered events).",
+              stats.undelivered);
+  out.counter("kite_swept_total",
+              "Expired messages removed by the background sweep (part of reason=\"expired\").",
+              stats.swept);
+  out.counter("kite_message_notices_lost_total",
+              "Expired/dropped/undelivered notices lost before the sweeper took them.",
+              stats.notices_lost);
   out.counter("kite_rejected_total", "Sends refused because a queue was full (policy reject).",
               stats.rejected_full);
 }
@@ -142,8 +152,7 @@ void event_metrics(Server& server, PrometheusText& out) {
   if (log == nullptr) return;
   const auto stats = log->stats();
   out.counter("kite_events_recorded_total",
-              "Device events recorded for GET /v1/events (uplink, connect, disconnect, receipt).",
-              stats.recorded);
+              "Device events recorded for GET /v1/events (every type).", stats.recorded);
   out.counter("kite_events_dropped_total",
               "Recorded events dropped by retention (events.retention_*).", stats.dropped);
   out.gauge("kite_events_held", "Events held for readers to resume from.", stats.held);
@@ -165,7 +174,7 @@ void record_metrics(const Server& server, PrometheusText& out) {
 
 }  // namespace
 
-std::string metrics_text(Server& server) {
+std::string metrics_text(Server& server, const webhooks::WebhookSet* hooks) {
   PrometheusText out;
   const std::vector<const WorkerMetrics*> workers = server.worker_metrics();
   out.gauge("kite_workers", "Worker threads (one libuv loop each).", workers.size());
@@ -180,19 +189,21 @@ std::string metrics_text(Server& server) {
   message_status_metrics(server, out);
   event_metrics(server, out);
   record_metrics(server, out);
+  if (hooks) hooks->write_metrics(out);
   return out.text();
 }
 
-void add_metrics_routes(http::Router& router, Server& server, const http::TokenSet* tokens) {
+void add_metrics_routes(http::Router& router, Server& server, const http::TokenSet* tokens,
+                        const webhooks::WebhookSet* hooks) {
   router.add("GET", "/metrics",
              api::authorized(tokens, http::Scope::read,
-                             [&server](const http::HttpRequest&, const http::RouteParams&,
-                                       http::Responder responder) {
+                             [&server, hooks](const http::HttpRequest&, const http::RouteParams&,
+                                              http::Responder responder) {
                                http::HttpResponse response;
                                response.status = 200;
                                response.headers.emplace_back(
                                    "Content-Type", std::string(PrometheusText::kContentType));
-                               response.body = metrics_text(server);
+                               response.body = metrics_text(server, hooks);
                                responder.respond(std::move(response));
                              }));
   router.add(

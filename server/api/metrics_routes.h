@@ -9,12 +9,15 @@
 #include "core/server.h"
 #include "http/router.h"
 #include "http/token_set.h"
+#include "webhooks/webhook_set.h"
 
 namespace kite::server {
 
 // The exposition text: every worker's counters summed, the store's statistics, the registry.
-std::string metrics_text(Server& server);
+std::string metrics_text(Server& server, const webhooks::WebhookSet* hooks = nullptr);
 
-void add_metrics_routes(http::Router& router, Server& server, const http::TokenSet* tokens);
+// `hooks` (may be null): the webhooks whose families /metrics adds.
+void add_metrics_routes(http::Router& router, Server& server, const http::TokenSet* tokens,
+                        const webhooks::WebhookSet* hooks = nullptr);
 
 }  // namespace kite::server

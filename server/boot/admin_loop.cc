@@ -67,8 +67,8 @@ http::HttpServerOptions http_options(Server& server, const cfg::Config& config,
 }  // namespace
 
 int serve_admin(Server& server, const cfg::Config& config, events::EventLog* events,
-                http::TokenSet& tokens, std::shared_ptr<const kite::tls::TlsContext> admin_tls,
-                int argc, char** argv) {
+                const webhooks::WebhookSet* hooks, http::TokenSet& tokens,
+                std::shared_ptr<const kite::tls::TlsContext> admin_tls, int argc, char** argv) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   http::Router router;
@@ -80,7 +80,7 @@ int serve_admin(Server& server, const cfg::Config& config, events::EventLog* eve
                           static_cast<std::int64_t>(config.events.consumer_visibility_ms),
                           static_cast<std::int64_t>(config.events.consumer_member_ms)});
   add_event_routes(router, event_hub ? &*event_hub : nullptr, &tokens);
-  add_metrics_routes(router, server, &tokens);
+  add_metrics_routes(router, server, &tokens, hooks);
   const AdminApiOptions api_options{&tokens, config.session.max_frame - 1024,
                                     config.store.default_ttl_ms};
   // The inbox is closed, dropping the slices it holds for bulk_sends, before bulk_sends goes.

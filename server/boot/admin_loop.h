@@ -13,6 +13,7 @@
 #include "core/server.h"
 #include "http/http_server.h"
 #include "http/token_set.h"
+#include "webhooks/webhook_set.h"
 
 namespace kite::server::boot {
 
@@ -39,9 +40,10 @@ void on_stop_signal(uv_signal_t* handle, int signum);
 void on_reload_signal(uv_signal_t* handle, int signum);
 
 // Serves the admin API on the calling thread until a drain ends it, then stops the server's
-// workers. `events` null: no event stream. Returns kited's exit code.
+// workers. `events` null: no event stream; `hooks` (may be null): their /metrics. Returns
+// kited's exit code.
 int serve_admin(Server& server, const config::Config& config, events::EventLog* events,
-                http::TokenSet& tokens, std::shared_ptr<const kite::tls::TlsContext> admin_tls,
-                int argc, char** argv);
+                const webhooks::WebhookSet* hooks, http::TokenSet& tokens,
+                std::shared_ptr<const kite::tls::TlsContext> admin_tls, int argc, char** argv);
 
 }  // namespace kite::server::boot

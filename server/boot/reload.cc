@@ -3,8 +3,8 @@
 // revocations, tokens, services), kicking devices revoked now, the admin API's bearer tokens,
 // both ports' address lists and per-IP caps (for new connections and requests; open ones and
 // running event streams stay), the TLS listener's files, and [record] when it changed since it
-// was last loaded. Listeners, workers, store, session and compression settings need a restart:
-// a changed value there is logged, not applied.
+// was last loaded. Listeners, workers, store, session, compression and webhook settings need a
+// restart: a changed value there is logged, not applied.
 #include "api/access.h"
 #include "boot/admin_loop.h"
 #include "boot/credentials.h"
@@ -30,6 +30,7 @@ void warn_restart_needed(const cfg::Config& fresh, const cfg::Config& running) {
         std::pair{"admin.tls_*", fresh.admin.tls_cert_file != running.admin.tls_cert_file ||
                                      fresh.admin.tls_key_file != running.admin.tls_key_file},
         std::pair{"tls.listen", fresh.tls.listen != running.tls.listen},
+        std::pair{"webhooks", fresh.webhooks != running.webhooks},
         std::pair{"auth.handshake_timeout_ms",
                   fresh.auth.handshake_timeout_ms != running.auth.handshake_timeout_ms}}) {
     if (changed)

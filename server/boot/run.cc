@@ -12,6 +12,8 @@
 #include "common/wall_clock.h"
 #include "config/cli.h"
 #include "config/secret_files.h"
+#include "core/deadline_sweeper.h"
+#include "core/delivery/message_status.h"
 
 namespace kite::server::boot {
 
@@ -44,12 +46,35 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
     std::fprintf(stderr, "kited: %s\n", error.c_str());
     return cfg::kExitUsage;
   }
+  // Webhooks read the event log: they need it on (validate() says so).
+  webhooks::WebhookSet hooks;
+  if (events_on) {
+    if (auto error = hooks.build(config.webhooks, event_log, server.groups(), &server.store());
+        !error.empty()) {
+      std::fprintf(stderr, "kited: %s\n", error.c_str());
+      return cfg::kExitUsage;
+    }
+  }
   if (auto error = server.start(); !error.empty()) {
     std::fprintf(stderr, "kited: %s\n", error.c_str());
     return cfg::kExitRuntimeFailure;
   }
-  return serve_admin(server, config, events_on ? &event_log : nullptr, tokens,
-                     std::move(built.admin_tls), argc, argv);
+  DeadlineSweeper::NoticeSink statuses;  // what the store removed undelivered ends its status
+  if (MessageStatusBook* book = server.statuses())
+    statuses = [book](const MessageNotice& notice) {
+      book->apply(notice, static_cast<std::uint64_t>(wall_clock_ms()));
+    };
+  DeadlineSweeper sweeper(
+      server.store(), server.router(), events_on ? &event_log : nullptr,
+      {config.store.sweep_interval_ms, config.store.sweep_slice, server.options().event_types},
+      std::move(statuses));
+  sweeper.start();
+  hooks.start();
+  const int code = serve_admin(server, config, events_on ? &event_log : nullptr, &hooks, tokens,
+                               std::move(built.admin_tls), argc, argv);
+  hooks.stop();  // after the workers: the log they read stays until run() returns
+  sweeper.stop();
+  return code;
 }
 
 }  // namespace kite::server::boot

@@ -130,6 +130,8 @@ struct StoreConfig {
   std::uint64_t default_ttl_ms = 0;                // TTL of messages sent without one; 0 = none
   std::uint64_t idempotency_window_ms = 86400000;  // how long send ids are remembered
   std::uint64_t idempotency_records = 10000000;    // idempotency records kept, all devices
+  std::uint64_t sweep_interval_ms = 1000;          // expiry and fallback sweep, when idle
+  std::uint64_t sweep_slice = 512;                 // deadlines handled per store write
   std::uint64_t status_window_ms = 3600000;        // message status kept after the end; 0 = off
   std::uint64_t status_max_entries = 1000000;      // message statuses kept, all devices
   bool operator==(const StoreConfig&) const = default;
@@ -142,7 +144,8 @@ struct EventsConfig {
   bool durable = true;                           // written to the store, reloaded at start
   std::uint64_t consumer_visibility_ms = 30000;  // held unacknowledged longer: given to another
   std::uint64_t consumer_member_ms = 30000;      // a member not reading longer is gone
-  std::vector<std::string> types{"uplink", "connect", "disconnect", "receipt"};  // recorded
+  std::vector<std::string> types{"uplink",      "connect", "disconnect", "receipt",
+                                 "undelivered", "expired", "dropped"};  // recorded
   bool operator==(const EventsConfig&) const = default;
 };
 
@@ -169,6 +172,25 @@ struct CompressionConfig {
   bool operator==(const CompressionConfig&) const = default;
 };
 
+// One [[webhooks]] entry: where kited POSTs the device events it matches (docs/webhooks.md);
+// read and checked by config/webhooks_config.h.
+struct WebhookConfig {
+  std::string name;                  // unique; in logs, metrics, headers and the body
+  std::string url;                   // http://host:port/path or https://...
+  std::vector<std::string> types;    // event type names; empty = all
+  std::vector<std::string> devices;  // device ids; empty = any
+  std::vector<std::string> groups;   // device groups; empty = any
+  std::string secret;                // HMAC-SHA256 key of the signature, or...
+  std::string secret_file;           // ...a file holding it (trailing newline dropped)
+  std::string ca_file;               // PEM CAs for an https receiver; empty = the system store
+  std::uint32_t batch_max_events = 100;
+  std::uint64_t timeout_ms = 10000;  // per request: connect, send and answer
+  std::uint64_t retry_base_ms = 500;
+  std::uint64_t retry_max_ms = 60000;
+  std::uint32_t max_attempts = 20;  // then the batch is dead-lettered
+  bool operator==(const WebhookConfig&) const = default;
+};
+
 struct LogConfig {
   log::Level level = log::Level::info;     // least severe level written
   log::Format format = log::Format::text;  // text (logfmt-like) or json, one line per event
@@ -187,6 +209,7 @@ struct Config {
   RecordConfig record;
   CompressionConfig compression;
   LogConfig log;
+  std::vector<WebhookConfig> webhooks;  // top-level [[webhooks]] tables
   bool operator==(const Config&) const = default;
 };
 

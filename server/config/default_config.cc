@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "config/field_table.h"
+#include "config/webhooks_config.h"
 
 namespace kite::server::config {
 namespace {
@@ -38,6 +39,10 @@ void append_comment(std::string& out, std::string_view text) {
 std::string render_config_toml(const Config& config, bool redact_secrets) {
   std::string out;
   append_comment(out, kPreamble);
+  // Top-level keys come before the first [section] in TOML.
+  out += '\n';
+  append_comment(out, webhooks_doc());
+  out += fmt::format("webhooks = {}\n", write_webhooks(config, redact_secrets));
   for (std::string_view section : config_sections()) {
     out += '\n';
     append_comment(out, section_doc(section));

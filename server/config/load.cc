@@ -16,6 +16,7 @@
 #include "config/field_table.h"
 #include "config/toml_text.h"
 #include "config/validate.h"
+#include "config/webhooks_config.h"
 
 extern char** environ;
 
@@ -86,6 +87,12 @@ class Loader {
     for (const Entry& entry : entries_in_file_order(root)) {
       if (entry.section) {
         apply_key(entry.section->str(), *entry.key, *entry.node, source);
+      } else if (entry.key->str() == "webhooks") {  // top-level [[webhooks]] tables
+        const std::string at = location(source, entry.node->source());
+        if (auto problem = read_webhooks(config_, *entry.node); problem.empty())
+          origins_["webhooks"] = at;
+        else
+          fail(at, (problem.starts_with('[') ? "webhooks" : "webhooks: ") + problem);
       } else {
         reject_top_level(*entry.key, *entry.node, source);
       }

@@ -35,6 +35,8 @@ bool holds_inline_secret(const Config& config) {
     return true;
   for (const AdminToken& token : config.admin.tokens)
     if (!token.token.empty()) return true;
+  for (const WebhookConfig& hook : config.webhooks)
+    if (!hook.secret.empty()) return true;
   return false;
 }
 
@@ -84,6 +86,11 @@ std::vector<std::pair<std::string, std::string>> secret_files(const Config& conf
   add("auth.service_credentials_file", config.auth.service_credentials_file);
   add("tls.key_file", config.tls.key_file);
   add("admin.tls_key_file", config.admin.tls_key_file);
+  for (std::size_t i = 0; i < config.webhooks.size(); ++i) {
+    if (!config.webhooks[i].secret_file.empty())
+      files.emplace_back(fmt::format("webhooks[{}].secret_file", i),
+                         config.webhooks[i].secret_file);
+  }
   if (holds_inline_secret(config)) add("config file", config_file);
   return files;
 }

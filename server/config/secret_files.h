@@ -30,8 +30,8 @@ std::string create_private_directories(const std::filesystem::path& directory);
 std::string loose_permissions(const std::filesystem::path& path);
 
 // The files of `config` that hold key material, as (what, path): the master key, device keys and
-// service credentials files, both TLS private keys, and the config file itself when it holds a
-// key or an admin token.
+// service credentials files, both TLS private keys, the webhooks' secret files, and the config
+// file itself when it holds a key, an admin token or a webhook secret.
 std::vector<std::pair<std::string, std::string>> secret_files(const Config& config,
                                                               const std::string& config_file);
 

@@ -16,6 +16,7 @@
 #include "config/field_table.h"
 #include "config/tls_settings.h"
 #include "config/toml_text.h"
+#include "config/webhooks_config.h"
 
 namespace kite::server::config {
 namespace {
@@ -259,11 +260,15 @@ std::vector<Problem> validate(const Config& config) {
     }
   }
   check_listeners(config, problems);
+  // The names of events/event.h's types (config does not link the event code).
+  static constexpr std::string_view kEventTypes[] = {
+      "uplink", "connect", "disconnect", "receipt", "undelivered", "expired", "dropped"};
   for (const auto& type : config.events.types) {
-    if (type != "uplink" && type != "connect" && type != "disconnect" && type != "receipt")
+    if (std::find(std::begin(kEventTypes), std::end(kEventTypes), type) == std::end(kEventTypes))
       problems.push_back(
-          {"events.types", fmt::format("expected \"uplink\", \"connect\", \"disconnect\" or "
-                                       "\"receipt\", got {}",
+          {"events.types", fmt::format("expected \"uplink\", \"connect\", \"disconnect\", "
+                                       "\"receipt\", \"undelivered\", \"expired\" or "
+                                       "\"dropped\", got {}",
                                        toml_quoted(type))});
   }
   check_address_list("device.allow", config.device.allow, problems);
@@ -273,6 +278,7 @@ std::vector<Problem> validate(const Config& config) {
   check_auth(config, problems);
   check_device_groups(config.session, problems);
   check_admin_tokens(config.admin, problems);
+  check_webhooks(config, problems);
   check_tls(config, problems);
   check_admin_tls(config.admin, problems);
   check_record(config.record, problems);

@@ -39,7 +39,7 @@ void ServiceIngest::commit(protocol::Session& session, std::int64_t now) {
     parcels_.push_back({index, index});  // each message has its own target
     devices_.push_back(field(e, 0));
     messages_.push_back(
-        {field(e, 1), field(e, 2), field(e, 3), field(e, 4), field(e, 5), e.ttl_ms});
+        {field(e, 1), field(e, 2), field(e, 3), field(e, 4), field(e, 5), e.ttl_ms, 0, false});
   }
   if (!parcels_.empty())
     delivery_.send(messages_, devices_, parcels_, protocol::Qos::AtLeastOnce, outcomes_);

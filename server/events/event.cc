@@ -12,8 +12,8 @@
 namespace kite::server::events {
 namespace {
 
-constexpr std::array<std::string_view, kEventTypes> kTypeNames{"uplink", "connect", "disconnect",
-                                                               "receipt"};
+constexpr std::array<std::string_view, kEventTypes> kTypeNames{
+    "uplink", "connect", "disconnect", "receipt", "undelivered", "expired", "dropped"};
 
 }  // namespace
 
@@ -111,6 +111,35 @@ void EventBatch::receipt(std::string_view device, std::int64_t time_ms, std::uin
   bytes_ += R"(,"seq":)";
   fmt::format_to(std::back_inserter(bytes_), "{}", seq);
   field("message_id", message_id);
+  finish();
+}
+
+void EventBatch::message(const MessageRef& message) {
+  fmt::format_to(std::back_inserter(bytes_), R"(,"seq":{})", message.seq);
+  if (!message.message_id.empty()) field("message_id", message.message_id);
+  fmt::format_to(std::back_inserter(bytes_), R"(,"age_ms":{})", message.age_ms);
+}
+
+void EventBatch::undelivered(std::string_view device, std::int64_t time_ms,
+                             const MessageRef& message, bool online, bool cancelled) {
+  start(EventType::Undelivered, device, time_ms);
+  this->message(message);
+  raw("online", online ? "true" : "false");
+  field("action", cancelled ? "cancelled" : "kept");
+  finish();
+}
+
+void EventBatch::expired(std::string_view device, std::int64_t time_ms, const MessageRef& message) {
+  start(EventType::Expired, device, time_ms);
+  this->message(message);
+  finish();
+}
+
+void EventBatch::dropped(std::string_view device, std::int64_t time_ms, const MessageRef& message,
+                         std::string_view reason) {
+  start(EventType::Dropped, device, time_ms);
+  this->message(message);
+  field("reason", reason);
   finish();
 }
 

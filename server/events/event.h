@@ -1,5 +1,6 @@
 // Device events for the backends' event stream (GET /v1/events): an uplink message, a connect, a
-// disconnect, or a delivery receipt.
+// disconnect, a delivery receipt, or a queued message's other ends: expired, dropped, or not
+// acknowledged by its fallback deadline (undelivered).
 //
 // An event is built once, on the worker thread where it happened, as the JSON object every reader
 // gets (`data`, without its id: the log assigns ids in the order events reach it). Readers only
@@ -19,8 +20,17 @@
 
 namespace kite::server::events {
 
-enum class EventType : std::uint8_t { Uplink, Connect, Disconnect, Receipt };
-inline constexpr std::size_t kEventTypes = 4;
+// Stored by number in the durable log: new types go at the end.
+enum class EventType : std::uint8_t {
+  Uplink,
+  Connect,
+  Disconnect,
+  Receipt,
+  Undelivered,
+  Expired,
+  Dropped
+};
+inline constexpr std::size_t kEventTypes = 7;
 
 std::string_view type_name(EventType type);
 std::optional<EventType> parse_type(std::string_view name);
@@ -43,6 +53,13 @@ struct Event {
   std::string data;
 
   EventView view() const { return {id, time_ms, type, device, data}; }
+};
+
+// A queued message the event is about: its seq, id and age when it happened.
+struct MessageRef {
+  std::uint64_t seq;
+  std::string_view message_id;
+  std::uint64_t age_ms;
 };
 
 struct UplinkFields {
@@ -69,6 +86,13 @@ class EventBatch {
                   bool by_peer);
   void receipt(std::string_view device, std::int64_t time_ms, std::uint64_t seq,
                std::string_view message_id);
+  // Its fallback deadline passed unacknowledged; `cancelled`: it was removed from the queue.
+  void undelivered(std::string_view device, std::int64_t time_ms, const MessageRef& message,
+                   bool online, bool cancelled);
+  void expired(std::string_view device, std::int64_t time_ms, const MessageRef& message);
+  // Removed undelivered: "queue_full", "too_large" or "cancelled".
+  void dropped(std::string_view device, std::int64_t time_ms, const MessageRef& message,
+               std::string_view reason);
 
   bool empty() const { return headers_.empty(); }
   std::size_t size() const { return headers_.size(); }
@@ -80,6 +104,7 @@ class EventBatch {
   void start(EventType type, std::string_view device, std::int64_t time_ms);
   void field(std::string_view name, std::string_view text);  // a JSON string
   void raw(std::string_view name, std::string_view json);    // a JSON number or literal
+  void message(const MessageRef& message);  // its seq, message_id and age_ms fields
   void finish();
 
   std::string bytes_;

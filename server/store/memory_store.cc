@@ -10,6 +10,7 @@
 
 #include "store/queue_engine.h"
 #include "store/random_ids.h"
+#include "store/record_codec.h"
 
 namespace kite::server::store {
 namespace {
@@ -44,6 +45,12 @@ class Devices {
   std::map<std::string, MemoryDevice, std::less<>> devices_;
 };
 
+// The deadline index, in the RocksDB key format (record_codec.h), so both sort alike.
+struct Deadlines {
+  std::mutex mutex;
+  std::map<std::string, std::string> entries;  // guarded by mutex
+};
+
 template <typename Map>
 auto find(const Map& map, std::string_view key) -> std::optional<typename Map::mapped_type> {
   auto it = map.find(key);
@@ -52,7 +59,8 @@ auto find(const Map& map, std::string_view key) -> std::optional<typename Map::m
 
 class MemoryTransaction final : public Transaction {
  public:
-  explicit MemoryTransaction(Devices& devices) : devices_(devices) {}
+  MemoryTransaction(Devices& devices, Deadlines& deadlines)
+      : devices_(devices), deadlines_(deadlines) {}
 
   DeviceMeta meta(std::string_view device) override {
     return devices_.with(device, false, [](MemoryDevice* d) { return d ? d->meta : DeviceMeta{}; });
@@ -122,16 +130,26 @@ class MemoryTransaction final : public Transaction {
     });
   }
 
+  void put_deadline(const Deadline& deadline) override {
+    std::lock_guard lock(deadlines_.mutex);
+    deadlines_.entries[records::deadline_key(deadline)] = records::encode_deadline(deadline);
+  }
+  void delete_deadline(const Deadline& deadline) override {
+    std::lock_guard lock(deadlines_.mutex);
+    deadlines_.entries.erase(records::deadline_key(deadline));
+  }
+
   bool commit(bool, std::string&) override { return true; }
 
  private:
   Devices& devices_;
+  Deadlines& deadlines_;
 };
 
 class MemoryBackend final : public Backend {
  public:
   std::unique_ptr<Transaction> begin() override {
-    return std::make_unique<MemoryTransaction>(devices_);
+    return std::make_unique<MemoryTransaction>(devices_, deadlines_);
   }
   std::uint64_t epoch() const override { return epoch_; }
   void totals(std::uint64_t& messages, std::uint64_t& bytes) override { messages = bytes = 0; }
@@ -144,6 +162,21 @@ class MemoryBackend final : public Backend {
     else
       members_.erase(key);
     return true;
+  }
+  void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
+                      const std::function<void(const Deadline&)>& visit) override {
+    std::vector<std::pair<std::string, std::string>> due;  // copied: visit() may write deadlines
+    {
+      std::lock_guard lock(deadlines_.mutex);
+      const auto end = deadlines_.entries.lower_bound(records::deadline_key_prefix(through_ms + 1));
+      auto it = after ? deadlines_.entries.upper_bound(records::deadline_key(*after))
+                      : deadlines_.entries.begin();
+      for (; it != end && due.size() < max; ++it) due.emplace_back(it->first, it->second);
+    }
+    for (const auto& [key, value] : due) {
+      Deadline deadline;
+      if (records::decode_deadline(key, value, deadline)) visit(deadline);
+    }
   }
   void scan_members(const std::function<void(std::string_view, std::string_view)>& visit) override {
     std::lock_guard lock(members_mutex_);
@@ -166,6 +199,7 @@ class MemoryBackend final : public Backend {
   std::map<std::string, std::string> consumer_groups_;  // guarded by members_mutex_ too
   const std::uint64_t epoch_ = new_epoch();
   Devices devices_;
+  Deadlines deadlines_;
 };
 
 }  // namespace

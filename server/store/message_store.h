@@ -22,7 +22,12 @@
 //   their window ends, also across restarts): a message with a new key beyond it answers Busy and
 //   nothing is stored; messages without a key, and duplicates, are not affected. Concurrent
 //   callers may pass the cap by the messages they have in flight.
-// - TTL: expires_at = now + ttl (ttl 0: never). read() skips expired messages and deletes them.
+// - TTL: expires_at = now + ttl (ttl 0: never). read() skips expired messages and deletes them;
+//   sweep() deletes them for devices that never read again. Every removal of a message that was
+//   not delivered (expired, dropped, replaced) leaves a notice (take_notices()).
+// - Deadlines: a message with a TTL or a fallback_after_ms is indexed by the time it falls due, so
+//   sweep() costs the deadlines due, never a scan of every queue. Index entries are not deleted
+//   when a message is acked; sweep() drops those it finds stale.
 // - Time is always passed in as Unix milliseconds (now_ms); the store reads no clock for its rules.
 // - Inputs: device id 1..65535 bytes; topic, content type, conflation and idempotency keys at most
 //   65535 bytes each; otherwise Invalid. Payloads may be any bytes.
@@ -73,6 +78,35 @@ struct StoreOptions {
 struct NewMessage {
   std::string_view payload, topic, content_type, conflation_key, idempotency_key;
   std::uint64_t ttl_ms = 0;  // 0: never expires (64-bit: a year is 3.15e10 ms)
+  // Not acknowledged this long after it was stored: an Undelivered notice, and the message is
+  // removed if fallback_cancel (0: no deadline).
+  std::uint64_t fallback_after_ms = 0;
+  bool fallback_cancel = false;
+};
+
+// Something that happened to a queued message other than its delivery, for the event log and the
+// message status book: taken from the store with take_notices().
+struct MessageNotice {
+  enum class Kind : std::uint8_t {
+    Expired,      // its TTL ran out; it is gone
+    Dropped,      // removed undelivered; `reason` says why
+    Replaced,     // a newer message with its conflation key took its place (message_id unknown)
+    Undelivered,  // its fallback deadline passed unacknowledged; `cancelled`: it is gone too
+  };
+  Kind kind = Kind::Expired;
+  std::string device, message_id;  // message_id may be empty (Replaced)
+  std::uint64_t seq = 0, enqueued_at_ms = 0;
+  std::uint64_t at_ms = 0;  // when it happened; 0: the store had no clock at hand, use "now"
+  const char* reason = "";  // Dropped: "queue_full", "too_large" or "cancelled"
+  bool cancelled = false;   // Undelivered
+};
+
+// What one sweep() call did.
+struct SweepResult {
+  std::size_t visited = 0;    // deadline entries looked at (each is then deleted)
+  std::size_t expired = 0;    // messages it removed as expired
+  std::size_t fallbacks = 0;  // fallback deadlines that found their message unacknowledged
+  bool more = false;          // entries due at now_ms were left for the next call
 };
 
 struct StoredMessage {
@@ -116,6 +150,10 @@ struct StoreStats {
   std::uint64_t idempotency_refused = 0;  // Busy answers
   std::uint64_t writes = 0;               // storage writes that held something (one per commit)
   std::uint64_t recoveries = 0;           // recover() calls that left an error state
+  std::uint64_t swept = 0;                // expired messages removed by sweep()
+  std::uint64_t undelivered = 0;          // fallback deadlines that passed unacknowledged
+  std::uint64_t cancelled = 0;            // ...whose message was then removed
+  std::uint64_t notices_lost = 0;         // notices dropped past kMaxNotices
 };
 
 // One event of the backends' event log, as the store keeps it (events/event_log.h gives it its
@@ -172,6 +210,17 @@ class MessageStore {
   virtual void save_consumer_group(std::string_view group,
                                    std::span<const std::uint64_t> acked) = 0;
   virtual void for_each_consumer_group(const CursorVisit& visit) = 0;
+  // Handles up to max_entries deadlines due at now_ms, oldest first, in one write: removes the
+  // expired messages of every device, online or not (caps get their room back), and raises the
+  // fallbacks of messages still unacknowledged. Locks the devices of one slice at a time.
+  virtual SweepResult sweep(std::uint64_t now_ms, std::size_t max_entries) = 0;
+  // Moves the notices gathered since the last call into `out` (appended, oldest first). At most
+  // kMaxNotices are held; past that the oldest go and are counted in stats().notices_lost.
+  static constexpr std::size_t kMaxNotices = 100'000;
+  virtual void take_notices(std::vector<MessageNotice>& out) = 0;
+  // Gives the disk space of deleted records back (RocksDB: flush and compact); slow, for a
+  // background thread after a large sweep.
+  virtual void reclaim() {}
   // A queued message that can never be delivered (larger than the device accepts): deleted and
   // counted in stats().dropped_too_large, never as acked. A seq no longer queued is a no-op.
   virtual void discard(std::string_view device_id, std::uint64_t seq) = 0;

@@ -56,6 +56,17 @@ struct MessageView {
   bool expired(std::uint64_t now_ms) const { return expires_at_ms != 0 && expires_at_ms <= now_ms; }
 };
 
+// A time a queued message falls due: its expiry, or its fallback deadline. Index entries, kept in
+// time order, so the sweep reads only what is due.
+struct Deadline {
+  enum class Kind : std::uint8_t { Expiry = 0, Fallback = 1 };
+  std::uint64_t at_ms = 0;
+  Kind kind = Kind::Expiry;
+  std::uint64_t seq = 0;
+  std::string_view device;
+  bool cancel = false;  // Fallback: remove the message when it falls due unacknowledged
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -75,6 +86,8 @@ class Transaction {
   virtual void put_conflation(std::string_view device, std::string_view key,
                               const ConflationEntry& entry) = 0;
   virtual void delete_conflation(std::string_view device, std::string_view key) = 0;
+  virtual void put_deadline(const Deadline& deadline) = 0;
+  virtual void delete_deadline(const Deadline& deadline) = 0;
   // An event of the backends' log. A store that keeps nothing across restarts may ignore it.
   virtual void put_event(const EventRecord& /*event*/) {}
   // now_ms lets a backend sweep expired entries while it is there.
@@ -108,6 +121,15 @@ class Backend {
                                   std::string& error) = 0;
   virtual void scan_consumer_groups(
       const std::function<void(std::string_view group, std::string_view cursors)>& visit) = 0;
+  // Up to `max` deadline entries with at_ms <= through_ms, earliest first, starting after
+  // `after` when given (outside transactions: the sweep reads them, then deletes each in its
+  // transaction). Views die with the visit. The sweep passes the last entry of its previous
+  // slice: seeking past the entries it deleted, rather than walking their tombstones again,
+  // keeps a long sweep linear.
+  virtual void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
+                              const std::function<void(const Deadline&)>& visit) = 0;
+  // Gives the space of deleted records back to the filesystem, if the storage holds on to it.
+  virtual void reclaim() {}
   // The expiry time of every idempotency record held (at start: they count against their cap).
   virtual void scan_idempotency(const std::function<void(std::uint64_t expires_at_ms)>&) {}
   // "" when a write may go ahead, else why not: a storage whose disk is nearly full refuses before

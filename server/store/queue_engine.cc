@@ -1,5 +1,6 @@
 // QueueEngine: see queue_engine.h for the rules it keeps and message_store.h for the semantics.
 #include "store/queue_engine.h"
+#include "store/queue_engine_counters.h"
 
 #include <fmt/format.h>
 
@@ -11,12 +12,6 @@
 #include "store/ttl.h"
 
 namespace kite::server::store {
-
-struct QueueEngine::Counters {
-  std::uint64_t enqueued = 0, expired = 0, dropped_full = 0, rejected_full = 0, conflated = 0,
-                duplicates = 0, idempotency_refused = 0;
-  Room reserved;  // already added to totals_ (modulo 2^64, so it can also shrink them)
-};
 
 namespace {
 
@@ -206,9 +201,13 @@ EnqueueResult QueueEngine::write(Transaction& txn, std::string_view device, Cach
     cached.erase(victim.seq);
     if (victim.expired) {
       ++counters.expired;
+      counters.notices.push_back(
+          notice_of(device, victim, MessageNotice::Kind::Expired, "", now_ms));
     } else {
       ++counters.dropped_full;
       ++result.dropped_oldest;
+      counters.notices.push_back(
+          notice_of(device, victim, MessageNotice::Kind::Dropped, "queue_full", now_ms));
     }
   }
   if (!admission.victims.empty())
@@ -220,12 +219,25 @@ EnqueueResult QueueEngine::write(Transaction& txn, std::string_view device, Cach
     meta.queued_bytes = minus(meta.queued_bytes, replaced->bytes);
     result.replaced = true;
     ++counters.conflated;
+    counters.notices.push_back({MessageNotice::Kind::Replaced,
+                                std::string(device),
+                                {},
+                                replaced->seq,
+                                0,
+                                now_ms,
+                                "",
+                                false});
   }
   result.seq = ++meta.last_seq;
   result.message_id = new_message_id();
   const std::uint64_t expires_at = expires_at_ms(now_ms, message.ttl_ms);
   txn.put_message(device, {result.seq, now_ms, expires_at, result.message_id, message.topic,
                            message.content_type, message.conflation_key, message.payload});
+  if (expires_at != 0)
+    txn.put_deadline({expires_at, Deadline::Kind::Expiry, result.seq, device, false});
+  if (message.fallback_after_ms != 0)
+    txn.put_deadline({expires_at_ms(now_ms, message.fallback_after_ms), Deadline::Kind::Fallback,
+                      result.seq, device, message.fallback_cancel});
   const std::uint64_t size = admission.size;
   if (!message.conflation_key.empty())
     txn.put_conflation(device, message.conflation_key, {result.seq, size});
@@ -253,7 +265,7 @@ bool QueueEngine::next_oldest(Transaction& txn, std::string_view device, std::ui
   bool found = false;
   txn.scan(device, cursor, [&](const MessageView& m) {
     if (m.seq == skip_seq) return true;
-    victim = {m.seq, m.bytes(), std::string(m.conflation_key), m.expired(now_ms)};
+    victim = Victim::of(m, m.expired(now_ms));
     found = true;
     return false;
   });
@@ -316,7 +328,7 @@ void QueueEngine::read(std::string_view device_id, std::uint64_t after_seq,
   std::uint64_t bytes = 0;
   txn->scan(device_id, std::max(after_seq, meta.gone_through), [&](const MessageView& m) {
     if (m.expired(now_ms)) {
-      expired.push_back({m.seq, m.bytes(), std::string(m.conflation_key), true});
+      expired.push_back(Victim::of(m, true));
       return true;
     }
     if (!out.empty() && bytes + m.bytes() > max_bytes) return false;
@@ -333,6 +345,10 @@ void QueueEngine::read(std::string_view device_id, std::uint64_t after_seq,
   if (finish(*txn, false, !expired.empty(), touched) && !expired.empty()) {
     release(expired);
     stats_.expired += expired.size();
+    std::vector<MessageNotice> notices;
+    for (const Victim& victim : expired)
+      notices.push_back(notice_of(device_id, victim, MessageNotice::Kind::Expired, "", now_ms));
+    publish(notices);
   }
 }
 
@@ -356,7 +372,7 @@ void QueueEngine::stage_ack(Transaction& txn, std::string_view device, std::uint
   if (!indexed_victims(cached, through_seq, victims)) {
     txn.scan(device, meta.gone_through, [&](const MessageView& m) {
       if (m.seq > through_seq) return false;
-      victims.push_back({m.seq, m.bytes(), std::string(m.conflation_key), false});
+      victims.push_back({m.seq, m.bytes(), std::string(m.conflation_key), false, {}, 0});
       return true;
     });
   }
@@ -403,7 +419,7 @@ bool QueueEngine::indexed_victims(const CachedDevice& cached, std::uint64_t thro
       victims.clear();
       return false;
     }
-    victims.push_back({entry.seq, entry.bytes, {}, false});
+    victims.push_back({entry.seq, entry.bytes, {}, false, {}, 0});
   }
   return true;
 }
@@ -449,39 +465,6 @@ bool QueueEngine::finish(Transaction& txn, bool sync, bool wrote, const Touched&
            {{"device", touched.empty() ? std::string_view() : touched.front()}, {"error", why}});
   if (error) *error = std::move(why);
   return false;
-}
-
-void QueueEngine::apply(const Counters& c) {
-  stats_.enqueued += c.enqueued;
-  stats_.expired += c.expired;
-  stats_.dropped_full += c.dropped_full;
-  stats_.rejected_full += c.rejected_full;
-  stats_.conflated += c.conflated;
-  stats_.duplicates += c.duplicates;
-  stats_.idempotency_refused += c.idempotency_refused;
-}
-
-StoreStats QueueEngine::stats() const {
-  StoreStats s;
-  {
-    std::lock_guard lock(totals_mutex_);
-    s.messages = totals_.messages;
-    s.bytes = totals_.bytes;
-  }
-  s.enqueued = stats_.enqueued;
-  s.acked = stats_.acked;
-  s.expired = stats_.expired;
-  s.dropped_full = stats_.dropped_full;
-  s.rejected_full = stats_.rejected_full;
-  s.conflated = stats_.conflated;
-  s.duplicates = stats_.duplicates;
-  s.errors = stats_.errors;
-  s.dropped_too_large = stats_.dropped_too_large;
-  s.idempotency_records = idempotency_.counted();
-  s.idempotency_refused = stats_.idempotency_refused;
-  s.writes = stats_.writes;
-  s.recoveries = stats_.recoveries;
-  return s;
 }
 
 }  // namespace kite::server::store

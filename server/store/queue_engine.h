@@ -51,6 +51,9 @@ class QueueEngine final : public MessageStore {
   void save_consumer_group(std::string_view group, std::span<const std::uint64_t> acked) override;
   void for_each_consumer_group(const CursorVisit& visit) override;
   void discard(std::string_view device_id, std::uint64_t seq) override;
+  SweepResult sweep(std::uint64_t now_ms, std::size_t max_entries) override;
+  void take_notices(std::vector<MessageNotice>& out) override;
+  void reclaim() override { backend_->reclaim(); }
   QueueInfo info(std::string_view device_id) override;
   std::uint64_t uplink_last_received(std::string_view device_id) override;
   void set_uplink_last_received(std::string_view device_id, std::uint64_t seq) override;
@@ -71,6 +74,16 @@ class QueueEngine final : public MessageStore {
     std::uint64_t seq = 0, bytes = 0;
     std::string conflation_key;
     bool expired = false;
+    std::string message_id;  // for its notice (empty for an acked message: it needs none)
+    std::uint64_t enqueued_at_ms = 0;
+    static Victim of(const MessageView& m, bool expired) {
+      return {m.seq,
+              m.bytes(),
+              std::string(m.conflation_key),
+              expired,
+              std::string(m.message_id),
+              m.enqueued_at_ms};
+    }
   };
   struct Counters;  // what one call changed, applied to the stats only if its write succeeds
   struct Room {     // queued messages and bytes
@@ -124,7 +137,15 @@ class QueueEngine final : public MessageStore {
   void release(const std::vector<Victim>& victims);
   bool finish(Transaction& txn, bool sync, bool wrote, const Touched& touched,
               std::string* error = nullptr);
-  void apply(const Counters& counters);
+  void apply(Counters& counters);  // moves its notices out
+  // A notice of a removed message (expired or dropped) for `device`.
+  static MessageNotice notice_of(std::string_view device, const Victim& victim,
+                                 MessageNotice::Kind kind, const char* reason,
+                                 std::uint64_t now_ms);
+  void publish(std::vector<MessageNotice>& notices);
+  // sweep()'s work on one due deadline, staged in `txn`.
+  void sweep_one(Transaction& txn, const Deadline& deadline, std::uint64_t now_ms, Touched& touched,
+                 Counters& counters, std::vector<Victim>& removed, SweepResult& result);
   DeviceMeta read_meta(std::string_view device);
 
   const std::unique_ptr<Backend> backend_;
@@ -136,6 +157,16 @@ class QueueEngine final : public MessageStore {
 
   IdempotencyBudget idempotency_;  // the idempotency records' own cap (idempotency_budget.h)
 
+  struct Due {  // a deadline with its own copy of the device id
+    Deadline deadline;
+    std::string device;
+  };
+  std::mutex sweep_mutex_;  // one sweep() at a time; guards sweep_cursor_
+  Due sweep_cursor_;        // the last entry of the previous slice (device empty: none)
+
+  std::mutex notices_mutex_;            // guards notices_
+  std::vector<MessageNotice> notices_;  // oldest first, at most kMaxNotices
+
   std::atomic<bool> healthy_{true};
   // recover(): steady-clock time of the last attempt, so a broken store is probed once a second.
   static constexpr std::int64_t kRecoveryIntervalMs = 1000;
@@ -143,7 +174,7 @@ class QueueEngine final : public MessageStore {
   struct AtomicStats {
     std::atomic<std::uint64_t> enqueued{0}, acked{0}, expired{0}, dropped_full{0}, rejected_full{0},
         conflated{0}, duplicates{0}, errors{0}, dropped_too_large{0}, idempotency_refused{0},
-        writes{0}, recoveries{0};
+        writes{0}, recoveries{0}, swept{0}, undelivered{0}, cancelled{0}, notices_lost{0};
   } stats_;
 };
 

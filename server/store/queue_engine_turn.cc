@@ -97,7 +97,7 @@ void QueueEngine::discard(std::string_view device_id, std::uint64_t seq) {
   std::vector<Victim> victims;
   if (seq > meta.gone_through) {
     txn->scan(device_id, seq - 1, [&](const MessageView& m) {
-      if (m.seq == seq) victims.push_back({m.seq, m.bytes(), std::string(m.conflation_key), false});
+      if (m.seq == seq) victims.push_back(Victim::of(m, false));
       return false;
     });
   }
@@ -112,6 +112,9 @@ void QueueEngine::discard(std::string_view device_id, std::uint64_t seq) {
   if (finish(*txn, false, true, touched)) {
     release(victims);
     ++stats_.dropped_too_large;
+    std::vector<MessageNotice> notices{
+        notice_of(device_id, victims.front(), MessageNotice::Kind::Dropped, "too_large", 0)};
+    publish(notices);
   }
 }
 

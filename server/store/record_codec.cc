@@ -69,6 +69,36 @@ bool split_member_key(std::string_view key, std::string_view& group, std::string
   return !group.empty() && !device.empty();
 }
 
+std::string deadline_key_prefix(std::uint64_t at_ms) {
+  std::string key(1, static_cast<char>(Kind::Deadline));
+  append_u64(key, at_ms);
+  return key;
+}
+
+std::string deadline_key(const Deadline& deadline) {
+  std::string key = deadline_key_prefix(deadline.at_ms);
+  key.push_back(static_cast<char>(deadline.kind));
+  append_u64(key, deadline.seq);
+  key.append(deadline.device);
+  return key;
+}
+
+std::string encode_deadline(const Deadline& deadline) {
+  return deadline.cancel ? std::string(1, '\x01') : std::string();
+}
+
+bool decode_deadline(std::string_view key, std::string_view value, Deadline& deadline) {
+  if (key.size() < 19 || key[0] != static_cast<char>(Kind::Deadline)) return false;
+  const auto kind = static_cast<std::uint8_t>(key[9]);
+  if (kind > 1) return false;
+  read_u64(key.substr(1), deadline.at_ms);
+  deadline.kind = static_cast<Deadline::Kind>(kind);
+  read_u64(key.substr(10), deadline.seq);
+  deadline.device = key.substr(18);
+  deadline.cancel = value == std::string_view("\x01", 1);
+  return !deadline.device.empty();
+}
+
 void event_key_into(std::string& key, std::uint64_t id) {
   key.assign(1, static_cast<char>(Kind::Event));
   append_u64(key, id);

@@ -13,6 +13,7 @@
 //   'I' len:u16 device idempotency-key -> IdempotencyEntry: expires_at u64, seq u64, id (the rest)
 //   'G' len:u16 group device           -> (empty): the device is a member of the group
 //   'K' len:u16 group                  -> a consumer group's acknowledged cursors (u64 each)
+//   'X' at:u64 kind:u8 seq:u64 device -> deadline (queue_backend.h): u8 1 when a fallback cancels
 //   'L' id:u64                         -> event: time u64, type u8, device (u16 length + bytes),
 //                                         data (the rest: the event's JSON); in the "events"
 //                                         column family
@@ -36,7 +37,8 @@ enum class Kind : char {
   Idempotency = 'I',
   Member = 'G',
   Event = 'L',
-  ConsumerGroup = 'K'
+  ConsumerGroup = 'K',
+  Deadline = 'X'
 };
 
 std::string device_prefix(Kind kind, std::string_view device);
@@ -45,6 +47,10 @@ std::string message_key(std::string_view device, std::uint64_t seq);
 std::string event_key(std::uint64_t id);
 void event_key_into(std::string& key, std::uint64_t id);  // reuses `key`'s memory
 std::string epoch_key();
+std::string deadline_key(const Deadline& deadline);    // the value: encode_deadline()
+std::string deadline_key_prefix(std::uint64_t at_ms);  // every key due before at_ms sorts below
+std::string encode_deadline(const Deadline& deadline);
+bool decode_deadline(std::string_view key, std::string_view value, Deadline& deadline);
 // The group and device of a 'G' key; false if the key is not one.
 bool split_member_key(std::string_view key, std::string_view& group, std::string_view& device);
 

@@ -75,6 +75,13 @@ class RocksTransaction final : public Transaction {
     put(records::keyed(Kind::Idempotency, device, key), records::encode(entry));
   }
 
+  void put_deadline(const Deadline& deadline) override {
+    put(records::deadline_key(deadline), records::encode_deadline(deadline));
+  }
+  void delete_deadline(const Deadline& deadline) override {
+    erase(records::deadline_key(deadline));
+  }
+
   // One event per uplink and per delivery receipt: encoded into buffers the transaction reuses
   // (the batch copies them), not two new strings each.
   void put_event(const EventRecord& event) override {
@@ -268,6 +275,39 @@ class RocksBackend final : public Backend {
     const auto status = db_->DeleteRange(rocksdb::WriteOptions(), events_, from, to);
     if (!status.ok()) error = status.ToString();
     return status.ok();
+  }
+
+  void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
+                      const std::function<void(const Deadline&)>& visit) override {
+    const std::string upper = records::deadline_key_prefix(through_ms + 1);
+    const rocksdb::Slice upper_bound(upper);
+    rocksdb::ReadOptions options;
+    options.iterate_upper_bound = &upper_bound;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+    std::size_t visited = 0;
+    const std::string from =
+        after ? records::deadline_key(*after) : records::deadline_key_prefix(0);
+    it->Seek(from);
+    if (after && it->Valid() && it->key() == rocksdb::Slice(from)) it->Next();
+    for (; it->Valid() && visited < max; it->Next()) {
+      Deadline deadline;
+      if (!records::decode_deadline(it->key().ToStringView(), it->value().ToStringView(), deadline))
+        continue;
+      visit(deadline);
+      ++visited;
+    }
+    if (!it->status().ok())
+      KITE_LOG(error, "store.deadlines_scan_failed", {{"error", it->status().ToString()}});
+  }
+
+  // Deleted records keep their disk space until a compaction passes over them; after a large
+  // sweep that may be never (an idle store compacts nothing), so do it now, in the background
+  // thread that swept.
+  void reclaim() override {
+    // Every column family: the WAL files are deleted only once no memtable needs them.
+    auto status = db_->Flush(rocksdb::FlushOptions(), families_);
+    if (status.ok()) status = db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
+    if (!status.ok()) KITE_LOG(warn, "store.reclaim_failed", {{"error", status.ToString()}});
   }
 
   void scan_idempotency(const std::function<void(std::uint64_t)>& visit) override {

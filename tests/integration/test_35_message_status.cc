@@ -107,4 +107,20 @@ TEST_CASE("35.5 message status: past store.status_max_entries new messages are n
   CHECK(metric(h, "kite_message_status_untracked_total") == 1);
 }
 
+TEST_CASE("35.6 message status: a message whose TTL passed unsent is expired") {
+  Harness h({"--set", "store.sweep_interval_ms=100"});
+  const std::string id = h.send_ok("status-6", "soon stale", {{"ttl_ms", 200}})["id"];
+  CHECK(status_of(h, id)["status"] == "queued");
+  auto expired = wait_status(h, id, "expired");
+  CHECK(expired["ended_at"].get<std::uint64_t>() >= expired["queued_at"].get<std::uint64_t>());
+}
+
+TEST_CASE("35.7 message status: a fallback that cancels drops the message, reason cancelled") {
+  Harness h({"--set", "store.sweep_interval_ms=100"});
+  const std::string id =
+      h.send_ok("status-7", "ring", {{"fallback_after_ms", 200}, {"fallback", "cancel"}})["id"];
+  auto dropped = wait_status(h, id, "dropped");
+  CHECK(dropped["reason"] == "cancelled");
+}
+
 }  // namespace kite::it

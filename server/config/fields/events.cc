@@ -8,9 +8,9 @@ namespace kite::server::config::fields {
 ConfigSection events_section() {
   return {
       "events",
-      "The device event stream of GET /v1/events: uplink messages, connects, disconnects\n"
-      "and delivery receipts, kept for readers to resume; in the store (across restarts and\n"
-      "kill -9) unless durable = false.",
+      "The device event stream of GET /v1/events: uplink messages, connects, disconnects,\n"
+      "delivery receipts and messages that did not get through, kept for readers to resume;\n"
+      "in the store (across restarts and kill -9) unless durable = false.",
       {
           integer("events", "retention_events", kEvents, &EventsConfig::retention_events, 0,
                   100000000,
@@ -38,7 +38,8 @@ ConfigSection events_section() {
                   "A consumer group member with no stream open and no poll for this long is\n"
                   "gone: its partitions go to the other members."),
           list("events", "types", kEvents, &EventsConfig::types,
-               "Event types recorded: \"uplink\", \"connect\", \"disconnect\", \"receipt\".\n"
+               "Event types recorded: \"uplink\", \"connect\", \"disconnect\", \"receipt\",\n"
+               "\"undelivered\" (a fallback_after_ms passed), \"expired\", \"dropped\".\n"
                "Receipts cost one event per delivered message; leave them out at very high rates\n"
                "if no backend reads them. In the environment: comma-separated."),
       }};

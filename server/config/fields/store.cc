@@ -53,6 +53,13 @@ ConfigSection store_section() {
                   "Idempotency records kept at once, all devices (each lives for the window).\n"
                   "A send with a new idempotency key beyond it is refused (503, retry later);\n"
                   "sends without a key are not affected. Bounds their disk use (docs/limits.md)."),
+          integer("store", "sweep_interval_ms", kStore, &St::sweep_interval_ms, 100, 3600000,
+                  "How often expired messages are removed and fallback deadlines checked, for\n"
+                  "every device, online or not. A message's expiry or fallback_after_ms is\n"
+                  "acted on at most this late. Runs on its own thread, never on a loop."),
+          integer("store", "sweep_slice", kStore, &St::sweep_slice, 1, 100000,
+                  "Deadlines handled per store write while sweeping. Each slice briefly locks\n"
+                  "the queues of the devices it names; smaller slices lock for less time."),
           integer("store", "status_window_ms", kStore, &St::status_window_ms, 0, 2592000000,
                   "How long GET /v1/messages/{id} answers for a message after it ended.\n"
                   "Ended: acked, expired, dropped or replaced. 0 = message status is off (the\n"

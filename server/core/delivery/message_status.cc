@@ -250,6 +250,23 @@ void MessageStatusBook::sweep(std::uint64_t now_ms) {
   }
 }
 
+void MessageStatusBook::apply(const MessageNotice& notice, std::uint64_t now_ms) {
+  const std::uint64_t at = notice.at_ms != 0 ? notice.at_ms : now_ms;
+  using Kind = MessageNotice::Kind;
+  switch (notice.kind) {
+    case Kind::Expired:
+      return ended(notice.device, notice.seq, MessageState::expired, {}, at);
+    case Kind::Dropped:
+      return ended(notice.device, notice.seq, MessageState::dropped, notice.reason, at);
+    case Kind::Replaced:
+      return ended(notice.device, notice.seq, MessageState::replaced, {}, at);
+    case Kind::Undelivered:
+      if (notice.cancelled)
+        ended(notice.device, notice.seq, MessageState::dropped, "cancelled", at);
+      return;
+  }
+}
+
 std::uint8_t MessageStatusBook::reason_code(std::string_view reason) {
   std::lock_guard lock(reasons_mutex_);
   for (std::size_t code = 1; code < reasons_.size(); ++code)

@@ -36,6 +36,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/message_store.h"
+
 namespace kite::server {
 
 enum class MessageState : std::uint8_t { queued, sent, acked, expired, dropped, replaced };
@@ -79,6 +81,11 @@ class MessageStatusBook {
   // `state` is expired, dropped or replaced; `reason` is kept for dropped.
   void ended(std::string_view device, std::uint64_t seq, MessageState state,
              std::string_view reason, std::uint64_t now_ms);
+
+  // What the store reports of a message it removed undelivered (its notices, taken by the
+  // deadline sweeper): expired, dropped, replaced, or dropped "cancelled" for a fallback
+  // deadline that cancels. An undelivered notice that keeps the message changes nothing.
+  void apply(const MessageNotice& notice, std::uint64_t now_ms);
 
   std::optional<MessageStatus> find(std::string_view message_id, std::uint64_t now_ms);
   // Forgets what the window has passed and expires live entries whose TTL passed unsent, in

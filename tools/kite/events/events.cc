@@ -114,10 +114,11 @@ int run_events(EventsOptions& o, const CLI::Option& after, const CLI::Option& wa
 void add_filter_options(CLI::App& events, EventsSettings& s) {
   events
       .add_option("--type", s.types,
-                  "only these event types: uplink, connect, disconnect, receipt (repeat it, or "
-                  "a comma list); default all")
+                  "only these event types: uplink, connect, disconnect, receipt, undelivered, "
+                  "expired, dropped (repeat it, or a comma list); default all")
       ->delimiter(',')
-      ->check(CLI::IsMember({"uplink", "connect", "disconnect", "receipt"}))
+      ->check(CLI::IsMember(
+          {"uplink", "connect", "disconnect", "receipt", "undelivered", "expired", "dropped"}))
       ->type_name("TYPE");
   events
       .add_option("--device", s.devices, "only this device's events (repeat it, or a comma list)")
@@ -151,7 +152,8 @@ void add_events_command(CLI::App& app, Commands& commands) {
   EventsSettings& s = o->settings;
   auto* events = app.add_subcommand(
       "events",
-      "Print kited's device events (GET /v1/events: uplink, connect, disconnect, receipt), one "
+      "Print kited's device events (GET /v1/events: uplink, connect, disconnect, receipt, "
+      "undelivered, expired, dropped), one "
       "JSON object per line on stdout, flushed per event; gap records (events kited no longer "
       "held) are printed too and said on stderr. Follows the stream from now on until -C, -W, "
       "SIGINT or SIGTERM, reconnecting a dropped stream where it stopped (Last-Event-ID); "

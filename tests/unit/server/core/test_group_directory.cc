@@ -74,6 +74,8 @@ class SlowMembershipStore final : public MessageStore {
   void save_consumer_group(std::string_view, std::span<const std::uint64_t>) override {}
   void for_each_consumer_group(const CursorVisit&) override {}
   void discard(std::string_view, std::uint64_t) override {}
+  SweepResult sweep(std::uint64_t, std::size_t) override { return {}; }
+  void take_notices(std::vector<MessageNotice>&) override {}
   bool recover() override { return true; }
   QueueInfo info(std::string_view) override { return {}; }
   std::uint64_t uplink_last_received(std::string_view) override { return 0; }

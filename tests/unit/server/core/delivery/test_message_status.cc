@@ -242,6 +242,37 @@ TEST_CASE("reasons are kept by name; past the 254th distinct one they read other
   CHECK(book.find(id_of(301), 30)->reason == "reason-7");
 }
 
+TEST_CASE("the store's notices end a message's status") {
+  MessageStatusBook book(kWindow, 100);
+  for (int seq = 1; seq <= 5; ++seq) book.queued(notice(id_of(seq), "d1", seq), 10);
+  using Kind = MessageNotice::Kind;
+  const auto apply = [&book](Kind kind, std::uint64_t seq, const char* reason, bool cancelled) {
+    MessageNotice store_notice;
+    store_notice.kind = kind;
+    store_notice.device = "d1";
+    store_notice.seq = seq;
+    store_notice.at_ms = seq == 1 ? 0 : 40;  // 0: the store had no clock, "now" counts
+    store_notice.reason = reason;
+    store_notice.cancelled = cancelled;
+    book.apply(store_notice, 50);
+  };
+  apply(Kind::Expired, 1, "", false);
+  apply(Kind::Dropped, 2, "queue_full", false);
+  apply(Kind::Replaced, 3, "", false);
+  apply(Kind::Undelivered, 4, "", false);  // still queued: the fallback keeps it
+  apply(Kind::Undelivered, 5, "", true);
+  auto expired = book.find(id_of(1), 60);
+  CHECK(expired->state == MessageState::expired);
+  CHECK(expired->ended_at == 50);
+  auto dropped = book.find(id_of(2), 60);
+  CHECK(dropped->state == MessageState::dropped);
+  CHECK(dropped->reason == "queue_full");
+  CHECK(dropped->ended_at == 40);
+  CHECK(state_of(book, id_of(3), 60) == MessageState::replaced);
+  CHECK(state_of(book, id_of(4), 60) == MessageState::queued);
+  CHECK(book.find(id_of(5), 60)->reason == "cancelled");
+}
+
 TEST_CASE("threads at once: every message ends acked, the count stays right") {
   MessageStatusBook book(kWindow * 1000, 1'000'000);
   constexpr int kThreads = 4, kPerThread = 2'000;
