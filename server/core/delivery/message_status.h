@@ -11,8 +11,8 @@
 //
 // Rules it keeps:
 //  - sharded by device (kShards, one mutex each, never held across I/O or another shard's lock):
-//    the calls of the delivery path are one hash-map operation under one shard lock, and
-//    allocate only the entry itself;
+//    the calls of the delivery path are one hash-map lookup and a touch of the device's newest
+//    entry under one shard lock, and allocate only when a device's vector of entries grows;
 //  - an end state is final: a later ack or end of the same message changes nothing;
 //  - an entry in an end state is forgotten `window_ms` after it ended; live ones are kept until
 //    they end (or their TTL passes without a send: then they are expired at that time);
