@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_helpers.h"
+#include "api/message_status_routes.h"
 #include "api/worker_metric_table.h"
 #include "metrics/prometheus_text.h"
 
@@ -185,6 +186,7 @@ std::string metrics_text(Server& server, const webhooks::WebhookSet* hooks) {
   tls_metrics(server, workers, out);
   traffic_metrics(workers, out);
   store_metrics(server, workers, out);
+  message_status_metrics(server, out);
   event_metrics(server, out);
   record_metrics(server, out);
   if (hooks) hooks->write_metrics(out);

@@ -8,6 +8,7 @@
 #include "api/bulk_send.h"
 #include "api/events_routes.h"
 #include "api/group_routes.h"
+#include "api/message_status_routes.h"
 #include "api/metrics_routes.h"
 #include "api/recording_routes.h"
 #include "common/log.h"
@@ -86,6 +87,7 @@ int serve_admin(Server& server, const cfg::Config& config, events::EventLog* eve
   BulkSends bulk_sends(server, inbox, api_options);
   add_group_routes(router, server, bulk_sends, api_options);
   add_admin_routes(router, server, inbox, api_options);
+  add_message_status_routes(router, server, api_options);
   add_recording_routes(router, server, api_options);
   const bool https = admin_tls != nullptr;
   http::HttpServer http(&loop, std::move(router), http_options(server, config, admin_tls));

@@ -62,6 +62,8 @@ CoreOptions core_options(const cfg::Config& config) {
   s.handshake_timeout = static_cast<kite::protocol::Millis>(config.auth.handshake_timeout_ms);
   options.write_high_water_bytes = config.session.write_high_water_bytes;
   options.default_ttl_ms = config.store.default_ttl_ms;
+  options.status_window_ms = config.store.status_window_ms;
+  options.status_max_entries = config.store.status_max_entries;
   options.uplink_rate_per_s = config.session.uplink_rate_per_s;
   options.uplink_burst = config.session.uplink_burst;
   options.max_pending_commands_per_device = config.admin.max_pending_commands_per_device;

@@ -13,6 +13,7 @@
 #include "config/cli.h"
 #include "config/secret_files.h"
 #include "core/deadline_sweeper.h"
+#include "core/delivery/message_status.h"
 
 namespace kite::server::boot {
 
@@ -58,9 +59,15 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
     std::fprintf(stderr, "kited: %s\n", error.c_str());
     return cfg::kExitRuntimeFailure;
   }
+  DeadlineSweeper::NoticeSink statuses;  // what the store removed undelivered ends its status
+  if (MessageStatusBook* book = server.statuses())
+    statuses = [book](const MessageNotice& notice) {
+      book->apply(notice, static_cast<std::uint64_t>(wall_clock_ms()));
+    };
   DeadlineSweeper sweeper(
       server.store(), server.router(), events_on ? &event_log : nullptr,
-      {config.store.sweep_interval_ms, config.store.sweep_slice, server.options().event_types});
+      {config.store.sweep_interval_ms, config.store.sweep_slice, server.options().event_types},
+      std::move(statuses));
   sweeper.start();
   hooks.start();
   const int code = serve_admin(server, config, events_on ? &event_log : nullptr, &hooks, tokens,

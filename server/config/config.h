@@ -132,6 +132,8 @@ struct StoreConfig {
   std::uint64_t idempotency_records = 10000000;    // idempotency records kept, all devices
   std::uint64_t sweep_interval_ms = 1000;          // expiry and fallback sweep, when idle
   std::uint64_t sweep_slice = 512;                 // deadlines handled per store write
+  std::uint64_t status_window_ms = 3600000;        // message status kept after the end; 0 = off
+  std::uint64_t status_max_entries = 1000000;      // message statuses kept, all devices
   bool operator==(const StoreConfig&) const = default;
 };
 

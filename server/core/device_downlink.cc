@@ -7,6 +7,7 @@
 #include "common/log_limiter.h"
 #include "core/byte_views.h"
 #include "core/connection.h"
+#include "core/delivery/message_status.h"
 #include "core/device_role.h"
 #include "core/worker.h"
 #include "store/ttl.h"
@@ -69,6 +70,8 @@ void DeviceRole::send_stored(const Delivery& stored, std::uint64_t wall) {
         std::max<std::int64_t>(wall_clock_us() - stored.accepted_at_us, 0)));
   if (status == protocol::SendStatus::Sent && worker_.records(events::EventType::Receipt))
     receipts_.sent(stored.seq, stored.message_id);
+  if (status == protocol::SendStatus::Sent && worker_.context().statuses)
+    worker_.context().statuses->sent(device(), stored.seq, wall);
   if (status == protocol::SendStatus::TooLarge)
     dead_letter(stored);
   else if (status != protocol::SendStatus::Sent)
@@ -85,6 +88,9 @@ void DeviceRole::send_stored(const Delivery& stored, std::uint64_t wall) {
 void DeviceRole::dead_letter(const Delivery& stored) {
   static log::Limiter limiter(5, 1000);
   worker_.context().store->discard(device(), stored.seq);
+  if (auto* statuses = worker_.context().statuses)
+    statuses->ended(device(), stored.seq, MessageState::dropped, "too_large",
+                    static_cast<std::uint64_t>(wall_clock_ms()));
   if (auto suppressed = limiter.admit())
     KITE_LOG(warn, "delivery.too_large",
              {{"device", device()},
@@ -109,6 +115,8 @@ void DeviceRole::send_shared(const protocol::SharedPublish& publish) {
 
 void DeviceRole::on_acked(std::uint64_t seq) {
   worker_.metrics().acks_in.add();
+  if (auto* statuses = worker_.context().statuses)
+    statuses->acked(device(), seq, static_cast<std::uint64_t>(wall_clock_ms()));
   if (receipts_.size() != 0) {
     const auto wall = wall_clock_ms();
     receipts_.acked(seq, [&](std::uint64_t acked_seq, std::string_view message_id) {

@@ -29,7 +29,12 @@ Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
     KITE_LOG(info, "groups.loaded", {{"memberships", members}});
   // Before the workers: their service connections send through it. Its lanes read
   // context_.workers at each call, by which time the loop below has filled it.
-  delivery_ = std::make_unique<Dispatcher>(*store_, registry_, lanes_, context_.options.session);
+  if (context_.options.status_window_ms != 0)
+    statuses_ = std::make_unique<MessageStatusBook>(context_.options.status_window_ms,
+                                                    context_.options.status_max_entries);
+  context_.statuses = statuses_.get();
+  delivery_ = std::make_unique<Dispatcher>(*store_, registry_, lanes_, context_.options.session,
+                                           statuses_.get());
   context_.delivery = delivery_.get();
   std::uint32_t count = std::max<std::uint32_t>(context_.options.workers, 1);
   for (std::uint32_t i = 0; i < count; ++i) {

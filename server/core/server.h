@@ -58,6 +58,9 @@ class Server {
   // The one way messages reach devices: stored or encoded once, carried to their workers
   // (core/delivery/dispatcher.h). Any thread.
   Dispatcher& delivery() { return *delivery_; }
+  // Where each stored message stands (GET /v1/messages/{id}); null when status is off
+  // (status_window_ms 0). Any thread.
+  MessageStatusBook* statuses() { return statuses_.get(); }
   // Where each online device is connected (any thread).
   const Router& router() const { return registry_; }
   const DeviceFrameLimits& frame_limits() const { return *frame_limits_; }
@@ -101,7 +104,8 @@ class Server {
   ServerContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   WorkerLanes lanes_{context_.workers};
-  std::unique_ptr<Dispatcher> delivery_;  // made once the options and workers are set
+  std::unique_ptr<MessageStatusBook> statuses_;  // before delivery_, which refers to it
+  std::unique_ptr<Dispatcher> delivery_;         // made once the options and workers are set
   record::RecordSettings recording_;
   bool started_ = false;
   std::atomic<bool> draining_{false};

@@ -26,6 +26,7 @@
 namespace kite::server {
 
 class Dispatcher;
+class MessageStatusBook;
 class Worker;
 
 struct CoreOptions {
@@ -35,6 +36,10 @@ struct CoreOptions {
   protocol::SessionConfig session;  // per-connection protocol settings
   std::size_t write_high_water_bytes = 64 * 1024;
   std::uint64_t default_ttl_ms = 0;
+  // Message status (GET /v1/messages/{id}): how long an ended message is remembered, 0 = off;
+  // and how many messages at most.
+  std::uint64_t status_window_ms = 0;
+  std::uint64_t status_max_entries = 1'000'000;
   std::uint32_t uplink_rate_per_s = 100;  // device messages per second; 0 = unlimited
   std::uint32_t uplink_burst = 200;
   std::uint32_t max_pending_commands_per_device = 16;  // commands awaiting one device's reply
@@ -61,6 +66,7 @@ struct ServerContext {
   events::EventLog* events = nullptr;         // null: no event stream
   std::vector<Worker*> workers;               // indexable by Route::worker
   Dispatcher* delivery = nullptr;             // how messages reach devices (core/delivery/)
+  MessageStatusBook* statuses = nullptr;      // null: message status is off
 };
 
 }  // namespace kite::server

@@ -60,6 +60,14 @@ ConfigSection store_section() {
           integer("store", "sweep_slice", kStore, &St::sweep_slice, 1, 100000,
                   "Deadlines handled per store write while sweeping. Each slice briefly locks\n"
                   "the queues of the devices it names; smaller slices lock for less time."),
+          integer("store", "status_window_ms", kStore, &St::status_window_ms, 0, 2592000000,
+                  "How long GET /v1/messages/{id} answers for a message after it ended.\n"
+                  "Ended: acked, expired, dropped or replaced. 0 = message status is off (the\n"
+                  "route answers 404). Kept in memory: a restart forgets it. At most 30 days."),
+          integer("store", "status_max_entries", kStore, &St::status_max_entries, 1, 1000000000,
+                  "Message statuses kept at once, all devices (about 200 bytes each).\n"
+                  "Beyond it the oldest ended ones are forgotten first; when none has ended, new\n"
+                  "messages are not tracked (kite_message_status_untracked_total)."),
       }};
 }
 

@@ -28,11 +28,12 @@ struct Dispatcher::Call {
 };
 
 Dispatcher::Dispatcher(MessageStore& store, const Router& router, Lanes& lanes,
-                       const protocol::SessionConfig& session)
+                       const protocol::SessionConfig& session, MessageStatusBook* statuses)
     : store_(store),
       router_(router),
       lanes_(lanes),
       session_(session),
+      statuses_(statuses),
       generation_(next_generation.fetch_add(1)) {}
 
 Dispatcher::~Dispatcher() = default;
@@ -79,6 +80,7 @@ void Dispatcher::send_stored(Call& call, std::vector<Outcome>& outcomes,
     store_.enqueue_batch(batch, now, answers);  // one write per batch
     for (std::size_t k = first; k < last; ++k) outcomes[k].stored = std::move(answers[k - first]);
   }
+  if (statuses_) note_stored(call, outcomes, now);
 
   // Looked up after storing (see the header), then: who is only woken, and may the rest go?
   look_up_routes(call);
@@ -120,6 +122,20 @@ void Dispatcher::send_stored(Call& call, std::vector<Outcome>& outcomes,
   }
   for (std::uint32_t w = 0; w < per_worker.size(); ++w)
     if (!per_worker[w].empty()) lanes_.carry(w, per_worker[w]);
+}
+
+// Before the routes are looked up, so that a connection sends only what the book knows of (a
+// device reading its queue meanwhile is the rare exception the book allows for).
+void Dispatcher::note_stored(const Call& call, std::span<const Outcome> outcomes,
+                             std::uint64_t now) {
+  for (std::size_t k = 0; k < call.parcels.size(); ++k) {
+    const EnqueueResult& result = outcomes[k].stored;
+    if (!queued(result)) continue;
+    const NewMessage& message = call.messages[call.parcels[k].message];
+    statuses_->queued({result.message_id, call.devices[call.parcels[k].device], result.seq,
+                       expires_at_ms(now, message.ttl_ms), message.conflation_key, result.replaced},
+                      now);
+  }
 }
 
 void Dispatcher::send_transient(Call& call, std::vector<Outcome>& outcomes) {

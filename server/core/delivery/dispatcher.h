@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "core/delivery/lanes.h"
+#include "core/delivery/message_status.h"
 #include "core/registry.h"
 #include "kite/protocol/session_types.h"
 #include "store/message_store.h"
@@ -70,8 +71,9 @@ class Dispatcher {
   static constexpr std::size_t kMaxCarriedBytes = 64u << 20;
 
   // `session` gives the compression settings and dictionaries QoS 0 frames are encoded with.
+  // `statuses` (null: message status is off) learns of every stored message.
   Dispatcher(MessageStore& store, const Router& router, Lanes& lanes,
-             const protocol::SessionConfig& session);
+             const protocol::SessionConfig& session, MessageStatusBook* statuses = nullptr);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -93,11 +95,13 @@ class Dispatcher {
   void look_up_routes(Call& call);
   void send_stored(Call& call, std::vector<Outcome>& outcomes, CarryAllowance& allowance);
   void send_transient(Call& call, std::vector<Outcome>& outcomes);
+  void note_stored(const Call& call, std::span<const Outcome> outcomes, std::uint64_t now);
 
   MessageStore& store_;
   const Router& router_;
   Lanes& lanes_;
   protocol::SessionConfig session_;
+  MessageStatusBook* const statuses_;
   const std::uint64_t generation_;  // tells this dispatcher's per-thread encoders from others'
   std::atomic<std::uint64_t> refused_transient_{0};
 };
