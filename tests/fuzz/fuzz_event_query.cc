@@ -29,7 +29,7 @@ using namespace kite::server;
 void check_query(const http::HttpRequest& request) {
   api::EventQuery query;
   if (!api::parse_event_query(request, query).empty()) return;
-  KITE_FUZZ_CHECK(query.types != 0 && query.types <= 0xf);
+  KITE_FUZZ_CHECK(query.types != 0 && query.types < (1u << events::kEventTypes));
   KITE_FUZZ_CHECK(query.devices.size() <= api::EventQuery::kMaxDevices);
   KITE_FUZZ_CHECK(std::adjacent_find(query.devices.begin(), query.devices.end(),
                                      std::greater_equal<>()) == query.devices.end());

@@ -165,8 +165,15 @@ TEST_CASE("36.3 sweep: 100,000 expired messages of 10,000 devices that never ret
       random = random * 6364136223846793005 + 1442695040888963407;
       c = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[random >> 58];
     }
-    messages.push_back({{"payload", payload}, {"ttl_ms", 8'000}});
+    messages.push_back({{"payload", payload}, {"ttl_ms", 6'000}});
   }
+  // The loops' pace with nothing queued: a device's uplink round trip and /healthz.
+  TestDevice probe(h.device_options("probe"));
+  probe.connect_and_open();
+  RoundTrips baseline, trips;  // before anything was queued, then until the sweep is done
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 20; ++i) measure_round_trip(h, probe, ++seq, baseline);
+
   const nlohmann::json body{{"devices", devices}, {"messages", messages}, {"report", "summary"}};
   const auto sent = h.http.request("POST", "/v1/messages", body.dump());
   INFO(sent.body);
@@ -174,14 +181,9 @@ TEST_CASE("36.3 sweep: 100,000 expired messages of 10,000 devices that never ret
   REQUIRE(sent.json()["summary"]["queued"] == kDevices * kPerDevice);
   const std::uint64_t before = disk_bytes(h.kited.dir() / "data");
 
-  // While they expire and go, a device keeps sending uplinks and the API keeps answering.
-  TestDevice probe(h.device_options("probe"));
-  probe.connect_and_open();
-  RoundTrips baseline, trips;  // before anything expired, then until the sweep is done
-  std::uint64_t seq = 0;
-  for (int i = 0; i < 20; ++i) measure_round_trip(h, probe, ++seq, baseline);
-  REQUIRE(metric(h, "kite_dropped_total{reason=\"expired\"}") == 0);
-  const Millis deadline = now_ms() + 60'000;
+  // While they expire and go (under the sanitizers some already have: the send takes longer
+  // than their TTL), the device keeps sending uplinks and the API keeps answering.
+  const Millis deadline = now_ms() + 120'000;
   while (metric(h, "kite_dropped_total{reason=\"expired\"}") < kDevices * kPerDevice &&
          now_ms() < deadline)
     measure_round_trip(h, probe, ++seq, trips);
@@ -194,7 +196,8 @@ TEST_CASE("36.3 sweep: 100,000 expired messages of 10,000 devices that never ret
   CHECK(reclaimed(h.kited) == kDevices * kPerDevice);
   const std::uint64_t after = disk_bytes(h.kited.dir() / "data");
   const auto expired = h.http.request("GET", "/v1/events?wait=0s&limit=1&after=0").json();
-  MESSAGE("disk " << before << " -> " << after << " bytes; uplink round trips before: median "
+  MESSAGE("disk " << before << " -> " << after
+                  << " bytes; uplink round trips with nothing queued: median "
                   << RoundTrips::median(baseline.uplink_ms) << " ms; " << trips.uplink_ms.size()
                   << " until the sweep was done: median " << RoundTrips::median(trips.uplink_ms)
                   << " ms, max " << RoundTrips::max(trips.uplink_ms) << " ms; /healthz median "
