@@ -90,7 +90,7 @@ class EventBatch {
   void undelivered(std::string_view device, std::int64_t time_ms, const MessageRef& message,
                    bool online, bool cancelled);
   void expired(std::string_view device, std::int64_t time_ms, const MessageRef& message);
-  // Removed undelivered: "queue_full", "too_large" or "cancelled".
+  // Removed undelivered: "queue_full" (drop-oldest made room) or "too_large" (for its device).
   void dropped(std::string_view device, std::int64_t time_ms, const MessageRef& message,
                std::string_view reason);
 

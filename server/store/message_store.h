@@ -97,7 +97,7 @@ struct MessageNotice {
   std::string device, message_id;  // message_id may be empty (Replaced)
   std::uint64_t seq = 0, enqueued_at_ms = 0;
   std::uint64_t at_ms = 0;  // when it happened; 0: the store had no clock at hand, use "now"
-  const char* reason = "";  // Dropped: "queue_full", "too_large" or "cancelled"
+  const char* reason = "";  // Dropped: "queue_full" or "too_large"
   bool cancelled = false;   // Undelivered
 };
 
