@@ -131,6 +131,7 @@ void MessageStatusBook::insert(Shard& shard, const StoredNotice& notice, std::ui
   entry.key_hash = key_hash(notice.conflation_key);
   std::memcpy(entry.id.data(), notice.message_id.data(),
               std::min(notice.message_id.size(), kIdBytes));
+  shard.ids.insert_or_assign(entry.id, IdRef{&device, notice.seq});
   // Its device acked past it before the dispatcher got here (a connection read it back from the
   // store at once): it is delivered.
   if (notice.seq <= device.acked_through)
@@ -212,6 +213,7 @@ bool MessageStatusBook::forget_oldest(Shard& shard) {
   if (entry != nullptr) {
     entry->forgotten = true;
     ++device.forgotten;
+    shard.ids.erase(entry->id);
   }
   entries_.fetch_sub(1, std::memory_order_relaxed);
   ended_.fetch_sub(1, std::memory_order_relaxed);
@@ -284,20 +286,21 @@ std::string MessageStatusBook::reason_name(std::uint8_t code) {
 std::optional<MessageStatus> MessageStatusBook::find(std::string_view message_id,
                                                      std::uint64_t now_ms) {
   if (message_id.size() != kIdBytes) return std::nullopt;
+  Id id;
+  std::memcpy(id.data(), message_id.data(), kIdBytes);
   for (Shard& shard : shards_) {
     std::lock_guard lock(shard.mutex);
     forget_expired(shard, now_ms);
-    for (auto& [name, device] : shard.devices) {
-      for (Entry& entry : device.entries) {
-        if (entry.forgotten || std::memcmp(entry.id.data(), message_id.data(), kIdBytes) != 0)
-          continue;
-        if (expired_unsent(entry.state, entry.expires_at, now_ms))
-          end(shard, device, entry, MessageState::expired, {}, entry.expires_at);
-        return MessageStatus{
-            name,          entry.seq,     entry.state, reason_name(entry.reason), entry.queued_at,
-            entry.sent_at, entry.ended_at};
-      }
-    }
+    const auto found = shard.ids.find(id);
+    if (found == shard.ids.end()) continue;
+    Device& device = *found->second.device;
+    Entry* entry = entry_of(device, found->second.seq);
+    if (entry == nullptr) continue;  // cannot happen: an entry leaves the index when forgotten
+    if (expired_unsent(entry->state, entry->expires_at, now_ms))
+      end(shard, device, *entry, MessageState::expired, {}, entry->expires_at);
+    return MessageStatus{
+        std::string(device.name), entry->seq,     entry->state,   reason_name(entry->reason),
+        entry->queued_at,         entry->sent_at, entry->ended_at};
   }
   return std::nullopt;
 }

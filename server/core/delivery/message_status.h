@@ -7,7 +7,8 @@
 //   acked()   the device's cumulative ack: every live message of the device up to that seq
 //   ended()   expired, dropped or replaced, from whoever learns it (the store's notices,
 //             a connection that finds a message too large for its device)
-//   find()    by message id: scans the shards (an admin request, not a hot path)
+//   find()    by message id: one look-up in each shard's id index (ids are random, so any shard
+//             may hold it)
 //
 // Rules it keeps:
 //  - sharded by device (kShards, one mutex each, never held across I/O or another shard's lock):
@@ -127,10 +128,23 @@ class MessageStatusBook {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  using Id = std::array<char, kIdBytes>;
+  struct IdHash {
+    std::size_t operator()(const Id& id) const {
+      return std::hash<std::string_view>{}(std::string_view(id.data(), id.size()));
+    }
+  };
+  struct IdRef {  // where an entry is: devices are nodes (stable), entries move in their vector
+    Device* device;
+    std::uint64_t seq;
+  };
   struct Shard {
     std::mutex mutex;
     std::unordered_map<std::string, Device, Hash, std::equal_to<>> devices;
     std::deque<Ended> ended;
+    // Every entry not forgotten, by message id: GET /v1/messages/{id} is a look-up per shard,
+    // not a walk over every entry (a backend may ask about each message it sends).
+    std::unordered_map<Id, IdRef, IdHash> ids;
   };
 
   Shard& shard_of(std::string_view device);
