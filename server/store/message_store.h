@@ -106,7 +106,7 @@ struct SweepResult {
   std::size_t visited = 0;    // deadline entries looked at (each is then deleted)
   std::size_t expired = 0;    // messages it removed as expired
   std::size_t fallbacks = 0;  // fallback deadlines that found their message unacknowledged
-  bool more = false;          // entries due at now_ms were left for the next call
+  bool more = false;  // entries due at now_ms were left for the next call (false after a failure)
 };
 
 struct StoredMessage {

@@ -24,14 +24,9 @@ SweepResult QueueEngine::sweep(std::uint64_t now_ms, std::size_t max_entries) {
   for (Due& item : due) item.deadline.device = item.device;  // views into `due` only now: stable
   result.visited = due.size();
   result.more = max_entries != 0 && due.size() == max_entries;
-  // The next slice of this pass starts after this one; a pass that is over starts the next one
-  // from the beginning (an entry placed before the cursor, by a clock step back, is found then).
+  // A pass that is over, or a slice that was not written, starts the next call from the
+  // beginning (an entry placed before the cursor, by a clock step back, is found then too).
   sweep_cursor_ = {};
-  if (result.more) {
-    sweep_cursor_.device = due.back().device;
-    sweep_cursor_.deadline = due.back().deadline;
-    sweep_cursor_.deadline.device = sweep_cursor_.device;
-  }
   if (due.empty()) return result;
   if (!healthy()) recover();
   if (auto why = backend_->no_room(false); !why.empty()) {
@@ -48,12 +43,18 @@ SweepResult QueueEngine::sweep(std::uint64_t now_ms, std::size_t max_entries) {
     sweep_one(*txn, item.deadline, now_ms, touched, counters, removed, result);
     txn->delete_deadline(item.deadline);
   }
-  if (!finish(*txn, false, true, touched)) {
+  if (!finish(*txn, false, true, touched)) {  // logged; the next sweep tries again
     result.expired = result.fallbacks = 0;
+    result.more = false;  // not at once: a failing store is not hammered slice after slice
     return result;
   }
   release(removed);
   apply(counters);
+  if (result.more) {  // the next slice of this pass starts after this one
+    sweep_cursor_.device = due.back().device;
+    sweep_cursor_.deadline = due.back().deadline;
+    sweep_cursor_.deadline.device = sweep_cursor_.device;
+  }
   return result;
 }
 
