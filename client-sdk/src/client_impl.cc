@@ -236,10 +236,15 @@ void Client::Impl::settle() {
     notices.swap(notices_);
     const bool called_back = !finished.empty() || !notices.empty();
     for (auto& f : finished) f.done(f.error, f.detail);
-    for (auto& n : notices)
+    for (auto& n : notices) {
+      // The delay the app is told counts from when it is told: the callbacks before this one
+      // may have taken a while, and the next attempt must not come sooner than announced.
+      if (n.state == State::Disconnected && reconnect_at_ != kNever)
+        reconnect_at_ = std::max(reconnect_at_, now() + static_cast<Millis>(n.retry_in_ms));
       if (state_handler_)
         state_handler_(StateChange{n.state, n.reason, n.detail, n.resumed, n.retry_in_ms,
                                    n.tls_resumed, n.dictionary});
+    }
     // A callback may have published, joined or stopped: go round once more to act on it.
     if (!called_back && !ending_ && !(stopping_ && !stopped_)) break;
   }
