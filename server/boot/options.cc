@@ -105,4 +105,12 @@ StoreOptions store_options(const cfg::StoreConfig& store) {
   return options;
 }
 
+RedisStoreOptions redis_options(const cfg::RedisConfig& redis) {
+  RedisStoreOptions options;
+  common::RedisAddress::parse(redis.address, options.address);
+  options.prefix = redis.prefix;
+  options.timeout_ms = static_cast<int>(redis.timeout_ms);
+  return options;
+}
+
 }  // namespace kite::server

@@ -9,6 +9,7 @@
 #include "core/server.h"
 #include "record/record_settings.h"
 #include "store/message_store.h"
+#include "store/redis/redis_store.h"
 
 namespace kite::server {
 
@@ -18,5 +19,7 @@ kite::server::DeviceGroupPolicy device_group_policy(const config::Config& config
 CoreOptions core_options(const config::Config& config);
 AdmissionLimits admission_limits(const config::AuthConfig& auth);
 StoreOptions store_options(const config::StoreConfig& store);
+// Checked by validate(): the address parses.
+RedisStoreOptions redis_options(const config::RedisConfig& redis);
 
 }  // namespace kite::server

@@ -23,6 +23,8 @@ BuiltServer failed(int exit_code, const std::string& what) {
 std::unique_ptr<MessageStore> open_store(const cfg::Config& config, std::string& error) {
   if (config.store.engine == cfg::StoreEngine::memory)
     return make_memory_store(store_options(config.store));
+  if (config.store.engine == cfg::StoreEngine::redis)
+    return open_redis_store(redis_options(config.redis), store_options(config.store), error);
   if (auto failed = cfg::create_private_directories(config.server.data_dir); !failed.empty())
     std::fprintf(stderr, "kited: %s\n", failed.c_str());
   return open_rocksdb_store((std::filesystem::path(config.server.data_dir) / "store").string(),

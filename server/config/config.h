@@ -19,7 +19,7 @@ namespace kite::server::config {
 // development: loopback listeners only; missing master key and admin token are generated at start
 // and printed once. production: keys and the admin token are required; any address may be used.
 enum class Mode : std::uint8_t { development, production };
-enum class StoreEngine : std::uint8_t { rocksdb, memory };
+enum class StoreEngine : std::uint8_t { rocksdb, memory, redis };
 enum class Durability : std::uint8_t { async, sync };
 enum class FullPolicy : std::uint8_t { reject, drop_oldest };
 // Who picks a device's groups from the device (core/device_group_policy.h); automatic: allow in
@@ -120,7 +120,7 @@ struct SessionConfig {
 };
 
 struct StoreConfig {
-  StoreEngine engine = StoreEngine::rocksdb;       // rocksdb (data_dir) or memory (tests)
+  StoreEngine engine = StoreEngine::rocksdb;       // rocksdb (data_dir), redis or memory (tests)
   Durability durability = Durability::async;       // sync: fsync before confirming a send
   std::uint64_t per_device_messages = 10000;       // queued messages per device
   std::uint64_t per_device_bytes = 16777216;       // queued payload bytes per device
@@ -135,6 +135,14 @@ struct StoreConfig {
   std::uint64_t status_window_ms = 3600000;        // message status kept after the end; 0 = off
   std::uint64_t status_max_entries = 1000000;      // message statuses kept, all devices
   bool operator==(const StoreConfig&) const = default;
+};
+
+// The Redis the store lives in when store.engine = "redis".
+struct RedisConfig {
+  std::string address = "127.0.0.1:6379";  // host:port or unix:/path
+  std::string prefix = "kite:";            // every key starts with it
+  std::uint64_t timeout_ms = 2000;         // to connect, and for each command
+  bool operator==(const RedisConfig&) const = default;
 };
 
 struct EventsConfig {
@@ -205,6 +213,7 @@ struct Config {
   TlsConfig tls;
   SessionConfig session;
   StoreConfig store;
+  RedisConfig redis;
   EventsConfig events;
   RecordConfig record;
   CompressionConfig compression;

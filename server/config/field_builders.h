@@ -186,6 +186,7 @@ inline constexpr auto kAdmin = &Config::admin;
 inline constexpr auto kTls = &Config::tls;
 inline constexpr auto kSession = &Config::session;
 inline constexpr auto kStore = &Config::store;
+inline constexpr auto kRedis = &Config::redis;
 inline constexpr auto kEvents = &Config::events;
 inline constexpr auto kRecord = &Config::record;
 inline constexpr auto kCompression = &Config::compression;

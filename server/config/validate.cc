@@ -1,4 +1,5 @@
 #include "config/validate.h"
+#include "common/redis_address.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -82,6 +83,10 @@ void check_listeners(const Config& c, Problems& out) {
   if (c.server.data_dir.empty() && c.store.engine == StoreEngine::rocksdb) {
     out.push_back({"server.data_dir", "expected a directory for the rocksdb store, got \"\""});
   }
+  common::RedisAddress redis;
+  if (c.store.engine == StoreEngine::redis)
+    if (auto problem = common::RedisAddress::parse(c.redis.address, redis); !problem.empty())
+      out.push_back({"redis.address", problem});
 }
 
 // Each entry a CIDR block; problems keyed by entry: device.deny[2]: "10.0.0.0/33": prefix ...

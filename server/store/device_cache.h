@@ -71,6 +71,7 @@ class DeviceCache {
   CachedDevice& insert(std::string_view device, const DeviceMeta& meta);
   void erase(std::string_view device);
   void trim();
+  void clear() { devices_.clear(); }
 
  private:
   struct Hash {

@@ -136,6 +136,9 @@ class Backend {
   // the disk does (RocksDB handles a failed write badly). `grows`: the write adds data (enqueue);
   // deletions (acks) are allowed closer to full, since they are what frees space.
   virtual std::string no_room(bool /*grows*/) { return {}; }
+  // Other processes write the same records (one Redis shared by several kited nodes): nothing read
+  // may be kept from one call to the next, so the engine caches no device between calls.
+  virtual bool shared() const { return false; }
   // Leaves a storage error state if it can (RocksDB: DB::Resume()); false with `error` set if not.
   virtual bool resume(std::string&) { return true; }
 };

@@ -72,7 +72,11 @@ QueueEngine::Stripe& QueueEngine::stripe(std::string_view device) {
 
 std::unique_lock<std::mutex> QueueEngine::lock(Stripe& stripe) {
   std::unique_lock guard(stripe.mutex);
-  stripe.cache.trim();  // before any reference into the cache is taken
+  // Before any reference into the cache is taken. A shared store starts every call from storage.
+  if (backend_->shared())
+    stripe.cache.clear();
+  else
+    stripe.cache.trim();
   return guard;
 }
 

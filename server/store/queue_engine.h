@@ -7,7 +7,7 @@
 //   different devices write in parallel and meet in the storage's group commit.
 // - Each stripe caches its devices' meta records and short-queue indexes (device_cache.h): a
 //   device that keeps up is enqueued and acked without reading storage. A failed write evicts
-//   every device it touched.
+//   every device it touched. Over a shared backend (Redis) a device is cached for one call only.
 // - A batch locks its stripes in ascending order: no two callers can wait on each other.
 // - The global totals are reserved under their own small lock when a message is admitted and
 //   returned if the write fails: they never pass a cap, even between devices.

@@ -23,6 +23,7 @@ ConfigSection admin_section();
 ConfigSection tls_section();
 ConfigSection session_section();
 ConfigSection store_section();
+ConfigSection redis_section();
 ConfigSection events_section();
 ConfigSection record_section();
 ConfigSection compression_section();

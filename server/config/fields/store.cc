@@ -13,9 +13,13 @@ ConfigSection store_section() {
       {
           choice(
               "store", "engine", kStore, &St::engine,
-              {{"rocksdb", StoreEngine::rocksdb}, {"memory", StoreEngine::memory}},
-              "Store engine: \"rocksdb\" or \"memory\".\n"
-              "rocksdb is durable, in server.data_dir; memory loses everything on exit (tests)."),
+              {{"rocksdb", StoreEngine::rocksdb},
+               {"memory", StoreEngine::memory},
+               {"redis", StoreEngine::redis}},
+              "Store engine: \"rocksdb\", \"redis\" or \"memory\".\n"
+              "rocksdb is durable, in server.data_dir; redis keeps the queues in the Redis of\n"
+              "[redis], as durable as its persistence (docs/cluster.md); memory loses everything\n"
+              "on exit (tests)."),
           choice(
               "store", "durability", kStore, &St::durability,
               {{"async", Durability::async}, {"sync", Durability::sync}},

@@ -1,8 +1,9 @@
-// What the store tests share: the two stores behind one face, a temporary directory that is always
-// removed, and short ways to build messages and read a whole queue.
+// What the store tests share: the three stores behind one face, a temporary directory that is
+// always removed, and short ways to build messages and read a whole queue.
 //
 // The behavioural suite is written once with TEST_CASE_TEMPLATE(..., Store, STORE_KINDS) and runs
-// against both implementations; tests about restarts use RocksStore alone.
+// against every implementation (RedisStore against a real redis-server of its own); tests about
+// restarts run with DURABLE_STORE_KINDS.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -13,7 +14,9 @@
 #include <vector>
 
 #include "common/log.h"
+#include "redis_server.h"
 #include "store/message_store.h"
+#include "store/redis/redis_store.h"
 
 namespace kite::server::store_test {
 
@@ -59,7 +62,28 @@ struct RocksStore {
   }
 };
 
-#define STORE_KINDS ::kite::server::store_test::MemoryStore, ::kite::server::store_test::RocksStore
+// Declared after TempDir: the server must stop before its directory goes.
+struct RedisStore {
+  TempDir dir;
+  RedisServer server{dir.path};
+
+  std::unique_ptr<MessageStore> open(const StoreOptions& options = {}) {
+    std::string error;
+    RedisStoreOptions redis;
+    redis.address = server.address();
+    auto store = open_redis_store(redis, options, error);
+    REQUIRE_MESSAGE(store != nullptr, error);
+    return store;
+  }
+};
+
+// The stores whose records outlive the process: restarts reopen the same directory or Redis.
+#define DURABLE_STORE_KINDS \
+  ::kite::server::store_test::RocksStore, ::kite::server::store_test::RedisStore
+
+#define STORE_KINDS                                                                \
+  ::kite::server::store_test::MemoryStore, ::kite::server::store_test::RocksStore, \
+      ::kite::server::store_test::RedisStore
 
 inline NewMessage text(std::string_view payload) {
   NewMessage message;

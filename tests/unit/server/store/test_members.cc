@@ -33,8 +33,8 @@ TEST_CASE_TEMPLATE("group membership is set, cleared and listed", Store, STORE_K
   CHECK(store->healthy());
 }
 
-TEST_CASE("group membership survives a restart of the RocksDB store") {
-  RocksStore kind;
+TEST_CASE_TEMPLATE("group membership survives a restart", Store, DURABLE_STORE_KINDS) {
+  Store kind;
   {
     auto store = kind.open();
     store->set_member("hall", "fan-1", true);

@@ -1,5 +1,5 @@
-// Restarts of the RocksDB store: seqs, queues, indexes, totals, uplink state and the epoch survive;
-// a directory in use or unusable is refused with an error that says what to do.
+// Restarts of the durable stores (RocksDB, Redis): seqs, queues, indexes, totals, uplink state and
+// the epoch survive; a directory in use or unusable is refused with an error that says what to do.
 #include <unistd.h>
 
 #include <fstream>
@@ -9,8 +9,9 @@
 using namespace kite::server;
 using namespace kite::server::store_test;
 
-TEST_CASE("seqs continue after a restart, even when the queue was fully acked") {
-  RocksStore kind;
+TEST_CASE_TEMPLATE("seqs continue after a restart, even when the queue was fully acked", Store,
+                   DURABLE_STORE_KINDS) {
+  Store kind;
   {
     auto store = kind.open();
     for (int i = 0; i < 3; ++i) store->enqueue("dev", text("x"), kNow);
@@ -21,8 +22,9 @@ TEST_CASE("seqs continue after a restart, even when the queue was fully acked") 
   CHECK(store->enqueue("dev", text("x"), kNow).seq == 4);
 }
 
-TEST_CASE("queues, their indexes, totals and uplink state survive a restart") {
-  RocksStore kind;
+TEST_CASE_TEMPLATE("queues, their indexes, totals and uplink state survive a restart", Store,
+                   DURABLE_STORE_KINDS) {
+  Store kind;
   std::string first_id;
   {
     auto store = kind.open();

@@ -33,8 +33,9 @@ TEST_CASE_TEMPLATE("a turn's acks and uplink seqs are one write", Store, STORE_K
   CHECK(queued_seqs(*store, "a") == Seqs{3});
 }
 
-TEST_CASE("uplink seqs written with a turn survive a restart") {
-  RocksStore kind;
+TEST_CASE_TEMPLATE("uplink seqs written with a turn survive a restart", Store,
+                   DURABLE_STORE_KINDS) {
+  Store kind;
   {
     StoreOptions options;
     options.durability = Durability::Sync;
@@ -87,8 +88,10 @@ std::vector<HeldEvent> held_events(MessageStore& store) {
 }
 }  // namespace
 
-TEST_CASE("a turn's events are one write with its uplinks, survive a restart and trim by id") {
-  RocksStore kind;
+TEST_CASE_TEMPLATE(
+    "a turn's events are one write with its uplinks, survive a restart and trim by id", Store,
+    DURABLE_STORE_KINDS) {
+  Store kind;
   const std::string big(100'000, 'x');  // an uplink's payload can be large
   {
     StoreOptions options;

@@ -1,0 +1,256 @@
+// The Redis Backend behind open_redis_store(): the queues, groups, deadlines and event log of one
+// Kite installation in one Redis (key layout: redis_keys.h; transactions: redis_transaction.h).
+//
+// Rules: every transaction is one MULTI ... EXEC, so Redis applies it whole; how durable that is
+// is Redis's persistence setting (docs/cluster.md): the store's `sync` asks nothing more of Redis.
+// Scans outside transactions (at start, and the sweep's deadlines) read in pages, so a large
+// store never needs one huge reply. A failure is logged with its context and answered as the
+// Backend interface says (false with the error, or nothing visited); the next call connects
+// afresh.
+#include "store/redis/redis_store.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <csignal>
+
+#include "common/log.h"
+#include "store/queue_engine.h"
+#include "store/random_ids.h"
+#include "store/record_codec.h"
+#include "store/redis/redis_transaction.h"
+
+namespace kite::server::store::redis {
+namespace {
+
+constexpr std::size_t kScanCount = 1000;  // keys or entries per SCAN / XRANGE / SSCAN page
+
+class RedisBackend final : public Backend {
+ public:
+  RedisBackend(const RedisStoreOptions& options, std::uint64_t epoch)
+      : pool_(options.address, options.timeout_ms), keys_(options.prefix), epoch_(epoch) {}
+
+  std::unique_ptr<Transaction> begin() override {
+    return std::make_unique<RedisTransaction>(pool_, keys_);
+  }
+  std::uint64_t epoch() const override { return epoch_; }
+  bool shared() const override { return true; }  // every kited node of a cluster writes here
+
+  void totals(std::uint64_t& messages, std::uint64_t& bytes) override {
+    messages = bytes = 0;
+    for_each_key(keys_.all_metas(), "store.totals_failed", [&](std::string_view value) {
+      DeviceMeta meta;
+      if (!records::decode(value, meta)) return;
+      messages += meta.queued_messages;
+      bytes += meta.queued_bytes;
+    });
+  }
+
+  void scan_idempotency(const std::function<void(std::uint64_t)>& visit) override {
+    for_each_key(keys_.all_idempotency(), "store.idempotency_scan_failed",
+                 [&](std::string_view value) {
+                   std::uint64_t expires_at_ms = 0;
+                   if (records::read_u64(value, expires_at_ms)) visit(expires_at_ms);
+                 });
+  }
+
+  bool put_member(std::string_view group, std::string_view device, bool member, bool,
+                  std::string& error) override {
+    const std::string name(group);
+    const std::vector<Command> commands{
+        {"MULTI"},
+        {member ? "SADD" : "SREM", keys_.group(group), std::string(device)},
+        {"SADD", keys_.groups(), name},
+        {"EXEC"}};
+    return run(commands, error);
+  }
+
+  void scan_members(const std::function<void(std::string_view, std::string_view)>& visit) override {
+    std::vector<std::string> groups;
+    sscan(keys_.groups(), [&](std::string_view name) { groups.emplace_back(name); });
+    for (const std::string& group : groups)
+      sscan(keys_.group(group), [&](std::string_view device) { visit(group, device); });
+  }
+
+  bool put_consumer_group(std::string_view group, std::string_view cursors,
+                          std::string& error) override {
+    const Command command{"HSET", keys_.consumer_groups(), std::string(group),
+                          std::string(cursors)};
+    return run(std::span(&command, 1), error);
+  }
+
+  void scan_consumer_groups(
+      const std::function<void(std::string_view, std::string_view)>& visit) override {
+    Reply reply = ask({"HGETALL", keys_.consumer_groups()}, "store.consumer_groups_failed");
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) return;
+    for (std::size_t i = 0; i + 1 < reply->elements; i += 2)
+      visit(text_of(reply->element[i]), text_of(reply->element[i + 1]));
+  }
+
+  void scan_events(const std::function<void(const EventRecord&)>& visit) override;
+  bool delete_events_through(std::uint64_t id, std::string& error) override {
+    if (id == std::numeric_limits<std::uint64_t>::max()) {
+      const Command command{"DEL", keys_.events()};
+      return run(std::span(&command, 1), error);
+    }
+    const Command command{"XTRIM", keys_.events(), "MINID", stream_id(id + 1)};
+    return run(std::span(&command, 1), error);
+  }
+
+  void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
+                      const std::function<void(const Deadline&)>& visit) override;
+
+ private:
+  bool run(std::span<const Command> commands, std::string& error) {
+    RedisPool::Lease lease = pool_.take(error);
+    Replies replies;
+    if (!lease || !lease->run(commands, replies, error)) return false;
+    for (const Reply& reply : replies) {
+      if (auto message = error_of(reply.get()); !message.empty()) {
+        error = fmt::format("Redis refused {}: {}", commands.front().front(), message);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // One command outside a transaction; null (logged as `event`) on failure or an error reply.
+  Reply ask(const Command& command, const char* event) {
+    std::string error;
+    RedisPool::Lease lease = pool_.take(error);
+    Reply reply = lease ? lease->command(command, error) : nullptr;
+    if (reply && !error_of(reply.get()).empty()) error = std::string(error_of(reply.get()));
+    if (!reply || !error.empty()) {
+      KITE_LOG(error, event, {{"redis", pool_.address().to_string()}, {"error", error}});
+      return nullptr;
+    }
+    return reply;
+  }
+
+  // Visits the value of every string key matching `pattern` (SCAN, then MGET per page).
+  template <typename Visit>
+  void for_each_key(const std::string& pattern, const char* event, Visit&& visit) {
+    std::string cursor = "0";
+    do {
+      Reply page =
+          ask({"SCAN", cursor, "MATCH", pattern, "COUNT", std::to_string(kScanCount)}, event);
+      if (!page || page->type != REDIS_REPLY_ARRAY || page->elements != 2) return;
+      cursor = std::string(text_of(page->element[0]));
+      const redisReply* names = page->element[1];
+      if (names->elements == 0) continue;
+      Command mget{"MGET"};
+      for (std::size_t i = 0; i < names->elements; ++i)
+        mget.emplace_back(text_of(names->element[i]));
+      Reply values = ask(mget, event);
+      if (!values || values->type != REDIS_REPLY_ARRAY) return;
+      for (std::size_t i = 0; i < values->elements; ++i)
+        if (values->element[i]->type == REDIS_REPLY_STRING) visit(text_of(values->element[i]));
+    } while (cursor != "0");
+  }
+
+  template <typename Visit>
+  void sscan(const std::string& set, Visit&& visit) {
+    std::string cursor = "0";
+    do {
+      Reply page =
+          ask({"SSCAN", set, cursor, "COUNT", std::to_string(kScanCount)}, "store.members_failed");
+      if (!page || page->type != REDIS_REPLY_ARRAY || page->elements != 2) return;
+      cursor = std::string(text_of(page->element[0]));
+      for (std::size_t i = 0; i < page->element[1]->elements; ++i)
+        visit(text_of(page->element[1]->element[i]));
+    } while (cursor != "0");
+  }
+
+  RedisPool pool_;
+  const RedisKeys keys_;
+  const std::uint64_t epoch_;
+};
+
+void RedisBackend::scan_events(const std::function<void(const EventRecord&)>& visit) {
+  std::string from = "-";
+  for (;;) {
+    Reply page = ask({"XRANGE", keys_.events(), from, "+", "COUNT", std::to_string(kScanCount)},
+                     "store.events_scan_failed");
+    if (!page || page->type != REDIS_REPLY_ARRAY || page->elements == 0) return;
+    std::uint64_t id = 0;
+    for (std::size_t i = 0; i < page->elements; ++i) {
+      const redisReply* entry = page->element[i];
+      const std::string_view entry_id = text_of(entry->element[0]);
+      EventRecord event;
+      const auto parsed = std::from_chars(entry_id.data(), entry_id.data() + entry_id.size(), id);
+      const std::string key = records::event_key(id);
+      if (parsed.ec == std::errc() && entry->element[1]->elements == 2 &&
+          records::decode(key, text_of(entry->element[1]->element[1]), event))
+        visit(event);
+      else
+        KITE_LOG(warn, "store.event_undecodable", {{"id", entry_id}});
+    }
+    if (page->elements < kScanCount) return;
+    from = "(" + stream_id(id);
+  }
+}
+
+void RedisBackend::scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
+                                  const std::function<void(const Deadline&)>& visit) {
+  const std::string from =
+      after ? "(" + deadline_member(*after) : "[" + records::deadline_key_prefix(0);
+  const std::string to = "(" + records::deadline_key_prefix(through_ms + 1);
+  Reply reply = ask({"ZRANGEBYLEX", keys_.deadlines(), from, to, "LIMIT", "0", std::to_string(max)},
+                    "store.deadlines_scan_failed");
+  if (!reply || reply->type != REDIS_REPLY_ARRAY) return;
+  std::vector<std::string> members;  // copied: visit() may write deadlines
+  for (std::size_t i = 0; i < reply->elements; ++i)
+    members.emplace_back(text_of(reply->element[i]));
+  for (const std::string& member : members) {
+    Deadline deadline;
+    if (decode_deadline_member(member, deadline)) visit(deadline);
+  }
+}
+
+// The store's epoch: made once (SET NX), then read by every node and every restart.
+bool load_or_create_epoch(const RedisStoreOptions& options, std::uint64_t& epoch,
+                          std::string& error) {
+  auto connection = RedisConnection::connect(options.address, options.timeout_ms, error);
+  if (!connection) return false;
+  const RedisKeys keys(options.prefix);
+  std::string proposed;
+  records::append_u64(proposed, new_epoch());
+  Replies replies;
+  const std::vector<Command> commands{{"SET", keys.epoch(), proposed, "NX"}, {"GET", keys.epoch()}};
+  if (!connection->run(commands, replies, error)) return false;
+  if (auto message = error_of(replies[1].get()); !message.empty())
+    return error = fmt::format("Redis refused to read the epoch: {}", message), false;
+  if (!records::read_u64(text_of(replies[1].get()), epoch))
+    return error = fmt::format("undecodable epoch at {} in Redis", keys.epoch()), false;
+  return true;
+}
+
+}  // namespace
+}  // namespace kite::server::store::redis
+
+namespace kite::server {
+
+std::unique_ptr<MessageStore> open_redis_store(const RedisStoreOptions& redis,
+                                               const StoreOptions& options, std::string& error) {
+  // hiredis writes with write(): a Redis that went away would raise SIGPIPE, whose default action
+  // ends the process. kited ignores it anyway (core/server.cc); so does any other user of this
+  // store.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::uint64_t epoch = 0;
+  if (!store::redis::load_or_create_epoch(redis, epoch, error)) {
+    KITE_LOG(error, "store.open_failed", {{"redis", redis.address.to_string()}, {"error", error}});
+    error = fmt::format("{}; start Redis there, or point redis.address at it", error);
+    return nullptr;
+  }
+  auto store = std::make_unique<store::QueueEngine>(
+      std::make_unique<store::redis::RedisBackend>(redis, epoch), options);
+  const StoreStats stats = store->stats();
+  KITE_LOG(info, "store.opened",
+           {{"redis", redis.address.to_string()},
+            {"prefix", redis.prefix},
+            {"messages", stats.messages},
+            {"bytes", stats.bytes}});
+  return store;
+}
+
+}  // namespace kite::server

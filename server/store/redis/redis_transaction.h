@@ -1,0 +1,70 @@
+// The Transaction of the Redis store: reads go to Redis at once, writes are kept and sent together
+// at commit() as one MULTI ... EXEC, in one round trip.
+//
+// Rules it keeps (queue_backend.h):
+//  - reads see the transaction's own earlier writes: every write is also kept in an overlay (the
+//    newest value per key, or its deletion) that reads consult first, and scan() merges the
+//    overlay's messages into the queue it reads from Redis, in seq order;
+//  - a failed read is sticky: the first error (Redis unreachable, an error reply, an undecodable
+//    record) is kept and commit() refuses, so nothing decided on a bad read is written;
+//  - one connection for the transaction's life, taken from the pool at begin().
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/queue_backend.h"
+#include "store/redis/redis_connection.h"
+#include "store/redis/redis_keys.h"
+
+namespace kite::server::store::redis {
+
+class RedisTransaction final : public Transaction {
+ public:
+  RedisTransaction(RedisPool& pool, const RedisKeys& keys);
+
+  DeviceMeta meta(std::string_view device) override;
+  std::optional<ConflationEntry> conflation(std::string_view device, std::string_view key) override;
+  std::optional<IdempotencyEntry> idempotency(std::string_view device,
+                                              std::string_view key) override;
+  void scan(std::string_view device, std::uint64_t after_seq,
+            const std::function<bool(const MessageView&)>& visit) override;
+
+  void put_meta(std::string_view device, const DeviceMeta& meta) override;
+  void put_message(std::string_view device, const MessageView& message) override;
+  void delete_message(std::string_view device, std::uint64_t seq) override;
+  void put_conflation(std::string_view device, std::string_view key,
+                      const ConflationEntry& entry) override;
+  void delete_conflation(std::string_view device, std::string_view key) override;
+  void put_deadline(const Deadline& deadline) override;
+  void delete_deadline(const Deadline& deadline) override;
+  void put_event(const EventRecord& event) override;
+  void put_idempotency(std::string_view device, std::string_view key, const IdempotencyEntry& entry,
+                       std::uint64_t now_ms) override;
+
+  bool commit(bool sync, std::string& error) override;
+
+ private:
+  using Pending = std::optional<std::string>;  // a value written, or nullopt: deleted
+  // The record behind a string key or a hash field: the overlay's, else Redis's.
+  std::optional<std::string> load(const std::string& key, const std::string* field);
+  template <typename Record>
+  std::optional<Record> decoded(const std::optional<std::string>& value, std::string_view what);
+  // One page of a queue from Redis: entries with seq >= from, at most `count`.
+  bool read_page(const std::string& queue, std::uint64_t from, std::size_t count,
+                 std::vector<std::pair<std::uint64_t, std::string>>& page);
+  Reply ask(const Command& command);
+  void fail(std::string why);
+
+  RedisPool::Lease lease_;
+  const RedisKeys& keys_;
+  std::vector<Command> writes_;                      // in the order they were made
+  std::unordered_map<std::string, Pending> values_;  // string keys and "hash\0field"
+  std::unordered_map<std::string, std::map<std::uint64_t, Pending>> messages_;  // by queue key
+  std::string error_;
+};
+
+}  // namespace kite::server::store::redis

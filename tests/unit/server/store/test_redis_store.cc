@@ -1,0 +1,76 @@
+// What only the Redis store has to show: several stores (kited nodes) on one Redis see one set of
+// queues, a Redis that goes away fails calls cleanly and the store heals when it is back, and a
+// device's keys share a hash tag. The queue rules themselves run against Redis in every
+// TEST_CASE_TEMPLATE of this suite (STORE_KINDS).
+#include "store_fixture.h"
+
+using namespace kite::server;
+using namespace kite::server::store_test;
+using kite::server::common::RedisAddress;
+
+TEST_CASE("two stores on one Redis share the queues: what one queues the other reads and acks") {
+  RedisStore redis;
+  auto node_a = redis.open();
+  auto node_b = redis.open();
+  CHECK(node_a->epoch() == node_b->epoch());
+  for (int i = 0; i < 5; ++i) node_a->enqueue("dev", text("m" + std::to_string(i)), kNow);
+  CHECK(queued_seqs(*node_b, "dev") == Seqs{1, 2, 3, 4, 5});
+  node_b->ack("dev", 3);
+  // node_a queued them, so a cache would still hold five: the shared store reads again.
+  CHECK(node_a->info("dev").queued_messages == 2);
+  CHECK(node_a->info("dev").acked_through == 3);
+  CHECK(node_b->enqueue("dev", text("m5"), kNow).seq == 6);
+  CHECK(node_a->enqueue("dev", text("m6"), kNow).seq == 7);
+  CHECK(queued_seqs(*node_a, "dev") == Seqs{4, 5, 6, 7});
+}
+
+TEST_CASE("a Redis that goes away: calls answer Error, the store is unhealthy, then it heals") {
+  RedisStore redis;
+  auto store = redis.open();
+  REQUIRE(store->enqueue("dev", text("before"), kNow).status == Status::Queued);
+  redis.server.stop();
+  const auto refused = store->enqueue("dev", text("during"), kNow);
+  CHECK(refused.status == Status::Error);
+  CHECK(refused.error.find("Redis") != std::string::npos);
+  CHECK_FALSE(store->healthy());
+  CHECK(store->stats().errors >= 1);
+  redis.server.start();  // a fresh, empty Redis (the fixture keeps no data across a kill)
+  const auto accepted = store->enqueue("dev", text("after"), kNow);
+  CHECK(accepted.status == Status::Queued);
+  CHECK(store->healthy());
+  CHECK(read_all(*store, "dev").back().payload == "after");
+}
+
+TEST_CASE("every key of a device carries the device id as a hash tag") {
+  RedisStore redis;
+  auto store = redis.open();
+  store->enqueue("dev-7", keyed("x", "state", "req-1"), kNow);
+  std::string error;
+  auto connection = store::redis::RedisConnection::connect(redis.server.address(), 1000, error);
+  REQUIRE_MESSAGE(connection, error);
+  auto keys = connection->command({"KEYS", "kite:d:*"}, error);
+  REQUIRE(keys);
+  REQUIRE(keys->type == REDIS_REPLY_ARRAY);
+  CHECK(keys->elements == 4);  // meta, queue, conflation, idempotency
+  for (std::size_t i = 0; i < keys->elements; ++i) {
+    const std::string key(store::redis::text_of(keys->element[i]));
+    INFO(key);
+    CHECK(key.starts_with("kite:d:{dev-7}:"));
+  }
+}
+
+TEST_CASE("Redis addresses: host:port, [v6]:port and unix:/path; anything else says why") {
+  RedisAddress address;
+  CHECK(RedisAddress::parse("127.0.0.1:6380", address).empty());
+  CHECK((address.host == "127.0.0.1" && address.port == 6380 && !address.unix_socket));
+  CHECK(RedisAddress::parse("[::1]:6379", address).empty());
+  CHECK((address.host == "::1" && address.to_string() == "[::1]:6379"));
+  CHECK(RedisAddress::parse("unix:/run/redis.sock", address).empty());
+  CHECK((address.unix_socket && address.host == "/run/redis.sock"));
+  CHECK_FALSE(RedisAddress::parse("redis-host", address).empty());
+  CHECK_FALSE(RedisAddress::parse("host:0", address).empty());
+  CHECK_FALSE(RedisAddress::parse("host:65536", address).empty());
+  CHECK_FALSE(RedisAddress::parse("host:12x", address).empty());
+  CHECK_FALSE(RedisAddress::parse("unix:", address).empty());
+  CHECK_FALSE(RedisAddress::parse(":6379", address).empty());
+}
