@@ -96,7 +96,10 @@ class Transaction {
 
   // Makes every write durable (sync: fsync first). On failure returns false with `error` set, and
   // nothing of this transaction is stored.
+  // A shared backend (Backend::shared) also fails a commit when another process wrote a device
+  // whose meta this transaction read; conflicted() then says so, and the caller starts again.
   virtual bool commit(bool sync, std::string& error) = 0;
+  virtual bool conflicted() const { return false; }
 };
 
 class Backend {
@@ -139,6 +142,10 @@ class Backend {
   // Other processes write the same records (one Redis shared by several kited nodes): nothing read
   // may be kept from one call to the next, so the engine caches no device between calls.
   virtual bool shared() const { return false; }
+  // Shared backends: the next transactions of this thread claim the devices whose meta they read,
+  // so that other processes keep off them until they commit (or the claim lapses). Asked for by
+  // a call that has lost races for them already, so that it cannot lose for ever.
+  virtual void claim_next(bool /*claim*/) {}
   // Leaves a storage error state if it can (RocksDB: DB::Resume()); false with `error` set if not.
   virtual bool resume(std::string&) { return true; }
 };

@@ -100,8 +100,9 @@ EnqueueResult QueueEngine::enqueue(std::string_view device_id, const NewMessage&
   return std::move(results.front());
 }
 
-void QueueEngine::enqueue_batch(std::span<const std::pair<std::string_view, NewMessage>> messages,
-                                std::uint64_t now_ms, std::vector<EnqueueResult>& results) {
+void QueueEngine::enqueue_batch_once(
+    std::span<const std::pair<std::string_view, NewMessage>> messages, std::uint64_t now_ms,
+    std::vector<EnqueueResult>& results) {
   results.clear();
   results.reserve(messages.size());
   if (!healthy()) recover();  // a full disk may have room again (throttled)
@@ -317,9 +318,9 @@ void QueueEngine::release(const std::vector<Victim>& victims) {
   }
 }
 
-void QueueEngine::read(std::string_view device_id, std::uint64_t after_seq,
-                       std::size_t max_messages, std::size_t max_bytes, std::uint64_t now_ms,
-                       std::vector<StoredMessage>& out) {
+void QueueEngine::read_once(std::string_view device_id, std::uint64_t after_seq,
+                            std::size_t max_messages, std::size_t max_bytes, std::uint64_t now_ms,
+                            std::vector<StoredMessage>& out) {
   out.clear();
   if (max_messages == 0) return;
   auto guard = lock(stripe(device_id));
@@ -438,7 +439,7 @@ DeviceMeta QueueEngine::read_meta(std::string_view device) {
   return meta;
 }
 
-void QueueEngine::set_uplink_last_received(std::string_view device_id, std::uint64_t seq) {
+void QueueEngine::set_uplink_last_received_once(std::string_view device_id, std::uint64_t seq) {
   if (device_id.empty() || device_id.size() > kMaxField) return;
   auto guard = lock(stripe(device_id));
   auto txn = backend_->begin();
@@ -463,6 +464,11 @@ bool QueueEngine::finish(Transaction& txn, bool sync, bool wrote, const Touched&
     return true;
   }
   for (std::string_view device : touched) stripe(device).cache.erase(device);
+  if (txn.conflicted()) {  // not a failure: the call runs again (queue_engine_retry.cc)
+    conflicted() = true;
+    if (error) *error = std::move(why);
+    return false;
+  }
   healthy_.store(false, std::memory_order_relaxed);
   ++stats_.errors;
   KITE_LOG(error, "store.write_failed",

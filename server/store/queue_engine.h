@@ -85,6 +85,33 @@ class QueueEngine final : public MessageStore {
               m.enqueued_at_ms};
     }
   };
+  // The public calls that write, each as one attempt: queue_engine_retry.cc runs an attempt again
+  // when its commit met another node's write to one of its devices (shared backends).
+  static constexpr int kAttempts = 16;
+  static constexpr int kClaimAfter = 2;  // conflicts before an attempt claims its devices
+  static bool& conflicted();             // this thread's last finish() met such a write
+  static void back_off(int attempt);     // a random pause that grows with the attempts
+  template <typename Attempt>
+  void retrying(Attempt&& attempt) {
+    for (int n = 1; n <= kAttempts; ++n) {
+      conflicted() = false;
+      if (n == kClaimAfter + 1) backend_->claim_next(true);
+      attempt();
+      if (!conflicted()) break;
+      if (n < kAttempts) back_off(n);
+    }
+    backend_->claim_next(false);
+  }
+  void enqueue_batch_once(std::span<const std::pair<std::string_view, NewMessage>> messages,
+                          std::uint64_t now_ms, std::vector<EnqueueResult>& results);
+  void read_once(std::string_view device_id, std::uint64_t after_seq, std::size_t max_messages,
+                 std::size_t max_bytes, std::uint64_t now_ms, std::vector<StoredMessage>& out);
+  bool write_turn_once(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+                       std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
+                       std::span<const EventRecord> events);
+  void discard_once(std::string_view device_id, std::uint64_t seq);
+  void set_uplink_last_received_once(std::string_view device_id, std::uint64_t seq);
+
   struct Counters;  // what one call changed, applied to the stats only if its write succeeds
   struct Room {     // queued messages and bytes
     std::uint64_t messages = 0, bytes = 0;

@@ -20,9 +20,10 @@ bool valid_device(std::string_view device) {
 }
 }  // namespace
 
-bool QueueEngine::write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
-                             std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
-                             std::span<const EventRecord> events) {
+bool QueueEngine::write_turn_once(
+    std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+    std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
+    std::span<const EventRecord> events) {
   std::vector<std::string_view> devices;
   devices.reserve(acks.size() + uplinks.size());
   for (const auto& item : acks) devices.push_back(item.first);
@@ -87,7 +88,7 @@ void QueueEngine::for_each_consumer_group(const CursorVisit& visit) {
   });
 }
 
-void QueueEngine::discard(std::string_view device_id, std::uint64_t seq) {
+void QueueEngine::discard_once(std::string_view device_id, std::uint64_t seq) {
   if (!valid_device(device_id) || seq == 0 || !backend_->no_room(false).empty()) return;
   auto guard = lock(stripe(device_id));
   auto txn = backend_->begin();

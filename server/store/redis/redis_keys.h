@@ -10,6 +10,8 @@
 //                                       XRANGE reads a seq range)
 //   <p>d:{<device>}:c          hash     conflation key -> ConflationEntry
 //   <p>d:{<device>}:i:<key>    string   IdempotencyEntry, expiring (PXAT) when its window ends
+//   <p>d:{<device>}:claim      string   a transaction's token while it claims the device
+//                                       (redis_transaction.h), expiring after 100 ms
 //   <p>deadlines               zset     every score 0; member = deadline key + a cancel byte
 //                                       (0 or 1), so lexical order is time order (ZRANGEBYLEX)
 //   <p>groups                  set      names of groups that have (had) members
@@ -37,6 +39,7 @@ class RedisKeys {
   std::string meta(std::string_view device) const { return device_key(device, ":meta"); }
   std::string queue(std::string_view device) const { return device_key(device, ":q"); }
   std::string conflation(std::string_view device) const { return device_key(device, ":c"); }
+  std::string claim(std::string_view device) const { return device_key(device, ":claim"); }
   std::string idempotency(std::string_view device, std::string_view key) const {
     return device_key(device, ":i:").append(key);
   }

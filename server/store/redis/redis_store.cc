@@ -31,8 +31,9 @@ class RedisBackend final : public Backend {
       : pool_(options.address, options.timeout_ms), keys_(options.prefix), epoch_(epoch) {}
 
   std::unique_ptr<Transaction> begin() override {
-    return std::make_unique<RedisTransaction>(pool_, keys_);
+    return std::make_unique<RedisTransaction>(pool_, keys_, claiming());
   }
+  void claim_next(bool claim) override { claiming() = claim; }
   std::uint64_t epoch() const override { return epoch_; }
   bool shared() const override { return true; }  // every kited node of a cluster writes here
 
@@ -101,6 +102,11 @@ class RedisBackend final : public Backend {
                       const std::function<void(const Deadline&)>& visit) override;
 
  private:
+  static bool& claiming() {  // per thread: QueueEngine's retries ask for it (claim_next)
+    thread_local bool flag = false;
+    return flag;
+  }
+
   bool run(std::span<const Command> commands, std::string& error) {
     RedisPool::Lease lease = pool_.take(error);
     Replies replies;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <limits>
 
+#include "store/random_ids.h"
 #include "store/record_codec.h"
 
 namespace kite::server::store::redis {
@@ -34,8 +35,21 @@ bool id_number(std::string_view id, std::uint64_t& n) {
 
 }  // namespace
 
-RedisTransaction::RedisTransaction(RedisPool& pool, const RedisKeys& keys)
-    : lease_(pool.take(error_)), keys_(keys) {}
+RedisTransaction::RedisTransaction(RedisPool& pool, const RedisKeys& keys, bool claiming)
+    : lease_(pool.take(error_)),
+      keys_(keys),
+      token_(claiming ? std::to_string(new_epoch()) : std::string()) {}
+
+// A transaction that read without writing leaves its WATCHes behind: they must not reach the next
+// transaction on this connection.
+RedisTransaction::~RedisTransaction() {
+  if (!lease_ || lease_->broken() || (!watching_ && claims_.empty())) return;
+  std::vector<Command> cleanup{{"UNWATCH"}};
+  for (const std::string& claim : claims_) cleanup.push_back({"DEL", claim});
+  Replies ignored;
+  std::string error;
+  lease_->run(cleanup, ignored, error);
+}
 
 void RedisTransaction::fail(std::string why) {
   if (error_.empty()) error_ = std::move(why);
@@ -56,10 +70,14 @@ Reply RedisTransaction::ask(const Command& command) {
   return reply;
 }
 
-std::optional<std::string> RedisTransaction::load(const std::string& key,
-                                                  const std::string* field) {
+std::optional<std::string> RedisTransaction::load(const std::string& key, const std::string* field,
+                                                  bool watch) {
   const std::string overlay_key = field ? hash_field_key(key, *field) : key;
   if (auto it = values_.find(overlay_key); it != values_.end()) return it->second;
+  if (watch) {
+    watching_ = true;
+    if (!ask({"WATCH", key})) return std::nullopt;
+  }
   Reply reply = field ? ask({"HGET", key, *field}) : ask({"GET", key});
   if (!reply || reply->type == REDIS_REPLY_NIL) return std::nullopt;
   if (reply->type != REDIS_REPLY_STRING) {
@@ -80,7 +98,37 @@ std::optional<Record> RedisTransaction::decoded(const std::optional<std::string>
 }
 
 DeviceMeta RedisTransaction::meta(std::string_view device) {
-  return decoded<DeviceMeta>(load(keys_.meta(device), nullptr), "meta").value_or(DeviceMeta{});
+  const std::string key = keys_.meta(device);
+  auto it = values_.find(key);
+  return decoded<DeviceMeta>(it != values_.end() ? it->second : guarded_meta(device), "meta")
+      .value_or(DeviceMeta{});
+}
+
+std::optional<std::string> RedisTransaction::guarded_meta(std::string_view device) {
+  if (!error_.empty() || !lease_) return std::nullopt;
+  const std::string meta_key = keys_.meta(device), claim_key = keys_.claim(device);
+  std::vector<Command> commands;
+  if (!token_.empty()) commands.push_back({"SET", claim_key, token_, "NX", "PX", "100"});
+  commands.push_back({"WATCH", meta_key, claim_key});
+  commands.push_back({"MGET", meta_key, claim_key});
+  watching_ = true;
+  Replies replies;
+  std::string error;
+  if (!lease_->run(commands, replies, error)) return fail(std::move(error)), std::nullopt;
+  for (const Reply& reply : replies)
+    if (auto message = error_of(reply.get()); !message.empty())
+      return fail(fmt::format("Redis refused a read: {}", message)), std::nullopt;
+  const redisReply* values = replies.back().get();
+  if (values->type != REDIS_REPLY_ARRAY || values->elements != 2)
+    return fail("MGET did not answer two values"), std::nullopt;
+  const std::string_view holder = text_of(values->element[1]);
+  if (!holder.empty() && holder != token_) {
+    conflicted_ = true;
+    return fail("another kited node is writing this device"), std::nullopt;
+  }
+  if (!holder.empty()) claims_.push_back(claim_key);
+  if (values->element[0]->type != REDIS_REPLY_STRING) return std::nullopt;
+  return std::string(text_of(values->element[0]));
 }
 
 std::optional<ConflationEntry> RedisTransaction::conflation(std::string_view device,
@@ -216,15 +264,22 @@ void RedisTransaction::put_event(const EventRecord& event) {
 bool RedisTransaction::commit(bool /*sync: Redis's own persistence decides*/, std::string& error) {
   if (error_.empty() && !lease_) error_ = "no Redis connection";
   if (!error_.empty()) return error = error_, false;
-  if (writes_.empty()) return true;
+  if (writes_.empty()) return true;  // the destructor drops the WATCHes
   writes_.insert(writes_.begin(), Command{"MULTI"});
+  for (const std::string& claim : claims_) writes_.push_back({"DEL", claim});
   writes_.push_back({"EXEC"});
   Replies replies;
   if (!lease_->run(writes_, replies, error)) return false;
   for (const Reply& reply : replies)
     if (auto message = error_of(reply.get()); !message.empty())
       return error = fmt::format("Redis refused the write: {}", message), false;
+  watching_ = false;  // EXEC ends them, applied or not
   const redisReply* exec = replies.back().get();
+  if (exec->type == REDIS_REPLY_ARRAY) claims_.clear();  // deleted by the EXEC
+  if (exec->type == REDIS_REPLY_NIL) {
+    conflicted_ = true;
+    return error = "another kited node wrote one of these devices meanwhile", false;
+  }
   if (exec->type != REDIS_REPLY_ARRAY) return error = "the Redis transaction was aborted", false;
   for (std::size_t i = 0; i < exec->elements; ++i)
     if (auto message = error_of(exec->element[i]); !message.empty())

@@ -7,7 +7,14 @@
 //    overlay's messages into the queue it reads from Redis, in seq order;
 //  - a failed read is sticky: the first error (Redis unreachable, an error reply, an undecodable
 //    record) is kept and commit() refuses, so nothing decided on a bad read is written;
-//  - one connection for the transaction's life, taken from the pool at begin().
+//  - one connection for the transaction's life, taken from the pool at begin();
+//  - other nodes write the same keys: every device meta read is WATCHed first, so EXEC applies
+//    nothing if another node changed one of them since (conflicted(): the engine starts again).
+//    Every write to a device's queue goes with a write of its meta, so the meta guards it all;
+//  - so that a node cannot lose such races for ever, a claiming transaction first sets the
+//    device's claim key to its own token (100 ms at most; deleted by its EXEC). Every
+//    transaction WATCHes and reads the claim with the meta, and meets another's claim as a
+//    conflict at once: other nodes keep off the device until the claimer is done.
 #pragma once
 
 #include <map>
@@ -24,7 +31,10 @@ namespace kite::server::store::redis {
 
 class RedisTransaction final : public Transaction {
  public:
-  RedisTransaction(RedisPool& pool, const RedisKeys& keys);
+  RedisTransaction(RedisPool& pool, const RedisKeys& keys, bool claiming);
+  ~RedisTransaction() override;
+  RedisTransaction(const RedisTransaction&) = delete;
+  RedisTransaction& operator=(const RedisTransaction&) = delete;
 
   DeviceMeta meta(std::string_view device) override;
   std::optional<ConflationEntry> conflation(std::string_view device, std::string_view key) override;
@@ -46,11 +56,16 @@ class RedisTransaction final : public Transaction {
                        std::uint64_t now_ms) override;
 
   bool commit(bool sync, std::string& error) override;
+  bool conflicted() const override { return conflicted_; }
 
  private:
   using Pending = std::optional<std::string>;  // a value written, or nullopt: deleted
   // The record behind a string key or a hash field: the overlay's, else Redis's.
-  std::optional<std::string> load(const std::string& key, const std::string* field);
+  // `watch`: WATCH the key in the same round trip, before it is read.
+  std::optional<std::string> load(const std::string& key, const std::string* field,
+                                  bool watch = false);
+  // The device's meta record, its meta and claim keys WATCHed (and the claim taken when claiming).
+  std::optional<std::string> guarded_meta(std::string_view device);
   template <typename Record>
   std::optional<Record> decoded(const std::optional<std::string>& value, std::string_view what);
   // One page of a queue from Redis: entries with seq >= from, at most `count`.
@@ -65,6 +80,10 @@ class RedisTransaction final : public Transaction {
   std::unordered_map<std::string, Pending> values_;  // string keys and "hash\0field"
   std::unordered_map<std::string, std::map<std::uint64_t, Pending>> messages_;  // by queue key
   std::string error_;
+  const std::string token_;          // claiming: this transaction's claim value, else empty
+  std::vector<std::string> claims_;  // claim keys this transaction holds
+  bool watching_ = false;            // WATCHes are pending on the connection
+  bool conflicted_ = false;          // EXEC applied nothing: a watched key changed
 };
 
 }  // namespace kite::server::store::redis

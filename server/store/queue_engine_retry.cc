@@ -1,0 +1,58 @@
+// The public calls of QueueEngine that write, as retries of one attempt each. Over a shared
+// backend (one Redis, several kited nodes) two nodes may write the same device at once; the
+// second commit then fails as conflicted (queue_backend.h), nothing of it is stored, and the call
+// runs again from what is in storage now: decisions (seqs, caps, conflation) are never made on a
+// meta record another node has since changed. After kAttempts conflicts the call answers with an
+// error, as for a failed write, but the store stays healthy. Single-process backends never
+// conflict: each call runs once.
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "store/queue_engine.h"
+
+namespace kite::server::store {
+
+bool& QueueEngine::conflicted() {
+  thread_local bool flag = false;
+  return flag;
+}
+
+// Two nodes that met on a device would meet again if both started over at once: each waits a
+// random time, up to 50 us doubling per attempt (at most about 1.6 ms), so one gets through.
+// Conflicts need two nodes writing one device in the same few hundred microseconds: rare.
+void QueueEngine::back_off(int attempt) {
+  thread_local std::minstd_rand random{std::random_device{}()};
+  const int ceiling_us = 50 << std::min(attempt, 5);
+  std::this_thread::sleep_for(
+      std::chrono::microseconds(std::uniform_int_distribution<int>(0, ceiling_us)(random)));
+}
+
+void QueueEngine::enqueue_batch(std::span<const std::pair<std::string_view, NewMessage>> messages,
+                                std::uint64_t now_ms, std::vector<EnqueueResult>& results) {
+  retrying([&] { enqueue_batch_once(messages, now_ms, results); });
+}
+
+void QueueEngine::read(std::string_view device_id, std::uint64_t after_seq,
+                       std::size_t max_messages, std::size_t max_bytes, std::uint64_t now_ms,
+                       std::vector<StoredMessage>& out) {
+  retrying([&] { read_once(device_id, after_seq, max_messages, max_bytes, now_ms, out); });
+}
+
+bool QueueEngine::write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+                             std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
+                             std::span<const EventRecord> events) {
+  bool written = false;
+  retrying([&] { written = write_turn_once(acks, uplinks, events); });
+  return written;
+}
+
+void QueueEngine::discard(std::string_view device_id, std::uint64_t seq) {
+  retrying([&] { discard_once(device_id, seq); });
+}
+
+void QueueEngine::set_uplink_last_received(std::string_view device_id, std::uint64_t seq) {
+  retrying([&] { set_uplink_last_received_once(device_id, seq); });
+}
+
+}  // namespace kite::server::store
