@@ -34,10 +34,13 @@ std::string make_tokens(const config::AdminConfig& admin, http::TokenSet& out) {
   return {};
 }
 
-PeerGate::Policy gate_policy(const std::vector<std::string>& allow,
-                             const std::vector<std::string>& deny, std::uint32_t max_per_ip,
-                             std::string_view section, std::vector<std::string>& errors) {
-  return {AddressPolicy::parse(allow, deny, fmt::format("{}.", section), errors), max_per_ip};
+template <typename Section>
+PeerGate::Policy gate_policy(const Section& config, std::string_view section,
+                             std::vector<std::string>& errors) {
+  const std::string prefix = fmt::format("{}.", section);
+  return {AddressPolicy::parse(config.allow, config.deny, prefix, errors),
+          config.max_connections_per_ip,
+          ProxyPolicy::parse(config.proxy_protocol, config.proxy_from, prefix, errors)};
 }
 
 }  // namespace
@@ -46,10 +49,8 @@ std::string apply_access(const config::Config& config, Server& server, http::Tok
   http::TokenSet fresh;
   if (auto error = make_tokens(config.admin, fresh); !error.empty()) return error;
   std::vector<std::string> errors;
-  auto device = gate_policy(config.device.allow, config.device.deny,
-                            config.device.max_connections_per_ip, "device", errors);
-  auto admin = gate_policy(config.admin.allow, config.admin.deny,
-                           config.admin.max_connections_per_ip, "admin", errors);
+  auto device = gate_policy(config.device, "device", errors);
+  auto admin = gate_policy(config.admin, "admin", errors);
   if (!errors.empty()) return errors.front();
   tokens = std::move(fresh);
   server.device_gate().configure(std::move(device));

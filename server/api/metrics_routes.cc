@@ -22,10 +22,13 @@ void refusal_metrics(const Server& server, WorkerMetricsView workers, Prometheus
   out.family("kite_connections_refused_total", MetricType::counter,
              "Connections refused at accept, by port and reason: deny_list, not_allowed (outside "
              "a non-empty allow list), per_ip_cap, unauthenticated_limit "
-             "(auth.max_unauthenticated_per_ip or the failed-attempt back-off).");
+             "(auth.max_unauthenticated_per_ip or the failed-attempt back-off), proxy_header (a "
+             "proxy in proxy_from sent no valid PROXY header in time), untrusted_proxy_header (a "
+             "PROXY header from an address not in proxy_from).");
   for (const auto& [port, gate] :
        {std::pair{"device", &server.device_gate()}, std::pair{"admin", &server.admin_gate()}}) {
-    for (Refusal reason : {Refusal::deny_list, Refusal::not_allowed, Refusal::per_ip_cap})
+    for (Refusal reason : {Refusal::deny_list, Refusal::not_allowed, Refusal::per_ip_cap,
+                           Refusal::proxy_header, Refusal::untrusted_proxy_header})
       out.sample({{"port", port}, {"reason", refusal_name(reason)}}, gate->refused(reason));
   }
   out.sample({{"port", "device"}, {"reason", "unauthenticated_limit"}},

@@ -15,6 +15,10 @@ std::string_view refusal_name(Refusal refusal) {
       return "not_allowed";
     case Refusal::per_ip_cap:
       return "per_ip_cap";
+    case Refusal::proxy_header:
+      return "proxy_header";
+    case Refusal::untrusted_proxy_header:
+      return "untrusted_proxy_header";
   }
   return "none";
 }
@@ -67,6 +71,16 @@ PeerGate::Admission PeerGate::enter(const IpAddress& ip) {
   return {refusal, false};
 }
 
+PeerGate::ProxyExpectation PeerGate::proxy_expectation(const IpAddress& socket_ip) const {
+  auto current = policy();
+  return {current->proxy.expect(socket_ip), current->proxy.versions()};
+}
+
+void PeerGate::refuse(const IpAddress& ip, Refusal refusal, std::string_view detail) {
+  refused_[static_cast<std::size_t>(refusal)].fetch_add(1, std::memory_order_relaxed);
+  log_refusal(ip, refusal, detail);
+}
+
 void PeerGate::leave(const IpAddress& ip) {
   const IpAddress source = ip.source();
   Shard& shard = shard_of(source);
@@ -88,9 +102,18 @@ std::uint32_t PeerGate::connections_from(const IpAddress& ip) const {
   return it == shard.open.end() ? 0 : it->second;
 }
 
-void PeerGate::log_refusal(const IpAddress& ip, Refusal refusal) {
+void PeerGate::log_refusal(const IpAddress& ip, Refusal refusal, std::string_view detail) {
   auto suppressed = log_limiter_.admit();
   if (!suppressed) return;
+  if (!detail.empty()) {
+    KITE_LOG(warn, "connection.refused",
+             {{"port", port_},
+              {"ip", ip.text()},
+              {"reason", refusal_name(refusal)},
+              {"detail", detail},
+              {"suppressed", *suppressed}});
+    return;
+  }
   KITE_LOG(warn, "connection.refused",
            {{"port", port_},
             {"ip", ip.text()},

@@ -15,6 +15,10 @@
 //  - Refusals are counted per reason (for /metrics) and logged with the peer's address, at most
 //    about one line a second after a burst of 20, so a flood of refused connections cannot flood
 //    the log.
+//  - Behind a proxy that speaks the PROXY protocol (proxy_policy.h), a connection from a listed
+//    proxy is asked about with the client's address from its header, once the header is read
+//    (proxy_expectation() says which connections those are); a connection refused for its header
+//    (missing, malformed, late, or forged by an unlisted peer) is counted and logged by refuse().
 #pragma once
 
 #include <array>
@@ -29,12 +33,21 @@
 
 #include "common/address_policy.h"
 #include "common/log_limiter.h"
+#include "common/proxy_policy.h"
 
 namespace kite::server {
 
-enum class Refusal : std::uint8_t { none, deny_list, not_allowed, per_ip_cap };
-inline constexpr std::size_t kRefusalKinds = 4;
-// "deny_list", "not_allowed", "per_ip_cap" (metric labels and log fields); "none".
+enum class Refusal : std::uint8_t {
+  none,
+  deny_list,
+  not_allowed,
+  per_ip_cap,
+  proxy_header,            // a listed proxy sent no valid header in time
+  untrusted_proxy_header,  // a peer that is not a listed proxy sent a header
+};
+inline constexpr std::size_t kRefusalKinds = 6;
+// "deny_list", "not_allowed", "per_ip_cap", "proxy_header", "untrusted_proxy_header" (metric
+// labels and log fields); "none".
 std::string_view refusal_name(Refusal refusal);
 
 class PeerGate {
@@ -42,6 +55,7 @@ class PeerGate {
   struct Policy {
     AddressPolicy addresses;
     std::uint32_t max_per_ip = 0;  // open connections per source; 0 = no cap
+    ProxyPolicy proxy;             // which peers are proxies sending PROXY headers
   };
   struct Admission {
     Refusal refusal = Refusal::none;
@@ -53,6 +67,15 @@ class PeerGate {
   void configure(Policy policy);
   Admission enter(const IpAddress& ip);
   void leave(const IpAddress& ip);
+  // What a connection from `socket_ip` must begin with; on Expect::header, the versions taken.
+  struct ProxyExpectation {
+    ProxyPolicy::Expect expect = ProxyPolicy::Expect::nothing;
+    ProxyVersions versions = ProxyVersions::off;
+  };
+  ProxyExpectation proxy_expectation(const IpAddress& socket_ip) const;
+  // A refusal decided outside enter() (the PROXY header's): counted and logged as enter()'s are,
+  // with `detail` (a constant string) in the log line.
+  void refuse(const IpAddress& ip, Refusal refusal, std::string_view detail);
 
   std::uint64_t refused(Refusal reason) const;
   std::uint32_t connections_from(const IpAddress& ip) const;  // as counted (tests)
@@ -65,7 +88,7 @@ class PeerGate {
 
   std::shared_ptr<const Policy> policy() const;
   Shard& shard_of(const IpAddress& source);
-  void log_refusal(const IpAddress& ip, Refusal refusal);
+  void log_refusal(const IpAddress& ip, Refusal refusal, std::string_view detail = {});
 
   const std::string port_;
   mutable std::mutex policy_mutex_;

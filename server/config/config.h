@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/proxy_header.h"
 
 namespace kite::server::config {
 
@@ -43,6 +44,8 @@ struct DeviceConfig {
   std::vector<std::string> allow;                // empty: every address not denied
   std::vector<std::string> deny;                 // refused at accept, before any byte is read
   std::uint32_t max_connections_per_ip = 10000;  // open connections per IPv4 or IPv6 /64; 0 = off
+  ProxyVersions proxy_protocol = ProxyVersions::off;  // PROXY headers taken from proxy_from
+  std::vector<std::string> proxy_from;  // proxies that must send one (common/proxy_policy.h)
   bool operator==(const DeviceConfig&) const = default;
 };
 
@@ -75,10 +78,12 @@ struct AdminConfig {
   std::vector<AdminToken> tokens;  // named tokens with scopes
   std::vector<std::string> allow;  // CIDR blocks allowed on the admin port; empty: all
   std::vector<std::string> deny;   // CIDR blocks refused on the admin port
-  std::uint32_t max_connections_per_ip = 256;  // open HTTP connections per source; 0 = off
-  std::uint64_t max_body_bytes = 1048576;      // largest accepted request body
-  std::uint64_t head_timeout_ms = 10000;       // longest a request head may take to arrive
-  std::uint64_t min_body_rate = 8192;          // bytes/s a body must average after that grace
+  std::uint32_t max_connections_per_ip = 256;         // open HTTP connections per source; 0 = off
+  ProxyVersions proxy_protocol = ProxyVersions::off;  // as DeviceConfig's, for the admin port
+  std::vector<std::string> proxy_from;
+  std::uint64_t max_body_bytes = 1048576;  // largest accepted request body
+  std::uint64_t head_timeout_ms = 10000;   // longest a request head may take to arrive
+  std::uint64_t min_body_rate = 8192;      // bytes/s a body must average after that grace
   std::uint32_t max_pending_commands_per_device = 16;  // commands awaiting a device's reply
   std::uint32_t max_pending_commands = 4096;           // the same, over all devices
   std::string tls_cert_file;                           // both set: the admin port speaks HTTPS only

@@ -100,6 +100,15 @@ void check_address_list(std::string_view key, const std::vector<std::string>& li
   }
 }
 
+// PROXY protocol on with nobody to take it from trusts no one: almost surely a forgotten list.
+void check_proxy(std::string_view section, ProxyVersions versions,
+                 const std::vector<std::string>& from, Problems& out) {
+  check_address_list(fmt::format("{}.proxy_from", section), from, out);
+  if (versions != ProxyVersions::off && from.empty())
+    out.push_back({fmt::format("{}.proxy_from", section),
+                   fmt::format("{}.proxy_protocol is on: list the proxies' addresses", section)});
+}
+
 void check_files(const AuthConfig& auth, Problems& out) {
   if (!auth.master_key_file.empty()) {
     std::string contents;
@@ -280,6 +289,8 @@ std::vector<Problem> validate(const Config& config) {
   check_address_list("device.deny", config.device.deny, problems);
   check_address_list("admin.allow", config.admin.allow, problems);
   check_address_list("admin.deny", config.admin.deny, problems);
+  check_proxy("device", config.device.proxy_protocol, config.device.proxy_from, problems);
+  check_proxy("admin", config.admin.proxy_protocol, config.admin.proxy_from, problems);
   check_auth(config, problems);
   check_device_groups(config.session, problems);
   check_admin_tokens(config.admin, problems);

@@ -61,9 +61,21 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
   }
   uv_tcp_nodelay(&tcp_, 1);
   ip_ = peer_ip(tcp_);
+  worker_.metrics().connections_accepted.add();
+  const PeerGate::ProxyExpectation proxy = context.device_gate->proxy_expectation(ip_.address());
+  if (proxy.expect == ProxyPolicy::Expect::header) return await_proxy_header(proxy.versions);
+  watching_forged_ = proxy.expect == ProxyPolicy::Expect::watch;
+  if (!admit_peer()) return false;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
+  after_session_call();
+  return true;
+}
+
+bool Connection::admit_peer() {
+  auto& context = worker_.context();
   auto& metrics = worker_.metrics();
-  metrics.connections_accepted.add();
-  // The port's address lists and per-IP cap (common/peer_gate.h), before any byte is read.
+  // The port's address lists and per-IP cap (common/peer_gate.h), before any byte of the
+  // client's own is read.
   const PeerGate::Admission gate = context.device_gate->enter(ip_.address());
   lifecycle_.count_by_gate(gate.counted);
   if (gate.refusal == Refusal::per_ip_cap) {
@@ -88,8 +100,6 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
   lifecycle_.admit();
   metrics.handshaking.add();
   if (worker_.recorder().active()) start_recording(/*from_start=*/true);
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
-  after_session_call();
   return true;
 }
 
@@ -103,11 +113,19 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
   auto* self = static_cast<Connection*>(stream->data);
   if (nread > 0) {
     self->worker_.metrics().bytes_in.add(static_cast<std::uint64_t>(nread));
-    const std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf->base), buf->len};
-    self->after_arrival(
-        self->wire_.receive(buffer, static_cast<std::size_t>(nread), *self, self->now()));
-    if (self->role_) self->role_->after_read();
+    std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf->base), buf->len};
+    auto received = static_cast<std::size_t>(nread);
+    std::optional<std::size_t> header_bytes = 0;
+    if (self->proxy_header_ || self->watching_forged_)
+      header_bytes = self->before_wire(buffer.first(received));
+    if (header_bytes && received > *header_bytes) {
+      buffer = buffer.subspan(*header_bytes);  // the client's first bytes, as it sent them
+      received -= *header_bytes;
+      self->after_arrival(self->wire_.receive(buffer, received, *self, self->now()));
+      if (self->role_) self->role_->after_read();
+    }
   } else if (nread < 0) {
+    if (self->proxy_header_) self->proxy_header_cut_off();
     self->session_.receive_end(self->now());  // EOF or reset: the session decides how it ended
     self->close_socket();
   }
@@ -235,6 +253,7 @@ void Connection::on_deadline() {
     if (!uv_is_closing(handle)) uv_close(handle, on_closed);
     return;
   }
+  if (proxy_header_ && proxy_header_late()) return;
   if (reading_paused_ && now() >= resume_reading_at_) resume_reading();
   if (token_limit_.expired(now())) {
     token_limit_.clear_deadline();

@@ -30,7 +30,10 @@
 //    only, the socket and write_queue_bytes_ ciphertext only; nothing the session writes leaves
 //    before the TLS handshake is done;
 //  - when recording is on (connection_record.cc), a ConnectionRecorder sees the session's
-//    plaintext both ways; otherwise recorder_ is null and costs a pointer check per read and write.
+//    plaintext both ways; otherwise recorder_ is null and costs a pointer check per read and write;
+//  - behind a proxy that sends PROXY headers (connection_proxy.cc), a connection from a listed
+//    proxy reads its header first and is admitted (address lists, caps) as the client the header
+//    names, who is then ip_ everywhere; the bytes after the header go to the wire unchanged.
 #pragma once
 
 #include <uv.h>
@@ -41,6 +44,9 @@
 #include <string>
 #include <vector>
 
+#include "common/peer_gate.h"
+#include "common/proxy_header.h"
+#include "common/proxy_signature_watch.h"
 #include "core/command_table.h"
 #include "core/connection_lifecycle.h"
 #include "core/delivery/delivery_batch.h"
@@ -172,6 +178,19 @@ class Connection final : public protocol::SessionHandler,
   void record_identified(std::string_view device);
   void record_close_reason(const protocol::CloseInfo& info);
   std::string peer_endpoint() const;  // "IP:port", "[IPv6]:port"
+  // The admission at accept (or, behind a proxy, once its header named the client): the port's
+  // gate, then the unauthenticated cap. False if refused (the connection is closing then).
+  bool admit_peer();
+  // connection_proxy.cc: the PROXY header of a listed proxy, a forged one from anyone else.
+  bool await_proxy_header(ProxyVersions versions);
+  // How many leading bytes of a read are not for the wire (a header's); nullopt: none of it is
+  // (the header is incomplete, or the connection was refused for it).
+  std::optional<std::size_t> before_wire(std::span<const std::uint8_t> bytes);
+  std::optional<std::size_t> take_proxy_header(std::span<const std::uint8_t> bytes);
+  void refuse_proxy(Refusal refusal, std::string_view detail);
+  // The deadline came while the header is awaited: true if that refused the connection.
+  bool proxy_header_late();
+  void proxy_header_cut_off();  // the peer closed inside the header
   void refuse(protocol::Reason reason, std::string_view message);
   void pause_reading();
   void resume_reading();
@@ -185,7 +204,11 @@ class Connection final : public protocol::SessionHandler,
   kite::tls::WirePipe wire_;  // plain TCP, or TLS on the TLS listener's connections
   std::unique_ptr<record::ConnectionRecorder> recorder_;  // null unless this one is recorded
   std::unique_ptr<PeerRole> role_;  // a device's or a service's; null until the welcome
-  PeerIp ip_;
+  PeerIp ip_;  // the client's: the socket's peer, or the one a listed proxy's header named
+  std::unique_ptr<ProxyHeaderParser> proxy_header_;  // a listed proxy's, until its header is in
+  ProxySignatureWatch forged_watch_;   // anyone else's first bytes, while watching_forged_
+  bool watching_forged_ = false;       // PROXY protocol is on and this peer is no listed proxy
+  std::uint16_t proxied_port_ = 0;     // the client's port from the header; 0: not proxied
   ConnectionLifecycle lifecycle_;      // the stage, and so what it holds (connection_lifecycle.h)
   ClosingView closing_{lifecycle_};    // the same, as connection_tls.cc tests it
   ResumeClaim resume_claim_;           // what the hello asked to resume, for the device's welcome

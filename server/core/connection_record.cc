@@ -59,6 +59,10 @@ void Connection::record_close_reason(const protocol::CloseInfo& info) {
 }
 
 std::string Connection::peer_endpoint() const {
+  // Behind a proxy, the client the PROXY header named (connection_proxy.cc).
+  if (proxied_port_ != 0)
+    return ip_.address().is_v4() ? fmt::format("{}:{}", ip_.text(), proxied_port_)
+                                 : fmt::format("[{}]:{}", ip_.text(), proxied_port_);
   sockaddr_storage address{};
   int length = sizeof address;
   if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";

@@ -19,6 +19,18 @@ PeerIp PeerIp::from(const sockaddr* address) {
   return ip;
 }
 
+PeerIp PeerIp::from(const IpAddress& address) {
+  PeerIp ip;
+  if (address.is_v4()) {
+    ip.family_ = 4;
+    std::memcpy(ip.bytes_.data(), address.bytes.data() + 12, 4);
+  } else {
+    ip.family_ = 6;
+    ip.bytes_ = address.bytes;
+  }
+  return ip;
+}
+
 IpAddress PeerIp::address() const {
   IpAddress ip;
   if (family_ == 4) {

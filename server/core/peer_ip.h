@@ -18,6 +18,8 @@ class PeerIp {
   PeerIp() = default;
   // From a socket address (AF_INET or AF_INET6; anything else is unknown).
   static PeerIp from(const sockaddr* address);
+  // From the canonical form: IPv4-mapped addresses are IPv4 (a PROXY header's client).
+  static PeerIp from(const IpAddress& address);
   // "127.0.0.1", "::1"; "?" when unknown.
   std::string text() const;
   bool known() const { return family_ != 0; }

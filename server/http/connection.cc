@@ -69,6 +69,9 @@ void Connection::check_timeout(std::uint64_t now_ms) {
     if (quiet >= std::min(kLingerMs, idle)) close();
     return;
   }
+  if (proxy_header_ && now_ms >= proxy_deadline_ms_)
+    return refuse_proxy(Refusal::proxy_header,
+                        "no complete PROXY header within admin.head_timeout_ms");
   if (!ending_ && !failed_ && deadline_.overdue(now_ms)) return end_late_request();
   bool awaiting_handler = !queue_.empty() && writes_in_flight_ == 0;
   if (!awaiting_handler && quiet >= idle) close();
@@ -89,7 +92,12 @@ void Connection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
   }
   self->last_activity_ms_ = uv_now(self->server_.loop());
   if (self->lingering_ || self->ending_) return;  // input after our last answer is dropped
-  const std::string_view bytes(buf->base, static_cast<std::size_t>(nread));
+  std::string_view bytes(buf->base, static_cast<std::size_t>(nread));
+  if (self->proxy_header_ || self->watching_forged_) {
+    const std::optional<std::size_t> header_bytes = self->before_input(bytes);
+    if (!header_bytes || *header_bytes == bytes.size()) return;
+    bytes.remove_prefix(*header_bytes);  // the client's first bytes, as it sent them
+  }
   if (self->tls_)
     self->receive_tls(bytes);
   else

@@ -15,6 +15,10 @@
 //  - Ending a connection politely ("Connection: close", an error, 503): the last bytes are
 //    written, then shutdown(), then input is read and dropped until EOF or a short linger
 //    timeout, so the client sees our answer rather than a reset.
+//  - Behind a proxy that sends PROXY headers (connection_proxy.cc), a connection from a listed
+//    proxy is read for its header first and only then passes the server's gate, as the client
+//    the header names; until then nothing is parsed. A peer that is no listed proxy is watched
+//    for a forged header. A refused one is closed without an answer.
 //  - At most max_pipelined requests await an answer: the parser holds the bytes of later ones
 //    (unparsed) until answers leave, and no more is dispatched while write_high_water bytes are
 //    unsent. A request that overstays its RequestDeadline (head or body too slow) ends the
@@ -31,6 +35,9 @@
 #include <string_view>
 
 #include "common/ip_address.h"
+#include "common/peer_gate.h"
+#include "common/proxy_header.h"
+#include "common/proxy_signature_watch.h"
 #include "http/message.h"
 #include "http/request_deadline.h"
 #include "http/request_parser.h"
@@ -66,6 +73,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The address the server's gate counted this connection under (owed a leave() at close).
   void set_gate_ip(const IpAddress& ip) { gate_ip_ = ip; }
   const std::optional<IpAddress>& gate_ip() const { return gate_ip_; }
+  // PROXY protocol (connection_proxy.cc). A listed proxy's connection: reads the header, then
+  // asks the gate about the client it names and starts (`refusal` as start() takes it).
+  void await_proxy_header(ProxyVersions versions, const IpAddress& socket_ip, int refusal);
+  // Anyone else's, on a port with PROXY protocol on: refused if it begins with a header.
+  void watch_for_forged_header(const IpAddress& socket_ip);
 
  private:
   static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
@@ -75,6 +87,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static void on_closed(uv_handle_t* handle);
 
   void handle_input(std::string_view bytes);
+  // The bytes of a read before the parser sees them: how many leading ones were a PROXY
+  // header's, or nullopt when none of the read is for the parser (incomplete header, refused).
+  std::optional<std::size_t> before_input(std::string_view bytes);
+  std::optional<std::size_t> take_proxy_header(std::string_view bytes);
+  void refuse_proxy(Refusal refusal, std::string_view detail);
   // connection_tls.cc: ciphertext in, plaintext to handle_input(); plaintext out, encrypted.
   void receive_tls(std::string_view ciphertext);
   std::string encrypt(std::string_view plaintext);
@@ -99,6 +116,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestDeadline deadline_;
   ResponseQueue queue_;
   std::optional<IpAddress> gate_ip_;
+  IpAddress socket_ip_;  // the peer of the socket (the proxy, behind one): for PROXY refusals
+  std::unique_ptr<ProxyHeaderParser> proxy_header_;  // a listed proxy's, until its header is in
+  ProxySignatureWatch forged_watch_;                 // anyone else's, while watching_forged_
+  bool watching_forged_ = false;
+  int refusal_after_header_ = 0;              // the server's answer decided at accept (503), if any
+  std::uint64_t proxy_deadline_ms_ = 0;       // the header must be in by then (head_timeout_ms)
   std::optional<kite::tls::TlsChannel> tls_;  // HTTPS only
   std::uint64_t last_activity_ms_;
   std::size_t queued_bytes_ = 0;  // written, not yet confirmed by a write callback

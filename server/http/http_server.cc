@@ -88,18 +88,30 @@ void HttpServer::accept() {
   auto* listener = reinterpret_cast<uv_stream_t*>(&listener_);
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(connection->tcp())) != 0)
     return connection->close();
-  if (!pass_gate(*connection, refusal)) return connection->close();
+  const IpAddress socket_ip = peer_address(*connection);
+  if (options_.gate != nullptr) {
+    // Behind a proxy that sends PROXY headers, the gate is asked once the header names the
+    // client (http/connection_proxy.cc).
+    const PeerGate::ProxyExpectation proxy = options_.gate->proxy_expectation(socket_ip);
+    if (proxy.expect == ProxyPolicy::Expect::header)
+      return connection->await_proxy_header(proxy.versions, socket_ip, refusal);
+    if (proxy.expect == ProxyPolicy::Expect::watch) connection->watch_for_forged_header(socket_ip);
+  }
+  if (!pass_gate(*connection, socket_ip, refusal)) return connection->close();
   if (refusal == 503)
     KITE_LOG(warn, "http.too_many_connections", {{"max", options_.max_connections}});
   connection->start(refusal);
 }
 
-bool HttpServer::pass_gate(Connection& connection, int& refusal) {
-  if (options_.gate == nullptr) return true;
+IpAddress HttpServer::peer_address(Connection& connection) {
   sockaddr_storage peer{};
   int length = sizeof peer;
   uv_tcp_getpeername(connection.tcp(), reinterpret_cast<sockaddr*>(&peer), &length);
-  const IpAddress ip = IpAddress::from(reinterpret_cast<const sockaddr*>(&peer));
+  return IpAddress::from(reinterpret_cast<const sockaddr*>(&peer));
+}
+
+bool HttpServer::pass_gate(Connection& connection, const IpAddress& ip, int& refusal) {
+  if (options_.gate == nullptr) return true;
   const PeerGate::Admission admission = options_.gate->enter(ip);
   if (admission.counted) connection.set_gate_ip(ip);
   if (admission.refusal == Refusal::per_ip_cap) {

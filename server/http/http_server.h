@@ -89,7 +89,9 @@ class HttpServer {
   void accept();
   // Asks the gate about a new connection: false when its address is refused (the caller closes
   // it); over the per-IP cap, true with `refusal` set to 429; otherwise `refusal` is untouched.
-  bool pass_gate(Connection& connection, int& refusal);
+  // `ip`: the socket's peer, or behind a proxy the client its PROXY header named.
+  bool pass_gate(Connection& connection, const IpAddress& ip, int& refusal);
+  static IpAddress peer_address(Connection& connection);
   void forget(std::uint64_t id);  // called from a connection's close callback
   void handle_closed();
   char* read_buffer() { return read_buffer_.data(); }

@@ -340,6 +340,41 @@ void token_seeds(Writer& w) {
   w.write("empty", std::string_view(""));
 }
 
+// PROXY headers (server/common/proxy_header.h) as HAProxy writes them, each behind the target's
+// two option bytes (2: either version taken; a chunking seed) and before a client's first bytes.
+void proxy_header_seeds(Writer& w) {
+  const Bytes options = {2, 7};
+  const Bytes hello = {0x16, 0x03, 0x01, 0x00, 0x05};  // what a TLS ClientHello begins with
+  auto seed = [&](const std::string& name, Bytes header) {
+    Bytes input = options;
+    input.insert(input.end(), header.begin(), header.end());
+    input.insert(input.end(), hello.begin(), hello.end());
+    w.write(name, input);
+  };
+  auto text = [](std::string_view line) { return Bytes(line.begin(), line.end()); };
+  seed("v1-tcp4", text("PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n"));
+  seed("v1-tcp6", text("PROXY TCP6 2001:db8::7 2001:db8::1 51234 7000\r\n"));
+  seed("v1-unknown", text("PROXY UNKNOWN\r\n"));
+  const Bytes signature = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+  auto v2 = [&](std::uint8_t command, std::uint8_t family, const Bytes& payload) {
+    Bytes out = signature;
+    out.insert(out.end(), {command, family, static_cast<std::uint8_t>(payload.size() >> 8),
+                           static_cast<std::uint8_t>(payload.size() & 0xff)});
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+  };
+  const Bytes ipv4 = {192, 0, 2, 7, 198, 51, 100, 1, 0xC8, 0x22, 0x1B, 0x58};
+  Bytes ipv6(36, 0);
+  ipv6[0] = 0x20, ipv6[1] = 0x01, ipv6[15] = 7, ipv6[16] = 0x20, ipv6[17] = 0x01, ipv6[31] = 1;
+  Bytes ipv4_tlvs = ipv4;
+  ipv4_tlvs.insert(ipv4_tlvs.end(), {0x01, 0x00, 0x02, 'h', '2', 0x04, 0x00, 0x03, 0, 0, 0});
+  seed("v2-ipv4", v2(0x21, 0x11, ipv4));
+  seed("v2-ipv6", v2(0x21, 0x21, ipv6));
+  seed("v2-ipv4-tlvs", v2(0x21, 0x11, ipv4_tlvs));
+  seed("v2-local", v2(0x20, 0x00, {}));
+  seed("v2-unspec", v2(0x21, 0x00, {}));
+}
+
 int run(const std::filesystem::path& out, const std::string& target) {
   Writer w(out / target);
   if (target == "fuzz_server_session")
@@ -352,6 +387,8 @@ int run(const std::filesystem::path& out, const std::string& target) {
     frame_body_seeds(w);
   else if (target == "fuzz_token")
     token_seeds(w);
+  else if (target == "fuzz_proxy_header")
+    proxy_header_seeds(w);
   else if (target == "fuzz_http_request" || target == "fuzz_admin_request" ||
            target == "fuzz_store_records" || target == "fuzz_event_query" ||
            target == "fuzz_cidr" || target == "fuzz_tls_server" || target == "fuzz_capture" ||

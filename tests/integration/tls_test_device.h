@@ -25,12 +25,13 @@ namespace kite::it {
 class TlsDevice final : public protocol::SessionHandler {
  public:
   // `method`: Tls logs in with the client certificate of `context`; Hmac with the key derived
-  // from the test master key.
+  // from the test master key. `source_ip`: the 127.0.0.x address to connect from; empty = any.
   TlsDevice(std::shared_ptr<const tls::TlsContext> context, const std::string& id,
-            std::uint16_t port, protocol::AuthMethod method = protocol::AuthMethod::Tls)
+            std::uint16_t port, protocol::AuthMethod method = protocol::AuthMethod::Tls,
+            const std::string& source_ip = {})
       : channel_(std::move(context)),
         session_(protocol::Role::Client, protocol::SessionConfig{}, *this, now_ms()),
-        fd_(connect_tcp(port)) {
+        fd_(connect_tcp(port, source_ip)) {
     protocol::ClientCredentials credentials;
     credentials.device_id = id;
     credentials.method = method;

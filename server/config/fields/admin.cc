@@ -3,6 +3,7 @@
 
 #include "config/admin_tokens.h"
 #include "config/field_builders.h"
+#include "config/fields/proxy_rows.h"
 
 namespace kite::server::config::fields {
 
@@ -42,6 +43,8 @@ ConfigSection admin_section() {
                   "Open HTTP connections per source (IPv4 address or IPv6 /64); 0 = no cap.\n"
                   "Over it a connection gets 429 and is closed. The admin port takes 1024\n"
                   "connections in all, so one client cannot hold every one. Reloaded on SIGHUP."),
+          proxy_protocol_row("admin", kAdmin, &AdminConfig::proxy_protocol),
+          proxy_from_row("admin", kAdmin, &AdminConfig::proxy_from),
           integer("admin", "max_body_bytes", kAdmin, &AdminConfig::max_body_bytes, 1024, 1073741824,
                   "Largest HTTP request body; larger requests get 413."),
           integer("admin", "head_timeout_ms", kAdmin, &AdminConfig::head_timeout_ms, 100, 600000,

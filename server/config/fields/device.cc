@@ -2,6 +2,7 @@
 #include "config/fields/sections.h"
 
 #include "config/field_builders.h"
+#include "config/fields/proxy_rows.h"
 
 namespace kite::server::config::fields {
 
@@ -9,7 +10,8 @@ ConfigSection device_section() {
   return {
       "device",
       "Who may connect to the device port: address lists and a per-source cap, checked\n"
-      "when a connection is accepted, before any byte of it is read.",
+      "when a connection is accepted, before any byte of it is read (behind a proxy that\n"
+      "sends PROXY headers: once the header has named the client).",
       {
           list("device", "allow", kDevice, &DeviceConfig::allow,
                "CIDR blocks that may connect to the device port; empty = every address.\n"
@@ -29,8 +31,11 @@ ConfigSection device_section() {
               "A source is an IPv4 address or an IPv6 /64. Generous because a NAT gateway or a\n"
               "carrier-grade NAT can carry thousands of devices on one address; the tight limit\n"
               "on strangers is auth.max_unauthenticated_per_ip. Behind a TCP proxy every\n"
-              "connection comes from the proxy's address: raise it or set 0. Over the cap a\n"
-              "connection gets TooManyAttempts and is closed. Reloaded on SIGHUP."),
+              "connection comes from the proxy's address unless the proxy sends PROXY headers\n"
+              "(proxy_protocol): raise it or set 0 otherwise. Over the cap a connection gets\n"
+              "TooManyAttempts and is closed. Reloaded on SIGHUP."),
+          proxy_protocol_row("device", kDevice, &DeviceConfig::proxy_protocol),
+          proxy_from_row("device", kDevice, &DeviceConfig::proxy_from),
       }};
 }
 

@@ -19,7 +19,7 @@ IpAddress ip(std::string_view text) {
 PeerGate::Policy policy(const std::vector<std::string>& allow, const std::vector<std::string>& deny,
                         std::uint32_t cap) {
   std::vector<std::string> errors;
-  PeerGate::Policy p{AddressPolicy::parse(allow, deny, "", errors), cap};
+  PeerGate::Policy p{AddressPolicy::parse(allow, deny, "", errors), cap, {}};
   REQUIRE(errors.empty());
   return p;
 }
@@ -118,4 +118,25 @@ TEST_CASE("many threads entering and leaving keep an exact count") {
   for (auto& thread : threads) thread.join();
   CHECK(gate.connections_from(ip("198.51.100.1")) + gate.connections_from(ip("198.51.100.2")) ==
         4 * 2'500);
+}
+
+TEST_CASE("PROXY protocol: the gate says who must send a header and counts header refusals") {
+  QuietLogs quiet;
+  PeerGate gate("device");
+  CHECK(gate.proxy_expectation(ip("10.0.0.10")).expect == ProxyPolicy::Expect::nothing);
+  std::vector<std::string> errors;
+  PeerGate::Policy p{AddressPolicy{}, 0,
+                     ProxyPolicy::parse(ProxyVersions::v1, {"10.0.0.10"}, "device.", errors)};
+  REQUIRE(errors.empty());
+  gate.configure(std::move(p));
+  const auto listed = gate.proxy_expectation(ip("10.0.0.10"));
+  CHECK(listed.expect == ProxyPolicy::Expect::header);
+  CHECK(listed.versions == ProxyVersions::v1);
+  CHECK(gate.proxy_expectation(ip("10.0.0.11")).expect == ProxyPolicy::Expect::watch);
+  gate.refuse(ip("10.0.0.10"), Refusal::proxy_header, "no PROXY protocol header");
+  gate.refuse(ip("10.0.0.11"), Refusal::untrusted_proxy_header, "forged");
+  gate.refuse(ip("10.0.0.12"), Refusal::untrusted_proxy_header, "forged");
+  CHECK(gate.refused(Refusal::proxy_header) == 1);
+  CHECK(gate.refused(Refusal::untrusted_proxy_header) == 2);
+  CHECK(refusal_name(Refusal::untrusted_proxy_header) == "untrusted_proxy_header");
 }

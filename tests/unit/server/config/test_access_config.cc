@@ -172,3 +172,28 @@ TEST_CASE("tokens and lists render and load back unchanged; rendering can redact
   CHECK(redacted.find("tokens = \"<redacted>\"") != std::string::npos);
   CHECK(render_config_toml(Config{}, true).find("\ntokens = []\n") != std::string::npos);
 }
+
+TEST_CASE("PROXY protocol: off by default; a version and its proxies per port") {
+  CHECK(Config{}.device.proxy_protocol == kite::server::ProxyVersions::off);
+  CHECK(Config{}.admin.proxy_from.empty());
+  auto loaded = load_config_text(
+      "[device]\nproxy_protocol = \"v2\"\nproxy_from = [\"10.0.0.10\"]\n"
+      "[admin]\nproxy_protocol = \"any\"\nproxy_from = [\"10.0.0.0/24\"]\n",
+      "k.toml");
+  REQUIRE(loaded.errors == Errors{});
+  CHECK(loaded.config.device.proxy_protocol == kite::server::ProxyVersions::v2);
+  CHECK(loaded.config.device.proxy_from == std::vector<std::string>{"10.0.0.10"});
+  CHECK(loaded.config.admin.proxy_protocol == kite::server::ProxyVersions::any);
+}
+
+TEST_CASE("PROXY protocol: an unknown version, a bad block, and on without proxies are errors") {
+  CHECK(errors_of("[device]\nproxy_protocol = \"v3\"\n") ==
+        Errors{"k.toml:2:18: device.proxy_protocol: expected one of \"off\", \"v1\", \"v2\", "
+               "\"any\", got \"v3\""});
+  CHECK(errors_of("[admin]\nproxy_protocol = \"v1\"\nproxy_from = [\"10.0.0.0/33\"]\n") ==
+        Errors{"k.toml:3:14: admin.proxy_from[0]: \"10.0.0.0/33\": prefix length above 32"});
+  CHECK(errors_of("[device]\nproxy_protocol = \"v1\"\n") ==
+        Errors{"device.proxy_from: device.proxy_protocol is on: list the proxies' addresses"});
+  // Listed proxies with the protocol off are fine: nothing is read from them.
+  CHECK(errors_of("[device]\nproxy_from = [\"10.0.0.10\"]\n") == Errors{});
+}

@@ -24,7 +24,7 @@ Router hello_router() {
 
 PeerGate::Policy policy(const std::vector<std::string>& deny, std::uint32_t cap) {
   std::vector<std::string> errors;
-  PeerGate::Policy p{AddressPolicy::parse({}, deny, "admin.", errors), cap};
+  PeerGate::Policy p{AddressPolicy::parse({}, deny, "admin.", errors), cap, {}};
   REQUIRE(errors.empty());
   return p;
 }
