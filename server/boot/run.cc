@@ -7,7 +7,9 @@
 #include "api/access.h"
 #include "boot/admin_loop.h"
 #include "boot/credentials.h"
+#include "boot/options.h"
 #include "boot/server_setup.h"
+#include "cluster/redis_presence.h"
 #include "common/log.h"
 #include "common/wall_clock.h"
 #include "config/cli.h"
@@ -37,7 +39,9 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
   if (events_on) {
     // The memory store keeps nothing across restarts: writing events to it would cost a
     // transaction per worker turn for nothing.
-    if (config.events.durable && config.store.engine != cfg::StoreEngine::memory)
+    // Nor the Redis store yet: its nodes number events independently, so their ids are not one
+    // order (docs/cluster.md).
+    if (config.events.durable && config.store.engine == cfg::StoreEngine::rocksdb)
       event_log.open(server.store(), wall_clock_ms());
     server.set_event_log(&event_log);
   }
@@ -54,6 +58,15 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
       std::fprintf(stderr, "kited: %s\n", error.c_str());
       return cfg::kExitUsage;
     }
+  }
+  // On the Redis store every node is one of a cluster: the others wake its devices.
+  std::unique_ptr<cluster::RedisPresence> presence;
+  if (config.store.engine == cfg::StoreEngine::redis) {
+    const RedisStoreOptions redis = redis_options(config.redis);
+    presence =
+        std::make_unique<cluster::RedisPresence>(redis.address, redis.prefix, redis.timeout_ms);
+    server.join_cluster(presence.get());
+    presence->start([&server](std::string_view device) { server.wake(device); });
   }
   if (auto error = server.start(); !error.empty()) {
     std::fprintf(stderr, "kited: %s\n", error.c_str());
@@ -74,6 +87,7 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
                                std::move(built.admin_tls), argc, argv);
   hooks.stop();  // after the workers: the log they read stays until run() returns
   sweeper.stop();
+  if (presence) presence->stop();
   return code;
 }
 

@@ -8,24 +8,36 @@ Registry::Shard& Registry::shard(std::string_view device_id) const {
   return shards_[std::hash<std::string_view>{}(device_id) % shards_.size()];
 }
 
+// The cluster hears of it after the shard's lock is released: its calls may wait on the network.
 std::optional<Route> Registry::claim(std::string_view device_id, const Route& route) {
-  Shard& s = shard(device_id);
-  std::lock_guard lock(s.mutex);
-  auto it = s.routes.find(device_id);
-  if (it == s.routes.end()) {
-    s.routes.emplace(std::string(device_id), route);
-    return std::nullopt;
+  std::optional<Route> previous;
+  {
+    Shard& s = shard(device_id);
+    std::lock_guard lock(s.mutex);
+    auto it = s.routes.find(device_id);
+    if (it == s.routes.end()) {
+      s.routes.emplace(std::string(device_id), route);
+    } else {
+      previous = it->second;
+      it->second = route;
+    }
   }
-  Route previous = it->second;
-  it->second = route;
+  if (cluster_) cluster_->online_here(device_id);
   return previous;
 }
 
 void Registry::release(std::string_view device_id, const Route& route) {
-  Shard& s = shard(device_id);
-  std::lock_guard lock(s.mutex);
-  auto it = s.routes.find(device_id);
-  if (it != s.routes.end() && it->second == route) s.routes.erase(it);
+  bool released = false;
+  {
+    Shard& s = shard(device_id);
+    std::lock_guard lock(s.mutex);
+    auto it = s.routes.find(device_id);
+    if (it != s.routes.end() && it->second == route) {
+      s.routes.erase(it);
+      released = true;
+    }
+  }
+  if (released && cluster_) cluster_->offline_here(device_id);
 }
 
 std::optional<Route> Registry::find(std::string_view device_id) const {

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/cluster_presence.h"
 #include "core/peer_ip.h"
 
 namespace kite::server {
@@ -50,6 +51,9 @@ class Router {
   // the walk is in exactly one part.
   virtual std::size_t parts() const = 0;
   virtual void append_part(std::size_t part, std::vector<std::string>& ids) const = 0;
+  // Stored messages wait for these devices, not connected here: in a cluster, the node that
+  // holds each is told to read its queue; a single node has nobody to tell.
+  virtual void wake_elsewhere(std::span<const std::string_view> /*devices*/) const {}
 };
 
 class Registry final : public Router {
@@ -63,6 +67,12 @@ class Registry final : public Router {
                                                   std::size_t limit) const override;
   std::size_t parts() const override { return shards_.size(); }  // one per shard
   void append_part(std::size_t part, std::vector<std::string>& ids) const override;
+  void wake_elsewhere(std::span<const std::string_view> devices) const override {
+    if (cluster_) cluster_->wake(devices);
+  }
+  // A cluster node: tells `cluster` of every device that comes online or goes offline here.
+  // Before any claim.
+  void set_cluster(ClusterPresence* cluster) { cluster_ = cluster; }
 
  private:
   struct StringHash {
@@ -76,6 +86,7 @@ class Registry final : public Router {
   Shard& shard(std::string_view device_id) const;
 
   mutable std::array<Shard, 64> shards_;
+  ClusterPresence* cluster_ = nullptr;
 };
 
 }  // namespace kite::server

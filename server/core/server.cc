@@ -44,6 +44,14 @@ Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
   recording_ = context_.options.record;
 }
 
+void Server::wake(std::string_view device_id) {
+  const auto route = registry_.find(device_id);
+  if (!route || route->worker >= lanes_.count()) return;
+  DeliveryBatch batch;
+  batch.add({route->connection, 0, 0, 0, {}, {}, {}, {}, {}});  // no message: read the queue
+  lanes_.carry(route->worker, batch);
+}
+
 Server::~Server() {
   if (started_) stop(protocol::Reason::ServerShutdown);
 }

@@ -63,6 +63,12 @@ class Server {
   MessageStatusBook* statuses() { return statuses_.get(); }
   // Where each online device is connected (any thread).
   const Router& router() const { return registry_; }
+  // A node of a cluster: `cluster` hears of every device that comes online or goes offline here,
+  // and is asked to wake those elsewhere that messages were stored for. Before start().
+  void join_cluster(ClusterPresence* cluster) { registry_.set_cluster(cluster); }
+  // Another node stored messages for this device: if it is connected here, its connection reads
+  // its queue (any thread).
+  void wake(std::string_view device_id);
   const DeviceFrameLimits& frame_limits() const { return *frame_limits_; }
   const CoreOptions& options() const { return context_.options; }
   const events::EventLog* event_log() const { return context_.events; }

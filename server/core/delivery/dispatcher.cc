@@ -99,6 +99,7 @@ void Dispatcher::send_stored(Call& call, std::vector<Outcome>& outcomes,
   if (!superseded.empty())
     for (std::size_t i = 0; i < call.devices.size(); ++i)
       wake_only[i] = superseded.contains(call.devices[i]);
+  wake_elsewhere(call, outcomes);
   const bool carry = carried_bytes <= allowance.bytes_left;
   if (carry) allowance.bytes_left -= carried_bytes;
 
@@ -122,6 +123,22 @@ void Dispatcher::send_stored(Call& call, std::vector<Outcome>& outcomes,
   }
   for (std::uint32_t w = 0; w < per_worker.size(); ++w)
     if (!per_worker[w].empty()) lanes_.carry(w, per_worker[w]);
+}
+
+// Devices with a message queued in this call and no connection here: a cluster node holding one
+// is told to read its queue (Router::wake_elsewhere). Each device once.
+void Dispatcher::wake_elsewhere(const Call& call, std::span<const Outcome> outcomes) {
+  thread_local std::vector<std::string_view> elsewhere;
+  elsewhere.clear();
+  thread_local std::vector<bool> listed;
+  listed.assign(call.devices.size(), false);
+  for (std::size_t k = 0; k < call.parcels.size(); ++k) {
+    const std::uint32_t device = call.parcels[k].device;
+    if (!queued(outcomes[k].stored) || call.routes[device] || listed[device]) continue;
+    listed[device] = true;
+    elsewhere.push_back(call.devices[device]);
+  }
+  if (!elsewhere.empty()) router_.wake_elsewhere(elsewhere);
 }
 
 // Before the routes are looked up, so that a connection sends only what the book knows of (a

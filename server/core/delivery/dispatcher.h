@@ -96,6 +96,7 @@ class Dispatcher {
   void send_stored(Call& call, std::vector<Outcome>& outcomes, CarryAllowance& allowance);
   void send_transient(Call& call, std::vector<Outcome>& outcomes);
   void note_stored(const Call& call, std::span<const Outcome> outcomes, std::uint64_t now);
+  void wake_elsewhere(const Call& call, std::span<const Outcome> outcomes);
 
   MessageStore& store_;
   const Router& router_;

@@ -69,6 +69,16 @@ bool RedisConnection::run(std::span<const Command> commands, Replies& replies, s
   return true;
 }
 
+Reply RedisConnection::read_reply(std::string& error) {
+  void* reply = nullptr;
+  if (broken_ || redisGetReply(context_, &reply) != REDIS_OK || !reply) return fail(error), nullptr;
+  return Reply(static_cast<redisReply*>(reply));
+}
+
+void RedisConnection::clear_timeout() {
+  redisSetTimeout(context_, timeval{});
+}
+
 Reply RedisConnection::command(const Command& command, std::string& error) {
   Replies replies;
   if (!run(std::span(&command, 1), replies, error)) return nullptr;

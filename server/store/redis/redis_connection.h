@@ -53,6 +53,12 @@ class RedisConnection {
   Reply command(const Command& command, std::string& error);
   bool broken() const { return broken_; }
 
+  // For a subscribed connection: waits for the next message without a time limit (a quiet
+  // channel is normal), null with `error` set when the connection fails or is shut down.
+  Reply read_reply(std::string& error);
+  void clear_timeout();
+  int fd() const { return context_->fd; }
+
  private:
   explicit RedisConnection(redisContext* context) : context_(context) {}
   bool fail(std::string& error);

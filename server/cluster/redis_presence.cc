@@ -1,0 +1,124 @@
+#include "cluster/redis_presence.h"
+
+#include <sys/socket.h>
+
+#include <chrono>
+
+#include "common/log.h"
+#include "common/log_limiter.h"
+#include "store/random_ids.h"
+
+namespace kite::server::cluster {
+namespace {
+
+using store::redis::Command;
+using store::redis::RedisConnection;
+using store::redis::Replies;
+using store::redis::text_of;
+
+// Deletes the presence entry only if it still names this node: a newer connection on another
+// node must keep its entry.
+constexpr const char* kDeleteIfMine =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+}  // namespace
+
+RedisPresence::RedisPresence(common::RedisAddress address, std::string prefix, int timeout_ms)
+    : pool_(std::move(address), timeout_ms),
+      prefix_(std::move(prefix)),
+      node_id_(std::to_string(store::new_epoch())),
+      timeout_ms_(timeout_ms) {}
+
+RedisPresence::~RedisPresence() {
+  stop();
+}
+
+std::string RedisPresence::presence_key(std::string_view device) const {
+  return prefix_ + "presence:{" + std::string(device) + "}";
+}
+
+bool RedisPresence::run(const std::vector<Command>& commands, Replies& replies, const char* event) {
+  std::string error;
+  auto lease = pool_.take(error);
+  if (lease && lease->run(commands, replies, error)) return true;
+  static log::Limiter limiter(20, 1000);
+  if (auto suppressed = limiter.admit())
+    KITE_LOG(
+        warn, event,
+        {{"redis", pool_.address().to_string()}, {"error", error}, {"suppressed", *suppressed}});
+  return false;
+}
+
+void RedisPresence::online_here(std::string_view device) {
+  Replies replies;
+  run({{"SET", presence_key(device), node_id_}}, replies, "cluster.presence_failed");
+}
+
+void RedisPresence::offline_here(std::string_view device) {
+  Replies replies;
+  run({{"EVAL", kDeleteIfMine, "1", presence_key(device), node_id_}}, replies,
+      "cluster.presence_failed");
+}
+
+// Two round trips for any number of devices: their presence entries, then one PUBLISH each to
+// the nodes that hold them.
+void RedisPresence::wake(std::span<const std::string_view> devices) {
+  std::vector<Command> lookups;
+  lookups.reserve(devices.size());
+  for (std::string_view device : devices) lookups.push_back({"GET", presence_key(device)});
+  Replies holders;
+  if (!run(lookups, holders, "cluster.wake_failed")) return;
+  std::vector<Command> publishes;
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const std::string_view node = text_of(holders[i].get());
+    if (!node.empty() && node != node_id_)
+      publishes.push_back({"PUBLISH", channel(node), std::string(devices[i])});
+  }
+  Replies ignored;
+  if (!publishes.empty()) run(publishes, ignored, "cluster.wake_failed");
+}
+
+void RedisPresence::start(Wake wake) {
+  on_wake_ = std::move(wake);
+  subscriber_ = std::thread([this] { subscribe_loop(); });
+}
+
+void RedisPresence::stop() {
+  if (!subscriber_.joinable()) return;
+  stopping_ = true;
+  if (int fd = subscriber_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  subscriber_.join();
+}
+
+// One subscribed connection at a time, read without a timeout (a quiet channel is normal);
+// stop() shuts its socket down to end the read. After a failure: a back-off from 100 ms up to
+// 5 s, and the wake-ups published meanwhile are lost (see the top of the header).
+void RedisPresence::subscribe_loop() {
+  int backoff_ms = 100;
+  while (!stopping_) {
+    std::string error;
+    auto connection = RedisConnection::connect(pool_.address(), timeout_ms_, error);
+    if (connection && connection->command({"SUBSCRIBE", channel(node_id_)}, error)) {
+      connection->clear_timeout();
+      subscriber_fd_ = connection->fd();
+      if (stopping_) break;  // stop() may have come before the fd was published
+      KITE_LOG(info, "cluster.subscribed", {{"node", node_id_}, {"channel", channel(node_id_)}});
+      backoff_ms = 100;
+      while (!stopping_) {
+        store::redis::Reply message = connection->read_reply(error);
+        if (!message) break;
+        if (message->type == REDIS_REPLY_ARRAY && message->elements == 3 &&
+            text_of(message->element[0]) == "message")
+          on_wake_(text_of(message->element[2]));
+      }
+      subscriber_fd_ = -1;
+    }
+    if (stopping_) break;
+    KITE_LOG(warn, "cluster.subscribe_failed", {{"node", node_id_}, {"error", error}});
+    for (int waited = 0; waited < backoff_ms && !stopping_; waited += 50)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    backoff_ms = std::min(backoff_ms * 2, 5000);
+  }
+}
+
+}  // namespace kite::server::cluster

@@ -1,0 +1,68 @@
+// A kited node's presence in a cluster, over Redis: which node holds each device, and a wake-up
+// channel per node.
+//
+//   <p>presence:{<device>}   string   the id of the node whose connection is the device's newest
+//   <p>wake:<node>           channel  device ids whose queues got messages on another node
+//
+// A send on any node stores the message in the shared store (store/redis/), then, for devices not
+// connected on that node, reads their presence and PUBLISHes the device id on the holder's
+// channel; the holder's subscriber thread hands it to Server::wake, and the device's connection
+// reads its queue. Nothing is lost if a wake-up is: the message is in the store, and the device
+// reads its queue whenever it (re)connects; a wake-up only makes delivery immediate.
+//
+// A node id is random per process start, so entries left by a node that died name a node that no
+// longer listens: a wake-up for them reaches nobody, and the device's next connection, on any
+// node, overwrites the entry.
+//
+// Thread-safety: online_here / offline_here / wake are called from any worker or the admin loop
+// (each takes a pooled connection); the subscriber runs on its own thread between start() and
+// stop().
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "core/cluster_presence.h"
+#include "store/redis/redis_connection.h"
+
+namespace kite::server::cluster {
+
+class RedisPresence final : public ClusterPresence {
+ public:
+  using Wake = std::function<void(std::string_view device)>;
+
+  RedisPresence(common::RedisAddress address, std::string prefix, int timeout_ms);
+  ~RedisPresence() override;
+  RedisPresence(const RedisPresence&) = delete;
+  RedisPresence& operator=(const RedisPresence&) = delete;
+
+  const std::string& node_id() const { return node_id_; }
+  // Subscribes to this node's channel on a thread of its own; `wake` runs there for each device
+  // another node woke. Reconnects with back-off when Redis goes away.
+  void start(Wake wake);
+  void stop();
+
+  void online_here(std::string_view device) override;
+  void offline_here(std::string_view device) override;
+  void wake(std::span<const std::string_view> devices) override;
+
+ private:
+  std::string presence_key(std::string_view device) const;
+  std::string channel(std::string_view node) const { return prefix_ + "wake:" + std::string(node); }
+  bool run(const std::vector<store::redis::Command>& commands, store::redis::Replies& replies,
+           const char* event);
+  void subscribe_loop();
+
+  store::redis::RedisPool pool_;
+  const std::string prefix_;
+  const std::string node_id_;
+  const int timeout_ms_;
+  Wake on_wake_;
+  std::thread subscriber_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> subscriber_fd_{-1};  // shut down by stop() to end a blocking read
+};
+
+}  // namespace kite::server::cluster

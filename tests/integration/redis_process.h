@@ -1,0 +1,49 @@
+// A real redis-server for one test, on a Unix socket in a temporary directory of its own; killed
+// (SIGKILL) and its directory removed when the test ends or fails.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "child_process.h"
+
+namespace kite::it {
+
+class RedisProcess {
+ public:
+  RedisProcess() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "kite-redis-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    dir_ = pattern;
+    socket_ = (dir_ / "redis.sock").string();
+    process_ = std::make_unique<ChildProcess>(
+        "redis-server", "/usr/bin/redis-server",
+        std::vector<std::string>{"--port", "0", "--unixsocket", socket_, "--dir", dir_.string(),
+                                 "--save", "", "--appendonly", "no"});
+    REQUIRE_MESSAGE(process_->wait_out("ready to accept connections", 10'000),
+                    "redis-server did not start: " << process_->out() << process_->err());
+  }
+  ~RedisProcess() {
+    process_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  RedisProcess(const RedisProcess&) = delete;
+  RedisProcess& operator=(const RedisProcess&) = delete;
+
+  // kited's flags for a node on this Redis.
+  std::vector<std::string> kited_flags() const {
+    return {"--set", "store.engine=redis", "--set", "redis.address=unix:" + socket_};
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::string socket_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace kite::it

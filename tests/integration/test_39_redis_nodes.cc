@@ -1,0 +1,78 @@
+// Several kited nodes on one Redis (store.engine = "redis"): any node accepts sends for any
+// device, and a device connected to one node gets what was sent through another, in order, once.
+#include <set>
+
+#include "harness.h"
+#include "redis_process.h"
+
+namespace kite::it {
+
+TEST_CASE("39.1 nodes: a device on node B gets what is sent through A and B, in order, once") {
+  RedisProcess redis;
+  Harness node_a(redis.kited_flags());
+  Harness node_b(redis.kited_flags());
+  TestDevice device(node_b.device_options("roamer-1"));
+  device.connect_and_open();
+  node_a.wait_device("roamer-1", [](const auto& body) { return body["queued"] == 0; });
+
+  // Alternating, then the last five through A alone: those reach B only by A's wake-up.
+  constexpr int kMessages = 45;
+  for (int i = 0; i < kMessages; ++i) {
+    Harness& through = i % 2 == 0 || i >= 40 ? node_a : node_b;
+    const auto answer = through.send_ok("roamer-1", numbered("n", i));
+    CHECK(answer["online"] == (&through == &node_b));  // a node knows its own connections only
+  }
+  auto messages = device.take_messages(kMessages, kWait);
+  device.pump_until(now_ms() + 200, [] { return false; });  // a duplicate would show up now
+  REQUIRE(messages.size() == kMessages);
+  CHECK(device.inbox().empty());
+  for (int i = 0; i < kMessages; ++i) CHECK(messages[i].payload == numbered("n", i));
+  // Both nodes see the one queue: every message acknowledged, whichever node stored it.
+  auto info = node_a.wait_device("roamer-1", [](const auto& body) { return body["queued"] == 0; },
+                                 {&device});
+  CHECK(info["acked_through"] == kMessages);
+}
+
+TEST_CASE("39.2 nodes: queued through node A while offline, delivered on node B, kill -9 of A") {
+  RedisProcess redis;
+  Harness node_a(redis.kited_flags());
+  Harness node_b(redis.kited_flags());
+  for (int i = 0; i < 25; ++i) node_a.send_ok("sleeper-2", numbered("q", i));
+  node_a.kited.kill9();  // what A answered 202 is in Redis, not in A
+  CHECK(node_b.http.device("sleeper-2")["queued"] == 25);
+  TestDevice device(node_b.device_options("sleeper-2"));
+  device.connect_and_open();
+  auto messages = device.take_messages(25, kWait);
+  REQUIRE(messages.size() == 25);
+  std::set<std::string> distinct;
+  for (int i = 0; i < 25; ++i) {
+    CHECK(messages[i].payload == numbered("q", i));
+    distinct.insert(messages[i].payload);
+  }
+  CHECK(distinct.size() == 25);
+}
+
+TEST_CASE("39.3 nodes: a device that moves from node A to node B resumes its queue there") {
+  RedisProcess redis;
+  Harness node_a(redis.kited_flags());
+  Harness node_b(redis.kited_flags());
+  auto options = node_a.device_options("mover-3");
+  options.auto_ack = false;
+  TestDevice on_a(options);
+  on_a.connect_and_open();
+  for (int i = 0; i < 10; ++i) node_b.send_ok("mover-3", numbered("m", i));
+  REQUIRE(on_a.take_messages(10, kWait).size() == 10);  // woken through B's PUBLISH
+  on_a.drop();                                          // nothing acknowledged
+
+  auto moved = node_b.device_options("mover-3");
+  TestDevice on_b(moved);
+  on_b.connect_and_open();
+  auto again = on_b.take_messages(10, kWait);
+  REQUIRE(again.size() == 10);  // unacknowledged: delivered again, from the shared queue
+  for (int i = 0; i < 10; ++i) CHECK(again[i].payload == numbered("m", i));
+  auto info =
+      node_a.wait_device("mover-3", [](const auto& body) { return body["queued"] == 0; }, {&on_b});
+  CHECK(info["acked_through"] == 10);
+}
+
+}  // namespace kite::it
