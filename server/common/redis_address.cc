@@ -28,8 +28,9 @@ std::string RedisAddress::parse(std::string_view text, RedisAddress& out) {
 
 std::string RedisAddress::to_string() const {
   if (unix_socket) return "unix:" + host;
-  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
-                                             : fmt::format("{}:{}", host, port);
+  // Brackets around an IPv6 address, and around any host that parse() would otherwise misread.
+  const bool bracket = host.find_first_of(":[]") != std::string::npos;
+  return bracket ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
 }
 
 }  // namespace kite::server::common
