@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "common/log.h"
+#include "common/log_limiter.h"
 #include "http/bearer.h"
 #include "http/problem.h"
 #include "kite/protocol/base64url.h"
@@ -56,9 +57,16 @@ HttpResponse stored_answer(std::string_view device, const Outcome& outcome) {
     case Status::Error:
       break;
   }
-  KITE_LOG(error, "api.store_failed", {{"device", device}, {"error", result.error}});
-  return problem_response(503, "Store unavailable",
-                          "the message was not stored; retry later: " + result.error);
+  // Every send fails while the store is down (a Redis away, a full disk): one line a second.
+  static log::Limiter limiter(20, 1000);
+  if (auto suppressed = limiter.admit())
+    KITE_LOG(error, "api.store_failed",
+             {{"device", device}, {"error", result.error}, {"suppressed", *suppressed}});
+  http::Problem problem{503, "Store unavailable",
+                        "the message was not stored; retry later: " + result.error};
+  auto response = problem.to_response();
+  response.headers.emplace_back("Retry-After", "1");
+  return response;
 }
 
 // Parse, deliver, answer: the store, the routes and the workers are the dispatcher's.

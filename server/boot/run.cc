@@ -66,7 +66,11 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
     presence =
         std::make_unique<cluster::RedisPresence>(redis.address, redis.prefix, redis.timeout_ms);
     server.join_cluster(presence.get());
-    presence->start([&server](std::string_view device) { server.wake(device); });
+    presence->start({[&server](std::string_view device) { server.wake(device); },
+                     [&server](std::string_view device) {
+                       server.kick(device, protocol::Reason::Replaced,
+                                   "this device connected to another kited node");
+                     }});
   }
   if (auto error = server.start(); !error.empty()) {
     std::fprintf(stderr, "kited: %s\n", error.c_str());

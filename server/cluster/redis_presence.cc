@@ -51,7 +51,13 @@ bool RedisPresence::run(const std::vector<Command>& commands, Replies& replies, 
 
 void RedisPresence::online_here(std::string_view device) {
   Replies replies;
-  run({{"SET", presence_key(device), node_id_}}, replies, "cluster.presence_failed");
+  if (!run({{"SET", presence_key(device), node_id_, "GET"}}, replies, "cluster.presence_failed"))
+    return;
+  const std::string_view previous = text_of(replies.front().get());
+  if (previous.empty() || previous == node_id_) return;
+  Replies ignored;
+  run({{"PUBLISH", channel(previous), "r" + std::string(device)}}, ignored,
+      "cluster.presence_failed");
 }
 
 void RedisPresence::offline_here(std::string_view device) {
@@ -72,14 +78,29 @@ void RedisPresence::wake(std::span<const std::string_view> devices) {
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const std::string_view node = text_of(holders[i].get());
     if (!node.empty() && node != node_id_)
-      publishes.push_back({"PUBLISH", channel(node), std::string(devices[i])});
+      publishes.push_back({"PUBLISH", channel(node), "w" + std::string(devices[i])});
   }
   Replies ignored;
   if (!publishes.empty()) run(publishes, ignored, "cluster.wake_failed");
 }
 
-void RedisPresence::start(Wake wake) {
-  on_wake_ = std::move(wake);
+void RedisPresence::on_message(std::string_view message) {
+  if (message.size() < 2) return;
+  const std::string_view device = message.substr(1);
+  if (message.front() == 'w') handlers_.wake(device);
+  if (message.front() == 'r' && !still_mine(device)) handlers_.replaced(device);
+}
+
+// Whether the presence entry names this node (again): a takeover notice that arrives after the
+// device came back here must not close its new connection.
+bool RedisPresence::still_mine(std::string_view device) {
+  Replies replies;
+  if (!run({{"GET", presence_key(device)}}, replies, "cluster.presence_failed")) return false;
+  return text_of(replies.front().get()) == node_id_;
+}
+
+void RedisPresence::start(Handlers handlers) {
+  handlers_ = std::move(handlers);
   subscriber_ = std::thread([this] { subscribe_loop(); });
 }
 
@@ -109,7 +130,7 @@ void RedisPresence::subscribe_loop() {
         if (!message) break;
         if (message->type == REDIS_REPLY_ARRAY && message->elements == 3 &&
             text_of(message->element[0]) == "message")
-          on_wake_(text_of(message->element[2]));
+          on_message(text_of(message->element[2]));
       }
       subscriber_fd_ = -1;
     }

@@ -2,13 +2,18 @@
 // channel per node.
 //
 //   <p>presence:{<device>}   string   the id of the node whose connection is the device's newest
-//   <p>wake:<node>           channel  device ids whose queues got messages on another node
+//   <p>wake:<node>           channel  "w" + device id: its queue got messages on another node;
+//                                     "r" + device id: it connected to another node (takeover)
 //
 // A send on any node stores the message in the shared store (store/redis/), then, for devices not
 // connected on that node, reads their presence and PUBLISHes the device id on the holder's
 // channel; the holder's subscriber thread hands it to Server::wake, and the device's connection
 // reads its queue. Nothing is lost if a wake-up is: the message is in the store, and the device
 // reads its queue whenever it (re)connects; a wake-up only makes delivery immediate.
+//
+// Takeover: a device that connects to node B while node A holds it replaces A's entry (SET ...
+// GET tells B it was A's), and B publishes "r" + id to A; A closes its connection with goaway
+// Replaced, unless the entry names A again by then (the device came back to A meanwhile).
 //
 // A node id is random per process start, so entries left by a node that died name a node that no
 // longer listens: a wake-up for them reaches nobody, and the device's next connection, on any
@@ -31,7 +36,10 @@ namespace kite::server::cluster {
 
 class RedisPresence final : public ClusterPresence {
  public:
-  using Wake = std::function<void(std::string_view device)>;
+  struct Handlers {
+    std::function<void(std::string_view device)> wake;      // read its queue
+    std::function<void(std::string_view device)> replaced;  // close it: it is on another node
+  };
 
   RedisPresence(common::RedisAddress address, std::string prefix, int timeout_ms);
   ~RedisPresence() override;
@@ -39,9 +47,9 @@ class RedisPresence final : public ClusterPresence {
   RedisPresence& operator=(const RedisPresence&) = delete;
 
   const std::string& node_id() const { return node_id_; }
-  // Subscribes to this node's channel on a thread of its own; `wake` runs there for each device
-  // another node woke. Reconnects with back-off when Redis goes away.
-  void start(Wake wake);
+  // Subscribes to this node's channel on a thread of its own; the handlers run there for each
+  // message another node sent. Reconnects with back-off when Redis goes away.
+  void start(Handlers handlers);
   void stop();
 
   void online_here(std::string_view device) override;
@@ -54,12 +62,14 @@ class RedisPresence final : public ClusterPresence {
   bool run(const std::vector<store::redis::Command>& commands, store::redis::Replies& replies,
            const char* event);
   void subscribe_loop();
+  void on_message(std::string_view message);
+  bool still_mine(std::string_view device);
 
   store::redis::RedisPool pool_;
   const std::string prefix_;
   const std::string node_id_;
   const int timeout_ms_;
-  Wake on_wake_;
+  Handlers handlers_;
   std::thread subscriber_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> subscriber_fd_{-1};  // shut down by stop() to end a blocking read

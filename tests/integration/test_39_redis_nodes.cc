@@ -75,4 +75,26 @@ TEST_CASE("39.3 nodes: a device that moves from node A to node B resumes its que
   CHECK(info["acked_through"] == 10);
 }
 
+TEST_CASE("39.4 nodes: takeover across nodes: the connection on A gets Replaced, B receives") {
+  RedisProcess redis;
+  Harness node_a(redis.kited_flags());
+  Harness node_b(redis.kited_flags());
+  TestDevice on_a(node_a.device_options("car-4")), on_b(node_b.device_options("car-4"));
+  on_a.connect_and_open();
+  on_b.connect_and_open();
+
+  auto closed = on_a.wait_closed(kWait);
+  REQUIRE(closed);
+  CHECK(closed->reason == Reason::Replaced);
+  CHECK(closed->by_peer);
+  CHECK(on_a.wait_socket_closed(kWait));
+  node_a.wait_device("car-4", [](const auto& body) { return body["online"] == false; });
+
+  for (int i = 0; i < 5; ++i) node_a.send_ok("car-4", numbered("t", i));  // through the old node
+  auto messages = on_b.take_messages(5, kWait);
+  REQUIRE(messages.size() == 5);
+  for (int i = 0; i < 5; ++i) CHECK(messages[i].payload == numbered("t", i));
+  CHECK(node_b.http.device("car-4")["online"] == true);
+}
+
 }  // namespace kite::it
