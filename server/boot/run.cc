@@ -70,6 +70,13 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
                      [&server](std::string_view device) {
                        server.kick(device, protocol::Reason::Replaced,
                                    "this device connected to another kited node");
+                     },
+                     [&server](const cluster::ForwardedMessage& m) {
+                       NewMessage message;
+                       message.payload = m.payload;
+                       message.topic = m.topic;
+                       message.content_type = m.content_type;
+                       server.delivery().send_forwarded(message, m.device);
                      }});
   }
   if (auto error = server.start(); !error.empty()) {

@@ -66,17 +66,21 @@ void RedisPresence::offline_here(std::string_view device) {
       "cluster.presence_failed");
 }
 
-// Two round trips for any number of devices: their presence entries, then one PUBLISH each to
-// the nodes that hold them.
-void RedisPresence::wake(std::span<const std::string_view> devices) {
+bool RedisPresence::holders(std::span<const std::string_view> devices, Replies& replies) {
   std::vector<Command> lookups;
   lookups.reserve(devices.size());
   for (std::string_view device : devices) lookups.push_back({"GET", presence_key(device)});
-  Replies holders;
-  if (!run(lookups, holders, "cluster.wake_failed")) return;
+  return run(lookups, replies, "cluster.presence_failed");
+}
+
+// Two round trips for any number of devices: their presence entries, then one PUBLISH each to
+// the nodes that hold them.
+void RedisPresence::wake(std::span<const std::string_view> devices) {
+  Replies found;
+  if (!holders(devices, found)) return;
   std::vector<Command> publishes;
   for (std::size_t i = 0; i < devices.size(); ++i) {
-    const std::string_view node = text_of(holders[i].get());
+    const std::string_view node = text_of(found[i].get());
     if (!node.empty() && node != node_id_)
       publishes.push_back({"PUBLISH", channel(node), "w" + std::string(devices[i])});
   }
@@ -84,7 +88,33 @@ void RedisPresence::wake(std::span<const std::string_view> devices) {
   if (!publishes.empty()) run(publishes, ignored, "cluster.wake_failed");
 }
 
+// The same two round trips, with the whole message in each PUBLISH.
+void RedisPresence::forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) {
+  forwarded.assign(parcels.size(), false);
+  std::vector<std::string_view> devices;
+  devices.reserve(parcels.size());
+  for (const RemoteParcel& parcel : parcels) devices.push_back(parcel.device);
+  Replies found;
+  if (!holders(devices, found)) return;
+  std::vector<Command> publishes;
+  std::vector<std::size_t> published;
+  for (std::size_t i = 0; i < parcels.size(); ++i) {
+    const std::string_view node = text_of(found[i].get());
+    if (node.empty() || node == node_id_) continue;
+    const NewMessage& m = *parcels[i].message;
+    std::string text = encode_forwarded({parcels[i].device, m.topic, m.content_type, m.payload});
+    if (text.empty()) continue;
+    publishes.push_back({"PUBLISH", channel(node), std::move(text)});
+    published.push_back(i);
+  }
+  Replies ignored;
+  if (publishes.empty() || !run(publishes, ignored, "cluster.forward_failed")) return;
+  for (std::size_t i : published) forwarded[i] = true;
+}
+
 void RedisPresence::on_message(std::string_view message) {
+  if (ForwardedMessage forwarded; decode_forwarded(message, forwarded))
+    return handlers_.transient(forwarded);
   if (message.size() < 2) return;
   const std::string_view device = message.substr(1);
   if (message.front() == 'w') handlers_.wake(device);

@@ -3,7 +3,8 @@
 //
 //   <p>presence:{<device>}   string   the id of the node whose connection is the device's newest
 //   <p>wake:<node>           channel  "w" + device id: its queue got messages on another node;
-//                                     "r" + device id: it connected to another node (takeover)
+//                                     "r" + device id: it connected to another node (takeover);
+//                                     'q'...: a QoS 0 message for it (forwarded_message.h)
 //
 // A send on any node stores the message in the shared store (store/redis/), then, for devices not
 // connected on that node, reads their presence and PUBLISHes the device id on the holder's
@@ -29,6 +30,7 @@
 #include <string>
 #include <thread>
 
+#include "cluster/forwarded_message.h"
 #include "core/cluster_presence.h"
 #include "store/redis/redis_connection.h"
 
@@ -37,8 +39,9 @@ namespace kite::server::cluster {
 class RedisPresence final : public ClusterPresence {
  public:
   struct Handlers {
-    std::function<void(std::string_view device)> wake;      // read its queue
-    std::function<void(std::string_view device)> replaced;  // close it: it is on another node
+    std::function<void(std::string_view device)> wake;       // read its queue
+    std::function<void(std::string_view device)> replaced;   // close it: it is on another node
+    std::function<void(const ForwardedMessage&)> transient;  // send it if connected here
   };
 
   RedisPresence(common::RedisAddress address, std::string prefix, int timeout_ms);
@@ -55,6 +58,7 @@ class RedisPresence final : public ClusterPresence {
   void online_here(std::string_view device) override;
   void offline_here(std::string_view device) override;
   void wake(std::span<const std::string_view> devices) override;
+  void forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) override;
 
  private:
   std::string presence_key(std::string_view device) const;
@@ -64,6 +68,8 @@ class RedisPresence final : public ClusterPresence {
   void subscribe_loop();
   void on_message(std::string_view message);
   bool still_mine(std::string_view device);
+  // The node holding each device ("" for none, or this node), in one round trip.
+  bool holders(std::span<const std::string_view> devices, store::redis::Replies& replies);
 
   store::redis::RedisPool pool_;
   const std::string prefix_;

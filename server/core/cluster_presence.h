@@ -1,13 +1,23 @@
 // What a node of a cluster tells the others about its devices, and asks of them. The registry
 // (registry.h) reports every device that comes online or goes offline here; the dispatcher asks
-// the cluster to wake the devices a stored message is for that are not connected here. An
-// implementation over Redis is server/cluster/redis_presence.h; a single node has none.
+// the cluster to wake the devices a stored message is for that are not connected here, and to
+// carry QoS 0 messages to the node their device is on. An implementation over Redis is
+// server/cluster/redis_presence.h; a single node has none.
 #pragma once
 
 #include <span>
 #include <string_view>
+#include <vector>
+
+#include "store/message_store.h"
 
 namespace kite::server {
+
+// A QoS 0 message for a device not connected here.
+struct RemoteParcel {
+  std::string_view device;
+  const NewMessage* message = nullptr;
+};
 
 class ClusterPresence {
  public:
@@ -19,6 +29,9 @@ class ClusterPresence {
   // Stored messages wait for these devices, none connected here: the node that holds each (if
   // any) is told to have it read its queue.
   virtual void wake(std::span<const std::string_view> devices) = 0;
+  // QoS 0: each parcel goes to the node its device is connected to; forwarded[i] says whether
+  // parcels[i] had one (at most once: not whether it arrived).
+  virtual void forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) = 0;
 };
 
 }  // namespace kite::server

@@ -61,6 +61,12 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
   }
   uv_tcp_nodelay(&tcp_, 1);
   ip_ = peer_ip(tcp_);
+  // A peer gone between accept and here (a proxy's health check that resets at once) has no
+  // address to judge it by: it is closed without being counted as refused or forged.
+  if (!ip_.known()) {
+    close_socket();
+    return false;
+  }
   worker_.metrics().connections_accepted.add();
   const PeerGate::ProxyExpectation proxy = context.device_gate->proxy_expectation(ip_.address());
   if (proxy.expect == ProxyPolicy::Expect::header) return await_proxy_header(proxy.versions);

@@ -54,6 +54,12 @@ class Router {
   // Stored messages wait for these devices, not connected here: in a cluster, the node that
   // holds each is told to read its queue; a single node has nobody to tell.
   virtual void wake_elsewhere(std::span<const std::string_view> /*devices*/) const {}
+  // QoS 0 for devices not connected here: in a cluster, sent on to the node that holds each;
+  // forwarded[i] says whether parcels[i] went anywhere.
+  virtual void forward_elsewhere(std::span<const RemoteParcel> parcels,
+                                 std::vector<bool>& forwarded) const {
+    forwarded.assign(parcels.size(), false);
+  }
 };
 
 class Registry final : public Router {
@@ -69,6 +75,13 @@ class Registry final : public Router {
   void append_part(std::size_t part, std::vector<std::string>& ids) const override;
   void wake_elsewhere(std::span<const std::string_view> devices) const override {
     if (cluster_) cluster_->wake(devices);
+  }
+  void forward_elsewhere(std::span<const RemoteParcel> parcels,
+                         std::vector<bool>& forwarded) const override {
+    if (cluster_)
+      cluster_->forward(parcels, forwarded);
+    else
+      forwarded.assign(parcels.size(), false);
   }
   // A cluster node: tells `cluster` of every device that comes online or goes offline here.
   // Before any claim.

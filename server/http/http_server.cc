@@ -88,7 +88,11 @@ void HttpServer::accept() {
   auto* listener = reinterpret_cast<uv_stream_t*>(&listener_);
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(connection->tcp())) != 0)
     return connection->close();
-  const IpAddress socket_ip = peer_address(*connection);
+  // A peer gone between accept and here (a proxy's health check that resets at once) has no
+  // address to judge it by: closed without being counted as refused or forged.
+  std::optional<IpAddress> peer = peer_address(*connection);
+  if (!peer) return connection->close();
+  const IpAddress socket_ip = *peer;
   if (options_.gate != nullptr) {
     // Behind a proxy that sends PROXY headers, the gate is asked once the header names the
     // client (http/connection_proxy.cc).
@@ -103,10 +107,11 @@ void HttpServer::accept() {
   connection->start(refusal);
 }
 
-IpAddress HttpServer::peer_address(Connection& connection) {
+std::optional<IpAddress> HttpServer::peer_address(Connection& connection) {
   sockaddr_storage peer{};
   int length = sizeof peer;
-  uv_tcp_getpeername(connection.tcp(), reinterpret_cast<sockaddr*>(&peer), &length);
+  if (uv_tcp_getpeername(connection.tcp(), reinterpret_cast<sockaddr*>(&peer), &length) != 0)
+    return std::nullopt;
   return IpAddress::from(reinterpret_cast<const sockaddr*>(&peer));
 }
 

@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -91,7 +92,8 @@ class HttpServer {
   // it); over the per-IP cap, true with `refusal` set to 429; otherwise `refusal` is untouched.
   // `ip`: the socket's peer, or behind a proxy the client its PROXY header named.
   bool pass_gate(Connection& connection, const IpAddress& ip, int& refusal);
-  static IpAddress peer_address(Connection& connection);
+  // The client's address; nullopt when it is already gone.
+  static std::optional<IpAddress> peer_address(Connection& connection);
   void forget(std::uint64_t id);  // called from a connection's close callback
   void handle_closed();
   char* read_buffer() { return read_buffer_.data(); }

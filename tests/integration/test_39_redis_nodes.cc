@@ -97,4 +97,26 @@ TEST_CASE("39.4 nodes: takeover across nodes: the connection on A gets Replaced,
   CHECK(node_b.http.device("car-4")["online"] == true);
 }
 
+TEST_CASE("39.5 nodes: QoS 0 sent through node A reaches a device on node B") {
+  RedisProcess redis;
+  Harness node_a(redis.kited_flags());
+  Harness node_b(redis.kited_flags());
+  TestDevice device(node_b.device_options("lamp-5"));
+  device.connect_and_open();
+  node_b.wait_device("lamp-5", [](const auto& body) { return body["online"] == true; });
+
+  auto response = node_a.http.send("lamp-5", "blink", 0);
+  REQUIRE(response.status == 202);
+  CHECK(response.json()["status"] == "sent");  // forwarded to node B
+  CHECK(response.json()["online"] == false);   // not connected to node A
+  auto message = device.next_message(kWait);
+  REQUIRE(message);
+  CHECK(message->payload == "blink");
+  CHECK(message->seq == 0);  // QoS 0: nothing stored
+  CHECK(node_a.http.device("lamp-5")["queued"] == 0);
+  // A device connected nowhere: dropped, as on a single node.
+  auto nowhere = node_a.http.send("lamp-nowhere", "blink", 0);
+  CHECK(nowhere.json()["status"] == "dropped");
+}
+
 }  // namespace kite::it

@@ -155,7 +155,32 @@ void Dispatcher::note_stored(const Call& call, std::span<const Outcome> outcomes
   }
 }
 
-void Dispatcher::send_transient(Call& call, std::vector<Outcome>& outcomes) {
+bool Dispatcher::send_forwarded(const NewMessage& message, std::string_view device) {
+  thread_local std::vector<std::optional<Route>> routes;
+  const Parcel parcel{0, 0};
+  Call call{std::span(&message, 1), std::span(&device, 1), std::span(&parcel, 1), routes};
+  std::vector<Outcome> outcomes(1);
+  send_transient(call, outcomes, /*forward=*/false);
+  return outcomes[0].sent;
+}
+
+// QoS 0 parcels whose device is not connected here: to the node it is on, if any.
+void Dispatcher::forward_elsewhere(const Call& call, std::vector<Outcome>& outcomes) {
+  std::vector<RemoteParcel> remote;
+  std::vector<std::size_t> which;
+  for (std::size_t k = 0; k < call.parcels.size(); ++k) {
+    if (call.routes[call.parcels[k].device]) continue;
+    remote.push_back(
+        {call.devices[call.parcels[k].device], &call.messages[call.parcels[k].message]});
+    which.push_back(k);
+  }
+  if (remote.empty()) return;
+  std::vector<bool> forwarded;
+  router_.forward_elsewhere(remote, forwarded);
+  for (std::size_t i = 0; i < which.size(); ++i) outcomes[which[i]].sent = forwarded[i];
+}
+
+void Dispatcher::send_transient(Call& call, std::vector<Outcome>& outcomes, bool forward) {
   auto frames = std::make_shared<std::vector<protocol::SharedPublish>>();
   frames->reserve(call.messages.size());
   for (const NewMessage& message : call.messages) {
@@ -195,6 +220,7 @@ void Dispatcher::send_transient(Call& call, std::vector<Outcome>& outcomes) {
     refused += route && !outcomes[k].sent;
   }
   if (refused != 0) refused_transient_.fetch_add(refused);
+  if (forward) forward_elsewhere(call, outcomes);
 }
 
 // One encoder per thread (an encoder is for one thread at a time; a lock would make every

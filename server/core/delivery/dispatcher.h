@@ -86,6 +86,11 @@ class Dispatcher {
             std::span<const Parcel> parcels, protocol::Qos qos, std::vector<Outcome>& outcomes,
             CarryAllowance& allowance);
 
+  // A QoS 0 message another node of the cluster forwarded here: sent if `device` is connected
+  // here, never forwarded again (a device that moved meanwhile misses it: QoS 0 is at most
+  // once). True if its connection's worker took it.
+  bool send_forwarded(const NewMessage& message, std::string_view device);
+
   // QoS 0 frames a worker's inbox had no room for, since start (kite_dropped_total).
   std::uint64_t refused_transient() const { return refused_transient_.load(); }
 
@@ -94,7 +99,9 @@ class Dispatcher {
   protocol::FrameEncoder& encoder();
   void look_up_routes(Call& call);
   void send_stored(Call& call, std::vector<Outcome>& outcomes, CarryAllowance& allowance);
-  void send_transient(Call& call, std::vector<Outcome>& outcomes);
+  // `forward`: parcels for devices not connected here go to the cluster (Router).
+  void send_transient(Call& call, std::vector<Outcome>& outcomes, bool forward = true);
+  void forward_elsewhere(const Call& call, std::vector<Outcome>& outcomes);
   void note_stored(const Call& call, std::span<const Outcome> outcomes, std::uint64_t now);
   void wake_elsewhere(const Call& call, std::span<const Outcome> outcomes);
 
