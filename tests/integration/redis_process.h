@@ -1,5 +1,7 @@
 // A real redis-server for one test, on a Unix socket in a temporary directory of its own; killed
-// (SIGKILL) and its directory removed when the test ends or fails.
+// (SIGKILL) and its directory removed when the test ends or fails. With `aof`, every write is in
+// its append-only file before Redis answers (appendfsync always), so kill() and start() again
+// keep what it had acknowledged.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -15,18 +17,24 @@ namespace kite::it {
 
 class RedisProcess {
  public:
-  RedisProcess() {
+  explicit RedisProcess(bool aof = false) : aof_(aof) {
     std::string pattern = (std::filesystem::temp_directory_path() / "kite-redis-XXXXXX").string();
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     dir_ = pattern;
     socket_ = (dir_ / "redis.sock").string();
+    start();
+  }
+
+  void start() {
     process_ = std::make_unique<ChildProcess>(
         "redis-server", "/usr/bin/redis-server",
         std::vector<std::string>{"--port", "0", "--unixsocket", socket_, "--dir", dir_.string(),
-                                 "--save", "", "--appendonly", "no"});
+                                 "--save", "", "--appendonly", aof_ ? "yes" : "no", "--appendfsync",
+                                 "always"});
     REQUIRE_MESSAGE(process_->wait_out("ready to accept connections", 10'000),
                     "redis-server did not start: " << process_->out() << process_->err());
   }
+  void kill() { process_.reset(); }  // SIGKILL
   ~RedisProcess() {
     process_.reset();
     std::error_code ignored;
@@ -41,6 +49,7 @@ class RedisProcess {
   }
 
  private:
+  bool aof_;
   std::filesystem::path dir_;
   std::string socket_;
   std::unique_ptr<ChildProcess> process_;

@@ -119,4 +119,56 @@ TEST_CASE("39.5 nodes: QoS 0 sent through node A reaches a device on node B") {
   CHECK(nowhere.json()["status"] == "dropped");
 }
 
+// A Redis that goes away under load (2 s here; the rule does not depend on how long): kited stays
+// up, its devices stay connected, every send meanwhile gets a clear 503, and every send it
+// answered 202 (before, during or after) reaches the device once Redis is back.
+TEST_CASE("39.6 nodes: Redis killed under load and restarted from its AOF: 503s, nothing lost") {
+  RedisProcess redis(/*aof=*/true);
+  Harness node(redis.kited_flags());
+  TestDevice device(node.device_options("meter-6"));
+  device.connect_and_open();
+  std::set<std::string> accepted;
+  int refused = 0;
+  auto send_for = [&](int messages, int first) {
+    for (int i = first; i < first + messages; ++i) {
+      auto response = node.http.send("meter-6", numbered("l", i), 1);
+      if (response.status == 202) {
+        accepted.insert(numbered("l", i));
+        continue;
+      }
+      ++refused;
+      INFO(response.status << " " << response.headers << response.body);
+      CHECK(response.status == 503);
+      CHECK(response.headers.find("Retry-After: 1") != std::string::npos);
+      CHECK(response.body.find("Store unavailable") != std::string::npos);
+    }
+  };
+  send_for(50, 0);
+  redis.kill();
+  const Millis back_at = now_ms() + 2'000;
+  int sent = 50;
+  while (now_ms() < back_at) {
+    send_for(10, sent);
+    sent += 10;
+    device.pump_until(now_ms() + 50, [] { return false; });
+  }
+  CHECK(refused > 0);
+  CHECK(node.kited.alive());
+  redis.start();
+  const Millis healed_by = now_ms() + kWait;  // the store probes Redis at most once a second
+  while (node.http.send("meter-6", numbered("l", sent), 1).status != 202 && now_ms() < healed_by)
+    device.pump_until(now_ms() + 100, [] { return false; });
+  accepted.insert(numbered("l", sent++));
+  send_for(50, sent);
+
+  std::set<std::string> received;
+  const Millis deadline = now_ms() + kWait;
+  while (received.size() < accepted.size() && now_ms() < deadline) {
+    device.pump_until(now_ms() + 50, [] { return false; });
+    for (const auto& message : device.inbox()) received.insert(message.payload);
+  }
+  for (const std::string& payload : accepted) CHECK(received.count(payload) == 1);
+  CHECK(node.kited.alive());
+}
+
 }  // namespace kite::it

@@ -74,12 +74,12 @@ class RedisTransaction final : public Transaction {
   Reply ask(const Command& command);
   void fail(std::string why);
 
+  std::string error_;  // the first failure; before lease_, whose taking may set it
   RedisPool::Lease lease_;
   const RedisKeys& keys_;
   std::vector<Command> writes_;                      // in the order they were made
   std::unordered_map<std::string, Pending> values_;  // string keys and "hash\0field"
   std::unordered_map<std::string, std::map<std::uint64_t, Pending>> messages_;  // by queue key
-  std::string error_;
   const std::string token_;          // claiming: this transaction's claim value, else empty
   std::vector<std::string> claims_;  // claim keys this transaction holds
   bool watching_ = false;            // WATCHes are pending on the connection

@@ -75,6 +75,9 @@ TEST_CASE("a Redis that goes away: calls answer Error, the store is unhealthy, t
   CHECK(refused.error.find("Redis") != std::string::npos);
   CHECK_FALSE(store->healthy());
   CHECK(store->stats().errors >= 1);
+  // The pool's connection broke with the first call; the next ones connect afresh, and fail.
+  for (int i = 0; i < 3; ++i)
+    CHECK(store->enqueue("dev", text("during"), kNow).status == Status::Error);
   redis.server.start();  // a fresh, empty Redis (the fixture keeps no data across a kill)
   const auto accepted = store->enqueue("dev", text("after"), kNow);
   CHECK(accepted.status == Status::Queued);
