@@ -77,6 +77,11 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
                        message.topic = m.topic;
                        message.content_type = m.content_type;
                        server.delivery().send_forwarded(message, m.device);
+                     },
+                     [&server](const cluster::ForwardedCommand& c, CommandDone done) {
+                       server.send_command_here(c.device, std::string(c.name),
+                                                std::string(c.payload), c.timeout_ms,
+                                                std::move(done));
                      }});
   }
   if (auto error = server.start(); !error.empty()) {

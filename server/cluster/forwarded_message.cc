@@ -1,37 +1,52 @@
 #include "cluster/forwarded_message.h"
 
-#include <cstdint>
-
 namespace kite::server::cluster {
 namespace {
 
 constexpr std::size_t kMaxField = 0xffff;
 
+bool fits(std::string_view a, std::string_view b, std::string_view c) {
+  return a.size() <= kMaxField && b.size() <= kMaxField && c.size() <= kMaxField;
+}
+
+void append_uint(std::string& out, std::uint64_t value, int bytes) {
+  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((value >> shift) & 0xff));
+}
+
 void append_field(std::string& out, std::string_view field) {
-  out.push_back(static_cast<char>(field.size() >> 8));
-  out.push_back(static_cast<char>(field.size() & 0xff));
+  append_uint(out, field.size(), 2);
   out.append(field);
 }
 
+bool take_uint(std::string_view& rest, int bytes, std::uint64_t& value) {
+  if (rest.size() < static_cast<std::size_t>(bytes)) return false;
+  value = 0;
+  for (int i = 0; i < bytes; ++i) value = (value << 8) | static_cast<std::uint8_t>(rest[i]);
+  rest.remove_prefix(bytes);
+  return true;
+}
+
 bool take_field(std::string_view& rest, std::string_view& field) {
-  if (rest.size() < 2) return false;
-  const std::size_t length = (static_cast<std::size_t>(static_cast<std::uint8_t>(rest[0])) << 8) |
-                             static_cast<std::uint8_t>(rest[1]);
-  if (rest.size() - 2 < length) return false;
-  field = rest.substr(2, length);
-  rest.remove_prefix(2 + length);
+  std::uint64_t length = 0;
+  if (!take_uint(rest, 2, length) || rest.size() < length) return false;
+  field = rest.substr(0, length);
+  rest.remove_prefix(length);
+  return true;
+}
+
+// The text after its kind letter, or false if it is not of that kind.
+bool body_of(std::string_view text, char kind, std::string_view& rest) {
+  if (text.empty() || text.front() != kind) return false;
+  rest = text.substr(1);
   return true;
 }
 
 }  // namespace
 
 std::string encode_forwarded(const ForwardedMessage& message) {
-  if (message.device.size() > kMaxField || message.topic.size() > kMaxField ||
-      message.content_type.size() > kMaxField)
-    return {};
+  if (!fits(message.device, message.topic, message.content_type)) return {};
   std::string out(1, 'q');
-  out.reserve(7 + message.device.size() + message.topic.size() + message.content_type.size() +
-              message.payload.size());
   append_field(out, message.device);
   append_field(out, message.topic);
   append_field(out, message.content_type);
@@ -39,15 +54,68 @@ std::string encode_forwarded(const ForwardedMessage& message) {
   return out;
 }
 
+std::string encode_command(const ForwardedCommand& command) {
+  if (!fits(command.origin, command.device, command.name)) return {};
+  std::string out(1, 'c');
+  append_uint(out, command.id, 8);
+  append_uint(out, command.timeout_ms, 4);
+  append_field(out, command.origin);
+  append_field(out, command.device);
+  append_field(out, command.name);
+  out.append(command.payload);
+  return out;
+}
+
+std::string encode_reply(const CommandReply& reply) {
+  if (!fits(reply.detail, {}, {})) return {};
+  std::string out(1, 'a');
+  append_uint(out, reply.id, 8);
+  append_uint(out, reply.kind, 1);
+  append_uint(out, reply.status, 2);
+  append_field(out, reply.detail);
+  out.append(reply.payload);
+  return out;
+}
+
 bool decode_forwarded(std::string_view text, ForwardedMessage& message) {
-  if (text.empty() || text.front() != 'q') return false;
-  std::string_view rest = text.substr(1);
+  std::string_view rest;
   ForwardedMessage decoded;
-  if (!take_field(rest, decoded.device) || !take_field(rest, decoded.topic) ||
-      !take_field(rest, decoded.content_type) || decoded.device.empty())
+  if (!body_of(text, 'q', rest) || !take_field(rest, decoded.device) ||
+      !take_field(rest, decoded.topic) || !take_field(rest, decoded.content_type) ||
+      decoded.device.empty())
     return false;
   decoded.payload = rest;
   message = decoded;
+  return true;
+}
+
+bool decode_command(std::string_view text, ForwardedCommand& command) {
+  std::string_view rest;
+  ForwardedCommand decoded;
+  std::uint64_t timeout = 0;
+  if (!body_of(text, 'c', rest) || !take_uint(rest, 8, decoded.id) ||
+      !take_uint(rest, 4, timeout) || !take_field(rest, decoded.origin) ||
+      !take_field(rest, decoded.device) || !take_field(rest, decoded.name) ||
+      decoded.origin.empty() || decoded.device.empty())
+    return false;
+  decoded.timeout_ms = static_cast<std::uint32_t>(timeout);
+  decoded.payload = rest;
+  command = decoded;
+  return true;
+}
+
+bool decode_reply(std::string_view text, CommandReply& reply) {
+  std::string_view rest;
+  CommandReply decoded;
+  std::uint64_t kind = 0, status = 0;
+  if (!body_of(text, 'a', rest) || !take_uint(rest, 8, decoded.id) || !take_uint(rest, 1, kind) ||
+      !take_uint(rest, 2, status) || !take_field(rest, decoded.detail) ||
+      kind > CommandReply::kMaxKind)
+    return false;
+  decoded.kind = static_cast<std::uint8_t>(kind);
+  decoded.status = static_cast<std::uint16_t>(status);
+  decoded.payload = rest;
+  reply = decoded;
   return true;
 }
 

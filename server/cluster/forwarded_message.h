@@ -1,13 +1,16 @@
-// A QoS 0 message one node forwards to the node its device is connected to, as it travels on
-// the holder's Redis channel (redis_presence.h):
+// What one kited node sends another on its Redis channel (redis_presence.h), besides the
+// one-letter wake-up and takeover notices:
 //
-//   'q' device-length:u16 device topic-length:u16 topic content-type-length:u16 content-type
-//   payload (the rest)
+//   'q' device:s16 topic:s16 content-type:s16 payload          a QoS 0 message for a device
+//   'c' id:u64 timeout_ms:u32 origin:s16 device:s16 name:s16 payload    a command to run
+//   'a' id:u64 kind:u8 status:u16 detail:s16 payload            the outcome of that command
 //
-// Lengths are big-endian. decode() refuses anything truncated or with an empty device id: the
-// channel is Kite's own, but a parser never trusts its input (fuzz_http_url feeds it).
+// s16 is a u16 length and that many bytes; the payload is the rest. Integers are big-endian.
+// Decoders refuse anything truncated, a kind out of range or an empty device or origin: the
+// channel is Kite's own, but a parser never trusts its input (fuzz_cluster_message feeds them).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,9 +20,28 @@ struct ForwardedMessage {
   std::string_view device, topic, content_type, payload;
 };
 
-// "" when a field is too long for its u16 length (the limits of protocol/limits.h are far below).
+struct ForwardedCommand {
+  std::uint64_t id = 0;  // the origin's, to match the reply
+  std::uint32_t timeout_ms = 0;
+  std::string_view origin, device, name, payload;  // origin: the node to reply to
+};
+
+struct CommandReply {
+  static constexpr std::uint8_t kMaxKind = 5;  // CommandOutcome::Kind's last value
+  std::uint64_t id = 0;
+  std::uint8_t kind = 0;  // CommandOutcome::Kind
+  std::uint16_t status = 0;
+  std::string_view detail, payload;
+};
+
+// Each "" when a field is too long for its u16 length (protocol/limits.h keeps them far below).
 std::string encode_forwarded(const ForwardedMessage& message);
-// Views point into `text`; false when it is not a whole forwarded message.
+std::string encode_command(const ForwardedCommand& command);
+std::string encode_reply(const CommandReply& reply);
+// Views point into `text`; false (and the output untouched) when it is not one whole message of
+// that kind.
 bool decode_forwarded(std::string_view text, ForwardedMessage& message);
+bool decode_command(std::string_view text, ForwardedCommand& command);
+bool decode_reply(std::string_view text, CommandReply& reply);
 
 }  // namespace kite::server::cluster

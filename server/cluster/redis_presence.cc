@@ -112,9 +112,85 @@ void RedisPresence::forward(std::span<const RemoteParcel> parcels, std::vector<b
   for (std::size_t i : published) forwarded[i] = true;
 }
 
+bool RedisPresence::forward_command(std::string_view device, const std::string& name,
+                                    const std::string& payload, std::uint32_t timeout_ms,
+                                    CommandDone done) {
+  Replies found;
+  const std::string_view one[] = {device};
+  if (!holders(one, found)) return false;
+  const std::string node(text_of(found.front().get()));
+  if (node.empty() || node == node_id_) return false;
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(pending_mutex_);
+    id = next_command_id_++;
+    pending_[id] = {std::move(done), std::chrono::steady_clock::now() +
+                                         std::chrono::milliseconds(timeout_ms + kReplyGrace)};
+  }
+  Replies ignored;
+  const std::string text = encode_command({id, timeout_ms, node_id_, device, name, payload});
+  if (!text.empty() && run({{"PUBLISH", channel(node), text}}, ignored, "cluster.command_failed"))
+    return true;
+  std::lock_guard lock(pending_mutex_);  // not sent: the caller answers with its own copy
+  pending_.erase(id);
+  return false;
+}
+
+// On the holder: runs the command as its own, and publishes the outcome to the asking node.
+void RedisPresence::run_command(const ForwardedCommand& command) {
+  handlers_.command(command, [this, id = command.id,
+                              origin = std::string(command.origin)](CommandOutcome outcome) {
+    Replies ignored;
+    const std::string text = encode_reply({id, static_cast<std::uint8_t>(outcome.kind),
+                                           outcome.status, outcome.detail, outcome.payload});
+    if (!text.empty()) run({{"PUBLISH", channel(origin), text}}, ignored, "cluster.command_failed");
+  });
+}
+
+void RedisPresence::complete(const CommandReply& reply) {
+  CommandDone done;
+  {
+    std::lock_guard lock(pending_mutex_);
+    auto it = pending_.find(reply.id);
+    if (it == pending_.end()) return;  // timed out already
+    done = std::move(it->second.done);
+    pending_.erase(it);
+  }
+  done({static_cast<CommandOutcome::Kind>(reply.kind), reply.status, std::string(reply.payload),
+        std::string(reply.detail)});
+}
+
+// Every 200 ms: commands whose reply is overdue are answered TimedOut; at stop() every command
+// still waiting is answered Offline.
+void RedisPresence::expire_commands_loop() {
+  std::unique_lock lock(pending_mutex_);
+  while (!stopping_) {
+    pending_wake_.wait_for(lock, std::chrono::milliseconds(200));
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<CommandDone> overdue;
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (!stopping_ && it->second.deadline > now) {
+        ++it;
+        continue;
+      }
+      overdue.push_back(std::move(it->second.done));
+      it = pending_.erase(it);
+    }
+    lock.unlock();
+    for (CommandDone& done : overdue)
+      done({stopping_ ? CommandOutcome::Kind::Offline : CommandOutcome::Kind::TimedOut,
+            0,
+            {},
+            "no reply from the kited node the device is connected to"});
+    lock.lock();
+  }
+}
+
 void RedisPresence::on_message(std::string_view message) {
   if (ForwardedMessage forwarded; decode_forwarded(message, forwarded))
     return handlers_.transient(forwarded);
+  if (ForwardedCommand command; decode_command(message, command)) return run_command(command);
+  if (CommandReply reply; decode_reply(message, reply)) return complete(reply);
   if (message.size() < 2) return;
   const std::string_view device = message.substr(1);
   if (message.front() == 'w') handlers_.wake(device);
@@ -132,6 +208,7 @@ bool RedisPresence::still_mine(std::string_view device) {
 void RedisPresence::start(Handlers handlers) {
   handlers_ = std::move(handlers);
   subscriber_ = std::thread([this] { subscribe_loop(); });
+  expirer_ = std::thread([this] { expire_commands_loop(); });
 }
 
 void RedisPresence::stop() {
@@ -139,6 +216,11 @@ void RedisPresence::stop() {
   stopping_ = true;
   if (int fd = subscriber_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
   subscriber_.join();
+  {
+    std::lock_guard lock(pending_mutex_);  // so the sweeper cannot miss the wake-up
+  }
+  pending_wake_.notify_all();
+  expirer_.join();
 }
 
 // One subscribed connection at a time, read without a timeout (a quiet channel is normal);

@@ -4,7 +4,8 @@
 //   <p>presence:{<device>}   string   the id of the node whose connection is the device's newest
 //   <p>wake:<node>           channel  "w" + device id: its queue got messages on another node;
 //                                     "r" + device id: it connected to another node (takeover);
-//                                     'q'...: a QoS 0 message for it (forwarded_message.h)
+//                                     'q'...: a QoS 0 message for it; 'c'...: a command for
+//                                     it; 'a'...: a command's outcome (forwarded_message.h)
 //
 // A send on any node stores the message in the shared store (store/redis/), then, for devices not
 // connected on that node, reads their presence and PUBLISHes the device id on the holder's
@@ -20,15 +21,24 @@
 // longer listens: a wake-up for them reaches nobody, and the device's next connection, on any
 // node, overwrites the entry.
 //
+// Commands: the asking node keeps the caller's callback under an id, publishes the command to the
+// holder, which runs it as its own (Server::send_command_here) and publishes the outcome back; a
+// sweeper thread answers TimedOut for a command whose reply has not come within its timeout plus
+// kReplyGrace (the holder died, or a message was lost).
+//
 // Thread-safety: online_here / offline_here / wake are called from any worker or the admin loop
 // (each takes a pooled connection); the subscriber runs on its own thread between start() and
 // stop().
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "cluster/forwarded_message.h"
 #include "core/cluster_presence.h"
@@ -42,7 +52,10 @@ class RedisPresence final : public ClusterPresence {
     std::function<void(std::string_view device)> wake;       // read its queue
     std::function<void(std::string_view device)> replaced;   // close it: it is on another node
     std::function<void(const ForwardedMessage&)> transient;  // send it if connected here
+    // run it here; pass the outcome to reply()
+    std::function<void(const ForwardedCommand&, CommandDone)> command;
   };
+  static constexpr std::int64_t kReplyGrace = 2'000;  // ms
 
   RedisPresence(common::RedisAddress address, std::string prefix, int timeout_ms);
   ~RedisPresence() override;
@@ -59,6 +72,8 @@ class RedisPresence final : public ClusterPresence {
   void offline_here(std::string_view device) override;
   void wake(std::span<const std::string_view> devices) override;
   void forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) override;
+  bool forward_command(std::string_view device, const std::string& name, const std::string& payload,
+                       std::uint32_t timeout_ms, CommandDone done) override;
 
  private:
   std::string presence_key(std::string_view device) const;
@@ -68,6 +83,9 @@ class RedisPresence final : public ClusterPresence {
   void subscribe_loop();
   void on_message(std::string_view message);
   bool still_mine(std::string_view device);
+  void run_command(const ForwardedCommand& command);
+  void complete(const CommandReply& reply);
+  void expire_commands_loop();
   // The node holding each device ("" for none, or this node), in one round trip.
   bool holders(std::span<const std::string_view> devices, store::redis::Replies& replies);
 
@@ -76,6 +94,15 @@ class RedisPresence final : public ClusterPresence {
   const std::string node_id_;
   const int timeout_ms_;
   Handlers handlers_;
+  struct Pending {
+    CommandDone done;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::mutex pending_mutex_;
+  std::condition_variable pending_wake_;                // stop() ends the sweeper's wait
+  std::unordered_map<std::uint64_t, Pending> pending_;  // guarded by pending_mutex_
+  std::uint64_t next_command_id_ = 1;                   // guarded by pending_mutex_
+  std::thread expirer_;
   std::thread subscriber_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> subscriber_fd_{-1};  // shut down by stop() to end a blocking read

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/command_table.h"
 #include "store/message_store.h"
 
 namespace kite::server {
@@ -32,6 +33,12 @@ class ClusterPresence {
   // QoS 0: each parcel goes to the node its device is connected to; forwarded[i] says whether
   // parcels[i] had one (at most once: not whether it arrived).
   virtual void forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) = 0;
+  // A command for a device not connected here: false if no other node holds it (the caller
+  // answers Offline); else `done` runs once, on a thread of the cluster's, with the holder's
+  // outcome, or TimedOut when no answer came within the command's timeout and a grace.
+  virtual bool forward_command(std::string_view device, const std::string& name,
+                               const std::string& payload, std::uint32_t timeout_ms,
+                               CommandDone done) = 0;
 };
 
 }  // namespace kite::server

@@ -104,9 +104,21 @@ record::RecordTotals Server::recording_totals() const {
   return totals;
 }
 
+// A device connected to another node of a cluster gets the command there; an abandoned HTTP
+// request does not cancel a forwarded command (it ends by its reply or timeout).
 void Server::send_command(std::string_view device_id, std::string name, std::string payload,
                           std::uint32_t timeout_ms, CommandDone done,
                           std::shared_ptr<CommandTicket> ticket) {
+  if (!registry_.find(device_id) && cluster_ &&
+      cluster_->forward_command(device_id, name, payload, timeout_ms, done))
+    return;
+  send_command_here(device_id, std::move(name), std::move(payload), timeout_ms, std::move(done),
+                    std::move(ticket));
+}
+
+void Server::send_command_here(std::string_view device_id, std::string name, std::string payload,
+                               std::uint32_t timeout_ms, CommandDone done,
+                               std::shared_ptr<CommandTicket> ticket) {
   auto route = registry_.find(device_id);
   if (!route) return done({CommandOutcome::Kind::Offline, 0, {}, "the device is not connected"});
   const std::size_t cap = context_.options.max_pending_commands;

@@ -65,7 +65,10 @@ class Server {
   const Router& router() const { return registry_; }
   // A node of a cluster: `cluster` hears of every device that comes online or goes offline here,
   // and is asked to wake those elsewhere that messages were stored for. Before start().
-  void join_cluster(ClusterPresence* cluster) { registry_.set_cluster(cluster); }
+  void join_cluster(ClusterPresence* cluster) {
+    registry_.set_cluster(cluster);
+    cluster_ = cluster;
+  }
   // Another node stored messages for this device: if it is connected here, its connection reads
   // its queue (any thread).
   void wake(std::string_view device_id);
@@ -85,6 +88,10 @@ class Server {
   void send_command(std::string_view device_id, std::string name, std::string payload,
                     std::uint32_t timeout_ms, CommandDone done,
                     std::shared_ptr<CommandTicket> ticket = {});
+  // The same for a device connected here only: a command another node forwarded.
+  void send_command_here(std::string_view device_id, std::string name, std::string payload,
+                         std::uint32_t timeout_ms, CommandDone done,
+                         std::shared_ptr<CommandTicket> ticket = {});
   // The HTTP client of a command went away: marks its ticket and ends it on its worker.
   void abandon_command(std::string_view device_id, const std::shared_ptr<CommandTicket>& ticket);
   // Commands awaiting a reply, server-wide (capped by max_pending_commands).
@@ -101,6 +108,7 @@ class Server {
   std::unique_ptr<MessageStore> store_;
   std::unique_ptr<Authenticator> auth_;
   Registry registry_;
+  ClusterPresence* cluster_ = nullptr;  // set by join_cluster()
   ServiceDirectory services_;
   GroupDirectory groups_{store_.get()};
   PeerGate device_gate_{"device"};

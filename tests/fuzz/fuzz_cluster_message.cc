@@ -1,8 +1,10 @@
-// Fuzzes the QoS 0 message one kited node forwards to another over Redis
-// (server/cluster/forwarded_message.h): the input is the channel message.
+// Fuzzes what one kited node sends another over Redis (server/cluster/forwarded_message.h): QoS 0
+// messages, commands and command outcomes; the input is the channel message, given to each
+// decoder.
 //
-// Checked: no crash (ASan/UBSan); a decoded message has a device id and views inside the input,
-// and encoding it again gives the input back byte for byte; a refused input leaves `out` alone.
+// Checked: no crash (ASan/UBSan); at most one decoder accepts it; a decoded message has its
+// required fields and views inside the input, and encoding it again gives the input back byte
+// for byte; a refused input leaves the output alone.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -10,6 +12,8 @@
 #include "cluster/forwarded_message.h"
 #include "fuzz_check.h"
 
+using kite::server::cluster::CommandReply;
+using kite::server::cluster::ForwardedCommand;
 using kite::server::cluster::ForwardedMessage;
 
 namespace {
@@ -22,16 +26,39 @@ bool inside(std::string_view part, std::string_view whole) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  namespace cluster = kite::server::cluster;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  int accepted = 0;
   ForwardedMessage message;
   message.device = "untouched";
-  if (!kite::server::cluster::decode_forwarded(text, message)) {
+  if (cluster::decode_forwarded(text, message)) {
+    ++accepted;
+    KITE_FUZZ_CHECK(!message.device.empty());
+    KITE_FUZZ_CHECK(inside(message.device, text) && inside(message.topic, text) &&
+                    inside(message.content_type, text) && inside(message.payload, text));
+    KITE_FUZZ_CHECK(cluster::encode_forwarded(message) == text);
+  } else {
     KITE_FUZZ_CHECK(message.device == "untouched");
-    return 0;
   }
-  KITE_FUZZ_CHECK(!message.device.empty());
-  KITE_FUZZ_CHECK(inside(message.device, text) && inside(message.topic, text) &&
-                  inside(message.content_type, text) && inside(message.payload, text));
-  KITE_FUZZ_CHECK(kite::server::cluster::encode_forwarded(message) == text);
+  ForwardedCommand command;
+  if (cluster::decode_command(text, command)) {
+    ++accepted;
+    KITE_FUZZ_CHECK(!command.origin.empty() && !command.device.empty());
+    KITE_FUZZ_CHECK(inside(command.origin, text) && inside(command.name, text) &&
+                    inside(command.payload, text));
+    KITE_FUZZ_CHECK(cluster::encode_command(command) == text);
+  } else {
+    KITE_FUZZ_CHECK(command.id == 0 && command.device.empty());
+  }
+  CommandReply reply;
+  if (cluster::decode_reply(text, reply)) {
+    ++accepted;
+    KITE_FUZZ_CHECK(reply.kind <= CommandReply::kMaxKind);
+    KITE_FUZZ_CHECK(inside(reply.detail, text) && inside(reply.payload, text));
+    KITE_FUZZ_CHECK(cluster::encode_reply(reply) == text);
+  } else {
+    KITE_FUZZ_CHECK(reply.id == 0 && reply.payload.empty());
+  }
+  KITE_FUZZ_CHECK(accepted <= 1);
   return 0;
 }

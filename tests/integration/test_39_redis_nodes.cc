@@ -1,5 +1,6 @@
 // Several kited nodes on one Redis (store.engine = "redis"): any node accepts sends for any
 // device, and a device connected to one node gets what was sent through another, in order, once.
+#include <future>
 #include <set>
 
 #include "harness.h"
@@ -169,6 +170,34 @@ TEST_CASE("39.6 nodes: Redis killed under load and restarted from its AOF: 503s,
   }
   for (const std::string& payload : accepted) CHECK(received.count(payload) == 1);
   CHECK(node.kited.alive());
+}
+
+// A command through node A for a device on node B: B runs it, A answers with the device's reply.
+TEST_CASE("39.7 nodes: a command through node A is answered by the device on node B") {
+  RedisProcess redis;
+  Harness node_a(redis.kited_flags());
+  Harness node_b(redis.kited_flags());
+  TestDevice device(node_b.device_options("valve-7"));
+  device.connect_and_open();
+  node_b.wait_device("valve-7", [](const auto& body) { return body["online"] == true; });
+
+  HttpClient client(node_a.kited.admin_port(), kAdminToken);
+  const nlohmann::json body{{"name", "set_target"}, {"payload", "21.5"}, {"timeout_ms", 3000}};
+  auto answer = std::async(std::launch::async, [&] {
+    return client.request("POST", "/v1/devices/valve-7/commands", body.dump());
+  });
+  const Millis deadline = now_ms() + 2 * kWait;
+  while (answer.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready &&
+         now_ms() < deadline)
+    device.pump_until(now_ms() + 5, [] { return false; });
+  const HttpResponse response = answer.get();
+  INFO(response.body);
+  REQUIRE(response.status == 200);
+  CHECK(response.json()["payload"] == "set_target:21.5");
+  REQUIRE(device.commands().size() == 1);
+  // A device connected nowhere is offline, as on one node.
+  auto offline = node_a.http.request("POST", "/v1/devices/valve-none/commands", body.dump());
+  CHECK(offline.status == 409);
 }
 
 }  // namespace kite::it
