@@ -252,6 +252,9 @@ void describe_device(Server& server, std::string_view device, const http::Respon
     body["since_ms"] = route->since_ms;
     body["address"] = route->address.text();
     body["tls"] = route->tls;
+  } else if (auto node = server.router().node_elsewhere(device)) {
+    body["online"] = true;  // on another node of the cluster, which alone knows the details
+    body["node"] = *node;
   }
   responder.respond(json_response(200, body));
 }

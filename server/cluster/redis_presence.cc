@@ -21,6 +21,14 @@ using store::redis::text_of;
 constexpr const char* kDeleteIfMine =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
+// The node holding the device, if its lease is alive: one round trip.
+constexpr const char* kLiveHolder =
+    "local node = redis.call('GET', KEYS[1]) "
+    "if node and redis.call('EXISTS', ARGV[1] .. node) == 1 then return node end return false";
+
+constexpr int kLeaseMs = 3'000;
+constexpr auto kRenewEvery = std::chrono::seconds(1);
+
 }  // namespace
 
 RedisPresence::RedisPresence(common::RedisAddress address, std::string prefix, int timeout_ms)
@@ -112,14 +120,28 @@ void RedisPresence::forward(std::span<const RemoteParcel> parcels, std::vector<b
   for (std::size_t i : published) forwarded[i] = true;
 }
 
+std::optional<std::string> RedisPresence::holder(std::string_view device) {
+  Replies found;
+  if (!run({{"EVAL", kLiveHolder, "1", presence_key(device), prefix_ + "node:"}}, found,
+           "cluster.presence_failed"))
+    return std::nullopt;
+  const std::string_view node = text_of(found.front().get());
+  if (node.empty() || node == node_id_) return std::nullopt;
+  return std::string(node);
+}
+
+void RedisPresence::renew_lease() {
+  Replies ignored;
+  run({{"SET", prefix_ + "node:" + node_id_, "1", "PX", std::to_string(kLeaseMs)}}, ignored,
+      "cluster.lease_failed");
+}
+
 bool RedisPresence::forward_command(std::string_view device, const std::string& name,
                                     const std::string& payload, std::uint32_t timeout_ms,
                                     CommandDone done) {
-  Replies found;
-  const std::string_view one[] = {device};
-  if (!holders(one, found)) return false;
-  const std::string node(text_of(found.front().get()));
-  if (node.empty() || node == node_id_) return false;
+  const std::optional<std::string> holding = holder(device);
+  if (!holding) return false;
+  const std::string& node = *holding;
   std::uint64_t id = 0;
   {
     std::lock_guard lock(pending_mutex_);
@@ -161,10 +183,17 @@ void RedisPresence::complete(const CommandReply& reply) {
 }
 
 // Every 200 ms: commands whose reply is overdue are answered TimedOut; at stop() every command
-// still waiting is answered Offline.
+// still waiting is answered Offline. Every second, the node's lease is renewed.
 void RedisPresence::expire_commands_loop() {
   std::unique_lock lock(pending_mutex_);
+  auto renewed_at = std::chrono::steady_clock::time_point{};
   while (!stopping_) {
+    if (std::chrono::steady_clock::now() - renewed_at >= kRenewEvery) {
+      lock.unlock();
+      renew_lease();
+      lock.lock();
+      renewed_at = std::chrono::steady_clock::now();
+    }
     pending_wake_.wait_for(lock, std::chrono::milliseconds(200));
     const auto now = std::chrono::steady_clock::now();
     std::vector<CommandDone> overdue;
@@ -207,6 +236,7 @@ bool RedisPresence::still_mine(std::string_view device) {
 
 void RedisPresence::start(Handlers handlers) {
   handlers_ = std::move(handlers);
+  renew_lease();  // before any device connects: its presence must name a live node
   subscriber_ = std::thread([this] { subscribe_loop(); });
   expirer_ = std::thread([this] { expire_commands_loop(); });
 }
@@ -221,6 +251,8 @@ void RedisPresence::stop() {
   }
   pending_wake_.notify_all();
   expirer_.join();
+  Replies ignored;  // the lease goes with the node: its devices are offline at once
+  run({{"DEL", prefix_ + "node:" + node_id_}}, ignored, "cluster.lease_failed");
 }
 
 // One subscribed connection at a time, read without a timeout (a quiet channel is normal);

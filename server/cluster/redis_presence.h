@@ -2,6 +2,7 @@
 // channel per node.
 //
 //   <p>presence:{<device>}   string   the id of the node whose connection is the device's newest
+//   <p>node:<node>           string   the node's lease: renewed every second, lapses after 3 s
 //   <p>wake:<node>           channel  "w" + device id: its queue got messages on another node;
 //                                     "r" + device id: it connected to another node (takeover);
 //                                     'q'...: a QoS 0 message for it; 'c'...: a command for
@@ -19,7 +20,8 @@
 //
 // A node id is random per process start, so entries left by a node that died name a node that no
 // longer listens: a wake-up for them reaches nobody, and the device's next connection, on any
-// node, overwrites the entry.
+// node, overwrites the entry. Whether a device is online elsewhere, and where a command goes,
+// also asks for the holder's lease: a device of a dead node is offline 3 s after it died.
 //
 // Commands: the asking node keeps the caller's callback under an id, publishes the command to the
 // holder, which runs it as its own (Server::send_command_here) and publishes the outcome back; a
@@ -72,6 +74,7 @@ class RedisPresence final : public ClusterPresence {
   void offline_here(std::string_view device) override;
   void wake(std::span<const std::string_view> devices) override;
   void forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) override;
+  std::optional<std::string> holder(std::string_view device) override;
   bool forward_command(std::string_view device, const std::string& name, const std::string& payload,
                        std::uint32_t timeout_ms, CommandDone done) override;
 
@@ -86,6 +89,7 @@ class RedisPresence final : public ClusterPresence {
   void run_command(const ForwardedCommand& command);
   void complete(const CommandReply& reply);
   void expire_commands_loop();
+  void renew_lease();
   // The node holding each device ("" for none, or this node), in one round trip.
   bool holders(std::span<const std::string_view> devices, store::redis::Replies& replies);
 

@@ -5,7 +5,9 @@
 // server/cluster/redis_presence.h; a single node has none.
 #pragma once
 
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +35,8 @@ class ClusterPresence {
   // QoS 0: each parcel goes to the node its device is connected to; forwarded[i] says whether
   // parcels[i] had one (at most once: not whether it arrived).
   virtual void forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) = 0;
+  // The live node (not this one) whose connection is the device's, if any.
+  virtual std::optional<std::string> holder(std::string_view device) = 0;
   // A command for a device not connected here: false if no other node holds it (the caller
   // answers Offline); else `done` runs once, on a thread of the cluster's, with the holder's
   // outcome, or TimedOut when no answer came within the command's timeout and a grace.

@@ -60,6 +60,10 @@ class Router {
                                  std::vector<bool>& forwarded) const {
     forwarded.assign(parcels.size(), false);
   }
+  // In a cluster: the other node the device is connected to, if any.
+  virtual std::optional<std::string> node_elsewhere(std::string_view /*device*/) const {
+    return std::nullopt;
+  }
 };
 
 class Registry final : public Router {
@@ -75,6 +79,9 @@ class Registry final : public Router {
   void append_part(std::size_t part, std::vector<std::string>& ids) const override;
   void wake_elsewhere(std::span<const std::string_view> devices) const override {
     if (cluster_) cluster_->wake(devices);
+  }
+  std::optional<std::string> node_elsewhere(std::string_view device) const override {
+    return cluster_ ? cluster_->holder(device) : std::nullopt;
   }
   void forward_elsewhere(std::span<const RemoteParcel> parcels,
                          std::vector<bool>& forwarded) const override {

@@ -200,4 +200,34 @@ TEST_CASE("39.7 nodes: a command through node A is answered by the device on nod
   CHECK(offline.status == 409);
 }
 
+// Presence is cluster-wide, and held by a lease: a device on a node killed with -9 is offline on
+// the others once the lease lapses (3 s), and commands for it are refused at once, not timed out.
+TEST_CASE("39.8 nodes: any node says where a device is online; a dead node's devices go offline") {
+  RedisProcess redis;
+  Harness node_a(redis.kited_flags());
+  Harness node_b(redis.kited_flags());
+  TestDevice device(node_b.device_options("probe-8"));
+  device.connect_and_open();
+  auto seen =
+      node_a.wait_device("probe-8", [](const auto& body) { return body["online"] == true; });
+  CHECK(seen["online"] == true);
+  CHECK(seen["node"].is_string());
+
+  node_b.kited.kill9();
+  const Millis killed_at = now_ms();
+  Millis deadline = killed_at + 3'000 + kWait;
+  nlohmann::json after = node_a.http.device("probe-8");
+  while (after["online"] == true && now_ms() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    after = node_a.http.device("probe-8");
+  }
+  CHECK(after["online"] == false);
+  CHECK(now_ms() - killed_at < 3'000 + 2'000);  // the lease, and a renewal period of slack
+  const nlohmann::json command{{"name", "ping"}, {"timeout_ms", 10'000}};
+  const Millis asked_at = now_ms();
+  auto refused = node_a.http.request("POST", "/v1/devices/probe-8/commands", command.dump());
+  CHECK(refused.status == 409);
+  CHECK(now_ms() - asked_at < 2'000);
+}
+
 }  // namespace kite::it
