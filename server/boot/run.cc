@@ -21,6 +21,36 @@ namespace kite::server::boot {
 
 namespace cfg = kite::server::config;
 
+namespace {
+
+// A node of a cluster: the others wake its devices, hand it QoS 0 messages and commands for them,
+// and tell it when one of its devices connected elsewhere (docs/cluster.md).
+std::unique_ptr<cluster::RedisPresence> join_cluster(const cfg::Config& config, Server& server) {
+  const RedisStoreOptions redis = redis_options(config.redis);
+  auto presence =
+      std::make_unique<cluster::RedisPresence>(redis.address, redis.prefix, redis.timeout_ms);
+  server.join_cluster(presence.get());
+  presence->start({[&server](std::string_view device) { server.wake(device); },
+                   [&server](std::string_view device) {
+                     server.kick(device, protocol::Reason::Replaced,
+                                 "this device connected to another kited node");
+                   },
+                   [&server](const cluster::ForwardedMessage& m) {
+                     NewMessage message;
+                     message.payload = m.payload;
+                     message.topic = m.topic;
+                     message.content_type = m.content_type;
+                     server.delivery().send_forwarded(message, m.device);
+                   },
+                   [&server](const cluster::ForwardedCommand& c, CommandDone done) {
+                     server.send_command_here(c.device, std::string(c.name), std::string(c.payload),
+                                              c.timeout_ms, std::move(done));
+                   }});
+  return presence;
+}
+
+}  // namespace
+
 int run(cfg::Config config, const std::string& config_file, int argc, char** argv) {
   ::umask(0077);  // what kited writes (store, secrets, recordings) is for its own user only
   log::configure(config.log.level, config.log.format);
@@ -59,31 +89,9 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
       return cfg::kExitUsage;
     }
   }
-  // On the Redis store every node is one of a cluster: the others wake its devices.
+  // On the Redis store every node is one of a cluster.
   std::unique_ptr<cluster::RedisPresence> presence;
-  if (config.store.engine == cfg::StoreEngine::redis) {
-    const RedisStoreOptions redis = redis_options(config.redis);
-    presence =
-        std::make_unique<cluster::RedisPresence>(redis.address, redis.prefix, redis.timeout_ms);
-    server.join_cluster(presence.get());
-    presence->start({[&server](std::string_view device) { server.wake(device); },
-                     [&server](std::string_view device) {
-                       server.kick(device, protocol::Reason::Replaced,
-                                   "this device connected to another kited node");
-                     },
-                     [&server](const cluster::ForwardedMessage& m) {
-                       NewMessage message;
-                       message.payload = m.payload;
-                       message.topic = m.topic;
-                       message.content_type = m.content_type;
-                       server.delivery().send_forwarded(message, m.device);
-                     },
-                     [&server](const cluster::ForwardedCommand& c, CommandDone done) {
-                       server.send_command_here(c.device, std::string(c.name),
-                                                std::string(c.payload), c.timeout_ms,
-                                                std::move(done));
-                     }});
-  }
+  if (config.store.engine == cfg::StoreEngine::redis) presence = join_cluster(config, server);
   if (auto error = server.start(); !error.empty()) {
     std::fprintf(stderr, "kited: %s\n", error.c_str());
     return cfg::kExitRuntimeFailure;
