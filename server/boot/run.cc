@@ -40,7 +40,7 @@ std::unique_ptr<cluster::RedisPresence> join_cluster(const cfg::Config& config, 
                      message.payload = m.payload;
                      message.topic = m.topic;
                      message.content_type = m.content_type;
-                     server.delivery().send_forwarded(message, m.device);
+                     server.delivery().send_forwarded(message, m.devices);
                    },
                    [&server](const cluster::ForwardedCommand& c, CommandDone done) {
                      server.send_command_here(c.device, std::string(c.name), std::string(c.payload),

@@ -1,5 +1,7 @@
 #include "cluster/forwarded_message.h"
 
+#include <algorithm>
+
 namespace kite::server::cluster {
 namespace {
 
@@ -45,9 +47,15 @@ bool body_of(std::string_view text, char kind, std::string_view& rest) {
 }  // namespace
 
 std::string encode_forwarded(const ForwardedMessage& message) {
-  if (!fits(message.device, message.topic, message.content_type)) return {};
+  if (message.devices.empty() || message.devices.size() > kMaxField ||
+      !fits(message.topic, message.content_type, {}))
+    return {};
   std::string out(1, 'q');
-  append_field(out, message.device);
+  append_uint(out, message.devices.size(), 2);
+  for (std::string_view device : message.devices) {
+    if (device.empty() || !fits(device, {}, {})) return {};
+    append_field(out, device);
+  }
   append_field(out, message.topic);
   append_field(out, message.content_type);
   out.append(message.payload);
@@ -79,13 +87,45 @@ std::string encode_reply(const CommandReply& reply) {
 
 bool decode_forwarded(std::string_view text, ForwardedMessage& message) {
   std::string_view rest;
+  std::uint64_t count = 0;
+  if (!body_of(text, 'q', rest) || !take_uint(rest, 2, count) || count == 0) return false;
   ForwardedMessage decoded;
-  if (!body_of(text, 'q', rest) || !take_field(rest, decoded.device) ||
-      !take_field(rest, decoded.topic) || !take_field(rest, decoded.content_type) ||
-      decoded.device.empty())
-    return false;
+  decoded.devices.reserve(std::min<std::size_t>(count, rest.size() / 3));  // 3 bytes at least each
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::string_view device;
+    if (!take_field(rest, device) || device.empty()) return false;
+    decoded.devices.push_back(device);
+  }
+  if (!take_field(rest, decoded.topic) || !take_field(rest, decoded.content_type)) return false;
   decoded.payload = rest;
-  message = decoded;
+  message = std::move(decoded);
+  return true;
+}
+
+std::string encode_wakeups(const std::vector<std::string_view>& devices) {
+  if (devices.empty()) return {};
+  std::string out(1, 'w');
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    if (devices[i].empty() || devices[i].find('\0') != std::string_view::npos) return {};
+    if (i > 0) out.push_back('\0');
+    out.append(devices[i]);
+  }
+  return out;
+}
+
+bool decode_wakeups(std::string_view text, std::vector<std::string_view>& devices) {
+  std::string_view rest;
+  if (!body_of(text, 'w', rest)) return false;
+  std::vector<std::string_view> decoded;
+  for (;;) {
+    const std::size_t end = rest.find('\0');
+    const std::string_view device = rest.substr(0, end);
+    if (device.empty()) return false;
+    decoded.push_back(device);
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  devices = std::move(decoded);
   return true;
 }
 

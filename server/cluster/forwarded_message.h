@@ -1,23 +1,29 @@
 // What one kited node sends another on its Redis channel (redis_presence.h), besides the
 // one-letter wake-up and takeover notices:
 //
-//   'q' device:s16 topic:s16 content-type:s16 payload          a QoS 0 message for a device
+//   'q' count:u16 device:s16 x count topic:s16 content-type:s16 payload
+//                                                    a QoS 0 message for devices of that node
+//   'w' device (0 device)...                         wake-ups: these devices' queues got messages
 //   'c' id:u64 timeout_ms:u32 origin:s16 device:s16 name:s16 payload    a command to run
 //   'a' id:u64 kind:u8 status:u16 detail:s16 payload            the outcome of that command
 //
 // s16 is a u16 length and that many bytes; the payload is the rest. Integers are big-endian.
-// Decoders refuse anything truncated, a kind out of range or an empty device or origin: the
-// channel is Kite's own, but a parser never trusts its input (fuzz_cluster_message feeds them).
+// A message or a wake-up for several devices of one node travels once (a group send reaches each
+// node once). Decoders refuse anything truncated, a kind out of range or an empty device or
+// origin: the channel is Kite's own, but a parser never trusts its input (fuzz_cluster_message
+// feeds them).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kite::server::cluster {
 
 struct ForwardedMessage {
-  std::string_view device, topic, content_type, payload;
+  std::vector<std::string_view> devices;  // 1 to 65,535, none empty
+  std::string_view topic, content_type, payload;
 };
 
 struct ForwardedCommand {
@@ -38,10 +44,13 @@ struct CommandReply {
 std::string encode_forwarded(const ForwardedMessage& message);
 std::string encode_command(const ForwardedCommand& command);
 std::string encode_reply(const CommandReply& reply);
+// "" when there is no device, or one is empty or holds a 0 byte.
+std::string encode_wakeups(const std::vector<std::string_view>& devices);
 // Views point into `text`; false (and the output untouched) when it is not one whole message of
 // that kind.
 bool decode_forwarded(std::string_view text, ForwardedMessage& message);
 bool decode_command(std::string_view text, ForwardedCommand& command);
 bool decode_reply(std::string_view text, CommandReply& reply);
+bool decode_wakeups(std::string_view text, std::vector<std::string_view>& devices);
 
 }  // namespace kite::server::cluster

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <map>
 
 #include "common/log.h"
 #include "common/log_limiter.h"
@@ -81,22 +82,26 @@ bool RedisPresence::holders(std::span<const std::string_view> devices, Replies& 
   return run(lookups, replies, "cluster.presence_failed");
 }
 
-// Two round trips for any number of devices: their presence entries, then one PUBLISH each to
-// the nodes that hold them.
+// Two round trips for any number of devices: their presence entries, then one PUBLISH to each
+// node that holds some of them, listing its devices.
 void RedisPresence::wake(std::span<const std::string_view> devices) {
   Replies found;
   if (!holders(devices, found)) return;
-  std::vector<Command> publishes;
+  std::map<std::string_view, std::vector<std::string_view>> by_node;
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const std::string_view node = text_of(found[i].get());
-    if (!node.empty() && node != node_id_)
-      publishes.push_back({"PUBLISH", channel(node), "w" + std::string(devices[i])});
+    if (!node.empty() && node != node_id_) by_node[node].push_back(devices[i]);
   }
+  std::vector<Command> publishes;
+  for (const auto& [node, woken] : by_node)
+    if (std::string text = encode_wakeups(woken); !text.empty())
+      publishes.push_back({"PUBLISH", channel(node), std::move(text)});
   Replies ignored;
   if (!publishes.empty()) run(publishes, ignored, "cluster.wake_failed");
 }
 
-// The same two round trips, with the whole message in each PUBLISH.
+// The same two round trips: each message goes once to each node holding some of its devices
+// (a group send is encoded there once for all its members on that node).
 void RedisPresence::forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) {
   forwarded.assign(parcels.size(), false);
   std::vector<std::string_view> devices;
@@ -104,16 +109,22 @@ void RedisPresence::forward(std::span<const RemoteParcel> parcels, std::vector<b
   for (const RemoteParcel& parcel : parcels) devices.push_back(parcel.device);
   Replies found;
   if (!holders(devices, found)) return;
-  std::vector<Command> publishes;
-  std::vector<std::size_t> published;
+  // (node, message) -> the parcels that go there
+  std::map<std::pair<std::string_view, const NewMessage*>, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < parcels.size(); ++i) {
     const std::string_view node = text_of(found[i].get());
-    if (node.empty() || node == node_id_) continue;
-    const NewMessage& m = *parcels[i].message;
-    std::string text = encode_forwarded({parcels[i].device, m.topic, m.content_type, m.payload});
+    if (!node.empty() && node != node_id_) groups[{node, parcels[i].message}].push_back(i);
+  }
+  std::vector<Command> publishes;
+  std::vector<std::size_t> published;
+  for (const auto& [where, members] : groups) {
+    const NewMessage& m = *where.second;
+    ForwardedMessage message{{}, m.topic, m.content_type, m.payload};
+    for (std::size_t i : members) message.devices.push_back(parcels[i].device);
+    std::string text = encode_forwarded(message);
     if (text.empty()) continue;
-    publishes.push_back({"PUBLISH", channel(node), std::move(text)});
-    published.push_back(i);
+    publishes.push_back({"PUBLISH", channel(where.first), std::move(text)});
+    published.insert(published.end(), members.begin(), members.end());
   }
   Replies ignored;
   if (publishes.empty() || !run(publishes, ignored, "cluster.forward_failed")) return;
@@ -220,9 +231,12 @@ void RedisPresence::on_message(std::string_view message) {
     return handlers_.transient(forwarded);
   if (ForwardedCommand command; decode_command(message, command)) return run_command(command);
   if (CommandReply reply; decode_reply(message, reply)) return complete(reply);
+  if (std::vector<std::string_view> woken; decode_wakeups(message, woken)) {
+    for (std::string_view device : woken) handlers_.wake(device);
+    return;
+  }
   if (message.size() < 2) return;
   const std::string_view device = message.substr(1);
-  if (message.front() == 'w') handlers_.wake(device);
   if (message.front() == 'r' && !still_mine(device)) handlers_.replaced(device);
 }
 

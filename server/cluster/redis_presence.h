@@ -3,7 +3,7 @@
 //
 //   <p>presence:{<device>}   string   the id of the node whose connection is the device's newest
 //   <p>node:<node>           string   the node's lease: renewed every second, lapses after 3 s
-//   <p>wake:<node>           channel  "w" + device id: its queue got messages on another node;
+//   <p>wake:<node>           channel  'w'...: devices whose queues got messages on another node;
 //                                     "r" + device id: it connected to another node (takeover);
 //                                     'q'...: a QoS 0 message for it; 'c'...: a command for
 //                                     it; 'a'...: a command's outcome (forwarded_message.h)

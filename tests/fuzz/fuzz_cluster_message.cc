@@ -1,6 +1,6 @@
 // Fuzzes what one kited node sends another over Redis (server/cluster/forwarded_message.h): QoS 0
-// messages, commands and command outcomes; the input is the channel message, given to each
-// decoder.
+// messages, commands, command outcomes and wake-ups; the input is the channel message, given to
+// each decoder.
 //
 // Checked: no crash (ASan/UBSan); at most one decoder accepts it; a decoded message has its
 // required fields and views inside the input, and encoding it again gives the input back byte
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cluster/forwarded_message.h"
 #include "fuzz_check.h"
@@ -30,15 +31,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   int accepted = 0;
   ForwardedMessage message;
-  message.device = "untouched";
+  message.devices = {"untouched"};
   if (cluster::decode_forwarded(text, message)) {
     ++accepted;
-    KITE_FUZZ_CHECK(!message.device.empty());
-    KITE_FUZZ_CHECK(inside(message.device, text) && inside(message.topic, text) &&
-                    inside(message.content_type, text) && inside(message.payload, text));
+    KITE_FUZZ_CHECK(!message.devices.empty());
+    for (std::string_view device : message.devices)
+      KITE_FUZZ_CHECK(!device.empty() && inside(device, text));
+    KITE_FUZZ_CHECK(inside(message.topic, text) && inside(message.content_type, text) &&
+                    inside(message.payload, text));
     KITE_FUZZ_CHECK(cluster::encode_forwarded(message) == text);
   } else {
-    KITE_FUZZ_CHECK(message.device == "untouched");
+    KITE_FUZZ_CHECK(message.devices.size() == 1 && message.devices[0] == "untouched");
+  }
+  std::vector<std::string_view> woken;
+  if (cluster::decode_wakeups(text, woken)) {
+    ++accepted;
+    KITE_FUZZ_CHECK(!woken.empty());
+    for (std::string_view device : woken) KITE_FUZZ_CHECK(!device.empty() && inside(device, text));
+    KITE_FUZZ_CHECK(cluster::encode_wakeups(woken) == text);
+  } else {
+    KITE_FUZZ_CHECK(woken.empty());
   }
   ForwardedCommand command;
   if (cluster::decode_command(text, command)) {

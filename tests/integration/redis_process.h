@@ -5,6 +5,7 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -42,6 +43,21 @@ class RedisProcess {
   }
   RedisProcess(const RedisProcess&) = delete;
   RedisProcess& operator=(const RedisProcess&) = delete;
+
+  const std::string& socket() const { return socket_; }
+  // How many times Redis ran `command` since it started (INFO commandstats).
+  long calls(const std::string& command) const {
+    const std::string cli = "redis-cli -s " + socket_ + " info commandstats";
+    std::string out;
+    if (FILE* pipe = ::popen(cli.c_str(), "r")) {
+      char buffer[4096];
+      while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+      ::pclose(pipe);
+    }
+    const std::string key = "cmdstat_" + command + ":calls=";
+    const auto at = out.find(key);
+    return at == std::string::npos ? 0 : std::stol(out.substr(at + key.size()));
+  }
 
   // kited's flags for a node on this Redis.
   std::vector<std::string> kited_flags() const {

@@ -230,4 +230,35 @@ TEST_CASE("39.8 nodes: any node says where a device is online; a dead node's dev
   CHECK(now_ms() - asked_at < 2'000);
 }
 
+// A group send through node A reaches members on both nodes; node B, holding two members, gets
+// the QoS 0 message once (one PUBLISH), not once per member.
+TEST_CASE("39.9 nodes: a group send through A reaches the members on A and B, once per node") {
+  RedisProcess redis;
+  Harness node_a(redis.kited_flags());
+  Harness node_b(redis.kited_flags());
+  TestDevice on_a(node_a.device_options("floor-a1"));
+  TestDevice b1(node_b.device_options("floor-b1")), b2(node_b.device_options("floor-b2"));
+  for (TestDevice* device : {&on_a, &b1, &b2}) device->connect_and_open();
+  for (const char* id : {"floor-a1", "floor-b1", "floor-b2"}) {
+    const std::string path = std::string("/v1/groups/floor-9/members/") + id;
+    REQUIRE(node_a.http.request("PUT", path, "").status == 201);
+    node_b.wait_device(id, [](const auto& body) { return body["online"] == true; });
+  }
+  const long publishes_before = redis.calls("publish");
+  auto qos0 =
+      node_a.http.request("POST", "/v1/messages", R"({"group":"floor-9","payload":"dim","qos":0})");
+  REQUIRE(qos0.status == 200);
+  CHECK(qos0.json()["summary"]["sent"] == 3);
+  CHECK(redis.calls("publish") - publishes_before == 1);
+  auto qos1 = node_a.http.request("POST", "/v1/messages", R"({"group":"floor-9","payload":"off"})");
+  REQUIRE(qos1.status == 200);
+  CHECK(qos1.json()["summary"]["queued"] == 3);
+  for (TestDevice* device : {&on_a, &b1, &b2}) {
+    auto messages = device->take_messages(2, kWait);
+    REQUIRE(messages.size() == 2);
+    CHECK(messages[0].payload == "dim");
+    CHECK(messages[1].payload == "off");
+  }
+}
+
 }  // namespace kite::it

@@ -148,7 +148,9 @@ std::string holder_address(const Assignments& cluster, const std::string& id) {
     HttpClient api(port_of(cluster.at("KITE_API_" + std::to_string(node))),
                    cluster.at("KITE_TOKEN"));
     const nlohmann::json info = api.device(id);
-    if (info["online"] == true) address += info["address"].get<std::string>();
+    // The other nodes say it is online with the holder's node id; only the holder knows more.
+    if (info["online"] == true && info.contains("address"))
+      address += info["address"].get<std::string>();
   }
   return address;
 }

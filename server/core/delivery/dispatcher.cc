@@ -155,13 +155,17 @@ void Dispatcher::note_stored(const Call& call, std::span<const Outcome> outcomes
   }
 }
 
-bool Dispatcher::send_forwarded(const NewMessage& message, std::string_view device) {
+std::size_t Dispatcher::send_forwarded(const NewMessage& message,
+                                       std::span<const std::string_view> devices) {
   thread_local std::vector<std::optional<Route>> routes;
-  const Parcel parcel{0, 0};
-  Call call{std::span(&message, 1), std::span(&device, 1), std::span(&parcel, 1), routes};
-  std::vector<Outcome> outcomes(1);
+  std::vector<Parcel> parcels(devices.size());
+  for (std::uint32_t i = 0; i < devices.size(); ++i) parcels[i] = {i, 0};
+  Call call{std::span(&message, 1), devices, parcels, routes};
+  std::vector<Outcome> outcomes(parcels.size());
   send_transient(call, outcomes, /*forward=*/false);
-  return outcomes[0].sent;
+  std::size_t sent = 0;
+  for (const Outcome& outcome : outcomes) sent += outcome.sent;
+  return sent;
 }
 
 // QoS 0 parcels whose device is not connected here: to the node it is on, if any.

@@ -86,10 +86,11 @@ class Dispatcher {
             std::span<const Parcel> parcels, protocol::Qos qos, std::vector<Outcome>& outcomes,
             CarryAllowance& allowance);
 
-  // A QoS 0 message another node of the cluster forwarded here: sent if `device` is connected
-  // here, never forwarded again (a device that moved meanwhile misses it: QoS 0 is at most
-  // once). True if its connection's worker took it.
-  bool send_forwarded(const NewMessage& message, std::string_view device);
+  // A QoS 0 message another node of the cluster forwarded here: encoded once, sent to those of
+  // `devices` connected here, never forwarded again (a device that moved meanwhile misses it:
+  // QoS 0 is at most once).
+  // Returns how many of `devices` its connections' workers took.
+  std::size_t send_forwarded(const NewMessage& message, std::span<const std::string_view> devices);
 
   // QoS 0 frames a worker's inbox had no room for, since start (kite_dropped_total).
   std::uint64_t refused_transient() const { return refused_transient_.load(); }
