@@ -30,6 +30,11 @@ std::unique_ptr<cluster::RedisPresence> join_cluster(const cfg::Config& config, 
   auto presence =
       std::make_unique<cluster::RedisPresence>(redis.address, redis.prefix, redis.timeout_ms);
   server.join_cluster(presence.get());
+  cluster::RedisPresence* members_out = presence.get();
+  server.groups().set_observer(
+      [members_out](std::string_view group, std::string_view device, bool member) {
+        members_out->publish_membership(group, device, member);
+      });
   presence->start({[&server](std::string_view device) { server.wake(device); },
                    [&server](std::string_view device) {
                      server.kick(device, protocol::Reason::Replaced,
@@ -45,6 +50,9 @@ std::unique_ptr<cluster::RedisPresence> join_cluster(const cfg::Config& config, 
                    [&server](const cluster::ForwardedCommand& c, CommandDone done) {
                      server.send_command_here(c.device, std::string(c.name), std::string(c.payload),
                                               c.timeout_ms, std::move(done));
+                   },
+                   [&server](const cluster::MembershipChange& change) {
+                     server.groups().apply_remote(change.group, change.device, change.member);
                    }});
   return presence;
 }

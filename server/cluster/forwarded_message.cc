@@ -102,6 +102,30 @@ bool decode_forwarded(std::string_view text, ForwardedMessage& message) {
   return true;
 }
 
+std::string encode_membership(const MembershipChange& change) {
+  if (!fits(change.origin, change.group, {})) return {};
+  std::string out(1, 'g');
+  append_uint(out, change.member ? 1 : 0, 1);
+  append_field(out, change.origin);
+  append_field(out, change.group);
+  out.append(change.device);
+  return out;
+}
+
+bool decode_membership(std::string_view text, MembershipChange& change) {
+  std::string_view rest;
+  std::uint64_t member = 0;
+  MembershipChange decoded;
+  if (!body_of(text, 'g', rest) || !take_uint(rest, 1, member) || member > 1 ||
+      !take_field(rest, decoded.origin) || !take_field(rest, decoded.group) ||
+      decoded.origin.empty() || decoded.group.empty() || rest.empty())
+    return false;
+  decoded.member = member == 1;
+  decoded.device = rest;
+  change = decoded;
+  return true;
+}
+
 std::string encode_wakeups(const std::vector<std::string_view>& devices) {
   if (devices.empty()) return {};
   std::string out(1, 'w');

@@ -4,6 +4,7 @@
 //   'q' count:u16 device:s16 x count topic:s16 content-type:s16 payload
 //                                                    a QoS 0 message for devices of that node
 //   'w' device (0 device)...                         wake-ups: these devices' queues got messages
+//   'g' member:u8 origin:s16 group:s16 device        a membership change (on the groups channel)
 //   'c' id:u64 timeout_ms:u32 origin:s16 device:s16 name:s16 payload    a command to run
 //   'a' id:u64 kind:u8 status:u16 detail:s16 payload            the outcome of that command
 //
@@ -44,6 +45,14 @@ struct CommandReply {
 std::string encode_forwarded(const ForwardedMessage& message);
 std::string encode_command(const ForwardedCommand& command);
 std::string encode_reply(const CommandReply& reply);
+struct MembershipChange {
+  std::string_view origin, group, device;  // origin: the node it was made on
+  bool member = false;
+};
+
+std::string encode_membership(const MembershipChange& change);
+bool decode_membership(std::string_view text, MembershipChange& change);
+
 // "" when there is no device, or one is empty or holds a 0 byte.
 std::string encode_wakeups(const std::vector<std::string_view>& devices);
 // Views point into `text`; false (and the output untouched) when it is not one whole message of

@@ -141,6 +141,14 @@ std::optional<std::string> RedisPresence::holder(std::string_view device) {
   return std::string(node);
 }
 
+void RedisPresence::publish_membership(std::string_view group, std::string_view device,
+                                       bool member) {
+  const std::string text = encode_membership({node_id_, group, device, member});
+  Replies ignored;
+  if (!text.empty())
+    run({{"PUBLISH", prefix_ + "groups", text}}, ignored, "cluster.membership_failed");
+}
+
 void RedisPresence::renew_lease() {
   Replies ignored;
   run({{"SET", prefix_ + "node:" + node_id_, "1", "PX", std::to_string(kLeaseMs)}}, ignored,
@@ -231,6 +239,10 @@ void RedisPresence::on_message(std::string_view message) {
     return handlers_.transient(forwarded);
   if (ForwardedCommand command; decode_command(message, command)) return run_command(command);
   if (CommandReply reply; decode_reply(message, reply)) return complete(reply);
+  if (MembershipChange change; decode_membership(message, change)) {
+    if (change.origin != node_id_) handlers_.membership(change);
+    return;
+  }
   if (std::vector<std::string_view> woken; decode_wakeups(message, woken)) {
     for (std::string_view device : woken) handlers_.wake(device);
     return;
@@ -277,7 +289,10 @@ void RedisPresence::subscribe_loop() {
   while (!stopping_) {
     std::string error;
     auto connection = RedisConnection::connect(pool_.address(), timeout_ms_, error);
-    if (connection && connection->command({"SUBSCRIBE", channel(node_id_)}, error)) {
+    // Two channels, two confirmations: the second arrives as the first read below, and is not
+    // a "message".
+    if (connection &&
+        connection->command({"SUBSCRIBE", channel(node_id_), prefix_ + "groups"}, error)) {
       connection->clear_timeout();
       subscriber_fd_ = connection->fd();
       if (stopping_) break;  // stop() may have come before the fd was published

@@ -3,6 +3,7 @@
 //
 //   <p>presence:{<device>}   string   the id of the node whose connection is the device's newest
 //   <p>node:<node>           string   the node's lease: renewed every second, lapses after 3 s
+//   <p>groups                channel  'g'...: a group membership change made on a node
 //   <p>wake:<node>           channel  'w'...: devices whose queues got messages on another node;
 //                                     "r" + device id: it connected to another node (takeover);
 //                                     'q'...: a QoS 0 message for it; 'c'...: a command for
@@ -56,6 +57,8 @@ class RedisPresence final : public ClusterPresence {
     std::function<void(const ForwardedMessage&)> transient;  // send it if connected here
     // run it here; pass the outcome to reply()
     std::function<void(const ForwardedCommand&, CommandDone)> command;
+    // another node changed a group's membership (stored already): apply it in memory
+    std::function<void(const MembershipChange&)> membership;
   };
   static constexpr std::int64_t kReplyGrace = 2'000;  // ms
 
@@ -75,6 +78,8 @@ class RedisPresence final : public ClusterPresence {
   void wake(std::span<const std::string_view> devices) override;
   void forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) override;
   std::optional<std::string> holder(std::string_view device) override;
+  // Tells the other nodes of a membership change made here (GroupDirectory's observer).
+  void publish_membership(std::string_view group, std::string_view device, bool member);
   bool forward_command(std::string_view device, const std::string& name, const std::string& payload,
                        std::uint32_t timeout_ms, CommandDone done) override;
 

@@ -36,8 +36,22 @@ GroupDirectory::JoinResult GroupDirectory::join(std::string_view group, std::str
       result = JoinResult::Joined;  // it was for a session only: now it lasts
     if (result == JoinResult::Joined) record_locked(group, device, true);
   }
-  if (result == JoinResult::Joined) write_recorded();
+  if (result == JoinResult::Joined) {
+    write_recorded();
+    if (observer_) observer_(group, device, true);
+  }
   return result;
+}
+
+void GroupDirectory::apply_remote(std::string_view group, std::string_view device, bool member) {
+  if (!valid_name(group)) return;
+  std::lock_guard lock(mutex_);
+  if (member) {
+    add_locked(group, device);  // a cap met here leaves it out here only
+    untag_locked(group, device);
+  } else if (remove_locked(group, device)) {
+    untag_locked(group, device);
+  }
 }
 
 bool GroupDirectory::leave(std::string_view group, std::string_view device) {
@@ -48,6 +62,7 @@ bool GroupDirectory::leave(std::string_view group, std::string_view device) {
     record_locked(group, device, false);
   }
   write_recorded();
+  if (observer_) observer_(group, device, false);
   return true;
 }
 

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -56,6 +57,13 @@ class GroupDirectory {
   // Ends the memberships `session` joined for itself (not those a newer session took over).
   void end_session(std::string_view device, std::uint64_t session);
 
+  // A node of a cluster: `observer` hears of every lasting change made here, once stored, so that
+  // the other nodes apply it; apply_remote() applies one of theirs (in memory: it is stored).
+  using Observer =
+      std::function<void(std::string_view group, std::string_view device, bool member)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }  // before any join
+  void apply_remote(std::string_view group, std::string_view device, bool member);
+
   // Up to `limit` members after `after` (byte order), for paging; the whole group with no limit.
   std::vector<std::string> members(std::string_view group, std::string_view after = {},
                                    std::size_t limit = static_cast<std::size_t>(-1)) const;
@@ -76,6 +84,7 @@ class GroupDirectory {
   // With mutex_ held:
   JoinResult add_locked(std::string_view group, std::string_view device);
   bool remove_locked(std::string_view group, std::string_view device);
+  Observer observer_;
   // Clears a session tag; true if the pair was for a session only.
   bool untag_locked(std::string_view group, std::string_view device);
   void record_locked(std::string_view group, std::string_view device, bool member);

@@ -1,6 +1,6 @@
 // Fuzzes what one kited node sends another over Redis (server/cluster/forwarded_message.h): QoS 0
-// messages, commands, command outcomes and wake-ups; the input is the channel message, given to
-// each decoder.
+// messages, commands, command outcomes, wake-ups and membership changes; the input is the
+// channel message, given to each decoder.
 //
 // Checked: no crash (ASan/UBSan); at most one decoder accepts it; a decoded message has its
 // required fields and views inside the input, and encoding it again gives the input back byte
@@ -16,6 +16,7 @@
 using kite::server::cluster::CommandReply;
 using kite::server::cluster::ForwardedCommand;
 using kite::server::cluster::ForwardedMessage;
+using kite::server::cluster::MembershipChange;
 
 namespace {
 
@@ -70,6 +71,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     KITE_FUZZ_CHECK(cluster::encode_reply(reply) == text);
   } else {
     KITE_FUZZ_CHECK(reply.id == 0 && reply.payload.empty());
+  }
+  MembershipChange change;
+  if (cluster::decode_membership(text, change)) {
+    ++accepted;
+    KITE_FUZZ_CHECK(!change.origin.empty() && !change.group.empty() && !change.device.empty());
+    KITE_FUZZ_CHECK(inside(change.origin, text) && inside(change.group, text) &&
+                    inside(change.device, text));
+    KITE_FUZZ_CHECK(cluster::encode_membership(change) == text);
+  } else {
+    KITE_FUZZ_CHECK(change.origin.empty() && change.device.empty());
   }
   KITE_FUZZ_CHECK(accepted <= 1);
   return 0;

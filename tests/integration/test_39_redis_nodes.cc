@@ -261,4 +261,34 @@ TEST_CASE("39.9 nodes: a group send through A reaches the members on A and B, on
   }
 }
 
+// Membership changed through one node is seen by a group send through another.
+TEST_CASE("39.10 nodes: a member added or removed through A counts for a group send through B") {
+  RedisProcess redis;
+  Harness node_a(redis.kited_flags());
+  Harness node_b(redis.kited_flags());
+  TestDevice device(node_b.device_options("shelf-10"));
+  device.connect_and_open();
+  REQUIRE(node_a.http.request("PUT", "/v1/groups/aisle-10/members/shelf-10", "").status == 201);
+  auto size_on_b = [&] {
+    auto group = node_b.http.request("GET", "/v1/groups/aisle-10", "");
+    return group.status == 200 ? group.json()["size"].get<int>() : 0;
+  };
+  Millis deadline = now_ms() + kWait;
+  while (size_on_b() != 1 && now_ms() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(size_on_b() == 1);
+  auto sent = node_b.http.request("POST", "/v1/messages", R"({"group":"aisle-10","payload":"on"})");
+  REQUIRE(sent.status == 200);
+  CHECK(sent.json()["summary"]["queued"] == 1);
+  auto message = device.next_message(kWait);
+  REQUIRE(message);
+  CHECK(message->payload == "on");
+
+  REQUIRE(node_a.http.request("DELETE", "/v1/groups/aisle-10/members/shelf-10", "").status < 300);
+  deadline = now_ms() + kWait;
+  while (size_on_b() != 0 && now_ms() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(size_on_b() == 0);
+}
+
 }  // namespace kite::it
