@@ -8,10 +8,15 @@
 
 namespace kite::it {
 
-TEST_CASE("39.1 nodes: a device on node B gets what is sent through A and B, in order, once") {
+// Two kited nodes on one Redis, each with its admin client and device factory.
+struct TwoNodes {
   RedisProcess redis;
-  Harness node_a(redis.kited_flags());
-  Harness node_b(redis.kited_flags());
+  Harness node_a{redis.kited_flags()};
+  Harness node_b{redis.kited_flags()};
+};
+
+TEST_CASE_FIXTURE(
+    TwoNodes, "39.1 nodes: a device on node B gets what is sent through A and B, in order, once") {
   TestDevice device(node_b.device_options("roamer-1"));
   device.connect_and_open();
   node_a.wait_device("roamer-1", [](const auto& body) { return body["queued"] == 0; });
@@ -34,10 +39,9 @@ TEST_CASE("39.1 nodes: a device on node B gets what is sent through A and B, in 
   CHECK(info["acked_through"] == kMessages);
 }
 
-TEST_CASE("39.2 nodes: queued through node A while offline, delivered on node B, kill -9 of A") {
-  RedisProcess redis;
-  Harness node_a(redis.kited_flags());
-  Harness node_b(redis.kited_flags());
+TEST_CASE_FIXTURE(
+    TwoNodes,
+    "39.2 nodes: queued through node A while offline, delivered on node B, kill -9 of A") {
   for (int i = 0; i < 25; ++i) node_a.send_ok("sleeper-2", numbered("q", i));
   node_a.kited.kill9();  // what A answered 202 is in Redis, not in A
   CHECK(node_b.http.device("sleeper-2")["queued"] == 25);
@@ -53,10 +57,8 @@ TEST_CASE("39.2 nodes: queued through node A while offline, delivered on node B,
   CHECK(distinct.size() == 25);
 }
 
-TEST_CASE("39.3 nodes: a device that moves from node A to node B resumes its queue there") {
-  RedisProcess redis;
-  Harness node_a(redis.kited_flags());
-  Harness node_b(redis.kited_flags());
+TEST_CASE_FIXTURE(TwoNodes,
+                  "39.3 nodes: a device that moves from node A to node B resumes its queue there") {
   auto options = node_a.device_options("mover-3");
   options.auto_ack = false;
   TestDevice on_a(options);
@@ -76,10 +78,8 @@ TEST_CASE("39.3 nodes: a device that moves from node A to node B resumes its que
   CHECK(info["acked_through"] == 10);
 }
 
-TEST_CASE("39.4 nodes: takeover across nodes: the connection on A gets Replaced, B receives") {
-  RedisProcess redis;
-  Harness node_a(redis.kited_flags());
-  Harness node_b(redis.kited_flags());
+TEST_CASE_FIXTURE(
+    TwoNodes, "39.4 nodes: takeover across nodes: the connection on A gets Replaced, B receives") {
   TestDevice on_a(node_a.device_options("car-4")), on_b(node_b.device_options("car-4"));
   on_a.connect_and_open();
   on_b.connect_and_open();
@@ -98,10 +98,7 @@ TEST_CASE("39.4 nodes: takeover across nodes: the connection on A gets Replaced,
   CHECK(node_b.http.device("car-4")["online"] == true);
 }
 
-TEST_CASE("39.5 nodes: QoS 0 sent through node A reaches a device on node B") {
-  RedisProcess redis;
-  Harness node_a(redis.kited_flags());
-  Harness node_b(redis.kited_flags());
+TEST_CASE_FIXTURE(TwoNodes, "39.5 nodes: QoS 0 sent through node A reaches a device on node B") {
   TestDevice device(node_b.device_options("lamp-5"));
   device.connect_and_open();
   node_b.wait_device("lamp-5", [](const auto& body) { return body["online"] == true; });
@@ -173,10 +170,8 @@ TEST_CASE("39.6 nodes: Redis killed under load and restarted from its AOF: 503s,
 }
 
 // A command through node A for a device on node B: B runs it, A answers with the device's reply.
-TEST_CASE("39.7 nodes: a command through node A is answered by the device on node B") {
-  RedisProcess redis;
-  Harness node_a(redis.kited_flags());
-  Harness node_b(redis.kited_flags());
+TEST_CASE_FIXTURE(TwoNodes,
+                  "39.7 nodes: a command through node A is answered by the device on node B") {
   TestDevice device(node_b.device_options("valve-7"));
   device.connect_and_open();
   node_b.wait_device("valve-7", [](const auto& body) { return body["online"] == true; });
@@ -202,10 +197,9 @@ TEST_CASE("39.7 nodes: a command through node A is answered by the device on nod
 
 // Presence is cluster-wide, and held by a lease: a device on a node killed with -9 is offline on
 // the others once the lease lapses (3 s), and commands for it are refused at once, not timed out.
-TEST_CASE("39.8 nodes: any node says where a device is online; a dead node's devices go offline") {
-  RedisProcess redis;
-  Harness node_a(redis.kited_flags());
-  Harness node_b(redis.kited_flags());
+TEST_CASE_FIXTURE(
+    TwoNodes,
+    "39.8 nodes: any node says where a device is online; a dead node's devices go offline") {
   TestDevice device(node_b.device_options("probe-8"));
   device.connect_and_open();
   auto seen =
@@ -232,10 +226,8 @@ TEST_CASE("39.8 nodes: any node says where a device is online; a dead node's dev
 
 // A group send through node A reaches members on both nodes; node B, holding two members, gets
 // the QoS 0 message once (one PUBLISH), not once per member.
-TEST_CASE("39.9 nodes: a group send through A reaches the members on A and B, once per node") {
-  RedisProcess redis;
-  Harness node_a(redis.kited_flags());
-  Harness node_b(redis.kited_flags());
+TEST_CASE_FIXTURE(
+    TwoNodes, "39.9 nodes: a group send through A reaches the members on A and B, once per node") {
   TestDevice on_a(node_a.device_options("floor-a1"));
   TestDevice b1(node_b.device_options("floor-b1")), b2(node_b.device_options("floor-b2"));
   for (TestDevice* device : {&on_a, &b1, &b2}) device->connect_and_open();
@@ -262,10 +254,9 @@ TEST_CASE("39.9 nodes: a group send through A reaches the members on A and B, on
 }
 
 // Membership changed through one node is seen by a group send through another.
-TEST_CASE("39.10 nodes: a member added or removed through A counts for a group send through B") {
-  RedisProcess redis;
-  Harness node_a(redis.kited_flags());
-  Harness node_b(redis.kited_flags());
+TEST_CASE_FIXTURE(
+    TwoNodes,
+    "39.10 nodes: a member added or removed through A counts for a group send through B") {
   TestDevice device(node_b.device_options("shelf-10"));
   device.connect_and_open();
   REQUIRE(node_a.http.request("PUT", "/v1/groups/aisle-10/members/shelf-10", "").status == 201);
