@@ -152,6 +152,8 @@ TEST_CASE("39.6 nodes: Redis killed under load and restarted from its AOF: 503s,
   }
   CHECK(refused > 0);
   CHECK(node.kited.alive());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'100));  // past the store's probe pace
+  CHECK(node.http.request("GET", "/readyz", "").status == 503);
   redis.start();
   const Millis healed_by = now_ms() + kWait;  // the store probes Redis at most once a second
   while (node.http.send("meter-6", numbered("l", sent), 1).status != 202 && now_ms() < healed_by)
@@ -167,6 +169,7 @@ TEST_CASE("39.6 nodes: Redis killed under load and restarted from its AOF: 503s,
   }
   for (const std::string& payload : accepted) CHECK(received.count(payload) == 1);
   CHECK(node.kited.alive());
+  CHECK(node.http.request("GET", "/readyz", "").status == 200);
 }
 
 // A command through node A for a device on node B: B runs it, A answers with the device's reply.

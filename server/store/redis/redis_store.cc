@@ -101,6 +101,12 @@ class RedisBackend final : public Backend {
   void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
                       const std::function<void(const Deadline&)>& visit) override;
 
+  // The store is healthy again only once Redis answers: until then /readyz says not ready.
+  bool resume(std::string& error) override {
+    const Command ping{"PING"};
+    return run(std::span(&ping, 1), error);
+  }
+
  private:
   static bool& claiming() {  // per thread: QueueEngine's retries ask for it (claim_next)
     thread_local bool flag = false;
