@@ -109,11 +109,30 @@ record::RecordTotals Server::recording_totals() const {
 void Server::send_command(std::string_view device_id, std::string name, std::string payload,
                           std::uint32_t timeout_ms, CommandDone done,
                           std::shared_ptr<CommandTicket> ticket) {
-  if (!registry_.find(device_id) && cluster_ &&
-      cluster_->forward_command(device_id, name, payload, timeout_ms, done))
-    return;
-  send_command_here(device_id, std::move(name), std::move(payload), timeout_ms, std::move(done),
-                    std::move(ticket));
+  if (registry_.find(device_id) || !cluster_)
+    return send_command_here(device_id, std::move(name), std::move(payload), timeout_ms,
+                             std::move(done), std::move(ticket));
+  // A forwarded command waits here for its outcome: it holds one of this node's slots too.
+  if (!take_command_slot(done)) return;
+  if (!cluster_->forward_command(device_id, name, payload, timeout_ms, done))
+    done({CommandOutcome::Kind::Offline, 0, {}, "the device is not connected"});
+}
+
+bool Server::take_command_slot(CommandDone& done) {
+  const std::size_t cap = context_.options.max_pending_commands;
+  if (pending_commands_.fetch_add(1) >= cap) {
+    pending_commands_.fetch_sub(1);
+    done({CommandOutcome::Kind::Busy,
+          0,
+          {},
+          fmt::format("the server has {} commands awaiting replies", cap)});
+    return false;
+  }
+  done = [this, inner = std::move(done)](CommandOutcome outcome) {
+    pending_commands_.fetch_sub(1);
+    inner(std::move(outcome));
+  };
+  return true;
 }
 
 void Server::send_command_here(std::string_view device_id, std::string name, std::string payload,
@@ -121,26 +140,15 @@ void Server::send_command_here(std::string_view device_id, std::string name, std
                                std::shared_ptr<CommandTicket> ticket) {
   auto route = registry_.find(device_id);
   if (!route) return done({CommandOutcome::Kind::Offline, 0, {}, "the device is not connected"});
-  const std::size_t cap = context_.options.max_pending_commands;
-  if (pending_commands_.fetch_add(1) >= cap) {
-    pending_commands_.fetch_sub(1);
-    return done({CommandOutcome::Kind::Busy,
-                 0,
-                 {},
-                 fmt::format("the server has {} commands awaiting replies", cap)});
-  }
-  CommandDone counted = [this, done = std::move(done)](CommandOutcome outcome) {
-    pending_commands_.fetch_sub(1);
-    done(std::move(outcome));
-  };
-  workers_[route->worker]->post(
-      [c = route->connection, name = std::move(name), payload = std::move(payload), timeout_ms,
-       done = std::move(counted), ticket = std::move(ticket)](Worker& w) mutable {
-        if (Connection* connection = w.find(c))
-          connection->send_command(name, payload, timeout_ms, std::move(done), std::move(ticket));
-        else
-          done({CommandOutcome::Kind::Offline, 0, {}, "the device disconnected"});
-      });
+  if (!take_command_slot(done)) return;
+  workers_[route->worker]->post([c = route->connection, name = std::move(name),
+                                 payload = std::move(payload), timeout_ms, done = std::move(done),
+                                 ticket = std::move(ticket)](Worker& w) mutable {
+    if (Connection* connection = w.find(c))
+      connection->send_command(name, payload, timeout_ms, std::move(done), std::move(ticket));
+    else
+      done({CommandOutcome::Kind::Offline, 0, {}, "the device disconnected"});
+  });
 }
 
 void Server::abandon_command(std::string_view device_id,

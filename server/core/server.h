@@ -109,6 +109,9 @@ class Server {
   std::unique_ptr<Authenticator> auth_;
   Registry registry_;
   ClusterPresence* cluster_ = nullptr;  // set by join_cluster()
+  // One of the max_pending_commands slots for `done`, given back when it runs; false (Busy
+  // answered) when all are taken.
+  bool take_command_slot(CommandDone& done);
   ServiceDirectory services_;
   GroupDirectory groups_{store_.get()};
   PeerGate device_gate_{"device"};

@@ -170,8 +170,11 @@ std::size_t Dispatcher::send_forwarded(const NewMessage& message,
 
 // QoS 0 parcels whose device is not connected here: to the node it is on, if any.
 void Dispatcher::forward_elsewhere(const Call& call, std::vector<Outcome>& outcomes) {
-  std::vector<RemoteParcel> remote;
-  std::vector<std::size_t> which;
+  thread_local std::vector<RemoteParcel> remote;
+  thread_local std::vector<std::size_t> which;
+  thread_local std::vector<bool> forwarded;
+  remote.clear();
+  which.clear();
   for (std::size_t k = 0; k < call.parcels.size(); ++k) {
     if (call.routes[call.parcels[k].device]) continue;
     remote.push_back(
@@ -179,7 +182,6 @@ void Dispatcher::forward_elsewhere(const Call& call, std::vector<Outcome>& outco
     which.push_back(k);
   }
   if (remote.empty()) return;
-  std::vector<bool> forwarded;
   router_.forward_elsewhere(remote, forwarded);
   for (std::size_t i = 0; i < which.size(); ++i) outcomes[which[i]].sent = forwarded[i];
 }
