@@ -33,8 +33,14 @@ std::string gap_json(const events::ReadResult& read) {
 }  // namespace
 
 EventHub::EventHub(uv_loop_t* loop, events::EventLog& log, const GroupDirectory& groups,
-                   MessageStore* store, events::ConsumerGroupTimeouts timeouts)
-    : loop_(loop), log_(log), groups_(groups), store_(store), timeouts_(timeouts) {
+                   MessageStore* store, events::ConsumerGroupTimeouts timeouts,
+                   events::SharedConsumerGroups* shared)
+    : loop_(loop),
+      log_(log),
+      groups_(groups),
+      store_(shared ? nullptr : store),  // shared groups keep their cursors with them
+      timeouts_(timeouts),
+      shared_groups_(shared) {
   if (store_) {
     store_->for_each_consumer_group(
         [&](std::string_view name, std::span<const std::uint64_t> acked) {
@@ -94,9 +100,11 @@ void EventHub::serve(EventQuery query, const http::Responder& responder, std::st
   events::ConsumerGroup* group = nullptr;
   if (!query.consumer_group.empty()) {
     std::string problem;
-    group = join_group(query, uv_now(loop_), problem);
+    int status = 429;
+    group = join_group(query, static_cast<std::uint64_t>(group_now()), problem, status);
     if (group == nullptr)
-      return responder.respond(problem_response(429, "Consumer groups full", problem));
+      return responder.respond(problem_response(
+          status, status == 429 ? "Consumer groups full" : "Consumer group unavailable", problem));
   }
   auto reader = std::make_shared<Reader>();
   reader->group = group;
@@ -112,7 +120,7 @@ void EventHub::serve(EventQuery query, const http::Responder& responder, std::st
                                            {"Cache-Control", "no-store"},
                                            {"X-Accel-Buffering", "no"}}) ||
              !responder.send_chunk(kRetryMs)) {
-    if (group) group->detach(reader->query.member, static_cast<std::int64_t>(now));
+    if (group && !shared_groups_) group->detach(reader->query.member, group_now());
     return;
   }
   responder.on_close([weak = std::weak_ptr<Reader>(reader)] {
@@ -211,9 +219,11 @@ void EventHub::pump_all() {
 }
 
 void EventHub::remove_done() {
-  const auto now = static_cast<std::int64_t>(uv_now(loop_));
+  // A shared group's member is alive while its node touches it (tick_shared): nothing to undo.
+  const std::int64_t now = group_now();
   for (const auto& reader : readers_)
-    if (reader->done && reader->group) reader->group->detach(reader->query.member, now);
+    if (reader->done && reader->group && !shared_groups_)
+      reader->group->detach(reader->query.member, now);
   std::erase_if(readers_, [](const auto& reader) { return reader->done; });
   reader_count_ = readers_.size();
 }
@@ -225,9 +235,13 @@ void EventHub::on_async(uv_async_t* handle) {
 void EventHub::on_timer(uv_timer_t* handle) {
   auto* self = static_cast<EventHub*>(handle->data);
   self->log_.expire(wall_clock_ms());
-  const auto now = static_cast<std::int64_t>(uv_now(self->loop_));
-  for (auto& [name, group] : self->consumer_groups_) group.tick(now);
-  self->save_groups();
+  if (self->shared_groups_) {
+    self->tick_shared();
+  } else {
+    const std::int64_t now = self->group_now();
+    for (auto& [name, group] : self->consumer_groups_) group.tick(now);
+    self->save_groups();
+  }
   self->pump_all();
 }
 

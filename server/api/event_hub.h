@@ -13,7 +13,10 @@
 // Consumer groups (query consumer_group + member): readers that share the events, one member
 // each (events/consumer_group.h has the rules). The hub keeps the groups, reads for a member
 // from its partitions' marks instead of its own cursor, saves the groups' acknowledged cursors
-// in the store on its timer when they moved, and reloads them at start.
+// in the store on its timer when they moved, and reloads them at start. On a cluster node the
+// groups are shared with the other nodes instead (events/shared_consumer_groups.h): every change
+// to a group (a join, a read, an ack, the timer's tick) is made on its newest state there, and the
+// node's copy serves only to decide when a member is caught up; group times are wall-clock.
 //
 // Rules: loop thread only (the listener is the one thing workers call, and it only signals).
 // close() ends every stream and answers every poll, and must run before the loop closes.
@@ -33,6 +36,7 @@
 #include "core/group_directory.h"
 #include "events/consumer_group.h"
 #include "events/event_log.h"
+#include "events/shared_consumer_groups.h"
 #include "http/responder.h"
 #include "store/message_store.h"
 
@@ -46,9 +50,11 @@ class EventHub {
   static constexpr std::uint64_t kTickMs = 250, kKeepAliveMs = 15'000;
   static constexpr std::size_t kMaxConsumerGroups = 64, kMaxMembersPerGroup = 256;
 
-  // `store` (may be null) keeps the consumer groups' cursors.
+  // `store` (may be null) keeps the consumer groups' cursors; `shared` (a cluster node's, or
+  // null) keeps the groups themselves instead.
   EventHub(uv_loop_t* loop, events::EventLog& log, const GroupDirectory& groups,
-           MessageStore* store = nullptr, events::ConsumerGroupTimeouts timeouts = {});
+           MessageStore* store = nullptr, events::ConsumerGroupTimeouts timeouts = {},
+           events::SharedConsumerGroups* shared = nullptr);
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
 
@@ -88,10 +94,23 @@ class EventHub {
   void keep_group_members(const EventQuery& query, std::size_t from);
   // One read for `reader` into scratch_ (from `from`): plain, or as its group's member.
   events::ReadResult read_next(Reader& reader, std::size_t take, std::uint64_t now_ms);
+  events::ReadResult read_as_member(Reader& reader, events::ConsumerGroup& group, std::size_t take,
+                                    std::int64_t now_ms);
   bool caught_up(const Reader& reader) const;
-  // The reader's group, joined; nullptr (and `problem` set) when a cap says no.
+  // The reader's group, joined; nullptr (and `problem`, `status` set) when a cap says no.
   events::ConsumerGroup* join_group(const EventQuery& query, std::uint64_t now_ms,
-                                    std::string& problem);
+                                    std::string& problem, int& status);
+  std::string describe(const std::string& name, const events::ConsumerGroup& group) const;
+
+  // Consumer groups shared with other nodes (event_hub_shared_groups.cc).
+  std::int64_t group_now() const;  // wall-clock when shared: the nodes compare times
+  events::ConsumerGroup* join_shared(const EventQuery& query, std::string& problem, int& status);
+  events::ReadResult read_shared(Reader& reader, std::size_t take);
+  std::optional<std::uint64_t> ack_shared(const std::string& group, const std::string& member,
+                                          std::uint64_t through);
+  void tick_shared();
+  // The node's copy of a group, made the state just saved.
+  events::ConsumerGroup& keep_copy(const std::string& name, events::ConsumerGroup saved);
   void save_groups();
   void remove_done();
   std::size_t readers_of(const std::string& token) const;
@@ -109,6 +128,7 @@ class EventHub {
   MessageStore* store_;
   events::ConsumerGroupTimeouts timeouts_;
   std::map<std::string, events::ConsumerGroup> consumer_groups_;  // node-stable: readers point in
+  events::SharedConsumerGroups* shared_groups_;                   // null: the groups are here
   bool closed_ = false;
 };
 

@@ -25,7 +25,13 @@ events::ReadResult EventHub::read_next(Reader& reader, std::size_t take, std::ui
     keep_group_members(reader.query, before);
     return read;
   }
-  events::ConsumerGroup& group = *reader.group;
+  if (shared_groups_) return read_shared(reader, take);
+  return read_as_member(reader, *reader.group, take, static_cast<std::int64_t>(now_ms));
+}
+
+events::ReadResult EventHub::read_as_member(Reader& reader, events::ConsumerGroup& group,
+                                            std::size_t take, std::int64_t now_ms) {
+  const std::size_t before = scratch_.size();
   const std::string& member = reader.query.member;
   const auto after = group.read_after(member);
   if (!after) return {reader.after};  // it owns no partition now: nothing to read
@@ -41,7 +47,7 @@ events::ReadResult EventHub::read_next(Reader& reader, std::size_t take, std::ui
   given.reserve(scratch_.size() - before);
   for (std::size_t i = before; i < scratch_.size(); ++i)
     given.emplace_back(scratch_[i].id, scratch_[i].device);
-  group.given(member, read.next_after, given, static_cast<std::int64_t>(now_ms));
+  group.given(member, read.next_after, given, now_ms);
   reader.after = read.next_after;
   return read;
 }
@@ -53,7 +59,8 @@ bool EventHub::caught_up(const Reader& reader) const {
 }
 
 events::ConsumerGroup* EventHub::join_group(const EventQuery& query, std::uint64_t now_ms,
-                                            std::string& problem) {
+                                            std::string& problem, int& status) {
+  if (shared_groups_) return join_shared(query, problem, status);
   auto found = consumer_groups_.find(query.consumer_group);
   if (found == consumer_groups_.end() && consumer_groups_.size() >= kMaxConsumerGroups) {
     problem = fmt::format("this server keeps at most {} consumer groups; use an existing one",
@@ -82,39 +89,48 @@ void EventHub::save_groups() {
 
 std::optional<std::uint64_t> EventHub::ack(const std::string& group, const std::string& member,
                                            std::uint64_t through) {
+  if (shared_groups_) return ack_shared(group, member, through);
   auto it = consumer_groups_.find(group);
   if (it == consumer_groups_.end()) return std::nullopt;
   if (!it->second.is_member(member)) return std::nullopt;
-  return it->second.ack(member, through, static_cast<std::int64_t>(uv_now(loop_)));
+  return it->second.ack(member, through, group_now());
 }
 
 std::string EventHub::describe_groups() const {
   std::string out = "{\"groups\":[";
-  bool first_group = true;
-  for (const auto& entry : consumer_groups_) {
-    // Not a structured binding: clang 14 does not let a lambda capture one.
-    const std::string& name = entry.first;
-    const events::ConsumerGroup& group = entry.second;
-    const auto pending = log_.count(
-        group.lowest_acked(),
-        [&](const events::EventView& e) { return !group.handled(e.id, e.device); }, kLagScan);
-    out += fmt::format(R"({}{{"name":"{}","lag":{},"lag_capped":{},"redelivered":{},)",
-                       first_group ? "" : ",", name, pending.events, pending.capped,
-                       group.redelivered());
-    if (pending.events == 0)
-      out += R"("oldest_pending":null,"members":[)";
-    else
-      out += fmt::format(R"("oldest_pending":{{"id":"{}","time":{}}},"members":[)",
-                         pending.first_id, pending.first_time_ms);
-    bool first_member = true;
-    for (const auto& member : group.members()) {
-      out += fmt::format(R"({}{{"member":"{}","partitions":{},"in_flight":{},"attached":{}}})",
-                         first_member ? "" : ",", member.name, member.partitions, member.in_flight,
-                         member.attached);
-      first_member = false;
+  if (shared_groups_) {  // every node's groups, as the cluster keeps them
+    for (const std::string& name : shared_groups_->names()) {
+      if (auto group = shared_groups_->load(name))
+        out += (out.back() == '[' ? "" : ",") + describe(name, *group);
     }
-    out += "]}";
-    first_group = false;
+  } else {
+    for (const auto& entry : consumer_groups_)
+      out += (out.back() == '[' ? "" : ",") + describe(entry.first, entry.second);
+  }
+  return out + "]}";
+}
+
+std::string EventHub::describe(const std::string& name, const events::ConsumerGroup& group) const {
+  const auto pending = log_.count(
+      group.lowest_acked(),
+      [&](const events::EventView& e) { return !group.handled(e.id, e.device); }, kLagScan);
+  std::string out = fmt::format(R"({{"name":"{}","lag":{},"lag_capped":{},"redelivered":{},)", name,
+                                pending.events, pending.capped, group.redelivered());
+  if (pending.events == 0)
+    out += R"("oldest_pending":null,"members":[)";
+  else
+    out += fmt::format(R"("oldest_pending":{{"id":"{}","time":{}}},"members":[)", pending.first_id,
+                       pending.first_time_ms);
+  // Shared, a member is attached while some node touches it (each tick, kTickMs).
+  const std::int64_t now = group_now();
+  bool first_member = true;
+  for (const auto& member : group.members()) {
+    const bool attached = member.attached || (shared_groups_ && now - member.last_read_ms <=
+                                                                    4 * std::int64_t{kTickMs});
+    out += fmt::format(R"({}{{"member":"{}","partitions":{},"in_flight":{},"attached":{}}})",
+                       first_member ? "" : ",", member.name, member.partitions, member.in_flight,
+                       attached);
+    first_member = false;
   }
   return out + "]}";
 }

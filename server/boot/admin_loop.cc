@@ -11,6 +11,8 @@
 #include "api/message_status_routes.h"
 #include "api/metrics_routes.h"
 #include "api/recording_routes.h"
+#include "boot/options.h"
+#include "cluster/redis_consumer_groups.h"
 #include "common/log.h"
 #include "config/cli.h"
 #include "config/endpoint.h"
@@ -73,12 +75,20 @@ int serve_admin(Server& server, const cfg::Config& config, events::EventLog* eve
   uv_loop_init(&loop);
   http::Router router;
   LoopInbox inbox(&loop);  // outlives the workers: server.stop() below joins them first
+  const events::ConsumerGroupTimeouts group_timeouts{
+      static_cast<std::int64_t>(config.events.consumer_visibility_ms),
+      static_cast<std::int64_t>(config.events.consumer_member_ms)};
+  // A cluster node shares its consumer groups with the other nodes (docs/cluster.md).
+  std::unique_ptr<cluster::RedisConsumerGroups> shared_groups;
+  if (events && config.store.engine == cfg::StoreEngine::redis) {
+    const RedisStoreOptions redis = redis_options(config.redis);
+    shared_groups = std::make_unique<cluster::RedisConsumerGroups>(
+        redis.address, redis.prefix, redis.timeout_ms, group_timeouts);
+  }
   std::optional<api::EventHub> event_hub;
   if (events)
-    event_hub.emplace(&loop, *events, server.groups(), &server.store(),
-                      events::ConsumerGroupTimeouts{
-                          static_cast<std::int64_t>(config.events.consumer_visibility_ms),
-                          static_cast<std::int64_t>(config.events.consumer_member_ms)});
+    event_hub.emplace(&loop, *events, server.groups(), &server.store(), group_timeouts,
+                      shared_groups.get());
   add_event_routes(router, event_hub ? &*event_hub : nullptr, &tokens);
   add_metrics_routes(router, server, &tokens, hooks);
   const AdminApiOptions api_options{&tokens, config.session.max_frame - 1024,

@@ -9,6 +9,7 @@
 #include "boot/credentials.h"
 #include "boot/options.h"
 #include "boot/server_setup.h"
+#include "cluster/redis_event_stream.h"
 #include "cluster/redis_presence.h"
 #include "common/log.h"
 #include "common/wall_clock.h"
@@ -57,6 +58,18 @@ std::unique_ptr<cluster::RedisPresence> join_cluster(const cfg::Config& config, 
   return presence;
 }
 
+// The event log of a cluster node: a mirror of the one every node shares in Redis (so ids are one
+// order across nodes). Null, with `error` set, when Redis cannot be read.
+std::unique_ptr<cluster::RedisEventStream> share_events(const cfg::Config& config,
+                                                        events::EventLog& log, std::string& error) {
+  const RedisStoreOptions redis = redis_options(config.redis);
+  auto stream = std::make_unique<cluster::RedisEventStream>(
+      redis.address, redis.prefix, redis.timeout_ms, config.events.retention_events);
+  error = stream->load(log);
+  if (!error.empty()) return nullptr;
+  return stream;
+}
+
 }  // namespace
 
 int run(cfg::Config config, const std::string& config_file, int argc, char** argv) {
@@ -74,11 +87,16 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
                               static_cast<std::int64_t>(config.events.retention_ms)},
                              static_cast<std::uint64_t>(wall_clock_us()));
   const bool events_on = config.events.retention_events != 0;
+  std::unique_ptr<cluster::RedisEventStream> shared_events;
   if (events_on) {
     // The memory store keeps nothing across restarts: writing events to it would cost a
-    // transaction per worker turn for nothing.
-    // Nor the Redis store yet: its nodes number events independently, so their ids are not one
-    // order (docs/cluster.md).
+    // transaction per worker turn for nothing. On Redis, the nodes share one log.
+    std::string error;
+    if (config.store.engine == cfg::StoreEngine::redis &&
+        !(shared_events = share_events(config, event_log, error))) {
+      std::fprintf(stderr, "kited: %s\n", error.c_str());
+      return cfg::kExitRuntimeFailure;
+    }
     if (config.events.durable && config.store.engine == cfg::StoreEngine::rocksdb)
       event_log.open(server.store(), wall_clock_ms());
     server.set_event_log(&event_log);
@@ -114,11 +132,13 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
       {config.store.sweep_interval_ms, config.store.sweep_slice, server.options().event_types},
       std::move(statuses));
   sweeper.start();
+  if (shared_events) shared_events->start();
   hooks.start();
   const int code = serve_admin(server, config, events_on ? &event_log : nullptr, &hooks, tokens,
                                std::move(built.admin_tls), argc, argv);
   hooks.stop();  // after the workers: the log they read stays until run() returns
   sweeper.stop();
+  if (shared_events) shared_events->stop();  // after every appender: workers, sweeper, hooks
   if (presence) presence->stop();
   return code;
 }

@@ -96,6 +96,16 @@ class ConsumerGroup {
   const std::string& name() const { return name_; }
   std::size_t redelivered() const { return redelivered_; }  // partitions taken back from members
 
+  // The whole state as bytes, for a cluster whose nodes share the group (kept in Redis), and
+  // back (nullopt: not such bytes). Attachments are a node's own and not kept: a node holding a
+  // member's stream renews the member's last read instead (touch()), so a member whose node died
+  // is gone after member_ms like any silent one.
+  std::string encode() const;
+  static std::optional<ConsumerGroup> decode(std::string name, std::string_view bytes,
+                                             ConsumerGroupTimeouts timeouts);
+  // A member read just now (a stream attached on this node, with nothing to read).
+  void touch(const std::string& member, std::int64_t now_ms);
+
  private:
   struct Member {
     int attached = 0;  // readers open now

@@ -45,6 +45,29 @@ void EventLog::open(MessageStore& store, std::int64_t now_ms) {
   KITE_LOG(info, "events.loaded", {{"events", loaded}, {"skipped", skipped}});
 }
 
+void EventLog::share(SharedEvents& shared) {
+  std::lock_guard lock(mutex_);
+  shared_ = &shared;
+  // The shared log's ids are not this process's: it shows none until mirror() brings them.
+  visible_through_ = dropped_through_ = trimmed_in_store_ = 0;
+}
+
+void EventLog::mirror(std::span<const EventRecord> records, std::int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  for (const EventRecord& record : records) {
+    if (record.id <= visible_through_) continue;  // held already
+    // Nothing held: the shared log starts here (its older events were trimmed, or this is the
+    // first), so a reader asking for an earlier id is told of a gap.
+    if (events_.empty()) dropped_through_ = std::max(dropped_through_, record.id - 1);
+    visible_through_ = record.id;
+    if (record.type >= kEventTypes) continue;  // a later version's type: not ours to show
+    hold(record.id, {record.id, record.time_ms, static_cast<EventType>(record.type), record.device,
+                     record.data});
+  }
+  trim(now_ms);
+  if (listener_) listener_();
+}
+
 const char* EventLog::copy_in(std::string_view device, std::string_view data) {
   const std::size_t size = device.size() + data.size();
   if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < size) {
@@ -77,6 +100,15 @@ void EventLog::reserve(const EventBatch& batch, Reserved& out) {
   out.records.clear();
   if (batch.empty()) return;
   std::lock_guard lock(mutex_);
+  if (shared_) {  // the shared log gives the ids; nothing is held here until it comes back
+    for (const auto& header : batch.headers()) {
+      const EventView event = batch.view(header);
+      out.records.push_back(
+          {0, event.time_ms, static_cast<std::uint8_t>(event.type), event.device, event.data});
+    }
+    recorded_ += batch.size();
+    return;
+  }
   for (const auto& header : batch.headers()) {
     const EventView event = batch.view(header);
     hold(next_id_, event);
@@ -91,6 +123,7 @@ void EventLog::reserve(const EventBatch& batch, Reserved& out) {
 
 void EventLog::publish(const Reserved& reserved, std::int64_t now_ms) {
   if (reserved.empty()) return;
+  if (shared_) return shared_->append(reserved.records);  // shown once mirrored back
   std::lock_guard lock(mutex_);
   for (Pending& pending : pending_) {
     if (pending.last_id == reserved.last_id) pending.done = true;
@@ -139,7 +172,11 @@ void EventLog::expire(std::int64_t now_ms) {
     if (dropped_through_ <= trimmed_in_store_) return;
     through = trimmed_in_store_ = dropped_through_;
   }
-  if (store_) store_->trim_events(through);  // outside the lock: store I/O stalls no appender
+  // Outside the lock: store I/O stalls no appender.
+  if (store_)
+    store_->trim_events(through);
+  else if (shared_)
+    shared_->trim(through);
 }
 
 EventView EventLog::view(const Entry& entry) const {

@@ -21,6 +21,10 @@
 //  - A reader that asks for events after an id the log no longer holds is told so (a gap, with
 //    the range of ids it missed) and reads on from the oldest event held: nothing is skipped
 //    silently, and nothing retained is skipped at all.
+//  - Shared (a cluster node, attached by share()): the log is one for every node. An append goes
+//    to the shared log (SharedEvents), which gives the ids; this log shows only what comes back
+//    from there through mirror(), in the shared order, its own events included. So every node
+//    shows the same events under the same ids, and a reader may move between nodes.
 #pragma once
 
 #include <atomic>
@@ -29,6 +33,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include "events/event.h"
@@ -40,6 +45,18 @@ struct RetentionLimits {
   std::size_t max_events = 100'000;
   std::size_t max_bytes = 64 * 1024 * 1024;
   std::int64_t max_age_ms = 3'600'000;
+};
+
+// The log every node of a cluster shows (cluster/redis_event_stream.h).
+class SharedEvents {
+ public:
+  virtual ~SharedEvents() = default;
+  // Writes the events to the shared log, which gives them their ids (the records' ids are
+  // ignored); every node then mirrors them. Any thread; a failure is the callee's to log and
+  // retry.
+  virtual void append(std::span<const EventRecord> records) = 0;
+  // Retention dropped every event through `id` here: the shared log may drop them too.
+  virtual void trim(std::uint64_t through_id) = 0;
 };
 
 struct ReadResult {
@@ -70,6 +87,13 @@ class EventLog {
   // Call once, before the first append.
   void open(MessageStore& store, std::int64_t now_ms);
   bool durable() const { return store_ != nullptr; }
+
+  // Makes the log a mirror of `shared` (instead of open()): appends go there, and readers see
+  // what mirror() brings back. Call once, before the first append or mirror.
+  void share(SharedEvents& shared);
+  bool shared() const { return shared_ != nullptr; }
+  // The shared log's next events, in its order (ids only grow; those already held are skipped).
+  void mirror(std::span<const EventRecord> records, std::int64_t now_ms);
 
   // The two steps of an append for a caller that writes the events itself (a worker's turn):
   // reserve() gives the batch's events their ids and holds them unseen; publish() shows them to
@@ -142,7 +166,8 @@ class EventLog {
   }
 
   const RetentionLimits limits_;
-  MessageStore* store_ = nullptr;  // set once by open(), before any append
+  MessageStore* store_ = nullptr;   // set once by open(), before any append
+  SharedEvents* shared_ = nullptr;  // set once by share(), before any append
   mutable std::mutex mutex_;
   std::deque<Entry> events_;     // in id order; those above visible_through_ are being written
   std::deque<Chunk> chunks_;     // the events' bytes, oldest first

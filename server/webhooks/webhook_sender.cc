@@ -100,7 +100,7 @@ void WebhookSender::fill(std::vector<events::Event>& batch) {
   if (result.gap) {
     // Retention dropped events before this webhook sent them (or, without a durable log, a
     // restart lost them): counted when the log can say how many, and logged either way.
-    const bool countable = log_.durable() && result.missed_first != 0;
+    const bool countable = (log_.durable() || log_.shared()) && result.missed_first != 0;
     if (countable) stats_.missed_events += result.missed_last - result.missed_first + 1;
     KITE_LOG(warn, "webhook.missed_events",
              {{"webhook", config_.name},

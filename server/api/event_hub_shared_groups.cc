@@ -1,0 +1,130 @@
+// EventHub: consumer groups shared with the other nodes of a cluster. Every change is made on the
+// group's newest state in the shared store and kept here only once saved; a change that raced
+// another node's is dropped (its read gives nothing now, and the next pump or tick tries again).
+#include <fmt/format.h>
+
+#include "api/event_hub.h"
+#include "common/wall_clock.h"
+
+namespace kite::server::api {
+namespace {
+constexpr int kAttempts = 4;  // for a join or an ack, which a caller waits on
+}  // namespace
+
+std::int64_t EventHub::group_now() const {
+  return shared_groups_ ? wall_clock_ms() : static_cast<std::int64_t>(uv_now(loop_));
+}
+
+events::ConsumerGroup& EventHub::keep_copy(const std::string& name, events::ConsumerGroup saved) {
+  auto it = consumer_groups_.try_emplace(name, name, 0, timeouts_).first;
+  it->second = std::move(saved);  // in place: readers point at it
+  return it->second;
+}
+
+events::ConsumerGroup* EventHub::join_shared(const EventQuery& query, std::string& problem,
+                                             int& status) {
+  const std::int64_t now = group_now();
+  const std::string& name = query.consumer_group;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    std::optional<events::ConsumerGroup> saved;
+    const bool ok = shared_groups_->update(name, [&](std::optional<events::ConsumerGroup>& group) {
+      if (!group) {
+        if (shared_groups_->names().size() >= kMaxConsumerGroups) {
+          problem = fmt::format("the cluster keeps at most {} consumer groups; use an existing one",
+                                kMaxConsumerGroups);
+          return;
+        }
+        // A new group starts where its first reader asks (after=0: everything held), else now.
+        group.emplace(name, query.after.value_or(log_.last_id()), timeouts_);
+      } else if (!group->is_member(query.member) &&
+                 group->members().size() >= kMaxMembersPerGroup) {
+        problem =
+            fmt::format("a consumer group has at most {} members at once", kMaxMembersPerGroup);
+        group.reset();  // nothing to save
+        return;
+      }
+      if (query.ack) group->ack(query.member, *query.ack, now);
+      group->attach(query.member, now);
+      saved = group;
+    });
+    if (!ok) continue;
+    if (!saved) return nullptr;  // a cap said no: `problem` says which
+    return &keep_copy(name, std::move(*saved));
+  }
+  status = 503;
+  problem =
+      "the consumer group could not be joined in the shared store (Redis unreachable, or "
+      "busy): try again";
+  return nullptr;
+}
+
+events::ReadResult EventHub::read_shared(Reader& reader, std::size_t take) {
+  const std::size_t before = scratch_.size();
+  const std::uint64_t after_before = reader.after;
+  events::ReadResult read{reader.after};
+  std::optional<events::ConsumerGroup> saved;
+  const bool ok = shared_groups_->update(
+      reader.query.consumer_group, [&](std::optional<events::ConsumerGroup>& group) {
+        scratch_.resize(before);
+        if (!group) return;  // its state is gone from Redis: the member joins again
+        read = read_as_member(reader, *group, take, group_now());
+        saved = group;
+      });
+  if (!ok || !saved) {  // nothing given: the events go out on a later read
+    scratch_.resize(before);
+    reader.after = after_before;
+    return {reader.after};
+  }
+  *reader.group = std::move(*saved);
+  return read;
+}
+
+std::optional<std::uint64_t> EventHub::ack_shared(const std::string& name,
+                                                  const std::string& member,
+                                                  std::uint64_t through) {
+  const std::int64_t now = group_now();
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    std::optional<std::uint64_t> acked;
+    std::optional<events::ConsumerGroup> saved;
+    const bool ok = shared_groups_->update(name, [&](std::optional<events::ConsumerGroup>& group) {
+      if (group && group->is_member(member)) {
+        acked = group->ack(member, through, now);
+        saved = group;
+      } else {
+        group.reset();  // unknown: nothing to save
+      }
+    });
+    if (!ok) continue;
+    if (saved) keep_copy(name, std::move(*saved));
+    return acked;
+  }
+  return std::nullopt;
+}
+
+// For each group with members read through this node: they are alive (touched, or joined again
+// if another node dropped them meanwhile), then the group's timeouts and balance run.
+void EventHub::tick_shared() {
+  const std::int64_t now = group_now();
+  for (auto& entry : consumer_groups_) {
+    std::vector<std::string> here;
+    for (const auto& reader : readers_)
+      if (!reader->done && reader->group == &entry.second) here.push_back(reader->query.member);
+    if (here.empty()) continue;
+    std::optional<events::ConsumerGroup> saved;
+    const bool ok =
+        shared_groups_->update(entry.first, [&](std::optional<events::ConsumerGroup>& group) {
+          if (!group) return;
+          for (const std::string& member : here) {
+            if (group->is_member(member))
+              group->touch(member, now);
+            else
+              group->attach(member, now);
+          }
+          group->tick(now);
+          saved = group;
+        });
+    if (ok && saved) entry.second = std::move(*saved);
+  }
+}
+
+}  // namespace kite::server::api
