@@ -10,6 +10,7 @@
 #include "boot/options.h"
 #include "boot/server_setup.h"
 #include "cluster/redis_event_stream.h"
+#include "cluster/redis_leases.h"
 #include "cluster/redis_presence.h"
 #include "common/log.h"
 #include "common/wall_clock.h"
@@ -108,8 +109,14 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
   }
   // Webhooks read the event log: they need it on (validate() says so).
   webhooks::WebhookSet hooks;
+  std::unique_ptr<cluster::RedisLeases> leases;  // a cluster sends each webhook from one node
+  if (shared_events) {
+    const RedisStoreOptions redis = redis_options(config.redis);
+    leases = std::make_unique<cluster::RedisLeases>(redis.address, redis.prefix, redis.timeout_ms);
+  }
   if (events_on) {
-    if (auto error = hooks.build(config.webhooks, event_log, server.groups(), &server.store());
+    if (auto error =
+            hooks.build(config.webhooks, event_log, server.groups(), &server.store(), leases.get());
         !error.empty()) {
       std::fprintf(stderr, "kited: %s\n", error.c_str());
       return cfg::kExitUsage;

@@ -26,13 +26,14 @@ HttpUrl parsed(const std::string& text) {
 
 WebhookSender::WebhookSender(config::WebhookConfig config, std::string secret, SSL_CTX* tls,
                              events::EventLog& log, const GroupDirectory& groups,
-                             MessageStore* store)
+                             MessageStore* store, SendLease* lease)
     : config_(std::move(config)),
       secret_(std::move(secret)),
       devices_(config_.devices),
       log_(log),
       groups_(groups),
       store_(store),
+      lease_(lease),
       url_(parsed(config_.url)),
       poster_(url_, tls, &stopping_) {
   for (const auto& name : config_.types) {
@@ -40,6 +41,17 @@ WebhookSender::WebhookSender(config::WebhookConfig config, std::string secret, S
       types_ |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(*type));
   }
   std::sort(devices_.begin(), devices_.end());
+  // A new webhook starts with the events that happen from now on; its cursor is saved at once,
+  // so a restart before its first delivery does not skip what happened in between. (In a
+  // cluster, the node that takes the lease does that.)
+  std::uint64_t cursor = saved_cursor();
+  if (cursor == 0) cursor = log_.last_id();
+  scanned_ = cursor;
+  stats_.cursor = cursor;
+  if (!lease_) advance(cursor, true);
+}
+
+std::uint64_t WebhookSender::saved_cursor() const {
   std::uint64_t cursor = 0;
   if (store_) {
     const std::string key = cursor_key(config_.name);
@@ -48,12 +60,22 @@ WebhookSender::WebhookSender(config::WebhookConfig config, std::string secret, S
           if (group == key && ids.size() == 1) cursor = ids[0];
         });
   }
-  // A new webhook starts with the events that happen from now on; its cursor is saved at once,
-  // so a restart before its first delivery does not skip what happened in between.
+  return cursor;
+}
+
+bool WebhookSender::leading() {
+  if (!lease_) return true;
+  if (!lease_->hold(config_.name)) return leading_ = false;
+  if (leading_) return true;
+  leading_ = true;  // taken: go on from where the last holder got to
+  std::uint64_t cursor = saved_cursor();
   if (cursor == 0) cursor = log_.last_id();
   scanned_ = cursor;
   stats_.cursor = cursor;
+  saved_ = 0;
   advance(cursor, true);
+  KITE_LOG(info, "webhook.leading", {{"webhook", config_.name}, {"after", cursor}});
+  return true;
 }
 
 void WebhookSender::start() {
@@ -151,7 +173,7 @@ void WebhookSender::log_failure(const PostResult& result, std::uint32_t attempt_
             {"suppressed", suppressed}});
 }
 
-bool WebhookSender::deliver(const std::vector<events::Event>& batch) {
+WebhookSender::Outcome WebhookSender::deliver(const std::vector<events::Event>& batch) {
   std::string body;
   body.reserve(kBodyReserve);
   body += R"({"webhook":")" + config_.name + R"(","events":[)";  // names need no escaping
@@ -161,6 +183,7 @@ bool WebhookSender::deliver(const std::vector<events::Event>& batch) {
   }
   body += "]}";
   for (std::uint32_t attempt_no = 1; !stopping_; ++attempt_no) {
+    if (!leading()) return Outcome::lease_lost;  // the new holder sends the batch again
     const auto started = Clock::now();
     const PostResult result = attempt(body);
     if (result.ok()) {
@@ -168,26 +191,30 @@ bool WebhookSender::deliver(const std::vector<events::Event>& batch) {
       ++stats_.delivered_batches;
       stats_.latency.observe(static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count()));
-      return true;
+      return Outcome::done;
     }
-    if (stopping_) return false;
+    if (stopping_) return Outcome::stopped;
     ++stats_.failed_attempts;
     const bool dead = attempt_no >= config_.max_attempts;
     log_failure(result, attempt_no, batch, dead);
     if (dead) {
       stats_.dead_events += batch.size();
-      return true;
+      return Outcome::done;
     }
     if (!sleep_ms(backoff_ms(attempt_no, config_.retry_base_ms, config_.retry_max_ms, random_)))
-      return false;
+      return Outcome::stopped;
   }
-  return false;
+  return Outcome::stopped;
 }
 
 void WebhookSender::run() {
   std::vector<events::Event> batch;
   std::int64_t last_save_ms = wall_clock_ms();
   while (!stopping_) {
+    if (!leading()) {  // another node sends: stand by
+      if (!sleep_ms(kStandByMs)) break;
+      continue;
+    }
     batch.clear();
     fill(batch);
     if (batch.empty()) {
@@ -200,11 +227,13 @@ void WebhookSender::run() {
       if (!moved && !sleep_ms(kIdleMs)) break;  // a scan that moved may have more behind it
       continue;
     }
-    if (!deliver(batch)) break;
+    const Outcome outcome = deliver(batch);
+    if (outcome == Outcome::stopped) break;
+    if (outcome == Outcome::lease_lost) continue;
     advance(scanned_, true);
     last_save_ms = wall_clock_ms();
   }
-  advance(stats_.cursor.load(), true);
+  if (!lease_ || leading_) advance(stats_.cursor.load(), true);
 }
 
 }  // namespace kite::server::webhooks

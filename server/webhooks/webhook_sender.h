@@ -13,6 +13,9 @@
 //    log's retention bounds what a dead receiver can hold back (what it drops unsent is counted
 //    as missed and logged).
 //  - Idle, it looks for new events every kIdleMs: no busy polling, no hook in the log's hot path.
+//  - In a cluster (with a SendLease), only the node holding the webhook's lease sends; it takes
+//    the cursor the last holder saved in the shared store when it takes the lease, and checks
+//    the lease before each read and attempt. The others stand by and save nothing.
 #pragma once
 
 #include <atomic>
@@ -31,6 +34,7 @@
 #include "metrics/histogram.h"
 #include "store/message_store.h"
 #include "webhooks/http_post.h"
+#include "webhooks/send_lease.h"
 
 namespace kite::server::webhooks {
 
@@ -49,9 +53,13 @@ class WebhookSender {
   // The store's name for the cursor: ':' is not allowed in consumer group names.
   static std::string cursor_key(const std::string& name) { return "webhook:" + name; }
 
-  // `tls` null: plain HTTP. `store` null: the cursor is not kept across restarts.
+  static constexpr int kStandByMs = 500;  // a node without the lease asks for it this often
+
+  // `tls` null: plain HTTP. `store` null: the cursor is not kept across restarts. `lease`
+  // (a cluster node's, or null) decides whether this node sends.
   WebhookSender(config::WebhookConfig config, std::string secret, SSL_CTX* tls,
-                events::EventLog& log, const GroupDirectory& groups, MessageStore* store);
+                events::EventLog& log, const GroupDirectory& groups, MessageStore* store,
+                SendLease* lease = nullptr);
   ~WebhookSender() { stop(); }
 
   void start();
@@ -67,8 +75,12 @@ class WebhookSender {
   bool wants(const events::EventView& event) const;  // type and device; with the log's lock held
   void fill(std::vector<events::Event>& batch);      // the next batch after the cursor
   void keep_group_members(std::vector<events::Event>& batch) const;
-  // Sends `batch` until delivered, dead-lettered or stopped; false when stopped.
-  bool deliver(const std::vector<events::Event>& batch);
+  enum class Outcome { done, stopped, lease_lost };
+  // Sends `batch` until delivered or dead-lettered (done), stopped, or the lease is lost.
+  Outcome deliver(const std::vector<events::Event>& batch);
+  std::uint64_t saved_cursor() const;  // in the store; 0 for none
+  // With a lease: whether this node sends now (taking the saved cursor when it becomes so).
+  bool leading();
   PostResult attempt(const std::string& body);
   void log_failure(const PostResult& result, std::uint32_t attempt_no,
                    const std::vector<events::Event>& batch, bool dead);
@@ -82,6 +94,8 @@ class WebhookSender {
   events::EventLog& log_;
   const GroupDirectory& groups_;
   MessageStore* store_;
+  SendLease* lease_;
+  bool leading_ = false;  // holds the lease (this thread only)
   HttpUrl url_;
   HttpPoster poster_;
   WebhookStats stats_;

@@ -31,7 +31,7 @@ std::string read_secret(const config::WebhookConfig& config, std::string& secret
 
 std::string WebhookSet::build(const std::vector<config::WebhookConfig>& configs,
                               events::EventLog& log, const GroupDirectory& groups,
-                              MessageStore* store) {
+                              MessageStore* store, SendLease* lease) {
   tls_.reserve(configs.size());  // senders keep pointers to the contexts
   for (const auto& config : configs) {
     std::string secret;
@@ -46,7 +46,7 @@ std::string WebhookSet::build(const std::vector<config::WebhookConfig>& configs,
     if (secret.empty())
       KITE_LOG(warn, "webhook.unsigned", {{"webhook", config.name}});  // development mode only
     senders_.push_back(
-        std::make_unique<WebhookSender>(config, std::move(secret), tls, log, groups, store));
+        std::make_unique<WebhookSender>(config, std::move(secret), tls, log, groups, store, lease));
   }
   return {};
 }

@@ -21,8 +21,9 @@ class WebhookSet {
   static constexpr std::size_t kMaxLagScan = 100'000;
 
   // "" and the senders (not started), or why one cannot run (a secret or CA file).
+  // `lease` (a cluster node's, or null): only the node holding a webhook's lease sends it.
   std::string build(const std::vector<config::WebhookConfig>& configs, events::EventLog& log,
-                    const GroupDirectory& groups, MessageStore* store);
+                    const GroupDirectory& groups, MessageStore* store, SendLease* lease = nullptr);
   void start();
   void stop();
   bool empty() const { return senders_.empty(); }

@@ -9,6 +9,7 @@
 
 #include "event_group_client.h"
 #include "redis_process.h"
+#include "webhook_test_helpers.h"
 
 namespace kite::it {
 namespace {
@@ -92,6 +93,46 @@ TEST_CASE_FIXTURE(EventNodes,
   INFO(groups.dump());
   REQUIRE(groups["groups"].size() == 1);
   CHECK(groups["groups"][0]["members"].size() == 2);
+}
+
+TEST_CASE("41.3 cluster events: one node sends a webhook, once; another takes over after kill -9") {
+  test::TempDir dir;
+  WebhookReceiver receiver(kSecret);
+  receiver.set_mode(WebhookReceiver::Mode::Ok);
+  const std::string config =
+      write_config(dir, "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook");
+  RedisProcess redis;
+  auto flags = redis.kited_flags();
+  flags.insert(flags.end(), {"--config", config});
+  Harness node_a(flags);
+  Harness node_b(flags);
+  // Uplinks 1..10 of every device, half of the devices on each node.
+  for (int d = 0; d < kDevices; ++d) {
+    TestDevice device((d % 2 == 0 ? node_a : node_b).device_options(numbered("hook-dev", d)));
+    device.connect_and_open(kWait, true);
+    publish_acked(device, 1, 10);
+  }
+  REQUIRE(wait_for([&] { return unique_count(receiver) >= kDevices * 10; }, kLongWait));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a second sender would show now
+  CHECK(receiver.events().size() == kDevices * 10);             // once: only one node sends
+  const double sent_by_a = metric(node_a, "kite_webhook_delivered_events_total{webhook=\"it\"}");
+  const double sent_by_b = metric(node_b, "kite_webhook_delivered_events_total{webhook=\"it\"}");
+  CHECK(sent_by_a + sent_by_b == kDevices * 10);
+  CHECK((sent_by_a == 0 || sent_by_b == 0));
+
+  Harness& sender = sent_by_a > 0 ? node_a : node_b;
+  Harness& survivor = sent_by_a > 0 ? node_b : node_a;
+  sender.kited.kill9();
+  for (int d = 0; d < kDevices; ++d) {  // 11..20 through the survivor
+    TestDevice device(survivor.device_options(numbered("hook-dev", d)));
+    device.connect_and_open(kWait, true);
+    publish_acked(device, 11, 20);
+  }
+  // The dead node's lease lapses (RedisLeases::kLeaseMs), and the survivor sends the rest.
+  REQUIRE(wait_for([&] { return unique_count(receiver) >= kDevices * 20; }, kLongWait));
+  check_all_in_order(receiver, 20);
+  CHECK(metric(survivor, "kite_webhook_delivered_events_total{webhook=\"it\"}") > 0);
+  CHECK(receiver.counts().bad_signatures == 0);
 }
 
 }  // namespace kite::it

@@ -1,0 +1,17 @@
+// Which node of a cluster sends a webhook's events: the holder of its lease
+// (cluster/redis_leases.h), one node at a time, the others standing by to take over when it goes.
+#pragma once
+
+#include <string>
+
+namespace kite::server::webhooks {
+
+class SendLease {
+ public:
+  virtual ~SendLease() = default;
+  // Whether this node may send the events of `webhook` now: takes its lease when free, renews it
+  // when held. Called from the webhook's thread before each read and each attempt.
+  virtual bool hold(const std::string& webhook) = 0;
+};
+
+}  // namespace kite::server::webhooks
