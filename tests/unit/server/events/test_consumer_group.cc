@@ -178,3 +178,57 @@ TEST_CASE("a group reloaded from its cursors gives only what was not acknowledge
 }
 
 }  // namespace kite::server::events
+
+namespace kite::server::events {
+
+TEST_CASE("a group's state as bytes: a cluster node reloads it and goes on where another stopped") {
+  const auto log = make_log(200);
+  ConsumerGroup group("shared", 0, {1000, 1000});
+  group.attach("a", 0);
+  group.attach("b", 0);
+  const auto first = read(group, "a", log, 50, 10);
+  REQUIRE(!first.empty());
+  group.ack("a", first.back().id, 20);
+
+  auto reloaded = ConsumerGroup::decode("shared", group.encode(), {1000, 1000});
+  REQUIRE(reloaded);
+  CHECK(reloaded->encode() == group.encode());
+  CHECK(reloaded->acked() == group.acked());
+  CHECK(reloaded->read_after("a") == group.read_after("a"));
+  CHECK(reloaded->read_after("b") == group.read_after("b"));
+  // Attachments are the node's own: reloaded, a member lives on its last read (touch()).
+  for (const auto& member : reloaded->members()) CHECK(!member.attached);
+  reloaded->touch("a", 900);
+  reloaded->tick(1500);  // b read last at 0: gone; a touched at 900: still a member
+  CHECK(reloaded->is_member("a"));
+  CHECK(!reloaded->is_member("b"));
+  // What b was given and did not ack goes to a, after a's own: nothing skipped.
+  std::set<std::uint64_t> seen;
+  for (const auto& event : first) seen.insert(event.id);
+  for (int round = 0; round < 10; ++round) {
+    const auto more = read(*reloaded, "a", log, 50, 1600 + round);
+    for (const auto& event : more) seen.insert(event.id);
+    if (!more.empty()) reloaded->ack("a", more.back().id, 1600 + round);
+  }
+  CHECK(seen.size() == log.size());
+}
+
+TEST_CASE("a group's state as bytes: what is not one is refused") {
+  ConsumerGroup group("g", 5, {});
+  group.attach("m", 0);
+  const std::string bytes = group.encode();
+  CHECK(ConsumerGroup::decode("g", bytes, {}));
+  CHECK(!ConsumerGroup::decode("g", "", {}));
+  CHECK(!ConsumerGroup::decode("g", bytes.substr(0, bytes.size() - 1), {}));  // cut short
+  CHECK(!ConsumerGroup::decode("g", bytes + "x", {}));                        // trailing bytes
+  std::string version = bytes;
+  version[0] = 2;
+  CHECK(!ConsumerGroup::decode("g", version, {}));
+  std::string stranger = bytes;  // partition 0 owned by a name that is not a member
+  const std::size_t owner_at = 1 + 8 + 24;
+  REQUIRE(stranger.substr(owner_at + 2, 1) == "m");
+  stranger[owner_at + 2] = 'x';
+  CHECK(!ConsumerGroup::decode("g", stranger, {}));
+}
+
+}  // namespace kite::server::events
