@@ -66,9 +66,11 @@ class EventHub {
   std::size_t readers() const { return readers_.size(); }
 
   // POST /v1/event-groups/{name}/ack: the member handled what it was given up to `through`.
-  // The newest id now acknowledged, or nullopt for an unknown group or member.
-  std::optional<std::uint64_t> ack(const std::string& group, const std::string& member,
-                                   std::uint64_t through);
+  struct AckResult {
+    enum class Outcome { acked, unknown, unavailable } outcome = Outcome::unknown;
+    std::uint64_t acked = 0;  // the newest id now acknowledged, when acked
+  };
+  AckResult ack(const std::string& group, const std::string& member, std::uint64_t through);
   // GET /v1/event-groups: every group, its members, lag and oldest pending event, as JSON.
   std::string describe_groups() const;
 
@@ -106,8 +108,7 @@ class EventHub {
   std::int64_t group_now() const;  // wall-clock when shared: the nodes compare times
   events::ConsumerGroup* join_shared(const EventQuery& query, std::string& problem, int& status);
   events::ReadResult read_shared(Reader& reader, std::size_t take);
-  std::optional<std::uint64_t> ack_shared(const std::string& group, const std::string& member,
-                                          std::uint64_t through);
+  AckResult ack_shared(const std::string& group, const std::string& member, std::uint64_t through);
   void tick_shared();
   // The node's copy of a group, made the state just saved.
   events::ConsumerGroup& keep_copy(const std::string& name, events::ConsumerGroup saved);

@@ -87,13 +87,12 @@ void EventHub::save_groups() {
     if (group.take_changed() && store_) store_->save_consumer_group(name, group.acked());
 }
 
-std::optional<std::uint64_t> EventHub::ack(const std::string& group, const std::string& member,
-                                           std::uint64_t through) {
+EventHub::AckResult EventHub::ack(const std::string& group, const std::string& member,
+                                  std::uint64_t through) {
   if (shared_groups_) return ack_shared(group, member, through);
   auto it = consumer_groups_.find(group);
-  if (it == consumer_groups_.end()) return std::nullopt;
-  if (!it->second.is_member(member)) return std::nullopt;
-  return it->second.ack(member, through, group_now());
+  if (it == consumer_groups_.end() || !it->second.is_member(member)) return {};
+  return {AckResult::Outcome::acked, it->second.ack(member, through, group_now())};
 }
 
 std::string EventHub::describe_groups() const {

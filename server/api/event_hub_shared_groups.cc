@@ -79,16 +79,15 @@ events::ReadResult EventHub::read_shared(Reader& reader, std::size_t take) {
   return read;
 }
 
-std::optional<std::uint64_t> EventHub::ack_shared(const std::string& name,
-                                                  const std::string& member,
-                                                  std::uint64_t through) {
+EventHub::AckResult EventHub::ack_shared(const std::string& name, const std::string& member,
+                                         std::uint64_t through) {
   const std::int64_t now = group_now();
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    std::optional<std::uint64_t> acked;
+    AckResult result;
     std::optional<events::ConsumerGroup> saved;
     const bool ok = shared_groups_->update(name, [&](std::optional<events::ConsumerGroup>& group) {
       if (group && group->is_member(member)) {
-        acked = group->ack(member, through, now);
+        result = {AckResult::Outcome::acked, group->ack(member, through, now)};
         saved = group;
       } else {
         group.reset();  // unknown: nothing to save
@@ -96,9 +95,9 @@ std::optional<std::uint64_t> EventHub::ack_shared(const std::string& name,
     });
     if (!ok) continue;
     if (saved) keep_copy(name, std::move(*saved));
-    return acked;
+    return result;
   }
-  return std::nullopt;
+  return {AckResult::Outcome::unavailable};
 }
 
 // For each group with members read through this node: they are alive (touched, or joined again

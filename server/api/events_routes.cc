@@ -36,13 +36,19 @@ void ack_route(api::EventHub* hub, const http::HttpRequest& request,
         R"(the body is {"member":"NAME","through":"ID"}: the id of the last event handled)"));
   const std::string group(params.get("group"));
   const auto acked = hub->ack(group, member->get<std::string>(), id);
-  if (!acked)
+  using Outcome = api::EventHub::AckResult::Outcome;
+  if (acked.outcome == Outcome::unavailable)
+    return responder.respond(problem_response(
+        503, "Consumer group unavailable",
+        "the acknowledgement could not be saved in the cluster's shared store (Redis "
+        "unreachable, or the group busy): send it again"));
+  if (acked.outcome == Outcome::unknown)
     return responder.respond(problem_response(
         404, "Unknown consumer group member",
         "no member of that name reads in that group now (or the group does not exist): read "
         "with GET /v1/events?consumer_group=GROUP&member=NAME first; a member gone for longer "
         "than events.consumer_member_ms has lost what it held"));
-  responder.respond(api::json_response(200, {{"acked", std::to_string(*acked)}}));
+  responder.respond(api::json_response(200, {{"acked", std::to_string(acked.acked)}}));
 }
 
 }  // namespace
