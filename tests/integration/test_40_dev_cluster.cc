@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -164,7 +165,9 @@ std::vector<pid_t> node_pids(const Assignments& cluster) {
 
 }  // namespace
 
-TEST_CASE("40.1 dev cluster: through HAProxy, a device gets what each node sends; stop ends all") {
+TEST_CASE(
+    "40.1 dev cluster: through HAProxy, a device gets what each node sends and answers its "
+    "commands") {
   DevCluster script;
   const ScriptRun started = script.run("start");
   INFO("start stderr:\n" << started.err);
@@ -195,6 +198,24 @@ TEST_CASE("40.1 dev cluster: through HAProxy, a device gets what each node sends
   CHECK(device.inbox().empty());
   for (int node = 1; node <= 3; ++node)
     CHECK(messages[node - 1].payload == numbered("through-node", node));
+  // A command through each node (two of them forward it to the holder) is answered by the device.
+  for (int node = 1; node <= 3; ++node) {
+    HttpClient api(port_of(cluster.at("KITE_API_" + std::to_string(node))),
+                   cluster.at("KITE_TOKEN"));
+    const nlohmann::json body{
+        {"name", "set_target"}, {"payload", std::to_string(node)}, {"timeout_ms", 3000}};
+    auto answer = std::async(std::launch::async, [&] {
+      return api.request("POST", "/v1/devices/dev-cluster-1/commands", body.dump());
+    });
+    const Millis deadline = now_ms() + 2 * kWait;
+    while (answer.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready &&
+           now_ms() < deadline)
+      device.pump_until(now_ms() + 5, [] { return false; });
+    const HttpResponse response = answer.get();
+    INFO("node " << node << ": " << response.body);
+    CHECK(response.status == 200);
+    CHECK(response.json()["payload"] == "set_target:" + std::to_string(node));
+  }
   device.close();
 
   const ScriptRun status = script.run("status");
