@@ -55,6 +55,11 @@ std::unique_ptr<cluster::RedisPresence> join_cluster(const cfg::Config& config, 
                    },
                    [&server](const cluster::MembershipChange& change) {
                      server.groups().apply_remote(change.group, change.device, change.member);
+                   },
+                   [&server] {
+                     const auto resync = server.groups().resync();
+                     KITE_LOG(info, "cluster.groups_resynced",
+                              {{"added", resync.added}, {"removed", resync.removed}});
                    }});
   return presence;
 }

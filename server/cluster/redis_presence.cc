@@ -286,6 +286,7 @@ void RedisPresence::stop() {
 // 5 s, and the wake-ups published meanwhile are lost (see the top of the header).
 void RedisPresence::subscribe_loop() {
   int backoff_ms = 100;
+  bool failed_before = false;  // a subscription ended: messages were missed until the next
   while (!stopping_) {
     std::string error;
     auto connection = RedisConnection::connect(pool_.address(), timeout_ms_, error);
@@ -297,6 +298,7 @@ void RedisPresence::subscribe_loop() {
       subscriber_fd_ = connection->fd();
       if (stopping_) break;  // stop() may have come before the fd was published
       KITE_LOG(info, "cluster.subscribed", {{"node", node_id_}, {"channel", channel(node_id_)}});
+      if (failed_before && handlers_.resubscribed) handlers_.resubscribed();
       backoff_ms = 100;
       while (!stopping_) {
         store::redis::Reply message = connection->read_reply(error);
@@ -308,6 +310,7 @@ void RedisPresence::subscribe_loop() {
       subscriber_fd_ = -1;
     }
     if (stopping_) break;
+    failed_before = true;
     KITE_LOG(warn, "cluster.subscribe_failed", {{"node", node_id_}, {"error", error}});
     for (int waited = 0; waited < backoff_ms && !stopping_; waited += 50)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -59,6 +59,8 @@ class RedisPresence final : public ClusterPresence {
     std::function<void(const ForwardedCommand&, CommandDone)> command;
     // another node changed a group's membership (stored already): apply it in memory
     std::function<void(const MembershipChange&)> membership;
+    // subscribed again after a failure: changes published meanwhile were missed; read them
+    std::function<void()> resubscribed;
   };
   static constexpr std::int64_t kReplyGrace = 2'000;  // ms
 

@@ -63,6 +63,13 @@ class GroupDirectory {
       std::function<void(std::string_view group, std::string_view device, bool member)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }  // before any join
   void apply_remote(std::string_view group, std::string_view device, bool member);
+  // Makes the lasting memberships in memory those of the store (a node that may have missed
+  // other nodes' changes: it was cut off from them). Session memberships stay, and so do pairs
+  // this node changed and has not written yet. Returns the pairs added and removed.
+  struct Resync {
+    std::size_t added = 0, removed = 0;
+  };
+  Resync resync();
 
   // Up to `limit` members after `after` (byte order), for paging; the whole group with no limit.
   std::vector<std::string> members(std::string_view group, std::string_view after = {},

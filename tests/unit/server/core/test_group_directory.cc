@@ -198,3 +198,26 @@ TEST_CASE("group directory: a session's groups are never stored and end with the
   CHECK(store.writes() == writes);
   CHECK(directory.join_for_session("bad/name", "tv-1", 5) == Result::InvalidName);
 }
+
+TEST_CASE("group directory: resync takes the store's lasting memberships, keeps sessions'") {
+  SlowMembershipStore store;
+  GroupDirectory here(&store);   // this node: cut off while the other changed the groups
+  GroupDirectory other(&store);  // another node writing the same store
+  here.join("stays", "dev-1");
+  here.join("left-elsewhere", "dev-1");
+  here.join_for_session("session-only", "dev-1", 7);
+  other.load();
+  other.join("joined-elsewhere", "dev-2");
+  other.leave("left-elsewhere", "dev-1");
+
+  const auto resync = here.resync();
+  CHECK(resync.added == 1);
+  CHECK(resync.removed == 1);
+  CHECK(here.is_member("stays", "dev-1"));
+  CHECK(here.is_member("joined-elsewhere", "dev-2"));
+  CHECK_FALSE(here.is_member("left-elsewhere", "dev-1"));
+  CHECK(here.is_member("session-only", "dev-1"));  // never stored: not the store's to end
+  const auto again = here.resync();                // nothing more to take
+  CHECK(again.added == 0);
+  CHECK(again.removed == 0);
+}
