@@ -119,14 +119,16 @@ long RedisEventStream::read_into_log(RedisConnection& connection, int block_ms) 
   std::vector<EventRecord> records;
   records.reserve(entries->elements);
   for (std::size_t i = 0; i < entries->elements; ++i) {
+    const redisReply* entry = entries->element[i];
+    const bool has_id = entry->type == REDIS_REPLY_ARRAY && entry->elements > 0 &&
+                        entry->element[0]->type == REDIS_REPLY_STRING;
     EventRecord record;
-    if (decode_entry(entries->element[i], keys[i], record))
+    if (decode_entry(entry, keys[i], record))
       records.push_back(record);
     else
       log_limited("events.entry_undecodable", pool_.address(),
-                  std::string(text_of(entries->element[i]->element[0])));
-    if (entries->element[i]->type == REDIS_REPLY_ARRAY && entries->element[i]->elements > 0)
-      after_ = text_of(entries->element[i]->element[0]);
+                  has_id ? std::string(text_of(entry->element[0])) : "an entry without an id");
+    if (has_id) after_ = text_of(entry->element[0]);
   }
   log_->mirror(records, wall_clock_ms());
   return static_cast<long>(entries->elements);

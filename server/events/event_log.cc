@@ -56,6 +56,11 @@ void EventLog::mirror(std::span<const EventRecord> records, std::int64_t now_ms)
   std::lock_guard lock(mutex_);
   for (const EventRecord& record : records) {
     if (record.id <= visible_through_) continue;  // held already
+    // The shared log gives ids one after another: a jump means events trimmed there before this
+    // node read them (it was cut off longer than the retention), which no reader here will see.
+    if (visible_through_ != 0 && record.id > visible_through_ + 1)
+      KITE_LOG(warn, "events.mirror_gap",
+               {{"first", visible_through_ + 1}, {"last", record.id - 1}});
     // Nothing held: the shared log starts here (its older events were trimmed, or this is the
     // first), so a reader asking for an earlier id is told of a gap.
     if (events_.empty()) dropped_through_ = std::max(dropped_through_, record.id - 1);
