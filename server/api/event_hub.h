@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,12 @@ class EventHub {
   void tick_shared();
   // The node's copy of a group, made the state just saved.
   events::ConsumerGroup& keep_copy(const std::string& name, events::ConsumerGroup saved);
+  // Whether the shared store failed less than kSharedPauseMs ago (its calls wait then: a Redis
+  // that is away would otherwise hold the loop for a connect timeout per reader and pump).
+  bool shared_paused() const;
+  events::SharedConsumerGroups::Outcome noted(events::SharedConsumerGroups::Outcome outcome);
+  // Gives `member` again what it may have been given by a read whose save is in doubt.
+  void settle(events::ConsumerGroup& group, const std::string& member);
   void save_groups();
   void remove_done();
   std::size_t readers_of(const std::string& token) const;
@@ -130,6 +137,8 @@ class EventHub {
   events::ConsumerGroupTimeouts timeouts_;
   std::map<std::string, events::ConsumerGroup> consumer_groups_;  // node-stable: readers point in
   events::SharedConsumerGroups* shared_groups_;                   // null: the groups are here
+  std::set<std::pair<std::string, std::string>> uncertain_;  // (group, member): a read in doubt
+  std::int64_t shared_paused_until_ms_ = 0;
   bool closed_ = false;
 };
 

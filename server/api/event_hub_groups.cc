@@ -53,7 +53,7 @@ events::ReadResult EventHub::read_as_member(Reader& reader, events::ConsumerGrou
 }
 
 bool EventHub::caught_up(const Reader& reader) const {
-  if (!reader.group) return reader.after == log_.last_id();
+  if (!reader.group) return reader.after == log_.last_id() || log_.awaiting(reader.after);
   const auto after = reader.group->read_after(reader.query.member);
   return !after || *after >= log_.last_id();
 }

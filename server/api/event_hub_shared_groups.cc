@@ -1,6 +1,10 @@
 // EventHub: consumer groups shared with the other nodes of a cluster. Every change is made on the
 // group's newest state in the shared store and kept here only once saved; a change that raced
 // another node's is dropped (its read gives nothing now, and the next pump or tick tries again).
+//
+// A read whose save is in doubt (the answer to its EXEC was lost) may have marked events given
+// that never left this node: the member gets what it holds unacknowledged again at its next
+// saved change (settle()), so nothing is skipped; it may see some events twice (at least once).
 #include <fmt/format.h>
 
 #include "api/event_hub.h"
@@ -8,11 +12,27 @@
 
 namespace kite::server::api {
 namespace {
-constexpr int kAttempts = 4;  // for a join or an ack, which a caller waits on
+constexpr int kAttempts = 4;                    // for a join or an ack, which a caller waits on
+constexpr std::int64_t kSharedPauseMs = 1'000;  // after a failure of the shared store
+using Outcome = events::SharedConsumerGroups::Outcome;
 }  // namespace
 
 std::int64_t EventHub::group_now() const {
   return shared_groups_ ? wall_clock_ms() : static_cast<std::int64_t>(uv_now(loop_));
+}
+
+bool EventHub::shared_paused() const {
+  return group_now() < shared_paused_until_ms_;
+}
+
+Outcome EventHub::noted(Outcome outcome) {
+  if (outcome == Outcome::failed || outcome == Outcome::unknown)
+    shared_paused_until_ms_ = group_now() + kSharedPauseMs;
+  return outcome;
+}
+
+void EventHub::settle(events::ConsumerGroup& group, const std::string& member) {
+  if (uncertain_.contains({group.name(), member})) group.take_back(member);
 }
 
 events::ConsumerGroup& EventHub::keep_copy(const std::string& name, events::ConsumerGroup saved) {
@@ -25,9 +45,9 @@ events::ConsumerGroup* EventHub::join_shared(const EventQuery& query, std::strin
                                              int& status) {
   const std::int64_t now = group_now();
   const std::string& name = query.consumer_group;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+  for (int attempt = 0; attempt < kAttempts && !shared_paused(); ++attempt) {
     std::optional<events::ConsumerGroup> saved;
-    const bool ok = shared_groups_->update(name, [&](std::optional<events::ConsumerGroup>& group) {
+    const Outcome outcome = noted(shared_groups_->update(name, [&](auto& group) {
       if (!group) {
         if (shared_groups_->names().size() >= kMaxConsumerGroups) {
           problem = fmt::format("the cluster keeps at most {} consumer groups; use an existing one",
@@ -43,12 +63,14 @@ events::ConsumerGroup* EventHub::join_shared(const EventQuery& query, std::strin
         group.reset();  // nothing to save
         return;
       }
+      settle(*group, query.member);
       if (query.ack) group->ack(query.member, *query.ack, now);
       group->attach(query.member, now);
       saved = group;
-    });
-    if (!ok) continue;
-    if (!saved) return nullptr;  // a cap said no: `problem` says which
+    }));
+    if (outcome != Outcome::saved) continue;  // a join is safe to make again
+    if (!saved) return nullptr;               // a cap said no: `problem` says which
+    uncertain_.erase({name, query.member});
     return &keep_copy(name, std::move(*saved));
   }
   status = 503;
@@ -61,20 +83,25 @@ events::ConsumerGroup* EventHub::join_shared(const EventQuery& query, std::strin
 events::ReadResult EventHub::read_shared(Reader& reader, std::size_t take) {
   const std::size_t before = scratch_.size();
   const std::uint64_t after_before = reader.after;
+  if (shared_paused()) return {reader.after};
+  const std::string& member = reader.query.member;
   events::ReadResult read{reader.after};
   std::optional<events::ConsumerGroup> saved;
-  const bool ok = shared_groups_->update(
-      reader.query.consumer_group, [&](std::optional<events::ConsumerGroup>& group) {
+  const Outcome outcome =
+      noted(shared_groups_->update(reader.query.consumer_group, [&](auto& group) {
         scratch_.resize(before);
-        if (!group) return;  // its state is gone from Redis: the member joins again
+        if (!group) return;  // its state is gone from Redis: tick_shared() puts it back
+        settle(*group, member);
         read = read_as_member(reader, *group, take, group_now());
         saved = group;
-      });
-  if (!ok || !saved) {  // nothing given: the events go out on a later read
+      }));
+  if (outcome == Outcome::unknown) uncertain_.insert({reader.query.consumer_group, member});
+  if (outcome != Outcome::saved || !saved) {  // nothing given: the events go out on a later read
     scratch_.resize(before);
     reader.after = after_before;
     return {reader.after};
   }
+  uncertain_.erase({reader.query.consumer_group, member});
   *reader.group = std::move(*saved);
   return read;
 }
@@ -82,18 +109,18 @@ events::ReadResult EventHub::read_shared(Reader& reader, std::size_t take) {
 EventHub::AckResult EventHub::ack_shared(const std::string& name, const std::string& member,
                                          std::uint64_t through) {
   const std::int64_t now = group_now();
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+  for (int attempt = 0; attempt < kAttempts && !shared_paused(); ++attempt) {
     AckResult result;
     std::optional<events::ConsumerGroup> saved;
-    const bool ok = shared_groups_->update(name, [&](std::optional<events::ConsumerGroup>& group) {
+    const Outcome outcome = noted(shared_groups_->update(name, [&](auto& group) {
       if (group && group->is_member(member)) {
         result = {AckResult::Outcome::acked, group->ack(member, through, now)};
         saved = group;
       } else {
         group.reset();  // unknown: nothing to save
       }
-    });
-    if (!ok) continue;
+    }));
+    if (outcome != Outcome::saved) continue;  // a cumulative ack is safe to make again
     if (saved) keep_copy(name, std::move(*saved));
     return result;
   }
@@ -101,8 +128,11 @@ EventHub::AckResult EventHub::ack_shared(const std::string& name, const std::str
 }
 
 // For each group with members read through this node: they are alive (touched, or joined again
-// if another node dropped them meanwhile), then the group's timeouts and balance run.
+// if another node dropped them meanwhile), then the group's timeouts and balance run. A group
+// whose state is gone from Redis (evicted, flushed, not understood) starts again from this
+// node's copy: its members keep reading from where they were acknowledged.
 void EventHub::tick_shared() {
+  if (shared_paused()) return;
   const std::int64_t now = group_now();
   for (auto& entry : consumer_groups_) {
     std::vector<std::string> here;
@@ -110,19 +140,22 @@ void EventHub::tick_shared() {
       if (!reader->done && reader->group == &entry.second) here.push_back(reader->query.member);
     if (here.empty()) continue;
     std::optional<events::ConsumerGroup> saved;
-    const bool ok =
-        shared_groups_->update(entry.first, [&](std::optional<events::ConsumerGroup>& group) {
-          if (!group) return;
-          for (const std::string& member : here) {
-            if (group->is_member(member))
-              group->touch(member, now);
-            else
-              group->attach(member, now);
-          }
-          group->tick(now);
-          saved = group;
-        });
-    if (ok && saved) entry.second = std::move(*saved);
+    const Outcome outcome = noted(shared_groups_->update(entry.first, [&](auto& group) {
+      if (!group) group = entry.second;
+      for (const std::string& member : here) {
+        settle(*group, member);
+        if (group->is_member(member))
+          group->touch(member, now);
+        else
+          group->attach(member, now);
+      }
+      group->tick(now);
+      saved = group;
+    }));
+    if (outcome == Outcome::failed || outcome == Outcome::unknown) return;  // paused: try later
+    if (outcome != Outcome::saved || !saved) continue;
+    for (const std::string& member : here) uncertain_.erase({entry.first, member});
+    entry.second = std::move(*saved);
   }
 }
 

@@ -7,6 +7,7 @@ namespace kite::server::cluster {
 namespace {
 
 using store::redis::Command;
+using store::redis::error_of;
 using store::redis::Replies;
 using store::redis::text_of;
 
@@ -27,20 +28,20 @@ std::optional<events::ConsumerGroup> RedisConsumerGroups::decoded(const std::str
   return group;
 }
 
-bool RedisConsumerGroups::update(const std::string& name, const Change& change) {
+auto RedisConsumerGroups::update(const std::string& name, const Change& change) -> Outcome {
   std::string error;
   auto lease = pool_.take(error);
   Replies replies;
   if (!lease ||
       !lease->run(std::vector<Command>{{"WATCH", key(name)}, {"GET", key(name)}}, replies, error)) {
     log_failure("events.consumer_group_failed", name, error);
-    return false;
+    return Outcome::failed;
   }
   std::optional<events::ConsumerGroup> group = decoded(name, replies[1].get());
   change(group);
   if (!group) {
     lease->run(std::vector<Command>{{"UNWATCH"}}, replies, error);
-    return true;
+    return Outcome::saved;
   }
   const std::vector<Command> save{{"MULTI"},
                                   {"SET", key(name), group->encode()},
@@ -48,10 +49,15 @@ bool RedisConsumerGroups::update(const std::string& name, const Change& change) 
                                   {"EXEC"}};
   if (!lease->run(save, replies, error)) {
     log_failure("events.consumer_group_failed", name, error);
-    return false;
+    return Outcome::unknown;  // the EXEC may have been applied before the answer was lost
   }
-  // A nil EXEC: another node changed the group since the WATCH.
-  return replies.back() && replies.back()->type == REDIS_REPLY_ARRAY;
+  const redisReply* exec = replies.back().get();
+  if (exec->type == REDIS_REPLY_NIL) return Outcome::conflict;  // changed since the WATCH
+  if (exec->type != REDIS_REPLY_ARRAY) {
+    log_failure("events.consumer_group_failed", name, error_of(exec));
+    return Outcome::failed;
+  }
+  return Outcome::saved;
 }
 
 std::optional<events::ConsumerGroup> RedisConsumerGroups::load(const std::string& name) {

@@ -19,7 +19,7 @@ class RedisConsumerGroups final : public events::SharedConsumerGroups {
                       events::ConsumerGroupTimeouts timeouts)
       : pool_(std::move(address), timeout_ms), prefix_(std::move(prefix)), timeouts_(timeouts) {}
 
-  bool update(const std::string& name, const Change& change) override;
+  Outcome update(const std::string& name, const Change& change) override;
   std::optional<events::ConsumerGroup> load(const std::string& name) override;
   std::vector<std::string> names() override;
 

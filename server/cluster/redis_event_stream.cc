@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/log_limiter.h"
 #include "common/wall_clock.h"
+#include "store/random_ids.h"
 #include "store/record_codec.h"
 
 namespace kite::server::cluster {
@@ -17,21 +18,24 @@ using store::redis::RedisConnection;
 using store::redis::Reply;
 using store::redis::text_of;
 
-// KEYS: the stream, the last id given. ARGV: the first id if none was given yet (now, in
-// microseconds), the stream's cap, then one record per event. Atomic in Redis, so two nodes
-// never take the same ids, and an entry never goes in below one already there. A lost
-// <p>events:last (FLUSHALL of that key alone, say) is recovered from the newest entry.
+// KEYS: the stream, the last id given, this append's nonce. ARGV: the first id if none was given
+// yet (now, in microseconds), the stream's cap, the newest id the appending node has mirrored,
+// then one record per event. Atomic in Redis, so two nodes never take the same ids, and an entry
+// never goes in below one already there. The next id is above the last given, the stream's top
+// and what the node mirrored: so a lost <p>events:last, or a Redis rolled back to an older copy
+// (a failover to a replica that lagged), never gives an id again that a node already shows. An
+// append sent again (its answer was lost) is recognised by its nonce and not added twice.
 constexpr const char* kAppend = R"lua(
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', '30000') then return 0 end
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
-if last == 0 then
-  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-  if #newest == 1 then last = tonumber(string.match(newest[1][1], '^(%d+)')) end
-  last = math.max(last, tonumber(ARGV[1]) - 1)
-end
-local n = #ARGV - 2
+if last == 0 then last = tonumber(ARGV[1]) - 1 end
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if #newest == 1 then last = math.max(last, tonumber(string.match(newest[1][1], '^(%d+)'))) end
+last = math.max(last, tonumber(ARGV[3]))
+local n = #ARGV - 3
 for i = 1, n do
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], string.format('%d-0', last + i), 'e',
-             ARGV[i + 2])
+             ARGV[i + 3])
 end
 redis.call('SET', KEYS[2], string.format('%d', last + n))
 return n
@@ -96,6 +100,13 @@ void RedisEventStream::start() {
 void RedisEventStream::stop() {
   stopping_ = true;
   if (follower_.joinable()) follower_.join();
+  std::lock_guard lock(held_mutex_);
+  std::size_t events = 0;
+  for (const auto& batch : held_) events += batch.records.size();
+  if (events != 0)  // Redis never came back while this node ran: say what is lost
+    KITE_LOG(warn, "events.dropped", {{"events", events}, {"reason", "stopped with Redis away"}});
+  held_.clear();
+  held_bytes_ = 0;
 }
 
 long RedisEventStream::read_into_log(RedisConnection& connection, int block_ms) {
@@ -134,15 +145,17 @@ long RedisEventStream::read_into_log(RedisConnection& connection, int block_ms) 
   return static_cast<long>(entries->elements);
 }
 
-bool RedisEventStream::send(const std::vector<std::string>& encoded, std::string& error) {
+bool RedisEventStream::send(const Batch& batch, std::string& error) {
   Command command{"EVAL",
                   kAppend,
-                  "2",
+                  "3",
                   prefix_ + "events",
                   prefix_ + "events:last",
+                  prefix_ + "events:append:" + batch.nonce,
                   std::to_string(wall_clock_us()),
-                  std::to_string(max_events_)};
-  command.insert(command.end(), encoded.begin(), encoded.end());
+                  std::to_string(max_events_),
+                  std::to_string(log_ ? log_->last_id() : 0)};
+  command.insert(command.end(), batch.records.begin(), batch.records.end());
   auto lease = pool_.take(error);
   if (!lease) return false;
   Reply reply = lease->command(command, error);
@@ -155,12 +168,12 @@ bool RedisEventStream::send(const std::vector<std::string>& encoded, std::string
 }
 
 void RedisEventStream::append(std::span<const EventRecord> records) {
-  std::vector<std::string> encoded;
-  encoded.reserve(records.size());
+  Batch batch{std::to_string(store::new_epoch()), {}};
+  batch.records.reserve(records.size());
   std::size_t bytes = 0;
   for (const EventRecord& record : records) {
-    encoded.push_back(store::records::encode(record));
-    bytes += encoded.back().size();
+    batch.records.push_back(store::records::encode(record));
+    bytes += batch.records.back().size();
   }
   {
     std::lock_guard lock(held_mutex_);
@@ -171,21 +184,21 @@ void RedisEventStream::append(std::span<const EventRecord> records) {
         return;
       }
       held_bytes_ += bytes;
-      held_.push_back(std::move(encoded));
+      held_.push_back(std::move(batch));
       return;
     }
   }
   std::string error;
-  if (send(encoded, error)) return;
+  if (send(batch, error)) return;
   log_limited("events.append_failed", pool_.address(), error);
   std::lock_guard lock(held_mutex_);
   held_bytes_ += bytes;
-  held_.push_back(std::move(encoded));
+  held_.push_back(std::move(batch));
 }
 
 bool RedisEventStream::send_held() {
   for (;;) {
-    std::vector<std::string> front;
+    Batch front;
     {
       std::lock_guard lock(held_mutex_);
       if (held_.empty()) return true;
@@ -197,7 +210,7 @@ bool RedisEventStream::send_held() {
       return false;
     }
     std::lock_guard lock(held_mutex_);
-    for (const auto& record : held_.front()) held_bytes_ -= record.size();
+    for (const auto& record : held_.front().records) held_bytes_ -= record.size();
     held_.pop_front();
   }
 }

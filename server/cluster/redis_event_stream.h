@@ -5,6 +5,7 @@
 //   <p>events        stream   one entry per event: id "<event id>-0", field "e" = the event
 //                             record (store/record_codec.h, as the store's event log keeps it)
 //   <p>events:last   string   the newest event id given
+//   <p>events:append:<nonce>   string   an append done (kept 30 s): sent again, it adds nothing
 //
 // Ids: an append is one script run in Redis (atomic there), which takes the next ids from
 // <p>events:last and adds the entries under them, so ids only grow however many nodes append at
@@ -15,11 +16,12 @@
 // (load()), then a thread of its own follows it with XREAD BLOCK. Readers on the node are served
 // from the mirror, as on a single kited.
 //
-// Failures: an append that fails (Redis away) is kept, up to kMaxHeldBytes, and tried again by
-// the follower every second, so events made while Redis is away appear once it is back, later
-// and under later ids than their times say; beyond that bound they are dropped, counted and
-// logged. Retention: each node trims the stream (XTRIM MINID) through what its own retention
-// dropped, and every append caps the stream near events.retention_events (MAXLEN ~).
+// Failures: an append that fails (Redis away, or its answer lost) is kept, up to kMaxHeldBytes,
+// and tried again by the follower (its nonce keeps it from going in twice), so events made while
+// Redis is away appear once it is back, later and under later ids than their times say; beyond that
+// bound they are dropped, counted and logged. Retention: each node trims the stream (XTRIM MINID)
+// through what its own retention dropped, and every append caps the stream near
+// events.retention_events (MAXLEN ~).
 #pragma once
 
 #include <atomic>
@@ -62,7 +64,11 @@ class RedisEventStream final : public events::SharedEvents {
   long read_into_log(store::redis::RedisConnection& connection, int block_ms);
   // Sends what earlier appends could not: false while Redis still refuses.
   bool send_held();
-  bool send(const std::vector<std::string>& encoded, std::string& error);
+  struct Batch {  // one append: a nonce (so that sending it again adds nothing) and its records
+    std::string nonce;
+    std::vector<std::string> records;
+  };
+  bool send(const Batch& batch, std::string& error);
   void follow();
 
   store::redis::RedisPool pool_;
@@ -72,8 +78,8 @@ class RedisEventStream final : public events::SharedEvents {
   events::EventLog* log_ = nullptr;
   std::string after_ = "0-0";  // the newest stream id mirrored (follower thread only)
   std::mutex held_mutex_;
-  std::deque<std::vector<std::string>> held_;  // encoded appends that failed; guarded
-  std::size_t held_bytes_ = 0;                 // guarded by held_mutex_
+  std::deque<Batch> held_;      // appends that failed; guarded by held_mutex_
+  std::size_t held_bytes_ = 0;  // guarded by held_mutex_
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<bool> stopping_{false};
   std::thread follower_;

@@ -21,7 +21,7 @@ RedisLeases::RedisLeases(common::RedisAddress address, std::string prefix, int t
       prefix_(std::move(prefix)),
       node_id_(std::to_string(store::new_epoch())) {}
 
-bool RedisLeases::hold(const std::string& name) {
+bool RedisLeases::hold(const std::string& name, std::int64_t lease_ms) {
   const auto now = Clock::now();
   {
     std::lock_guard lock(mutex_);
@@ -34,7 +34,7 @@ bool RedisLeases::hold(const std::string& name) {
   store::redis::Reply reply;
   if (lease)
     reply = lease->command(
-        {"EVAL", kHoldOrTake, "1", prefix_ + "lease:" + name, node_id_, std::to_string(kLeaseMs)},
+        {"EVAL", kHoldOrTake, "1", prefix_ + "lease:" + name, node_id_, std::to_string(lease_ms)},
         error);
   const bool held = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
   std::lock_guard lock(mutex_);

@@ -157,9 +157,14 @@ void GroupDirectory::write_recorded() {
   writing_ = true;
   while (!unwritten_.empty()) {
     auto batch = std::exchange(unwritten_, {});
+    for (const auto& entry : batch) in_flight_.insert(entry.first);
     lock.unlock();
     for (const auto& [pair, member] : batch) store_->set_member(pair.first, pair.second, member);
     lock.lock();
+    for (const auto& entry : batch) {
+      in_flight_.erase(entry.first);
+      if (resyncing_) written_lately_.insert(entry.first);  // resync() may have read before it
+    }
   }
   writing_ = false;
 }

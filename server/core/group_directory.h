@@ -106,6 +106,10 @@ class GroupDirectory {
   // Lasting changes not yet written: the newest state per (group, device).
   std::map<std::pair<std::string, std::string>, bool> unwritten_;
   bool writing_ = false;  // a thread is writing unwritten_ to the store
+  // For resync(): pairs being written, and those written since a resync began (its read of the
+  // store may be older than them).
+  std::set<std::pair<std::string, std::string>> in_flight_, written_lately_;
+  bool resyncing_ = false;
 };
 
 }  // namespace kite::server

@@ -105,6 +105,9 @@ class ConsumerGroup {
                                              ConsumerGroupTimeouts timeouts);
   // A member read just now (a stream attached on this node, with nothing to read).
   void touch(const std::string& member, std::int64_t now_ms);
+  // What `member` may have been given, and not acknowledged, is to be given again (a node that
+  // cannot tell whether a read's state was saved): its partitions go back to `acked`.
+  void take_back(const std::string& member);
 
  private:
   struct Member {

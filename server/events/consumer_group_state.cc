@@ -115,4 +115,14 @@ void ConsumerGroup::touch(const std::string& member, std::int64_t now_ms) {
   if (auto it = members_.find(member); it != members_.end()) it->second.last_read_ms = now_ms;
 }
 
+void ConsumerGroup::take_back(const std::string& member) {
+  for (std::size_t p = 0; p < kPartitions; ++p) {
+    Partition& partition = partitions_[p];
+    if (partition.owner != member) continue;
+    if (partition.scanned > acked_[p]) ++redelivered_;
+    partition.scanned = partition.last_given = acked_[p];
+  }
+  if (auto it = members_.find(member); it != members_.end()) it->second.holding_since_ms.reset();
+}
+
 }  // namespace kite::server::events

@@ -200,6 +200,7 @@ ReadResult EventLog::read(std::uint64_t after, const Match& match, std::size_t m
                           std::vector<Event>& out) const {
   std::lock_guard lock(mutex_);
   ReadResult result;
+  if (awaiting_locked(after)) return {after};  // not mirrored here yet: nothing to give now
   if (after != 0 && (after < dropped_through_ || after > visible_through_)) {
     // Dropped by retention, or an id this log never gave (another server, or a store that was
     // replaced): say so, and deliver everything held rather than guess.
@@ -247,6 +248,16 @@ EventLog::Count EventLog::count(std::uint64_t after, const Match& match,
     }
   }
   return result;
+}
+
+bool EventLog::awaiting(std::uint64_t after) const {
+  std::lock_guard lock(mutex_);
+  return awaiting_locked(after);
+}
+
+bool EventLog::awaiting_locked(std::uint64_t after) const {
+  return shared_ && after > visible_through_ && visible_through_ != 0 &&
+         after - visible_through_ <= kAheadTolerance;
 }
 
 std::uint64_t EventLog::last_id() const {

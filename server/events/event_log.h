@@ -94,6 +94,11 @@ class EventLog {
   bool shared() const { return shared_ != nullptr; }
   // The shared log's next events, in its order (ids only grow; those already held are skipped).
   void mirror(std::span<const EventRecord> records, std::int64_t now_ms);
+  // Shared: `after` is an id another node showed that this one has not mirrored yet (within
+  // kAheadTolerance of the newest here). A read after it waits (nothing, no gap) instead of
+  // taking it for an unknown id and giving everything held again.
+  static constexpr std::uint64_t kAheadTolerance = 10'000'000;
+  bool awaiting(std::uint64_t after) const;
 
   // The two steps of an append for a caller that writes the events itself (a worker's turn):
   // reserve() gives the batch's events their ids and holds them unseen; publish() shows them to
@@ -156,6 +161,7 @@ class EventLog {
   static constexpr std::size_t kChunkBytes = 256 * 1024;
 
   // With mutex_ held:
+  bool awaiting_locked(std::uint64_t after) const;
   void hold(std::uint64_t id, const EventView& event);
   void trim(std::int64_t now_ms);
   const char* copy_in(std::string_view device, std::string_view data);

@@ -63,9 +63,19 @@ std::uint64_t WebhookSender::saved_cursor() const {
   return cursor;
 }
 
+bool WebhookSender::wait_leading(std::uint64_t ms) {
+  constexpr std::uint64_t slice = 1'000;  // renewed at least this often while waiting
+  for (std::uint64_t waited = 0; waited < ms; waited += slice) {
+    if (!sleep_ms(std::min(slice, ms - waited))) return false;
+    if (!leading()) return false;
+  }
+  return true;
+}
+
 bool WebhookSender::leading() {
   if (!lease_) return true;
-  if (!lease_->hold(config_.name)) return leading_ = false;
+  if (!lease_->hold(config_.name, static_cast<std::int64_t>(config_.timeout_ms) + kLeaseSlackMs))
+    return leading_ = false;
   if (leading_) return true;
   leading_ = true;  // taken: go on from where the last holder got to
   std::uint64_t cursor = saved_cursor();
@@ -102,6 +112,7 @@ bool WebhookSender::wants(const events::EventView& event) const {
 }
 
 events::EventLog::Count WebhookSender::lag(std::size_t cap) const {
+  if (lease_ && !leading_) return {};  // another node sends it: its lag is counted there
   return log_.count(
       stats_.cursor.load(), [this](const events::EventView& e) { return wants(e); }, cap);
 }
@@ -122,7 +133,7 @@ void WebhookSender::fill(std::vector<events::Event>& batch) {
   if (result.gap) {
     // Retention dropped events before this webhook sent them (or, without a durable log, a
     // restart lost them): counted when the log can say how many, and logged either way.
-    const bool countable = (log_.durable() || log_.shared()) && result.missed_first != 0;
+    const bool countable = log_.durable() && result.missed_first != 0;
     if (countable) stats_.missed_events += result.missed_last - result.missed_first + 1;
     KITE_LOG(warn, "webhook.missed_events",
              {{"webhook", config_.name},
@@ -201,8 +212,8 @@ WebhookSender::Outcome WebhookSender::deliver(const std::vector<events::Event>& 
       stats_.dead_events += batch.size();
       return Outcome::done;
     }
-    if (!sleep_ms(backoff_ms(attempt_no, config_.retry_base_ms, config_.retry_max_ms, random_)))
-      return Outcome::stopped;
+    if (!wait_leading(backoff_ms(attempt_no, config_.retry_base_ms, config_.retry_max_ms, random_)))
+      return stopping_ ? Outcome::stopped : Outcome::lease_lost;
   }
   return Outcome::stopped;
 }
@@ -229,7 +240,9 @@ void WebhookSender::run() {
     }
     const Outcome outcome = deliver(batch);
     if (outcome == Outcome::stopped) break;
-    if (outcome == Outcome::lease_lost) continue;
+    // Delivered, but the lease lapsed meanwhile: the new holder sends the batch again and owns
+    // the cursor, which this node must not set back.
+    if (outcome == Outcome::lease_lost || !leading()) continue;
     advance(scanned_, true);
     last_save_ms = wall_clock_ms();
   }

@@ -54,6 +54,9 @@ class WebhookSender {
   static std::string cursor_key(const std::string& name) { return "webhook:" + name; }
 
   static constexpr int kStandByMs = 500;  // a node without the lease asks for it this often
+  // The lease outlasts a request's timeout by this much: a holder that stops is replaced after
+  // timeout_ms + kLeaseSlackMs at most.
+  static constexpr std::int64_t kLeaseSlackMs = 5'000;
 
   // `tls` null: plain HTTP. `store` null: the cursor is not kept across restarts. `lease`
   // (a cluster node's, or null) decides whether this node sends.
@@ -81,6 +84,8 @@ class WebhookSender {
   std::uint64_t saved_cursor() const;  // in the store; 0 for none
   // With a lease: whether this node sends now (taking the saved cursor when it becomes so).
   bool leading();
+  // sleep_ms() through a back-off, renewing the lease: false when stopped or the lease is lost.
+  bool wait_leading(std::uint64_t ms);
   PostResult attempt(const std::string& body);
   void log_failure(const PostResult& result, std::uint32_t attempt_no,
                    const std::vector<events::Event>& batch, bool dead);
@@ -95,7 +100,7 @@ class WebhookSender {
   const GroupDirectory& groups_;
   MessageStore* store_;
   SendLease* lease_;
-  bool leading_ = false;  // holds the lease (this thread only)
+  std::atomic<bool> leading_{false};  // holds the lease (written by this thread only)
   HttpUrl url_;
   HttpPoster poster_;
   WebhookStats stats_;

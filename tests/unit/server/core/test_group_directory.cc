@@ -221,3 +221,18 @@ TEST_CASE("group directory: resync takes the store's lasting memberships, keeps 
   CHECK(again.added == 0);
   CHECK(again.removed == 0);
 }
+
+TEST_CASE("group directory: resync keeps a join of this node's that is being written meanwhile") {
+  SlowMembershipStore store;
+  GroupDirectory here(&store);
+  store.hold(true);
+  std::thread writer([&] { here.join("hall", "lamp-9"); });
+  REQUIRE(store.wait_writes(1));      // the join is in the store's hands, not stored yet
+  const auto resync = here.resync();  // reads a store without it
+  CHECK(resync.removed == 0);
+  CHECK(here.is_member("hall", "lamp-9"));
+  store.hold(false);
+  writer.join();
+  CHECK(store.stored("hall", "lamp-9"));
+  CHECK(here.is_member("hall", "lamp-9"));
+}
