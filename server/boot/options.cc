@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/log.h"
+#include "config/redis_settings.h"
 #include "events/event.h"
+#include "store/redis/redis_sentinel.h"
 
 namespace kite::server {
 
@@ -105,12 +108,33 @@ StoreOptions store_options(const cfg::StoreConfig& store) {
   return options;
 }
 
+// Addresses were checked by config::validate(): parse() cannot fail here.
 RedisStoreOptions redis_options(const cfg::RedisConfig& redis) {
+  auto parsed = [](const std::vector<std::string>& texts) {
+    std::vector<common::RedisAddress> addresses(texts.size());
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      common::RedisAddress::parse(texts[i], addresses[i]);
+    return addresses;
+  };
   RedisStoreOptions options;
-  common::RedisAddress::parse(redis.address, options.address);
+  options.addresses = parsed(cfg::redis_shard_addresses(redis));
+  options.sentinels = parsed(redis.sentinels);
+  options.master_names = redis.master_names;
   options.prefix = redis.prefix;
   options.timeout_ms = static_cast<int>(redis.timeout_ms);
+  options.wait_replicas = static_cast<int>(redis.wait_replicas);
+  options.wait_timeout_ms = static_cast<int>(redis.wait_timeout_ms);
   return options;
+}
+
+common::RedisAddress redis_control_address(const RedisStoreOptions& redis) {
+  if (redis.sentinels.empty()) return redis.addresses.front();
+  common::RedisAddress master;
+  std::string error;
+  if (!store::redis::ask_sentinels_for_master(redis.sentinels, redis.master_names.front(),
+                                              redis.timeout_ms, master, error))
+    KITE_LOG(error, "cluster.sentinels_failed", {{"error", error}});
+  return master;
 }
 
 }  // namespace kite::server

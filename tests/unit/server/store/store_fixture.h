@@ -70,7 +70,7 @@ struct RedisStore {
   std::unique_ptr<MessageStore> open(const StoreOptions& options = {}) {
     std::string error;
     RedisStoreOptions redis;
-    redis.address = server.address();
+    redis.addresses = {server.address()};
     auto store = open_redis_store(redis, options, error);
     REQUIRE_MESSAGE(store != nullptr, error);
     return store;
