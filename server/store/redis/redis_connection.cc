@@ -34,7 +34,7 @@ std::unique_ptr<RedisConnection> RedisConnection::connect(const RedisAddress& ad
     return nullptr;
   }
   redisSetTimeout(context, timeout);
-  return std::unique_ptr<RedisConnection>(new RedisConnection(context));
+  return std::unique_ptr<RedisConnection>(new RedisConnection(context, address.to_string()));
 }
 
 RedisConnection::~RedisConnection() {
@@ -122,7 +122,7 @@ RedisPool::Lease RedisPool::take(std::string& error) {
 void RedisPool::give_back(std::unique_ptr<RedisConnection> connection) {
   if (connection->broken()) return lost_master();
   std::lock_guard lock(mutex_);
-  idle_.push_back(std::move(connection));
+  if (connection->peer() == address_.to_string()) idle_.push_back(std::move(connection));
 }
 
 void RedisPool::lost_master() {

@@ -59,6 +59,11 @@ class RedisConnection {
   // One command; null with `error` set on failure (an error reply is returned, not null).
   Reply command(const Command& command, std::string& error);
   bool broken() const { return broken_; }
+  // Breaks it on purpose: its server may no longer be the master (a WAIT no replica answered),
+  // so the pool drops it and asks the sentinels again.
+  void discard() { broken_ = true; }
+  // Where it is connected: the pool drops a connection to a master it no longer uses.
+  const std::string& peer() const { return peer_; }
 
   // For a subscribed connection: waits for the next message without a time limit (a quiet
   // channel is normal), null with `error` set when the connection fails or is shut down.
@@ -67,10 +72,12 @@ class RedisConnection {
   int fd() const { return context_->fd; }
 
  private:
-  explicit RedisConnection(redisContext* context) : context_(context) {}
+  RedisConnection(redisContext* context, std::string peer)
+      : context_(context), peer_(std::move(peer)) {}
   bool fail(std::string& error);
 
   redisContext* context_;
+  std::string peer_;
   bool broken_ = false;
 };
 

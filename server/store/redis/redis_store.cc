@@ -275,8 +275,10 @@ std::unique_ptr<MessageStore> open_redis_store(const RedisStoreOptions& redis,
   // store.
   std::signal(SIGPIPE, SIG_IGN);
   std::uint64_t epoch = 0;
+  // A commit's reply comes after its WAIT: the connection must not give up on it before.
+  const int timeout_ms = redis.timeout_ms + (redis.wait_replicas > 0 ? redis.wait_timeout_ms : 0);
   auto shards = std::make_unique<store::redis::RedisShards>(store::redis::ShardSettings{
-      redis.addresses, redis.sentinels, redis.master_names, redis.timeout_ms});
+      redis.addresses, redis.sentinels, redis.master_names, timeout_ms});
   const bool loaded =
       store::redis::load_or_create_epoch(shards->control(), redis.prefix, epoch, error);
   const std::string control = shards->control().address().to_string();  // sentinels: known now

@@ -83,7 +83,8 @@ RedisTransaction::Exec RedisTransaction::exec(std::size_t shard, std::vector<Com
   if (confirmed->type == REDIS_REPLY_INTEGER && confirmed->integer >= wait_.replicas)
     return Exec::Applied;
   const long long count = confirmed->type == REDIS_REPLY_INTEGER ? confirmed->integer : 0;
-  log_unreplicated(shards_.pool(shard).address().to_string(), count, wait_.replicas);
+  log_unreplicated(link.lease->peer(), count, wait_.replicas);
+  link.lease->discard();  // a master left without replicas may have been replaced: ask again
   error = fmt::format("only {} of {} Redis replicas confirmed the write within {} ms", count,
                       wait_.replicas, wait_.timeout_ms);
   return Exec::Unreplicated;

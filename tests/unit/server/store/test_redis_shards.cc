@@ -1,0 +1,111 @@
+// The Redis store over several shards: the hash that places devices is fixed, each device's keys
+// are on the shard it says, the global keys on the first, and one write over devices of two
+// shards applies on both. The queue rules themselves run sharded in every TEST_CASE_TEMPLATE of
+// this suite (ShardedRedisStore in STORE_KINDS).
+#include <set>
+
+#include "store/redis/redis_shards.h"
+#include "store_fixture.h"
+
+using namespace kite::server;
+using namespace kite::server::store_test;
+using kite::server::store::redis::fnv1a64;
+
+namespace {
+
+// Every key on `server` matching `pattern`.
+std::set<std::string> keys_on(const RedisServer& server, const std::string& pattern) {
+  std::string error;
+  auto connection = store::redis::RedisConnection::connect(server.address(), 1000, error);
+  REQUIRE_MESSAGE(connection, error);
+  auto reply = connection->command({"KEYS", pattern}, error);
+  REQUIRE(reply);
+  REQUIRE(reply->type == REDIS_REPLY_ARRAY);
+  std::set<std::string> keys;
+  for (std::size_t i = 0; i < reply->elements; ++i)
+    keys.emplace(store::redis::text_of(reply->element[i]));
+  return keys;
+}
+
+// "kite:d:{dev}:q" -> "dev"
+std::string device_of(const std::string& key) {
+  const auto open = key.find('{'), close = key.find('}');
+  return key.substr(open + 1, close - open - 1);
+}
+
+}  // namespace
+
+// Every node of every build must put a device on the same shard: the hash is pinned to FNV-1a 64's
+// published values, not to whatever a library's hash happens to be.
+TEST_CASE("the shard hash is FNV-1a 64: fixed values, fixed shards") {
+  CHECK(fnv1a64("") == 0xcbf29ce484222325ull);
+  CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cull);
+  CHECK(fnv1a64("foobar") == 0x85944171f73967e8ull);
+  CHECK(fnv1a64("dev-1") == 0x8596fc76092a2e96ull);
+  CHECK(fnv1a64("a") % 2 == 0);
+  CHECK(fnv1a64("a") % 3 == 1);
+  CHECK(fnv1a64("") % 3 == 2);
+}
+
+TEST_CASE(
+    "three shards: each device's keys on the shard its hash names, global keys on the first") {
+  TempDir dir;
+  std::vector<std::unique_ptr<RedisServer>> servers;
+  RedisStoreOptions redis;
+  redis.addresses.clear();
+  for (int i = 0; i < 3; ++i) {
+    servers.push_back(std::make_unique<RedisServer>(subdirectory(dir.path, std::to_string(i))));
+    redis.addresses.push_back(servers.back()->address());
+  }
+  std::string error;
+  auto store = open_redis_store(redis, {}, error);
+  REQUIRE_MESSAGE(store, error);
+  std::set<std::string> devices;
+  for (int i = 0; i < 30; ++i) {
+    const std::string device = "dev-" + std::to_string(i);
+    const std::string request = "req-" + device;
+    NewMessage message = keyed("x", "state", request);
+    message.ttl_ms = 60'000;  // a deadline entry
+    REQUIRE(store->enqueue(device, message, kNow).status == Status::Queued);
+    devices.insert(device);
+  }
+  std::set<std::string> found;
+  for (std::size_t shard = 0; shard < 3; ++shard) {
+    const auto keys = keys_on(*servers[shard], "kite:d:*");
+    CHECK_FALSE(keys.empty());  // 30 devices reach every one of 3 shards
+    for (const std::string& key : keys) {
+      INFO(key);
+      CHECK(fnv1a64(device_of(key)) % 3 == shard);
+      found.insert(device_of(key));
+    }
+    const bool control = shard == 0;
+    CHECK(keys_on(*servers[shard], "kite:epoch").size() == (control ? 1 : 0));
+    CHECK(keys_on(*servers[shard], "kite:deadlines").size() == (control ? 1 : 0));
+  }
+  CHECK(found == devices);
+}
+
+TEST_CASE("one turn's acks and uplink marks over devices of two shards apply on both") {
+  ShardedRedisStore redis;
+  auto store = redis.open();
+  // Two devices that the hash puts on different shards.
+  std::string on_first, on_second;
+  for (int i = 0; on_first.empty() || on_second.empty(); ++i) {
+    const std::string device = "dev-" + std::to_string(i);
+    (fnv1a64(device) % 2 == 0 ? on_first : on_second) = device;
+  }
+  for (const std::string& device : {on_first, on_second})
+    for (int i = 0; i < 3; ++i) store->enqueue(device, text("m"), kNow);
+  const std::vector<std::pair<std::string_view, std::uint64_t>> acks{{on_first, 2}, {on_second, 3}};
+  const std::vector<std::pair<std::string_view, std::uint64_t>> uplinks{{on_first, 5},
+                                                                        {on_second, 7}};
+  REQUIRE(store->write_turn(acks, uplinks, {}));
+  CHECK(queued_seqs(*store, on_first) == Seqs{3});
+  CHECK(queued_seqs(*store, on_second) == Seqs{});
+  CHECK(store->uplink_last_received(on_first) == 5);
+  CHECK(store->uplink_last_received(on_second) == 7);
+  CHECK(keys_on(redis.first, "kite:d:{" + on_second + "}:*").empty());
+  CHECK(keys_on(redis.second, "kite:d:{" + on_first + "}:*").empty());
+  // A second store (another node) reopening the shards counts every device's messages.
+  CHECK(redis.open()->stats().messages == 1);
+}
