@@ -124,17 +124,14 @@ RedisStoreOptions redis_options(const cfg::RedisConfig& redis) {
   options.timeout_ms = static_cast<int>(redis.timeout_ms);
   options.wait_replicas = static_cast<int>(redis.wait_replicas);
   options.wait_timeout_ms = static_cast<int>(redis.wait_timeout_ms);
-  return options;
-}
-
-common::RedisAddress redis_control_address(const RedisStoreOptions& redis) {
-  if (redis.sentinels.empty()) return redis.addresses.front();
-  common::RedisAddress master;
+  options.address = options.addresses.front();
+  // Asked once here: the cluster's presence and leases follow no failover yet (docs/cluster.md).
   std::string error;
-  if (!store::redis::ask_sentinels_for_master(redis.sentinels, redis.master_names.front(),
-                                              redis.timeout_ms, master, error))
+  if (!options.sentinels.empty() &&
+      !store::redis::ask_sentinels_for_master(options.sentinels, options.master_names.front(),
+                                              options.timeout_ms, options.address, error))
     KITE_LOG(error, "cluster.sentinels_failed", {{"error", error}});
-  return master;
+  return options;
 }
 
 }  // namespace kite::server

@@ -19,10 +19,8 @@ kite::server::DeviceGroupPolicy device_group_policy(const config::Config& config
 CoreOptions core_options(const config::Config& config);
 AdmissionLimits admission_limits(const config::AuthConfig& auth);
 StoreOptions store_options(const config::StoreConfig& store);
-// Checked by validate(): the addresses parse.
+// Checked by validate(): the addresses parse. With sentinels, asks them where the control shard's
+// master is (RedisStoreOptions::address).
 RedisStoreOptions redis_options(const config::RedisConfig& redis);
-// Where the control shard is now (with sentinels: its master as they name it at this moment), for
-// the cluster's presence, which follows no failover yet (docs/cluster.md, "Not yet").
-common::RedisAddress redis_control_address(const RedisStoreOptions& redis);
 
 }  // namespace kite::server

@@ -29,8 +29,8 @@ namespace {
 // and tell it when one of its devices connected elsewhere (docs/cluster.md).
 std::unique_ptr<cluster::RedisPresence> join_cluster(const cfg::Config& config, Server& server) {
   const RedisStoreOptions redis = redis_options(config.redis);
-  auto presence = std::make_unique<cluster::RedisPresence>(redis_control_address(redis),
-                                                           redis.prefix, redis.timeout_ms);
+  auto presence =
+      std::make_unique<cluster::RedisPresence>(redis.address, redis.prefix, redis.timeout_ms);
   server.join_cluster(presence.get());
   cluster::RedisPresence* members_out = presence.get();
   server.groups().set_observer(

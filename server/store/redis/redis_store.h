@@ -18,6 +18,10 @@ struct RedisStoreOptions {
   // is; `addresses` is then unused.
   std::vector<store::redis::RedisAddress> sentinels;
   std::vector<std::string> master_names;
+  // The control shard, for the cluster's own connections (presence, leases): addresses' first,
+  // or with sentinels the master they named when these options were made. The store itself
+  // follows `addresses` or the sentinels, not this.
+  store::redis::RedisAddress address{"127.0.0.1", 6379, false};
   std::string prefix = "kite:";  // every key starts with it (redis_keys.h)
   int timeout_ms = 2000;         // to connect, and for each command
   int wait_replicas = 0;         // > 0: each EXEC is followed by WAIT for that many replicas

@@ -19,7 +19,7 @@ std::vector<std::string> on_shards(const RedisProcess& first, const RedisProcess
 }  // namespace
 
 // "spread-0", "-2", "-4" hash to the second shard, "-1", "-3", "-5" to the first (FNV-1a 64).
-TEST_CASE("41.1 shards: devices of two shards get what is sent through either node, once") {
+TEST_CASE("43.1 shards: devices of two shards get what is sent through either node, once") {
   RedisProcess first, second;
   Harness node_a{on_shards(first, second)};
   Harness node_b{on_shards(first, second)};
@@ -41,7 +41,7 @@ TEST_CASE("41.1 shards: devices of two shards get what is sent through either no
   CHECK(second.calls("xadd") == 12);
 }
 
-TEST_CASE("41.2 shards: with wait_replicas = 1, a send no replica confirms answers 503") {
+TEST_CASE("43.2 shards: with wait_replicas = 1, a send no replica confirms answers 503") {
   const int port = free_port();
   RedisProcess master(/*aof=*/true, {}, port);
   RedisProcess replica(/*aof=*/true, {"--replicaof", "127.0.0.1", std::to_string(port)});
