@@ -85,15 +85,20 @@ TEST_CASE(
   CHECK(found == devices);
 }
 
-TEST_CASE("one turn's acks and uplink marks over devices of two shards apply on both") {
-  ShardedRedisStore redis;
-  auto store = redis.open();
-  // Two devices that the hash puts on different shards.
+// Two device ids that the hash puts on the first and on the second of two shards.
+std::pair<std::string, std::string> devices_on_two_shards() {
   std::string on_first, on_second;
   for (int i = 0; on_first.empty() || on_second.empty(); ++i) {
     const std::string device = "dev-" + std::to_string(i);
     (fnv1a64(device) % 2 == 0 ? on_first : on_second) = device;
   }
+  return {on_first, on_second};
+}
+
+TEST_CASE("one turn's acks and uplink marks over devices of two shards apply on both") {
+  ShardedRedisStore redis;
+  auto store = redis.open();
+  const auto [on_first, on_second] = devices_on_two_shards();
   for (const std::string& device : {on_first, on_second})
     for (int i = 0; i < 3; ++i) store->enqueue(device, text("m"), kNow);
   const std::vector<std::pair<std::string_view, std::uint64_t>> acks{{on_first, 2}, {on_second, 3}};
@@ -108,4 +113,35 @@ TEST_CASE("one turn's acks and uplink marks over devices of two shards apply on 
   CHECK(keys_on(redis.second, "kite:d:{" + on_first + "}:*").empty());
   // A second store (another node) reopening the shards counts every device's messages.
   CHECK(redis.open()->stats().messages == 1);
+}
+
+// The device shards commit first, the control shard last, and a shard that applied nothing has its
+// deadlines left out: a deadline never names a seq that was not stored.
+TEST_CASE("two shards, one down: what is stored, what fails, and no deadline without its message") {
+  ShardedRedisStore redis;
+  auto store = redis.open();
+  const auto [on_first, on_second] = devices_on_two_shards();
+  NewMessage expiring = text("x");
+  expiring.ttl_ms = 60'000;
+  const std::vector<std::pair<std::string_view, NewMessage>> both{{on_first, expiring},
+                                                                  {on_second, expiring}};
+  std::vector<EnqueueResult> results;
+
+  redis.second.stop();  // the device shard fails first: nothing is stored anywhere
+  store->enqueue_batch(both, kNow, results);
+  CHECK(results[0].status == Status::Error);
+  CHECK(results[1].status == Status::Error);
+  CHECK(keys_on(redis.first, "kite:deadlines").empty());
+  CHECK(keys_on(redis.first, "kite:d:*").empty());
+  redis.second.start();
+
+  // The control shard fails last, after the device's shard applied its part: the message stands,
+  // its deadline entry is lost (that only delays its expiry), and the call answers an error.
+  redis.first.stop();
+  const auto partial = store->enqueue(on_second, expiring, kNow);
+  CHECK(partial.status == Status::Error);
+  CHECK(partial.error.find("part of this write may be stored") != std::string::npos);
+  CHECK(keys_on(redis.second, "kite:d:{" + on_second + "}:q").size() == 1);
+  redis.first.start();
+  CHECK(queued_seqs(*store, on_second) == Seqs{1});
 }
