@@ -127,7 +127,7 @@ TEST_CASE("two shards, one down: what is stored, what fails, and no deadline wit
                                                                   {on_second, expiring}};
   std::vector<EnqueueResult> results;
 
-  redis.second.stop();  // the device shard fails first: nothing is stored anywhere
+  redis.second.stop();  // a shard down at the reads: nothing is stored anywhere
   store->enqueue_batch(both, kNow, results);
   CHECK(results[0].status == Status::Error);
   CHECK(results[1].status == Status::Error);
