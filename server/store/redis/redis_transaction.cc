@@ -42,6 +42,7 @@ RedisTransaction::RedisTransaction(RedisShards& shards, const RedisKeys& keys, b
       keys_(keys),
       wait_(wait),
       links_(shards.count()),
+      claiming_(claiming),
       token_(claiming || shards.count() > 1 ? std::to_string(new_epoch()) : std::string()) {}
 
 // A transaction that read without writing leaves its WATCHes behind: they must not reach the next
@@ -125,7 +126,10 @@ std::optional<std::string> RedisTransaction::guarded_meta(std::string_view devic
   Link& link = links_[shard];
   const std::string meta_key = keys_.meta(device), claim_key = keys_.claim(device);
   std::vector<Command> commands;
-  if (!token_.empty()) commands.push_back({"SET", claim_key, token_, "NX", "PX", "100"});
+  if (!primary_) primary_ = shard;
+  // Off the first shard, a device is claimed: that shard's EXEC comes after another's applied.
+  if (claiming_ || shard != *primary_)
+    commands.push_back({"SET", claim_key, token_, "NX", "PX", "100"});
   commands.push_back({"WATCH", meta_key, claim_key});
   commands.push_back({"MGET", meta_key, claim_key});
   link.watching = true;

@@ -17,10 +17,11 @@
 //    conflict at once: other nodes keep off the device until the claimer is done;
 //  - sharded (redis_shards.h): reads and writes go to the shard of their device, global writes
 //    (deadlines, events) to the control shard, each shard on its own connection with its own
-//    WATCHes; commit() sends one MULTI ... EXEC per shard written, the control shard last, so a
-//    deadline never names a message that was not stored. Over several shards every transaction
-//    claims its devices, so that a race is met at the reads, before anything is written; what is
-//    lost when a later shard's EXEC fails anyway is in docs/cluster.md ("Several shards");
+//    WATCHes; commit() sends one MULTI ... EXEC per shard written: first the shard of the first
+//    device read, the global writes that other shards' devices own last, so a deadline never
+//    names a message that was not stored. Devices on any shard but the first one read are claimed,
+//    so that a race there is met at the reads, before anything is written; what is lost when a
+//    later shard's EXEC fails anyway is in docs/cluster.md ("Several shards");
 //  - with ReplicaWait, each EXEC is followed, in the same round trip, by WAIT: fewer replicas
 //    than asked confirming makes commit() fail, though the master applied the write.
 #pragma once
@@ -77,7 +78,8 @@ class RedisTransaction final : public Transaction {
   using Pending = std::optional<std::string>;  // a value written, or nullopt: deleted
   struct Write {
     Command command;
-    std::size_t owner;  // the shard of the device it is for: not applied there, not sent here
+    std::size_t owner;   // the shard of the device it is for: not applied there, not sent here
+    bool taken = false;  // put in an EXEC already
   };
   // One shard's part: its connection (taken at its first use) and what goes through it.
   struct Link {
@@ -92,9 +94,10 @@ class RedisTransaction final : public Transaction {
   RedisConnection* connection(std::size_t shard);
   void write(std::string_view device, Command command);
   void write_global(std::size_t owner, Command command);
-  // MULTI, the shard's writes whose owner did not fail, the claims' deletion, EXEC; empty when
-  // nothing is left to write there.
-  std::vector<Command> exec_commands(std::size_t shard, const std::vector<bool>& lost) const;
+  // MULTI, the shard's writes not taken yet whose owner did not fail (`own_only`: owned by this
+  // shard), the claims' deletion, EXEC; empty when nothing is left to write there.
+  std::vector<Command> exec_commands(std::size_t shard, const std::vector<bool>& lost,
+                                     bool own_only);
   Exec exec(std::size_t shard, std::vector<Command> commands, std::string& error);
   // The record behind a string key or a hash field: the overlay's, else Redis's.
   std::optional<std::string> load(std::size_t shard, const std::string& key,
@@ -116,8 +119,10 @@ class RedisTransaction final : public Transaction {
   std::vector<Link> links_;                          // one per shard
   std::unordered_map<std::string, Pending> values_;  // string keys and "hash\0field"
   std::unordered_map<std::string, std::map<std::uint64_t, Pending>> messages_;  // by queue key
-  const std::string token_;  // claiming: this transaction's claim value, else empty
-  bool conflicted_ = false;  // EXEC applied nothing: a watched key changed
+  const bool claiming_;                 // claim every device read (claim_next)
+  const std::string token_;             // the claim value, when any claim may be taken
+  std::optional<std::size_t> primary_;  // the shard of the first device read: commits first
+  bool conflicted_ = false;             // EXEC applied nothing: a watched key changed
 };
 
 }  // namespace kite::server::store::redis

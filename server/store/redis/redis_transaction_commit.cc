@@ -1,10 +1,14 @@
 // RedisTransaction::commit(): one MULTI ... EXEC per shard written (redis_transaction.h).
 //
-// Order: the device shards first, the control shard last. A shard whose EXEC applied nothing
-// "owns" its devices' deadline entries: they are left out of the control shard's EXEC, so a
-// deadline never names a seq that was not stored (a seq not stored is given again to the next
-// message, which a stale fallback deadline would then cancel). The opposite loss, a message
-// stored and its deadline entry not, only delays it: expiry is checked again at every read.
+// Order: the shard of the first device read (the primary: its devices are not claimed, so its
+// EXEC may meet a race, and must come while nothing is applied yet), then the other device
+// shards, then the control shard's global writes (deadlines, events). When the primary is the
+// control shard, its first EXEC holds only what its own devices own. A shard whose EXEC applied
+// nothing "owns" its devices' deadline entries: they are left out of the control shard's last
+// EXEC, so a deadline never names a seq that was not stored (a seq not stored is given again to
+// the next message, which a stale fallback deadline would then cancel). The opposite loss, a
+// message stored and its deadline entry not, only delays it: expiry is checked again at every
+// read.
 // Until something was applied, a failure is the whole transaction's (nothing stored; a conflict
 // makes the engine start again); after, the other shards are still written and the call fails
 // as a whole though part of it stands (docs/cluster.md, "Several shards").
@@ -43,10 +47,13 @@ void log_unreplicated(const std::string& redis, long long confirmed, int wanted)
 }  // namespace
 
 std::vector<Command> RedisTransaction::exec_commands(std::size_t shard,
-                                                     const std::vector<bool>& lost) const {
+                                                     const std::vector<bool>& lost, bool own_only) {
   std::vector<Command> commands{{"MULTI"}};
-  for (const Write& write : links_[shard].writes)
-    if (!lost[write.owner]) commands.push_back(write.command);
+  for (Write& write : links_[shard].writes) {
+    if (write.taken || lost[write.owner] || (own_only && write.owner != shard)) continue;
+    write.taken = true;
+    commands.push_back(write.command);
+  }
   if (commands.size() == 1) return {};
   for (const std::string& claim : links_[shard].claims) commands.push_back({"DEL", claim});
   commands.push_back({"EXEC"});
@@ -92,15 +99,16 @@ RedisTransaction::Exec RedisTransaction::exec(std::size_t shard, std::vector<Com
 
 bool RedisTransaction::commit(bool /*sync: Redis's own persistence decides*/, std::string& error) {
   if (!error_.empty()) return error = error_, false;
-  std::vector<std::size_t> order;
+  const std::size_t primary = primary_.value_or(RedisShards::kControl);
+  std::vector<std::pair<std::size_t, bool>> steps{{primary, true}};  // shard, own writes only
   for (std::size_t shard = 1; shard < links_.size(); ++shard)
-    if (!links_[shard].writes.empty()) order.push_back(shard);
-  if (!links_[RedisShards::kControl].writes.empty()) order.push_back(RedisShards::kControl);
+    if (shard != primary && !links_[shard].writes.empty()) steps.emplace_back(shard, true);
+  steps.emplace_back(RedisShards::kControl, false);
   std::vector<bool> lost(links_.size(), false);  // shards that applied nothing
   bool stored = false;                           // some shard applied its part
   std::string failure;
-  for (std::size_t shard : order) {
-    std::vector<Command> commands = exec_commands(shard, lost);
+  for (const auto& [shard, own_only] : steps) {
+    std::vector<Command> commands = exec_commands(shard, lost, own_only);
     if (commands.empty()) continue;
     std::string why;
     const Exec result = exec(shard, std::move(commands), why);
