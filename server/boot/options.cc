@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/log.h"
+#include "config/redis_settings.h"
 #include "events/event.h"
+#include "store/redis/redis_sentinel.h"
 
 namespace kite::server {
 
@@ -105,11 +108,29 @@ StoreOptions store_options(const cfg::StoreConfig& store) {
   return options;
 }
 
+// Addresses were checked by config::validate(): parse() cannot fail here.
 RedisStoreOptions redis_options(const cfg::RedisConfig& redis) {
+  auto parsed = [](const std::vector<std::string>& texts) {
+    std::vector<common::RedisAddress> addresses(texts.size());
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      common::RedisAddress::parse(texts[i], addresses[i]);
+    return addresses;
+  };
   RedisStoreOptions options;
-  common::RedisAddress::parse(redis.address, options.address);
+  options.addresses = parsed(cfg::redis_shard_addresses(redis));
+  options.sentinels = parsed(redis.sentinels);
+  options.master_names = redis.master_names;
   options.prefix = redis.prefix;
   options.timeout_ms = static_cast<int>(redis.timeout_ms);
+  options.wait_replicas = static_cast<int>(redis.wait_replicas);
+  options.wait_timeout_ms = static_cast<int>(redis.wait_timeout_ms);
+  options.address = options.addresses.front();
+  // Asked once here: the cluster's presence and leases follow no failover yet (docs/cluster.md).
+  std::string error;
+  if (!options.sentinels.empty() &&
+      !store::redis::ask_sentinels_for_master(options.sentinels, options.master_names.front(),
+                                              options.timeout_ms, options.address, error))
+    KITE_LOG(error, "cluster.sentinels_failed", {{"error", error}});
   return options;
 }
 

@@ -19,7 +19,8 @@ kite::server::DeviceGroupPolicy device_group_policy(const config::Config& config
 CoreOptions core_options(const config::Config& config);
 AdmissionLimits admission_limits(const config::AuthConfig& auth);
 StoreOptions store_options(const config::StoreConfig& store);
-// Checked by validate(): the address parses.
+// Checked by validate(): the addresses parse. With sentinels, asks them where the control shard's
+// master is (RedisStoreOptions::address).
 RedisStoreOptions redis_options(const config::RedisConfig& redis);
 
 }  // namespace kite::server

@@ -144,9 +144,14 @@ struct StoreConfig {
 
 // The Redis the store lives in when store.engine = "redis".
 struct RedisConfig {
-  std::string address = "127.0.0.1:6379";  // host:port or unix:/path
-  std::string prefix = "kite:";            // every key starts with it
-  std::uint64_t timeout_ms = 2000;         // to connect, and for each command
+  std::string address;                    // one Redis: host:port or unix:/path; "" = default
+  std::vector<std::string> addresses;     // several: the shards, the first the control shard
+  std::vector<std::string> sentinels;     // host:port of Redis Sentinels that name the masters
+  std::vector<std::string> master_names;  // with sentinels: one master name per shard
+  std::string prefix = "kite:";           // every key starts with it
+  std::uint64_t timeout_ms = 2000;        // to connect, and for each command
+  std::uint64_t wait_replicas = 0;        // > 0: each write waits for that many replicas
+  std::uint64_t wait_timeout_ms = 1000;   // for at most this long
   bool operator==(const RedisConfig&) const = default;
 };
 

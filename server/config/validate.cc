@@ -1,5 +1,4 @@
 #include "config/validate.h"
-#include "common/redis_address.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,6 +14,7 @@
 #include "config/admin_tokens.h"
 #include "config/endpoint.h"
 #include "config/field_table.h"
+#include "config/redis_settings.h"
 #include "config/tls_settings.h"
 #include "config/toml_text.h"
 #include "config/webhooks_config.h"
@@ -83,10 +83,7 @@ void check_listeners(const Config& c, Problems& out) {
   if (c.server.data_dir.empty() && c.store.engine == StoreEngine::rocksdb) {
     out.push_back({"server.data_dir", "expected a directory for the rocksdb store, got \"\""});
   }
-  common::RedisAddress redis;
-  if (c.store.engine == StoreEngine::redis)
-    if (auto problem = common::RedisAddress::parse(c.redis.address, redis); !problem.empty())
-      out.push_back({"redis.address", problem});
+  if (c.store.engine == StoreEngine::redis) check_redis(c.redis, out);
 }
 
 // Each entry a CIDR block; problems keyed by entry: device.deny[2]: "10.0.0.0/33": prefix ...

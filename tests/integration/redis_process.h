@@ -1,7 +1,8 @@
 // A real redis-server for one test, on a Unix socket in a temporary directory of its own; killed
 // (SIGKILL) and its directory removed when the test ends or fails. With `aof`, every write is in
 // its append-only file before Redis answers (appendfsync always), so kill() and start() again
-// keep what it had acknowledged.
+// keep what it had acknowledged. With a TCP `port` it listens there too (replication needs one),
+// and `extra` arguments go to redis-server as they are (--replicaof ...).
 #pragma once
 
 #include <doctest/doctest.h>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "child_process.h"
 
@@ -18,7 +20,8 @@ namespace kite::it {
 
 class RedisProcess {
  public:
-  explicit RedisProcess(bool aof = false) : aof_(aof) {
+  explicit RedisProcess(bool aof = false, std::vector<std::string> extra = {}, int port = 0)
+      : aof_(aof), extra_(std::move(extra)), port_(port) {
     std::string pattern = (std::filesystem::temp_directory_path() / "kite-redis-XXXXXX").string();
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     dir_ = pattern;
@@ -27,11 +30,24 @@ class RedisProcess {
   }
 
   void start() {
-    process_ = std::make_unique<ChildProcess>(
-        "redis-server", "/usr/bin/redis-server",
-        std::vector<std::string>{"--port", "0", "--unixsocket", socket_, "--dir", dir_.string(),
-                                 "--save", "", "--appendonly", aof_ ? "yes" : "no", "--appendfsync",
-                                 "always"});
+    std::vector<std::string> args{"--port",
+                                  std::to_string(port_),
+                                  "--bind",
+                                  "127.0.0.1",
+                                  "--unixsocket",
+                                  socket_,
+                                  "--dir",
+                                  dir_.string(),
+                                  "--save",
+                                  "",
+                                  "--appendonly",
+                                  aof_ ? "yes" : "no",
+                                  "--appendfsync",
+                                  "always",
+                                  "--repl-diskless-sync-delay",
+                                  "0"};
+    args.insert(args.end(), extra_.begin(), extra_.end());
+    process_ = std::make_unique<ChildProcess>("redis-server", "/usr/bin/redis-server", args);
     REQUIRE_MESSAGE(process_->wait_out("ready to accept connections", 10'000),
                     "redis-server did not start: " << process_->out() << process_->err());
   }
@@ -45,6 +61,7 @@ class RedisProcess {
   RedisProcess& operator=(const RedisProcess&) = delete;
 
   const std::string& socket() const { return socket_; }
+  int port() const { return port_; }
   // How many times Redis ran `command` since it started (INFO commandstats).
   long calls(const std::string& command) const {
     const std::string cli = "redis-cli -s " + socket_ + " info commandstats";
@@ -66,6 +83,8 @@ class RedisProcess {
 
  private:
   bool aof_;
+  std::vector<std::string> extra_;
+  int port_;
   std::filesystem::path dir_;
   std::string socket_;
   std::unique_ptr<ChildProcess> process_;

@@ -1,7 +1,8 @@
 // The Redis key layout of the store. Every key of one device carries the device id as a hash tag
-// ({...}), so under Redis Cluster, or when a device's keys are sharded by that id, they share one
-// slot and a transaction over them stays on one server. Values use the RocksDB record encodings
-// (store/record_codec.h), so both stores read and write the same bytes.
+// ({...}), so under Redis Cluster, or when a device's keys are sharded by that id (redis_shards.h:
+// every key built by device_key() lives on its device's shard, the others on the control shard),
+// they share one slot and a transaction over them stays on one server. Values use the RocksDB
+// record encodings (store/record_codec.h), so both stores read and write the same bytes.
 //
 //   <p>epoch                   string   the store's epoch (u64)
 //   <p>d:{<device>}:meta       string   DeviceMeta

@@ -1,8 +1,10 @@
 // The Redis Backend behind open_redis_store(): the queues, groups, deadlines and event log of one
 // Kite installation in one Redis (key layout: redis_keys.h; transactions: redis_transaction.h).
 //
-// Rules: every transaction is one MULTI ... EXEC, so Redis applies it whole; how durable that is
-// is Redis's persistence setting (docs/cluster.md): the store's `sync` asks nothing more of Redis.
+// Rules: every transaction is one MULTI ... EXEC per shard (redis_shards.h), so each shard applies
+// its part whole; how durable that is is Redis's persistence setting, and WAIT when asked for
+// (docs/cluster.md): the store's `sync` asks nothing more of Redis. Scans over devices (totals,
+// idempotency records) visit every shard; everything global is on the control shard.
 // Scans outside transactions (at start, and the sweep's deadlines) read in pages, so a large
 // store never needs one huge reply. A failure is logged with its context and answered as the
 // Backend interface says (false with the error, or nothing visited); the next call connects
@@ -18,6 +20,7 @@
 #include "store/queue_engine.h"
 #include "store/random_ids.h"
 #include "store/record_codec.h"
+#include "store/redis/redis_shards.h"
 #include "store/redis/redis_transaction.h"
 
 namespace kite::server::store::redis {
@@ -27,11 +30,15 @@ constexpr std::size_t kScanCount = 1000;  // keys or entries per SCAN / XRANGE /
 
 class RedisBackend final : public Backend {
  public:
-  RedisBackend(const RedisStoreOptions& options, std::uint64_t epoch)
-      : pool_(options.address, options.timeout_ms), keys_(options.prefix), epoch_(epoch) {}
+  RedisBackend(std::unique_ptr<RedisShards> shards, const RedisStoreOptions& options,
+               std::uint64_t epoch)
+      : shards_(std::move(shards)),
+        keys_(options.prefix),
+        wait_{options.wait_replicas, options.wait_timeout_ms},
+        epoch_(epoch) {}
 
   std::unique_ptr<Transaction> begin() override {
-    return std::make_unique<RedisTransaction>(pool_, keys_, claiming());
+    return std::make_unique<RedisTransaction>(*shards_, keys_, claiming(), wait_);
   }
   void claim_next(bool claim) override { claiming() = claim; }
   std::uint64_t epoch() const override { return epoch_; }
@@ -39,7 +46,7 @@ class RedisBackend final : public Backend {
 
   void totals(std::uint64_t& messages, std::uint64_t& bytes) override {
     messages = bytes = 0;
-    for_each_key(keys_.all_metas(), "store.totals_failed", [&](std::string_view value) {
+    for_each_device_key(keys_.all_metas(), "store.totals_failed", [&](std::string_view value) {
       DeviceMeta meta;
       if (!records::decode(value, meta)) return;
       messages += meta.queued_messages;
@@ -48,11 +55,11 @@ class RedisBackend final : public Backend {
   }
 
   void scan_idempotency(const std::function<void(std::uint64_t)>& visit) override {
-    for_each_key(keys_.all_idempotency(), "store.idempotency_scan_failed",
-                 [&](std::string_view value) {
-                   std::uint64_t expires_at_ms = 0;
-                   if (records::read_u64(value, expires_at_ms)) visit(expires_at_ms);
-                 });
+    for_each_device_key(keys_.all_idempotency(), "store.idempotency_scan_failed",
+                        [&](std::string_view value) {
+                          std::uint64_t expires_at_ms = 0;
+                          if (records::read_u64(value, expires_at_ms)) visit(expires_at_ms);
+                        });
   }
 
   bool put_member(std::string_view group, std::string_view device, bool member, bool,
@@ -101,10 +108,12 @@ class RedisBackend final : public Backend {
   void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
                       const std::function<void(const Deadline&)>& visit) override;
 
-  // The store is healthy again only once Redis answers: until then /readyz says not ready.
+  // The store is healthy again only once every shard answers: until then /readyz says not ready.
   bool resume(std::string& error) override {
     const Command ping{"PING"};
-    return run(std::span(&ping, 1), error);
+    for (std::size_t shard = 0; shard < shards_->count(); ++shard)
+      if (!run(std::span(&ping, 1), error, shards_->pool(shard))) return false;
+    return true;
   }
 
  private:
@@ -113,8 +122,12 @@ class RedisBackend final : public Backend {
     return flag;
   }
 
+  // Commands on the control shard, or on `pool`.
   bool run(std::span<const Command> commands, std::string& error) {
-    RedisPool::Lease lease = pool_.take(error);
+    return run(commands, error, shards_->control());
+  }
+  bool run(std::span<const Command> commands, std::string& error, RedisPool& pool) {
+    RedisPool::Lease lease = pool.take(error);
     Replies replies;
     if (!lease || !lease->run(commands, replies, error)) return false;
     for (const Reply& reply : replies) {
@@ -126,26 +139,38 @@ class RedisBackend final : public Backend {
     return true;
   }
 
-  // One command outside a transaction; null (logged as `event`) on failure or an error reply.
+  // One command outside a transaction, on the control shard or on `pool`; null (logged as
+  // `event`) on failure or an error reply.
   Reply ask(const Command& command, const char* event) {
+    return ask(command, event, shards_->control());
+  }
+  Reply ask(const Command& command, const char* event, RedisPool& pool) {
     std::string error;
-    RedisPool::Lease lease = pool_.take(error);
+    RedisPool::Lease lease = pool.take(error);
     Reply reply = lease ? lease->command(command, error) : nullptr;
     if (reply && !error_of(reply.get()).empty()) error = std::string(error_of(reply.get()));
     if (!reply || !error.empty()) {
-      KITE_LOG(error, event, {{"redis", pool_.address().to_string()}, {"error", error}});
+      KITE_LOG(error, event, {{"redis", pool.address().to_string()}, {"error", error}});
       return nullptr;
     }
     return reply;
   }
 
-  // Visits the value of every string key matching `pattern` (SCAN, then MGET per page).
+  // Visits the value of every string key matching `pattern`, on every shard.
   template <typename Visit>
-  void for_each_key(const std::string& pattern, const char* event, Visit&& visit) {
+  void for_each_device_key(const std::string& pattern, const char* event, Visit&& visit) {
+    for (std::size_t shard = 0; shard < shards_->count(); ++shard)
+      for_each_key(shards_->pool(shard), pattern, event, visit);
+  }
+
+  // Visits the value of every string key matching `pattern` on one shard (SCAN, then MGET per
+  // page).
+  template <typename Visit>
+  void for_each_key(RedisPool& pool, const std::string& pattern, const char* event, Visit&& visit) {
     std::string cursor = "0";
     do {
       Reply page =
-          ask({"SCAN", cursor, "MATCH", pattern, "COUNT", std::to_string(kScanCount)}, event);
+          ask({"SCAN", cursor, "MATCH", pattern, "COUNT", std::to_string(kScanCount)}, event, pool);
       if (!page || page->type != REDIS_REPLY_ARRAY || page->elements != 2) return;
       cursor = std::string(text_of(page->element[0]));
       const redisReply* names = page->element[1];
@@ -153,7 +178,7 @@ class RedisBackend final : public Backend {
       Command mget{"MGET"};
       for (std::size_t i = 0; i < names->elements; ++i)
         mget.emplace_back(text_of(names->element[i]));
-      Reply values = ask(mget, event);
+      Reply values = ask(mget, event, pool);
       if (!values || values->type != REDIS_REPLY_ARRAY) return;
       for (std::size_t i = 0; i < values->elements; ++i)
         if (values->element[i]->type == REDIS_REPLY_STRING) visit(text_of(values->element[i]));
@@ -173,8 +198,9 @@ class RedisBackend final : public Backend {
     } while (cursor != "0");
   }
 
-  RedisPool pool_;
+  std::unique_ptr<RedisShards> shards_;
   const RedisKeys keys_;
+  const ReplicaWait wait_;
   const std::uint64_t epoch_;
 };
 
@@ -220,11 +246,11 @@ void RedisBackend::scan_deadlines(const Deadline* after, std::uint64_t through_m
 }
 
 // The store's epoch: made once (SET NX), then read by every node and every restart.
-bool load_or_create_epoch(const RedisStoreOptions& options, std::uint64_t& epoch,
+bool load_or_create_epoch(RedisPool& control, const std::string& prefix, std::uint64_t& epoch,
                           std::string& error) {
-  auto connection = RedisConnection::connect(options.address, options.timeout_ms, error);
+  auto connection = control.take(error);
   if (!connection) return false;
-  const RedisKeys keys(options.prefix);
+  const RedisKeys keys(prefix);
   std::string proposed;
   records::append_u64(proposed, new_epoch());
   Replies replies;
@@ -249,16 +275,25 @@ std::unique_ptr<MessageStore> open_redis_store(const RedisStoreOptions& redis,
   // store.
   std::signal(SIGPIPE, SIG_IGN);
   std::uint64_t epoch = 0;
-  if (!store::redis::load_or_create_epoch(redis, epoch, error)) {
-    KITE_LOG(error, "store.open_failed", {{"redis", redis.address.to_string()}, {"error", error}});
-    error = fmt::format("{}; start Redis there, or point redis.address at it", error);
+  // A commit's reply comes after its WAIT: the connection must not give up on it before.
+  const int timeout_ms = redis.timeout_ms + (redis.wait_replicas > 0 ? redis.wait_timeout_ms : 0);
+  auto shards = std::make_unique<store::redis::RedisShards>(store::redis::ShardSettings{
+      redis.addresses, redis.sentinels, redis.master_names, timeout_ms});
+  const bool loaded =
+      store::redis::load_or_create_epoch(shards->control(), redis.prefix, epoch, error);
+  const std::string control = shards->control().address().to_string();  // sentinels: known now
+  if (!loaded) {
+    KITE_LOG(error, "store.open_failed", {{"redis", control}, {"error", error}});
+    error = fmt::format("{}; start Redis there, or point redis.addresses at it", error);
     return nullptr;
   }
+  const std::size_t shard_count = shards->count();
   auto store = std::make_unique<store::QueueEngine>(
-      std::make_unique<store::redis::RedisBackend>(redis, epoch), options);
+      std::make_unique<store::redis::RedisBackend>(std::move(shards), redis, epoch), options);
   const StoreStats stats = store->stats();
   KITE_LOG(info, "store.opened",
-           {{"redis", redis.address.to_string()},
+           {{"redis", control},
+            {"shards", shard_count},
             {"prefix", redis.prefix},
             {"messages", stats.messages},
             {"bytes", stats.bytes}});

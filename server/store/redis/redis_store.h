@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/message_store.h"
 #include "store/redis/redis_connection.h"
@@ -11,9 +12,20 @@
 namespace kite::server {
 
 struct RedisStoreOptions {
+  // One per shard (redis_shards.h); the first is the control shard.
+  std::vector<store::redis::RedisAddress> addresses{{"127.0.0.1", 6379, false}};
+  // When set, master_names name the shards (one each) and the sentinels say where each master
+  // is; `addresses` is then unused.
+  std::vector<store::redis::RedisAddress> sentinels;
+  std::vector<std::string> master_names;
+  // The control shard, for the cluster's own connections (presence, leases): addresses' first,
+  // or with sentinels the master they named when these options were made. The store itself
+  // follows `addresses` or the sentinels, not this.
   store::redis::RedisAddress address{"127.0.0.1", 6379, false};
   std::string prefix = "kite:";  // every key starts with it (redis_keys.h)
   int timeout_ms = 2000;         // to connect, and for each command
+  int wait_replicas = 0;         // > 0: each EXEC is followed by WAIT for that many replicas
+  int wait_timeout_ms = 1000;    // how long that WAIT may take
 };
 
 // Opens the store in Redis (creating its epoch on first use). On failure: nullptr, and `error`

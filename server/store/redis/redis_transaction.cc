@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -35,30 +36,48 @@ bool id_number(std::string_view id, std::uint64_t& n) {
 
 }  // namespace
 
-RedisTransaction::RedisTransaction(RedisPool& pool, const RedisKeys& keys, bool claiming)
-    : lease_(pool.take(error_)),
+RedisTransaction::RedisTransaction(RedisShards& shards, const RedisKeys& keys, bool claiming,
+                                   ReplicaWait wait)
+    : shards_(shards),
       keys_(keys),
-      token_(claiming ? std::to_string(new_epoch()) : std::string()) {}
+      wait_(wait),
+      links_(shards.count()),
+      claiming_(claiming),
+      token_(claiming || shards.count() > 1 ? std::to_string(new_epoch()) : std::string()) {}
 
 // A transaction that read without writing leaves its WATCHes behind: they must not reach the next
 // transaction on this connection.
 RedisTransaction::~RedisTransaction() {
-  if (!lease_ || lease_->broken() || (!watching_ && claims_.empty())) return;
-  std::vector<Command> cleanup{{"UNWATCH"}};
-  for (const std::string& claim : claims_) cleanup.push_back({"DEL", claim});
-  Replies ignored;
-  std::string error;
-  lease_->run(cleanup, ignored, error);
+  for (Link& link : links_) {
+    if (!link.lease || link.lease->broken() || (!link.watching && link.claims.empty())) continue;
+    std::vector<Command> cleanup{{"UNWATCH"}};
+    for (const std::string& claim : link.claims) cleanup.push_back({"DEL", claim});
+    Replies ignored;
+    std::string error;
+    link.lease->run(cleanup, ignored, error);
+  }
 }
 
 void RedisTransaction::fail(std::string why) {
   if (error_.empty()) error_ = std::move(why);
 }
 
-Reply RedisTransaction::ask(const Command& command) {
-  if (!error_.empty() || !lease_) return nullptr;
+RedisConnection* RedisTransaction::connection(std::size_t shard) {
+  if (!error_.empty()) return nullptr;
+  Link& link = links_[shard];
+  if (!link.lease) {
+    std::string error;
+    link.lease = shards_.pool(shard).take(error);
+    if (!link.lease) return fail(std::move(error)), nullptr;
+  }
+  return link.lease.operator->();
+}
+
+Reply RedisTransaction::ask(std::size_t shard, const Command& command) {
+  RedisConnection* redis = connection(shard);
+  if (!redis) return nullptr;
   std::string error;
-  Reply reply = lease_->command(command, error);
+  Reply reply = redis->command(command, error);
   if (!reply) {
     fail(std::move(error));
     return nullptr;
@@ -70,15 +89,11 @@ Reply RedisTransaction::ask(const Command& command) {
   return reply;
 }
 
-std::optional<std::string> RedisTransaction::load(const std::string& key, const std::string* field,
-                                                  bool watch) {
+std::optional<std::string> RedisTransaction::load(std::size_t shard, const std::string& key,
+                                                  const std::string* field) {
   const std::string overlay_key = field ? hash_field_key(key, *field) : key;
   if (auto it = values_.find(overlay_key); it != values_.end()) return it->second;
-  if (watch) {
-    watching_ = true;
-    if (!ask({"WATCH", key})) return std::nullopt;
-  }
-  Reply reply = field ? ask({"HGET", key, *field}) : ask({"GET", key});
+  Reply reply = field ? ask(shard, {"HGET", key, *field}) : ask(shard, {"GET", key});
   if (!reply || reply->type == REDIS_REPLY_NIL) return std::nullopt;
   if (reply->type != REDIS_REPLY_STRING) {
     fail(fmt::format("unexpected Redis reply type {} for {}", reply->type, key));
@@ -105,16 +120,22 @@ DeviceMeta RedisTransaction::meta(std::string_view device) {
 }
 
 std::optional<std::string> RedisTransaction::guarded_meta(std::string_view device) {
-  if (!error_.empty() || !lease_) return std::nullopt;
+  const std::size_t shard = shards_.shard_of(device);
+  RedisConnection* redis = connection(shard);
+  if (!redis) return std::nullopt;
+  Link& link = links_[shard];
   const std::string meta_key = keys_.meta(device), claim_key = keys_.claim(device);
   std::vector<Command> commands;
-  if (!token_.empty()) commands.push_back({"SET", claim_key, token_, "NX", "PX", "100"});
+  if (!primary_) primary_ = shard;
+  // Off the first shard, a device is claimed: that shard's EXEC comes after another's applied.
+  if (claiming_ || shard != *primary_)
+    commands.push_back({"SET", claim_key, token_, "NX", "PX", "100"});
   commands.push_back({"WATCH", meta_key, claim_key});
   commands.push_back({"MGET", meta_key, claim_key});
-  watching_ = true;
+  link.watching = true;
   Replies replies;
   std::string error;
-  if (!lease_->run(commands, replies, error)) return fail(std::move(error)), std::nullopt;
+  if (!redis->run(commands, replies, error)) return fail(std::move(error)), std::nullopt;
   for (const Reply& reply : replies)
     if (auto message = error_of(reply.get()); !message.empty())
       return fail(fmt::format("Redis refused a read: {}", message)), std::nullopt;
@@ -126,7 +147,9 @@ std::optional<std::string> RedisTransaction::guarded_meta(std::string_view devic
     conflicted_ = true;
     return fail("another kited node is writing this device"), std::nullopt;
   }
-  if (!holder.empty()) claims_.push_back(claim_key);
+  if (!holder.empty() &&
+      std::find(link.claims.begin(), link.claims.end(), claim_key) == link.claims.end())
+    link.claims.push_back(claim_key);
   if (values->element[0]->type != REDIS_REPLY_STRING) return std::nullopt;
   return std::string(text_of(values->element[0]));
 }
@@ -134,18 +157,21 @@ std::optional<std::string> RedisTransaction::guarded_meta(std::string_view devic
 std::optional<ConflationEntry> RedisTransaction::conflation(std::string_view device,
                                                             std::string_view key) {
   const std::string field(key);
-  return decoded<ConflationEntry>(load(keys_.conflation(device), &field), "conflation");
+  return decoded<ConflationEntry>(load(shards_.shard_of(device), keys_.conflation(device), &field),
+                                  "conflation");
 }
 
 std::optional<IdempotencyEntry> RedisTransaction::idempotency(std::string_view device,
                                                               std::string_view key) {
-  return decoded<IdempotencyEntry>(load(keys_.idempotency(device, key), nullptr), "idempotency");
+  return decoded<IdempotencyEntry>(
+      load(shards_.shard_of(device), keys_.idempotency(device, key), nullptr), "idempotency");
 }
 
-bool RedisTransaction::read_page(const std::string& queue, std::uint64_t from, std::size_t count,
+bool RedisTransaction::read_page(std::size_t shard, const std::string& queue, std::uint64_t from,
+                                 std::size_t count,
                                  std::vector<std::pair<std::uint64_t, std::string>>& page) {
   page.clear();
-  Reply reply = ask({"XRANGE", queue, stream_id(from), "+", "COUNT", std::to_string(count)});
+  Reply reply = ask(shard, {"XRANGE", queue, stream_id(from), "+", "COUNT", std::to_string(count)});
   if (!reply) return false;
   if (reply->type != REDIS_REPLY_ARRAY) return fail("XRANGE did not answer an array"), false;
   for (std::size_t i = 0; i < reply->elements; ++i) {
@@ -182,7 +208,7 @@ void RedisTransaction::scan(std::string_view device, std::uint64_t after_seq,
   };
   for (;;) {
     if (at == page.size() && more_in_redis) {
-      if (!read_page(queue, from, kScanPage, page)) return;
+      if (!read_page(shards_.shard_of(device), queue, from, kScanPage, page)) return;
       at = 0;
       more_in_redis = page.size() == kScanPage;
       if (!page.empty()) from = page.back().first + 1;
@@ -204,20 +230,20 @@ void RedisTransaction::scan(std::string_view device, std::uint64_t after_seq,
 void RedisTransaction::put_meta(std::string_view device, const DeviceMeta& meta) {
   std::string key = keys_.meta(device);
   std::string value = records::encode(meta);
-  writes_.push_back({"SET", key, value});
+  write(device, {"SET", key, value});
   values_[std::move(key)] = std::move(value);
 }
 
 void RedisTransaction::put_message(std::string_view device, const MessageView& message) {
   std::string queue = keys_.queue(device);
   std::string value = records::encode(message);
-  writes_.push_back({"XADD", queue, stream_id(message.seq), "m", value});
+  write(device, {"XADD", queue, stream_id(message.seq), "m", value});
   messages_[std::move(queue)][message.seq] = std::move(value);
 }
 
 void RedisTransaction::delete_message(std::string_view device, std::uint64_t seq) {
   std::string queue = keys_.queue(device);
-  writes_.push_back({"XDEL", queue, stream_id(seq)});
+  write(device, {"XDEL", queue, stream_id(seq)});
   messages_[std::move(queue)][seq] = std::nullopt;
 }
 
@@ -225,13 +251,13 @@ void RedisTransaction::put_conflation(std::string_view device, std::string_view 
                                       const ConflationEntry& entry) {
   const std::string hash = keys_.conflation(device);
   std::string value = records::encode(entry);
-  writes_.push_back({"HSET", hash, std::string(key), value});
+  write(device, {"HSET", hash, std::string(key), value});
   values_[hash_field_key(hash, key)] = std::move(value);
 }
 
 void RedisTransaction::delete_conflation(std::string_view device, std::string_view key) {
   const std::string hash = keys_.conflation(device);
-  writes_.push_back({"HDEL", hash, std::string(key)});
+  write(device, {"HDEL", hash, std::string(key)});
   values_[hash_field_key(hash, key)] = std::nullopt;
 }
 
@@ -243,49 +269,34 @@ void RedisTransaction::put_idempotency(std::string_view device, std::string_view
   std::string redis_key = keys_.idempotency(device, key);
   std::string value = records::encode(entry);
   if (entry.expires_at_ms > wall_now_ms())
-    writes_.push_back({"SET", redis_key, value, "PXAT", std::to_string(entry.expires_at_ms)});
+    write(device, {"SET", redis_key, value, "PXAT", std::to_string(entry.expires_at_ms)});
   else
-    writes_.push_back({"SET", redis_key, value});
+    write(device, {"SET", redis_key, value});
   values_[std::move(redis_key)] = std::move(value);
 }
 
 void RedisTransaction::put_deadline(const Deadline& deadline) {
-  writes_.push_back({"ZADD", keys_.deadlines(), "0", deadline_member(deadline)});
+  write_global(shards_.shard_of(deadline.device),
+               {"ZADD", keys_.deadlines(), "0", deadline_member(deadline)});
 }
 
 void RedisTransaction::delete_deadline(const Deadline& deadline) {
-  writes_.push_back({"ZREM", keys_.deadlines(), deadline_member(deadline)});
+  write_global(shards_.shard_of(deadline.device),
+               {"ZREM", keys_.deadlines(), deadline_member(deadline)});
 }
 
 void RedisTransaction::put_event(const EventRecord& event) {
-  writes_.push_back({"XADD", keys_.events(), stream_id(event.id), "e", records::encode(event)});
+  write_global(RedisShards::kControl,
+               {"XADD", keys_.events(), stream_id(event.id), "e", records::encode(event)});
 }
 
-bool RedisTransaction::commit(bool /*sync: Redis's own persistence decides*/, std::string& error) {
-  if (error_.empty() && !lease_) error_ = "no Redis connection";
-  if (!error_.empty()) return error = error_, false;
-  if (writes_.empty()) return true;  // the destructor drops the WATCHes
-  writes_.insert(writes_.begin(), Command{"MULTI"});
-  for (const std::string& claim : claims_) writes_.push_back({"DEL", claim});
-  writes_.push_back({"EXEC"});
-  Replies replies;
-  if (!lease_->run(writes_, replies, error)) return false;
-  for (const Reply& reply : replies)
-    if (auto message = error_of(reply.get()); !message.empty())
-      return error = fmt::format("Redis refused the write: {}", message), false;
-  watching_ = false;  // EXEC ends them, applied or not
-  const redisReply* exec = replies.back().get();
-  if (exec->type == REDIS_REPLY_ARRAY) claims_.clear();  // deleted by the EXEC
-  if (exec->type == REDIS_REPLY_NIL) {
-    conflicted_ = true;
-    return error = "another kited node wrote one of these devices meanwhile", false;
-  }
-  if (exec->type != REDIS_REPLY_ARRAY) return error = "the Redis transaction was aborted", false;
-  for (std::size_t i = 0; i < exec->elements; ++i)
-    if (auto message = error_of(exec->element[i]); !message.empty())
-      return error = fmt::format("Redis refused part of a write: {}", message), false;
-  writes_.clear();
-  return true;
+void RedisTransaction::write(std::string_view device, Command command) {
+  const std::size_t shard = shards_.shard_of(device);
+  links_[shard].writes.push_back({std::move(command), shard});
+}
+
+void RedisTransaction::write_global(std::size_t owner, Command command) {
+  links_[RedisShards::kControl].writes.push_back({std::move(command), owner});
 }
 
 }  // namespace kite::server::store::redis

@@ -1,5 +1,7 @@
 // A real redis-server for one test: started on a Unix socket in its own temporary directory, with
-// no persistence, and killed (and its directory removed) when the test ends or fails.
+// no persistence, and killed (and its directory removed) when the test ends or fails. With a TCP
+// port (replication and Sentinel need one) it listens on 127.0.0.1 there instead; `extra`
+// arguments go to redis-server as they are (--replicaof, --appendonly, --sentinel...).
 #pragma once
 
 #include <doctest/doctest.h>
@@ -7,26 +9,57 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "store/redis/redis_connection.h"
 
 namespace kite::server::store_test {
 
+// A TCP port nobody listens on now (the kernel's choice), for a server that needs one.
+inline int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// A directory under `parent` (which is removed with it).
+inline std::filesystem::path subdirectory(const std::filesystem::path& parent,
+                                          const std::string& name) {
+  std::filesystem::create_directories(parent / name);
+  return parent / name;
+}
+
 class RedisServer {
  public:
-  explicit RedisServer(const std::filesystem::path& dir)
-      : dir_(dir), socket_((dir / "redis.sock").string()) {
+  explicit RedisServer(const std::filesystem::path& dir, int port = 0,
+                       std::vector<std::string> extra = {})
+      : dir_(dir), socket_((dir / "redis.sock").string()), port_(port), extra_(std::move(extra)) {
     start();
   }
   ~RedisServer() { stop(); }
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
 
-  store::redis::RedisAddress address() const { return {socket_, 0, true}; }
+  store::redis::RedisAddress address() const {
+    return port_ ? store::redis::RedisAddress{"127.0.0.1", port_, false}
+                 : store::redis::RedisAddress{socket_, 0, true};
+  }
+  int port() const { return port_; }
 
   // Kills the server (SIGKILL: what it held in memory is gone), then starts a fresh one.
   void stop() {
@@ -39,12 +72,24 @@ class RedisServer {
   void start() {
     const std::string dir_arg = dir_.string();
     const std::string log = (dir_ / "redis.log").string();
+    std::vector<std::string> args{"redis-server"};
+    for (const std::string& arg : extra_)
+      if (arg.ends_with(".conf")) args.push_back(arg);  // a config file comes first
+    if (port_)
+      args.insert(args.end(), {"--port", std::to_string(port_), "--bind", "127.0.0.1"});
+    else
+      args.insert(args.end(), {"--port", "0", "--unixsocket", socket_});
+    args.insert(args.end(),
+                {"--dir", dir_arg, "--save", "", "--appendonly", "no", "--logfile", log});
+    for (const std::string& arg : extra_)
+      if (!arg.ends_with(".conf")) args.push_back(arg);
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
-      ::execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", socket_.c_str(),
-               "--dir", dir_arg.c_str(), "--save", "", "--appendonly", "no", "--logfile",
-               log.c_str(), static_cast<char*>(nullptr));
+      ::execvp("redis-server", argv.data());
       ::_exit(127);  // not installed: tools/dev/setup installs redis-server
     }
     wait_until_ready();
@@ -68,6 +113,8 @@ class RedisServer {
 
   std::filesystem::path dir_;
   std::string socket_;
+  int port_;
+  std::vector<std::string> extra_;
   pid_t pid_ = -1;
 };
 

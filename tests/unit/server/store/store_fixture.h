@@ -70,7 +70,24 @@ struct RedisStore {
   std::unique_ptr<MessageStore> open(const StoreOptions& options = {}) {
     std::string error;
     RedisStoreOptions redis;
-    redis.address = server.address();
+    redis.addresses = {server.address()};
+    auto store = open_redis_store(redis, options, error);
+    REQUIRE_MESSAGE(store != nullptr, error);
+    return store;
+  }
+};
+
+// The Redis store sharded over two redis-servers: every queue rule must hold there too, with
+// devices on both shards and the global keys on the first.
+struct ShardedRedisStore {
+  TempDir dir;
+  RedisServer first{subdirectory(dir.path, "0")};
+  RedisServer second{subdirectory(dir.path, "1")};
+
+  std::unique_ptr<MessageStore> open(const StoreOptions& options = {}) {
+    std::string error;
+    RedisStoreOptions redis;
+    redis.addresses = {first.address(), second.address()};
     auto store = open_redis_store(redis, options, error);
     REQUIRE_MESSAGE(store != nullptr, error);
     return store;
@@ -78,12 +95,13 @@ struct RedisStore {
 };
 
 // The stores whose records outlive the process: restarts reopen the same directory or Redis.
-#define DURABLE_STORE_KINDS \
-  ::kite::server::store_test::RocksStore, ::kite::server::store_test::RedisStore
+#define DURABLE_STORE_KINDS                                                       \
+  ::kite::server::store_test::RocksStore, ::kite::server::store_test::RedisStore, \
+      ::kite::server::store_test::ShardedRedisStore
 
 #define STORE_KINDS                                                                \
   ::kite::server::store_test::MemoryStore, ::kite::server::store_test::RocksStore, \
-      ::kite::server::store_test::RedisStore
+      ::kite::server::store_test::RedisStore, ::kite::server::store_test::ShardedRedisStore
 
 inline NewMessage text(std::string_view payload) {
   NewMessage message;
