@@ -3,6 +3,7 @@
 // device's keys share a hash tag. The queue rules themselves run against Redis in every
 // TEST_CASE_TEMPLATE of this suite (STORE_KINDS).
 #include <algorithm>
+#include <array>
 #include <set>
 #include <thread>
 
@@ -26,6 +27,23 @@ TEST_CASE("two stores on one Redis share the queues: what one queues the other r
   CHECK(node_b->enqueue("dev", text("m5"), kNow).seq == 6);
   CHECK(node_a->enqueue("dev", text("m6"), kNow).seq == 7);
   CHECK(queued_seqs(*node_a, "dev") == Seqs{4, 5, 6, 7});
+}
+
+// The resume key is the cluster's: every node on one Redis gets the same one, so a device resumes
+// its session on whichever node it reconnects to; another Redis (another cluster) has its own.
+TEST_CASE("every store on one Redis gets the same resume key, made once; another Redis another") {
+  RedisStore redis, other;
+  RedisStoreOptions options;
+  options.address = redis.server.address();
+  std::array<std::uint8_t, 32> first{}, second{}, elsewhere{};
+  std::string error;
+  REQUIRE_MESSAGE(load_or_create_resume_key(options, first, error), error);
+  REQUIRE_MESSAGE(load_or_create_resume_key(options, second, error), error);
+  CHECK(first == second);
+  CHECK(first != std::array<std::uint8_t, 32>{});
+  options.address = other.server.address();
+  REQUIRE_MESSAGE(load_or_create_resume_key(options, elsewhere, error), error);
+  CHECK(elsewhere != first);
 }
 
 // Two nodes writing one device at once: each commit WATCHes the device's meta, the loser of a race
