@@ -59,7 +59,7 @@ void send_tick(HttpClient& api, int tick, std::map<std::string, std::vector<std:
 }  // namespace
 
 TEST_CASE(
-    "41.1 cluster: kill -9 of the node holding 1,000 devices under load: each queued "
+    "43.1 cluster: kill -9 of the node holding 1,000 devices under load: each queued "
     "message reaches its device once, in order") {
   RedisProcess redis;
   // B and C listen on ports HAProxy knows from the start, and start once the devices are on A.
