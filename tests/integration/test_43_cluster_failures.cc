@@ -3,8 +3,10 @@
 // keep coming through another node's API. The devices come back through HAProxy on the other
 // nodes and resume from Redis: every message answered as queued reaches its device's app once,
 // in the order sent.
+#include <algorithm>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "haproxy_process.h"
@@ -54,6 +56,35 @@ void send_tick(HttpClient& api, int tick, std::map<std::string, std::vector<std:
     else
       ++refused;
   }
+}
+
+// Waits until every device's app has as many messages as were accepted for it, then checks that
+// they are exactly those, in order, with every session after the first resumed. Returns the
+// messages accepted in all and the devices with a difference (the first five are reported).
+std::pair<std::size_t, std::size_t> check_delivered(
+    SdkFleet& fleet, const std::vector<std::string>& ids,
+    std::map<std::string, std::vector<std::string>>& accepted) {
+  auto delivered = [&](const std::vector<SdkFleet::Device>& devices) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const auto it = accepted.find(ids[i]);
+      const std::size_t expected = it == accepted.end() ? 0 : it->second.size();
+      if (devices[i].messages.size() < expected) return false;
+    }
+    return true;
+  };
+  CHECK(fleet.wait(delivered, 2 * kWait));
+  const auto devices = fleet.snapshot();
+  std::size_t total = 0, wrong = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto& want = accepted[ids[i]];
+    total += want.size();
+    if (devices[i].messages == want && !devices[i].lost_history) continue;
+    if (++wrong > 5) continue;
+    INFO(ids[i] << " got " << devices[i].messages.size() << " messages, expected " << want.size());
+    CHECK(devices[i].messages == want);
+    CHECK_FALSE(devices[i].lost_history);
+  }
+  return {total, wrong};
 }
 
 }  // namespace
@@ -112,29 +143,7 @@ TEST_CASE(
   CHECK(metric(c, "kite_devices_online") > 0);
 
   // Everything queued arrives, once and in order: the app's list equals what was accepted.
-  auto delivered = [&](const std::vector<SdkFleet::Device>& devices) {
-    for (int i = 0; i < kDevices; ++i) {
-      const auto it = accepted.find(ids[i]);
-      const std::size_t expected = it == accepted.end() ? 0 : it->second.size();
-      if (devices[i].messages.size() < expected) return false;
-    }
-    return true;
-  };
-  CHECK(fleet.wait(delivered, 2 * kWait));
-  const auto devices = fleet.snapshot();
-  std::size_t total = 0, wrong = 0;
-  for (int i = 0; i < kDevices; ++i) {
-    const auto& want = accepted[ids[i]];
-    total += want.size();
-    if (devices[i].messages != want || devices[i].lost_history) {
-      if (++wrong <= 5) {
-        INFO(ids[i] << " got " << devices[i].messages.size() << " messages, expected "
-                    << want.size());
-        CHECK(devices[i].messages == want);
-        CHECK_FALSE(devices[i].lost_history);
-      }
-    }
-  }
+  const auto [total, wrong] = check_delivered(fleet, ids, accepted);
   CHECK(wrong == 0);
   CHECK(total > static_cast<std::size_t>(kPerTick) * 100);  // the load did run
   MESSAGE(total << " messages queued through node C, " << wrong << " devices with a difference");
