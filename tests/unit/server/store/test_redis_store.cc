@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "store/redis/redis_keys.h"
 #include "store_fixture.h"
 
 using namespace kite::server;
@@ -44,6 +45,24 @@ TEST_CASE("every store on one Redis gets the same resume key, made once; another
   options.address = other.server.address();
   REQUIRE_MESSAGE(load_or_create_resume_key(options, elsewhere, error), error);
   CHECK(elsewhere != first);
+}
+
+// A node that lost two races claims the device for up to 100 ms; if it stalls there, the other
+// nodes' writes to that device wait the claim out instead of failing (and with them the whole
+// batch they are part of). The claim is planted by hand here, as a stalled node would leave it.
+TEST_CASE("a write to a device another node has claimed waits the claim out, it does not fail") {
+  RedisStore redis;
+  auto node = redis.open();
+  REQUIRE(node->enqueue("dev", text("m0"), kNow).seq == 1);
+  std::string error;
+  auto connection = store::redis::RedisConnection::connect(redis.server.address(), 2000, error);
+  REQUIRE_MESSAGE(connection, error);
+  const store::redis::RedisKeys keys("kite:");
+  REQUIRE(connection->command({"SET", keys.claim("dev"), "stalled-node", "PX", "100"}, error));
+  const EnqueueResult result = node->enqueue("dev", text("m1"), kNow);
+  INFO(result.error);
+  CHECK(result.status == EnqueueResult::Status::Queued);
+  CHECK(result.seq == 2);
 }
 
 // Two nodes writing one device at once: each commit WATCHes the device's meta, the loser of a race
