@@ -18,15 +18,45 @@ using api::SendRequest;
 using http::problem_response;
 using nlohmann::json;
 
+namespace {
+
+std::vector<EveryoneMessage> to_everyone(std::span<const SendRequest> sends) {
+  std::vector<EveryoneMessage> messages;
+  messages.reserve(sends.size());
+  for (const SendRequest& s : sends)
+    messages.push_back({s.payload, s.topic, s.content_type, s.key, s.idempotency_key, s.ttl_ms,
+                        s.fallback_after_ms, s.fallback_cancel, static_cast<std::uint8_t>(s.qos)});
+  return messages;
+}
+
+// What another node asked of every device, as this node's own call to its devices: answered to
+// nobody, counted in the summary only.
+BulkRequest from_everyone(std::vector<EveryoneMessage> messages) {
+  BulkRequest request;
+  request.targets = BulkRequest::Targets::All;
+  request.batch = messages.size() > 1;
+  request.summary_only = true;
+  for (EveryoneMessage& m : messages)
+    request.messages.push_back({std::move(m.payload), std::move(m.topic), std::move(m.content_type),
+                                std::move(m.key), std::move(m.idempotency_key), m.qos, m.ttl_ms,
+                                m.fallback_after_ms, m.fallback_cancel});
+  return request;
+}
+
+}  // namespace
+
 // One call under way: its messages, where its devices come from, and the answer so far.
 class BulkSendJob {
  public:
-  BulkSendJob(Server& server, BulkRequest request, BulkTargets targets, http::Responder responder)
+  // `nodes_reached`: for a send to every device, the other nodes that send it to theirs.
+  BulkSendJob(Server& server, BulkRequest request, BulkTargets targets, http::Responder responder,
+              std::optional<std::size_t> nodes_reached = std::nullopt)
       : server_(server),
         request_(std::move(request)),
         targets_(std::move(targets)),
         responder_(std::move(responder)),
-        reports_(request_.messages.size(), MessageReport(results_kept())) {}
+        reports_(request_.messages.size(), MessageReport(results_kept())),
+        nodes_reached_(nodes_reached) {}
 
   // Sends to the next slice of devices; true once every device was sent to and the call
   // answered.
@@ -62,6 +92,7 @@ class BulkSendJob {
     bool omitted = !request_.summary_only && results_kept() == 0;
     for (const MessageReport& report : reports_) omitted = omitted || report.omitted();
     if (omitted) body["results_omitted"] = true;
+    if (nodes_reached_) body["nodes_reached"] = *nodes_reached_;
     responder_.respond(api::json_response(200, body));
   }
 
@@ -74,6 +105,7 @@ class BulkSendJob {
   BulkTargets targets_;
   http::Responder responder_;
   std::vector<MessageReport> reports_;
+  std::optional<std::size_t> nodes_reached_;
   // Every slice of the call carries from one allowance (dispatcher.h).
   CarryAllowance carry_allowance_{Dispatcher::kMaxCarriedBytes};
 };
@@ -133,9 +165,30 @@ void BulkSendJob::record(MessageReport& report, std::string_view device, bool st
 }
 
 BulkSends::BulkSends(Server& server, LoopInbox& inbox, AdminApiOptions options)
-    : server_(server), inbox_(inbox), options_(std::move(options)) {}
+    : server_(server), inbox_(inbox), options_(std::move(options)) {
+  server_.set_everyone_sink([this](std::vector<EveryoneMessage> messages) {
+    inbox_.post([this, messages = std::move(messages)]() mutable {
+      start(from_everyone(std::move(messages)), BulkTargets::of_online(server_.router()), {},
+            std::nullopt);
+    });
+  });
+}
 
-BulkSends::~BulkSends() = default;
+BulkSends::~BulkSends() {
+  server_.set_everyone_sink({});
+}
+
+// A send another node took for every device comes here too (the sink set above), its targets
+// this node's connected devices: never refused for load (that node answered already), never
+// passed on again.
+void BulkSends::start(BulkRequest bulk, BulkTargets targets, const http::Responder& responder,
+                      std::optional<std::size_t> nodes_reached) {
+  auto job = std::make_unique<BulkSendJob>(server_, std::move(bulk), std::move(targets), responder,
+                                           nodes_reached);
+  if (job->send_slice()) return;  // small calls are answered in the turn they arrive in
+  waiting_.push_back(std::move(job));
+  if (waiting_.size() == 1) inbox_.post([this] { send_next_slice(); });
+}
 
 void BulkSends::handle(const http::HttpRequest& request, const http::Responder& responder) {
   const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
@@ -172,10 +225,10 @@ void BulkSends::handle(const http::HttpRequest& request, const http::Responder& 
     busy.headers.emplace_back("Retry-After", "1");
     return responder.respond(std::move(busy));
   }
-  auto job = std::make_unique<BulkSendJob>(server_, std::move(bulk), std::move(targets), responder);
-  if (job->send_slice()) return;  // small calls are answered in the turn they arrive in
-  waiting_.push_back(std::move(job));
-  if (waiting_.size() == 1) inbox_.post([this] { send_next_slice(); });
+  std::optional<std::size_t> nodes_reached;
+  if (bulk.targets == BulkRequest::Targets::All)  // the other nodes first: they work meanwhile
+    nodes_reached = server_.router().everyone_elsewhere(to_everyone(bulk.messages));
+  start(std::move(bulk), std::move(targets), responder, nodes_reached);
 }
 
 void BulkSends::send_next_slice() {

@@ -6,6 +6,12 @@
 // 1,000 (one store write each) and carried to the online devices' workers, one task per worker
 // either way. Each device gets the messages in the order given.
 //
+// Across the nodes of a cluster, `all` reaches every connected device: the serving node hands the
+// messages once to every other live node (Router::everyone_elsewhere: one PUBLISH), then sends
+// to its own devices; each other node sends them to the devices connected to it, as a call of
+// its own (storing per device at QoS 1) that answers nobody. The answer counts the serving
+// node's devices only, and says how many other nodes took the send ("nodes_reached").
+//
 // A slice at a time: a call sends to the devices of one slice (about kSliceDeliveries messages x
 // devices) in the admin-loop turn it arrives in, and when there are more, one slice per later
 // turn, taking turns with the other calls under way; it answers when the last slice is sent. A
@@ -16,8 +22,11 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <optional>
 
 #include "api/api_helpers.h"
+#include "api/bulk_request.h"
+#include "api/bulk_targets.h"
 #include "api/loop_inbox.h"
 #include "core/server.h"
 #include "http/responder.h"
@@ -44,6 +53,8 @@ class BulkSends {
   void handle(const http::HttpRequest& request, const http::Responder& responder);
 
  private:
+  void start(api::BulkRequest bulk, api::BulkTargets targets, const http::Responder& responder,
+             std::optional<std::size_t> nodes_reached);
   void send_next_slice();
 
   Server& server_;

@@ -60,6 +60,9 @@ std::unique_ptr<cluster::RedisPresence> join_cluster(const cfg::Config& config, 
                      const auto resync = server.groups().resync();
                      KITE_LOG(info, "cluster.groups_resynced",
                               {{"added", resync.added}, {"removed", resync.removed}});
+                   },
+                   [&server](std::vector<EveryoneMessage> messages) {
+                     server.send_everyone_here(std::move(messages));
                    }});
   return presence;
 }

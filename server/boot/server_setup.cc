@@ -46,7 +46,11 @@ BuiltServer build_server(const cfg::Config& config) {
   // Resume tokens outlive a restart only with the store that does (resume_tokens.h).
   const bool durable = config.store.engine != cfg::StoreEngine::memory;
   std::array<std::uint8_t, ResumeTokens::kKeySize> resume_key{};
-  if (durable) {
+  // On Redis the key is the cluster's, kept with the queues: a device resumes on any node.
+  if (config.store.engine == cfg::StoreEngine::redis) {
+    if (!load_or_create_resume_key(redis_options(config.redis), resume_key, error))
+      return failed(cfg::kExitRuntimeFailure, "resume key: " + error);
+  } else if (durable) {
     const auto path = std::filesystem::path(config.server.data_dir) / "resume-key";
     if (auto problem = ResumeTokens::load_or_create_key(path.string(), resume_key);
         !problem.empty())

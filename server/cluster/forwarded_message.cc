@@ -44,7 +44,75 @@ bool body_of(std::string_view text, char kind, std::string_view& rest) {
   return true;
 }
 
+bool take_flag(std::string_view& rest, bool& flag) {
+  std::uint64_t value = 0;
+  if (!take_uint(rest, 1, value) || value > 1) return false;
+  flag = value == 1;
+  return true;
+}
+
+bool take_string(std::string_view& rest, std::string& field) {
+  std::string_view view;
+  if (!take_field(rest, view)) return false;
+  field.assign(view);
+  return true;
+}
+
+bool take_message(std::string_view& rest, EveryoneMessage& m) {
+  std::uint64_t qos = 0, payload_size = 0;
+  if (!take_uint(rest, 1, qos) || qos > 1 || !take_uint(rest, 8, m.ttl_ms) ||
+      !take_uint(rest, 8, m.fallback_after_ms) || !take_flag(rest, m.fallback_cancel) ||
+      !take_string(rest, m.topic) || !take_string(rest, m.content_type) ||
+      !take_string(rest, m.key) || !take_string(rest, m.idempotency_key) ||
+      !take_uint(rest, 4, payload_size) || rest.size() < payload_size)
+    return false;
+  m.qos = static_cast<std::uint8_t>(qos);
+  m.payload.assign(rest.substr(0, payload_size));
+  rest.remove_prefix(payload_size);
+  return true;
+}
+
 }  // namespace
+
+std::string encode_everyone(std::string_view origin, std::span<const EveryoneMessage> messages) {
+  if (messages.empty() || messages.size() > kMaxField || !fits(origin, {}, {})) return {};
+  std::string out(1, 'e');
+  append_field(out, origin);
+  append_uint(out, messages.size(), 2);
+  for (const EveryoneMessage& m : messages) {
+    if (m.qos > 1 || !fits(m.topic, m.content_type, m.key) || !fits(m.idempotency_key, {}, {}) ||
+        m.payload.size() > 0xffffffffu)
+      return {};
+    append_uint(out, m.qos, 1);
+    append_uint(out, m.ttl_ms, 8);
+    append_uint(out, m.fallback_after_ms, 8);
+    append_uint(out, m.fallback_cancel ? 1 : 0, 1);
+    append_field(out, m.topic);
+    append_field(out, m.content_type);
+    append_field(out, m.key);
+    append_field(out, m.idempotency_key);
+    append_uint(out, m.payload.size(), 4);
+    out.append(m.payload);
+  }
+  return out;
+}
+
+bool decode_everyone(std::string_view text, std::string& origin,
+                     std::vector<EveryoneMessage>& messages) {
+  std::string_view rest, from;
+  std::uint64_t count = 0;
+  if (!body_of(text, 'e', rest) || !take_field(rest, from) || from.empty() ||
+      !take_uint(rest, 2, count) || count == 0)
+    return false;
+  std::vector<EveryoneMessage> decoded;
+  decoded.reserve(std::min<std::size_t>(count, rest.size() / 30));  // 30 bytes at least each
+  for (std::uint64_t i = 0; i < count; ++i)
+    if (!take_message(rest, decoded.emplace_back())) return false;
+  if (!rest.empty()) return false;
+  origin.assign(from);
+  messages = std::move(decoded);
+  return true;
+}
 
 std::string encode_forwarded(const ForwardedMessage& message) {
   if (message.devices.empty() || message.devices.size() > kMaxField ||

@@ -7,18 +7,24 @@
 //   'g' member:u8 origin:s16 group:s16 device        a membership change (on the groups channel)
 //   'c' id:u64 timeout_ms:u32 origin:s16 device:s16 name:s16 payload    a command to run
 //   'a' id:u64 kind:u8 status:u16 detail:s16 payload            the outcome of that command
+//   'e' origin:s16 count:u16 message x count       a send to every device (on the "all" channel)
+//       message: qos:u8 ttl_ms:u64 fallback_after_ms:u64 fallback_cancel:u8 topic:s16
+//                content-type:s16 key:s16 idempotency-key:s16 payload:s32
 //
-// s16 is a u16 length and that many bytes; the payload is the rest. Integers are big-endian.
-// A message or a wake-up for several devices of one node travels once (a group send reaches each
-// node once). Decoders refuse anything truncated, a kind out of range or an empty device or
-// origin: the channel is Kite's own, but a parser never trusts its input (fuzz_cluster_message
-// feeds them).
+// s16 is a u16 length and that many bytes (s32: a u32 length); the payload is the rest. Integers
+// are big-endian. A message or a wake-up for several devices of one node travels once (a group send
+// reaches each node once). Decoders refuse anything truncated, a kind out of range or an empty
+// device or origin: the channel is Kite's own, but a parser never trusts its input
+// (fuzz_cluster_message feeds them).
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/cluster_presence.h"
 
 namespace kite::server::cluster {
 
@@ -52,6 +58,14 @@ struct MembershipChange {
 
 std::string encode_membership(const MembershipChange& change);
 bool decode_membership(std::string_view text, MembershipChange& change);
+
+// A send to every device, made on node `origin`: "" when there is no message, more than 65,535,
+// or a field is too long for its length.
+std::string encode_everyone(std::string_view origin, std::span<const EveryoneMessage> messages);
+// Copies (the messages outlive the channel's buffer); false, and the output untouched, when it
+// is not one whole 'e' message with an origin and a QoS of 0 or 1.
+bool decode_everyone(std::string_view text, std::string& origin,
+                     std::vector<EveryoneMessage>& messages);
 
 // "" when there is no device, or one is empty or holds a 0 byte.
 std::string encode_wakeups(const std::vector<std::string_view>& devices);

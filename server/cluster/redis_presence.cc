@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -131,6 +132,21 @@ void RedisPresence::forward(std::span<const RemoteParcel> parcels, std::vector<b
   for (std::size_t i : published) forwarded[i] = true;
 }
 
+// One PUBLISH on the channel every node listens to: Redis hands it to each node once, whatever
+// the number of nodes and devices, and answers how many subscribers got it (this node's own
+// subscriber among them, which ignores its own messages).
+std::size_t RedisPresence::to_everyone_elsewhere(std::span<const EveryoneMessage> messages) {
+  std::string text = encode_everyone(node_id_, messages);
+  Replies replies;
+  if (text.empty() ||
+      !run({{"PUBLISH", prefix_ + "all", std::move(text)}}, replies, "cluster.everyone_failed"))
+    return 0;
+  const redisReply* reply = replies.front().get();
+  if (reply == nullptr || reply->type != REDIS_REPLY_INTEGER || reply->integer <= 0) return 0;
+  const long long self = subscriber_fd_ >= 0 ? 1 : 0;
+  return static_cast<std::size_t>(std::max(0LL, reply->integer - self));
+}
+
 std::optional<std::string> RedisPresence::holder(std::string_view device) {
   Replies found;
   if (!run({{"EVAL", kLiveHolder, "1", presence_key(device), prefix_ + "node:"}}, found,
@@ -239,6 +255,12 @@ void RedisPresence::on_message(std::string_view message) {
     return handlers_.transient(forwarded);
   if (ForwardedCommand command; decode_command(message, command)) return run_command(command);
   if (CommandReply reply; decode_reply(message, reply)) return complete(reply);
+  if (std::string origin; !message.empty() && message.front() == 'e') {
+    std::vector<EveryoneMessage> messages;
+    if (decode_everyone(message, origin, messages) && origin != node_id_ && handlers_.everyone)
+      handlers_.everyone(std::move(messages));
+    return;
+  }
   if (MembershipChange change; decode_membership(message, change)) {
     if (change.origin != node_id_) handlers_.membership(change);
     return;
@@ -290,10 +312,11 @@ void RedisPresence::subscribe_loop() {
   while (!stopping_) {
     std::string error;
     auto connection = RedisConnection::connect(pool_.address(), timeout_ms_, error);
-    // Two channels, two confirmations: the second arrives as the first read below, and is not
-    // a "message".
+    // Three channels, three confirmations: the last two arrive as the first reads below, and
+    // are not "message"s.
     if (connection &&
-        connection->command({"SUBSCRIBE", channel(node_id_), prefix_ + "groups"}, error)) {
+        connection->command({"SUBSCRIBE", channel(node_id_), prefix_ + "groups", prefix_ + "all"},
+                            error)) {
       connection->clear_timeout();
       subscriber_fd_ = connection->fd();
       if (stopping_) break;  // stop() may have come before the fd was published

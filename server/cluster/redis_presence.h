@@ -4,6 +4,8 @@
 //   <p>presence:{<device>}   string   the id of the node whose connection is the device's newest
 //   <p>node:<node>           string   the node's lease: renewed every second, lapses after 3 s
 //   <p>groups                channel  'g'...: a group membership change made on a node
+//   <p>all                   channel  'e'...: a send to every device, made on a node: each other
+//                                     node sends it to the devices connected to it
 //   <p>wake:<node>           channel  'w'...: devices whose queues got messages on another node;
 //                                     "r" + device id: it connected to another node (takeover);
 //                                     'q'...: a QoS 0 message for it; 'c'...: a command for
@@ -61,6 +63,8 @@ class RedisPresence final : public ClusterPresence {
     std::function<void(const MembershipChange&)> membership;
     // subscribed again after a failure: changes published meanwhile were missed; read them
     std::function<void()> resubscribed;
+    // another node was asked to send these to every device: send them to those connected here
+    std::function<void(std::vector<EveryoneMessage>)> everyone;
   };
   static constexpr std::int64_t kReplyGrace = 2'000;  // ms
 
@@ -79,6 +83,7 @@ class RedisPresence final : public ClusterPresence {
   void offline_here(std::string_view device) override;
   void wake(std::span<const std::string_view> devices) override;
   void forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) override;
+  std::size_t to_everyone_elsewhere(std::span<const EveryoneMessage> messages) override;
   std::optional<std::string> holder(std::string_view device) override;
   // Tells the other nodes of a membership change made here (GroupDirectory's observer).
   void publish_membership(std::string_view group, std::string_view device, bool member);

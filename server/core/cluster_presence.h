@@ -5,6 +5,7 @@
 // server/cluster/redis_presence.h; a single node has none.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -22,6 +23,15 @@ struct RemoteParcel {
   const NewMessage* message = nullptr;
 };
 
+// One message of a send to every device, as it travels to the other nodes: owned, since it
+// crosses from the node's channel thread to its admin loop.
+struct EveryoneMessage {
+  std::string payload, topic, content_type, key, idempotency_key;
+  std::uint64_t ttl_ms = 0, fallback_after_ms = 0;
+  bool fallback_cancel = false;
+  std::uint8_t qos = 1;  // 0 or 1
+};
+
 class ClusterPresence {
  public:
   virtual ~ClusterPresence() = default;
@@ -35,6 +45,10 @@ class ClusterPresence {
   // QoS 0: each parcel goes to the node its device is connected to; forwarded[i] says whether
   // parcels[i] had one (at most once: not whether it arrived).
   virtual void forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) = 0;
+  // A send to every device: each other live node is handed `messages` once, and sends them to
+  // the devices connected to it (storing each per device at QoS 1). Returns how many nodes it
+  // reached (0 when Redis refused it).
+  virtual std::size_t to_everyone_elsewhere(std::span<const EveryoneMessage> messages) = 0;
   // The live node (not this one) whose connection is the device's, if any.
   virtual std::optional<std::string> holder(std::string_view device) = 0;
   // A command for a device not connected here: false if no other node holds it (the caller

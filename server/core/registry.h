@@ -64,6 +64,11 @@ class Router {
   virtual std::optional<std::string> node_elsewhere(std::string_view /*device*/) const {
     return std::nullopt;
   }
+  // A send to every device: in a cluster, each other live node sends `messages` to its own
+  // devices; returns how many nodes that is (a single node has none).
+  virtual std::size_t everyone_elsewhere(std::span<const EveryoneMessage> /*messages*/) const {
+    return 0;
+  }
 };
 
 class Registry final : public Router {
@@ -82,6 +87,9 @@ class Registry final : public Router {
   }
   std::optional<std::string> node_elsewhere(std::string_view device) const override {
     return cluster_ ? cluster_->holder(device) : std::nullopt;
+  }
+  std::size_t everyone_elsewhere(std::span<const EveryoneMessage> messages) const override {
+    return cluster_ ? cluster_->to_everyone_elsewhere(messages) : 0;
   }
   void forward_elsewhere(std::span<const RemoteParcel> parcels,
                          std::vector<bool>& forwarded) const override {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,18 @@ class Server {
   // Another node stored messages for this device: if it is connected here, its connection reads
   // its queue (any thread).
   void wake(std::string_view device_id);
+  // Another node was asked to send these to every device: `sink` (the admin API's bulk sends)
+  // sends them to the devices connected here. send_everyone_here() runs on the cluster's thread;
+  // without a sink (none yet, or the admin API stopping) the messages reach nobody here.
+  using EveryoneSink = std::function<void(std::vector<EveryoneMessage>)>;
+  void set_everyone_sink(EveryoneSink sink) {
+    std::lock_guard lock(everyone_mutex_);
+    everyone_sink_ = std::move(sink);
+  }
+  void send_everyone_here(std::vector<EveryoneMessage> messages) {
+    std::lock_guard lock(everyone_mutex_);
+    if (everyone_sink_) everyone_sink_(std::move(messages));
+  }
   const DeviceFrameLimits& frame_limits() const { return *frame_limits_; }
   const CoreOptions& options() const { return context_.options; }
   const events::EventLog* event_log() const { return context_.events; }
@@ -109,6 +123,8 @@ class Server {
   std::unique_ptr<Authenticator> auth_;
   Registry registry_;
   ClusterPresence* cluster_ = nullptr;  // set by join_cluster()
+  std::mutex everyone_mutex_;           // the sink may go while the cluster's thread calls it
+  EveryoneSink everyone_sink_;          // guarded by everyone_mutex_
   // One of the max_pending_commands slots for `done`, given back when it runs; false (Busy
   // answered) when all are taken.
   bool take_command_slot(CommandDone& done);

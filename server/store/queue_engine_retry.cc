@@ -19,11 +19,16 @@ bool& QueueEngine::conflicted() {
 }
 
 // Two nodes that met on a device would meet again if both started over at once: each waits a
-// random time, up to 50 us doubling per attempt (at most about 1.6 ms), so one gets through.
-// Conflicts need two nodes writing one device in the same few hundred microseconds: rare.
+// random time, up to 50 us doubling per attempt, so one gets through. Conflicts need two nodes
+// writing one device in the same few hundred microseconds: rare, and the first attempts stay
+// that short. The ceiling grows to about 100 ms because a node that lost two races claims the
+// device for up to 100 ms (kClaimAfter): the attempts together must outlast such a claim
+// (about 0.3 s in all at worst), or a node that stalls while holding one (a busy machine) makes
+// every other node's write to that device fail, and with it the whole batch it is part of
+// (test 43.1: a bulk send answered "failed" for 20 devices).
 void QueueEngine::back_off(int attempt) {
   thread_local std::minstd_rand random{std::random_device{}()};
-  const int ceiling_us = 50 << std::min(attempt, 5);
+  const int ceiling_us = 50 << std::min(attempt, 11);
   std::this_thread::sleep_for(
       std::chrono::microseconds(std::uniform_int_distribution<int>(0, ceiling_us)(random)));
 }

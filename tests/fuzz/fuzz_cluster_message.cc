@@ -1,6 +1,6 @@
 // Fuzzes what one kited node sends another over Redis (server/cluster/forwarded_message.h): QoS 0
-// messages, commands, command outcomes, wake-ups and membership changes; the input is the
-// channel message, given to each decoder.
+// messages, sends to every device, commands, command outcomes, wake-ups and membership changes;
+// the input is the channel message, given to each decoder.
 //
 // Checked: no crash (ASan/UBSan); at most one decoder accepts it; a decoded message has its
 // required fields and views inside the input, and encoding it again gives the input back byte
@@ -81,6 +81,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     KITE_FUZZ_CHECK(cluster::encode_membership(change) == text);
   } else {
     KITE_FUZZ_CHECK(change.origin.empty() && change.device.empty());
+  }
+  std::string origin = "untouched";
+  std::vector<kite::server::EveryoneMessage> everyone;
+  if (cluster::decode_everyone(text, origin, everyone)) {
+    ++accepted;
+    KITE_FUZZ_CHECK(!origin.empty() && !everyone.empty());
+    for (const auto& m : everyone) KITE_FUZZ_CHECK(m.qos <= 1);
+    KITE_FUZZ_CHECK(cluster::encode_everyone(origin, everyone) == text);
+  } else {
+    KITE_FUZZ_CHECK(origin == "untouched" && everyone.empty());
   }
   KITE_FUZZ_CHECK(accepted <= 1);
   return 0;

@@ -18,9 +18,12 @@ std::string config_text(const std::vector<HaproxyProcess::Frontend>& frontends,
                         const std::vector<std::uint16_t>& ports) {
   std::string text =
       "global\n"
-      "  maxconn 256\n"
+      "  maxconn 4096\n"
       "defaults\n"
       "  mode tcp\n"
+      "  maxconn 4096\n"
+      "  retries 3\n"
+      "  option redispatch 1\n"
       "  timeout connect 5s\n"
       "  timeout client 60s\n"
       "  timeout server 60s\n";
@@ -29,9 +32,15 @@ std::string config_text(const std::vector<HaproxyProcess::Frontend>& frontends,
     const char* send =
         frontends[i].header == HaproxyProcess::Header::v1 ? "send-proxy" : "send-proxy-v2";
     text += "frontend " + name + "\n  bind 127.0.0.1:" + std::to_string(ports[i]) +
-            "\n  default_backend " + name + "\nbackend " + name +
-            "\n  server kited 127.0.0.1:" + std::to_string(frontends[i].backend_port) + " " + send +
-            " source " + HaproxyProcess::kSource + "\n";
+            "\n  default_backend " + name + "\nbackend " + name + "\n  balance roundrobin\n";
+    const std::string options = std::string(" ") + send + " source " + HaproxyProcess::kSource;
+    if (frontends[i].nodes.empty())
+      text +=
+          "  server kited 127.0.0.1:" + std::to_string(frontends[i].backend_port) + options + "\n";
+    for (std::size_t n = 0; n < frontends[i].nodes.size(); ++n)
+      text += "  server node" + std::to_string(n) +
+              " 127.0.0.1:" + std::to_string(frontends[i].nodes[n]) + options +
+              " check check-send-proxy inter 100ms fall 1 rise 1\n";
   }
   return text;
 }

@@ -26,6 +26,10 @@ class HaproxyProcess {
   struct Frontend {
     std::uint16_t backend_port = 0;  // the kited port it forwards to
     Header header = Header::v2;
+    // Several kited nodes instead (backend_port unused): round-robin among those that answer a
+    // health check (every 100 ms, one failure marks a node down); a connection a dead node
+    // refuses is tried on another.
+    std::vector<std::uint16_t> nodes = {};
   };
 
   explicit HaproxyProcess(const std::vector<Frontend>& frontends);

@@ -22,6 +22,9 @@ inline constexpr int kWait = 5'000;  // ms: the longest a test waits for somethi
 struct Harness {
   explicit Harness(std::vector<std::string> extra = {})
       : kited(std::move(extra)), http(kited.admin_port(), kAdminToken) {}
+  // Listens for devices on `device_port` (one a proxy already forwards to).
+  Harness(std::vector<std::string> extra, std::uint16_t device_port)
+      : kited(std::move(extra), device_port), http(kited.admin_port(), kAdminToken) {}
 
   // After kited.restart() the ports change.
   void reattach() { http = HttpClient(kited.admin_port(), kAdminToken); }

@@ -37,6 +37,7 @@ class RedisKeys {
   explicit RedisKeys(std::string prefix) : prefix_(std::move(prefix)) {}
 
   std::string epoch() const { return prefix_ + "epoch"; }
+  std::string resume_key() const { return prefix_ + "resume-key"; }
   std::string meta(std::string_view device) const { return device_key(device, ":meta"); }
   std::string queue(std::string_view device) const { return device_key(device, ":q"); }
   std::string conflation(std::string_view device) const { return device_key(device, ":c"); }

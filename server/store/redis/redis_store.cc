@@ -13,6 +13,10 @@
 
 #include <fmt/format.h>
 
+#include <sys/random.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <csignal>
 
@@ -298,6 +302,31 @@ std::unique_ptr<MessageStore> open_redis_store(const RedisStoreOptions& redis,
             {"messages", stats.messages},
             {"bytes", stats.bytes}});
   return store;
+}
+
+bool load_or_create_resume_key(const RedisStoreOptions& redis, std::span<std::uint8_t> key,
+                               std::string& error) {
+  using namespace store::redis;
+  std::string proposed(key.size(), '\0');
+  for (std::size_t got = 0; got < proposed.size();) {
+    const ssize_t n = ::getrandom(proposed.data() + got, proposed.size() - got, 0);
+    if (n < 0 && errno != EINTR) return error = "no random bytes from the OS", false;
+    if (n > 0) got += static_cast<std::size_t>(n);
+  }
+  auto connection = RedisConnection::connect(redis.address, redis.timeout_ms, error);
+  if (!connection) return false;
+  const RedisKeys keys(redis.prefix);
+  Replies replies;
+  const std::vector<Command> commands{{"SET", keys.resume_key(), proposed, "NX"},
+                                      {"GET", keys.resume_key()}};
+  if (!connection->run(commands, replies, error)) return false;
+  const std::string_view stored = text_of(replies[1].get());
+  if (stored.size() != key.size())
+    return error =
+               fmt::format("no {}-byte resume key at {} in Redis", key.size(), keys.resume_key()),
+           false;
+  std::copy(stored.begin(), stored.end(), key.begin());
+  return true;
 }
 
 }  // namespace kite::server

@@ -2,7 +2,9 @@
 // a Redis Backend), for several kited nodes that share their queues.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,5 +34,13 @@ struct RedisStoreOptions {
 // says what happened and what to do.
 std::unique_ptr<MessageStore> open_redis_store(const RedisStoreOptions& redis,
                                                const StoreOptions& options, std::string& error);
+
+// The key of the resume tokens (core/resume_tokens.h) for every node on this Redis: made once
+// (SET NX, from the OS's random source) by the first node, read by the others and by every
+// restart. Shared so that a device that reconnects to another node resumes its session there
+// (a key per node made every move a new session: the SDK then handed redelivered messages to
+// the app again). `key` must be 32 bytes. false with `error` set.
+bool load_or_create_resume_key(const RedisStoreOptions& redis, std::span<std::uint8_t> key,
+                               std::string& error);
 
 }  // namespace kite::server

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kite/client.h"
 
@@ -30,6 +31,9 @@ struct BenchOptions {
   std::string source_prefix;        // e.g. "127.0.1.": client sockets spread over .1 .. .250
   std::uint32_t id_base = 0;        // device ids are bench-<id_base + i>
   int server_pid = 0;
+  // --also-pid: more server processes (the other nodes of a cluster, its Redis) whose CPU time
+  // counts with kited's in the per-core figures.
+  std::vector<int> also_pids;
   bool json = false;
   // --processes: conn, idle, p2p and uplink run in this many child processes, each with a slice
   // of the devices (slice.h). A child is told its slice with hidden options: child_count is 0 in

@@ -96,6 +96,10 @@ void add_common_options(CLI::App& s, bench::BenchOptions& o) {
                "spread client sockets over PREFIX1..PREFIX250, e.g. 127.0.1.");
   s.add_option("--id-base", o.id_base, "device ids are bench-<id-base + i>")->capture_default_str();
   s.add_option("--server-pid", o.server_pid, "kited's pid: report its CPU time and memory");
+  s.add_option("--also-pid", o.also_pids,
+               "another server process (a cluster's other nodes, its Redis) whose CPU time "
+               "counts with --server-pid's (repeat it)")
+      ->needs("--server-pid");
   s.add_flag("--json", o.json, "print the final report as one JSON object");
   add_tls_flags(s, o.tls, /*client_certificate=*/false);
 }

@@ -107,7 +107,10 @@ void ScenarioRun::stop_if_never_connected(const BenchClient& device) {
 }
 
 double ScenarioRun::server_cpu() const {
-  return options_.server_pid ? cpu_seconds(options_.server_pid).value_or(0) : 0;
+  if (!options_.server_pid) return 0;
+  double total = cpu_seconds(options_.server_pid).value_or(0);
+  for (int pid : options_.also_pids) total += cpu_seconds(pid).value_or(0);
+  return total;
 }
 
 std::uint64_t ScenarioRun::server_rss() const {

@@ -3,9 +3,11 @@
 // device's keys share a hash tag. The queue rules themselves run against Redis in every
 // TEST_CASE_TEMPLATE of this suite (STORE_KINDS).
 #include <algorithm>
+#include <array>
 #include <set>
 #include <thread>
 
+#include "store/redis/redis_keys.h"
 #include "store_fixture.h"
 
 using namespace kite::server;
@@ -26,6 +28,41 @@ TEST_CASE("two stores on one Redis share the queues: what one queues the other r
   CHECK(node_b->enqueue("dev", text("m5"), kNow).seq == 6);
   CHECK(node_a->enqueue("dev", text("m6"), kNow).seq == 7);
   CHECK(queued_seqs(*node_a, "dev") == Seqs{4, 5, 6, 7});
+}
+
+// The resume key is the cluster's: every node on one Redis gets the same one, so a device resumes
+// its session on whichever node it reconnects to; another Redis (another cluster) has its own.
+TEST_CASE("every store on one Redis gets the same resume key, made once; another Redis another") {
+  RedisStore redis, other;
+  RedisStoreOptions options;
+  options.address = redis.server.address();
+  std::array<std::uint8_t, 32> first{}, second{}, elsewhere{};
+  std::string error;
+  REQUIRE_MESSAGE(load_or_create_resume_key(options, first, error), error);
+  REQUIRE_MESSAGE(load_or_create_resume_key(options, second, error), error);
+  CHECK(first == second);
+  CHECK(first != std::array<std::uint8_t, 32>{});
+  options.address = other.server.address();
+  REQUIRE_MESSAGE(load_or_create_resume_key(options, elsewhere, error), error);
+  CHECK(elsewhere != first);
+}
+
+// A node that lost two races claims the device for up to 100 ms; if it stalls there, the other
+// nodes' writes to that device wait the claim out instead of failing (and with them the whole
+// batch they are part of). The claim is planted by hand here, as a stalled node would leave it.
+TEST_CASE("a write to a device another node has claimed waits the claim out, it does not fail") {
+  RedisStore redis;
+  auto node = redis.open();
+  REQUIRE(node->enqueue("dev", text("m0"), kNow).seq == 1);
+  std::string error;
+  auto connection = store::redis::RedisConnection::connect(redis.server.address(), 2000, error);
+  REQUIRE_MESSAGE(connection, error);
+  const store::redis::RedisKeys keys("kite:");
+  REQUIRE(connection->command({"SET", keys.claim("dev"), "stalled-node", "PX", "100"}, error));
+  const EnqueueResult result = node->enqueue("dev", text("m1"), kNow);
+  INFO(result.error);
+  CHECK(result.status == EnqueueResult::Status::Queued);
+  CHECK(result.seq == 2);
 }
 
 // Two nodes writing one device at once: each commit WATCHes the device's meta, the loser of a race

@@ -1,0 +1,58 @@
+// Many devices, each a real kite::Client (the SDK, with its resume and once-only delivery to the
+// app), all on one libuv loop on a thread of their own: a thousand devices cost one thread and a
+// socket each, not a thread each. What each device's app saw is recorded under a lock, and the
+// test waits for conditions with a deadline.
+//
+// The destructor stops every client and joins the thread, even when the test failed.
+#pragma once
+
+#include <uv.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kite/client.h"
+#include "test_device.h"
+
+namespace kite::it {
+
+class SdkFleet {
+ public:
+  struct Device {
+    std::vector<std::string> messages;  // payloads handed to the app, in order
+    int connects = 0;                   // sessions opened so far
+    bool connected = false;
+    bool lost_history = false;  // a reconnect that did not resume (the server lost its queue)
+    Millis connected_at = 0;    // the last session's opening
+  };
+
+  // Starts a client for each id, dialling 127.0.0.1:`port`.
+  SdkFleet(std::vector<std::string> ids, std::uint16_t port);
+  ~SdkFleet();
+  SdkFleet(const SdkFleet&) = delete;
+  SdkFleet& operator=(const SdkFleet&) = delete;
+
+  // Waits until `done(devices)` holds (checked after every callback) or `timeout_ms` passes.
+  bool wait(const std::function<bool(const std::vector<Device>&)>& done, int timeout_ms);
+  std::vector<Device> snapshot();
+
+ private:
+  void run(std::vector<std::string> ids, std::uint16_t port);
+  static void on_stop(uv_async_t* handle);
+
+  uv_loop_t loop_{};
+  uv_async_t stop_{};
+  std::vector<std::unique_ptr<Client>> clients_;  // loop thread only
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Device> devices_;  // guarded by mutex_
+  std::thread thread_;
+};
+
+}  // namespace kite::it
