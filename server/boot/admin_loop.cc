@@ -83,7 +83,7 @@ int serve_admin(Server& server, const cfg::Config& config, events::EventLog* eve
   if (events && config.store.engine == cfg::StoreEngine::redis) {
     const RedisStoreOptions redis = redis_options(config.redis);
     shared_groups = std::make_unique<cluster::RedisConsumerGroups>(
-        redis.address, redis.prefix, redis.timeout_ms, group_timeouts);
+        redis.address, redis.prefix, redis.timeout_ms, group_timeouts, redis.control_lookup);
   }
   std::optional<api::EventHub> event_hub;
   if (events)

@@ -125,7 +125,10 @@ RedisStoreOptions redis_options(const cfg::RedisConfig& redis) {
   options.wait_replicas = static_cast<int>(redis.wait_replicas);
   options.wait_timeout_ms = static_cast<int>(redis.wait_timeout_ms);
   options.address = options.addresses.front();
-  // Asked once here: the cluster's presence and leases follow no failover yet (docs/cluster.md).
+  // The cluster's own pools start from this address and, with sentinels, follow the control
+  // shard's master through failovers as the store's pools do.
+  if (!options.sentinels.empty())
+    options.control_lookup = {options.sentinels, options.master_names.front()};
   std::string error;
   if (!options.sentinels.empty() &&
       !store::redis::ask_sentinels_for_master(options.sentinels, options.master_names.front(),

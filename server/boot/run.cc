@@ -29,8 +29,8 @@ namespace {
 // and tell it when one of its devices connected elsewhere (docs/cluster.md).
 std::unique_ptr<cluster::RedisPresence> join_cluster(const cfg::Config& config, Server& server) {
   const RedisStoreOptions redis = redis_options(config.redis);
-  auto presence =
-      std::make_unique<cluster::RedisPresence>(redis.address, redis.prefix, redis.timeout_ms);
+  auto presence = std::make_unique<cluster::RedisPresence>(redis.address, redis.prefix,
+                                                           redis.timeout_ms, redis.control_lookup);
   server.join_cluster(presence.get());
   cluster::RedisPresence* members_out = presence.get();
   server.groups().set_observer(
@@ -73,7 +73,8 @@ std::unique_ptr<cluster::RedisEventStream> share_events(const cfg::Config& confi
                                                         events::EventLog& log, std::string& error) {
   const RedisStoreOptions redis = redis_options(config.redis);
   auto stream = std::make_unique<cluster::RedisEventStream>(
-      redis.address, redis.prefix, redis.timeout_ms, config.events.retention_events);
+      redis.address, redis.prefix, redis.timeout_ms, config.events.retention_events,
+      redis.control_lookup);
   error = stream->load(log);
   if (!error.empty()) return nullptr;
   return stream;
@@ -120,7 +121,8 @@ int run(cfg::Config config, const std::string& config_file, int argc, char** arg
   std::unique_ptr<cluster::RedisLeases> leases;  // a cluster sends each webhook from one node
   if (shared_events) {
     const RedisStoreOptions redis = redis_options(config.redis);
-    leases = std::make_unique<cluster::RedisLeases>(redis.address, redis.prefix, redis.timeout_ms);
+    leases = std::make_unique<cluster::RedisLeases>(redis.address, redis.prefix, redis.timeout_ms,
+                                                    redis.control_lookup);
   }
   if (events_on) {
     if (auto error =

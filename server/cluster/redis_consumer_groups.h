@@ -16,8 +16,11 @@ namespace kite::server::cluster {
 class RedisConsumerGroups final : public events::SharedConsumerGroups {
  public:
   RedisConsumerGroups(common::RedisAddress address, std::string prefix, int timeout_ms,
-                      events::ConsumerGroupTimeouts timeouts)
-      : pool_(std::move(address), timeout_ms), prefix_(std::move(prefix)), timeouts_(timeouts) {}
+                      events::ConsumerGroupTimeouts timeouts,
+                      store::redis::MasterLookup lookup = {})
+      : pool_(std::move(address), timeout_ms, std::move(lookup)),
+        prefix_(std::move(prefix)),
+        timeouts_(timeouts) {}
 
   Outcome update(const std::string& name, const Change& change) override;
   std::optional<events::ConsumerGroup> load(const std::string& name) override;

@@ -67,8 +67,8 @@ void log_limited(const char* event, const common::RedisAddress& address, const s
 }  // namespace
 
 RedisEventStream::RedisEventStream(common::RedisAddress address, std::string prefix, int timeout_ms,
-                                   std::size_t max_events)
-    : pool_(std::move(address), timeout_ms),
+                                   std::size_t max_events, store::redis::MasterLookup lookup)
+    : pool_(std::move(address), timeout_ms, std::move(lookup)),
       prefix_(std::move(prefix)),
       timeout_ms_(timeout_ms),
       max_events_(std::max<std::size_t>(max_events, 1)) {}
@@ -81,10 +81,10 @@ std::string RedisEventStream::load(events::EventLog& log) {
   log_ = &log;
   log.share(*this);
   std::string error;
-  auto connection = RedisConnection::connect(pool_.address(), timeout_ms_, error);
+  auto connection = pool_.take(error);
   if (!connection) return "cannot load the event log from Redis: " + error;
   for (;;) {
-    const long read = read_into_log(*connection, 0);
+    const long read = read_into_log(*connection.operator->(), 0);
     if (read < 0) return "cannot load the event log from Redis (see the log)";
     if (static_cast<std::size_t>(read) < kPage) break;
   }
@@ -233,11 +233,11 @@ void RedisEventStream::follow() {
   int backoff_ms = 100;
   while (!stopping_) {
     std::string error;
-    if (auto connection = RedisConnection::connect(pool_.address(), timeout_ms_, error)) {
+    if (auto connection = pool_.take(error)) {  // from the pool: it follows a failover
       backoff_ms = 100;
       while (!stopping_ && !connection->broken()) {
         send_held();
-        if (read_into_log(*connection, block_ms) < 0) break;
+        if (read_into_log(*connection.operator->(), block_ms) < 0) break;
       }
     } else {
       log_limited("events.follow_failed", pool_.address(), error);

@@ -41,8 +41,9 @@ class RedisEventStream final : public events::SharedEvents {
   static constexpr std::size_t kMaxHeldBytes = 8 * 1024 * 1024;  // appends waiting for Redis
   static constexpr std::size_t kPage = 1000;                     // entries per read
 
+  // `lookup`: the sentinels that say where the master is, to follow a failover (or none).
   RedisEventStream(common::RedisAddress address, std::string prefix, int timeout_ms,
-                   std::size_t max_events);
+                   std::size_t max_events, store::redis::MasterLookup lookup = {});
   ~RedisEventStream() override;
   RedisEventStream(const RedisEventStream&) = delete;
   RedisEventStream& operator=(const RedisEventStream&) = delete;

@@ -16,8 +16,9 @@ constexpr const char* kHoldOrTake =
 
 }  // namespace
 
-RedisLeases::RedisLeases(common::RedisAddress address, std::string prefix, int timeout_ms)
-    : pool_(std::move(address), timeout_ms),
+RedisLeases::RedisLeases(common::RedisAddress address, std::string prefix, int timeout_ms,
+                         store::redis::MasterLookup lookup)
+    : pool_(std::move(address), timeout_ms, std::move(lookup)),
       prefix_(std::move(prefix)),
       node_id_(std::to_string(store::new_epoch())) {}
 

@@ -23,7 +23,8 @@ class RedisLeases final : public webhooks::SendLease {
  public:
   static constexpr int kRenewMs = 1'000;
 
-  RedisLeases(common::RedisAddress address, std::string prefix, int timeout_ms);
+  RedisLeases(common::RedisAddress address, std::string prefix, int timeout_ms,
+              store::redis::MasterLookup lookup = {});
   bool hold(const std::string& name, std::int64_t lease_ms) override;
 
  private:

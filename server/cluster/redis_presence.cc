@@ -33,11 +33,11 @@ constexpr auto kRenewEvery = std::chrono::seconds(1);
 
 }  // namespace
 
-RedisPresence::RedisPresence(common::RedisAddress address, std::string prefix, int timeout_ms)
-    : pool_(std::move(address), timeout_ms),
+RedisPresence::RedisPresence(common::RedisAddress address, std::string prefix, int timeout_ms,
+                             store::redis::MasterLookup lookup)
+    : pool_(std::move(address), timeout_ms, std::move(lookup)),
       prefix_(std::move(prefix)),
-      node_id_(std::to_string(store::new_epoch())),
-      timeout_ms_(timeout_ms) {}
+      node_id_(std::to_string(store::new_epoch())) {}
 
 RedisPresence::~RedisPresence() {
   stop();
@@ -311,7 +311,8 @@ void RedisPresence::subscribe_loop() {
   bool failed_before = false;  // a subscription ended: messages were missed until the next
   while (!stopping_) {
     std::string error;
-    auto connection = RedisConnection::connect(pool_.address(), timeout_ms_, error);
+    // From the pool, so that it follows a failover; never given back: it is left subscribed.
+    auto connection = pool_.take(error);
     // Three channels, three confirmations: the last two arrive as the first reads below, and
     // are not "message"s.
     if (connection &&
@@ -332,6 +333,7 @@ void RedisPresence::subscribe_loop() {
       }
       subscriber_fd_ = -1;
     }
+    connection.discard();
     if (stopping_) break;
     failed_before = true;
     KITE_LOG(warn, "cluster.subscribe_failed", {{"node", node_id_}, {"error", error}});

@@ -68,7 +68,9 @@ class RedisPresence final : public ClusterPresence {
   };
   static constexpr std::int64_t kReplyGrace = 2'000;  // ms
 
-  RedisPresence(common::RedisAddress address, std::string prefix, int timeout_ms);
+  // `lookup`: the sentinels that say where the master is, to follow a failover (or none).
+  RedisPresence(common::RedisAddress address, std::string prefix, int timeout_ms,
+                store::redis::MasterLookup lookup = {});
   ~RedisPresence() override;
   RedisPresence(const RedisPresence&) = delete;
   RedisPresence& operator=(const RedisPresence&) = delete;
@@ -108,7 +110,6 @@ class RedisPresence final : public ClusterPresence {
   store::redis::RedisPool pool_;
   const std::string prefix_;
   const std::string node_id_;
-  const int timeout_ms_;
   Handlers handlers_;
   struct Pending {
     CommandDone done;

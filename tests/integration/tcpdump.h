@@ -29,7 +29,10 @@ class Tcpdump {
     // -U and --immediate-mode: each packet reaches the file as it is captured, so that the
     // conversation is whole in it when the test stops tcpdump. -Z root: tcpdump keeps root
     // (when it is root) instead of dropping to a user that cannot write in our directory.
-    std::vector<std::string> args = {"-i", "lo", "-U", "--immediate-mode", "-w", file_.string()};
+    // -B: a 32 MiB kernel buffer (the default 2 MiB overflowed on a busy machine: packets
+    // "dropped by kernel", and the dissector then missed a segment of a large frame).
+    std::vector<std::string> args = {"-i", "lo",    "-U", "--immediate-mode",
+                                     "-B", "32768", "-w", file_.string()};
     if (::geteuid() == 0) args.insert(args.end(), {"-Z", "root"});
     args.insert(args.end(), {"tcp", "port", std::to_string(port)});
     process_ = std::make_unique<ChildProcess>("tcpdump", binary, args);

@@ -104,6 +104,12 @@ class RedisPool {
     }
     RedisConnection* operator->() const { return connection_.get(); }
     explicit operator bool() const { return connection_ != nullptr; }
+    // Closes the connection instead of giving it back (one left subscribed, say); if it broke,
+    // the pool learns its master may be gone, as when a broken connection is given back.
+    void discard() {
+      if (connection_ && connection_->broken()) pool_->lost_master();
+      connection_.reset();
+    }
 
    private:
     RedisPool* pool_ = nullptr;

@@ -24,6 +24,9 @@ struct RedisStoreOptions {
   // or with sentinels the master they named when these options were made. The store itself
   // follows `addresses` or the sentinels, not this.
   store::redis::RedisAddress address{"127.0.0.1", 6379, false};
+  // With sentinels: how the cluster's own pools find the control shard's master again after a
+  // failover (the first master name).
+  store::redis::MasterLookup control_lookup;
   std::string prefix = "kite:";  // every key starts with it (redis_keys.h)
   int timeout_ms = 2000;         // to connect, and for each command
   int wait_replicas = 0;         // > 0: each EXEC is followed by WAIT for that many replicas

@@ -154,7 +154,9 @@ TEST_CASE("two stores sending batches over two shards at once: nothing lost, not
   ShardedRedisStore redis;
   auto node_a = redis.open();
   auto node_b = redis.open();
-  const auto [on_first, on_second] = devices_on_two_shards();
+  // Not a structured binding: clang 14 does not let the lambdas below capture one.
+  const auto devices = devices_on_two_shards();
+  const std::string on_first = devices.first, on_second = devices.second;
   constexpr int kPerSender = 60;
   std::vector<int> errors(4, 0);
   std::vector<std::thread> senders;
