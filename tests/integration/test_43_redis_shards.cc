@@ -48,7 +48,7 @@ TEST_CASE("43.2 shards: with wait_replicas = 1, a send no replica confirms answe
   RedisProcess master(/*aof=*/true, {}, port);
   RedisProcess replica(/*aof=*/true, {"--replicaof", "127.0.0.1", std::to_string(port)});
   Harness node{{"--set", "store.engine=redis", "--set", "redis.address=unix:" + master.socket(),
-                "--set", "redis.wait_replicas=1", "--set", "redis.wait_timeout_ms=300"}};
+                "--set", "redis.wait_replicas=1", "--set", "redis.wait_timeout_ms=2000"}};
   // The replica's first sync may still be under way: until then sends are refused.
   const Millis synced_by = now_ms() + kWait;
   while (node.http.send("careful-2", "first", 1).status != 202 && now_ms() < synced_by)

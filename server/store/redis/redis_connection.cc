@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <sys/time.h>
 
+#include <utility>
+
 #include "common/log.h"
 #include "store/redis/redis_sentinel.h"
 
@@ -50,6 +52,8 @@ bool RedisConnection::fail(std::string& error) {
 bool RedisConnection::run(std::span<const Command> commands, Replies& replies, std::string& error) {
   replies.clear();
   if (broken_) return fail(error);
+  const bool unwatch = std::exchange(unwatch_pending_, false);
+  if (unwatch && redisAppendCommand(context_, "UNWATCH") != REDIS_OK) return fail(error);
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
   for (const Command& command : commands) {
@@ -62,6 +66,11 @@ bool RedisConnection::run(std::span<const Command> commands, Replies& replies, s
     if (redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(),
                                lengths.data()) != REDIS_OK)
       return fail(error);
+  }
+  if (unwatch) {  // its "OK" is nobody's reply
+    void* reply = nullptr;
+    if (redisGetReply(context_, &reply) != REDIS_OK || !reply) return fail(error);
+    freeReplyObject(reply);
   }
   replies.reserve(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) {

@@ -59,6 +59,9 @@ class RedisConnection {
   // One command; null with `error` set on failure (an error reply is returned, not null).
   Reply command(const Command& command, std::string& error);
   bool broken() const { return broken_; }
+  // The connection holds WATCHes nobody needs (a transaction that only read): the next run()
+  // sends UNWATCH ahead of its commands, in the same round trip, and hides its reply.
+  void defer_unwatch() { unwatch_pending_ = true; }
   // Breaks it on purpose: its server may no longer be the master (a WAIT no replica answered),
   // so the pool drops it and asks the sentinels again.
   void discard() { broken_ = true; }
@@ -79,6 +82,7 @@ class RedisConnection {
   redisContext* context_;
   std::string peer_;
   bool broken_ = false;
+  bool unwatch_pending_ = false;
 };
 
 // How a pool finds its master through Redis Sentinel; no sentinels: the address is fixed.

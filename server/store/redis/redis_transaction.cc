@@ -46,10 +46,15 @@ RedisTransaction::RedisTransaction(RedisShards& shards, const RedisKeys& keys, b
       token_(claiming || shards.count() > 1 ? std::to_string(new_epoch()) : std::string()) {}
 
 // A transaction that read without writing leaves its WATCHes behind: they must not reach the next
-// transaction on this connection.
+// transaction on this connection. Without claims to delete, the connection's next pipeline ends
+// them (defer_unwatch): a read-only call costs no round trip for it.
 RedisTransaction::~RedisTransaction() {
   for (Link& link : links_) {
     if (!link.lease || link.lease->broken() || (!link.watching && link.claims.empty())) continue;
+    if (link.claims.empty()) {  // the connection's next pipeline ends the WATCHes: no round trip
+      link.lease->defer_unwatch();
+      continue;
+    }
     std::vector<Command> cleanup{{"UNWATCH"}};
     for (const std::string& claim : link.claims) cleanup.push_back({"DEL", claim});
     Replies ignored;

@@ -71,7 +71,7 @@ TEST_CASE("wait_replicas = 1: a write counts once a replica has it, and fails wi
   RedisStoreOptions options;
   options.addresses = {redis.master.address()};
   options.wait_replicas = 1;
-  options.wait_timeout_ms = 200;
+  options.wait_timeout_ms = 2000;  // a busy machine: the replica may take a while to confirm
   std::string error;
   auto store = open_redis_store(options, {}, error);
   REQUIRE_MESSAGE(store, error);
@@ -102,7 +102,7 @@ TEST_CASE("with Sentinel the store follows a failover and loses nothing it ackno
   options.sentinels = {sentinel.address()};
   options.master_names = {"kite-0"};
   options.wait_replicas = 1;
-  options.wait_timeout_ms = 500;
+  options.wait_timeout_ms = 2000;
   options.timeout_ms = 500;
   std::string error;
   auto store = open_redis_store(options, {}, error);
