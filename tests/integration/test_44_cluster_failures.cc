@@ -124,7 +124,7 @@ TEST_CASE(
   const Millis killed_at = now_ms();
   // The load goes on until every device has a session again (or the wait gives up), and 1 s more.
   Millis resumed_at = 0;
-  while (resumed_at == 0 && now_ms() < killed_at + 6 * kWait) {
+  while (resumed_at == 0 && now_ms() < killed_at + 12 * kWait) {
     send_until(now_ms() + 200);
     const auto devices = fleet.snapshot();
     bool all_back = true;
@@ -133,7 +133,7 @@ TEST_CASE(
     if (all_back)  // the last device's new session
       for (const auto& device : devices) resumed_at = std::max(resumed_at, device.connected_at);
   }
-  REQUIRE_MESSAGE(resumed_at != 0, "not every device came back within 30 s of the kill");
+  REQUIRE_MESSAGE(resumed_at != 0, "not every device came back within 60 s of the kill");
   MESSAGE("kill -9 of the node holding " << kDevices << " devices: all resumed on the other "
                                          << "nodes " << resumed_at - killed_at << " ms after");
   send_until(now_ms() + 1'000);
