@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -87,6 +88,32 @@ inline bool wait_log(const KitedProcess& kited, const std::string& text) {
 
 inline std::string numbered(const std::string& prefix, int i) {
   return prefix + "-" + std::to_string(i);
+}
+
+// POSTs a command for `device_id` through `api`, pumping `device` (which answers commands) until
+// the call is answered or 2 * kWait passes.
+inline HttpResponse command_answered(HttpClient& api, TestDevice& device,
+                                     const std::string& device_id, const nlohmann::json& body) {
+  auto answer = std::async(std::launch::async, [&] {
+    return api.request("POST", "/v1/devices/" + device_id + "/commands", body.dump());
+  });
+  const Millis deadline = now_ms() + 2 * kWait;
+  while (answer.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready &&
+         now_ms() < deadline)
+    device.pump_until(now_ms() + 5, [] { return false; });
+  return answer.get();
+}
+
+// Waits until `node` says `group` has `size` members (within kWait); whether it does.
+inline bool wait_group_size(Harness& node, const std::string& group, int size) {
+  auto size_now = [&] {
+    auto answer = node.http.request("GET", "/v1/groups/" + group, "");
+    return answer.status == 200 ? answer.json()["size"].get<int>() : 0;
+  };
+  const Millis deadline = now_ms() + kWait;
+  while (size_now() != size && now_ms() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling pace
+  return size_now() == size;
 }
 
 }  // namespace kite::it

@@ -1,6 +1,5 @@
 // Several kited nodes on one Redis (store.engine = "redis"): any node accepts sends for any
 // device, and a device connected to one node gets what was sent through another, in order, once.
-#include <future>
 #include <memory>
 #include <set>
 #include <vector>
@@ -184,14 +183,7 @@ TEST_CASE_FIXTURE(TwoNodes,
 
   HttpClient client(node_a.kited.admin_port(), kAdminToken);
   const nlohmann::json body{{"name", "set_target"}, {"payload", "21.5"}, {"timeout_ms", 3000}};
-  auto answer = std::async(std::launch::async, [&] {
-    return client.request("POST", "/v1/devices/valve-7/commands", body.dump());
-  });
-  const Millis deadline = now_ms() + 2 * kWait;
-  while (answer.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready &&
-         now_ms() < deadline)
-    device.pump_until(now_ms() + 5, [] { return false; });
-  const HttpResponse response = answer.get();
+  const HttpResponse response = command_answered(client, device, "valve-7", body);
   INFO(response.body);
   REQUIRE(response.status == 200);
   CHECK(response.json()["payload"] == "set_target:21.5");
@@ -266,14 +258,7 @@ TEST_CASE_FIXTURE(
   TestDevice device(node_b.device_options("shelf-10"));
   device.connect_and_open();
   REQUIRE(node_a.http.request("PUT", "/v1/groups/aisle-10/members/shelf-10", "").status == 201);
-  auto size_on_b = [&] {
-    auto group = node_b.http.request("GET", "/v1/groups/aisle-10", "");
-    return group.status == 200 ? group.json()["size"].get<int>() : 0;
-  };
-  Millis deadline = now_ms() + kWait;
-  while (size_on_b() != 1 && now_ms() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(size_on_b() == 1);
+  REQUIRE(wait_group_size(node_b, "aisle-10", 1));
   auto sent = node_b.http.request("POST", "/v1/messages", R"({"group":"aisle-10","payload":"on"})");
   REQUIRE(sent.status == 200);
   CHECK(sent.json()["summary"]["queued"] == 1);
@@ -282,10 +267,7 @@ TEST_CASE_FIXTURE(
   CHECK(message->payload == "on");
 
   REQUIRE(node_a.http.request("DELETE", "/v1/groups/aisle-10/members/shelf-10", "").status < 300);
-  deadline = now_ms() + kWait;
-  while (size_on_b() != 0 && now_ms() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  CHECK(size_on_b() == 0);
+  CHECK(wait_group_size(node_b, "aisle-10", 0));
 }
 
 // `all` through node A reaches every device connected to any of three nodes, once: A sends to its

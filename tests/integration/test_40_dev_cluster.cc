@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -204,14 +203,7 @@ TEST_CASE(
                    cluster.at("KITE_TOKEN"));
     const nlohmann::json body{
         {"name", "set_target"}, {"payload", std::to_string(node)}, {"timeout_ms", 3000}};
-    auto answer = std::async(std::launch::async, [&] {
-      return api.request("POST", "/v1/devices/dev-cluster-1/commands", body.dump());
-    });
-    const Millis deadline = now_ms() + 2 * kWait;
-    while (answer.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready &&
-           now_ms() < deadline)
-      device.pump_until(now_ms() + 5, [] { return false; });
-    const HttpResponse response = answer.get();
+    const HttpResponse response = command_answered(api, device, "dev-cluster-1", body);
     INFO("node " << node << ": " << response.body);
     CHECK(response.status == 200);
     CHECK(response.json()["payload"] == "set_target:" + std::to_string(node));

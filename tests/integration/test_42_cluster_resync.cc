@@ -3,9 +3,7 @@
 // again: a group send through it then reaches a member added through another node meanwhile.
 #include <signal.h>
 
-#include <chrono>
 #include <cstdlib>
-#include <thread>
 
 #include "harness.h"
 #include "redis_process.h"
@@ -31,14 +29,7 @@ TEST_CASE("42.1 cluster groups: a node that missed a membership change resyncs o
   ::kill(node_b.kited.pid(), SIGCONT);
 
   CHECK(wait_log(node_b.kited, "cluster.groups_resynced"));
-  auto size_on_b = [&] {
-    auto group = node_b.http.request("GET", "/v1/groups/aisle-42", "");
-    return group.status == 200 ? group.json()["size"].get<int>() : 0;
-  };
-  const Millis deadline = now_ms() + kWait;
-  while (size_on_b() != 1 && now_ms() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling pace
-  REQUIRE(size_on_b() == 1);
+  REQUIRE(wait_group_size(node_b, "aisle-42", 1));
   auto sent = node_b.http.request("POST", "/v1/messages", R"({"group":"aisle-42","payload":"on"})");
   REQUIRE(sent.status == 200);
   CHECK(sent.json()["summary"]["queued"] == 1);
