@@ -83,6 +83,10 @@ std::string RedisEventStream::load(events::EventLog& log) {
   std::string error;
   auto connection = pool_.take(error);
   if (!connection) return "cannot load the event log from Redis: " + error;
+  // Appends then send the script's digest, not its text (EVAL again if Redis forgot it).
+  if (Reply sha = connection->command({"SCRIPT", "LOAD", kAppend}, error);
+      sha && sha->type == REDIS_REPLY_STRING)
+    script_sha_ = text_of(sha.get());
   for (;;) {
     const long read = read_into_log(*connection.operator->(), 0);
     if (read < 0) return "cannot load the event log from Redis (see the log)";
@@ -146,8 +150,9 @@ long RedisEventStream::read_into_log(RedisConnection& connection, int block_ms) 
 }
 
 bool RedisEventStream::send(const Batch& batch, std::string& error) {
-  Command command{"EVAL",
-                  kAppend,
+  // By its digest (loaded at start): the script's text is not sent with every append.
+  Command command{script_sha_.empty() ? "EVAL" : "EVALSHA",
+                  script_sha_.empty() ? kAppend : script_sha_,
                   "3",
                   prefix_ + "events",
                   prefix_ + "events:last",
@@ -159,6 +164,12 @@ bool RedisEventStream::send(const Batch& batch, std::string& error) {
   auto lease = pool_.take(error);
   if (!lease) return false;
   Reply reply = lease->command(command, error);
+  // A Redis restarted (or whose scripts were flushed) does not know it, and ran nothing.
+  if (reply && store::redis::error_of(reply.get()).starts_with("NOSCRIPT")) {
+    command[0] = "EVAL";
+    command[1] = kAppend;
+    reply = lease->command(command, error);
+  }
   if (!reply) return false;
   if (reply->type == REDIS_REPLY_ERROR) {
     error = store::redis::error_of(reply.get());

@@ -77,6 +77,7 @@ class RedisEventStream final : public events::SharedEvents {
   const int timeout_ms_;
   const std::size_t max_events_;
   events::EventLog* log_ = nullptr;
+  std::string script_sha_;     // the append script's digest in Redis (set by load(); "" = EVAL)
   std::string after_ = "0-0";  // the newest stream id mirrored (follower thread only)
   std::mutex held_mutex_;
   std::deque<Batch> held_;      // appends that failed; guarded by held_mutex_
