@@ -18,10 +18,21 @@ using store::redis::RedisConnection;
 using store::redis::Replies;
 using store::redis::text_of;
 
-// Deletes the presence entry only if it still names this node: a newer connection on another
-// node must keep its entry.
+// Deletes the presence entry (and its Hello time) only if it still names this node: a newer
+// connection on another node must keep its entry.
 constexpr const char* kDeleteIfMine =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1], KEYS[2]) end "
+    "return 0";
+
+// Takes the presence entry for this node (KEYS[1], ARGV[1]) with its connection's Hello time
+// (KEYS[2], ARGV[2]) and answers the node it took it from (or ""); answers nil, taking nothing,
+// when a live other node (lease key ARGV[3] .. node) holds a connection whose Hello came later.
+constexpr const char* kTakeUnlessNewer =
+    "local node = redis.call('GET', KEYS[1]) "
+    "if node and node ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. node) == 1 and "
+    "tonumber(redis.call('GET', KEYS[2]) or '0') > tonumber(ARGV[2]) then return false end "
+    "redis.call('SET', KEYS[1], ARGV[1]) redis.call('SET', KEYS[2], ARGV[2]) "
+    "return node or ''";
 
 // The node holding the device, if its lease is alive: one round trip.
 constexpr const char* kLiveHolder =
@@ -47,6 +58,10 @@ std::string RedisPresence::presence_key(std::string_view device) const {
   return prefix_ + "presence:{" + std::string(device) + "}";
 }
 
+std::string RedisPresence::hello_key(std::string_view device) const {
+  return prefix_ + "presence-hello:{" + std::string(device) + "}";
+}
+
 bool RedisPresence::run(const std::vector<Command>& commands, Replies& replies, const char* event) {
   std::string error;
   auto lease = pool_.take(error);
@@ -59,20 +74,24 @@ bool RedisPresence::run(const std::vector<Command>& commands, Replies& replies, 
   return false;
 }
 
-void RedisPresence::online_here(std::string_view device) {
+bool RedisPresence::online_here(std::string_view device, std::int64_t hello_ms) {
   Replies replies;
-  if (!run({{"SET", presence_key(device), node_id_, "GET"}}, replies, "cluster.presence_failed"))
-    return;
+  if (!run({{"EVAL", kTakeUnlessNewer, "2", presence_key(device), hello_key(device), node_id_,
+             std::to_string(hello_ms), prefix_ + "node:"}},
+           replies, "cluster.presence_failed"))
+    return true;
+  if (replies.front()->type == REDIS_REPLY_NIL) return false;
   const std::string_view previous = text_of(replies.front().get());
-  if (previous.empty() || previous == node_id_) return;
+  if (previous.empty() || previous == node_id_) return true;
   Replies ignored;
   run({{"PUBLISH", channel(previous), "r" + std::string(device)}}, ignored,
       "cluster.presence_failed");
+  return true;
 }
 
 void RedisPresence::offline_here(std::string_view device) {
   Replies replies;
-  run({{"EVAL", kDeleteIfMine, "1", presence_key(device), node_id_}}, replies,
+  run({{"EVAL", kDeleteIfMine, "2", presence_key(device), hello_key(device), node_id_}}, replies,
       "cluster.presence_failed");
 }
 

@@ -81,7 +81,7 @@ class RedisPresence final : public ClusterPresence {
   void start(Handlers handlers);
   void stop();
 
-  void online_here(std::string_view device) override;
+  bool online_here(std::string_view device, std::int64_t hello_ms) override;
   void offline_here(std::string_view device) override;
   void wake(std::span<const std::string_view> devices) override;
   void forward(std::span<const RemoteParcel> parcels, std::vector<bool>& forwarded) override;
@@ -94,6 +94,7 @@ class RedisPresence final : public ClusterPresence {
 
  private:
   std::string presence_key(std::string_view device) const;
+  std::string hello_key(std::string_view device) const;  // its connection's Hello time
   std::string channel(std::string_view node) const { return prefix_ + "wake:" + std::string(node); }
   bool run(const std::vector<store::redis::Command>& commands, store::redis::Replies& replies,
            const char* event);

@@ -35,8 +35,11 @@ struct EveryoneMessage {
 class ClusterPresence {
  public:
   virtual ~ClusterPresence() = default;
-  // The device's newest connection is now on this node (any thread, no lock held).
-  virtual void online_here(std::string_view device) = 0;
+  // The device's newest connection is now on this node (any thread, no lock held), its Hello
+  // having arrived at `hello_ms` (wall clock). False when a live node holds a connection of the
+  // device whose Hello came later: then this one must step back (registry.h). True when the
+  // cluster cannot tell (Redis unreachable).
+  virtual bool online_here(std::string_view device, std::int64_t hello_ms) = 0;
   // The device's connection on this node ended and no newer one here replaced it.
   virtual void offline_here(std::string_view device) = 0;
   // Stored messages wait for these devices, none connected here: the node that holds each (if

@@ -127,6 +127,7 @@ class Connection final : public protocol::SessionHandler,
   std::int64_t now() const;
   // This connection as a route (registry or service directory), online since `since_ms`.
   Route route(std::int64_t since_ms) const;
+  std::int64_t hello_ms() const { return hello_ms_; }  // wall clock, when its Hello arrived
   // Whether the peer can take another message now (downlink_decision.h).
   DownlinkRoom downlink_room() const;
   // After every call into the session: output to flush this turn, deadlines, flow control.
@@ -212,6 +213,7 @@ class Connection final : public protocol::SessionHandler,
   ConnectionLifecycle lifecycle_;      // the stage, and so what it holds (connection_lifecycle.h)
   ClosingView closing_{lifecycle_};    // the same, as connection_tls.cc tests it
   ResumeClaim resume_claim_;           // what the hello asked to resume, for the device's welcome
+  std::int64_t hello_ms_ = 0;          // wall clock; which of a device's connections is newest
   std::uint64_t queued_ack_ = 0;       // see take_queued_ack()
   std::uint64_t queued_uplink_ = 0;    // see queued_uplink()
   std::size_t write_queue_bytes_ = 0;  // written to libuv, not yet on the wire

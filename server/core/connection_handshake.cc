@@ -35,6 +35,7 @@ log::Limiter& refusal_log() {
 void Connection::on_hello(const protocol::HelloInfo& hello) {
   auto& context = worker_.context();
   std::string_view id = hello.device_id;
+  hello_ms_ = wall_clock_ms();
   if (recorder_) record_identified(id);  // refused hellos of a chosen device are recorded too
   if (context.auth->admission().backing_off(ip_.address(), id, wall_clock_ms()))
     return refuse(Reason::TooManyAttempts,
@@ -120,7 +121,9 @@ void Connection::welcome(std::vector<std::string> groups) {
   role_ = choose_role(*this, device, resume_claim_);
   protocol::WelcomeParams params;
   params.store_epoch = context.store->epoch();
-  role_->welcome(std::move(groups), params);
+  if (!role_->welcome(std::move(groups), params))
+    return refuse(Reason::Superseded,
+                  "a connection this device opened later is in use: this handshake was given up");
   session_.accept(params, now());
 }
 

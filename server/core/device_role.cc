@@ -20,15 +20,15 @@ const std::string& DeviceRole::device() const {
   return connection_.device_id();
 }
 
-void DeviceRole::welcome(std::vector<std::string> groups, protocol::WelcomeParams& params) {
+bool DeviceRole::welcome(std::vector<std::string> groups, protocol::WelcomeParams& params) {
   auto& context = worker_.context();
   auto& store = *context.store;
+  if (!claim_route()) return false;
   // A token's groups hold for this session only (never stored): a later token without one
   // does not keep it. The welcome lists every group the device is in.
   for (const auto& group : groups)
     context.groups->join_for_session(group, device(), connection_.id());
   params.groups = context.groups->groups_of(device());
-  claim_route();
   QueueInfo queue = store.info(device());
   params.resumed = resume_.valid;
   params.resume_token =
@@ -41,18 +41,22 @@ void DeviceRole::welcome(std::vector<std::string> groups, protocol::WelcomeParam
     last_stored_sent_ = std::min(resume_.last_received, queue.next_seq - 1);
     store.ack(device(), last_stored_sent_);
   }
+  return true;
 }
 
-// One route per device: the connection it displaces is told to go.
-void DeviceRole::claim_route() {
+// One route per device: the connection it displaces is told to go. False when a connection of
+// the device whose Hello came later holds it (registry.h).
+bool DeviceRole::claim_route() {
   auto& context = worker_.context();
-  if (auto previous = context.registry->claim(device(), connection_.route(wall_clock_ms()))) {
-    auto old_connection = previous->connection;
-    context.workers[previous->worker]->post([old_connection](Worker& w) {
+  const Claim claim = context.registry->claim(device(), connection_.route(connection_.hello_ms()));
+  if (claim.displaced) {
+    auto old_connection = claim.displaced->connection;
+    context.workers[claim.displaced->worker]->post([old_connection](Worker& w) {
       if (Connection* old = w.find(old_connection))
         old->kick(Reason::Replaced, 0, "a newer connection for this device took over");
     });
   }
+  return !claim.superseded;
 }
 
 void DeviceRole::on_open(const protocol::OpenInfo& info) {

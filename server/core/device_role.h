@@ -3,7 +3,8 @@
 // and the groups it joins itself (device_groups.cc).
 //
 // Rules it keeps:
-//  - one route per device: a newer connection's welcome claims it and kicks the older one;
+//  - one route per device: a newer connection's welcome claims it and kicks the older one, and
+//    an older one's (a handshake the device gave up) is refused with Superseded;
 //  - downlink QoS 1 messages come from the durable store, read while the device has credit and
 //    the socket's write queue is below the high-water mark (downlink_decision.h): a slow or
 //    offline device costs disk, not memory;
@@ -27,7 +28,7 @@ class DeviceRole final : public PeerRole {
  public:
   DeviceRole(Connection& connection, const ResumeClaim& resume);
 
-  void welcome(std::vector<std::string> groups, protocol::WelcomeParams& params) override;
+  bool welcome(std::vector<std::string> groups, protocol::WelcomeParams& params) override;
   void on_open(const protocol::OpenInfo& info) override;
   void on_close(const protocol::CloseInfo& info, bool was_open) override;
 
@@ -45,7 +46,7 @@ class DeviceRole final : public PeerRole {
 
  private:
   const std::string& device() const;
-  void claim_route();
+  bool claim_route();
   void pump();
   void send_stored(const Delivery& stored, std::uint64_t wall);
   void dead_letter(const Delivery& stored);

@@ -39,7 +39,8 @@ class PeerRole {
 
   // --- the handshake's end and the session's ---------------------------------------------------
   // Claims the route and fills what the welcome tells the peer (`groups`: its token's groups).
-  virtual void welcome(std::vector<std::string> groups, protocol::WelcomeParams& params) = 0;
+  // False, with nothing claimed, when a newer connection holds the route (the hello is refused).
+  virtual bool welcome(std::vector<std::string> groups, protocol::WelcomeParams& params) = 0;
   virtual void on_open(const protocol::OpenInfo& info) = 0;
   // The session ended: releases the route, and the open gauge if `was_open`.
   virtual void on_close(const protocol::CloseInfo& info, bool was_open) = 0;

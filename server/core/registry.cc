@@ -9,21 +9,32 @@ Registry::Shard& Registry::shard(std::string_view device_id) const {
 }
 
 // The cluster hears of it after the shard's lock is released: its calls may wait on the network.
-std::optional<Route> Registry::claim(std::string_view device_id, const Route& route) {
-  std::optional<Route> previous;
+// Equal Hello times (the same millisecond) go to the later claim.
+Claim Registry::claim(std::string_view device_id, const Route& route) {
+  Claim claim;
+  Shard& s = shard(device_id);
   {
-    Shard& s = shard(device_id);
     std::lock_guard lock(s.mutex);
     auto it = s.routes.find(device_id);
     if (it == s.routes.end()) {
       s.routes.emplace(std::string(device_id), route);
+    } else if (it->second.since_ms > route.since_ms) {
+      claim.superseded = true;
+      return claim;
     } else {
-      previous = it->second;
+      claim.displaced = it->second;
       it->second = route;
     }
   }
-  if (cluster_) cluster_->online_here(device_id);
-  return previous;
+  if (cluster_ && !cluster_->online_here(device_id, route.since_ms)) {
+    // A newer connection on another node: this one steps back. The one it displaced here is
+    // older still, and goes too.
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.routes.find(device_id); it != s.routes.end() && it->second == route)
+      s.routes.erase(it);
+    claim.superseded = true;
+  }
+  return claim;
 }
 
 void Registry::release(std::string_view device_id, const Route& route) {

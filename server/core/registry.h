@@ -4,7 +4,9 @@
 // across I/O. The newest connection for a device wins: claim() returns the route it displaced so
 // the caller can send that connection goaway "replaced"; release() only removes the route if it
 // still belongs to the connection that releases it (a replaced connection closing late must not
-// unregister its successor).
+// unregister its successor). "Newest" is by the Hello's arrival, not by the handshake's end: an
+// attempt the device gave up, whose proof is read after its next attempt opened, is superseded
+// instead of replacing the session the device is using (docs/protocol.md, 6.8).
 #pragma once
 
 #include <array>
@@ -25,10 +27,17 @@ namespace kite::server {
 struct Route {
   std::uint32_t worker = 0;
   std::uint64_t connection = 0;  // unique per process, never reused
-  std::int64_t since_ms = 0;     // wall clock, when the device came online
+  std::int64_t since_ms = 0;     // wall clock, when the Hello of this connection arrived
   PeerIp address;                // the device's IP, for presence answers
   bool tls = false;              // connected through the TLS listener
   bool operator==(const Route& o) const { return worker == o.worker && connection == o.connection; }
+};
+
+// What a claim did: the route it displaced, or nothing because a connection whose Hello came
+// later holds the device (here or, in a cluster, on another node).
+struct Claim {
+  std::optional<Route> displaced;  // the older connection, to be sent goaway "replaced"
+  bool superseded = false;         // the claimed route was not taken
 };
 
 // The routing seam: where a device is connected. Registry answers for one node; a cluster
@@ -36,8 +45,8 @@ struct Route {
 class Router {
  public:
   virtual ~Router() = default;
-  // Makes `route` the device's; returns the route it displaced (the old connection to replace).
-  virtual std::optional<Route> claim(std::string_view device_id, const Route& route) = 0;
+  // Makes `route` the device's unless a newer connection holds it (see Claim).
+  virtual Claim claim(std::string_view device_id, const Route& route) = 0;
   // Forgets the device's route if it is still `route`.
   virtual void release(std::string_view device_id, const Route& route) = 0;
   virtual std::optional<Route> find(std::string_view device_id) const = 0;
@@ -73,7 +82,7 @@ class Router {
 
 class Registry final : public Router {
  public:
-  std::optional<Route> claim(std::string_view device_id, const Route& route) override;
+  Claim claim(std::string_view device_id, const Route& route) override;
   void release(std::string_view device_id, const Route& route) override;
   std::optional<Route> find(std::string_view device_id) const override;
   std::size_t online() const override;

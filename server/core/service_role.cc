@@ -14,8 +14,9 @@ ServiceRole::ServiceRole(Connection& connection)
     : connection_(connection), worker_(connection.worker()) {}
 
 // Listed under its name beside the service's other connections; its welcome carries no queue.
-void ServiceRole::welcome(std::vector<std::string>, protocol::WelcomeParams&) {
+bool ServiceRole::welcome(std::vector<std::string>, protocol::WelcomeParams&) {
   worker_.context().services->add(connection_.device_id(), connection_.route(wall_clock_ms()));
+  return true;
 }
 
 void ServiceRole::on_open(const protocol::OpenInfo& info) {

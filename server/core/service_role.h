@@ -20,7 +20,7 @@ class ServiceRole final : public PeerRole {
  public:
   explicit ServiceRole(Connection& connection);
 
-  void welcome(std::vector<std::string> groups, protocol::WelcomeParams& params) override;
+  bool welcome(std::vector<std::string> groups, protocol::WelcomeParams& params) override;
   void on_open(const protocol::OpenInfo& info) override;
   void on_close(const protocol::CloseInfo& info, bool was_open) override;
 

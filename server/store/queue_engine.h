@@ -91,16 +91,18 @@ class QueueEngine final : public MessageStore {
   static constexpr int kClaimAfter = 2;  // conflicts before an attempt claims its devices
   static bool& conflicted();             // this thread's last finish() met such a write
   static void back_off(int attempt);     // a random pause that grows with the attempts
+  // Runs `attempt` until it does not conflict, at most `attempts` times; false if every one did.
   template <typename Attempt>
-  void retrying(Attempt&& attempt) {
-    for (int n = 1; n <= kAttempts; ++n) {
+  bool retrying(Attempt&& attempt, int attempts = kAttempts) {
+    for (int n = 1; n <= attempts; ++n) {
       conflicted() = false;
       if (n == kClaimAfter + 1) backend_->claim_next(true);
       attempt();
       if (!conflicted()) break;
-      if (n < kAttempts) back_off(n);
+      if (n < attempts) back_off(n);
     }
     backend_->claim_next(false);
+    return !conflicted();
   }
   void enqueue_batch_once(std::span<const std::pair<std::string_view, NewMessage>> messages,
                           std::uint64_t now_ms, std::vector<EnqueueResult>& results);

@@ -36,6 +36,8 @@ void SdkFleet::run(std::vector<std::string> ids, std::uint16_t port) {
     client->on_state([this, i](const StateChange& s) {
       std::lock_guard lock(mutex_);
       Device& device = devices_[i];
+      device.state = s.state;
+      device.reason = std::string(s.reason);
       if (s.state == State::Connected) {
         if (device.connects > 0 && !s.resumed) device.lost_history = true;
         ++device.connects;

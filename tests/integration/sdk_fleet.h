@@ -30,6 +30,8 @@ class SdkFleet {
     bool connected = false;
     bool lost_history = false;  // a reconnect that did not resume (the server lost its queue)
     Millis connected_at = 0;    // the last session's opening
+    State state = State::Stopped;
+    std::string reason;  // the last state change's reason ("Replaced", "ConnectFailed"...)
   };
 
   // Starts a client for each id, dialling 127.0.0.1:`port`.

@@ -99,4 +99,25 @@ TEST_CASE("02.4 delivery: takeover: the old connection gets Replaced, the new on
   CHECK(first.delivered_count() == 0);
 }
 
+// A device gave up on a slow handshake and opened another; the server reads the first one's
+// proof only now. Newest is by Hello: the late one is refused, the session in use stays.
+TEST_CASE("02.5 delivery: a handshake given up and finished late does not replace the newer one") {
+  Harness h;
+  TestDevice abandoned(h.device_options("car-5")), current(h.device_options("car-5"));
+  abandoned.connect();  // its Hello is sent; the challenge stays unread, so no proof yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  current.connect_and_open();
+
+  auto closed = abandoned.wait_closed(kWait);  // now it reads the challenge and proves itself
+  REQUIRE(closed);
+  CHECK(closed->reason == Reason::Superseded);
+  CHECK(protocol::reconnect_allowed(closed->reason));  // were it the device's, it would retry
+  h.send_ok("car-5", "to the one in use");
+  auto message = current.next_message(kWait);
+  REQUIRE(message);
+  CHECK(message->payload == "to the one in use");
+  CHECK_FALSE(current.closed());
+  CHECK(abandoned.delivered_count() == 0);
+}
+
 }  // namespace kite::it

@@ -79,6 +79,27 @@ TEST_CASE_FIXTURE(TwoNodes,
   CHECK(info["acked_through"] == 10);
 }
 
+// As 02.5 across nodes (test 44.1 met it: a device resuming through HAProxy gave up on a slow node
+// and opened a session on another, then was Replaced by its own abandoned attempt and stopped).
+TEST_CASE_FIXTURE(TwoNodes,
+                  "39.12 nodes: a handshake given up on node A and finished late does not replace "
+                  "the session on B") {
+  TestDevice abandoned(node_a.device_options("car-12")), current(node_b.device_options("car-12"));
+  abandoned.connect();  // its Hello reaches A; the challenge stays unread
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  current.connect_and_open();
+
+  auto closed = abandoned.wait_closed(kWait);
+  REQUIRE(closed);
+  CHECK(closed->reason == Reason::Superseded);
+  for (int i = 0; i < 3; ++i) node_a.send_ok("car-12", numbered("s", i));
+  auto messages = current.take_messages(3, kWait);
+  REQUIRE(messages.size() == 3);
+  for (int i = 0; i < 3; ++i) CHECK(messages[i].payload == numbered("s", i));
+  CHECK_FALSE(current.closed());
+  CHECK(node_b.http.device("car-12")["online"] == true);
+}
+
 TEST_CASE_FIXTURE(
     TwoNodes, "39.4 nodes: takeover across nodes: the connection on A gets Replaced, B receives") {
   TestDevice on_a(node_a.device_options("car-4")), on_b(node_b.device_options("car-4"));

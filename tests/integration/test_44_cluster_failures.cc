@@ -133,6 +133,14 @@ TEST_CASE(
     if (all_back)  // the last device's new session
       for (const auto& device : devices) resumed_at = std::max(resumed_at, device.connected_at);
   }
+  if (resumed_at == 0) {  // which devices are missing, and what their SDK last said
+    int missing = 0;
+    for (const auto& device : fleet.snapshot())
+      if (!device.connected && ++missing <= 5)
+        MESSAGE("a device is " << describe(device.state) << " (" << device.reason << ") after "
+                               << device.connects << " sessions");
+    MESSAGE(missing << " devices not connected");
+  }
   REQUIRE_MESSAGE(resumed_at != 0, "not every device came back within 60 s of the kill");
   MESSAGE("kill -9 of the node holding " << kDevices << " devices: all resumed on the other "
                                          << "nodes " << resumed_at - killed_at << " ms after");

@@ -37,7 +37,7 @@ local reason_names = {
   [27] = "InvalidDeviceId", [40] = "AuthFailed", [41] = "TokenExpired",
   [42] = "Revoked", [43] = "HandshakeTimeout", [44] = "TooManyAttempts",
   [60] = "KeepaliveTimeout", [61] = "Replaced", [62] = "ServerShutdown", [63] = "Kicked",
-  [64] = "NormalClose", [80] = "QueueFull", [81] = "Expired", [82] = "NotFound",
+  [64] = "NormalClose", [65] = "Superseded", [80] = "QueueFull", [81] = "Expired", [82] = "NotFound",
   [99] = "Internal",
 }
 

@@ -42,16 +42,37 @@ TEST_CASE("a peer IP is kept binary and shown as text") {
 TEST_CASE("claim returns the displaced route; release only removes its own") {
   Registry registry;
   Route first{0, 1, 100, ipv4("127.0.0.1")}, second{1, 2, 200, ipv4("127.0.0.2")};
-  CHECK_FALSE(registry.claim("dev", first).has_value());
-  auto displaced = registry.claim("dev", second);
-  REQUIRE(displaced);
-  CHECK(*displaced == first);
+  CHECK_FALSE(registry.claim("dev", first).displaced.has_value());
+  const Claim taken = registry.claim("dev", second);
+  CHECK_FALSE(taken.superseded);
+  REQUIRE(taken.displaced);
+  CHECK(*taken.displaced == first);
   registry.release("dev", first);  // the old connection closes late
   REQUIRE(registry.find("dev"));
   CHECK(registry.find("dev")->connection == 2);
   registry.release("dev", second);
   CHECK_FALSE(registry.find("dev"));
   CHECK(registry.online() == 0);
+}
+
+// A device gave up on a slow handshake (Hello at 100) and opened another (Hello at 200); the server
+// reads the first one's proof last. The session the device uses must stay.
+TEST_CASE("a claim whose Hello came before the holder's is superseded; equal times take over") {
+  Registry registry;
+  Route newer{0, 2, 200, ipv4("127.0.0.1")}, abandoned{1, 1, 100, ipv4("127.0.0.1")};
+  CHECK_FALSE(registry.claim("dev", newer).superseded);
+  const Claim late = registry.claim("dev", abandoned);
+  CHECK(late.superseded);
+  CHECK_FALSE(late.displaced);
+  REQUIRE(registry.find("dev"));
+  CHECK(registry.find("dev")->connection == 2);
+  registry.release("dev", abandoned);  // the abandoned attempt closes
+  CHECK(registry.find("dev")->connection == 2);
+  Route same_time{1, 3, 200, ipv4("127.0.0.1")};
+  const Claim tie = registry.claim("dev", same_time);
+  CHECK_FALSE(tie.superseded);
+  REQUIRE(tie.displaced);
+  CHECK(tie.displaced->connection == 2);
 }
 
 TEST_CASE("concurrent claims and releases from several threads stay consistent") {

@@ -65,6 +65,33 @@ TEST_CASE("a write to a device another node has claimed waits the claim out, it 
   CHECK(result.seq == 2);
 }
 
+// A batch is one transaction over its devices; one device another node keeps claimed (here
+// longer than the whole retry budget, as a node stalled for seconds would) must not refuse the
+// others: a batch that keeps losing goes a device at a time.
+TEST_CASE("a batch with one device held by another node queues the others") {
+  RedisStore redis;
+  auto node = redis.open();
+  std::string error;
+  auto connection = store::redis::RedisConnection::connect(redis.server.address(), 2000, error);
+  REQUIRE_MESSAGE(connection, error);
+  const store::redis::RedisKeys keys("kite:");
+  REQUIRE(node->enqueue("held", text("m0"), kNow).seq == 1);
+  REQUIRE(connection->command({"SET", keys.claim("held"), "stalled-node", "PX", "5000"}, error));
+  std::vector<std::pair<std::string_view, NewMessage>> batch;
+  for (std::string_view device : {"free-1", "held", "free-2", "free-2"})
+    batch.emplace_back(device, text("b"));
+  std::vector<EnqueueResult> results;
+  node->enqueue_batch(batch, kNow, results);
+  REQUIRE(results.size() == 4);
+  CHECK(results[0].status == Status::Queued);
+  CHECK(results[1].status == Status::Error);
+  CHECK(results[2].status == Status::Queued);
+  CHECK(results[3].status == Status::Queued);
+  CHECK(results[3].seq == results[2].seq + 1);  // one device's messages keep their order
+  REQUIRE(connection->command({"DEL", keys.claim("held")}, error));
+  CHECK(node->info("held").queued_messages == 1);
+}
+
 // Two nodes writing one device at once: each commit WATCHes the device's meta, the loser of a race
 // applies nothing and runs again, so seqs stay unique and gap-free and every message is kept.
 TEST_CASE("two stores sending to one device at once: unique, gap-free seqs, nothing lost") {

@@ -19,7 +19,7 @@ class MapRouter final : public Router {
     route.connection = connection;
     routes_[device] = route;
   }
-  std::optional<Route> claim(std::string_view, const Route&) override { return {}; }
+  Claim claim(std::string_view, const Route&) override { return {}; }
   void release(std::string_view, const Route&) override {}
   std::optional<Route> find(std::string_view device) const override {
     auto it = routes_.find(std::string(device));
