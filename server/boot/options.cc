@@ -54,6 +54,11 @@ CoreOptions core_options(const cfg::Config& config) {
   CoreOptions options;
   options.device_listen = config.server.device_listen;
   options.tls_listen = config.tls.listen;
+  options.ws_listen = config.websocket.listen;
+  options.wss_listen = config.websocket.tls_listen;
+  if (!options.ws_listen.empty() || !options.wss_listen.empty())
+    options.upgrade_rules = std::make_shared<const websocket::UpgradeRules>(
+        websocket::UpgradeRules{config.websocket.path, config.websocket.origins});
   options.workers = config.server.workers ? config.server.workers
                                           : std::max(1u, std::thread::hardware_concurrency());
   auto& s = options.session;

@@ -30,6 +30,7 @@ void warn_restart_needed(const cfg::Config& fresh, const cfg::Config& running) {
         std::pair{"admin.tls_*", fresh.admin.tls_cert_file != running.admin.tls_cert_file ||
                                      fresh.admin.tls_key_file != running.admin.tls_key_file},
         std::pair{"tls.listen", fresh.tls.listen != running.tls.listen},
+        std::pair{"websocket", !(fresh.websocket == running.websocket)},
         std::pair{"webhooks", fresh.webhooks != running.webhooks},
         std::pair{"auth.handshake_timeout_ms",
                   fresh.auth.handshake_timeout_ms != running.auth.handshake_timeout_ms}}) {

@@ -61,7 +61,7 @@ BuiltServer build_server(const cfg::Config& config) {
       durable ? std::span<const std::uint8_t>(resume_key) : std::span<const std::uint8_t>{});
   BuiltServer built{std::make_unique<Server>(std::move(options), std::move(store), std::move(auth)),
                     nullptr, cfg::kExitOk};
-  if (!config.tls.listen.empty()) {
+  if (!config.tls.listen.empty() || !config.websocket.tls_listen.empty()) {
     auto tls = device_tls_context(config.tls, nullptr, error);
     if (!tls) return failed(cfg::kExitUsage, "tls: " + error);
     built.server->set_tls_context(std::move(tls));

@@ -110,6 +110,17 @@ struct TlsConfig {
   bool operator==(const TlsConfig&) const = default;
 };
 
+// WebSocket listeners for devices and browsers (RFC 6455, subprotocol kite.v1): the same
+// sessions as the device port, framed in binary messages.
+struct WebSocketConfig {
+  std::string listen;  // "host:port" of the ws:// listener; empty = none
+  std::string
+      tls_listen;  // "host:port" of the wss:// listener (the [tls] certificate); empty = none
+  std::string path = "/";  // the request path the upgrade must name (behind a proxy: its prefix)
+  std::vector<std::string> origins;  // allowed Origin values ("https://app.example"); empty = any
+  bool operator==(const WebSocketConfig&) const = default;
+};
+
 struct SessionConfig {
   std::uint32_t max_frame = 262144;              // largest frame, after decompression
   std::uint32_t receive_window = 64;             // messages a peer may send before credit
@@ -221,6 +232,7 @@ struct Config {
   AuthConfig auth;
   AdminConfig admin;
   TlsConfig tls;
+  WebSocketConfig websocket;
   SessionConfig session;
   StoreConfig store;
   RedisConfig redis;

@@ -184,6 +184,7 @@ inline constexpr auto kDevice = &Config::device;
 inline constexpr auto kAuth = &Config::auth;
 inline constexpr auto kAdmin = &Config::admin;
 inline constexpr auto kTls = &Config::tls;
+inline constexpr auto kWebSocket = &Config::websocket;
 inline constexpr auto kSession = &Config::session;
 inline constexpr auto kStore = &Config::store;
 inline constexpr auto kRedis = &Config::redis;

@@ -9,10 +9,11 @@ namespace {
 
 const std::vector<fields::ConfigSection>& sections() {
   static const std::vector<fields::ConfigSection> all{
-      fields::server_section(), fields::device_section(),      fields::auth_section(),
-      fields::admin_section(),  fields::tls_section(),         fields::session_section(),
-      fields::store_section(),  fields::redis_section(),       fields::events_section(),
-      fields::record_section(), fields::compression_section(), fields::log_section(),
+      fields::server_section(),  fields::device_section(), fields::auth_section(),
+      fields::admin_section(),   fields::tls_section(),    fields::websocket_section(),
+      fields::session_section(), fields::store_section(),  fields::redis_section(),
+      fields::events_section(),  fields::record_section(), fields::compression_section(),
+      fields::log_section(),
   };
   return all;
 }

@@ -210,6 +210,28 @@ void check_tls(const Config& c, Problems& out) {
     out.push_back({"tls", problem});
 }
 
+// [websocket]: listeners of their own, the TLS one with [tls]'s certificate, and a path.
+void check_websocket(const Config& c, Problems& out) {
+  const WebSocketConfig& ws = c.websocket;
+  if (!ws.listen.empty()) check_listener("websocket.listen", ws.listen, c.server.mode, out);
+  if (!ws.tls_listen.empty()) {
+    check_listener("websocket.tls_listen", ws.tls_listen, c.server.mode, out);
+    if (c.tls.cert_file.empty() || c.tls.key_file.empty())
+      out.push_back({"websocket.tls_listen",
+                     "wss:// uses [tls]'s certificate: set tls.cert_file and tls.key_file"});
+  }
+  if (ws.path.empty() || ws.path.front() != '/' ||
+      ws.path.find_first_of(" ?#\r\n") != std::string::npos)
+    out.push_back({"websocket.path",
+                   fmt::format("{} is not a request path: it starts with '/', without a query",
+                               toml_quoted(ws.path))});
+  for (const std::string& origin : ws.origins)
+    if (origin.empty() || origin.find_first_of(" \r\n,") != std::string::npos)
+      out.push_back({"websocket.origins",
+                     fmt::format("{} is not an origin such as \"https://app.example.com\"",
+                                 toml_quoted(origin))});
+}
+
 // [record]: a directory to write to, and device ids as the protocol allows them.
 void check_record(const RecordConfig& record, Problems& out) {
   if (record.directory.empty())
@@ -293,6 +315,7 @@ std::vector<Problem> validate(const Config& config) {
   check_admin_tokens(config.admin, problems);
   check_webhooks(config, problems);
   check_tls(config, problems);
+  check_websocket(config, problems);
   check_admin_tls(config.admin, problems);
   check_record(config.record, problems);
   check_production(config, problems);

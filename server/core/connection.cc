@@ -51,9 +51,11 @@ std::int64_t Connection::now() const {
 // ---------------------------------------------------------------------------------------------
 // Socket
 
-bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::TlsContext> tls) {
+bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::TlsContext> tls,
+                       bool websocket) {
   auto& context = worker_.context();
   if (tls) wire_ = kite::tls::WirePipe(std::move(tls));
+  if (websocket) wire_.set_layer(websocket::server_layer(context.options.upgrade_rules));
   uv_tcp_init(worker_.loop(), &tcp_);
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
     close_socket();

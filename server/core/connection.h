@@ -75,7 +75,9 @@ class Connection final : public protocol::SessionHandler,
   // Accepts from `listener` and starts reading; false if refused (the connection then closes
   // itself: nothing more to do for the caller). `tls`: the TLS listener's context; null for
   // plain TCP.
-  bool start(uv_stream_t* listener, std::shared_ptr<const kite::tls::TlsContext> tls = nullptr);
+  // `websocket`: a WebSocket listener's connection (its upgrade first, then binary messages).
+  bool start(uv_stream_t* listener, std::shared_ptr<const kite::tls::TlsContext> tls = nullptr,
+             bool websocket = false);
 
   std::uint64_t id() const { return id_; }
   const std::string& device_id() const { return session_.device_id(); }
@@ -169,6 +171,7 @@ class Connection final : public protocol::SessionHandler,
   // What a read that ended the transport means for the session: a TLS failure or close_notify.
   void after_arrival(kite::tls::WirePipe::Arrival arrival);
   void on_tls_failure();
+  void log_layer_end();
   kite::tls::TlsChannel* tls() { return wire_.channel(); }
   const kite::tls::TlsChannel* tls() const { return wire_.channel(); }
   // connection_record.cc: the recorder made (`from_start`: at accept) and fed; each drops it once

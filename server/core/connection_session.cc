@@ -93,6 +93,7 @@ void Connection::kick(Reason reason, std::uint32_t reconnect_after_ms, std::stri
 void Connection::on_close(const protocol::CloseInfo& info) {
   auto& context = worker_.context();
   const bool was_open = lifecycle_.counted_open();
+  wire_.end(info.reason);  // a WebSocket's Close carries the reason
   if (recorder_) record_close_reason(info);
   if (ack_queued) context.store->ack(session_.device_id(), take_queued_ack());  // not left behind
   if (uplink_queued) {  // its event is recorded: keep the dedup state that goes with it

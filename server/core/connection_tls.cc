@@ -1,6 +1,6 @@
-// The TLS half of Connection (connection.h): what it does with its WirePipe's news (the TLS
-// handshake done or failed, close_notify, the plaintext for the recorder) and the certificate
-// checks of mutual TLS.
+// The wire half of Connection (connection.h): what it does with its WirePipe's news (the TLS
+// handshake done or failed, close_notify, a WebSocket layer that ended, the plaintext for the
+// recorder) and the certificate checks of mutual TLS.
 //
 // Rules it keeps:
 //  - the session only ever sees plaintext and the socket only ciphertext: before the TLS
@@ -9,8 +9,13 @@
 //  - a failed handshake is counted by tls::Failure, logged with the peer's IP at a limited rate
 //    (strangers can cause it at will), and answered with the channel's alert before the close;
 //  - the handshake deadline is the session's (auth.handshake_timeout_ms from accept): a client
-//    that trickles its TLS handshake is cut off like one that trickles its hello.
+//    that trickles its TLS handshake or its WebSocket upgrade is cut off like one that trickles
+//    its hello;
+//  - a WebSocket that ended (a refused upgrade, a broken framing rule, the peer's Close) is
+//    answered by the layer, logged at a limited rate when it was a fault, and the session ends
+//    as at an EOF.
 #include "common/log.h"
+#include "common/log_limiter.h"
 #include "core/connection.h"
 #include "core/worker.h"
 
@@ -36,8 +41,18 @@ void Connection::after_arrival(kite::tls::WirePipe::Arrival arrival) {
   using Arrival = kite::tls::WirePipe::Arrival;
   if (closing_ || arrival == Arrival::Ok) return;
   if (arrival == Arrival::TlsFailed) return on_tls_failure();
-  session_.receive_end(now());  // close_notify: the peer is done
+  if (arrival == Arrival::LayerEnded) log_layer_end();
+  session_.receive_end(now());  // close_notify, a WebSocket's end: the peer is done
   close_socket();
+}
+
+void Connection::log_layer_end() {
+  const std::string_view why = wire_.layer()->why();
+  if (why.starts_with("the peer closed")) return;  // its own goodbye, not a fault
+  static log::Limiter limiter(20, 1000);
+  if (auto suppressed = limiter.admit())
+    KITE_LOG(warn, "websocket.refused",
+             {{"ip", ip_.text()}, {"detail", why}, {"suppressed", *suppressed}});
 }
 
 void Connection::on_plaintext_in(std::span<const std::uint8_t> plaintext) {

@@ -24,7 +24,8 @@ Server::Server(CoreOptions options, std::unique_ptr<MessageStore> store,
   frame_limits_ =
       std::make_unique<DeviceFrameLimits>(context_.options.session.max_frame, 1'000'000);
   context_.frame_limits = frame_limits_.get();
-  if (!context_.options.tls_listen.empty()) context_.tls = &device_tls_;
+  if (!context_.options.tls_listen.empty() || !context_.options.wss_listen.empty())
+    context_.tls = &device_tls_;
   if (std::size_t members = groups_.load())
     KITE_LOG(info, "groups.loaded", {{"memberships", members}});
   // Before the workers: their service connections send through it. Its lanes read

@@ -22,6 +22,7 @@
 #include "kite/protocol/session_types.h"
 #include "record/record_settings.h"
 #include "store/message_store.h"
+#include "websocket/server_opening.h"
 
 namespace kite::server {
 
@@ -32,6 +33,10 @@ class Worker;
 struct CoreOptions {
   std::vector<std::string> device_listen{"127.0.0.1:7000"};
   std::string tls_listen;  // the TLS device listener; empty: none
+  std::string ws_listen;   // the WebSocket listener (ws://); empty: none
+  std::string wss_listen;  // the WebSocket listener over TLS (wss://); empty: none
+  // What a WebSocket upgrade must name (path, origins); set when either listener is.
+  std::shared_ptr<const websocket::UpgradeRules> upgrade_rules;
   std::uint32_t workers = 1;
   protocol::SessionConfig session;  // per-connection protocol settings
   std::size_t write_high_water_bytes = 64 * 1024;
@@ -62,11 +67,11 @@ struct ServerContext {
   GroupDirectory* groups = nullptr;
   PeerGate* device_gate = nullptr;            // address lists and per-IP cap of the device port
   DeviceFrameLimits* frame_limits = nullptr;  // devices' announced max_frame, when small
-  DeviceTls* tls = nullptr;                   // the TLS listener's context; set when tls_listen is
-  events::EventLog* events = nullptr;         // null: no event stream
-  std::vector<Worker*> workers;               // indexable by Route::worker
-  Dispatcher* delivery = nullptr;             // how messages reach devices (core/delivery/)
-  MessageStatusBook* statuses = nullptr;      // null: message status is off
+  DeviceTls* tls = nullptr;  // the TLS listeners' context; set when tls_listen or wss_listen is
+  events::EventLog* events = nullptr;     // null: no event stream
+  std::vector<Worker*> workers;           // indexable by Route::worker
+  Dispatcher* delivery = nullptr;         // how messages reach devices (core/delivery/)
+  MessageStatusBook* statuses = nullptr;  // null: message status is off
 };
 
 }  // namespace kite::server

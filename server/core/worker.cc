@@ -50,8 +50,15 @@ Worker::~Worker() {
 std::string Worker::listen() {
   for (const auto& text : context_.options.device_listen)
     if (auto error = bind_listener(text, on_new_connection); !error.empty()) return error;
-  if (!context_.options.tls_listen.empty())
-    return bind_listener(context_.options.tls_listen, on_new_tls_connection);
+  const auto& options = context_.options;
+  const std::pair<const std::string*, uv_connection_cb> listeners[] = {
+      {&options.tls_listen, on_new_tls_connection},
+      {&options.ws_listen, on_new_ws_connection},
+      {&options.wss_listen, on_new_wss_connection}};
+  for (const auto& [address, on_connection] : listeners) {
+    if (address->empty()) continue;
+    if (auto error = bind_listener(*address, on_connection); !error.empty()) return error;
+  }
   return {};
 }
 
@@ -224,8 +231,17 @@ void Worker::on_new_tls_connection(uv_stream_t* listener, int status) {
   self->accept(listener, status, self->context_.tls->context());
 }
 
+void Worker::on_new_ws_connection(uv_stream_t* listener, int status) {
+  static_cast<Worker*>(listener->data)->accept(listener, status, nullptr, /*websocket=*/true);
+}
+
+void Worker::on_new_wss_connection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<Worker*>(listener->data);
+  self->accept(listener, status, self->context_.tls->context(), /*websocket=*/true);
+}
+
 void Worker::accept(uv_stream_t* listener, int status,
-                    std::shared_ptr<const kite::tls::TlsContext> tls) {
+                    std::shared_ptr<const kite::tls::TlsContext> tls, bool websocket) {
   if (status != 0) {
     KITE_LOG(warn, "listener.error", {{"error", uv_strerror(status)}});
     return;
@@ -252,7 +268,8 @@ void Worker::accept(uv_stream_t* listener, int status,
   auto* connection = new Connection(*this, id);
   slots_[slot] = connection;
   ++live_connections_;
-  connection->start(listener, std::move(tls));  // on refusal it closes and forgets itself
+  connection->start(listener, std::move(tls),
+                    websocket);  // on refusal it closes and forgets itself
 }
 
 void Worker::apply_recording(std::shared_ptr<const record::RecordSettings> settings) {

@@ -112,10 +112,13 @@ class Worker {
   static void on_wheel_timer(uv_timer_t* handle);
   static void on_new_connection(uv_stream_t* listener, int status);
   static void on_new_tls_connection(uv_stream_t* listener, int status);
+  static void on_new_ws_connection(uv_stream_t* listener, int status);
+  static void on_new_wss_connection(uv_stream_t* listener, int status);
 
   std::string bind_listener(const std::string& endpoint, uv_connection_cb on_connection);
   // `tls`: the context of a TLS listener's connection; null on a plain listener.
-  void accept(uv_stream_t* listener, int status, std::shared_ptr<const kite::tls::TlsContext> tls);
+  void accept(uv_stream_t* listener, int status, std::shared_ptr<const kite::tls::TlsContext> tls,
+              bool websocket = false);
 
   void run_tasks();
   void close_loop_handles();

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "kite/protocol/handshake_crypto.h"
+#include "kite/websocket/client_opening.h"
 #include "kited_process.h"
 #include "raw_socket.h"
 
@@ -55,6 +56,11 @@ void TestDevice::connect(bool resume) {
 
   fd_ = connect_tcp(options_.port, options_.source_ip, options_.rcvbuf);
   ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  websocket_.reset();
+  if (!options_.websocket_path.empty() && !upgrade()) {
+    closed_ = Closed{Reason::None, true, 0, "WebSocket upgrade: " + std::string(websocket_->why())};
+    return;
+  }
 
   protocol::ClientCredentials credentials;
   credentials.device_id = options_.id;
@@ -124,8 +130,13 @@ void TestDevice::close() {
   // Give the goodbye to the socket, then go.
   if (fd_ >= 0) {
     pending_.clear();
-    std::vector<std::uint8_t> bytes;
+    std::vector<std::uint8_t> bytes, framed;
     if (session_) session_->take_output(bytes);
+    if (websocket_) {
+      websocket_->end(Reason::NormalClose);
+      websocket_->write(bytes, framed);
+      bytes.swap(framed);
+    }
     if (!bytes.empty()) (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
   }
   close_fd();
@@ -140,13 +151,10 @@ void TestDevice::drop() {
 }
 
 void TestDevice::send_raw(std::span<const std::uint8_t> bytes) {
-  if (session_ && session_->has_output()) {
-    std::vector<std::uint8_t> out;
-    session_->take_output(out);
-    pending_.insert(pending_.end(), out.begin(), out.end());
-  }
-  pending_.insert(pending_.end(), bytes.begin(), bytes.end());
-  flush_socket();
+  std::vector<std::uint8_t> out;
+  if (session_ && session_->has_output()) session_->take_output(out);
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  send_framed(out);
 }
 
 protocol::SendStatus TestDevice::publish(const std::string& payload, protocol::Qos qos) {
@@ -223,19 +231,56 @@ void TestDevice::on_readable() {
       if (session_) session_->receive_end(now_ms());
       break;
     }
-    if (session_) session_->receive({base, static_cast<std::size_t>(n)}, now_ms());
+    if (websocket_) {
+      websocket_->receive({base, static_cast<std::size_t>(n)}, session_.get(), now_ms());
+      if (websocket_->ended() && session_) session_->receive_end(now_ms());
+    } else if (session_) {
+      session_->receive({base, static_cast<std::size_t>(n)}, now_ms());
+    }
   }
   service();
+}
+
+// The WebSocket opening, before the session starts: the request, then the answer read until the
+// layer opens or ends, or 5 s pass.
+bool TestDevice::upgrade() {
+  kite::websocket::ClientOpeningOptions opening{"127.0.0.1:" + std::to_string(options_.port),
+                                                options_.websocket_path, options_.origin};
+  websocket_ = std::make_unique<kite::websocket::WebSocketLayer>(
+      kite::websocket::Side::Client,
+      std::make_unique<kite::websocket::ClientOpening>(std::move(opening)));
+  std::vector<std::uint8_t> none;
+  send_framed(none);
+  const Millis deadline = now_ms() + 5'000;
+  std::vector<std::uint8_t> buffer(4096);
+  while (!websocket_->open() && !websocket_->ended() && now_ms() < deadline) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+    if (n <= 0) break;
+    websocket_->receive({buffer.data(), static_cast<std::size_t>(n)}, nullptr, now_ms());
+  }
+  return websocket_->open();
+}
+
+void TestDevice::send_framed(std::vector<std::uint8_t>& bytes) {
+  if (!websocket_) {
+    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+  } else {
+    websocket_->write(bytes, pending_);
+  }
+  flush_socket();
 }
 
 void TestDevice::service() {
   if (!session_) return;
   if (!silent_) {
     if (now_ms() >= session_->next_deadline()) session_->tick(now_ms());
-    if (session_->has_output()) {
+    if (session_->has_output() || (websocket_ && websocket_->has_output())) {
       std::vector<std::uint8_t> out;
       session_->take_output(out);
-      pending_.insert(pending_.end(), out.begin(), out.end());
+      send_framed(out);
+      return;
     }
   }
   flush_socket();

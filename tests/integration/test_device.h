@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kite/protocol/session.h"
+#include "kite/websocket/layer.h"
 
 namespace kite::it {
 
@@ -37,6 +38,9 @@ struct DeviceOptions {
   int rcvbuf = 0;               // SO_RCVBUF before connecting; 0 = the kernel's default
   // Commands are answered at once with status 0 and payload "<name>:<payload>"; false: never.
   bool reply_to_commands = true;
+  // Over WebSocket (port is then a WebSocket listener's): the upgrade's path; empty = raw TCP.
+  std::string websocket_path;
+  std::string origin;  // the upgrade's Origin header, when not empty
 };
 
 struct Received {
@@ -121,6 +125,10 @@ class TestDevice final : public protocol::SessionHandler {
   const std::vector<std::pair<std::string, std::string>>& commands() const { return commands_; }
   // Non-fatal error frames from the server (e.g. QueueFull for one publish), in arrival order.
   const std::vector<ErrorFrame>& errors() const { return errors_; }
+  // Over WebSocket: why the layer ended ("the peer closed the WebSocket (code 4061)"...).
+  std::string websocket_end() const {
+    return websocket_ && websocket_->ended() ? std::string(websocket_->why()) : std::string();
+  }
   std::uint64_t last_received_seq() const { return last_received_seq_; }
   std::uint64_t store_epoch() const { return store_epoch_; }
   // The highest uplink seq the server said it holds, in the welcome of the last open.
@@ -152,7 +160,11 @@ class TestDevice final : public protocol::SessionHandler {
   void flush_socket();
   void close_fd();
 
+  bool upgrade();  // the WebSocket opening, blocking; false if refused or timed out
+  void send_framed(std::vector<std::uint8_t>& bytes);  // through the WebSocket layer, if any
+
   DeviceOptions options_;
+  std::unique_ptr<kite::websocket::WebSocketLayer> websocket_;  // null over raw TCP
   std::unique_ptr<protocol::Session> session_;
   int fd_ = -1;
   bool eof_ = false;

@@ -21,6 +21,7 @@ ConfigSection device_section();
 ConfigSection auth_section();
 ConfigSection admin_section();
 ConfigSection tls_section();
+ConfigSection websocket_section();
 ConfigSection session_section();
 ConfigSection store_section();
 ConfigSection redis_section();

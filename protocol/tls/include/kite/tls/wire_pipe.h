@@ -2,8 +2,10 @@
 // context: what every libuv host of a Session (kited's connections, the device SDK, the bench and
 // replay clients) does with the bytes it moves, written once.
 //
-//   socket bytes --receive()--> [TlsChannel: feed, decrypt] --plaintext--> Session::receive
-//   socket       <--output()--- [TlsChannel: encrypt, its own records] <-- Session::output
+//   socket bytes --receive()--> [TlsChannel: decrypt] --plaintext--> [WireLayer] --> Session
+//   socket       <--output()--- [TlsChannel: encrypt] <-- [WireLayer: frame] <-- Session::output
+//
+// Both the TLS channel and the layer (a WebSocket, wire_layer.h) are optional.
 //
 // The host keeps the socket and the session; the pipe touches neither a socket nor a clock.
 //
@@ -18,7 +20,10 @@
 //  - the host's taps see the plaintext both ways (kited's recorder), before encryption and after
 //    decryption, and plain TCP's bytes alike;
 //  - how the transport ended is the host's to act on: receive() reports a TLS failure (send the
-//    alert, which output() then holds, and close) and the peer's close_notify.
+//    alert, which output() then holds, and close), the peer's close_notify, and a layer that
+//    ended (send its answer, then close);
+//  - the layer's bytes (its opening first) go out only once TLS is open, and the host hears
+//    once, in WireHost::on_wire_ready(), that TLS and the layer's opening are both through.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +34,7 @@
 
 #include "kite/protocol/session.h"
 #include "kite/tls/channel.h"
+#include "kite/tls/wire_layer.h"
 
 namespace kite::tls {
 
@@ -41,6 +47,9 @@ class WireHost {
   // The TLS handshake just completed (once). A client starts its session here; a server may
   // check the certificate against a newer revocation list.
   virtual void on_tls_established() {}
+  // TLS (if any) and the layer's opening (if any) are done: a client starts its session here.
+  // Not called for plain TCP without a layer, which is ready from the start (WirePipe::ready()).
+  virtual void on_wire_ready() {}
   // False once the host is closing: the rest of a read is not decrypted for it.
   virtual bool wire_receiving() const { return true; }
   // Plaintext taps: what the peer sent, after decryption; what the session sends, before it.
@@ -51,9 +60,10 @@ class WireHost {
 class WirePipe {
  public:
   enum class Arrival : std::uint8_t {
-    Ok,         // handed on; the connection goes on
-    TlsFailed,  // the channel failed (channel()->failure_reason()): send output(), then close
-    TlsClosed,  // the peer sent close_notify: no more plaintext will come
+    Ok,          // handed on; the connection goes on
+    TlsFailed,   // the channel failed (channel()->failure_reason()): send output(), then close
+    TlsClosed,   // the peer sent close_notify: no more plaintext will come
+    LayerEnded,  // the layer is over (layer()->why()): send output(), then close
   };
 
   // `context` null: plain TCP. A client channel's ClientHello is in output() at once.
@@ -61,6 +71,16 @@ class WirePipe {
   explicit WirePipe(std::shared_ptr<const TlsContext> context);
 
   bool is_tls() const { return channel_.has_value(); }
+  // Frames the session's bytes through `layer` from now on (before any byte moved).
+  void set_layer(std::unique_ptr<WireLayer> layer) { layer_ = std::move(layer); }
+  WireLayer* layer() { return layer_.get(); }
+  const WireLayer* layer() const { return layer_.get(); }
+  // TLS and the layer's opening are through: the session's bytes may pass.
+  bool ready() const;
+  // The session ended with `reason`: the layer's goodbye (a WebSocket Close) carries it.
+  void end(protocol::Reason reason) {
+    if (layer_) layer_->end(reason);
+  }
   TlsChannel* channel() { return channel_ ? &*channel_ : nullptr; }
   const TlsChannel* channel() const { return channel_ ? &*channel_ : nullptr; }
 
@@ -86,7 +106,13 @@ class WirePipe {
                    bool closing = false);
 
  private:
+  void pass_in(std::span<std::uint8_t> plaintext, WireHost& host, protocol::Millis now);
+  void frame_out(protocol::Session* session, WireHost& host, std::vector<std::uint8_t>& out);
+  bool tls_open() const { return !channel_ || channel_->state() == TlsChannel::State::Open; }
+
   std::optional<TlsChannel> channel_;
+  std::unique_ptr<WireLayer> layer_;
+  bool ready_told_ = false;  // on_wire_ready() was called
 };
 
 }  // namespace kite::tls

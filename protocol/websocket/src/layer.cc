@@ -1,0 +1,87 @@
+#include "kite/websocket/layer.h"
+
+#include <string>
+
+#include "kite/protocol/reason.h"
+#include "kite/websocket/frame_writer.h"
+
+namespace kite::websocket {
+
+std::uint16_t close_code_for(protocol::Reason reason) {
+  if (reason == protocol::Reason::NormalClose || reason == protocol::Reason::None)
+    return close_code::kNormal;
+  return static_cast<std::uint16_t>(close_code::kKiteReasonBase + static_cast<int>(reason));
+}
+
+WebSocketLayer::WebSocketLayer(Side side, std::unique_ptr<Opening> opening)
+    : side_(side), opening_(std::move(opening)), reader_(side) {
+  opening_->start(output_);
+}
+
+void WebSocketLayer::receive(std::span<std::uint8_t> bytes, protocol::Session* session,
+                             protocol::Millis now) {
+  if (ended_) return;
+  if (opening_) {
+    std::size_t used = 0;
+    switch (opening_->receive(bytes, used, output_)) {
+      case Opening::Step::More:
+        return;
+      case Opening::Step::Refused:
+        ended_ = true;
+        why_ = opening_->failure();
+        return;
+      case Opening::Step::Open:
+        opening_.reset();
+        bytes = bytes.subspan(used);
+        break;
+    }
+  }
+  session_ = session;
+  now_ = now;
+  if (auto fault = reader_.read(bytes, *this)) {
+    say_goodbye(fault->code, fault->detail);
+    ended_ = true;
+    why_ = fault->detail;
+  }
+  session_ = nullptr;
+}
+
+void WebSocketLayer::write(std::span<const std::uint8_t> session_bytes,
+                           std::vector<std::uint8_t>& out) {
+  out.insert(out.end(), output_.begin(), output_.end());
+  output_.clear();
+  if (!opening_ && !close_written_ && !session_bytes.empty())
+    append_frame(side_, Opcode::Binary, session_bytes, out);  // before the goodbye, if one waits
+  if (goodbye_.empty()) return;
+  out.insert(out.end(), goodbye_.begin(), goodbye_.end());
+  std::vector<std::uint8_t>().swap(goodbye_);
+  close_written_ = true;
+}
+
+void WebSocketLayer::end(protocol::Reason reason) {
+  if (opening_ || said_goodbye_) return;
+  say_goodbye(close_code_for(reason), protocol::reason_name(reason));
+}
+
+void WebSocketLayer::on_binary(std::span<std::uint8_t> payload) {
+  if (session_) session_->receive(payload, now_);
+}
+
+void WebSocketLayer::on_ping(std::span<const std::uint8_t> payload) {
+  if (!said_goodbye_) append_frame(side_, Opcode::Pong, payload, output_);
+}
+
+// 1005 (no code given) is answered with 1000: 1005 may not be sent.
+void WebSocketLayer::on_close(std::uint16_t code, std::string_view) {
+  say_goodbye(code == 1005 ? close_code::kNormal : code, {});
+  ended_ = true;
+  why_ = "the peer closed the WebSocket (code " + std::to_string(code) + ")";
+}
+
+void WebSocketLayer::say_goodbye(std::uint16_t code, std::string_view reason) {
+  if (said_goodbye_) return;
+  said_goodbye_ = true;
+  append_close(side_, code, reason, goodbye_);
+}
+
+}  // namespace kite::websocket

@@ -1,0 +1,258 @@
+// kited's WebSocket listener (RFC 6455, subprotocol kite.v1): the same sessions as the device
+// port in binary messages; upgrade requests refused with the status that names the fault;
+// framing faults closed with the right code; the Kite reason in the Close code; pings answered
+// without the session; and a device already connected unharmed by any of it.
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "kite/websocket/frame_reader.h"
+#include "kite/websocket/frame_writer.h"
+#include "raw_socket.h"
+
+namespace kite::it {
+namespace {
+
+namespace ws = kite::websocket;
+
+constexpr const char* kKey = "dGhlIHNhbXBsZSBub25jZQ==";  // RFC 6455's example key
+
+// A kited with a ws:// listener on `port`, allowing one origin.
+struct WebSocketNode {
+  std::uint16_t port = free_port();
+  Harness h{{"--set", "websocket.listen=127.0.0.1:" + std::to_string(port), "--set",
+             "websocket.path=/kite", "--set", "websocket.origins=https://app.example"}};
+
+  DeviceOptions device(const std::string& id) {
+    DeviceOptions options = h.device_options(id);
+    options.port = port;
+    options.websocket_path = "/kite";
+    return options;
+  }
+};
+
+std::string upgrade_request(const std::vector<std::string>& lines,
+                            const std::string& request_line = "GET /kite HTTP/1.1") {
+  std::string request = request_line + "\r\nHost: 127.0.0.1\r\n";
+  for (const auto& line : lines) request += line + "\r\n";
+  return request + "\r\n";
+}
+
+const std::vector<std::string> kGoodHeaders = {
+    "Upgrade: websocket", "Connection: Upgrade", std::string("Sec-WebSocket-Key: ") + kKey,
+    "Sec-WebSocket-Version: 13", "Sec-WebSocket-Protocol: kite.v1"};
+
+std::vector<std::string> with(std::vector<std::string> lines, const std::string& replaced,
+                              const std::string& line) {
+  for (auto& l : lines)
+    if (l.starts_with(replaced)) l = line;
+  if (std::find(lines.begin(), lines.end(), line) == lines.end() && !line.empty())
+    lines.push_back(line);
+  return lines;
+}
+
+std::string text_of(const Bytes& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// What kited answers `request` with: its status line, and whether it then closed.
+std::string answer_to(std::uint16_t port, const std::string& request, bool* closed = nullptr) {
+  RawSocket socket(port);
+  socket.send({reinterpret_cast<const std::uint8_t*>(request.data()), request.size()});
+  const bool ended = socket.read_until_closed(kWait);
+  if (closed) *closed = ended;
+  return text_of(socket.received());
+}
+
+// Reads the frames kited sends after a 101, as a client would; collects the Close code.
+struct ClientFrames : ws::FrameSink {
+  std::uint16_t close_code = 0;
+  std::string close_reason;
+  Bytes binary, pongs;
+  void on_binary(std::span<std::uint8_t> payload) override {
+    binary.insert(binary.end(), payload.begin(), payload.end());
+  }
+  void on_ping(std::span<const std::uint8_t>) override {}
+  void on_pong(std::span<const std::uint8_t> payload) override {
+    pongs.insert(pongs.end(), payload.begin(), payload.end());
+  }
+  void on_close(std::uint16_t code, std::string_view reason) override {
+    close_code = code;
+    close_reason = reason;
+  }
+};
+
+// An upgraded raw connection: sends `frames` (written by hand) and returns what kited's frames
+// after the 101 said.
+ClientFrames after_upgrade(std::uint16_t port, const Bytes& frames, bool wait_for_close = true) {
+  RawSocket socket(port);
+  const std::string request = upgrade_request(kGoodHeaders);
+  socket.send({reinterpret_cast<const std::uint8_t*>(request.data()), request.size()});
+  socket.read_for(500);
+  const std::string head = text_of(socket.received());
+  REQUIRE(head.starts_with("HTTP/1.1 101"));
+  const std::size_t head_end = head.find("\r\n\r\n") + 4;
+  socket.send(frames);
+  if (wait_for_close)
+    CHECK(socket.read_until_closed(kWait));
+  else
+    socket.read_for(500);
+  Bytes rest(socket.received().begin() + static_cast<std::ptrdiff_t>(head_end),
+             socket.received().end());
+  ClientFrames seen;
+  ws::FrameReader reader(ws::Side::Client);
+  CHECK_FALSE(reader.read(rest, seen));
+  return seen;
+}
+
+Bytes client_frame(ws::Opcode opcode, const std::string& payload) {
+  Bytes out;
+  ws::append_frame(ws::Side::Client, opcode,
+                   {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}, out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("46.1 websocket: a device over ws:// receives, acknowledges and answers a command") {
+  WebSocketNode node;
+  TestDevice device(node.device("web-1"));
+  device.connect_and_open();
+  for (int i = 0; i < 20; ++i) node.h.send_ok("web-1", numbered("w", i));
+  const auto messages = device.take_messages(20, kWait);
+  REQUIRE(messages.size() == 20);
+  for (int i = 0; i < 20; ++i) CHECK(messages[i].payload == numbered("w", i));
+  const auto info =
+      node.h.wait_device("web-1", [](const auto& body) { return body["queued"] == 0; }, {&device});
+  CHECK(info["acked_through"] == 20);
+  const HttpResponse answer =
+      command_answered(node.h.http, device, "web-1",
+                       {{"name", "blink"}, {"payload", "twice"}, {"timeout_ms", 5000}});
+  INFO(answer.body);
+  REQUIRE(answer.status == 200);
+  CHECK(answer.json()["payload"] == "blink:twice");
+  // The same device id over TCP takes over: the WebSocket one hears Replaced, in its Close too.
+  TestDevice over_tcp(node.h.device_options("web-1"));
+  over_tcp.connect_and_open();
+  const auto closed = device.wait_closed(kWait);
+  REQUIRE(closed);
+  CHECK(closed->reason == Reason::Replaced);
+  device.wait_socket_closed(kWait);
+  CHECK(device.websocket_end() == "the peer closed the WebSocket (code 4061)");
+}
+
+TEST_CASE(
+    "46.2 websocket: upgrade requests kited refuses, each with its status; a device "
+    "already connected is unharmed") {
+  WebSocketNode node;
+  TestDevice bystander(node.device("bystander"));
+  bystander.connect_and_open();
+  struct Case {
+    const char* what;
+    std::string request;
+    const char* status;
+  };
+  const std::string big(9000, 'x');
+  const std::vector<Case> cases = {
+      {"a bad key",
+       upgrade_request(with(kGoodHeaders, "Sec-WebSocket-Key", "Sec-WebSocket-Key: abc")), "400"},
+      {"version 8",
+       upgrade_request(with(kGoodHeaders, "Sec-WebSocket-Version", "Sec-WebSocket-Version: 8")),
+       "426"},
+      {"an origin not allowed",
+       upgrade_request(with(kGoodHeaders, "Origin", "Origin: https://evil.example")), "403"},
+      {"no kite.v1",
+       upgrade_request(
+           with(kGoodHeaders, "Sec-WebSocket-Protocol", "Sec-WebSocket-Protocol: mqtt")),
+       "400"},
+      {"another path", upgrade_request(kGoodHeaders, "GET /other HTTP/1.1"), "404"},
+      {"a POST", upgrade_request(kGoodHeaders, "POST /kite HTTP/1.1"), "405"},
+      {"no upgrade", upgrade_request({}), "426"},
+      {"a head above 8 KiB", upgrade_request(with(kGoodHeaders, "X-Big", "X-Big: " + big)), "431"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    bool closed = false;
+    const std::string answer = answer_to(node.port, c.request, &closed);
+    CHECK(answer.starts_with(std::string("HTTP/1.1 ") + c.status));
+    CHECK(answer.find("application/problem+json") != std::string::npos);
+    CHECK(closed);
+  }
+  CHECK(answer_to(node.port, upgrade_request(with(kGoodHeaders, "Sec-WebSocket-Version",
+                                                  "Sec-WebSocket-Version: 8")))
+            .find("Sec-WebSocket-Version: 13") != std::string::npos);
+  // The allowed origin, and none at all (a device), are let in.
+  const std::string allowed = answer_to(
+      node.port, upgrade_request(with(kGoodHeaders, "Origin", "Origin: https://app.example")));
+  INFO(allowed);
+  CHECK(allowed.starts_with("HTTP/1.1 101"));
+  node.h.send_ok("bystander", "still here");
+  const auto message = bystander.next_message(kWait);
+  REQUIRE(message);
+  CHECK(message->payload == "still here");
+}
+
+TEST_CASE(
+    "46.3 websocket: framing faults close with their code; pings are answered; fragments "
+    "are one stream") {
+  WebSocketNode node;
+  TestDevice bystander(node.device("bystander-3"));
+  bystander.connect_and_open();
+  struct Case {
+    const char* what;
+    Bytes frames;
+    std::uint16_t code;
+  };
+  Bytes unmasked;
+  ws::append_frame(ws::Side::Server, ws::Opcode::Binary, std::vector<std::uint8_t>{1, 2, 3},
+                   unmasked);
+  Bytes reserved = client_frame(ws::Opcode::Binary, "x");
+  reserved[0] |= 0x40;
+  Bytes fragmented_ping = client_frame(ws::Opcode::Ping, "p");
+  fragmented_ping[0] &= 0x7F;
+  Bytes unknown = client_frame(ws::Opcode::Binary, "x");
+  unknown[0] = static_cast<std::uint8_t>((unknown[0] & 0xF0) | 0x3);
+  const std::vector<Case> cases = {
+      {"a text message", client_frame(ws::Opcode::Text, "hello"), 1003},
+      {"an unmasked frame", unmasked, 1002},
+      {"reserved bits", reserved, 1002},
+      {"a fragmented ping", fragmented_ping, 1002},
+      {"a continuation outside a message", client_frame(ws::Opcode::Continuation, "x"), 1002},
+      {"a ping above 125 bytes", client_frame(ws::Opcode::Ping, std::string(126, 'p')), 1002},
+      {"an unknown opcode", unknown, 1002},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    CHECK(after_upgrade(node.port, c.frames).close_code == c.code);
+  }
+  // A ping is answered with its payload, and the peer's Close with the same code.
+  Bytes ping_then_close = client_frame(ws::Opcode::Ping, "are you there");
+  ws::append_close(ws::Side::Client, 1000, "bye", ping_then_close);
+  const ClientFrames answered = after_upgrade(node.port, ping_then_close);
+  CHECK(text_of(answered.pongs) == "are you there");
+  CHECK(answered.close_code == 1000);
+  // A Kite frame that is not a Hello, split across a fragmented message with a ping between:
+  // the session sees one stream and refuses it as it would over TCP (UnexpectedMessage).
+  TestDevice reference(node.h.device_options("split"));
+  Bytes garbage(16, 0);
+  garbage[0] = 8;  // a header announcing an 8-byte body of an unknown message
+  Bytes split;
+  ws::append_frame(ws::Side::Client, ws::Opcode::Binary, std::span(garbage).first(5), split);
+  split[0] &= 0x7F;  // not the last fragment
+  const Bytes ping = client_frame(ws::Opcode::Ping, "mid");
+  split.insert(split.end(), ping.begin(), ping.end());
+  ws::append_frame(ws::Side::Client, ws::Opcode::Continuation, std::span(garbage).subspan(5),
+                   split);
+  const ClientFrames refused = after_upgrade(node.port, split);
+  CHECK(text_of(refused.pongs) == "mid");
+  const auto goodbye = goodbye_in(refused.binary);
+  REQUIRE(goodbye);
+  CHECK(refused.close_code == ws::close_code_for(goodbye->reason));
+  CHECK(refused.close_code >= 4000);
+  node.h.send_ok("bystander-3", "unharmed");
+  const auto message = bystander.next_message(kWait);
+  REQUIRE(message);
+  CHECK(message->payload == "unharmed");
+}
+
+}  // namespace kite::it
