@@ -1,5 +1,6 @@
-// Client::Impl, one connection attempt: resolve the host, try its addresses in turn, connect,
-// and start the session (at once on plain TCP, after the TLS handshake with TLS).
+// Client::Impl, one connection attempt: resolve the host (or the proxy's), try its addresses in
+// turn, connect, ask a proxy for its tunnel, and start the session: at once on plain TCP, else
+// once the TLS handshake and the WebSocket upgrade (as configured) are through.
 #include "client_impl.h"
 
 #include "client_link.h"
@@ -19,9 +20,10 @@ void Client::Impl::begin_attempt() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  std::string port = std::to_string(options_.port);
-  int status =
-      uv_getaddrinfo(loop_, request, on_resolved, options_.host.c_str(), port.c_str(), &hints);
+  const std::string& host = endpoint_.proxied() ? endpoint_.proxy_host : endpoint_.host;
+  const std::string port =
+      std::to_string(endpoint_.proxied() ? endpoint_.proxy_port : endpoint_.port);
+  int status = uv_getaddrinfo(loop_, request, on_resolved, host.c_str(), port.c_str(), &hints);
   if (status < 0) {
     delete request;
     return fail_attempt("ResolveFailed", uv_strerror(status));
@@ -96,13 +98,57 @@ void Client::Impl::on_connected(uv_connect_t* request, int status) {
   self.last_connect_error_.clear();
   link->connected = true;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&link->tcp), on_alloc, on_read);
-  // With TLS the Hello waits for the TLS handshake (on_tls_established); the ClientHello is
-  // ready now, and flush() sends it when this callback settles.
-  if (self.tls_context_) {
-    link->wire = tls::WirePipe(self.tls_context_);
-    return;
+  if (!self.endpoint_.proxied()) return self.open_wire(*link);
+  // The tunnel first: the request goes out now, the answer comes to on_proxy_answer().
+  link->proxy_answer = std::make_unique<websocket::ResponseHead>();
+  auto* write = new WriteRequest;
+  const std::string tunnel = sdk::connect_request(self.endpoint_);
+  write->data.assign(tunnel.begin(), tunnel.end());
+  write->request.data = &self;
+  uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write->data.data()),
+                             static_cast<unsigned>(write->data.size()));
+  if (uv_write(&write->request, reinterpret_cast<uv_stream_t*>(&link->tcp), &buf, 1, on_written) <
+      0) {
+    delete write;
+    self.fail_attempt("ProxyFailed", "cannot write to the proxy");
   }
-  self.start_session();
+}
+
+// With TLS or WebSocket the Hello waits for them (on_wire_ready); their first flight (the
+// ClientHello, or the upgrade request) is ready now, and flush() sends it when this settles.
+void Client::Impl::open_wire(Link& link) {
+  link.wire = tls::WirePipe(tls_context_);
+  if (endpoint_.websocket_path)
+    link.wire.set_layer(std::make_unique<websocket::WebSocketLayer>(
+        websocket::Side::Client,
+        std::make_unique<websocket::ClientOpening>(websocket::ClientOpeningOptions{
+            endpoint_.host_and_port(), *endpoint_.websocket_path, {}})));
+  if (link.wire.ready()) start_session();
+}
+
+// The proxy's answer to CONNECT: 200 opens the tunnel; anything else ends the attempt with the
+// proxy's words (407: its credentials).
+void Client::Impl::on_proxy_answer(Link& link, std::span<const std::uint8_t> bytes) {
+  std::size_t used = 0;
+  switch (link.proxy_answer->feed(bytes, used)) {
+    case websocket::ResponseHead::Step::More:
+      return;
+    case websocket::ResponseHead::Step::Bad:
+      return fail_attempt("ProxyFailed", "the proxy's answer is not HTTP: " +
+                                             std::string(link.proxy_answer->error()));
+    case websocket::ResponseHead::Step::Done:
+      break;
+  }
+  const int status = link.proxy_answer->status();
+  if (status / 100 != 2)
+    return fail_attempt(
+        "ProxyFailed",
+        "the proxy answered CONNECT with " + std::to_string(status) + " " +
+            std::string(link.proxy_answer->reason()) +
+            (status == 401 || status == 407 ? " (check the user and password in the proxy option)"
+                                            : ""));
+  link.proxy_answer.reset();
+  open_wire(link);  // a server speaks only when spoken to: nothing follows the answer yet
 }
 
 void Client::Impl::start_session() {

@@ -120,9 +120,11 @@ Error Client::Impl::start() {
   if (stopping_ || stopped_) return Error::Stopped;
   if (started_) return Error::Ok;
   // libuv's rule: an error here fires no callback, so the reason is kept for start_error().
+  if (options_.url.starts_with("wss://")) options_.tls.enabled = true;  // implied
   start_error_ = sdk::check_options(options_, credentials_);
-  if (start_error_.empty() && options_.tls.enabled)
-    tls_context_ = sdk::make_tls_context(options_, start_error_);
+  if (start_error_.empty()) start_error_ = sdk::read_endpoint(options_, endpoint_);
+  if (start_error_.empty() && endpoint_.tls)
+    tls_context_ = sdk::make_tls_context(options_, endpoint_.host, start_error_);
   protocol::SessionConfig config = session_config(options_);
   if (start_error_.empty())
     start_error_ = sdk::load_dictionaries(options_.dictionary_files, config);
@@ -335,6 +337,7 @@ void Client::Impl::on_error(Reason reason, std::uint64_t ref, std::string_view m
 }
 
 void Client::Impl::on_close(const protocol::CloseInfo& info) {
+  if (link_) link_->wire.end(info.reason);  // over WebSocket, its Close carries the reason
   if (ending_) return;
   ending_ = Ending{std::string(protocol::reason_name(info.reason)), std::string(info.message),
                    info.reason, info.reconnect_after_ms};

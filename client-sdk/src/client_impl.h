@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "backoff.h"
+#include "endpoint.h"
 #include "kite/client.h"
 #include "kite/protocol/session.h"
 #include "kite/tls/context.h"
@@ -120,9 +121,11 @@ class Client::Impl final : public protocol::SessionHandler,
   void connect_next();  // the next resolved address, or the attempt failed
   void connect_to(const sockaddr* address);
   void start_session();
-  // tls::WireHost: the session of this connection, started once TLS is up.
+  void open_wire(Link& link);  // TLS and WebSocket (as configured) on a connected socket
+  void on_proxy_answer(Link& link, std::span<const std::uint8_t> bytes);
+  // tls::WireHost: the session of this connection, started once TLS and WebSocket are up.
   protocol::Session* wire_session() override { return session_.get(); }
-  void on_tls_established() override;
+  void on_wire_ready() override;
   // What a read that ended the transport means: TlsFailed, or close_notify as an EOF.
   void after_arrival(tls::WirePipe::Arrival arrival);
   Ending transport_ended(std::string what) const;
@@ -146,6 +149,7 @@ class Client::Impl final : public protocol::SessionHandler,
   ClientOptions options_;
   protocol::ClientCredentials credentials_;
   std::shared_ptr<const tls::TlsContext> tls_context_;  // null: plain TCP
+  sdk::Endpoint endpoint_;  // where connections go (host, TLS, WebSocket, proxy)
   std::string start_error_;
   std::unique_ptr<uv_loop_t> own_loop_;  // thread mode
   uv_loop_t* loop_;

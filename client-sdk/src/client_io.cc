@@ -32,8 +32,12 @@ void Client::Impl::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
   if (nread == 0 || link->closing) return;
   Impl& self = *link->impl;
   Scope scope(self);
-  if (link != self.link_ || (!self.session_ && !link->tls())) return;
-  if (nread > 0) {
+  if (link != self.link_) return;
+  if (nread > 0 && link->proxy_answer) {
+    self.on_proxy_answer(
+        *link, {reinterpret_cast<std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)});
+  } else if (nread > 0) {
+    if (!self.session_ && link->wire.ready()) return;  // nobody to take it
     std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf->base), buf->len};
     self.after_arrival(link->wire.receive(buffer, static_cast<std::size_t>(nread), self, now()));
   } else if (nread == UV_EOF) {
@@ -46,7 +50,7 @@ void Client::Impl::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
   }
 }
 
-void Client::Impl::on_tls_established() {
+void Client::Impl::on_wire_ready() {
   if (!session_) start_session();
 }
 
@@ -55,6 +59,12 @@ void Client::Impl::after_arrival(tls::WirePipe::Arrival arrival) {
   if (arrival == tls::WirePipe::Arrival::TlsFailed) {
     ending_ = Ending{"TlsFailed", std::string(link_->tls()->failure_reason())};
     ending_->send_alert = true;
+    return;
+  }
+  if (arrival == tls::WirePipe::Arrival::LayerEnded) {  // the WebSocket: refused, or closed
+    const std::string why(link_->wire.layer()->why());
+    ending_ = session_ ? Ending{"ConnectionLost", why} : Ending{"UpgradeFailed", why};
+    if (session_) session_->receive_end(now());
     return;
   }
   // close_notify without a goodbye frame first: as good as an EOF to the session.

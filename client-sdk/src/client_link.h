@@ -9,6 +9,8 @@
 
 #include "client_impl.h"
 #include "kite/tls/wire_pipe.h"
+#include "kite/websocket/client_opening.h"
+#include "kite/websocket/response_head.h"
 
 namespace kite {
 
@@ -24,6 +26,8 @@ struct Client::Impl::Link {
   // Plain TCP, or with TLS ciphertext on the socket and the session's frames inside (the
   // channel made once TCP connects).
   tls::WirePipe wire;
+  // Through an HTTP proxy: its answer to CONNECT, until it came (then the wire is opened).
+  std::unique_ptr<websocket::ResponseHead> proxy_answer;
   tls::TlsChannel* tls() { return wire.channel(); }
 };
 

@@ -5,6 +5,7 @@
 namespace kite::sdk {
 
 std::shared_ptr<const tls::TlsContext> make_tls_context(const ClientOptions& options,
+                                                        const std::string& host,
                                                         std::string& error) {
   const TlsOptions& o = options.tls;
   auto min_version = tls::parse_tls_version(o.min_version);
@@ -24,7 +25,7 @@ std::shared_ptr<const tls::TlsContext> make_tls_context(const ClientOptions& opt
   settings.min_version = *min_version;
   settings.max_version = tls::TlsVersion::V1_3;
   // An IP address here makes kite::tls check the certificate's IP SANs (and send no SNI).
-  settings.server_name = o.server_name.empty() ? options.host : o.server_name;
+  settings.server_name = o.server_name.empty() ? host : o.server_name;
   settings.session_tickets = true;
   auto created = tls::TlsContext::create(settings);
   if (!created.context) error = "tls: " + created.error;

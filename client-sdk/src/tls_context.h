@@ -11,9 +11,11 @@
 
 namespace kite::sdk {
 
-// Loads the files options.tls names (blocking file reads: start() runs once). Null with `error`
-// set ("tls: CA file /x.pem: cannot open (...)") when they are unusable.
+// Loads the files options.tls names (blocking file reads: start() runs once), for a server
+// named `host` (unless tls.server_name says otherwise). Null with `error` set ("tls: CA file
+// /x.pem: cannot open (...)") when they are unusable.
 std::shared_ptr<const tls::TlsContext> make_tls_context(const ClientOptions& options,
+                                                        const std::string& host,
                                                         std::string& error);
 
 }  // namespace kite::sdk

@@ -127,6 +127,14 @@ struct ClientOptions {
   std::uint64_t jitter_seed = 0;              // 0: random; anything else makes delays repeatable
   std::string agent = "kite-sdk/0.1";         // shown by the server's presence API
   TlsOptions tls{};                           // off: plain TCP
+  // ws://host[:port][/path] or wss://...: over WebSocket instead of raw TCP, to kited's
+  // [websocket] listener (wss: with TLS, set up by `tls` as above; tls.enabled is implied).
+  // Replaces host and port. Empty: raw TCP to host:port.
+  std::string url{};
+  // http://[user:password@]host:port: an HTTP proxy to go through (a CONNECT tunnel, with basic
+  // auth when credentials are given), for devices that reach the internet only that way. TLS and
+  // WebSocket run inside the tunnel, end to end with kited. Empty: direct.
+  std::string proxy{};
   // zstd dictionaries this device holds, files from `kite dict train` (at most 16). When kited
   // offers one of them (kited.toml [compression] dictionary_file), both sides compress with it
   // and small messages shrink too; StateChange::dictionary says which. Read by start().

@@ -125,8 +125,8 @@ std::optional<Fault> FrameReader::finish_control(FrameSink& sink) {
   } else if (opcode_ == Opcode::Pong) {
     sink.on_pong(payload);
   } else {
-    closed_ = true;
     if (control_.empty()) {
+      closed_ = true;
       sink.on_close(1005, {});
     } else {
       if (control_.size() < 2) return Fault{close_code::kProtocolError, "a one-byte close payload"};
@@ -135,6 +135,7 @@ std::optional<Fault> FrameReader::finish_control(FrameSink& sink) {
       if (!sendable_close_code(code)) return Fault{close_code::kProtocolError, "a bad close code"};
       if (!protocol::is_utf8(reason))
         return Fault{close_code::kInvalidPayload, "a close reason that is not UTF-8"};
+      closed_ = true;
       sink.on_close(code, reason);
     }
   }

@@ -1,6 +1,5 @@
 #include "kite/websocket/handshake.h"
 
-#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -11,16 +10,6 @@
 
 namespace kite::websocket {
 namespace {
-
-constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-std::string base64(std::span<const std::uint8_t> bytes) {
-  std::string text(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  text.resize(text.size() - 1);  // the terminating NUL
-  return text;
-}
 
 bool equal_without_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -37,18 +26,25 @@ std::string_view trimmed(std::string_view text) {
 
 }  // namespace
 
-std::string accept_key(std::string_view key) {
-  std::string joined(key);
-  joined += kGuid;
-  std::array<std::uint8_t, SHA_DIGEST_LENGTH> digest{};
-  SHA1(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), digest.data());
-  return base64(digest);
+std::string base64(std::span<const std::uint8_t> bytes) {
+  std::string text(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(text.data(), text.size(), bytes.data(), bytes.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  text.resize(text.size() - 1);  // the terminating NUL
+  return text;
 }
 
 std::string new_key() {
   std::array<std::uint8_t, 16> nonce{};
   protocol::random_bytes(nonce);
   return base64(nonce);
+}
+
+std::string basic_authorization(std::string_view user, std::string_view password) {
+  std::string pair(user);
+  pair += ':';
+  pair += password;
+  return "Basic " + base64({reinterpret_cast<const std::uint8_t*>(pair.data()), pair.size()});
 }
 
 bool valid_key(std::string_view key) {
