@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_helpers.h"
 #include "harness.h"
 #include "kite/websocket/frame_reader.h"
 #include "kite/websocket/frame_writer.h"
@@ -253,6 +254,28 @@ TEST_CASE(
   const auto message = bystander.next_message(kWait);
   REQUIRE(message);
   CHECK(message->payload == "unharmed");
+}
+
+TEST_CASE("46.4 websocket: kite listen --ws prints what is sent; kite bench conn --ws connects") {
+  WebSocketNode node;
+  std::vector<std::string> args = {"listen",         "--port", std::to_string(node.port),
+                                   "--id",           "ws-ear", "--master-key",
+                                   master_key_hex(), "-C",     "2",
+                                   "--ws",           "/kite"};
+  KiteChild listen(args);
+  require_online(node.h, "ws-ear", listen);
+  node.h.send_ok("ws-ear", "first");
+  node.h.send_ok("ws-ear", "second");
+  auto done = listen.wait(kWait);
+  INFO("stdout: " << done.out << "\nstderr: " << done.err);
+  CHECK(done.exit_code == 0);
+  CHECK(lines_of(done.out) == std::vector<std::string>{"first", "second"});
+  const auto bench =
+      run_kite({"bench", "conn", "--port", std::to_string(node.port), "--ws", "/kite",
+                "--master-key", master_key_hex(), "--devices", "50", "--json"});
+  INFO("kite bench: " << bench.out << bench.err);
+  REQUIRE(bench.exit_code == 0);
+  CHECK(nlohmann::json::parse(bench.out)["connections"] == 50);
 }
 
 }  // namespace kite::it

@@ -44,6 +44,9 @@ struct BenchOptions {
   // --tls, --ca, --server-name, --tls-min: every connection (devices and the p2p service) goes
   // to kited's TLS port; no client certificates (the devices log in with derived keys).
   TlsOptions tls;
+  // --ws PATH: every connection goes to kited's WebSocket listener (--port; wss:// with --tls),
+  // upgrading at PATH. Empty: raw TCP.
+  std::string websocket_path;
   // fanout
   std::string api = "http://127.0.0.1:7080";  // kited's admin API
   std::string admin_token;

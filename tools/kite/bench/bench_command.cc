@@ -102,6 +102,13 @@ void add_common_options(CLI::App& s, bench::BenchOptions& o) {
       ->needs("--server-pid");
   s.add_flag("--json", o.json, "print the final report as one JSON object");
   add_tls_flags(s, o.tls, /*client_certificate=*/false);
+  s.add_option("--ws", o.websocket_path,
+               "over WebSocket: --port is kited's websocket.listen (websocket.tls_listen with "
+               "--tls), upgrading at PATH, e.g. /")
+      ->type_name("PATH")
+      ->check([](const std::string& path) {
+        return path.starts_with('/') ? std::string() : std::string("a path starts with /");
+      });
 }
 
 // --processes, and the hidden options that tell a child its slice.

@@ -60,6 +60,8 @@ std::string use_tls(const BenchOptions& options, ClientLoop& loop) {
 std::string prepare_connections(const BenchOptions& options, ClientLoop& loop,
                                 sockaddr_storage& target) {
   if (auto error = target_address(options, target); !error.empty()) return error;
+  if (!options.websocket_path.empty())
+    loop.use_websocket(options.websocket_path, options.host + ":" + std::to_string(options.port));
   return use_tls(options, loop);
 }
 

@@ -31,6 +31,8 @@ struct ListenOptions {
   std::vector<std::string> groups;
   std::string on_command;
   TlsOptions tls;
+  std::string websocket_path;  // --ws
+  std::string proxy;           // --proxy
   std::vector<std::string> dictionaries;
 };
 
@@ -45,6 +47,8 @@ constexpr const char* kExamples = R"(Examples:
   the reply, its exit status the reply status)
   kite listen --id lamp-1 --port 7443 --tls --ca ca.pem --cert lamp-1.pem --cert-key lamp-1.key
   (mutual TLS: the certificate is the credential; kited reads the id in it)
+  kite listen --id tab-1 --master-key-file m.key --port 8443 --tls --ca ca.pem --ws /kite
+  (over wss://; add --proxy http://user:pw@proxy:3128 where only a proxy reaches out)
 )";
 
 int usage_error(const std::string& problem) {
@@ -69,6 +73,13 @@ int run_listen(const ListenOptions& o) {
   s.client.dictionary_files = o.dictionaries;
   if (auto problem = resolve_device_flags(o.device, s.client); !problem.empty())
     return usage_error(problem);
+  if (!o.websocket_path.empty()) {
+    const bool v6 = s.client.host.find(':') != std::string::npos;
+    s.client.url = (o.tls.enabled ? "wss://" : "ws://") +
+                   (v6 ? "[" + s.client.host + "]" : s.client.host) + ":" +
+                   std::to_string(s.client.port) + o.websocket_path;
+  }
+  s.client.proxy = o.proxy;
   for (const auto& group : o.groups)
     if (auto problem = group_problem(group); !problem.empty()) return usage_error(problem);
   if (auto problem = script_problem(o.on_command); !problem.empty()) return usage_error(problem);
@@ -130,6 +141,18 @@ void add_listen_command(CLI::App& app, Commands& commands) {
                    "124) when the command's timeout_ms is nearly spent")
       ->type_name("SCRIPT");
   add_tls_flags(*listen, o->tls, /*client_certificate=*/true);
+  listen
+      ->add_option("--ws", o->websocket_path,
+                   "over WebSocket: --port is kited's websocket.listen (websocket.tls_listen "
+                   "with --tls), upgrading at PATH (websocket.path, e.g. /)")
+      ->type_name("PATH")
+      ->check([](const std::string& path) {
+        return path.starts_with('/') ? std::string() : std::string("a path starts with /");
+      });
+  listen
+      ->add_option("--proxy", o->proxy,
+                   "go through this HTTP proxy (CONNECT), e.g. http://user:password@proxy:3128")
+      ->type_name("URL");
   add_dictionary_flag(*listen, o->dictionaries,
                       "a zstd dictionary this device holds (kite dict train): kited compresses "
                       "with it when it is the one kited offers");

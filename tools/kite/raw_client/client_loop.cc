@@ -136,10 +136,12 @@ void BenchClient::on_connect(uv_connect_t* request, int status) {
                                                 : TransportFailure::ConnectFailed,
                       uv_strerror(status));
   uv_tcp_nodelay(&self->tcp_, 1);
-  if (self->loop_.tls())
-    self->wire_ = tls::WirePipe(self->loop_.tls());  // its ClientHello goes with the next flush
-  else
-    self->start_session();
+  // The ClientHello, or the upgrade request, goes with the next flush.
+  self->wire_ = tls::WirePipe(self->loop_.tls());
+  if (const auto& websocket = self->loop_.websocket())
+    self->wire_.set_layer(std::make_unique<websocket::WebSocketLayer>(
+        websocket::Side::Client, std::make_unique<websocket::ClientOpening>(*websocket)));
+  if (self->wire_.ready()) self->start_session();
   self->loop_.mark_dirty(*self);
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&self->tcp_),
@@ -166,10 +168,16 @@ void BenchClient::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
   if (nread > 0) {
     std::span<std::uint8_t> buffer{reinterpret_cast<std::uint8_t*>(buf->base), buf->len};
     // close_notify alone changes nothing here: the EOF that follows it ends the connection.
-    if (self->wire_.receive(buffer, static_cast<std::size_t>(nread), *self, self->loop_.now()) ==
-        tls::WirePipe::Arrival::TlsFailed)
+    const auto arrival =
+        self->wire_.receive(buffer, static_cast<std::size_t>(nread), *self, self->loop_.now());
+    if (arrival == tls::WirePipe::Arrival::TlsFailed)
       self->fail(TransportFailure::Tls,
                  "TLS: " + std::string(self->wire_.channel()->failure_reason()));
+    else if (arrival == tls::WirePipe::Arrival::LayerEnded && self->session_->is_open())
+      self->session_->receive_end(self->loop_.now());  // a WebSocket Close follows the goodbye
+    else if (arrival == tls::WirePipe::Arrival::LayerEnded)
+      self->fail(TransportFailure::ConnectFailed,
+                 "WebSocket: " + std::string(self->wire_.layer()->why()));
   } else if (nread < 0) {
     // The stream ended under a session kited did not close: lost, whatever the session makes
     // of it (a clean end, or a frame cut short).
@@ -181,7 +189,7 @@ void BenchClient::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* bu
   if (self->wire_.has_output(self->session_.get())) self->loop_.mark_dirty(*self);
 }
 
-void BenchClient::on_tls_established() {
+void BenchClient::on_wire_ready() {
   if (session_->state() == protocol::Session::State::Idle) start_session();
 }
 
@@ -266,6 +274,7 @@ void BenchClient::on_error(protocol::Reason reason, std::uint64_t ref, std::stri
 }
 
 void BenchClient::on_close(const protocol::CloseInfo& info) {
+  wire_.end(info.reason);  // over WebSocket, its Close carries the reason
   if (std::exchange(closed_reported_, true)) return;  // the socket failed first
   if (events_->closed) events_->closed(*this, info);
   flush();  // the goodbye, if any, then the socket

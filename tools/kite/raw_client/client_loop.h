@@ -18,6 +18,7 @@
 
 #include "kite/protocol/session.h"
 #include "kite/tls/wire_pipe.h"
+#include "kite/websocket/client_opening.h"
 
 namespace kite::bench {
 
@@ -54,6 +55,11 @@ class ClientLoop {
   // Clients added from now on speak TLS with channels made from `context`.
   void use_tls(std::shared_ptr<const tls::TlsContext> context) { tls_ = std::move(context); }
   const std::shared_ptr<const tls::TlsContext>& tls() const { return tls_; }
+  // Clients added from now on speak WebSocket, upgrading at `path` with Host `host`.
+  void use_websocket(std::string path, std::string host) {
+    websocket_ = websocket::ClientOpeningOptions{std::move(host), std::move(path), {}};
+  }
+  const std::optional<websocket::ClientOpeningOptions>& websocket() const { return websocket_; }
   std::int64_t now() { return static_cast<std::int64_t>(uv_now(&loop_)); }
 
   // A new client (not yet connected). `source` binds its socket to that local IP ("" = any).
@@ -84,6 +90,7 @@ class ClientLoop {
   std::vector<std::unique_ptr<std::function<void()>>> periodic_callbacks_;
   protocol::SessionContext context_;
   std::shared_ptr<const tls::TlsContext> tls_;
+  std::optional<websocket::ClientOpeningOptions> websocket_;
   std::vector<std::unique_ptr<BenchClient>> clients_;
   std::vector<BenchClient*> dirty_;
   std::vector<std::uint64_t> read_buffer_words_;
@@ -122,9 +129,9 @@ class BenchClient final : public protocol::SessionHandler, public tls::WireHost 
   static void on_write(uv_write_t* request, int status);
 
   void start_session();
-  // tls::WireHost: the session waits (Idle) until TLS is up, then says its Hello.
+  // tls::WireHost: the session waits (Idle) until TLS and WebSocket are up, then says its Hello.
   protocol::Session* wire_session() override { return session_.get(); }
-  void on_tls_established() override;
+  void on_wire_ready() override;
   // Ends the connection for `failure` (the socket is gone or unusable) and reports it closed.
   void fail(TransportFailure failure, std::string why);
   void shut_socket();
@@ -138,7 +145,7 @@ class BenchClient final : public protocol::SessionHandler, public tls::WireHost 
   uv_tcp_t tcp_{};
   uv_connect_t connect_request_{};
   std::unique_ptr<protocol::Session> session_;
-  tls::WirePipe wire_;  // plain TCP, or the loop's TLS
+  tls::WirePipe wire_;  // plain TCP, or the loop's TLS and WebSocket
   bool socket_open_ = false;
   bool opened_ = false;
   std::uint64_t connect_started_ = 0;
