@@ -1,0 +1,312 @@
+// KiteClient: what the app sees. It owns what survives a reconnect (resume token, store epoch,
+// highest delivered seq, the uplink queue) and replaces the Link after each loss, with back-off.
+import { Backoff } from './backoff';
+import type { IncomingPublish, WelcomeFields } from './codec';
+import { hexToBytes } from './crypto';
+import { KiteError, Reason, reasonName, reconnectAllowed } from './errors';
+import { TypedEmitter } from './events';
+import { CloseInfo, CommandRequest, Link, LinkStats, ResumeState } from './link';
+import { resolveWebSocket, WebSocketConstructor } from './socket';
+import { PublishOptions, UplinkQueue } from './uplink-queue';
+import { Decompressor, initZstd } from './zstd';
+
+export const AGENT = 'kite-web/0.1.0';
+
+export interface KiteClientOptions {
+  /** ws:// or wss:// URL of kited's WebSocket listener, path included (e.g. wss://host/kite). */
+  url: string;
+  deviceId: string;
+  /** Device key as 64 hex characters (HMAC method); or give `token`. */
+  key?: string;
+  /** A token minted by your backend (Token method), the usual choice in browsers. */
+  token?: string;
+  keepaliveMs?: number;
+  /** Downlink publishes kited may send before the app has processed them (Hello.credit). */
+  creditWindow?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** Uplink publishes held while offline or unacknowledged; publish() rejects beyond it. */
+  maxQueued?: number;
+  /** zstd-format dictionaries (`kite dict train` output), as bytes. */
+  dictionaries?: Uint8Array[];
+  /** Largest body this client accepts (Hello.max_frame). */
+  maxFrame?: number;
+  /** The WebSocket class, for Node 20: `require('ws')`. Defaults to globalThis.WebSocket. */
+  WebSocket?: unknown;
+  /** Where a browser fetches zstd.wasm; defaults to beside the bundle. */
+  zstdWasmUrl?: string;
+}
+
+export type ClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'stopped';
+
+export interface KiteMessage {
+  seq: bigint;
+  qos: 0 | 1;
+  topic: string;
+  contentType: string;
+  messageId: string;
+  payload: Uint8Array;
+  /** The payload decoded as UTF-8. */
+  text(): string;
+}
+
+export interface CommandReply {
+  status: number;
+  payload?: Uint8Array | string;
+}
+
+export interface KiteCommand {
+  id: bigint;
+  name: string;
+  payload: Uint8Array;
+  timeoutMs: number;
+  text(): string;
+}
+
+export interface StateDetail {
+  /** Why the last connection ended (a Kite reason), when it did. */
+  reason?: number;
+  message?: string;
+  /** Milliseconds until the next attempt, in state 'waiting'. */
+  retryInMs?: number;
+  resumed?: boolean;
+}
+
+export type KiteEvents = {
+  /** Return a Promise to delay the ack until the app is done with the message. */
+  message: [KiteMessage];
+  state: [ClientState, StateDetail];
+  /** The first listener's return value (or Promise of it) is the reply. */
+  command: [KiteCommand];
+  error: [KiteError];
+  welcome: [WelcomeFields];
+};
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export class KiteClient extends TypedEmitter<KiteEvents> {
+  private readonly options: Required<Omit<KiteClientOptions, 'key' | 'token' | 'WebSocket' | 'zstdWasmUrl'>> &
+    KiteClientOptions;
+  private readonly WebSocket: WebSocketConstructor;
+  private readonly decompressor: Decompressor;
+  private readonly key?: Uint8Array;
+  private readonly backoff: Backoff;
+  private readonly uplink: UplinkQueue;
+  private resume: ResumeState = { resumeToken: new Uint8Array(0), lastReceivedSeq: 0n, storeEpoch: 0n };
+  private link: Link | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** App handlers run one at a time, in arrival order, so acks stay cumulative and in order. */
+  private processing: Promise<void> = Promise.resolve();
+  private currentState: ClientState = 'idle';
+  /** Totals over every connection of this client. */
+  readonly stats: LinkStats = { framesReceived: 0, compressedFrames: 0, dictionaryFrames: 0, bytesReceived: 0 };
+
+  constructor(options: KiteClientOptions) {
+    super();
+    if (!options.url || !options.deviceId) throw new Error('url and deviceId are required');
+    if (!options.key === !options.token) throw new Error('give exactly one of key (hex) and token');
+    this.options = {
+      keepaliveMs: 30000,
+      creditWindow: 64,
+      backoffInitialMs: 500,
+      backoffMaxMs: 30000,
+      maxQueued: 1000,
+      dictionaries: [],
+      maxFrame: 256 * 1024,
+      ...options,
+    };
+    if (options.key) {
+      this.key = hexToBytes(options.key);
+      if (this.key.length !== 32) throw new Error('key must be 32 bytes (64 hex characters)');
+    }
+    this.WebSocket = resolveWebSocket(options.WebSocket);
+    this.decompressor = new Decompressor(this.options.dictionaries);
+    this.backoff = new Backoff(this.options.backoffInitialMs, this.options.backoffMaxMs);
+    this.uplink = new UplinkQueue(this.options.maxQueued);
+  }
+
+  get state(): ClientState {
+    return this.currentState;
+  }
+
+  /** Highest downlink seq handed to the app: what the next Hello resumes from. */
+  get lastReceivedSeq(): bigint {
+    return this.link?.lastDelivered ?? this.resume.lastReceivedSeq;
+  }
+
+  get queuedUplinks(): number {
+    return this.uplink.size;
+  }
+
+  /** Connects, and keeps reconnecting until stop() or a reason that forbids it. */
+  start(): void {
+    if (this.currentState !== 'idle' && this.currentState !== 'stopped') return;
+    this.connect();
+  }
+
+  /** Closes with NormalClose; queued publishes are rejected. */
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const link = this.link;
+    this.link = null;
+    this.setState('stopped', { reason: Reason.NormalClose });
+    link?.fail(Reason.NormalClose, 'client stopped');
+    this.uplink.failAll(new KiteError(Reason.NormalClose, 'client stopped before the publish was acknowledged'));
+  }
+
+  /**
+   * Queues an uplink publish. QoS 1 (the default) resolves once kited acknowledged it, after
+   * reconnects if need be; QoS 0 resolves once written, and is lost if the connection is.
+   */
+  publish(payload: Uint8Array | string, options: PublishOptions = {}): Promise<void> {
+    if (this.currentState === 'stopped') return Promise.reject(new KiteError(Reason.NormalClose, 'client stopped'));
+    const bytes = typeof payload === 'string' ? encoder.encode(payload) : payload;
+    const done = this.uplink.add(bytes, options);
+    this.flushUplink();
+    return done;
+  }
+
+  private async connect(): Promise<void> {
+    this.setState('connecting', {});
+    try {
+      await initZstd(this.options.zstdWasmUrl);
+    } catch (err) {
+      this.emitError(new KiteError(Reason.Internal, `cannot load zstd: ${String(err)}`));
+      return this.scheduleReconnect({ reason: Reason.Internal, message: 'zstd', reconnectAfterMs: 0, fromServer: false });
+    }
+    if (this.currentState !== 'connecting') return; // stopped meanwhile
+    const link: Link = new Link(
+      {
+        url: this.options.url,
+        deviceId: this.options.deviceId,
+        key: this.key,
+        token: this.options.token,
+        keepaliveMs: this.options.keepaliveMs,
+        creditWindow: this.options.creditWindow,
+        maxFrame: this.options.maxFrame,
+        agent: AGENT,
+        ackEvery: 16,
+        ackDelayMs: 20,
+        WebSocket: this.WebSocket,
+        decompressor: this.decompressor,
+      },
+      { ...this.resume },
+      {
+        opened: (welcome) => this.onOpened(link, welcome),
+        deliver: (publish) => this.onDeliver(link, publish),
+        command: (request) => this.onCommand(link, request),
+        uplinkAcked: (seq) => this.uplink.ackThrough(seq),
+        uplinkWritable: () => this.flushUplink(),
+        refused: (ref, error) => this.onRefused(ref, error),
+        closed: (info) => this.onClosed(link, info),
+      },
+      this.stats,
+    );
+    this.link = link;
+  }
+
+  private onOpened(link: Link, welcome: WelcomeFields): void {
+    this.resume = {
+      resumeToken: welcome.resumeToken,
+      storeEpoch: welcome.storeEpoch,
+      lastReceivedSeq: welcome.resumed ? this.resume.lastReceivedSeq : 0n,
+    };
+    this.uplink.onWelcome(welcome.resumed, welcome.lastReceivedSeq);
+    this.backoff.reset();
+    this.setState('open', { resumed: welcome.resumed });
+    this.emit('welcome', welcome);
+    if (this.link === link) this.flushUplink();
+  }
+
+  private onDeliver(link: Link, publish: IncomingPublish): void {
+    const message: KiteMessage = { ...publish, text: () => decoder.decode(publish.payload) };
+    const seq = publish.seq;
+    this.processing = this.processing.then(async () => {
+      try {
+        await Promise.all(this.emit('message', message));
+      } catch (err) {
+        // The message still counts as processed: redelivering it would loop on the same failure.
+        this.emitError(new KiteError(Reason.Internal, `message handler failed: ${String(err)}`));
+      }
+      if (publish.qos === 1 && seq > this.resume.lastReceivedSeq) this.resume.lastReceivedSeq = seq;
+      link.processed(seq);
+    });
+  }
+
+  private onCommand(link: Link, request: CommandRequest): void {
+    const command: KiteCommand = { ...request, text: () => decoder.decode(request.payload) };
+    const reply = async (): Promise<CommandReply> => {
+      if (this.listenerCount('command') === 0) return { status: 501, payload: 'no command handler' };
+      const [first] = this.emit('command', command);
+      return (await first) as CommandReply;
+    };
+    reply()
+      .catch((err: unknown) => ({ status: 500, payload: String(err) }))
+      .then((answer) => {
+        const payload = typeof answer?.payload === 'string' ? encoder.encode(answer.payload) : answer?.payload;
+        // A reply for a connection that is gone is dropped: kited times the command out.
+        link.sendReply(request.id, answer?.status ?? 0, payload ?? new Uint8Array(0));
+      });
+  }
+
+  private onRefused(ref: bigint, error: KiteError): void {
+    // Non-fatal errors name an uplink seq (QueueFull, NotFound) or a request; the session stays.
+    this.uplink.refuse(ref, error);
+    this.emitError(error);
+  }
+
+  private onClosed(link: Link, info: CloseInfo): void {
+    if (this.link !== link) return; // stop() already moved on
+    this.resume.lastReceivedSeq = this.maxSeq(this.resume.lastReceivedSeq, link.lastDelivered);
+    this.link = null;
+    if (info.reason !== Reason.NormalClose) {
+      this.emitError(new KiteError(info.reason, info.message || 'connection closed'));
+    }
+    if (info.fromServer && !reconnectAllowed(info.reason)) {
+      this.setState('stopped', { reason: info.reason, message: info.message });
+      this.uplink.failAll(new KiteError(info.reason, 'the server ended the session for good'));
+      return;
+    }
+    this.scheduleReconnect(info);
+  }
+
+  private scheduleReconnect(info: CloseInfo): void {
+    if (this.currentState === 'stopped') return;
+    const delay = this.backoff.next(info.reconnectAfterMs);
+    this.setState('waiting', { reason: info.reason, message: info.message, retryInMs: delay });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  private flushUplink(): void {
+    const link = this.link;
+    if (!link?.isOpen) return;
+    for (const publish of this.uplink.takeSendable(link.credit)) {
+      try {
+        link.sendPublish(publish);
+      } catch (err) {
+        if (err instanceof KiteError) this.uplink.refuse(publish.seq, err);
+        this.emitError(err instanceof KiteError ? err : new KiteError(Reason.Internal, String(err)));
+      }
+    }
+  }
+
+  private maxSeq(a: bigint, b: bigint): bigint {
+    return a > b ? a : b;
+  }
+
+  private setState(state: ClientState, detail: StateDetail): void {
+    this.currentState = state;
+    this.emit('state', state, detail);
+  }
+
+  private emitError(error: KiteError): void {
+    this.emit('error', error);
+  }
+}
+
+export { reasonName };
