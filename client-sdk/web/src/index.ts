@@ -4,3 +4,5 @@ export type { KiteClientOptions, KiteMessage, KiteCommand, CommandReply, ClientS
 export type { PublishOptions } from './uplink-queue';
 export { KiteError, Reason, reasonName, reconnectAllowed } from './errors';
 export { dictionaryId } from './zstd';
+export type { LinkStats } from './link';
+export type { WelcomeFields } from './codec';

@@ -39,12 +39,15 @@ export class Kited {
   devicePort = 0;
   adminPort = 0;
   wsPort = 0;
+  /** `--set key=value` settings; may be added to before start(). */
+  readonly settings: string[];
   private child: ChildProcess | null = null;
   private logPath: string;
 
   constructor(private readonly options: KitedOptions = {}) {
     this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kite-web-test-'));
     this.logPath = join(this.dataDir, 'kited.log');
+    this.settings = [...(options.settings ?? [])];
   }
 
   get url(): string {
@@ -65,7 +68,7 @@ export class Kited {
       '--device-listen', `127.0.0.1:${this.devicePort}`, '--admin-listen', `127.0.0.1:${this.adminPort}`,
       '--admin-token', this.adminToken, '--set', `auth.master_key=${this.masterKey}`,
       '--set', `websocket.listen=127.0.0.1:${this.wsPort}`, '--set', 'websocket.path=/kite',
-      ...(this.options.settings ?? []).flatMap((s) => ['--set', s]),
+      ...this.settings.flatMap((s) => ['--set', s]),
     ];
     const log = openSync(this.logPath, 'a');
     this.child = spawn(KITED, args, { stdio: ['ignore', log, log] });
