@@ -32,7 +32,12 @@ export interface OutgoingPublish {
 }
 
 function finish(builder: flatbuffers.Builder, type: wire.Message, message: flatbuffers.Offset): Uint8Array {
-  builder.finish(wire.Frame.createFrame(builder, type, message));
+  // Fields added in the order the C++ builder adds them (widest first), so that both SDKs put
+  // the same bytes on the wire (protocol.md section 9 is checked byte for byte by a test).
+  wire.Frame.startFrame(builder);
+  wire.Frame.addMessage(builder, message);
+  wire.Frame.addMessageType(builder, type);
+  builder.finish(wire.Frame.endFrame(builder));
   return encodeFrame(builder.asUint8Array());
 }
 
@@ -79,12 +84,12 @@ export function encodePublish(p: OutgoingPublish): Uint8Array {
   const payload = p.payload.length ? wire.Publish.createPayloadVector(b, p.payload) : 0;
   wire.Publish.startPublish(b);
   wire.Publish.addSeq(b, p.seq);
-  if (p.qos) wire.Publish.addQos(b, wire.Qos.AtLeastOnce);
-  if (p.ttlMs) wire.Publish.addTtlMs(b, p.ttlMs);
-  if (topic) wire.Publish.addTopic(b, topic);
-  if (contentType) wire.Publish.addContentType(b, contentType);
-  if (payload) wire.Publish.addPayload(b, payload);
   if (messageId) wire.Publish.addMessageId(b, messageId);
+  if (payload) wire.Publish.addPayload(b, payload);
+  if (contentType) wire.Publish.addContentType(b, contentType);
+  if (topic) wire.Publish.addTopic(b, topic);
+  if (p.ttlMs) wire.Publish.addTtlMs(b, p.ttlMs);
+  if (p.qos) wire.Publish.addQos(b, wire.Qos.AtLeastOnce);
   return finish(b, Message.Publish, wire.Publish.endPublish(b));
 }
 

@@ -3,13 +3,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { KiteClient, KiteClientOptions, KiteMessage } from '../src';
+import { randomBytes } from 'node:crypto';
 import { eventually, Kited } from './kited';
+import { mintToken } from './token';
 
 let kited: Kited;
+const tokenKey = randomBytes(32);
 const clients: KiteClient[] = [];
 
 before(async () => {
-  kited = new Kited();
+  kited = new Kited({ settings: [`auth.token_key=${tokenKey.toString('hex')}`] });
   await kited.start();
 });
 
@@ -108,4 +111,40 @@ test('a wrong key is refused and the client stops (AuthFailed is final)', async 
   client.on('error', (err) => errors.push(err.reason));
   await eventually('the client to stop', () => client.state === 'stopped');
   assert.ok(errors.includes(40), `errors: ${errors}`);
+});
+
+function token(deviceId: string, expiresInS: number): string {
+  const now = Math.floor(Date.now() / 1000);
+  return mintToken(tokenKey, { deviceId, groups: [], issuedAtS: now - 10, expiresAtS: now + expiresInS });
+}
+
+test('a browser-style client connects with a token and receives', async () => {
+  const deviceId = 'web-token-1';
+  const client = connect(deviceId, { key: undefined, token: token(deviceId, 600) });
+  const received: string[] = [];
+  client.on('message', (message) => void received.push(message.text()));
+  await waitOpen(client);
+  await kited.sendMessage(deviceId, 'hello token');
+  await eventually('the message', () => received.length === 1);
+  assert.deepEqual(received, ['hello token']);
+});
+
+test('an expired token stops the client with TokenExpired', async () => {
+  const deviceId = 'web-token-2';
+  const client = connect(deviceId, { key: undefined, token: token(deviceId, -5) });
+  const errors: number[] = [];
+  client.on('error', (err) => errors.push(err.reason));
+  await eventually('the client to stop', () => client.state === 'stopped');
+  assert.ok(errors.includes(41), `errors: ${errors}`);
+});
+
+test('a kick (Goaway Kicked) is followed by a reconnect', async () => {
+  const deviceId = 'web-kick-1';
+  const client = connect(deviceId);
+  const reasons: (number | undefined)[] = [];
+  client.on('state', (state, detail) => state === 'waiting' && reasons.push(detail.reason));
+  await waitOpen(client);
+  await kited.admin('DELETE', `/v1/devices/${deviceId}/connection`);
+  await eventually('a reconnect', () => reasons.length > 0 && client.state === 'open');
+  assert.equal(reasons[0], 63);
 });
