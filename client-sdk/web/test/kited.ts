@@ -11,9 +11,19 @@ export const KITED = process.env.KITED ?? '/work/main/build/server/kited';
 export const KITE = process.env.KITE ?? '/work/main/build/tools/kite/kite';
 
 const running = new Set<ChildProcess>();
-process.on('exit', () => {
+/** Data dirs this process created, removed on exit even when a test failed half-way. */
+const createdDirs = new Set<string>();
+function killAll(): void {
   for (const child of running) child.kill('SIGKILL');
-});
+  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(1);
+  });
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -46,6 +56,7 @@ export class Kited {
 
   constructor(private readonly options: KitedOptions = {}) {
     this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kite-web-test-'));
+    if (!options.dataDir) createdDirs.add(this.dataDir);
     this.logPath = join(this.dataDir, 'kited.log');
     this.settings = [...(options.settings ?? [])];
   }
