@@ -94,8 +94,12 @@ test('uplink publishes queued offline are sent and acked', async () => {
   await Promise.all(acked);
   assert.equal(client.queuedUplinks, 0);
   await client.publish('qos0', { qos: 0, topic: 'telemetry' });
-  const events = await kited.admin('GET', `/v1/events?type=uplink&device=${deviceId}&after=0&wait=1s`);
-  const uplinks = events.events.map((e: any) => [e.qos, e.seq ?? 0, e.payload]);
+  // The QoS 0 publish resolves once written: its event may be recorded a moment later.
+  const events = await eventually('four uplink events', async () => {
+    const answer = await kited.admin('GET', `/v1/events?type=uplink&device=${deviceId}&after=0&wait=1s`);
+    return answer.events.length >= 4 ? answer.events : null;
+  });
+  const uplinks = events.map((e: any) => [e.qos, e.seq ?? 0, e.payload]);
   assert.deepEqual(uplinks, [
     [1, 1, '{"reading":1}'],
     [1, 2, '{"reading":2}'],
@@ -147,4 +151,20 @@ test('a kick (Goaway Kicked) is followed by a reconnect', async () => {
   await kited.admin('DELETE', `/v1/devices/${deviceId}/connection`);
   await eventually('a reconnect', () => reasons.length > 0 && client.state === 'open');
   assert.equal(reasons[0], 63);
+});
+
+test('a newer connection replaces the older, which stops (Replaced is final)', async () => {
+  const deviceId = 'web-replaced-1';
+  const older = connect(deviceId);
+  const olderErrors: number[] = [];
+  older.on('error', (err) => olderErrors.push(err.reason));
+  await waitOpen(older);
+  const newer = connect(deviceId);
+  await eventually('the older client to stop', () => older.state === 'stopped');
+  assert.ok(olderErrors.includes(61), `errors: ${olderErrors}`);
+  await waitOpen(newer);
+  const received: string[] = [];
+  newer.on('message', (message) => void received.push(message.text()));
+  await kited.sendMessage(deviceId, 'to the newer');
+  await eventually('the message on the newer connection', () => received.length === 1);
 });
