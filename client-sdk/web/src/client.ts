@@ -195,7 +195,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
       { ...this.resume },
       {
         opened: (welcome) => this.onOpened(link, welcome),
-        deliver: (publish) => this.onDeliver(link, publish),
+        deliver: (publish, ackSeq) => this.onDeliver(link, publish, ackSeq),
         command: (request) => this.onCommand(link, request),
         uplinkAcked: (seq) => this.uplink.ackThrough(seq),
         uplinkWritable: () => this.flushUplink(),
@@ -220,9 +220,8 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
     if (this.link === link) this.flushUplink();
   }
 
-  private onDeliver(link: Link, publish: IncomingPublish): void {
+  private onDeliver(link: Link, publish: IncomingPublish, ackSeq: bigint): void {
     const message: KiteMessage = { ...publish, text: () => decoder.decode(publish.payload) };
-    const seq = publish.seq;
     this.processing = this.processing.then(async () => {
       try {
         await Promise.all(this.emit('message', message));
@@ -230,8 +229,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
         // The message still counts as processed: redelivering it would loop on the same failure.
         this.emitError(new KiteError(Reason.Internal, `message handler failed: ${String(err)}`));
       }
-      if (publish.qos === 1 && seq > this.resume.lastReceivedSeq) this.resume.lastReceivedSeq = seq;
-      link.processed(seq);
+      link.processed(ackSeq);
     });
   }
 
@@ -259,7 +257,9 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
 
   private onClosed(link: Link, info: CloseInfo): void {
     if (this.link !== link) return; // stop() already moved on
-    this.resume.lastReceivedSeq = this.maxSeq(this.resume.lastReceivedSeq, link.lastDelivered);
+    // The link's window is the one record of what was handed to the app on this session; a handler
+    // of an older session finishing late must not move it (after a fresh session it would be wrong).
+    this.resume.lastReceivedSeq = link.lastDelivered;
     this.link = null;
     if (info.reason !== Reason.NormalClose) {
       this.emitError(new KiteError(info.reason, info.message || 'connection closed'));
@@ -293,10 +293,6 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
         this.emitError(err instanceof KiteError ? err : new KiteError(Reason.Internal, String(err)));
       }
     }
-  }
-
-  private maxSeq(a: bigint, b: bigint): bigint {
-    return a > b ? a : b;
   }
 
   private setState(state: ClientState, detail: StateDetail): void {

@@ -60,8 +60,11 @@ export interface CommandRequest {
 
 export interface LinkHooks {
   opened(welcome: WelcomeFields): void;
-  /** A publish for the app; the client calls link.processed(seq) when the app is done. */
-  deliver(publish: IncomingPublish): void;
+  /**
+   * A publish for the app; the client calls link.processed(ackSeq) when the app is done. For QoS 0
+   * ackSeq is the last QoS 1 seq delivered, not the publish's own field (protocol.md 6.2).
+   */
+  deliver(publish: IncomingPublish, ackSeq: bigint): void;
   command(request: CommandRequest): void;
   uplinkAcked(seq: bigint): void;
   uplinkWritable(): void;
@@ -259,7 +262,7 @@ export class Link {
     const window = this.window!;
     const verdict = publish.qos === 1 ? window.onPublish(publish.seq, Date.now()) : window.onUnsequenced();
     if (verdict === 'no-credit') throw new KiteError(Reason.CreditExceeded, 'publish without credit');
-    if (verdict === 'deliver') this.hooks.deliver(publish);
+    if (verdict === 'deliver') this.hooks.deliver(publish, window.delivered);
     this.flushAcks();
   }
 

@@ -168,3 +168,23 @@ test('a newer connection replaces the older, which stops (Replaced is final)', a
   await kited.sendMessage(deviceId, 'to the newer');
   await eventually('the message on the newer connection', () => received.length === 1);
 });
+
+test('QoS 0 and QoS 1 messages mixed: all arrive, credit keeps flowing, QoS 1 acked', async () => {
+  const deviceId = 'web-mixed-1';
+  const client = connect(deviceId, { creditWindow: 4 }); // QoS 0 uses credit too: refills must count it
+  const received: string[] = [];
+  client.on('message', (message) => void received.push(`${message.qos}:${message.text()}`));
+  await waitOpen(client);
+  const expected: string[] = [];
+  for (let i = 1; i <= 20; i++) {
+    const qos = i % 2;
+    await kited.sendMessage(deviceId, `m${i}`, { qos });
+    expected.push(`${qos}:m${i}`);
+  }
+  await eventually('all messages', () => received.length === expected.length);
+  // kited keeps order among QoS 1; a QoS 0 send may overtake a QoS 1 one still being stored.
+  assert.deepEqual([...received].sort(), [...expected].sort());
+  const qos1 = (list: string[]) => list.filter((m) => m.startsWith('1:'));
+  assert.deepEqual(qos1(received), qos1(expected));
+  await eventually('acked_through 10', async () => (await kited.admin('GET', `/v1/devices/${deviceId}`)).acked_through === 10);
+});
