@@ -3,5 +3,5 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 for (const file of process.argv.slice(2)) {
   const bytes = readFileSync(file);
-  console.log(`${file}: ${bytes.length} bytes minified, ${gzipSync(bytes, { level: 9 }).length} bytes gzip`);
+  console.log(`${file}: ${bytes.length} bytes, ${gzipSync(bytes, { level: 9 }).length} bytes gzip`);
 }
