@@ -2,7 +2,7 @@
 // the client must decode both, or it cannot read kited's larger or dictionary-compressed frames.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import WebSocket from 'ws';
@@ -27,23 +27,44 @@ function telemetry(i: number): string {
   });
 }
 
-/** Trains a zstd-format dictionary with the given id (what kited's dictionary_file takes). */
-function trainDictionary(dir: string): string {
-  const samples = join(dir, 'samples');
-  mkdirSync(samples, { recursive: true });
-  for (let i = 0; i < 600; i++) writeFileSync(join(samples, `${i}.json`), telemetry(i * 7 + 1));
-  const output = join(dir, 'telemetry.zdict');
-  execFileSync('zstd', ['-q', '--train', '-r', samples, '-o', output, `--dictID=${DICTIONARY_ID}`, '--maxdict=8192']);
-  if (existsSync(KITE)) {
-    console.log(`kite dict info: ${execFileSync(KITE, ['dict', 'info', output]).toString().trim()}`);
+/**
+ * The steps of docs/server.md "Compression and dictionaries": record real traffic (here 150
+ * telemetry messages to a device on this SDK), `kite dict train` on the recording, configure
+ * kited with it. Without the kite CLI, `zstd --train` on the same payloads stands in.
+ */
+async function trainDictionary(kited: Kited): Promise<string> {
+  const output = join(kited.dataDir, 'telemetry.zdict');
+  if (!existsSync(KITE)) {
+    const samples = join(kited.dataDir, 'samples');
+    mkdirSync(samples, { recursive: true });
+    for (let i = 0; i < 150; i++) writeFileSync(join(samples, `${i}.json`), telemetry(i * 7 + 1));
+    execFileSync('zstd', ['-q', '--train', '-r', samples, '-o', output, `--dictID=${DICTIONARY_ID}`, '--maxdict=8192']);
+    return output;
   }
+  kited.settings.push('record.enabled=true');
+  await kited.start();
+  const client = new KiteClient({ url: kited.url, deviceId: 'recorded-1', key: kited.deviceKey('recorded-1'), WebSocket });
+  let count = 0;
+  client.on('message', () => void count++);
+  client.start();
+  await eventually('the recorded session', () => client.state === 'open');
+  for (let i = 0; i < 150; i++) await kited.sendMessage('recorded-1', telemetry(i * 7 + 1));
+  await eventually('the recorded messages', () => count === 150);
+  client.stop();
+  await kited.stop(); // flushes the recording
+  const recordings = join(kited.dataDir, 'recordings');
+  const pcaps = readdirSync(recordings).map((name) => join(recordings, name));
+  const args = ['dict', 'train', '-o', output, '--id', String(DICTIONARY_ID), '--max-size', '8192', ...pcaps];
+  console.log(`kite ${args.join(' ')}`);
+  console.log(execFileSync(KITE, args).toString().trim());
+  console.log(execFileSync(KITE, ['dict', 'info', output]).toString().trim());
   return output;
 }
 
 async function startWithDictionary(): Promise<{ kited: Kited; dictionary: Uint8Array }> {
   const kited = new Kited();
   cleanups.push(() => kited.dispose());
-  const path = trainDictionary(kited.dataDir);
+  const path = await trainDictionary(kited);
   kited.settings.push(`compression.dictionary_file=${path}`);
   await kited.start();
   return { kited, dictionary: new Uint8Array(readFileSync(path)) };
