@@ -188,3 +188,17 @@ test('QoS 0 and QoS 1 messages mixed: all arrive, credit keeps flowing, QoS 1 ac
   assert.deepEqual(qos1(received), qos1(expected));
   await eventually('acked_through 10', async () => (await kited.admin('GET', `/v1/devices/${deviceId}`)).acked_through === 10);
 });
+
+test('keep-alive pings hold an idle session open past the timeout', async () => {
+  const deviceId = 'web-keepalive-1';
+  const client = connect(deviceId, { keepaliveMs: 1000 }); // kited's minimum: its timeout is 1.5 s
+  let keepalive = 0;
+  client.on('welcome', (welcome) => (keepalive = welcome.keepaliveMs));
+  const states: string[] = [];
+  client.on('state', (state) => void states.push(state));
+  await waitOpen(client);
+  await new Promise((resolve) => setTimeout(resolve, 3500));
+  assert.equal(keepalive, 1000);
+  assert.deepEqual(states, ['open'], 'no reconnect while idle');
+  assert.equal((await kited.admin('GET', `/v1/devices/${deviceId}`)).online, true);
+});
