@@ -3,6 +3,7 @@
 import { Backoff } from './backoff';
 import type { IncomingPublish, WelcomeFields } from './codec';
 import { hexToBytes } from './crypto';
+import { GroupRequests } from './groups';
 import { KiteError, Reason, reasonName, reconnectAllowed } from './errors';
 import { TypedEmitter } from './events';
 import { CloseInfo, CommandRequest, Link, LinkStats, ResumeState } from './link';
@@ -93,6 +94,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
   private readonly key?: Uint8Array;
   private readonly backoff: Backoff;
   private readonly uplink: UplinkQueue;
+  private readonly groups: GroupRequests;
   private resume: ResumeState = { resumeToken: new Uint8Array(0), lastReceivedSeq: 0n, storeEpoch: 0n };
   private link: Link | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -124,6 +126,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
     this.decompressor = new Decompressor(this.options.dictionaries);
     this.backoff = new Backoff(this.options.backoffInitialMs, this.options.backoffMaxMs);
     this.uplink = new UplinkQueue(this.options.maxQueued);
+    this.groups = new GroupRequests(this.options.maxQueued);
   }
 
   get state(): ClientState {
@@ -154,6 +157,24 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
     this.setState('stopped', { reason: Reason.NormalClose });
     link?.fail(Reason.NormalClose, 'client stopped');
     this.uplink.failAll(new KiteError(Reason.NormalClose, 'client stopped before the publish was acknowledged'));
+    this.groups.failAll(new KiteError(Reason.NormalClose, 'client stopped before the server confirmed'));
+  }
+
+  /** Joins a group; resolves when kited confirmed, rejects when it refused. Queued while offline. */
+  join(group: string): Promise<void> {
+    return this.groupRequest(true, group);
+  }
+
+  /** Leaves a group, like join(). */
+  leave(group: string): Promise<void> {
+    return this.groupRequest(false, group);
+  }
+
+  private groupRequest(join: boolean, group: string): Promise<void> {
+    if (this.currentState === 'stopped') return Promise.reject(new KiteError(Reason.NormalClose, 'client stopped'));
+    const done = this.groups.add(join, group);
+    this.flushUplink();
+    return done;
   }
 
   /**
@@ -200,6 +221,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
         uplinkAcked: (seq) => this.uplink.ackThrough(seq),
         uplinkWritable: () => this.flushUplink(),
         refused: (ref, error) => this.onRefused(ref, error),
+        groupsConfirmed: (requestId) => this.groups.confirm(requestId),
         closed: (info) => this.onClosed(link, info),
       },
       this.stats,
@@ -214,6 +236,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
       lastReceivedSeq: welcome.resumed ? this.resume.lastReceivedSeq : 0n,
     };
     this.uplink.onWelcome(welcome.resumed, welcome.lastReceivedSeq);
+    this.groups.resendAll();
     this.backoff.reset();
     this.setState('open', { resumed: welcome.resumed });
     this.emit('welcome', welcome);
@@ -251,7 +274,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
 
   private onRefused(ref: bigint, error: KiteError): void {
     // Non-fatal errors name an uplink seq (QueueFull, NotFound) or a request; the session stays.
-    this.uplink.refuse(ref, error);
+    if (!this.groups.refuse(ref, error)) this.uplink.refuse(ref, error);
     this.emitError(error);
   }
 
@@ -267,6 +290,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
     if (info.fromServer && !reconnectAllowed(info.reason)) {
       this.setState('stopped', { reason: info.reason, message: info.message });
       this.uplink.failAll(new KiteError(info.reason, 'the server ended the session for good'));
+      this.groups.failAll(new KiteError(info.reason, 'the server ended the session for good'));
       return;
     }
     this.scheduleReconnect(info);
@@ -285,6 +309,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
   private flushUplink(): void {
     const link = this.link;
     if (!link?.isOpen) return;
+    for (const request of this.groups.takeUnsent()) link.sendGroupRequest(request.join, request.id, request.group);
     for (const publish of this.uplink.takeSendable(link.credit)) {
       try {
         link.sendPublish(publish);

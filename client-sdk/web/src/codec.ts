@@ -119,6 +119,17 @@ export function encodeReply(id: bigint, status: number, payload: Uint8Array): Ui
   return finish(b, Message.Reply, wire.Reply.createReply(b, id, status, vector));
 }
 
+export function encodeGroupRequest(join: boolean, requestId: bigint, groups: string[]): Uint8Array {
+  const b = new flatbuffers.Builder(64);
+  const names = groups.map((g) => b.createString(g));
+  if (join) {
+    const vector = wire.Subscribe.createGroupsVector(b, names);
+    return finish(b, Message.Subscribe, wire.Subscribe.createSubscribe(b, requestId, vector));
+  }
+  const vector = wire.Unsubscribe.createGroupsVector(b, names);
+  return finish(b, Message.Unsubscribe, wire.Unsubscribe.createUnsubscribe(b, requestId, vector));
+}
+
 export function encodeError(reason: number, message: string): Uint8Array {
   const b = new flatbuffers.Builder(64);
   const text = optionalString(b, message);
@@ -136,7 +147,7 @@ export type Incoming =
   | { type: 'command'; id: bigint; name: string; payload: Uint8Array; timeoutMs: number }
   | { type: 'goaway'; reason: number; reconnectAfterMs: number; message: string }
   | { type: 'error'; reason: number; message: string; ref: bigint }
-  | { type: 'ignored'; name: string };
+  | { type: 'groups'; join: boolean; requestId: bigint };
 
 export interface WelcomeFields {
   resumed: boolean;
@@ -217,9 +228,10 @@ function decodeMessage(frame: wire.Frame): Incoming {
       return { type: 'error', reason: e.reason(), message: e.message() ?? '', ref: e.ref() };
     }
     case Message.Subscribe:
+      // A confirmation of ours, or an announcement of groups a Welcome had no room for.
+      return { type: 'groups', join: true, requestId: table(wire.Subscribe).requestId() };
     case Message.Unsubscribe:
-      // Group confirmations and announcements: this SDK sends no Subscribe yet, so it ignores them.
-      return { type: 'ignored', name: Message[type] };
+      return { type: 'groups', join: false, requestId: table(wire.Unsubscribe).requestId() };
     default:
       throw new KiteError(Reason.UnexpectedMessage, `message type ${Message[type] ?? type} not expected by a client`);
   }

@@ -69,6 +69,7 @@ export interface LinkHooks {
   uplinkAcked(seq: bigint): void;
   uplinkWritable(): void;
   refused(ref: bigint, error: KiteError): void;
+  groupsConfirmed(requestId: bigint): void;
   closed(info: CloseInfo): void;
 }
 
@@ -251,8 +252,8 @@ export class Link {
       case 'goaway':
       case 'error':
         return this.onServerClose(message);
-      case 'ignored':
-        return;
+      case 'groups':
+        return this.hooks.groupsConfirmed(message.requestId);
       default:
         throw new KiteError(Reason.UnexpectedMessage, `${message.type} in an open session`);
     }
@@ -307,6 +308,10 @@ export class Link {
     if (publish.qos === 1 && publish.seq > this.highestSentSeq) this.highestSentSeq = publish.seq;
     this.write(codec.encodePublish(publish));
     return true;
+  }
+
+  sendGroupRequest(join: boolean, requestId: bigint, group: string): void {
+    if (this.state === 'open') this.write(codec.encodeGroupRequest(join, requestId, [group]));
   }
 
   sendReply(id: bigint, status: number, payload: Uint8Array): void {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { KiteClient, KiteClientOptions, KiteMessage } from '../src';
+import { KiteClient, KiteClientOptions, KiteError, KiteMessage, Reason } from '../src';
 import { randomBytes } from 'node:crypto';
 import { eventually, Kited } from './kited';
 import { mintToken } from './token';
@@ -201,4 +201,20 @@ test('keep-alive pings hold an idle session open past the timeout', async () => 
   assert.equal(keepalive, 1000);
   assert.deepEqual(states, ['open'], 'no reconnect while idle');
   assert.equal((await kited.admin('GET', `/v1/devices/${deviceId}`)).online, true);
+});
+
+test('join and leave groups; a refused join rejects', async () => {
+  const deviceId = 'web-groups-1';
+  const client = new KiteClient({ url: kited.url, deviceId, key: kited.deviceKey(deviceId), WebSocket });
+  clients.push(client);
+  const joined = client.join('room-7'); // queued before the first connection, sent once open
+  client.start();
+  await joined;
+  // kited answers 404 for a group nobody is in any more.
+  const members = async () =>
+    (await kited.admin('GET', '/v1/groups/room-7').catch(() => ({ members: [] }))).members.map((m: any) => m.device);
+  assert.deepEqual(await members(), [deviceId]);
+  await assert.rejects(client.join('no/slash'), (err: KiteError) => err.reason === Reason.LimitExceeded);
+  await client.leave('room-7');
+  assert.deepEqual(await members(), []);
 });
