@@ -84,6 +84,7 @@ export type KiteEvents = {
 };
 
 const decoder = new TextDecoder();
+const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const encoder = new TextEncoder();
 
 export class KiteClient extends TypedEmitter<KiteEvents> {
@@ -108,6 +109,9 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
     super();
     if (!options.url || !options.deviceId) throw new Error('url and deviceId are required');
     if (!options.key === !options.token) throw new Error('give exactly one of key (hex) and token');
+    if (!DEVICE_ID.test(options.deviceId) || options.deviceId.includes('..')) {
+      throw new Error('deviceId: 1..128 of A-Z a-z 0-9 . _ : -, starting with a letter or digit, no ".." (docs/protocol.md 8)');
+    }
     this.options = {
       keepaliveMs: 30000,
       creditWindow: 64,
@@ -198,6 +202,16 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
       return this.scheduleReconnect({ reason: Reason.Internal, message: 'zstd', reconnectAfterMs: 0, fromServer: false });
     }
     if (this.currentState !== 'connecting') return; // stopped meanwhile
+    try {
+      this.link = this.openLink();
+    } catch (err) {
+      // The WebSocket constructor throws only for what no retry can fix (a malformed URL).
+      this.emitError(new KiteError(Reason.Internal, `cannot open a WebSocket to ${this.options.url}: ${String(err)}`));
+      this.setState('stopped', { reason: Reason.Internal, message: String(err) });
+    }
+  }
+
+  private openLink(): Link {
     const link: Link = new Link(
       {
         url: this.options.url,
@@ -226,7 +240,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
       },
       this.stats,
     );
-    this.link = link;
+    return link;
   }
 
   private onOpened(link: Link, welcome: WelcomeFields): void {
