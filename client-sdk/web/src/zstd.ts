@@ -53,6 +53,26 @@ export function frameContentSize(body: Uint8Array): number | null {
   return high > 0 ? Number.MAX_SAFE_INTEGER : view.getUint32(at, true);
 }
 
+/**
+ * Length of the zstd frame at the start of `body`, walking its block headers, so that a body
+ * holding anything after its one frame (a second frame, trailing bytes) is refused (3.3 check 3).
+ */
+export function zstdFrameLength(body: Uint8Array): number {
+  const descriptor = body[4];
+  const singleSegment = (descriptor >> 5) & 1;
+  const sizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][descriptor >> 6];
+  let at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][descriptor & 3] + sizeBytes;
+  for (;;) {
+    if (at + 3 > body.length) throw new KiteError(Reason.DecompressionFailed, 'truncated zstd block header');
+    const header = body[at] | (body[at + 1] << 8) | (body[at + 2] << 16);
+    const type = (header >> 1) & 3;
+    if (type === 3) throw new KiteError(Reason.DecompressionFailed, 'reserved zstd block type');
+    at += 3 + (type === 1 ? 1 : header >>> 3); // an RLE block stores one byte
+    if (header & 1) break; // last block
+  }
+  return at + ((descriptor >> 2) & 1 ? 4 : 0); // content checksum
+}
+
 export class Decompressor {
   private readonly dictionaries = new Map<number, Uint8Array>();
 
@@ -73,6 +93,9 @@ export class Decompressor {
     const size = frameContentSize(body);
     if (size === null || size > max) {
       throw new KiteError(Reason.DecompressionBomb, `zstd content size ${size ?? 'absent'} above ${max}`);
+    }
+    if (zstdFrameLength(body) !== body.length) {
+      throw new KiteError(Reason.DecompressionFailed, 'the body is not exactly one zstd frame');
     }
     const dict = dictionary === 0 ? undefined : this.dictionaries.get(dictionary);
     if (dictionary !== 0 && !dict) throw new KiteError(Reason.UnknownDictionary, `no dictionary ${dictionary}`);

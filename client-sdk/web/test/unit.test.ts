@@ -8,6 +8,7 @@ import { bytesToHex, computeProofs, hmacSha256 } from '../src/crypto';
 import { KiteError, Reason } from '../src/errors';
 import { FrameReader } from '../src/frame';
 import { ReceiveWindow } from '../src/receive-window';
+import { Decompressor, initZstd } from '../src/zstd';
 import { mintToken } from './token';
 
 const range = (from: number, count: number) => Uint8Array.from({ length: count }, (_, i) => from + i);
@@ -100,4 +101,26 @@ test('tokens are signed as protocol.md 5.5 says (the documented example verifies
   });
   const mintedSigned = minted.slice(0, minted.lastIndexOf('.'));
   assert.equal(minted, `${mintedSigned}.${createHmac('sha256', 'example signing key').update(mintedSigned).digest('base64url')}`);
+});
+
+test('a compressed body must be exactly one zstd frame of the declared size', async () => {
+  await initZstd();
+  const { compress } = await import('@bokuweb/zstd-wasm');
+  const plain = new TextEncoder().encode('kite '.repeat(200));
+  const frame = compress(plain, 3);
+  const decompressor = new Decompressor();
+  assert.deepEqual(decompressor.decompress(frame, 0, 65536), plain);
+  const reasonOf = (body: Uint8Array, max = 65536) => {
+    try {
+      decompressor.decompress(body, 0, max);
+      return Reason.None;
+    } catch (err) {
+      return (err as KiteError).reason;
+    }
+  };
+  assert.equal(reasonOf(new Uint8Array([...frame, ...frame])), Reason.DecompressionFailed); // two frames
+  assert.equal(reasonOf(new Uint8Array([...frame, 0])), Reason.DecompressionFailed); // a trailing byte
+  assert.equal(reasonOf(frame, 100), Reason.DecompressionBomb); // declared size above the maximum
+  assert.equal(reasonOf(frame.subarray(0, frame.length - 1)), Reason.DecompressionFailed);
+  assert.throws(() => decompressor.decompress(frame, 7, 65536), (err: KiteError) => err.reason === Reason.UnknownDictionary);
 });
