@@ -8,6 +8,7 @@ import { KiteError, Reason, reasonName, reconnectAllowed } from './errors';
 import { TypedEmitter } from './events';
 import { CloseInfo, CommandRequest, Link, LinkStats, ResumeState } from './link';
 import { resolveWebSocket, WebSocketConstructor } from './socket';
+import { fromSaved, ResumeStore, toSaved } from './resume-store';
 import { PublishOptions, UplinkQueue } from './uplink-queue';
 import { Decompressor, initZstd } from './zstd';
 
@@ -34,6 +35,11 @@ export interface KiteClientOptions {
   maxFrame?: number;
   /** The WebSocket class, for Node 20: `require('ws')`. Defaults to globalThis.WebSocket. */
   WebSocket?: unknown;
+  /**
+   * Keeps the resume token, store epoch and last processed seq across page reloads or restarts
+   * (e.g. webStorageResumeStore(localStorage, 'kite')). Without it they live in memory only.
+   */
+  resumeStore?: ResumeStore;
   /** Where a browser fetches zstd.wasm; defaults to beside the bundle. */
   zstdWasmUrl?: string;
 }
@@ -88,7 +94,7 @@ const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const encoder = new TextEncoder();
 
 export class KiteClient extends TypedEmitter<KiteEvents> {
-  private readonly options: Required<Omit<KiteClientOptions, 'key' | 'token' | 'WebSocket' | 'zstdWasmUrl'>> &
+  private readonly options: Required<Omit<KiteClientOptions, 'key' | 'token' | 'WebSocket' | 'zstdWasmUrl' | 'resumeStore'>> &
     KiteClientOptions;
   private readonly WebSocket: WebSocketConstructor;
   private readonly decompressor: Decompressor;
@@ -130,6 +136,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
     this.decompressor = new Decompressor(this.options.dictionaries);
     this.backoff = new Backoff(this.options.backoffInitialMs, this.options.backoffMaxMs);
     this.uplink = new UplinkQueue(this.options.maxQueued);
+    this.resume = fromSaved(options.resumeStore?.load()) ?? this.resume;
     this.groups = new GroupRequests(this.options.maxQueued);
   }
 
@@ -249,6 +256,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
       storeEpoch: welcome.storeEpoch,
       lastReceivedSeq: welcome.resumed ? this.resume.lastReceivedSeq : 0n,
     };
+    this.saveResume(this.resume);
     this.uplink.onWelcome(welcome.resumed, welcome.lastReceivedSeq);
     this.groups.resendAll();
     this.backoff.reset();
@@ -267,6 +275,8 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
         this.emitError(new KiteError(Reason.Internal, `message handler failed: ${String(err)}`));
       }
       link.processed(ackSeq);
+      // Saved once processed: after a reload, a message whose handler did not finish comes again.
+      if (publish.qos === 1 && this.link === link) this.saveResume({ ...this.resume, lastReceivedSeq: ackSeq });
     });
   }
 
@@ -331,6 +341,14 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
         if (err instanceof KiteError) this.uplink.refuse(publish.seq, err);
         this.emitError(err instanceof KiteError ? err : new KiteError(Reason.Internal, String(err)));
       }
+    }
+  }
+
+  private saveResume(state: ResumeState): void {
+    try {
+      this.options.resumeStore?.save(toSaved(state));
+    } catch (err) {
+      this.emitError(new KiteError(Reason.Internal, `resumeStore.save failed: ${String(err)}`));
     }
   }
 

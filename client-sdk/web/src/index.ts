@@ -6,3 +6,5 @@ export { KiteError, Reason, reasonName, reconnectAllowed } from './errors';
 export { dictionaryId } from './zstd';
 export type { LinkStats } from './link';
 export type { WelcomeFields } from './codec';
+export { webStorageResumeStore } from './resume-store';
+export type { ResumeStore, SavedSession } from './resume-store';

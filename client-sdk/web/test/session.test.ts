@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { KiteClient, KiteClientOptions, KiteError, KiteMessage, Reason } from '../src';
+import { KiteClient, KiteClientOptions, KiteError, KiteMessage, Reason, ResumeStore, SavedSession } from '../src';
 import { randomBytes } from 'node:crypto';
 import { eventually, Kited } from './kited';
 import { mintToken } from './token';
@@ -217,4 +217,38 @@ test('join and leave groups; a refused join rejects', async () => {
   await assert.rejects(client.join('no/slash'), (err: KiteError) => err.reason === Reason.LimitExceeded);
   await client.leave('room-7');
   assert.deepEqual(await members(), []);
+});
+
+test('a resume store carries the session over to a new client (a page reload)', async () => {
+  const deviceId = 'web-reload-1';
+  let saved: SavedSession | null = null;
+  let first: KiteClient | null = null;
+  const store: ResumeStore = {
+    load: () => saved,
+    save: (session) => {
+      saved = session;
+      // "Reload" right after the fifth message was processed, before its ack (20 ms later) is
+      // out: kited still holds r1..r5, and only the saved seq keeps them from coming again.
+      if (session.lastReceivedSeq === '5') first?.stop();
+    },
+  };
+  first = connect(deviceId, { resumeStore: store });
+  const firstReceived: string[] = [];
+  first.on('message', (message) => void firstReceived.push(message.text()));
+  await waitOpen(first);
+  for (let i = 1; i <= 5; i++) await kited.sendMessage(deviceId, `r${i}`);
+  await eventually('the first five', () => firstReceived.length === 5 && first?.state === 'stopped');
+  assert.equal((await kited.admin('GET', `/v1/devices/${deviceId}`)).acked_through, 0);
+  for (let i = 6; i <= 10; i++) await kited.sendMessage(deviceId, `r${i}`); // while "reloading"
+
+  const second = connect(deviceId, { resumeStore: store });
+  let resumed: boolean | undefined;
+  second.on('welcome', (welcome) => (resumed = welcome.resumed));
+  const secondReceived: string[] = [];
+  second.on('message', (message) => void secondReceived.push(message.text()));
+  await eventually('the other five', () => secondReceived.length === 5);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // a duplicate would be here by now
+  assert.equal(resumed, true);
+  assert.deepEqual(secondReceived, ['r6', 'r7', 'r8', 'r9', 'r10']);
+  await eventually('acked_through 10', async () => (await kited.admin('GET', `/v1/devices/${deviceId}`)).acked_through === 10);
 });
