@@ -165,6 +165,8 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
     this.retryTimer = null;
     const link = this.link;
     this.link = null;
+    // A later start() resumes this session: its Hello must say what this one handed to the app.
+    if (link) this.resume.lastReceivedSeq = link.lastDelivered;
     this.setState('stopped', { reason: Reason.NormalClose });
     link?.fail(Reason.NormalClose, 'client stopped');
     this.uplink.failAll(new KiteError(Reason.NormalClose, 'client stopped before the publish was acknowledged'));
