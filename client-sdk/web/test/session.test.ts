@@ -252,3 +252,23 @@ test('a resume store carries the session over to a new client (a page reload)', 
   assert.deepEqual(secondReceived, ['r6', 'r7', 'r8', 'r9', 'r10']);
   await eventually('acked_through 10', async () => (await kited.admin('GET', `/v1/devices/${deviceId}`)).acked_through === 10);
 });
+
+test('stop() then start() resumes: no message twice', async () => {
+  const deviceId = 'web-restart-1';
+  const client = connect(deviceId);
+  const received: string[] = [];
+  let welcomes = 0;
+  client.on('welcome', () => void welcomes++);
+  client.on('message', (message) => {
+    received.push(message.text());
+    if (received.length === 3) client.stop(); // before the acks of 1..3 are out
+  });
+  await waitOpen(client);
+  for (let i = 1; i <= 3; i++) await kited.sendMessage(deviceId, `s${i}`);
+  await eventually('the stop', () => client.state === 'stopped' && received.length === 3);
+  for (let i = 4; i <= 6; i++) await kited.sendMessage(deviceId, `s${i}`);
+  client.start();
+  await eventually('the rest', () => received.length >= 6 && welcomes === 2);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(received, ['s1', 's2', 's3', 's4', 's5', 's6']);
+});
