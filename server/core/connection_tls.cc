@@ -47,7 +47,7 @@ void Connection::after_arrival(kite::tls::WirePipe::Arrival arrival) {
 }
 
 void Connection::log_layer_end() {
-  const std::string_view why = wire_.layer()->why();
+  const std::string why = wire_.layer()->why();
   if (why.starts_with("the peer closed")) return;  // its own goodbye, not a fault
   static log::Limiter limiter(20, 1000);
   if (auto suppressed = limiter.admit())

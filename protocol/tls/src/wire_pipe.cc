@@ -91,7 +91,10 @@ std::span<const std::uint8_t> WirePipe::stage_output(protocol::Session* session,
     return scratch;
   }
   if (channel_->state() == TlsChannel::State::Open) {
-    std::vector<std::uint8_t> plaintext;  // only a layer's frames need a buffer of their own
+    // A layer's frames need a buffer of their own before encryption: one per thread, reused, so
+    // that a flush allocates nothing and an idle connection holds nothing.
+    thread_local std::vector<std::uint8_t> plaintext;
+    plaintext.clear();
     if (!layer_ && session && session->has_output()) {
       host.on_plaintext_out(session->output());
       channel_->write(session->output());

@@ -27,8 +27,7 @@ void WebSocketLayer::receive(std::span<std::uint8_t> bytes, protocol::Session* s
       case Opening::Step::More:
         return;
       case Opening::Step::Refused:
-        ended_ = true;
-        why_ = opening_->failure();
+        ended_ = true;  // opening_ stays: why() reads its failure()
         return;
       case Opening::Step::Open:
         opening_.reset();
@@ -41,25 +40,34 @@ void WebSocketLayer::receive(std::span<std::uint8_t> bytes, protocol::Session* s
   if (auto fault = reader_.read(bytes, *this)) {
     say_goodbye(fault->code, fault->detail);
     ended_ = true;
-    why_ = fault->detail;
+    fault_ = fault->detail;
   }
   session_ = nullptr;
 }
 
+std::string WebSocketLayer::why() const {
+  if (opening_) return std::string(opening_->failure());
+  if (peer_close_code_ != 0)
+    return "the peer closed the WebSocket (code " + std::to_string(peer_close_code_) + ")";
+  return std::string(fault_);
+}
+
 void WebSocketLayer::write(std::span<const std::uint8_t> session_bytes,
                            std::vector<std::uint8_t>& out) {
-  out.insert(out.end(), output_.begin(), output_.end());
-  output_.clear();
+  if (!output_.empty()) {
+    out.insert(out.end(), output_.begin(), output_.end());
+    std::vector<std::uint8_t>().swap(output_);  // an idle connection keeps no buffer
+  }
   if (!opening_ && !close_written_ && !session_bytes.empty())
     append_frame(side_, Opcode::Binary, session_bytes, out);  // before the goodbye, if one waits
-  if (goodbye_.empty()) return;
-  out.insert(out.end(), goodbye_.begin(), goodbye_.end());
-  std::vector<std::uint8_t>().swap(goodbye_);
+  if (goodbye_code_ == 0) return;
+  append_close(side_, goodbye_code_, goodbye_text_, out);
+  goodbye_code_ = 0;
   close_written_ = true;
 }
 
 void WebSocketLayer::end(protocol::Reason reason) {
-  if (opening_ || said_goodbye_) return;
+  if (opening_ || said_goodbye()) return;
   say_goodbye(close_code_for(reason), protocol::reason_name(reason));
 }
 
@@ -68,20 +76,21 @@ void WebSocketLayer::on_binary(std::span<std::uint8_t> payload) {
 }
 
 void WebSocketLayer::on_ping(std::span<const std::uint8_t> payload) {
-  if (!said_goodbye_) append_frame(side_, Opcode::Pong, payload, output_);
+  if (!said_goodbye()) append_frame(side_, Opcode::Pong, payload, output_);
 }
 
 // 1005 (no code given) is answered with 1000: 1005 may not be sent.
 void WebSocketLayer::on_close(std::uint16_t code, std::string_view) {
   say_goodbye(code == 1005 ? close_code::kNormal : code, {});
   ended_ = true;
-  why_ = "the peer closed the WebSocket (code " + std::to_string(code) + ")";
+  peer_close_code_ = code;
 }
 
+// `reason` is static text: a reason's name, a rule's words.
 void WebSocketLayer::say_goodbye(std::uint16_t code, std::string_view reason) {
-  if (said_goodbye_) return;
-  said_goodbye_ = true;
-  append_close(side_, code, reason, goodbye_);
+  if (said_goodbye()) return;
+  goodbye_code_ = code;
+  goodbye_text_ = reason;
 }
 
 }  // namespace kite::websocket

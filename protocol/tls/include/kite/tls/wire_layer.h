@@ -7,7 +7,7 @@
 
 #include <cstdint>
 #include <span>
-#include <string_view>
+#include <string>
 #include <vector>
 
 #include "kite/protocol/session.h"
@@ -26,7 +26,7 @@ class WireLayer {
   // The layer is over: its peer closed it, broke its rules or refused the opening. The host
   // sends what output() holds (the answer to it) and closes; why() says what happened.
   virtual bool ended() const = 0;
-  virtual std::string_view why() const = 0;
+  virtual std::string why() const = 0;
   // Appends to `out` the layer's own bytes, then `session_bytes` framed (dropped unless open()).
   virtual void write(std::span<const std::uint8_t> session_bytes,
                      std::vector<std::uint8_t>& out) = 0;

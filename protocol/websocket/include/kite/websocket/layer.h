@@ -50,9 +50,9 @@ class WebSocketLayer final : public tls::WireLayer, private FrameSink {
                protocol::Millis now) override;
   bool open() const override { return !opening_ && !ended_; }
   bool ended() const override { return ended_; }
-  std::string_view why() const override { return why_; }
+  std::string why() const override;
   void write(std::span<const std::uint8_t> session_bytes, std::vector<std::uint8_t>& out) override;
-  bool has_output() const override { return !output_.empty() || !goodbye_.empty(); }
+  bool has_output() const override { return !output_.empty() || goodbye_code_ != 0; }
   void end(protocol::Reason reason) override;
 
  private:
@@ -60,16 +60,19 @@ class WebSocketLayer final : public tls::WireLayer, private FrameSink {
   void on_ping(std::span<const std::uint8_t> payload) override;
   void on_close(std::uint16_t code, std::string_view reason) override;
   void say_goodbye(std::uint16_t code, std::string_view reason);
+  bool said_goodbye() const { return goodbye_code_ != 0 || close_written_; }
 
+  // Kept small: it lives as long as the connection. Texts are static (a reason's name, a rule).
   Side side_;
   bool ended_ = false;
-  bool said_goodbye_ = false;         // a Close frame is written or waiting in goodbye_
-  bool close_written_ = false;        // nothing may follow it
-  std::unique_ptr<Opening> opening_;  // until the opening is done
+  bool close_written_ = false;         // nothing may follow it
+  std::uint16_t goodbye_code_ = 0;     // a Close to write after everything else; 0: none
+  std::uint16_t peer_close_code_ = 0;  // the peer's Close, when that ended the layer
+  std::string_view goodbye_text_;      // the Close's reason text
+  std::string_view fault_;             // the rule the peer broke, when that ended the layer
+  std::unique_ptr<Opening> opening_;   // until it opens (after a refusal, for its failure())
   FrameReader reader_;
-  std::vector<std::uint8_t> output_;   // the opening's answer, pongs
-  std::vector<std::uint8_t> goodbye_;  // the Close frame, written after everything else
-  std::string why_;
+  std::vector<std::uint8_t> output_;      // the opening's answer, pongs; freed once written
   protocol::Session* session_ = nullptr;  // during receive() only
   protocol::Millis now_ = 0;
 };
