@@ -50,7 +50,8 @@ void exercise(Harness& h, ClientOptions options) {
   const SdkRecord record = probe.snapshot();
   CHECK(record.messages[1] == "after the kick");
   CHECK(record.states.back().resumed);
-  client.stop();
+  client.stop();  // and its last state change handed to the probe before the probe goes
+  CHECK(probe.wait_state(State::Stopped, 1, kWait));
 }
 
 }  // namespace
@@ -105,12 +106,17 @@ TEST_CASE(
     });
     REQUIRE(client.start() == Error::Ok);
     REQUIRE(probe.wait_state(State::Disconnected, 1, kWait));
-    std::lock_guard lock(mutex);
-    INFO(detail);
+    std::string said;
+    {
+      std::lock_guard lock(mutex);
+      said = detail;
+    }
+    INFO(said);
     // tinyproxy says 401 to wrong credentials (407 to none)
-    CHECK(detail.starts_with("ProxyFailed: the proxy answered CONNECT with 401"));
-    CHECK(detail.ends_with("(check the user and password in the proxy option)"));
-    client.stop();
+    CHECK(said.starts_with("ProxyFailed: the proxy answered CONNECT with 401"));
+    CHECK(said.ends_with("(check the user and password in the proxy option)"));
+    client.stop();  // and its last state change handed to the probe before the probe goes
+    CHECK(probe.wait_state(State::Stopped, 1, kWait));
   }
 }
 
