@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/log_limiter.h"
 #include "core/worker.h"
+#include "websocket/entry_layer.h"
 
 namespace kite::server {
 namespace {
@@ -55,7 +56,10 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
                        bool websocket) {
   auto& context = worker_.context();
   if (tls) wire_ = kite::tls::WirePipe(std::move(tls));
-  if (websocket) wire_.set_layer(websocket::server_layer(context.options.upgrade_rules));
+  if (websocket)
+    wire_.set_layer(websocket::entry_layer(
+        context.options.upgrade_rules, id_,
+        [this](websocket::TunnelUplink uplink) { route_tunnel_uplink(std::move(uplink)); }));
   uv_tcp_init(worker_.loop(), &tcp_);
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
     close_socket();

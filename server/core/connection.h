@@ -4,7 +4,8 @@
 // Its parts, one file a concern: connection.cc (the socket: reads, writes, flow control, close),
 // connection_lifecycle.h (its stages and what each holds), connection_handshake.cc (hello to
 // welcome; the policy in handshake_policy.h), connection_session.cc (session events to the role,
-// and the end), connection_commands.cc, connection_tls.cc and connection_record.cc. What a
+// and the end), connection_commands.cc, connection_tls.cc, connection_record.cc and
+// connection_tunnel.cc (the WebSocket port's HTTP fallback). What a
 // device or a service does with an open session is its role's (peer_role.h: device_role.h,
 // service_role.h), chosen when the hello is accepted.
 //
@@ -60,6 +61,7 @@
 #include "kite/protocol/session.h"
 #include "kite/tls/wire_pipe.h"
 #include "record/connection_recorder.h"
+#include "websocket/tunnel.h"
 
 namespace kite::server {
 
@@ -106,6 +108,11 @@ class Connection final : public protocol::SessionHandler,
   void kick(protocol::Reason reason, std::uint32_t reconnect_after_ms, std::string_view message);
   // Writes whatever the session has produced (the worker calls it once per loop turn).
   void flush();
+  // The HTTP fallback (connection_tunnel.cc, websocket/tunnel.h). On the connection carrying a
+  // tunnel's stream: a POST's uplink bytes, for its session as if read from its own socket.
+  websocket::TunnelAnswer tunnel_uplink(const websocket::TunnelUplink& uplink);
+  // On the connection carrying that POST: the tunnel's worker answered it.
+  void answer_tunnel_post(const websocket::TunnelAnswer& answer);
   // A deadline in the timing wheel came due.
   void on_deadline();
   // TLS connections whose client certificate `context` (a reloaded CRL) revokes are kicked.
@@ -196,6 +203,8 @@ class Connection final : public protocol::SessionHandler,
   bool proxy_header_late();
   void proxy_header_cut_off();  // the peer closed inside the header
   void refuse(protocol::Reason reason, std::string_view message);
+  // A POST's uplink bytes, to the worker holding their tunnel (connection_tunnel.cc).
+  void route_tunnel_uplink(websocket::TunnelUplink uplink);
   void pause_reading();
   void resume_reading();
   void close_socket();

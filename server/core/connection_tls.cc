@@ -48,7 +48,8 @@ void Connection::after_arrival(kite::tls::WirePipe::Arrival arrival) {
 
 void Connection::log_layer_end() {
   const std::string why = wire_.layer()->why();
-  if (why.starts_with("the peer closed")) return;  // its own goodbye, not a fault
+  // The peer's own goodbye, or an exchange that went as it should (a tunnel's POST): no fault.
+  if (why.empty() || why.starts_with("the peer closed")) return;
   static log::Limiter limiter(20, 1000);
   if (auto suppressed = limiter.admit())
     KITE_LOG(warn, "websocket.refused",

@@ -22,7 +22,7 @@
 #include "kite/protocol/session_types.h"
 #include "record/record_settings.h"
 #include "store/message_store.h"
-#include "websocket/server_opening.h"
+#include "websocket/upgrade.h"
 
 namespace kite::server {
 

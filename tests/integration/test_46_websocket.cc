@@ -2,6 +2,8 @@
 // port in binary messages; upgrade requests refused with the status that names the fault;
 // framing faults closed with the right code; the Kite reason in the Close code; pings answered
 // without the session; and a device already connected unharmed by any of it.
+#include <sodium.h>
+
 #include <string>
 #include <vector>
 
@@ -113,6 +115,63 @@ Bytes client_frame(ws::Opcode opcode, const std::string& payload) {
   return out;
 }
 
+// The device connected before the faults still gets what is sent to it.
+void check_unharmed(WebSocketNode& node, TestDevice& bystander, const std::string& text) {
+  node.h.send_ok(bystander.options().id, text);
+  const auto message = bystander.next_message(kWait);
+  REQUIRE(message);
+  CHECK(message->payload == text);
+}
+
+// The HTTP fallback's stream (docs/protocol.md 1.2) on a raw socket: its head and its tunnel's
+// name.
+struct RawTunnel {
+  RawSocket socket;
+  std::string head, name;
+
+  RawTunnel(std::uint16_t port, const std::string& origin) : socket(port) {
+    const std::string request =
+        "GET /kite/sse HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: " + origin + "\r\n\r\n";
+    socket.send({reinterpret_cast<const std::uint8_t*>(request.data()), request.size()});
+    socket.read_for(500);
+    const std::string text = text_of(socket.received());
+    head = text.substr(0, text.find("\r\n\r\n"));
+    if (const auto at = text.find("event: tunnel\ndata: "); at != std::string::npos)
+      name = text.substr(at + 20, 32);
+  }
+
+  // Once the stream closed: the session's bytes it carried (base64 decoded) and the data of its
+  // close event.
+  std::pair<Bytes, std::string> until_closed() {
+    CHECK(socket.read_until_closed(kWait));
+    const std::string text = text_of(socket.received());
+    Bytes bytes;
+    std::string close;
+    for (std::size_t at = text.find("\r\n\r\n") + 4, end;
+         (end = text.find("\n\n", at)) != std::string::npos; at = end + 2) {
+      const std::string event = text.substr(at, end - at);
+      if (event.starts_with("event: close\ndata: ")) close = event.substr(19);
+      if (!event.starts_with("data: ")) continue;
+      Bytes decoded(event.size());
+      std::size_t length = 0;
+      REQUIRE(sodium_base642bin(decoded.data(), decoded.size(), event.data() + 6, event.size() - 6,
+                                nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL) == 0);
+      bytes.insert(bytes.end(), decoded.begin(), decoded.begin() + length);
+    }
+    return {bytes, close};
+  }
+};
+
+// POSTs `body` into tunnel `name` at `offset`, from a page of https://app.example: kited's answer.
+std::string post_uplink(std::uint16_t port, const std::string& name, std::size_t offset,
+                        std::span<const std::uint8_t> body) {
+  return answer_to(port, "POST /kite/sse/" + name + "?at=" + std::to_string(offset) +
+                             " HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example\r\n"
+                             "Content-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n" +
+                             std::string(body.begin(), body.end()));
+}
+
 }  // namespace
 
 TEST_CASE("46.1 websocket: a device over ws:// receives, acknowledges and answers a command") {
@@ -187,10 +246,7 @@ TEST_CASE(
       node.port, upgrade_request(with(kGoodHeaders, "Origin", "Origin: https://app.example")));
   INFO(allowed);
   CHECK(allowed.starts_with("HTTP/1.1 101"));
-  node.h.send_ok("bystander", "still here");
-  const auto message = bystander.next_message(kWait);
-  REQUIRE(message);
-  CHECK(message->payload == "still here");
+  check_unharmed(node, bystander, "still here");
 }
 
 TEST_CASE(
@@ -250,10 +306,7 @@ TEST_CASE(
   REQUIRE(goodbye);
   CHECK(refused.close_code == ws::close_code_for(goodbye->reason));
   CHECK(refused.close_code >= 4000);
-  node.h.send_ok("bystander-3", "unharmed");
-  const auto message = bystander.next_message(kWait);
-  REQUIRE(message);
-  CHECK(message->payload == "unharmed");
+  check_unharmed(node, bystander, "unharmed");
 }
 
 TEST_CASE("46.4 websocket: kite listen --ws prints what is sent; kite bench conn --ws connects") {
@@ -276,6 +329,61 @@ TEST_CASE("46.4 websocket: kite listen --ws prints what is sent; kite bench conn
   INFO("kite bench: " << bench.out << bench.err);
   REQUIRE(bench.exit_code == 0);
   CHECK(nlohmann::json::parse(bench.out)["connections"] == 50);
+}
+
+TEST_CASE(
+    "46.5 websocket: the HTTP fallback's tunnel: a stream down, POSTs up across workers, a "
+    "POST sent again skipped, a gap refused") {
+  WebSocketNode node;  // 2 workers: a POST lands on the tunnel's worker or the other one
+  TestDevice bystander(node.device("bystander-5"));
+  bystander.connect_and_open();
+  // What a session answers these bytes with over TCP, to compare with the tunnel's answer.
+  Bytes garbage(16, 0);
+  garbage[0] = 8;  // a header announcing an 8-byte body of an unknown message
+  RawSocket tcp(node.h.kited.device_port());
+  tcp.send(garbage);
+  tcp.read_until_closed(kWait);
+  const auto over_tcp = goodbye_in(tcp.received());
+  REQUIRE(over_tcp);
+
+  RawTunnel tunnel(node.port, "https://app.example");
+  INFO(tunnel.head);
+  CHECK(tunnel.head.starts_with("HTTP/1.1 200"));
+  CHECK(tunnel.head.find("Content-Type: text/event-stream") != std::string::npos);
+  CHECK(tunnel.head.find("Access-Control-Allow-Origin: https://app.example") != std::string::npos);
+  REQUIRE(tunnel.name.size() == 32);
+  const std::string first = post_uplink(node.port, tunnel.name, 0, std::span(garbage).first(5));
+  CHECK(first.starts_with("HTTP/1.1 204"));
+  CHECK(first.find("Access-Control-Allow-Origin: https://app.example") != std::string::npos);
+  CHECK(post_uplink(node.port, tunnel.name, 0, std::span(garbage).first(5))
+            .starts_with("HTTP/1.1 204"));  // sent again: kited skips what it has
+  CHECK(post_uplink(node.port, tunnel.name, 5, std::span(garbage).subspan(5))
+            .starts_with("HTTP/1.1 204"));
+  const auto [downlink, close] = tunnel.until_closed();
+  const auto goodbye = goodbye_in(downlink);
+  REQUIRE(goodbye);
+  CHECK(goodbye->reason == over_tcp->reason);  // the same 16 bytes reached the session, once
+  CHECK(close == std::to_string(static_cast<int>(goodbye->reason)) + " " +
+                     std::string(protocol::reason_name(goodbye->reason)));
+  const std::string after_end =
+      post_uplink(node.port, tunnel.name, 16, std::span(garbage).first(1));
+  CHECK(after_end.starts_with("HTTP/1.1 404"));  // the tunnel ended with its stream
+  CHECK(after_end.find("application/problem+json") != std::string::npos);
+
+  // A POST beyond what arrived would leave a hole in the stream: 409, and the session ends
+  // (TruncatedFrame: bytes of the stream are missing).
+  RawTunnel gap(node.port, "https://app.example");
+  REQUIRE(gap.name.size() == 32);
+  CHECK(
+      post_uplink(node.port, gap.name, 5, std::span(garbage).first(3)).starts_with("HTTP/1.1 409"));
+  CHECK(gap.until_closed().second.ends_with(" TruncatedFrame"));
+  // The right connection with the wrong secret is not the tunnel.
+  RawTunnel guessed(node.port, "https://app.example");
+  REQUIRE(guessed.name.size() == 32);
+  CHECK(post_uplink(node.port, guessed.name.substr(0, 16) + std::string(16, '0'), 0,
+                    std::span(garbage).first(1))
+            .starts_with("HTTP/1.1 404"));
+  check_unharmed(node, bystander, "after the tunnels");
 }
 
 }  // namespace kite::it

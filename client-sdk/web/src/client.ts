@@ -7,6 +7,7 @@ import { GroupRequests } from './groups';
 import { KiteError, Reason, reasonName, reconnectAllowed } from './errors';
 import { TypedEmitter } from './events';
 import { CloseInfo, CommandRequest, Link, LinkStats, ResumeState } from './link';
+import { HttpTunnel } from './http-tunnel';
 import { resolveWebSocket, WebSocketConstructor } from './socket';
 import { fromSaved, ResumeStore, toSaved } from './resume-store';
 import { PublishOptions, UplinkQueue } from './uplink-queue';
@@ -42,7 +43,15 @@ export interface KiteClientOptions {
   resumeStore?: ResumeStore;
   /** Where a browser fetches zstd.wasm; defaults to beside the bundle. */
   zstdWasmUrl?: string;
+  /**
+   * 'auto' (the default): a WebSocket, and the HTTP fallback (an event stream down, POSTs up, on
+   * the same port) when a WebSocket cannot open, or when there is no WebSocket class (Node 18
+   * without `ws`); the `transport` event says when it changes. 'websocket' or 'http': that one only.
+   */
+  transport?: 'auto' | Transport;
 }
+
+export type Transport = 'websocket' | 'http';
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'stopped';
 
@@ -77,6 +86,8 @@ export interface StateDetail {
   /** Milliseconds until the next attempt, in state 'waiting'. */
   retryInMs?: number;
   resumed?: boolean;
+  /** The transport of the connection (state 'open') or of the next attempt. */
+  transport?: Transport;
 }
 
 export type KiteEvents = {
@@ -87,16 +98,22 @@ export type KiteEvents = {
   command: [KiteCommand];
   error: [KiteError];
   welcome: [WelcomeFields];
+  /** The next attempts use this transport, and why (auto mode, see KiteClientOptions.transport). */
+  transport: [Transport, string];
 };
 
 const decoder = new TextDecoder();
+const RETRY_WEBSOCKET_AFTER_MS = 5 * 60 * 1000;
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const encoder = new TextEncoder();
 
 export class KiteClient extends TypedEmitter<KiteEvents> {
   private readonly options: Required<Omit<KiteClientOptions, 'key' | 'token' | 'WebSocket' | 'zstdWasmUrl' | 'resumeStore'>> &
     KiteClientOptions;
-  private readonly WebSocket: WebSocketConstructor;
+  private readonly WebSocket: WebSocketConstructor | null;
+  private transport: Transport;
+  /** When auto mode moved to the HTTP fallback: WebSocket is tried again after a while. */
+  private httpSince = 0;
   private readonly decompressor: Decompressor;
   private readonly key?: Uint8Array;
   private readonly backoff: Backoff;
@@ -126,13 +143,16 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
       maxQueued: 1000,
       dictionaries: [],
       maxFrame: 256 * 1024,
+      transport: 'auto',
       ...options,
     };
     if (options.key) {
       this.key = hexToBytes(options.key);
       if (this.key.length !== 32) throw new Error('key must be 32 bytes (64 hex characters)');
     }
-    this.WebSocket = resolveWebSocket(options.WebSocket);
+    const wanted = this.options.transport;
+    this.WebSocket = wanted === 'http' ? null : resolveWebSocket(options.WebSocket, wanted === 'auto');
+    this.transport = this.WebSocket ? 'websocket' : 'http';
     this.decompressor = new Decompressor(this.options.dictionaries);
     this.backoff = new Backoff(this.options.backoffInitialMs, this.options.backoffMaxMs);
     this.uplink = new UplinkQueue(this.options.maxQueued);
@@ -233,7 +253,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
         agent: AGENT,
         ackEvery: 16,
         ackDelayMs: 20,
-        WebSocket: this.WebSocket,
+        WebSocket: this.transport === 'websocket' && this.WebSocket ? this.WebSocket : HttpTunnel,
         decompressor: this.decompressor,
       },
       { ...this.resume },
@@ -262,7 +282,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
     this.uplink.onWelcome(welcome.resumed, welcome.lastReceivedSeq);
     this.groups.resendAll();
     this.backoff.reset();
-    this.setState('open', { resumed: welcome.resumed });
+    this.setState('open', { resumed: welcome.resumed, transport: this.transport });
     this.emit('welcome', welcome);
     if (this.link === link) this.flushUplink();
   }
@@ -319,13 +339,36 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
       this.groups.failAll(new KiteError(info.reason, 'the server ended the session for good'));
       return;
     }
+    this.chooseTransport(link, info);
     this.scheduleReconnect(info);
+  }
+
+  /**
+   * Auto mode: a WebSocket that could not open sends the next attempt over the HTTP fallback; a
+   * fallback that could not open either (kited is down, not the WebSocket blocked) sends it back,
+   * and after 5 minutes on the fallback a WebSocket is tried again.
+   */
+  private chooseTransport(link: Link, info: CloseInfo): void {
+    if (this.options.transport !== 'auto' || !this.WebSocket) return;
+    if (this.transport === 'websocket' && !link.socketOpened) {
+      this.httpSince = Date.now();
+      this.switchTransport('http', `the WebSocket could not open (${info.message}): trying the HTTP fallback`);
+    } else if (this.transport === 'http' && !link.socketOpened) {
+      this.switchTransport('websocket', 'the HTTP fallback could not open either: trying a WebSocket again');
+    } else if (this.transport === 'http' && Date.now() - this.httpSince > RETRY_WEBSOCKET_AFTER_MS) {
+      this.switchTransport('websocket', 'trying a WebSocket again after 5 minutes on the HTTP fallback');
+    }
+  }
+
+  private switchTransport(transport: Transport, why: string): void {
+    this.transport = transport;
+    this.emit('transport', transport, why);
   }
 
   private scheduleReconnect(info: CloseInfo): void {
     if (this.currentState === 'stopped') return;
     const delay = this.backoff.next(info.reconnectAfterMs);
-    this.setState('waiting', { reason: info.reason, message: info.message, retryInMs: delay });
+    this.setState('waiting', { reason: info.reason, message: info.message, retryInMs: delay, transport: this.transport });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();

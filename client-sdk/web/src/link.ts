@@ -102,12 +102,18 @@ export class Link {
   ) {
     this.socket = new config.WebSocket(config.url, SUBPROTOCOL);
     this.socket.binaryType = 'arraybuffer';
-    this.socket.onopen = () => this.sendHello();
+    this.socket.onopen = () => {
+      this.socketOpened = true;
+      this.sendHello();
+    };
     this.socket.onmessage = (event) => this.onData(event.data);
     this.socket.onerror = () => {}; // the close event that follows carries what we report
     this.socket.onclose = (event) => this.onSocketClosed(event.code, event.reason);
     this.timers.push(setTimeout(() => this.fail(Reason.HandshakeTimeout, 'no Welcome in time'), HANDSHAKE_TIMEOUT_MS));
   }
+
+  /** The transport itself opened (a WebSocket's upgrade, the HTTP fallback's stream went through). */
+  socketOpened = false;
 
   get isOpen(): boolean {
     return this.state === 'open';

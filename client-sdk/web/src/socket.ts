@@ -17,11 +17,13 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 export const SUBPROTOCOL = 'kite.v1';
 export const OPEN = 1;
 
-export function resolveWebSocket(injected?: unknown): WebSocketConstructor {
+/** The WebSocket class to use; null when there is none and `optional` (auto mode uses HTTP then). */
+export function resolveWebSocket(injected: unknown, optional: boolean): WebSocketConstructor | null {
   const ctor = injected ?? (globalThis as { WebSocket?: unknown }).WebSocket;
   if (typeof ctor !== 'function') {
+    if (optional) return null;
     throw new Error(
-      'no WebSocket available: on Node 20 install `ws` and pass it, e.g. new KiteClient({ ..., WebSocket: require("ws") })',
+      'no WebSocket available: on Node 20 install `ws` and pass it, e.g. new KiteClient({ ..., WebSocket: require("ws") }), or use transport: "http"',
     );
   }
   return ctor as WebSocketConstructor;

@@ -40,6 +40,8 @@ export interface KitedOptions {
   /** Extra `--set key=value` settings. */
   settings?: string[];
   dataDir?: string;
+  /** Worker loops (default 1); 2 spreads connections, so a tunnel's POSTs cross workers. */
+  workers?: number;
 }
 
 export class Kited {
@@ -75,7 +77,7 @@ export class Kited {
       [this.devicePort, this.adminPort, this.wsPort] = [await freePort(), await freePort(), await freePort()];
     }
     const args = [
-      '--mode', 'development', '--data-dir', this.dataDir, '--workers', '1',
+      '--mode', 'development', '--data-dir', this.dataDir, '--workers', String(this.options.workers ?? 1),
       '--device-listen', `127.0.0.1:${this.devicePort}`, '--admin-listen', `127.0.0.1:${this.adminPort}`,
       '--admin-token', this.adminToken, '--set', `auth.master_key=${this.masterKey}`,
       '--set', `websocket.listen=127.0.0.1:${this.wsPort}`, '--set', 'websocket.path=/kite',

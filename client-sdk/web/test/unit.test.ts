@@ -7,6 +7,7 @@ import { decodeBody, encodePublish } from '../src/codec';
 import { bytesToHex, computeProofs, hmacSha256 } from '../src/crypto';
 import { KiteError, Reason } from '../src/errors';
 import { FrameReader } from '../src/frame';
+import { tunnelUrl } from '../src/http-tunnel';
 import { ReceiveWindow } from '../src/receive-window';
 import { Decompressor, initZstd } from '../src/zstd';
 import { mintToken } from './token';
@@ -123,4 +124,10 @@ test('a compressed body must be exactly one zstd frame of the declared size', as
   assert.equal(reasonOf(frame, 100), Reason.DecompressionBomb); // declared size above the maximum
   assert.equal(reasonOf(frame.subarray(0, frame.length - 1)), Reason.DecompressionFailed);
   assert.throws(() => decompressor.decompress(frame, 7, 65536), (err: KiteError) => err.reason === Reason.UnknownDictionary);
+});
+
+test("the HTTP fallback's stream sits under the WebSocket URL's path, on http(s)", () => {
+  assert.equal(tunnelUrl('ws://127.0.0.1:8080/kite'), 'http://127.0.0.1:8080/kite/sse');
+  assert.equal(tunnelUrl('wss://push.example.com/'), 'https://push.example.com/sse');
+  assert.equal(tunnelUrl('wss://push.example.com/a/kite?x=1'), 'https://push.example.com/a/kite/sse?x=1');
 });

@@ -49,6 +49,7 @@ void WirePipe::pass_in(std::span<std::uint8_t> plaintext, WireHost& host, protoc
   }
   const bool was_open = layer_->open();
   layer_->receive(plaintext, session, now);
+  if (auto next = layer_->take_successor()) layer_ = std::move(next);
   if (!was_open && layer_->open() && !ready_told_) {
     ready_told_ = true;
     host.on_wire_ready();  // nothing follows a 101 before the client's session speaks

@@ -18,6 +18,9 @@ WebSocketLayer::WebSocketLayer(Side side, std::unique_ptr<Opening> opening)
   opening_->start(output_);
 }
 
+WebSocketLayer::WebSocketLayer(Side side, std::string_view answer)
+    : side_(side), reader_(side), output_(answer.begin(), answer.end()) {}
+
 void WebSocketLayer::receive(std::span<std::uint8_t> bytes, protocol::Session* session,
                              protocol::Millis now) {
   if (ended_) return;

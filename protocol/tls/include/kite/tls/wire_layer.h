@@ -3,9 +3,14 @@
 // (kite/websocket/layer.h). It has an opening exchange of its own (an HTTP upgrade) before the
 // session's bytes may pass, answers its own control messages (pongs) without the session, and
 // says goodbye its own way (a Close frame carrying the session's reason). Sans-IO.
+//
+// A layer may only open, then hand over: kited's entry layer reads one HTTP request and passes
+// the connection to the layer it asks for (a WebSocket, or the HTTP fallback's event stream),
+// which the pipe takes from take_successor() after the read that decided it.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +38,9 @@ class WireLayer {
   virtual bool has_output() const = 0;
   // The session ended with `reason`: the layer's goodbye goes with the host's last output.
   virtual void end(protocol::Reason reason) = 0;
+  // The layer that carries the connection from now on, once (its output comes with it); null
+  // while this one does.
+  virtual std::unique_ptr<WireLayer> take_successor() { return nullptr; }
 };
 
 }  // namespace kite::tls

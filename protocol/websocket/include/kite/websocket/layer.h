@@ -45,6 +45,8 @@ std::uint16_t close_code_for(protocol::Reason reason);
 class WebSocketLayer final : public tls::WireLayer, private FrameSink {
  public:
   WebSocketLayer(Side side, std::unique_ptr<Opening> opening);
+  // Opened by the host's own HTTP exchange (kited's entry layer): `answer`, the 101, goes first.
+  WebSocketLayer(Side side, std::string_view answer);
 
   void receive(std::span<std::uint8_t> bytes, protocol::Session* session,
                protocol::Millis now) override;
