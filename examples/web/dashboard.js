@@ -9,6 +9,7 @@ import { KiteClient, Reason, reasonName } from './kite-web.min.js';
 const params = new URLSearchParams(location.search);
 const statusBadge = document.getElementById('status');
 const reconnectCount = document.getElementById('reconnects');
+const transportLabel = document.getElementById('transport');
 const title = document.getElementById('title');
 const messageList = document.getElementById('messages');
 const activityList = document.getElementById('activity');
@@ -62,6 +63,16 @@ function startCountdown(retryInMs) {
   countdownTimer = setInterval(tick, 100);
 }
 
+/** What the badge's neighbour says for the SDK's transports (state detail.transport). */
+const TRANSPORT_NAMES = { websocket: 'WebSocket', http: 'HTTP fallback' };
+
+/** Shows which transport the session uses: a page stuck on the slower HTTP fallback should say so. */
+function showTransport(state, transport) {
+  if (!transport) return; // 'connecting' and 'stopped' carry none: keep what the last state said
+  transportLabel.dataset.transport = transport;
+  transportLabel.textContent = `${state === 'open' ? 'over' : 'next try over'} ${TRANSPORT_NAMES[transport]}`;
+}
+
 function onStateChange(state, detail) {
   clearInterval(countdownTimer);
   countdownTimer = null;
@@ -71,6 +82,7 @@ function onStateChange(state, detail) {
   }
   if (state === 'waiting') startCountdown(detail.retryInMs ?? 0);
   else showState(state, state === 'open' && detail.resumed ? 'open (resumed)' : state);
+  showTransport(state, detail.transport);
   if (state === 'open') logActivity(detail.resumed ? 'session open, resumed' : 'session open');
   // Why a connection ended is the one thing a user of a dashboard wants to see when it goes red.
   if ((state === 'waiting' || state === 'stopped') && detail.reason !== undefined) {
@@ -128,6 +140,8 @@ function main() {
     // Returning acknowledges the message: kited then drops it from the device's queue.
   });
   client.on('command', answerCommand);
+  // Auto mode moved to the other transport (e.g. a proxy refused the WebSocket upgrade): say why.
+  client.on('transport', (transport, why) => logActivity(`switched to ${TRANSPORT_NAMES[transport]}: ${why}`));
   client.on('error', (err) => console.warn('kite:', reasonName(err.reason), err.message));
   client.start();
 }
