@@ -52,18 +52,50 @@ async function assertCommandsAnswered(dashboard) {
   assert.ok(activity.some((line) => line.includes(`set-title "${newTitle}" -> status 0`)), activity.join('\n'));
 }
 
+/** Saves the page as `fileName` under the artefacts dir and checks it is a PNG with something on it. */
+async function saveScreenshot(dashboard, fileName) {
+  const screenshot = await dashboard.screenshot(fileName);
+  const png = readFileSync(screenshot);
+  assert.ok(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG file');
+  assert.ok(png.length > 5000, `a screenshot with something on it (${png.length} bytes)`);
+  console.log(`screenshot saved: ${screenshot}`);
+}
+
 test('ws://: the page opens, lists pushed messages live and answers commands', { timeout: SCENARIO_TIMEOUT_MS }, () =>
   withDashboard('ws', {}, async (dashboard) => {
     await dashboard.waitForState('open');
     assert.equal(await dashboard.reconnectAttempts(), 0);
+    assert.deepEqual(await dashboard.transport(), { transport: 'websocket', text: 'over WebSocket' });
     await assertMessagesShown(dashboard, await pushMessages(dashboard, 'ws', 10));
     await assertCommandsAnswered(dashboard);
+    await saveScreenshot(dashboard, 'web-dashboard.png');
+  }));
 
-    const screenshot = await dashboard.screenshot('web-dashboard.png');
-    const png = readFileSync(screenshot);
-    assert.ok(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG file');
-    assert.ok(png.length > 5000, `a screenshot with something on it (${png.length} bytes)`);
-    console.log(`screenshot saved: ${screenshot}`);
+test('WebSocket blocked: the page falls back to HTTP', { timeout: SCENARIO_TIMEOUT_MS }, () =>
+  withDashboard('fallback', { blockWebSocket: true }, async (dashboard) => {
+    const { proxy } = dashboard;
+    assert.match(await dashboard.page.url(), new RegExp(`url=${encodeURIComponent(proxy.url())}`),
+      'the page was pointed at the proxy, not at kited');
+    await dashboard.waitForState('open');
+    assert.deepEqual(await dashboard.transport(), { transport: 'http', text: 'over HTTP fallback' });
+    const activity = await dashboard.activity();
+    assert.ok(activity.some((line) => /^switched to HTTP fallback: the WebSocket could not open \(.*\): trying the HTTP fallback$/
+      .test(line)), `the activity log says why it fell back:\n${activity.join('\n')}`);
+
+    await assertMessagesShown(dashboard, await pushMessages(dashboard, 'fallback', 10));
+    await assertCommandsAnswered(dashboard);
+    // Still on HTTP after all that, not back on a WebSocket that somehow got through.
+    assert.equal((await dashboard.transport()).transport, 'http');
+
+    // From the network's side: the browser asked for a WebSocket and was refused, then its event
+    // stream and its uplink (Hello, acks, command replies) went through the proxy as HTTP.
+    const { counts } = proxy;
+    assert.ok(counts.upgradesRefused >= 1, `the proxy refused a WebSocket upgrade: ${JSON.stringify(counts)}`);
+    assert.ok(counts.streams >= 1, `an event stream went through: ${JSON.stringify(counts)}`);
+    assert.ok(counts.postsPassed >= 3, `uplink POSTs went through: ${JSON.stringify(counts)}`);
+    assert.equal(counts.postsFailed, 0, `no POST refused: ${JSON.stringify(counts)}`);
+    console.log(`proxy counts: ${JSON.stringify(counts)}`);
+    await saveScreenshot(dashboard, 'web-dashboard-fallback.png');
   }));
 
 test('wss://: the browser verifies kited\'s certificate through its NSS trust store', { timeout: SCENARIO_TIMEOUT_MS }, () =>

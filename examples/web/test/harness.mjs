@@ -1,8 +1,8 @@
 // One scenario's world: a real kited, the static server, headless Chromium with a profile of its
 // own, and the dashboard page open on it. withDashboard(name, options, scenario) builds it, runs
 // the scenario, screenshots the page if it failed, and tears everything down in reverse order,
-// failure or not. A new scenario (say, WebSocket blocked -> HTTP fallback) is a new option here
-// and a new test() in dashboard.test.mjs.
+// failure or not. A new scenario is a new option here and a new test() in dashboard.test.mjs
+// (the HTTP fallback one: option blockWebSocket).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +11,7 @@ import puppeteer from 'puppeteer-core';
 import { Kited } from './kited.mjs';
 import { startStaticServer } from './static-server.mjs';
 import { makeTestPki, trustCaForChromium } from './tls.mjs';
+import { startUpgradeRefusingProxy } from './upgrade-refusing-proxy.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const ARTIFACTS = resolve(process.env.KITE_ARTIFACTS ?? join(repoRoot, 'build', 'artifacts'));
@@ -47,6 +48,8 @@ async function launchChromium(home) {
  * @param {object} options
  * @param {boolean} [options.secure]   the page connects over wss://, the browser trusting a test CA
  * @param {string} [options.deviceId]
+ * @param {boolean} [options.blockWebSocket]  the page connects through a proxy that refuses
+ *   WebSocket upgrades (403) and passes plain requests: the SDK must fall back to HTTP
  * @param {Record<string,string>} [options.pageParams]  extra query-string settings of the page
  * @param {(() => Promise<void>)[]} cleanups  filled with teardown steps, run in reverse
  */
@@ -67,12 +70,20 @@ async function openDashboard(options, cleanups) {
     tls = makeTestPki(dir);
     trustCaForChromium(home, tls.caFile);
   }
-  const kited = new Kited(dataDir, tls);
+  // The static server first: kited lists its origin in websocket.origins, as production would the
+  // page's, so that a refused Origin (or missing CORS headers on the HTTP fallback) fails a scenario.
+  const server = await startStaticServer();
+  cleanups.push(() => server.close());
+
+  const kited = new Kited(dataDir, tls, [server.origin]);
   cleanups.push(() => kited.stop());
   await kited.start();
 
-  const server = await startStaticServer();
-  cleanups.push(() => server.close());
+  let proxy = null;
+  if (options.blockWebSocket) {
+    proxy = await startUpgradeRefusingProxy(kited.ports.ws);
+    cleanups.push(() => proxy.close());
+  }
 
   const browser = await launchChromium(home);
   cleanups.push(() => browser.close());
@@ -84,16 +95,17 @@ async function openDashboard(options, cleanups) {
 
   const deviceId = options.deviceId ?? 'dash-1';
   const query = new URLSearchParams({
-    url: kited.url(options.secure), device: deviceId, token: kited.mintToken(deviceId), ...options.pageParams,
+    url: proxy ? proxy.url() : kited.url(options.secure), device: deviceId, token: kited.mintToken(deviceId), ...options.pageParams,
   });
   await page.goto(`${server.origin}/index.html?${query}`);
-  return new Dashboard(page, kited, deviceId, pageLog);
+  return new Dashboard(page, kited, deviceId, pageLog, proxy);
 }
 
 /** The page as a user sees it: read from the DOM only, never from the client's internals. */
 export class Dashboard {
-  constructor(page, kited, deviceId, pageLog) {
-    Object.assign(this, { page, kited, deviceId, pageLog });
+  /** `proxy`: the upgrade-refusing proxy with its counts (option blockWebSocket), else null. */
+  constructor(page, kited, deviceId, pageLog, proxy) {
+    Object.assign(this, { page, kited, deviceId, pageLog, proxy });
   }
 
   state() {
@@ -107,6 +119,11 @@ export class Dashboard {
       const badge = await this.page.$eval('#status', (el) => el.textContent);
       throw new Error(`the status badge did not show "${state}" in ${timeout} ms; it shows "${badge}"`);
     }
+  }
+
+  /** The transport shown beside the badge: {transport: 'websocket' | 'http' | undefined, text}. */
+  transport() {
+    return this.page.$eval('#transport', (el) => ({ transport: el.dataset.transport, text: el.textContent }));
   }
 
   async reconnectAttempts() {

@@ -51,10 +51,12 @@ export class Kited {
   /**
    * @param {string} dataDir  kept across restarts (the durable queue lives there); the caller removes it
    * @param {{certFile?: string, keyFile?: string}} tls  a server certificate: opens the wss:// listener
+   * @param {string[]} origins  websocket.origins: the browser pages allowed in (empty: any)
    */
-  constructor(dataDir, tls = {}) {
+  constructor(dataDir, tls = {}, origins = []) {
     this.dataDir = dataDir;
     this.tls = tls;
+    this.origins = origins;
     this.tokenKey = randomBytes(32).toString('hex');
     this.adminToken = randomBytes(16).toString('hex');
     this.ports = null;
@@ -78,6 +80,8 @@ export class Kited {
       // 30 s, to spread a fleet); short here so that the restart scenario does not wait.
       'server.drain_reconnect_spread_ms=300',
     ];
+    // One --set per origin would keep only the last; kited takes the list comma-separated.
+    if (this.origins.length) settings.push(`websocket.origins=${this.origins.join(',')}`);
     if (this.tls.certFile) {
       settings.push(`tls.cert_file=${this.tls.certFile}`, `tls.key_file=${this.tls.keyFile}`,
         `websocket.tls_listen=127.0.0.1:${this.ports.wss}`);
