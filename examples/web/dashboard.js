@@ -64,7 +64,11 @@ function startCountdown(retryInMs) {
 }
 
 /** What the badge's neighbour says for the SDK's transports (state detail.transport). */
-const TRANSPORT_NAMES = { websocket: 'WebSocket', http: 'HTTP fallback' };
+const TRANSPORT_NAMES = {
+  websocket: 'WebSocket',
+  sse: 'HTTP fallback (event stream)',
+  poll: 'HTTP fallback (long-poll)',
+};
 
 /** Shows which transport the session uses: a page stuck on the slower HTTP fallback should say so. */
 function showTransport(state, transport) {

@@ -56,10 +56,7 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
                        bool websocket) {
   auto& context = worker_.context();
   if (tls) wire_ = kite::tls::WirePipe(std::move(tls));
-  if (websocket)
-    wire_.set_layer(websocket::entry_layer(
-        context.options.upgrade_rules, id_,
-        [this](websocket::TunnelUplink uplink) { route_tunnel_uplink(std::move(uplink)); }));
+  if (websocket) wire_.set_layer(websocket::entry_layer(context.options.upgrade_rules, id_, *this));
   uv_tcp_init(worker_.loop(), &tcp_);
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
     close_socket();

@@ -70,6 +70,7 @@ class Worker;
 // A WheelEntry itself: the worker's timing wheel hands it back on a deadline.
 class Connection final : public protocol::SessionHandler,
                          public kite::tls::WireHost,
+                         public websocket::TunnelHost,
                          public WheelEntry {
  public:
   Connection(Worker& worker, std::uint64_t id);
@@ -80,6 +81,9 @@ class Connection final : public protocol::SessionHandler,
   // `websocket`: a WebSocket listener's connection (its upgrade first, then binary messages).
   bool start(uv_stream_t* listener, std::shared_ptr<const kite::tls::TlsContext> tls = nullptr,
              bool websocket = false);
+  // The session's end of a polled tunnel's socketpair (poll_tunnel.h; it owns `fd` from now
+  // on), admitted as the client at `ip` that opened the tunnel. False if refused.
+  bool start_tunnel(int fd, const PeerIp& ip);
 
   std::uint64_t id() const { return id_; }
   const std::string& device_id() const { return session_.device_id(); }
@@ -109,10 +113,10 @@ class Connection final : public protocol::SessionHandler,
   // Writes whatever the session has produced (the worker calls it once per loop turn).
   void flush();
   // The HTTP fallback (connection_tunnel.cc, websocket/tunnel.h). On the connection carrying a
-  // tunnel's stream: a POST's uplink bytes, for its session as if read from its own socket.
+  // streamed tunnel: a POST's uplink bytes, for its session as if read from its own socket.
   websocket::TunnelAnswer tunnel_uplink(const websocket::TunnelUplink& uplink);
-  // On the connection carrying that POST: the tunnel's worker answered it.
-  void answer_tunnel_post(const websocket::TunnelAnswer& answer);
+  // On the connection carrying a POST or a poll: the tunnel's worker answered it.
+  void answer_tunnel_request(const websocket::TunnelAnswer& answer);
   // A deadline in the timing wheel came due.
   void on_deadline();
   // TLS connections whose client certificate `context` (a reloaded CRL) revokes are kicked.
@@ -203,8 +207,10 @@ class Connection final : public protocol::SessionHandler,
   bool proxy_header_late();
   void proxy_header_cut_off();  // the peer closed inside the header
   void refuse(protocol::Reason reason, std::string_view message);
-  // A POST's uplink bytes, to the worker holding their tunnel (connection_tunnel.cc).
-  void route_tunnel_uplink(websocket::TunnelUplink uplink);
+  // websocket::TunnelHost (connection_tunnel.cc): requests to the worker holding a tunnel.
+  void route_uplink(websocket::TunnelUplink uplink) override;
+  std::optional<websocket::TunnelName> open_poll_tunnel() override;
+  void route_poll(websocket::TunnelName tunnel, std::uint64_t from) override;
   void pause_reading();
   void resume_reading();
   void close_socket();

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "core/connection.h"
 #include "core/socket_address.h"
+#include "kite/protocol/handshake_crypto.h"
 
 namespace kite::server {
 namespace {
@@ -246,14 +247,8 @@ void Worker::accept(uv_stream_t* listener, int status,
     KITE_LOG(warn, "listener.error", {{"error", uv_strerror(status)}});
     return;
   }
-  std::uint32_t slot = 0;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else if (slots_.size() < kMaxSlots) {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.push_back(nullptr);
-  } else {
+  Connection* connection = new_connection();
+  if (!connection) {
     // Accepted and closed at once: libuv stops accepting until a pending connection is taken.
     KITE_LOG(error, "connection.refused", {{"worker", index_}, {"reason", "worker full"}});
     auto* refused = new uv_tcp_t;
@@ -263,13 +258,56 @@ void Worker::accept(uv_stream_t* listener, int status,
              [](uv_handle_t* handle) { delete reinterpret_cast<uv_tcp_t*>(handle); });
     return;
   }
+  connection->start(listener, std::move(tls),
+                    websocket);  // on refusal it closes and forgets itself
+}
+
+Connection* Worker::new_connection() {
+  std::uint32_t slot = 0;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else if (slots_.size() < kMaxSlots) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(nullptr);
+  } else {
+    return nullptr;
+  }
   const std::uint64_t id =
       (std::uint64_t{index_} + 1) << 56 | std::uint64_t{connection_counter_++} << 24 | slot;
   auto* connection = new Connection(*this, id);
   slots_[slot] = connection;
   ++live_connections_;
-  connection->start(listener, std::move(tls),
-                    websocket);  // on refusal it closes and forgets itself
+  return connection;
+}
+
+std::optional<websocket::TunnelName> Worker::open_poll_tunnel(const PeerIp& ip) {
+  int ends[2];
+  if (shutting_down_ || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
+    return std::nullopt;
+  Connection* connection = new_connection();
+  if (!connection) {
+    ::close(ends[0]);
+    ::close(ends[1]);
+    return std::nullopt;
+  }
+  websocket::TunnelName name{.connection = connection->id(), .secret = 0};
+  protocol::random_bytes({reinterpret_cast<std::uint8_t*>(&name.secret), sizeof name.secret});
+  const std::uint64_t id = name.connection;
+  auto tunnel =
+      std::make_unique<PollTunnel>(&loop_, name, ends[1], [this, id] { poll_tunnels_.erase(id); });
+  PollTunnel& kept = *(poll_tunnels_[id] = std::move(tunnel));
+  // The session's end: refused (caps, address lists) or unstartable, it closes itself.
+  if (!kept.started() || !connection->start_tunnel(ends[0], ip)) {
+    kept.close();
+    return std::nullopt;
+  }
+  return name;
+}
+
+PollTunnel* Worker::poll_tunnel(std::uint64_t connection_id) {
+  auto found = poll_tunnels_.find(connection_id);
+  return found == poll_tunnels_.end() ? nullptr : found->second.get();
 }
 
 void Worker::apply_recording(std::shared_ptr<const record::RecordSettings> settings) {
@@ -304,6 +342,7 @@ void Worker::forget(std::uint64_t connection_id) {
 }
 
 void Worker::close_loop_handles() {
+  for (auto& [id, tunnel] : poll_tunnels_) tunnel->close();  // each frees itself once closed
   for (uv_handle_t* h :
        {reinterpret_cast<uv_handle_t*>(&async_), reinterpret_cast<uv_handle_t*>(&prepare_),
         reinterpret_cast<uv_handle_t*>(&wheel_timer_)})

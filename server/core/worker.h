@@ -21,12 +21,16 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/command_table.h"
 #include "core/delivery/delivery_batch.h"
+#include "core/peer_ip.h"
+#include "core/poll_tunnel.h"
 #include "core/server_context.h"
 #include "core/service_ingest.h"
 #include "core/timing_wheel.h"
@@ -87,6 +91,10 @@ class Worker {
            (context_.options.event_types >> static_cast<unsigned>(type) & 1) != 0;
   }
   events::EventBatch& events() { return pending_events_; }
+  // The HTTP fallback's polled tunnels on this loop (poll_tunnel.h), by their session
+  // connection's id: a new one for a client at `ip` (its name; nullopt when none can be made).
+  std::optional<websocket::TunnelName> open_poll_tunnel(const PeerIp& ip);
+  PollTunnel* poll_tunnel(std::uint64_t connection_id);
   // Written by this worker's thread only; any thread may read it (metrics/counter.h).
   WorkerMetrics& metrics() { return metrics_; }
   const WorkerMetrics& metrics() const { return metrics_; }
@@ -120,6 +128,8 @@ class Worker {
   void accept(uv_stream_t* listener, int status, std::shared_ptr<const kite::tls::TlsContext> tls,
               bool websocket = false);
 
+  // A new connection in a free slot, with its id; null when the worker is full.
+  Connection* new_connection();
   void run_tasks();
   void close_loop_handles();
   void flush_dirty();
@@ -162,6 +172,7 @@ class Worker {
   std::vector<std::uint64_t> read_buffer_words_;  // 64 KiB + alignment slack
   std::vector<std::uint8_t> tls_ciphertext_;
   std::uint32_t connection_counter_ = 0;
+  std::unordered_map<std::uint64_t, std::unique_ptr<PollTunnel>> poll_tunnels_;
   bool shutting_down_ = false;
 };
 

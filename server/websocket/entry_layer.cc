@@ -5,13 +5,14 @@
 #include "kite/protocol/handshake_crypto.h"
 #include "kite/websocket/layer.h"
 #include "websocket/sse_layer.h"
-#include "websocket/tunnel_post.h"
+#include "websocket/tunnel_reply.h"
 
 namespace kite::server::websocket {
 namespace {
 
-std::string fallback_path(const std::string& path) {
-  return path + (path.ends_with('/') ? "sse" : "/sse");
+// "{path}/{leaf}": where the HTTP fallback's tunnels live.
+std::string under(const std::string& path, std::string_view leaf) {
+  return path + (path.ends_with('/') ? "" : "/") + std::string(leaf);
 }
 
 // What lets a page on another origin read the answer (the Origin is already allowed).
@@ -32,10 +33,10 @@ std::optional<std::uint64_t> decimal(const std::string* text) {
 }  // namespace
 
 EntryLayer::EntryLayer(std::shared_ptr<const UpgradeRules> rules, std::uint64_t connection,
-                       UplinkRoute route)
+                       TunnelHost& host)
     : rules_(std::move(rules)),
       connection_(connection),
-      route_(std::move(route)),
+      host_(host),
       parser_(
           std::make_unique<http::RequestParser>(http::ParserLimits{.max_header_bytes = 8 * 1024,
                                                                    .max_body_bytes = kMaxUplinkPost,
@@ -56,8 +57,7 @@ void EntryLayer::receive(std::span<std::uint8_t> bytes, protocol::Session*, prot
 }
 
 void EntryLayer::dispatch(http::HttpRequest& request) {
-  const std::string& path = request.path;
-  const std::string stream_path = fallback_path(rules_->path);
+  const std::string_view path = request.path;
   if (path == rules_->path) {
     Answer answer = upgrade(request, *rules_);
     if (!answer.opened) return finish(answer);
@@ -65,23 +65,42 @@ void EntryLayer::dispatch(http::HttpRequest& request) {
                                                               answer.bytes);
     return;
   }
-  const bool stream = path == stream_path;
-  if (!stream && !path.starts_with(stream_path + "/"))
-    return finish(refusal(404, "kited's WebSocket path is " + rules_->path +
-                                   " and its HTTP fallback's " + stream_path));
+  for (auto [leaf, kind] : {std::pair{"sse", TunnelKind::Stream}, {"poll", TunnelKind::Poll}}) {
+    const std::string base = under(rules_->path, leaf);
+    if (path == base) return dispatch_tunnel(request, kind, std::nullopt);
+    if (path.starts_with(base + "/"))
+      return dispatch_tunnel(request, kind, path.substr(base.size() + 1));
+  }
+  finish(refusal(404, "kited's WebSocket path is " + rules_->path + "; its HTTP fallback's are " +
+                          under(rules_->path, "sse") + " and " + under(rules_->path, "poll")));
+}
+
+void EntryLayer::dispatch_tunnel(http::HttpRequest& request, TunnelKind kind,
+                                 std::optional<std::string_view> tunnel) {
   if (!origin_allowed(request, *rules_))
     return finish(refusal(403, "this Origin is not in websocket.origins"));
   if (request.method == "OPTIONS") return preflight(request);
-  if (stream && request.method == "GET") return open_stream(request);
-  if (!stream && request.method == "POST") return post_uplink(request);
+  const std::string base = under(rules_->path, kind == TunnelKind::Stream ? "sse" : "poll");
+  if (!tunnel) {
+    if (request.method != "GET")
+      return finish(refusal(405, "a tunnel is opened with GET " + base, {{"Allow", "GET"}}));
+    if (!request.body.empty()) return finish(refusal(400, "the GET carries no body"));
+    return kind == TunnelKind::Stream ? open_stream(request) : open_poll(request);
+  }
+  const std::optional<TunnelName> name = TunnelName::parse(*tunnel);
+  if (!name)
+    return finish(refusal(404, "no such tunnel: its name is the 32 hex digits kited gave"));
+  if (request.method == "POST") return post_uplink(request, kind, *name);
+  if (request.method == "GET" && kind == TunnelKind::Poll) return poll(request, *name);
   finish(refusal(405,
-                 stream ? "the HTTP fallback's stream is GET " + stream_path
-                        : "a tunnel's uplink is POST " + stream_path + "/{tunnel}?at={offset}",
-                 {{"Allow", stream ? "GET, OPTIONS" : "POST, OPTIONS"}}));
+                 kind == TunnelKind::Stream
+                     ? "a streamed tunnel takes POST " + base + "/{tunnel}?at={offset}"
+                     : "a polled tunnel takes GET " + base +
+                           "/{tunnel}?from={offset} and POST ...?at={offset}",
+                 {{"Allow", kind == TunnelKind::Stream ? "POST, OPTIONS" : "GET, POST, OPTIONS"}}));
 }
 
 void EntryLayer::open_stream(const http::HttpRequest& request) {
-  if (!request.body.empty()) return finish(refusal(400, "the stream's GET carries no body"));
   TunnelName name{.connection = connection_, .secret = 0};
   protocol::random_bytes({reinterpret_cast<std::uint8_t*>(&name.secret), sizeof name.secret});
   std::string head =
@@ -91,19 +110,31 @@ void EntryLayer::open_stream(const http::HttpRequest& request) {
   next_ = std::make_unique<SseLayer>(head, name);
 }
 
-void EntryLayer::post_uplink(http::HttpRequest& request) {
-  const std::string_view tunnel =
-      std::string_view(request.path).substr(fallback_path(rules_->path).size() + 1);
-  std::optional<TunnelName> name = TunnelName::parse(tunnel);
-  if (!name)
-    return finish(refusal(404,
-                          "no such tunnel: its name is the 32 hex digits of the stream's "
-                          "first event"));
-  std::optional<std::uint64_t> offset = decimal(request.query_param("at"));
+void EntryLayer::open_poll(const http::HttpRequest& request) {
+  const std::optional<TunnelName> name = host_.open_poll_tunnel();
+  if (!name) return finish(refusal(503, "no polled tunnel can be opened now: try again later"));
+  http::Headers headers = cors_headers(request);
+  headers.emplace_back("Cache-Control", "no-store");
+  const http::HttpResponse response = {
+      .status = 200, .headers = std::move(headers), .body = name->text() + "\n"};
+  finish({.opened = false, .bytes = http::serialize_response(response, true), .reason = {}});
+}
+
+void EntryLayer::poll(const http::HttpRequest& request, TunnelName name) {
+  const std::optional<std::uint64_t> from = decimal(request.query_param("from"));
+  if (!from)
+    return finish(refusal(400, "give the offset of the first downlink byte wanted: ?from={n}"));
+  next_ = std::make_unique<TunnelReplyLayer>(cors_headers(request));
+  host_.route_poll(name, *from);
+}
+
+void EntryLayer::post_uplink(http::HttpRequest& request, TunnelKind kind, TunnelName name) {
+  const std::optional<std::uint64_t> offset = decimal(request.query_param("at"));
   if (!offset)
     return finish(refusal(400, "give the offset of the body's first uplink byte: ?at={n}"));
-  next_ = std::make_unique<TunnelPostLayer>(cors_headers(request));
-  route_(TunnelUplink{.tunnel = *name, .offset = *offset, .body = std::move(request.body)});
+  next_ = std::make_unique<TunnelReplyLayer>(cors_headers(request));
+  host_.route_uplink(TunnelUplink{
+      .kind = kind, .tunnel = name, .offset = *offset, .body = std::move(request.body)});
 }
 
 void EntryLayer::preflight(const http::HttpRequest& request) {
@@ -127,8 +158,8 @@ void EntryLayer::write(std::span<const std::uint8_t>, std::vector<std::uint8_t>&
 }
 
 std::unique_ptr<tls::WireLayer> entry_layer(std::shared_ptr<const UpgradeRules> rules,
-                                            std::uint64_t connection, UplinkRoute route) {
-  return std::make_unique<EntryLayer>(std::move(rules), connection, std::move(route));
+                                            std::uint64_t connection, TunnelHost& host) {
+  return std::make_unique<EntryLayer>(std::move(rules), connection, host);
 }
 
 }  // namespace kite::server::websocket

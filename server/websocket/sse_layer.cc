@@ -66,11 +66,7 @@ void SseLayer::end(protocol::Reason reason) {
 }
 
 std::optional<std::size_t> SseLayer::accept_uplink(std::uint64_t offset, std::size_t size) {
-  if (offset > uplink_bytes_) return std::nullopt;
-  const std::uint64_t known = uplink_bytes_ - offset;
-  if (known >= size) return size;
-  uplink_bytes_ = offset + size;
-  return static_cast<std::size_t>(known);
+  return take_uplink(uplink_bytes_, offset, size);
 }
 
 }  // namespace kite::server::websocket

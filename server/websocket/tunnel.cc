@@ -23,4 +23,13 @@ std::optional<TunnelName> TunnelName::parse(std::string_view text) {
   return name;
 }
 
+std::optional<std::size_t> take_uplink(std::uint64_t& received, std::uint64_t offset,
+                                       std::size_t size) {
+  if (offset > received) return std::nullopt;
+  const std::uint64_t known = received - offset;
+  if (known >= size) return size;
+  received = offset + size;
+  return static_cast<std::size_t>(known);
+}
+
 }  // namespace kite::server::websocket

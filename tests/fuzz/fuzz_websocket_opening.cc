@@ -7,9 +7,10 @@
 //   byte 1 seeds the chunk sizes, the rest is what the peer sent
 //
 // Checked: no crash (ASan/UBSan); `used` never exceeds what was fed; the outcome is the same fed
-// whole and in chunks (a refusal's status may differ); kited answers exactly once: a 101 when a WebSocket opens, a 200 event
-// stream naming a tunnel when a stream opens, nothing yet (the tunnel's worker answers) when a
-// POST is routed, with at most 64 KiB of body, and a 4xx/5xx with a problem body when it refuses
+// whole and in chunks (a refusal's status may differ); kited answers exactly once: a 101 when a
+// WebSocket opens, a 200 event stream naming a tunnel when a stream opens, a 200 naming a polled
+// tunnel, nothing yet (the tunnel's worker answers) when a POST or a poll is routed, a POST with
+// at most 64 KiB of body, and a 4xx/5xx with a problem body when it refuses
 // (or a preflight's 204); a client never opens on this input (its key is fresh, so no fuzzed
 // answer can carry the accept value for it) and says why it refused.
 #include <algorithm>
@@ -61,18 +62,34 @@ struct Entry {
   bool ended = false;      // refused (or a preflight answered)
   bool handed_on = false;  // a WebSocket, a stream or a POST's waiting layer took over
   std::optional<TunnelUplink> routed;
+  bool polled = false;  // a poll sent to its tunnel's worker
   std::string answer;
   std::string why;
+};
+
+// The connection's side: it keeps what is routed (once at most), and opens polled tunnels.
+struct Host final : kite::server::websocket::TunnelHost {
+  std::optional<TunnelUplink> routed;
+  bool polled = false;
+  void route_uplink(TunnelUplink uplink) override {
+    KITE_FUZZ_CHECK(!routed && !polled);
+    routed = std::move(uplink);
+  }
+  std::optional<kite::server::websocket::TunnelName> open_poll_tunnel() override {
+    return kite::server::websocket::TunnelName{.connection = 2, .secret = 3};
+  }
+  void route_poll(kite::server::websocket::TunnelName, std::uint64_t) override {
+    KITE_FUZZ_CHECK(!routed && !polled);
+    polled = true;
+  }
 };
 
 Entry enter(std::vector<std::uint8_t> bytes, std::uint32_t seed) {
   static const auto rules = std::make_shared<const UpgradeRules>(
       UpgradeRules{"/kite", {"https://app.example", "http://localhost:8080"}});
   Entry entry;
-  EntryLayer layer(rules, 0x0100000000000001, [&](TunnelUplink uplink) {
-    KITE_FUZZ_CHECK(!entry.routed);
-    entry.routed = std::move(uplink);
-  });
+  Host host;
+  EntryLayer layer(rules, 0x0100000000000001, host);
   std::unique_ptr<kite::tls::WireLayer> next;
   const bool whole = seed == 0;
   std::size_t at = 0;
@@ -90,6 +107,8 @@ Entry enter(std::vector<std::uint8_t> bytes, std::uint32_t seed) {
   entry.handed_on = next != nullptr;
   entry.answer.assign(out.begin(), out.end());
   entry.why = layer.why();
+  entry.routed = std::move(host.routed);
+  entry.polled = host.polled;
   return entry;
 }
 
@@ -99,12 +118,15 @@ void check_server(const std::vector<std::uint8_t>& request, std::uint32_t seed) 
   KITE_FUZZ_CHECK(whole.ended == chunked.ended && whole.handed_on == chunked.handed_on);
   KITE_FUZZ_CHECK(!(whole.ended && whole.handed_on));
   KITE_FUZZ_CHECK(whole.routed.has_value() == chunked.routed.has_value());
+  KITE_FUZZ_CHECK(whole.polled == chunked.polled);
   const std::string_view status = std::string_view(whole.answer).substr(0, 12);
   // A malformed head may be refused for another of its faults when it comes in pieces (the
   // HTTP parser meets them in another order): a refusal either way, not always the same status.
   if (!whole.ended) KITE_FUZZ_CHECK(status == std::string_view(chunked.answer).substr(0, 12));
   if (!whole.ended && !whole.handed_on) {
     KITE_FUZZ_CHECK(whole.answer.empty() && !whole.routed);
+  } else if (whole.polled) {
+    KITE_FUZZ_CHECK(whole.answer.empty() && whole.handed_on);  // the tunnel's worker answers
   } else if (whole.routed) {
     KITE_FUZZ_CHECK(whole.answer.empty());  // answered once the tunnel's worker replies
     KITE_FUZZ_CHECK(whole.routed->body.size() <= kite::server::websocket::kMaxUplinkPost);
@@ -117,6 +139,8 @@ void check_server(const std::vector<std::uint8_t>& request, std::uint32_t seed) 
     else
       KITE_FUZZ_CHECK(whole.answer.find("\r\n\r\nevent: tunnel\ndata: 0100000000000001") !=
                       std::string::npos);
+  } else if (status == "HTTP/1.1 200") {  // a polled tunnel opened: its name, then the end
+    KITE_FUZZ_CHECK(whole.answer.ends_with("\r\n\r\n00000000000000020000000000000003\n"));
   } else if (status != "HTTP/1.1 204") {
     KITE_FUZZ_CHECK(status.starts_with("HTTP/1.1 4") || status.starts_with("HTTP/1.1 5"));
     KITE_FUZZ_CHECK(whole.answer.find("application/problem+json") != std::string::npos);

@@ -163,14 +163,45 @@ struct RawTunnel {
 };
 
 // POSTs `body` into tunnel `name` at `offset`, from a page of https://app.example: kited's answer.
+// `kind`: "sse" for a streamed tunnel, "poll" for a polled one.
 std::string post_uplink(std::uint16_t port, const std::string& name, std::size_t offset,
-                        std::span<const std::uint8_t> body) {
-  return answer_to(port, "POST /kite/sse/" + name + "?at=" + std::to_string(offset) +
+                        std::span<const std::uint8_t> body, const std::string& kind = "sse") {
+  return answer_to(port, "POST /kite/" + kind + "/" + name + "?at=" + std::to_string(offset) +
                              " HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example\r\n"
                              "Content-Length: " +
                              std::to_string(body.size()) + "\r\n\r\n" +
                              std::string(body.begin(), body.end()));
 }
+
+std::string poll_request(const std::string& name, std::size_t from) {
+  return "GET /kite/poll/" + name + "?from=" + std::to_string(from) +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+}
+
+std::string body_of(const std::string& answer) {
+  const std::size_t at = answer.find("\r\n\r\n");
+  return at == std::string::npos ? std::string() : answer.substr(at + 4);
+}
+
+// 16 bytes a session refuses (a header announcing an 8-byte body of an unknown message), and
+// how it refuses them over TCP, to compare with a tunnel's answer.
+struct Garbage {
+  Bytes bytes = [] {
+    Bytes garbage(16, 0);
+    garbage[0] = 8;
+    return garbage;
+  }();
+  protocol::Reason over_tcp = protocol::Reason::None;
+
+  explicit Garbage(std::uint16_t device_port) {
+    RawSocket tcp(device_port);
+    tcp.send(bytes);
+    tcp.read_until_closed(kWait);
+    const auto goodbye = goodbye_in(tcp.received());
+    REQUIRE(goodbye);
+    over_tcp = goodbye->reason;
+  }
+};
 
 }  // namespace
 
@@ -337,14 +368,8 @@ TEST_CASE(
   WebSocketNode node;  // 2 workers: a POST lands on the tunnel's worker or the other one
   TestDevice bystander(node.device("bystander-5"));
   bystander.connect_and_open();
-  // What a session answers these bytes with over TCP, to compare with the tunnel's answer.
-  Bytes garbage(16, 0);
-  garbage[0] = 8;  // a header announcing an 8-byte body of an unknown message
-  RawSocket tcp(node.h.kited.device_port());
-  tcp.send(garbage);
-  tcp.read_until_closed(kWait);
-  const auto over_tcp = goodbye_in(tcp.received());
-  REQUIRE(over_tcp);
+  const Garbage refused(node.h.kited.device_port());
+  const Bytes& garbage = refused.bytes;
 
   RawTunnel tunnel(node.port, "https://app.example");
   INFO(tunnel.head);
@@ -362,7 +387,7 @@ TEST_CASE(
   const auto [downlink, close] = tunnel.until_closed();
   const auto goodbye = goodbye_in(downlink);
   REQUIRE(goodbye);
-  CHECK(goodbye->reason == over_tcp->reason);  // the same 16 bytes reached the session, once
+  CHECK(goodbye->reason == refused.over_tcp);  // the same 16 bytes reached the session, once
   CHECK(close == std::to_string(static_cast<int>(goodbye->reason)) + " " +
                      std::string(protocol::reason_name(goodbye->reason)));
   const std::string after_end =
@@ -384,6 +409,49 @@ TEST_CASE(
                     std::span(garbage).first(1))
             .starts_with("HTTP/1.1 404"));
   check_unharmed(node, bystander, "after the tunnels");
+}
+
+TEST_CASE(
+    "46.6 websocket: the HTTP fallback's polled tunnel: a waiting poll gets the session's bytes, "
+    "the same poll gets them again, then 410 and the tunnel is gone") {
+  WebSocketNode node;  // 2 workers: polls and POSTs land on either
+  TestDevice bystander(node.device("bystander-6"));
+  bystander.connect_and_open();
+  const Garbage refused(node.h.kited.device_port());
+  const Bytes& garbage = refused.bytes;
+
+  const std::string opened = answer_to(node.port, "GET /kite/poll HTTP/1.1\r\nHost: k\r\n\r\n");
+  INFO(opened);
+  REQUIRE(opened.starts_with("HTTP/1.1 200"));
+  const std::string name = body_of(opened).substr(0, 32);
+  REQUIRE(name.size() == 32);
+  // A poll sent before there is anything to take waits for it.
+  RawSocket waiting(node.port);
+  const std::string poll = poll_request(name, 0);
+  waiting.send({reinterpret_cast<const std::uint8_t*>(poll.data()), poll.size()});
+  CHECK(waiting.read_for(300));  // still open: the poll waits
+  CHECK(waiting.received().empty());
+  CHECK(post_uplink(node.port, name, 0, std::span(garbage).first(5), "poll")
+            .starts_with("HTTP/1.1 204"));
+  CHECK(post_uplink(node.port, name, 0, std::span(garbage).first(5), "poll")
+            .starts_with("HTTP/1.1 204"));  // sent again: skipped
+  CHECK(post_uplink(node.port, name, 5, std::span(garbage).subspan(5), "poll")
+            .starts_with("HTTP/1.1 204"));
+  CHECK(waiting.read_until_closed(kWait));
+  const std::string answer = text_of(waiting.received());
+  INFO(answer);
+  CHECK(answer.starts_with("HTTP/1.1 200"));
+  const std::string downlink = body_of(answer);
+  const auto goodbye =
+      goodbye_in({reinterpret_cast<const std::uint8_t*>(downlink.data()), downlink.size()});
+  REQUIRE(goodbye);
+  CHECK(goodbye->reason == refused.over_tcp);  // the same 16 bytes reached the session, once
+  // An answer lost on the way is fetched again: the bytes stay until a poll moves past them.
+  CHECK(body_of(answer_to(node.port, poll_request(name, 0))) == downlink);
+  CHECK(answer_to(node.port, poll_request(name, downlink.size() + 1)).starts_with("HTTP/1.1 409"));
+  CHECK(answer_to(node.port, poll_request(name, downlink.size())).starts_with("HTTP/1.1 410"));
+  CHECK(answer_to(node.port, poll_request(name, downlink.size())).starts_with("HTTP/1.1 404"));
+  check_unharmed(node, bystander, "after the polled tunnel");
 }
 
 }  // namespace kite::it

@@ -7,7 +7,7 @@ import { GroupRequests } from './groups';
 import { KiteError, Reason, reasonName, reconnectAllowed } from './errors';
 import { TypedEmitter } from './events';
 import { CloseInfo, CommandRequest, Link, LinkStats, ResumeState } from './link';
-import { HttpTunnel } from './http-tunnel';
+import { PollTunnel, SseTunnel } from './http-tunnel';
 import { resolveWebSocket, WebSocketConstructor } from './socket';
 import { fromSaved, ResumeStore, toSaved } from './resume-store';
 import { PublishOptions, UplinkQueue } from './uplink-queue';
@@ -44,14 +44,15 @@ export interface KiteClientOptions {
   /** Where a browser fetches zstd.wasm; defaults to beside the bundle. */
   zstdWasmUrl?: string;
   /**
-   * 'auto' (the default): a WebSocket, and the HTTP fallback (an event stream down, POSTs up, on
-   * the same port) when a WebSocket cannot open, or when there is no WebSocket class (Node 18
-   * without `ws`); the `transport` event says when it changes. 'websocket' or 'http': that one only.
+   * 'auto' (the default): a WebSocket; when one cannot open, the HTTP fallback on the same port
+   * (an event stream down, POSTs up), and long-polling when the stream cannot open either; with no
+   * WebSocket class (Node 18 without `ws`), the fallback from the start. The `transport` event says
+   * when it changes. 'websocket', 'sse' or 'poll': that one only.
    */
   transport?: 'auto' | Transport;
 }
 
-export type Transport = 'websocket' | 'http';
+export type Transport = 'websocket' | 'sse' | 'poll';
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'waiting' | 'stopped';
 
@@ -113,7 +114,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
   private readonly WebSocket: WebSocketConstructor | null;
   private transport: Transport;
   /** When auto mode moved to the HTTP fallback: WebSocket is tried again after a while. */
-  private httpSince = 0;
+  private fallbackSince = 0;
   private readonly decompressor: Decompressor;
   private readonly key?: Uint8Array;
   private readonly backoff: Backoff;
@@ -151,8 +152,9 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
       if (this.key.length !== 32) throw new Error('key must be 32 bytes (64 hex characters)');
     }
     const wanted = this.options.transport;
-    this.WebSocket = wanted === 'http' ? null : resolveWebSocket(options.WebSocket, wanted === 'auto');
-    this.transport = this.WebSocket ? 'websocket' : 'http';
+    this.WebSocket =
+      wanted === 'sse' || wanted === 'poll' ? null : resolveWebSocket(options.WebSocket, wanted === 'auto');
+    this.transport = wanted === 'poll' ? 'poll' : this.WebSocket ? 'websocket' : 'sse';
     this.decompressor = new Decompressor(this.options.dictionaries);
     this.backoff = new Backoff(this.options.backoffInitialMs, this.options.backoffMaxMs);
     this.uplink = new UplinkQueue(this.options.maxQueued);
@@ -253,7 +255,7 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
         agent: AGENT,
         ackEvery: 16,
         ackDelayMs: 20,
-        WebSocket: this.transport === 'websocket' && this.WebSocket ? this.WebSocket : HttpTunnel,
+        WebSocket: this.socketClass(),
         decompressor: this.decompressor,
       },
       { ...this.resume },
@@ -343,19 +345,32 @@ export class KiteClient extends TypedEmitter<KiteEvents> {
     this.scheduleReconnect(info);
   }
 
+  /** What the next connection opens: a WebSocket, or one of the HTTP fallback's tunnels. */
+  private socketClass(): WebSocketConstructor {
+    if (this.transport === 'websocket' && this.WebSocket) return this.WebSocket;
+    return this.transport === 'poll' ? PollTunnel : SseTunnel;
+  }
+
   /**
-   * Auto mode: a WebSocket that could not open sends the next attempt over the HTTP fallback; a
-   * fallback that could not open either (kited is down, not the WebSocket blocked) sends it back,
-   * and after 5 minutes on the fallback a WebSocket is tried again.
+   * Auto mode: a transport that could not open sends the next attempt over the next one, round
+   * a circle (WebSocket, event stream, long-poll): blocked upgrades land on the stream, proxies
+   * that hold responses back on long-poll, and while kited is down they take turns. After 5
+   * minutes on the fallback a WebSocket is tried again.
    */
   private chooseTransport(link: Link, info: CloseInfo): void {
-    if (this.options.transport !== 'auto' || !this.WebSocket) return;
-    if (this.transport === 'websocket' && !link.socketOpened) {
-      this.httpSince = Date.now();
-      this.switchTransport('http', `the WebSocket could not open (${info.message}): trying the HTTP fallback`);
-    } else if (this.transport === 'http' && !link.socketOpened) {
-      this.switchTransport('websocket', 'the HTTP fallback could not open either: trying a WebSocket again');
-    } else if (this.transport === 'http' && Date.now() - this.httpSince > RETRY_WEBSOCKET_AFTER_MS) {
+    if (this.options.transport !== 'auto') return;
+    const fallbackOnly = !this.WebSocket; // Node 18 without ws: the stream and long-poll
+    if (!link.socketOpened) {
+      const why = `(${info.message})`;
+      if (this.transport === 'websocket') {
+        this.fallbackSince = Date.now();
+        return this.switchTransport('sse', `the WebSocket could not open ${why}: trying the HTTP fallback's event stream`);
+      }
+      if (this.transport === 'sse') return this.switchTransport('poll', `the event stream could not open ${why}: trying long-polling`);
+      if (fallbackOnly) return this.switchTransport('sse', `long-polling could not open ${why}: trying the event stream again`);
+      return this.switchTransport('websocket', `long-polling could not open either ${why}: trying a WebSocket again`);
+    }
+    if (!fallbackOnly && this.transport !== 'websocket' && Date.now() - this.fallbackSince > RETRY_WEBSOCKET_AFTER_MS) {
       this.switchTransport('websocket', 'trying a WebSocket again after 5 minutes on the HTTP fallback');
     }
   }

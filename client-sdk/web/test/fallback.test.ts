@@ -1,6 +1,6 @@
 // The HTTP fallback (docs/protocol.md 1.2) against a real kited: the same session over an event
-// stream down and POSTs up, chosen by hand or by auto mode when a proxy refuses WebSocket
-// upgrades. kited runs 2 workers, so a tunnel's POSTs land on the other worker about half the time.
+// stream or long-polling down and POSTs up, chosen by hand, or by auto mode when a proxy refuses
+// WebSocket upgrades (and holds answers back). kited runs 2 workers, so a tunnel's POSTs land on the other worker about half the time.
 import assert from 'node:assert/strict';
 import { createServer, request, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -44,18 +44,31 @@ function collect(client: KiteClient): string[] {
   return received;
 }
 
-/** An HTTP proxy in front of kited's WebSocket port that passes requests and refuses upgrades, as
- * some corporate proxies do. */
-async function upgradeRefusingProxy(targetPort: number): Promise<{ url: string; server: Server }> {
+/**
+ * An HTTP proxy in front of kited's WebSocket port that passes requests and refuses upgrades, as
+ * some corporate proxies do; `buffering`: it also holds each answer back until it is complete, as
+ * others do, so that no event stream gets through.
+ */
+async function upgradeRefusingProxy(targetPort: number, buffering = false): Promise<{ url: string; server: Server }> {
   const server = createServer((incoming, outgoing) => {
     const upstream = request(
       { host: '127.0.0.1', port: targetPort, method: incoming.method, path: incoming.url, headers: incoming.headers },
       (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
+        if (!buffering) {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          outgoing.end(Buffer.concat(chunks));
+        });
       },
     );
     upstream.on('error', () => outgoing.destroy());
+    outgoing.on('close', () => upstream.destroy());
     incoming.pipe(upstream);
   });
   server.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
@@ -65,9 +78,10 @@ async function upgradeRefusingProxy(targetPort: number): Promise<{ url: string; 
   return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/kite`, server };
 }
 
-test('over the HTTP fallback: messages in order, a command, a large uplink', async () => {
-  const deviceId = 'fallback-1';
-  const client = connect(deviceId, { transport: 'http' });
+for (const transport of ['sse', 'poll'] as const) {
+test(`over the HTTP fallback (${transport}): messages in order, a command, a large uplink`, async () => {
+  const deviceId = `fallback-1-${transport}`;
+  const client = connect(deviceId, { transport });
   const received = collect(client);
   client.on('command', (command) => ({ status: 0, payload: `pong:${command.text()}` }));
   await eventually('the session to open', () => client.state === 'open');
@@ -93,6 +107,7 @@ test('over the HTTP fallback: messages in order, a command, a large uplink', asy
   assert.deepEqual(events.events.map((e: any) => e.payload), [uplink, 'after the big one'], 'in order, whole, once');
   await eventually('acked_through 21', async () => (await kited.admin('GET', `/v1/devices/${deviceId}`)).acked_through === 21);
 });
+}
 
 test('auto mode falls back when a proxy refuses WebSocket upgrades, and says so', async () => {
   const proxy = await upgradeRefusingProxy(kited.wsPort);
@@ -103,16 +118,35 @@ test('auto mode falls back when a proxy refuses WebSocket upgrades, and says so'
   const received = collect(client);
   await eventually('the session to open', () => client.state === 'open');
   assert.equal(switches.length, 1);
-  assert.equal(switches[0][0], 'http');
-  assert.match(switches[0][1], /WebSocket could not open.*HTTP fallback/);
+  assert.equal(switches[0][0], 'sse');
+  assert.match(switches[0][1], /WebSocket could not open.*HTTP fallback's event stream/);
   for (let i = 1; i <= 5; i++) await kited.sendMessage(deviceId, `a${i}`);
   await eventually('the messages', () => received.length >= 5);
   assert.deepEqual(received, ['a1', 'a2', 'a3', 'a4', 'a5']);
 });
 
-test('over the HTTP fallback, a kited restart loses nothing and doubles nothing', async () => {
-  const deviceId = 'fallback-restart';
-  const client = connect(deviceId, { transport: 'http', creditWindow: 8 });
+test('auto mode ends on long-polling behind a proxy that also holds answers back until complete', async () => {
+  const proxy = await upgradeRefusingProxy(kited.wsPort, true);
+  const deviceId = 'fallback-auto-poll';
+  const client = connect(deviceId, { url: proxy.url, WebSocket });
+  const switches: Transport[] = [];
+  client.on('transport', (transport) => void switches.push(transport));
+  const received = collect(client);
+  client.on('command', () => ({ status: 0, payload: 'polled' }));
+  // The event stream never gets through: its attempt ends at the handshake's 10 s deadline.
+  await eventually('the session to open', () => client.state === 'open', 20000);
+  assert.deepEqual(switches, ['sse', 'poll']);
+  for (let i = 1; i <= 5; i++) await kited.sendMessage(deviceId, `p${i}`);
+  await eventually('the messages', () => received.length >= 5);
+  assert.deepEqual(received, ['p1', 'p2', 'p3', 'p4', 'p5']);
+  const reply = await kited.admin('POST', `/v1/devices/${deviceId}/commands`, { name: 'x', timeout_ms: 5000 });
+  assert.equal(reply.payload, 'polled');
+});
+
+for (const transport of ['sse', 'poll'] as const) {
+test(`over the HTTP fallback (${transport}), a kited restart loses nothing and doubles nothing`, async () => {
+  const deviceId = `fallback-restart-${transport}`;
+  const client = connect(deviceId, { transport, creditWindow: 8 });
   const received = collect(client);
   await eventually('the session to open', () => client.state === 'open');
   for (let i = 1; i <= 20; i++) await kited.sendMessage(deviceId, `r${i}`);
@@ -128,3 +162,4 @@ test('over the HTTP fallback, a kited restart loses nothing and doubles nothing'
   await sleep(200);
   assert.deepEqual(received, Array.from({ length: 30 }, (_, i) => `r${i + 1}`));
 });
+}

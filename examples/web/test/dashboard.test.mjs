@@ -77,15 +77,15 @@ test('WebSocket blocked: the page falls back to HTTP', { timeout: SCENARIO_TIMEO
     assert.match(await dashboard.page.url(), new RegExp(`url=${encodeURIComponent(proxy.url())}`),
       'the page was pointed at the proxy, not at kited');
     await dashboard.waitForState('open');
-    assert.deepEqual(await dashboard.transport(), { transport: 'http', text: 'over HTTP fallback' });
+    assert.deepEqual(await dashboard.transport(), { transport: 'sse', text: 'over HTTP fallback (event stream)' });
     const activity = await dashboard.activity();
-    assert.ok(activity.some((line) => /^switched to HTTP fallback: the WebSocket could not open \(.*\): trying the HTTP fallback$/
+    assert.ok(activity.some((line) => /^switched to HTTP fallback \(event stream\): the WebSocket could not open \(.*\): trying the HTTP fallback's event stream$/
       .test(line)), `the activity log says why it fell back:\n${activity.join('\n')}`);
 
     await assertMessagesShown(dashboard, await pushMessages(dashboard, 'fallback', 10));
     await assertCommandsAnswered(dashboard);
     // Still on HTTP after all that, not back on a WebSocket that somehow got through.
-    assert.equal((await dashboard.transport()).transport, 'http');
+    assert.equal((await dashboard.transport()).transport, 'sse');
 
     // From the network's side: the browser asked for a WebSocket and was refused, then its event
     // stream and its uplink (Hello, acks, command replies) went through the proxy as HTTP.

@@ -121,7 +121,7 @@ export class Dashboard {
     }
   }
 
-  /** The transport shown beside the badge: {transport: 'websocket' | 'http' | undefined, text}. */
+  /** The transport shown beside the badge: {transport: 'websocket' | 'sse' | 'poll' | undefined, text}. */
   transport() {
     return this.page.$eval('#transport', (el) => ({ transport: el.dataset.transport, text: el.textContent }));
   }

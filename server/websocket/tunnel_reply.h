@@ -1,7 +1,8 @@
-// TunnelPostLayer: a connection that carries one POST of the HTTP fallback's uplink (tunnel.h).
-// The entry layer has handed the bytes to the tunnel's worker; this layer waits for that worker's
-// answer (answer()), then writes it (204, or a problem body that says what to do) and ends: the
-// connection closes, like every exchange on the WebSocket port other than a WebSocket or a stream.
+// TunnelReplyLayer: a connection that carries one request the tunnel's worker answers (tunnel.h):
+// a POST's uplink, or a poll. The entry layer has sent it there through the TunnelHost; this
+// layer waits for the answer (answer()), then writes it (204, 200 with a poll's bytes, or a
+// problem body that says what to do) and ends: the connection closes, like every exchange on the
+// WebSocket port other than a WebSocket or a stream.
 #pragma once
 
 #include <string>
@@ -12,10 +13,10 @@
 
 namespace kite::server::websocket {
 
-class TunnelPostLayer final : public tls::WireLayer {
+class TunnelReplyLayer final : public tls::WireLayer {
  public:
   // `cors`: the headers every answer carries (Access-Control-Allow-Origin for a browser's page).
-  explicit TunnelPostLayer(std::vector<std::pair<std::string, std::string>> cors);
+  explicit TunnelReplyLayer(std::vector<std::pair<std::string, std::string>> cors);
 
   void answer(const TunnelAnswer& answer);
 
