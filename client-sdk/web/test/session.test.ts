@@ -232,11 +232,12 @@ test('a resume store carries the session over to a new client (a page reload)', 
       if (session.lastReceivedSeq === '5') first?.stop();
     },
   };
+  // Queued before the client connects, so that they arrive together, well inside the ack delay:
+  // sent one by one to an open session, a slow admin call lets an ack out between two of them.
+  for (let i = 1; i <= 5; i++) await kited.sendMessage(deviceId, `r${i}`);
   first = connect(deviceId, { resumeStore: store });
   const firstReceived: string[] = [];
   first.on('message', (message) => void firstReceived.push(message.text()));
-  await waitOpen(first);
-  for (let i = 1; i <= 5; i++) await kited.sendMessage(deviceId, `r${i}`);
   await eventually('the first five', () => firstReceived.length === 5 && first?.state === 'stopped');
   assert.equal((await kited.admin('GET', `/v1/devices/${deviceId}`)).acked_through, 0);
   for (let i = 6; i <= 10; i++) await kited.sendMessage(deviceId, `r${i}`); // while "reloading"
