@@ -73,12 +73,17 @@ std::optional<websocket::TunnelName> Connection::open_poll_tunnel() {
   return worker_.open_poll_tunnel(ip_);
 }
 
+// The poll's own connection is still an unauthenticated one, closed at the handshake deadline
+// (auth.handshake_timeout_ms from accept): an empty answer must leave well before it.
 void Connection::route_poll(websocket::TunnelName name, std::uint64_t from) {
+  const auto handshake_ms = worker_.context().options.session.handshake_timeout;
+  const auto wait_ms = static_cast<std::uint32_t>(
+      std::clamp<protocol::Millis>(handshake_ms * 3 / 4, 100, websocket::kPollWaitMs));
   Worker& target = tunnel_worker(worker_, name.connection);
-  target.post([name, from, reply = reply_to(worker_, id_)](Worker& worker) {
+  target.post([name, from, wait_ms, reply = reply_to(worker_, id_)](Worker& worker) {
     PollTunnel* tunnel = worker.poll_tunnel(name.connection);
     if (!tunnel || !tunnel->named(name)) return reply(no_such_tunnel());
-    tunnel->poll(from, reply);  // now, or once bytes come or the poll's wait is over
+    tunnel->poll(from, wait_ms, reply);  // now, or once bytes come or the wait is over
   });
 }
 

@@ -41,7 +41,7 @@ PollTunnel::PollTunnel(uv_loop_t* loop, websocket::TunnelName name, int fd,
   wait_for(websocket::kPollIdleMs);  // a client that never polls is gone
 }
 
-void PollTunnel::poll(std::uint64_t from, Reply reply) {
+void PollTunnel::poll(std::uint64_t from, std::uint32_t wait_ms, Reply reply) {
   const std::uint64_t held_to = held_from_ + held_.size();
   if (closing_) return reply(gone());
   if (from < held_from_ || from > held_to)
@@ -63,7 +63,7 @@ void PollTunnel::poll(std::uint64_t from, Reply reply) {
     return close();
   }
   waiting_ = std::move(reply);
-  wait_for(websocket::kPollWaitMs);
+  wait_for(wait_ms);
 }
 
 TunnelAnswer PollTunnel::uplink(std::uint64_t offset, std::string_view bytes) {

@@ -7,7 +7,7 @@
 //
 // Rules it keeps:
 //  - the downlink is one byte stream with offsets: a poll from n answers everything held from n
-//    on (at once if there is some, else when some comes, or empty after kPollWaitMs) and drops
+//    on (at once if there is some, else when some comes, or empty after its wait) and drops
 //    what lies before n, which the client has: the same poll sent again gets the same bytes;
 //  - one poll waits at a time: a newer one answers the older at once, empty;
 //  - it holds at most kPollMaxHeld bytes for the client: beyond, it stops reading its end, and
@@ -41,8 +41,9 @@ class PollTunnel {
 
   bool started() const { return started_; }
   bool named(const websocket::TunnelName& name) const { return name.secret == name_.secret; }
-  // A poll for the downlink from `from` on: `reply` runs now or later, on this loop, once.
-  void poll(std::uint64_t from, Reply reply);
+  // A poll for the downlink from `from` on: `reply` runs now or later (within `wait_ms`), on
+  // this loop, once.
+  void poll(std::uint64_t from, std::uint32_t wait_ms, Reply reply);
   // A POST's bytes at `offset`: 204, or why not.
   websocket::TunnelAnswer uplink(std::uint64_t offset, std::string_view bytes);
   // Ends the tunnel (the client is gone, kited stops): a waiting poll gets 410.

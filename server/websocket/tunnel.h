@@ -65,7 +65,9 @@ std::optional<std::size_t> take_uplink(std::uint64_t& received, std::uint64_t of
                                        std::size_t size);
 
 inline constexpr std::size_t kMaxUplinkPost = 64 * 1024;  // bytes in one POST (docs/limits.md)
-// A poll waits this long for bytes before it is answered empty; a polled tunnel with no poll
+// A poll waits this long for bytes before it is answered empty (or three quarters of
+// auth.handshake_timeout_ms, if that is shorter: the poll's connection is closed at that deadline,
+// not being a session); a polled tunnel with no poll
 // for kPollIdleMs ends (its client is gone); it holds at most kPollMaxHeld bytes for the client
 // before the session stops being read (its flow control then holds the rest).
 inline constexpr std::uint32_t kPollWaitMs = 20'000;

@@ -4,6 +4,7 @@
 // without the session; and a device already connected unharmed by any of it.
 #include <sodium.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -20,11 +21,20 @@ namespace ws = kite::websocket;
 
 constexpr const char* kKey = "dGhlIHNhbXBsZSBub25jZQ==";  // RFC 6455's example key
 
-// A kited with a ws:// listener on `port`, allowing one origin.
+// A kited with a ws:// listener on `port`, allowing one origin; `extra`: more arguments.
 struct WebSocketNode {
   std::uint16_t port = free_port();
-  Harness h{{"--set", "websocket.listen=127.0.0.1:" + std::to_string(port), "--set",
-             "websocket.path=/kite", "--set", "websocket.origins=https://app.example"}};
+  Harness h;
+
+  explicit WebSocketNode(std::vector<std::string> extra = {})
+      : h([&] {
+          std::vector<std::string> args = {
+              "--set", "websocket.listen=127.0.0.1:" + std::to_string(port),
+              "--set", "websocket.path=/kite",
+              "--set", "websocket.origins=https://app.example"};
+          args.insert(args.end(), extra.begin(), extra.end());
+          return args;
+        }()) {}
 
   DeviceOptions device(const std::string& id) {
     DeviceOptions options = h.device_options(id);
@@ -414,18 +424,32 @@ TEST_CASE(
 TEST_CASE(
     "46.6 websocket: the HTTP fallback's polled tunnel: a waiting poll gets the session's bytes, "
     "the same poll gets them again, then 410 and the tunnel is gone") {
-  WebSocketNode node;  // 2 workers: polls and POSTs land on either
+  // 2 workers: polls and POSTs land on either. A 2 s handshake deadline: a poll with nothing to
+  // take is answered empty after 1.5 s, before its own connection's deadline.
+  WebSocketNode node({"--set", "auth.handshake_timeout_ms=2000"});
   TestDevice bystander(node.device("bystander-6"));
   bystander.connect_and_open();
   const Garbage refused(node.h.kited.device_port());
   const Bytes& garbage = refused.bytes;
 
-  const std::string opened = answer_to(node.port, "GET /kite/poll HTTP/1.1\r\nHost: k\r\n\r\n");
-  INFO(opened);
-  REQUIRE(opened.starts_with("HTTP/1.1 200"));
-  const std::string name = body_of(opened).substr(0, 32);
-  REQUIRE(name.size() == 32);
-  // A poll sent before there is anything to take waits for it.
+  const auto open_tunnel = [&] {
+    const std::string opened = answer_to(node.port, "GET /kite/poll HTTP/1.1\r\nHost: k\r\n\r\n");
+    INFO(opened);
+    REQUIRE(opened.starts_with("HTTP/1.1 200"));
+    REQUIRE(body_of(opened).size() == 33);  // 32 hex digits and a newline
+    return body_of(opened).substr(0, 32);
+  };
+  // A poll with nothing to take is answered empty once its wait is over, not cut off.
+  const auto before = std::chrono::steady_clock::now();
+  const std::string empty = answer_to(node.port, poll_request(open_tunnel(), 0));
+  const auto waited = std::chrono::steady_clock::now() - before;
+  INFO(empty);
+  CHECK(empty.starts_with("HTTP/1.1 200"));
+  CHECK(body_of(empty).empty());
+  CHECK(waited >= std::chrono::milliseconds(1200));
+  // Another tunnel (this one's session is at its own 2 s handshake deadline by now). A poll sent
+  // before there is anything to take waits for it.
+  const std::string name = open_tunnel();
   RawSocket waiting(node.port);
   const std::string poll = poll_request(name, 0);
   waiting.send({reinterpret_cast<const std::uint8_t*>(poll.data()), poll.size()});
