@@ -183,6 +183,9 @@ class Connection final : public protocol::SessionHandler,
   void after_arrival(kite::tls::WirePipe::Arrival arrival);
   void on_tls_failure();
   void log_layer_end();
+  // The WebSocket port's layer ended an HTTP exchange that went as it should
+  // (connection_session.cc).
+  bool answered_http_exchange() const;
   kite::tls::TlsChannel* tls() { return wire_.channel(); }
   const kite::tls::TlsChannel* tls() const { return wire_.channel(); }
   // connection_record.cc: the recorder made (`from_start`: at accept) and fed; each drops it once

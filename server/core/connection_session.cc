@@ -101,8 +101,11 @@ void Connection::on_close(const protocol::CloseInfo& info) {
     context.store->set_uplink_last_received(session_.device_id(), queued_uplink_);
   }
   auto& metrics = worker_.metrics();
-  // The reason may come from the peer (its Error frame): counted apart (reason_counters.h).
-  (was_open ? metrics.closed : metrics.handshake_failed).add(info.reason, info.by_peer);
+  // The reason may come from the peer (its Error frame): counted apart (reason_counters.h). An
+  // HTTP exchange of the WebSocket port that went as it should (a tunnel's POST or poll) never
+  // had a session to fail.
+  if (was_open || !answered_http_exchange())
+    (was_open ? metrics.closed : metrics.handshake_failed).add(info.reason, info.by_peer);
   worker_.commands().connection_closed(id_);
   if (lifecycle_.holds_route()) role_->on_close(info, was_open);  // Welcoming or Open
   if (!was_open && !info.by_peer && is_failed_attempt(info.reason) && !session_.device_id().empty())
@@ -116,6 +119,11 @@ void Connection::on_close(const protocol::CloseInfo& info) {
                 {"reason", reason_name(info.reason)},
                 {"by_peer", info.by_peer}});
   close_socket();  // enters Closing: what the socket holds is released in on_closed()
+}
+
+bool Connection::answered_http_exchange() const {
+  const kite::tls::WireLayer* layer = wire_.layer();
+  return layer && !layer->open() && layer->ended() && layer->why().empty();
 }
 
 }  // namespace kite::server

@@ -73,12 +73,13 @@ std::optional<websocket::TunnelName> Connection::open_poll_tunnel() {
   return worker_.open_poll_tunnel(ip_);
 }
 
-// The poll's own connection is still an unauthenticated one, closed at the handshake deadline
-// (auth.handshake_timeout_ms from accept): an empty answer must leave well before it.
+// The poll's own connection is still an unauthenticated one, closed at its handshake deadline
+// (auth.handshake_timeout_ms from accept): an empty answer must leave well before what is left
+// of it.
 void Connection::route_poll(websocket::TunnelName name, std::uint64_t from) {
-  const auto handshake_ms = worker_.context().options.session.handshake_timeout;
+  const protocol::Millis left = std::max<protocol::Millis>(session_.next_deadline() - now(), 0);
   const auto wait_ms = static_cast<std::uint32_t>(
-      std::clamp<protocol::Millis>(handshake_ms * 3 / 4, 100, websocket::kPollWaitMs));
+      std::clamp<protocol::Millis>(left / 4 * 3, 100, websocket::kPollWaitMs));
   Worker& target = tunnel_worker(worker_, name.connection);
   target.post([name, from, wait_ms, reply = reply_to(worker_, id_)](Worker& worker) {
     PollTunnel* tunnel = worker.poll_tunnel(name.connection);
@@ -90,6 +91,8 @@ void Connection::route_poll(websocket::TunnelName name, std::uint64_t from) {
 websocket::TunnelAnswer Connection::tunnel_uplink(const websocket::TunnelUplink& uplink) {
   auto* stream = dynamic_cast<websocket::SseLayer*>(wire_.layer());
   if (!stream || !stream->named(uplink.tunnel) || lifecycle_.closing()) return no_such_tunnel();
+  // Over a socket, reading stops for either reason of the flow control (connection.h); here the
+  // bytes come on other connections, so they are refused instead.
   if (reading_paused_) {
     const auto wait_ms = std::max<std::int64_t>(resume_reading_at_ - now(), 1);
     return {.status = 429,
@@ -97,6 +100,11 @@ websocket::TunnelAnswer Connection::tunnel_uplink(const websocket::TunnelUplink&
             .retry_after_s = static_cast<std::uint32_t>((wait_ms + 999) / 1000),
             .body = {}};
   }
+  if (reading_blocked_)
+    return {.status = 429,
+            .detail = "the event stream is not being read: read it, then send these bytes again",
+            .retry_after_s = 1,
+            .body = {}};
   std::optional<std::size_t> known = stream->accept_uplink(uplink.offset, uplink.body.size());
   if (!known) {
     const std::uint64_t reached = stream->uplink_bytes();

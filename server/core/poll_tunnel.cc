@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <memory>
 
 namespace kite::server {
@@ -14,6 +15,13 @@ struct UplinkWrite {
   std::string bytes;
   std::size_t* writing = nullptr;  // the tunnel's count of bytes being written
 };
+
+TunnelAnswer no_such_tunnel() {
+  return {.status = 404,
+          .detail = "no such tunnel: it has ended; open a new one",
+          .retry_after_s = 0,
+          .body = {}};
+}
 
 TunnelAnswer gone() {
   return {.status = 410,
@@ -56,7 +64,9 @@ void PollTunnel::poll(std::uint64_t from, std::uint32_t wait_ms, Reply reply) {
   if (waiting_) answer_waiting({.status = 200, .detail = {}, .retry_after_s = 0, .body = {}});
   if (!held_.empty()) {
     reply({.status = 200, .detail = {}, .retry_after_s = 0, .body = held_});
-    return wait_for(websocket::kPollIdleMs);
+    // Once the session ended, polls do not extend the tunnel's life: its end is fixed.
+    if (!session_ended_) wait_for(websocket::kPollIdleMs);
+    return;
   }
   if (session_ended_) {
     reply(gone());
@@ -67,7 +77,7 @@ void PollTunnel::poll(std::uint64_t from, std::uint32_t wait_ms, Reply reply) {
 }
 
 TunnelAnswer PollTunnel::uplink(std::uint64_t offset, std::string_view bytes) {
-  if (closing_ || session_ended_) return gone();
+  if (closing_ || session_ended_) return no_such_tunnel();
   if (writing_bytes_ > websocket::kPollMaxHeld)
     return {.status = 429,
             .detail = "the session is not reading its uplink yet: send these bytes again later",
@@ -96,10 +106,11 @@ TunnelAnswer PollTunnel::uplink(std::uint64_t offset, std::string_view bytes) {
                                 *done->writing -= done->bytes.size();
                                 delete done;
                               });
-  if (status != 0) {
+  if (status != 0) {  // the bytes are counted as taken: the stream has a hole, so it ends
     writing_bytes_ -= write->bytes.size();
     delete write;
-    return gone();
+    close();
+    return no_such_tunnel();
   }
   return {};
 }
@@ -113,27 +124,24 @@ void PollTunnel::close() {
     if (!uv_is_closing(handle)) uv_close(handle, on_closed);
 }
 
-void PollTunnel::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
-  auto* self = static_cast<PollTunnel*>(handle->data);
-  self->reading_at_ = self->held_.size();
-  self->held_.resize(self->reading_at_ + 64 * 1024);
-  *buf = uv_buf_init(self->held_.data() + self->reading_at_, 64 * 1024);
+// One read buffer per loop thread, as the worker's: a tunnel holds only the bytes it read.
+void PollTunnel::on_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) {
+  thread_local std::array<char, 64 * 1024> read_buffer;
+  *buf = uv_buf_init(read_buffer.data(), static_cast<unsigned>(read_buffer.size()));
 }
 
 void PollTunnel::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* self = static_cast<PollTunnel*>(stream->data);
-  // libuv may report the end with no buffer of ours (a hang-up after a partial read): then
-  // nothing was allocated, and held_ is as it was.
-  if (buf->base)
-    self->held_.resize(self->reading_at_ + static_cast<std::size_t>(nread > 0 ? nread : 0));
+  if (nread > 0) self->held_.append(buf->base, static_cast<std::size_t>(nread));
   if (nread < 0) {  // the session's connection closed: its last bytes are held
     self->session_ended_ = true;
     self->reading_ = false;
     uv_read_stop(stream);
     if (self->waiting_ && self->held_.empty()) {
       self->answer_waiting(gone());
-      self->close();
+      return self->close();
     }
+    self->wait_for(websocket::kPollIdleMs);  // the tunnel's last 30 s, whatever polls come
     return;
   }
   if (nread > 0 && self->waiting_)
@@ -150,14 +158,16 @@ void PollTunnel::on_timer(uv_timer_t* timer) {
 
 void PollTunnel::on_closed(uv_handle_t* handle) {
   auto* self = static_cast<PollTunnel*>(handle->data);
-  if (--self->open_handles_ == 0) self->on_gone_();  // frees it: nothing may follow
+  if (--self->open_handles_ != 0) return;
+  auto gone = std::move(self->on_gone_);
+  gone();  // frees the tunnel: nothing may follow
 }
 
 void PollTunnel::answer_waiting(TunnelAnswer answer) {
   Reply reply = std::move(waiting_);
   waiting_ = nullptr;
   reply(std::move(answer));
-  if (!closing_) wait_for(websocket::kPollIdleMs);
+  if (!closing_ && !session_ended_) wait_for(websocket::kPollIdleMs);
 }
 
 void PollTunnel::wait_for(std::uint32_t ms) {

@@ -15,7 +15,8 @@
 //  - the uplink is taken once, in order, as a streamed tunnel's (websocket::take_uplink);
 //  - no poll for kPollIdleMs: the client is gone; its end closes and the session ends as if its
 //    connection dropped (the client resumes on a new tunnel). Once the session ended, the tunnel
-//    stays until its last bytes are taken (then 410) or kPollIdleMs pass.
+//    stays until its last bytes are taken (then 410), and kPollIdleMs at most: polls no longer
+//    extend it, so a client cannot keep it (and its socket) once its session is gone.
 #pragma once
 
 #include <uv.h>
@@ -66,7 +67,6 @@ class PollTunnel {
   std::function<void()> on_gone_;
   std::string held_;             // downlink bytes from held_from_ on, not yet dropped
   std::uint64_t held_from_ = 0;  // the offset of held_[0]
-  std::size_t reading_at_ = 0;   // where the read in progress lands in held_
   std::uint64_t uplink_bytes_ = 0;
   std::size_t writing_bytes_ = 0;  // uplink bytes handed to the socketpair, not yet written
   Reply waiting_;                  // the poll waiting for bytes, if any

@@ -283,7 +283,8 @@ Connection* Worker::new_connection() {
 
 std::optional<websocket::TunnelName> Worker::open_poll_tunnel(const PeerIp& ip) {
   int ends[2];
-  if (shutting_down_ || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
+  if (shutting_down_ || poll_tunnels_.size() >= websocket::kMaxPollTunnels ||
+      socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
     return std::nullopt;
   Connection* connection = new_connection();
   if (!connection) {
@@ -297,8 +298,10 @@ std::optional<websocket::TunnelName> Worker::open_poll_tunnel(const PeerIp& ip) 
   auto tunnel =
       std::make_unique<PollTunnel>(&loop_, name, ends[1], [this, id] { poll_tunnels_.erase(id); });
   PollTunnel& kept = *(poll_tunnels_[id] = std::move(tunnel));
-  // The session's end: refused (caps, address lists) or unstartable, it closes itself.
-  if (!kept.started() || !connection->start_tunnel(ends[0], ip)) {
+  // The session's end is started whatever happened to the tunnel's (which then closed its fd,
+  // so the session reads an end and closes): refused (caps, address lists), it closes itself.
+  const bool session_started = connection->start_tunnel(ends[0], ip);
+  if (!kept.started() || !session_started) {
     kept.close();
     return std::nullopt;
   }

@@ -65,13 +65,16 @@ std::optional<std::size_t> take_uplink(std::uint64_t& received, std::uint64_t of
                                        std::size_t size);
 
 inline constexpr std::size_t kMaxUplinkPost = 64 * 1024;  // bytes in one POST (docs/limits.md)
-// A poll waits this long for bytes before it is answered empty (or three quarters of
-// auth.handshake_timeout_ms, if that is shorter: the poll's connection is closed at that deadline,
-// not being a session); a polled tunnel with no poll
-// for kPollIdleMs ends (its client is gone); it holds at most kPollMaxHeld bytes for the client
-// before the session stops being read (its flow control then holds the rest).
+// A poll waits this long for bytes before it is answered empty (or three quarters of what is
+// left of its connection's handshake deadline, if that is shorter: that connection is closed at
+// the deadline, not being a session); a polled tunnel with no poll for kPollIdleMs ends (its client
+// is gone); it holds at most kPollMaxHeld bytes for the client before the session stops being read
+// (its flow control then holds the rest).
 inline constexpr std::uint32_t kPollWaitMs = 20'000;
 inline constexpr std::uint32_t kPollIdleMs = 30'000;
 inline constexpr std::size_t kPollMaxHeld = 1024 * 1024;
+// Polled tunnels one worker holds at once (each a socketpair: two file descriptors); above it,
+// GET {path}/poll gets 503.
+inline constexpr std::size_t kMaxPollTunnels = 4096;
 
 }  // namespace kite::server::websocket
