@@ -124,10 +124,23 @@ std::size_t ConsumerGroup::owned_by(const std::string& member) const {
                                                 [&](const auto& p) { return p.owner == member; }));
 }
 
+namespace {
+
+// now_ms - since_ms without overflow: a state read back from Redis may hold any time at all
+// (fuzz_consumer_group_state found one); a time in the future has not elapsed.
+std::int64_t elapsed_ms(std::int64_t since_ms, std::int64_t now_ms) {
+  std::int64_t elapsed = 0;
+  if (__builtin_sub_overflow(now_ms, since_ms, &elapsed))
+    return since_ms < 0 ? std::numeric_limits<std::int64_t>::max() : 0;
+  return std::max<std::int64_t>(elapsed, 0);
+}
+
+}  // namespace
+
 void ConsumerGroup::tick(std::int64_t now_ms) {
   for (auto it = members_.begin(); it != members_.end();) {
     const Member& member = it->second;
-    if (member.attached == 0 && now_ms - member.last_read_ms > timeouts_.member_ms) {
+    if (member.attached == 0 && elapsed_ms(member.last_read_ms, now_ms) > timeouts_.member_ms) {
       for (std::size_t p = 0; p < kPartitions; ++p)
         if (partitions_[p].owner == it->first) {
           if (in_flight(p)) ++redelivered_;
@@ -139,7 +152,8 @@ void ConsumerGroup::tick(std::int64_t now_ms) {
     }
   }
   for (auto& [name, member] : members_) {
-    if (!member.holding_since_ms || now_ms - *member.holding_since_ms <= timeouts_.visibility_ms)
+    if (!member.holding_since_ms ||
+        elapsed_ms(*member.holding_since_ms, now_ms) <= timeouts_.visibility_ms)
       continue;
     // Silent: what it holds goes back to `acked`, to another member if there is one (alone: to
     // itself again).
