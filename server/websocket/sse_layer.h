@@ -1,7 +1,7 @@
 // SseLayer: the downlink of the HTTP fallback's tunnel (tunnel.h), as a layer of the wire pipe:
 // the answer to GET {path}/sse is an event stream (text/event-stream, read until the connection
 // closes) whose first event names the tunnel, and then every write of the session is one event
-// carrying its bytes in base64. The uplink comes from POSTs (tunnel_post.h) through
+// carrying its bytes in base64. The uplink comes from POSTs (tunnel_reply.h) through
 // accept_uplink(): the session cannot tell this connection from a WebSocket's.
 //
 //   event: tunnel            first, once
