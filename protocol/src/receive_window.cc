@@ -15,7 +15,7 @@ void ReceiveWindow::open(const Settings& settings, std::uint64_t last_delivered)
   processed_unacked_ = 0;
   processed_ungranted_ = 0;
   credit_outstanding_ = settings_.window;
-  ack_deadline_.reset();
+  ack_deadline_ = kNoDeadline;
   pending_.clear();
   pending_head_ = 0;
 }
@@ -27,7 +27,7 @@ ReceiveWindow::Verdict ReceiveWindow::on_publish(std::uint64_t seq, Millis now) 
     // Nothing for the app, but the sender must hear that we hold it.
     reack_ = true;
     ++processed_ungranted_;
-    if (!ack_deadline_) ack_deadline_ = now + settings_.ack_delay;
+    if (ack_deadline_ == kNoDeadline) ack_deadline_ = now + settings_.ack_delay;
     return Verdict::Duplicate;
   }
   last_delivered_ = seq;
@@ -61,7 +61,7 @@ bool ReceiveWindow::on_processed(std::uint64_t seq, Millis now) {
   processed_through_ = std::max(processed_through_, seq);
   processed_unacked_ += count;
   processed_ungranted_ += count;
-  if (!ack_deadline_) ack_deadline_ = now + settings_.ack_delay;
+  if (ack_deadline_ == kNoDeadline) ack_deadline_ = now + settings_.ack_delay;
   return true;
 }
 
@@ -75,20 +75,21 @@ ReceiveWindow::Due ReceiveWindow::take_due(Millis now) {
     processed_ungranted_ = 0;
   }
   bool ack_due = processed_unacked_ >= settings_.ack_every ||
-                 (ack_deadline_ && now >= *ack_deadline_) || due.credit > 0;
+                 (ack_deadline_ != kNoDeadline && now >= ack_deadline_) || due.credit > 0;
   if (have_ack && ack_due) {
     due.ack = processed_through_;
     last_ack_sent_ = processed_through_;
     processed_unacked_ = 0;
     reack_ = false;
-    ack_deadline_.reset();
+    ack_deadline_ = kNoDeadline;
   } else if (!have_ack) {
-    ack_deadline_.reset();
+    ack_deadline_ = kNoDeadline;
   }
   return due;
 }
 
 std::optional<Millis> ReceiveWindow::ack_deadline() const {
+  if (ack_deadline_ == kNoDeadline) return std::nullopt;
   return ack_deadline_;
 }
 

@@ -126,12 +126,6 @@ class Connection final : public protocol::SessionHandler,
   // The worker's recording settings changed: starts, keeps or stops recording this connection.
   void update_recording();
 
-  // The worker's lists for this loop turn (worker.h): output to flush, an ack and an uplink seq
-  // to store.
-  bool dirty = false;
-  bool ack_queued = false;
-  bool uplink_queued = false;
-
   // --- for its role (peer_role.h) ------------------------------------------------------------
   Worker& worker() { return worker_; }
   protocol::Session& session() { return session_; }
@@ -176,7 +170,7 @@ class Connection final : public protocol::SessionHandler,
   // kite::tls::WireHost (connection_tls.cc): the pipe's session, TLS events and plaintext taps.
   protocol::Session* wire_session() override { return &session_; }
   void on_tls_established() override;
-  bool wire_receiving() const override { return !closing_; }
+  bool wire_receiving() const override { return !closing(); }
   void on_plaintext_in(std::span<const std::uint8_t> plaintext) override;
   void on_plaintext_out(std::span<const std::uint8_t> plaintext) override;
   // What a read that ended the transport means for the session: a TLS failure or close_notify.
@@ -226,23 +220,32 @@ class Connection final : public protocol::SessionHandler,
   kite::tls::WirePipe wire_;  // plain TCP, or TLS on the TLS listener's connections
   std::unique_ptr<record::ConnectionRecorder> recorder_;  // null unless this one is recorded
   std::unique_ptr<PeerRole> role_;  // a device's or a service's; null until the welcome
-  PeerIp ip_;  // the client's: the socket's peer, or the one a listed proxy's header named
   std::unique_ptr<ProxyHeaderParser> proxy_header_;  // a listed proxy's, until its header is in
-  ProxySignatureWatch forged_watch_;   // anyone else's first bytes, while watching_forged_
-  bool watching_forged_ = false;       // PROXY protocol is on and this peer is no listed proxy
-  std::uint16_t proxied_port_ = 0;     // the client's port from the header; 0: not proxied
-  ConnectionLifecycle lifecycle_;      // the stage, and so what it holds (connection_lifecycle.h)
-  ClosingView closing_{lifecycle_};    // the same, as connection_tls.cc tests it
-  ResumeClaim resume_claim_;           // what the hello asked to resume, for the device's welcome
-  std::int64_t hello_ms_ = 0;          // wall clock; which of a device's connections is newest
-  std::uint64_t queued_ack_ = 0;       // see take_queued_ack()
-  std::uint64_t queued_uplink_ = 0;    // see queued_uplink()
-  std::size_t write_queue_bytes_ = 0;  // written to libuv, not yet on the wire
-  bool reading_paused_ = false;        // over the uplink rate: not reading until resume_reading_at_
-  bool reading_blocked_ = false;  // write queue above its read-stop mark: not reading until drained
+  std::uint64_t resume_last_received_ = 0;  // the hello's ResumeClaim, for the device's welcome
+  std::int64_t hello_ms_ = 0;               // wall clock; which of a device's connections is newest
+  std::uint64_t queued_ack_ = 0;            // see take_queued_ack()
+  std::uint64_t queued_uplink_ = 0;         // see queued_uplink()
+  std::size_t write_queue_bytes_ = 0;       // written to libuv, not yet on the wire
   Millis resume_reading_at_ = 0;
   TokenLimit token_limit_;      // a token session ends with its token
   UplinkBucket uplink_bucket_;  // the uplink rate limit, made full when the session opens
+  // The small fields last and together, so that they pack into whole words: every connection
+  // pays for this object (docs/benchmarks.md, "Memory per idle authenticated connection").
+  PeerIp ip_;  // the client's: the socket's peer, or the one a listed proxy's header named
+  ConnectionLifecycle lifecycle_;     // the stage, and so what it holds (connection_lifecycle.h)
+  ProxySignatureWatch forged_watch_;  // anyone else's first bytes, while watching_forged_
+  std::uint16_t proxied_port_ = 0;    // the client's port from the header; 0: not proxied
+  bool watching_forged_ = false;      // PROXY protocol is on and this peer is no listed proxy
+  bool resume_valid_ = false;         // and whether its resume token holds
+  bool reading_paused_ = false;       // over the uplink rate: not reading until resume_reading_at_
+  bool reading_blocked_ = false;  // write queue above its read-stop mark: not reading until drained
+
+ public:
+  // The worker's lists for this loop turn (worker.h): output to flush, an ack and an uplink seq
+  // to store.
+  bool dirty = false;
+  bool ack_queued = false;
+  bool uplink_queued = false;
 };
 
 }  // namespace kite::server

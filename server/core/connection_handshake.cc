@@ -42,9 +42,9 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
                   "too many failed attempts for this id from this address: wait, then retry");
   if (auto refusal = certificate_refusal(id, hello.method, peer_certificate()); !refusal.empty())
     return refuse(Reason::AuthFailed, refusal);
-  resume_claim_ = {resume_valid(id, hello.resume_token, hello.store_epoch, context.store->epoch(),
-                                context.auth->resume_tokens(), wall_clock_ms()),
-                   hello.last_received_seq};
+  resume_valid_ = resume_valid(id, hello.resume_token, hello.store_epoch, context.store->epoch(),
+                               context.auth->resume_tokens(), wall_clock_ms());
+  resume_last_received_ = hello.last_received_seq;
 
   switch (hello.method) {
     case protocol::AuthMethod::Hmac: {
@@ -118,7 +118,7 @@ void Connection::welcome(std::vector<std::string> groups) {
   if (context.auth->revoked(device)) return refuse(Reason::Revoked, "this device has been revoked");
   context.auth->admission().record_success(ip_.address(), device);
   lifecycle_.welcome();  // the role claims the route now: released in on_close()
-  role_ = choose_role(*this, device, resume_claim_);
+  role_ = choose_role(*this, device, {resume_valid_, resume_last_received_});
   protocol::WelcomeParams params;
   params.store_epoch = context.store->epoch();
   if (!role_->welcome(std::move(groups), params))

@@ -67,16 +67,4 @@ class ConnectionLifecycle {
   bool gate_counted_ = false;
 };
 
-// `closing_` as connection_tls.cc has always read it (`if (closing_)`): a view of the
-// lifecycle, not a second state that could disagree with it. It converts to bool as the member
-// it replaces did, so TLS code written against that member reads the lifecycle unchanged.
-class ClosingView {
- public:
-  explicit ClosingView(const ConnectionLifecycle& lifecycle) : lifecycle_(lifecycle) {}
-  operator bool() const { return lifecycle_.closing(); }  // implicit, like the old bool
-
- private:
-  const ConnectionLifecycle& lifecycle_;
-};
-
 }  // namespace kite::server

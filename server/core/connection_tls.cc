@@ -39,7 +39,7 @@ Reason reason_for(Failure failure) {
 // ends the session as an EOF would. Nothing to do once the connection is closing anyway.
 void Connection::after_arrival(kite::tls::WirePipe::Arrival arrival) {
   using Arrival = kite::tls::WirePipe::Arrival;
-  if (closing_ || arrival == Arrival::Ok) return;
+  if (closing() || arrival == Arrival::Ok) return;
   if (arrival == Arrival::TlsFailed) return on_tls_failure();
   if (arrival == Arrival::LayerEnded) log_layer_end();
   session_.receive_end(now());  // close_notify, a WebSocket's end: the peer is done
@@ -112,7 +112,7 @@ PeerCertificate Connection::peer_certificate() const {
 }
 
 void Connection::check_certificate(const kite::tls::TlsContext& context) {
-  if (!tls() || closing_ || !context.revoked(tls()->peer_certificate())) return;
+  if (!tls() || closing() || !context.revoked(tls()->peer_certificate())) return;
   const auto& certificate = tls()->peer_certificate();
   KITE_LOG(warn, "tls.certificate_revoked",
            {{"device", session_.device_id()},

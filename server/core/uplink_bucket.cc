@@ -10,7 +10,7 @@ UplinkBucket::UplinkBucket(std::uint32_t rate_per_s, std::uint32_t burst, Millis
 void UplinkBucket::charge(double tokens, Millis now) {
   if (rate_per_s_ == 0) return;
   const double refill = static_cast<double>(now - refilled_at_) * rate_per_s_ / 1000.0;
-  tokens_ = std::min(tokens_ + refill, burst_);
+  tokens_ = std::min(tokens_ + refill, static_cast<double>(burst_));
   refilled_at_ = now;
   tokens_ -= tokens;
 }

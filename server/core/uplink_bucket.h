@@ -36,7 +36,7 @@ class UplinkBucket {
 
  private:
   std::uint32_t rate_per_s_ = 0;
-  double burst_ = 0;
+  std::uint32_t burst_ = 0;  // beside rate_per_s_: one word for both
   double tokens_ = 0;
   Millis refilled_at_ = 0;
 };

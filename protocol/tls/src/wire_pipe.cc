@@ -3,7 +3,7 @@
 namespace kite::tls {
 
 WirePipe::WirePipe(std::shared_ptr<const TlsContext> context) {
-  if (context) channel_.emplace(std::move(context));
+  if (context) channel_ = std::make_unique<TlsChannel>(std::move(context));
 }
 
 bool WirePipe::ready() const {

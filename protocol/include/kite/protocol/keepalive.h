@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 
 #include "kite/protocol/receive_window.h"
 
@@ -13,8 +14,8 @@ namespace kite::protocol {
 class Keepalive {
  public:
   void start(Millis now, Millis interval, std::uint32_t factor_percent, bool sends_pings) {
-    interval_ = std::max<Millis>(interval, 1);
-    timeout_ = std::max<Millis>(interval_ * factor_percent / 100, 1);
+    interval_ = clamp_ms(interval);
+    timeout_ = clamp_ms(static_cast<Millis>(interval_) * factor_percent / 100);
     sends_pings_ = sends_pings;
     last_in_ = last_out_ = now;
   }
@@ -30,11 +31,17 @@ class Keepalive {
   }
 
  private:
-  Millis interval_ = 30'000;
-  Millis timeout_ = 45'000;
-  bool sends_pings_ = false;
+  // 1 ms to 49 days, in 32 bits: every session carries a Keepalive.
+  static std::uint32_t clamp_ms(Millis ms) {
+    return static_cast<std::uint32_t>(
+        std::clamp<Millis>(ms, 1, std::numeric_limits<std::uint32_t>::max()));
+  }
+
+  std::uint32_t interval_ = 30'000;
+  std::uint32_t timeout_ = 45'000;
   Millis last_in_ = 0;
   Millis last_out_ = 0;
+  bool sends_pings_ = false;
 };
 
 }  // namespace kite::protocol

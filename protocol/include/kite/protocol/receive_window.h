@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -58,17 +59,20 @@ class ReceiveWindow {
   std::size_t unprocessed() const { return pending_.size() - pending_head_; }
 
  private:
+  // Every session carries one, so the fields are ordered to pack (no std::optional, no holes).
+  static constexpr Millis kNoDeadline = std::numeric_limits<Millis>::max();
+
   Settings settings_;
   std::uint64_t last_delivered_ = 0;
   std::uint64_t processed_through_ = 0;
   std::uint64_t last_ack_sent_ = 0;
-  bool reack_ = false;  // a duplicate arrived: the sender needs our ack again
+  Millis ack_deadline_ = kNoDeadline;
+  std::vector<std::uint64_t> pending_;  // delivered, not yet processed, increasing
+  std::size_t pending_head_ = 0;
   std::uint32_t processed_unacked_ = 0;
   std::uint32_t processed_ungranted_ = 0;
   std::uint32_t credit_outstanding_ = 0;
-  std::optional<Millis> ack_deadline_;
-  std::vector<std::uint64_t> pending_;  // delivered, not yet processed, increasing
-  std::size_t pending_head_ = 0;
+  bool reack_ = false;  // a duplicate arrived: the sender needs our ack again
 };
 
 }  // namespace kite::protocol

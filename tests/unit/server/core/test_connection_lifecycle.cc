@@ -4,7 +4,6 @@
 
 #include "core/connection_lifecycle.h"
 
-using kite::server::ClosingView;
 using kite::server::ConnectionLifecycle;
 using Stage = ConnectionLifecycle::Stage;
 
@@ -64,14 +63,4 @@ TEST_CASE("transitions off the drawing are refused and change nothing") {
   CHECK_FALSE(life.close());  // Closing is entered once
   CHECK_FALSE(life.welcome());
   CHECK(life.stage() == Stage::Closing);
-}
-
-TEST_CASE("the closing view reads the lifecycle") {
-  ConnectionLifecycle life;
-  const ClosingView closing_{life};
-  CHECK_FALSE(closing_);
-  life.admit();
-  CHECK(!closing_);
-  life.close();
-  CHECK(closing_);
 }

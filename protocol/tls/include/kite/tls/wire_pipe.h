@@ -28,7 +28,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <span>
 #include <vector>
 
@@ -70,7 +69,7 @@ class WirePipe {
   WirePipe() = default;
   explicit WirePipe(std::shared_ptr<const TlsContext> context);
 
-  bool is_tls() const { return channel_.has_value(); }
+  bool is_tls() const { return channel_ != nullptr; }
   // Frames the session's bytes through `layer` from now on (before any byte moved).
   void set_layer(std::unique_ptr<WireLayer> layer) { layer_ = std::move(layer); }
   WireLayer* layer() { return layer_.get(); }
@@ -81,8 +80,8 @@ class WirePipe {
   void end(protocol::Reason reason) {
     if (layer_) layer_->end(reason);
   }
-  TlsChannel* channel() { return channel_ ? &*channel_ : nullptr; }
-  const TlsChannel* channel() const { return channel_ ? &*channel_ : nullptr; }
+  TlsChannel* channel() { return channel_.get(); }
+  const TlsChannel* channel() const { return channel_.get(); }
 
   // `bytes` are the first `received` bytes of `buffer`, as the socket delivered them. With TLS
   // the rest of `buffer` (all of it, once fed) takes the decrypted records.
@@ -110,7 +109,9 @@ class WirePipe {
   void frame_out(protocol::Session* session, WireHost& host, std::vector<std::uint8_t>& out);
   bool tls_open() const { return !channel_ || channel_->state() == TlsChannel::State::Open; }
 
-  std::optional<TlsChannel> channel_;
+  // On the heap: a plain connection, the common case on a device port, does not carry the
+  // channel's 184 bytes (docs/benchmarks.md, "Memory per idle authenticated connection").
+  std::unique_ptr<TlsChannel> channel_;
   std::unique_ptr<WireLayer> layer_;
   bool ready_told_ = false;  // on_wire_ready() was called
 };
