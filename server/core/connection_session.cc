@@ -78,7 +78,11 @@ DownlinkRoom Connection::downlink_room() const {
 }
 
 Route Connection::route(std::int64_t since_ms) const {
-  return {worker_.index(), id_, since_ms, ip_, wire_.is_tls()};
+  return {.connection = id_,
+          .since_ms = since_ms,
+          .worker = worker_.index(),
+          .tls = wire_.is_tls(),
+          .address = ip_};
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ void DeviceRole::pump() {
   while (connection_.downlink_room().any()) {
     const std::size_t want = store_read_count(session.send_credit());
     auto wall = static_cast<std::uint64_t>(wall_clock_ms());
-    worker_.context().store->read(device(), last_stored_sent_, want, kStoreReadBytes, wall, batch);
+    worker_of().context().store->read(device(), last_stored_sent_, want, kStoreReadBytes, wall,
+                                      batch);
     if (batch.empty()) {
       backlog_ = false;
       break;
@@ -66,19 +67,19 @@ void DeviceRole::send_stored(const Delivery& stored, std::uint64_t wall) {
   if (stored.expires_at_ms != 0) out.ttl_ms = remaining_ttl_ms(stored.expires_at_ms, wall);
   auto status = connection_.session().publish_stored(stored.seq, out, connection_.now());
   if (status == protocol::SendStatus::Sent && stored.accepted_at_us != 0)
-    worker_.metrics().delivery_latency.observe(static_cast<std::uint64_t>(
+    worker_of().metrics().delivery_latency.observe(static_cast<std::uint64_t>(
         std::max<std::int64_t>(wall_clock_us() - stored.accepted_at_us, 0)));
-  if (status == protocol::SendStatus::Sent && worker_.records(events::EventType::Receipt))
+  if (status == protocol::SendStatus::Sent && worker_of().records(events::EventType::Receipt))
     receipts_.sent(stored.seq, stored.message_id);
-  if (status == protocol::SendStatus::Sent && worker_.context().statuses)
-    worker_.context().statuses->sent(device(), stored.seq, wall);
+  if (status == protocol::SendStatus::Sent && worker_of().context().statuses)
+    worker_of().context().statuses->sent(device(), stored.seq, wall);
   if (status == protocol::SendStatus::TooLarge)
     dead_letter(stored);
   else if (status != protocol::SendStatus::Sent)
     KITE_LOG(error, "delivery.undeliverable",
              {{"device", device()}, {"seq", stored.seq}, {"size", stored.payload.size()}});
   else
-    worker_.metrics().messages_out.add();
+    worker_of().metrics().messages_out.add();
   last_stored_sent_ = stored.seq;
 }
 
@@ -87,8 +88,8 @@ void DeviceRole::send_stored(const Delivery& stored, std::uint64_t wall) {
 // cumulative ack finds it gone. Logged at most a few times a second, whoever sends such messages.
 void DeviceRole::dead_letter(const Delivery& stored) {
   static log::Limiter limiter(5, 1000);
-  worker_.context().store->discard(device(), stored.seq);
-  if (auto* statuses = worker_.context().statuses)
+  worker_of().context().store->discard(device(), stored.seq);
+  if (auto* statuses = worker_of().context().statuses)
     statuses->ended(device(), stored.seq, MessageState::dropped, "too_large",
                     static_cast<std::uint64_t>(wall_clock_ms()));
   if (auto suppressed = limiter.admit())
@@ -108,19 +109,19 @@ void DeviceRole::send_shared(const protocol::SharedPublish& publish) {
   const bool sent = !connection_.closing() && session.is_open() &&
                     connection_.downlink_room().any() &&
                     session.send_shared(publish, connection_.now()) == protocol::SendStatus::Sent;
-  if (!sent) return worker_.metrics().dropped_qos0.add();
-  worker_.metrics().messages_out.add();
+  if (!sent) return worker_of().metrics().dropped_qos0.add();
+  worker_of().metrics().messages_out.add();
   connection_.after_session_call();
 }
 
 void DeviceRole::on_acked(std::uint64_t seq) {
-  worker_.metrics().acks_in.add();
-  if (auto* statuses = worker_.context().statuses)
+  worker_of().metrics().acks_in.add();
+  if (auto* statuses = worker_of().context().statuses)
     statuses->acked(device(), seq, static_cast<std::uint64_t>(wall_clock_ms()));
   if (receipts_.size() != 0) {
     const auto wall = wall_clock_ms();
     receipts_.acked(seq, [&](std::uint64_t acked_seq, std::string_view message_id) {
-      worker_.events().receipt(device(), wall, acked_seq, message_id);
+      worker_of().events().receipt(device(), wall, acked_seq, message_id);
     });
   }
   connection_.queue_ack(seq);

@@ -21,11 +21,11 @@ void DeviceRole::refuse_request(std::uint64_t request_id, Reason reason, std::st
 void DeviceRole::on_subscribe(std::uint64_t request_id, bool join,
                               std::span<const std::string_view> groups) {
   connection_.charge_uplink(static_cast<std::uint32_t>(std::max<std::size_t>(groups.size(), 1)));
-  const auto& policy = worker_.context().options.device_groups;
+  const auto& policy = worker_of().context().options.device_groups;
   for (std::string_view group : groups)
     if (auto why = policy.refusal(device(), group); !why.empty())
       return refuse_request(request_id, Reason::UnexpectedMessage, why);
-  auto& directory = *worker_.context().groups;
+  auto& directory = *worker_of().context().groups;
   std::vector<std::string> done;
   for (std::string_view group : groups) {
     if (!join) {

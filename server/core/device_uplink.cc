@@ -22,7 +22,7 @@ void DeviceRole::on_frame(wire::Message type, std::size_t body_bytes) {
 
 void DeviceRole::on_message(const protocol::IncomingMessage& message) {
   const bool stored = message.qos == protocol::Qos::AtLeastOnce;
-  if (!worker_.records(events::EventType::Uplink)) {
+  if (!worker_of().records(events::EventType::Uplink)) {
     // Nothing keeps uplinks: a QoS 1 one must not be acknowledged as if it were held.
     if (stored)
       connection_.session().send_error(
@@ -30,9 +30,9 @@ void DeviceRole::on_message(const protocol::IncomingMessage& message) {
           "this server records no uplink messages (events.types); not kept", connection_.now());
     return acknowledge_uplink(message.seq);
   }
-  worker_.events().uplink(device(), wall_clock_ms(),
-                          {stored ? message.seq : 0, static_cast<std::uint8_t>(stored ? 1 : 0),
-                           message.topic, message.content_type, message.payload});
+  worker_of().events().uplink(device(), wall_clock_ms(),
+                              {stored ? message.seq : 0, static_cast<std::uint8_t>(stored ? 1 : 0),
+                               message.topic, message.content_type, message.payload});
   if (stored) connection_.queue_uplink(message.seq);
   acknowledge_uplink(message.seq);
 }

@@ -24,12 +24,13 @@
 
 namespace kite::server {
 
+// Every connected device has one in the registry: ordered to pack into 40 bytes.
 struct Route {
-  std::uint32_t worker = 0;
   std::uint64_t connection = 0;  // unique per process, never reused
   std::int64_t since_ms = 0;     // wall clock, when the Hello of this connection arrived
-  PeerIp address;                // the device's IP, for presence answers
-  bool tls = false;              // connected through the TLS listener
+  std::uint32_t worker = 0;
+  bool tls = false;  // connected through the TLS listener
+  PeerIp address;    // the device's IP, for presence answers
   bool operator==(const Route& o) const { return worker == o.worker && connection == o.connection; }
 };
 

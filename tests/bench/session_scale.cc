@@ -138,7 +138,9 @@ void warm_shared_buffers(Sim& sim, protocol::SessionContext& client_context,
   auto* warm = new SimConnection(sim, 1, kOpenedAt);
   handshake(sim, client_context, *warm, device_id(0xffffffffff, id_length));
   sim.wheel.cancel(*warm);
-  sim.registry.release(warm->session_.device_id(), Route{0, 1, 0, {}});
+  sim.registry.release(
+      warm->session_.device_id(),
+      Route{.connection = 1, .since_ms = 0, .worker = 0, .tls = false, .address = {}});
 }
 
 // Creates and handshakes the N connections, as the worker accepts them, into `all`; measures the
@@ -175,7 +177,11 @@ void measure_parts(const std::vector<SimConnection*>& all, Figures& f) {
   long heap_mark = heap_bytes();
   auto* registry_copy = new Registry;
   for (auto* c : all)
-    registry_copy->claim(c->session_.device_id(), Route{0, c->id_, 1'700'000'000'000, c->ip_});
+    registry_copy->claim(c->session_.device_id(), Route{.connection = c->id_,
+                                                        .since_ms = 1'700'000'000'000,
+                                                        .worker = 0,
+                                                        .tls = false,
+                                                        .address = c->ip_});
   f.registry_bytes = heap_bytes() - heap_mark;
   delete registry_copy;
   heap_mark = heap_bytes();

@@ -95,7 +95,11 @@ class SimConnection final : public protocol::SessionHandler, public WheelEntry {
     const std::string& device = session_.device_id();
     protocol::WelcomeParams params;
     params.store_epoch = 1;
-    Route route{0, id_, 1'700'000'000'000, ip_};
+    Route route{.connection = id_,
+                .since_ms = 1'700'000'000'000,
+                .worker = 0,
+                .tls = false,
+                .address = ip_};
     sim_.registry.claim(device, route);
     registered_ = true;
     params.resumed = false;

@@ -19,7 +19,7 @@ std::vector<std::uint8_t> master_key();
 std::string master_key_hex();
 inline constexpr const char* kAdminToken = "integration-admin-token-0123456789";
 
-// A loopback TCP port nobody listens on right now (bound to port 0, then released).
+// A TCP port nobody holds right now, below the ephemeral range (kited_process.cc says why).
 std::uint16_t free_port();
 
 class KitedProcess {

@@ -65,7 +65,11 @@ TEST_CASE("everyone online: one registry part at a time above 10,000 devices, ea
   Registry registry;
   constexpr int kOnline = 25'000;
   for (int i = 0; i < kOnline; ++i)
-    registry.claim(numbered(i), Route{0, static_cast<std::uint64_t>(i) + 1, 0, {}, false});
+    registry.claim(numbered(i), Route{.connection = static_cast<std::uint64_t>(i) + 1,
+                                      .since_ms = 0,
+                                      .worker = 0,
+                                      .tls = false,
+                                      .address = {}});
   auto targets = BulkTargets::of_online(registry);
   CHECK(targets.expected() == kOnline);
   // A slice is read from few parts: the first is far smaller than the whole registry.
@@ -79,7 +83,11 @@ TEST_CASE("everyone online: one registry part at a time above 10,000 devices, ea
 TEST_CASE("everyone online: up to 10,000 devices are handed out in id order") {
   Registry registry;
   for (int i = 999; i >= 0; --i)
-    registry.claim(numbered(i), Route{0, static_cast<std::uint64_t>(i) + 1, 0, {}, false});
+    registry.claim(numbered(i), Route{.connection = static_cast<std::uint64_t>(i) + 1,
+                                      .since_ms = 0,
+                                      .worker = 0,
+                                      .tls = false,
+                                      .address = {}});
   auto targets = BulkTargets::of_online(registry);
   auto all = drain(targets, 64);
   REQUIRE(all.size() == 1'000);

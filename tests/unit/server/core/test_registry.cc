@@ -41,7 +41,9 @@ TEST_CASE("a peer IP is kept binary and shown as text") {
 
 TEST_CASE("claim returns the displaced route; release only removes its own") {
   Registry registry;
-  Route first{0, 1, 100, ipv4("127.0.0.1")}, second{1, 2, 200, ipv4("127.0.0.2")};
+  Route first{
+      .connection = 1, .since_ms = 100, .worker = 0, .tls = false, .address = ipv4("127.0.0.1")},
+      second{.connection = 2, .since_ms = 200, .worker = 1, .address = ipv4("127.0.0.2")};
   CHECK_FALSE(registry.claim("dev", first).displaced.has_value());
   const Claim taken = registry.claim("dev", second);
   CHECK_FALSE(taken.superseded);
@@ -59,7 +61,9 @@ TEST_CASE("claim returns the displaced route; release only removes its own") {
 // reads the first one's proof last. The session the device uses must stay.
 TEST_CASE("a claim whose Hello came before the holder's is superseded; equal times take over") {
   Registry registry;
-  Route newer{0, 2, 200, ipv4("127.0.0.1")}, abandoned{1, 1, 100, ipv4("127.0.0.1")};
+  Route newer{
+      .connection = 2, .since_ms = 200, .worker = 0, .tls = false, .address = ipv4("127.0.0.1")},
+      abandoned{.connection = 1, .since_ms = 100, .worker = 1, .address = ipv4("127.0.0.1")};
   CHECK_FALSE(registry.claim("dev", newer).superseded);
   const Claim late = registry.claim("dev", abandoned);
   CHECK(late.superseded);
@@ -68,7 +72,8 @@ TEST_CASE("a claim whose Hello came before the holder's is superseded; equal tim
   CHECK(registry.find("dev")->connection == 2);
   registry.release("dev", abandoned);  // the abandoned attempt closes
   CHECK(registry.find("dev")->connection == 2);
-  Route same_time{1, 3, 200, ipv4("127.0.0.1")};
+  Route same_time{
+      .connection = 3, .since_ms = 200, .worker = 1, .tls = false, .address = ipv4("127.0.0.1")};
   const Claim tie = registry.claim("dev", same_time);
   CHECK_FALSE(tie.superseded);
   REQUIRE(tie.displaced);
@@ -82,7 +87,8 @@ TEST_CASE("concurrent claims and releases from several threads stay consistent")
     threads.emplace_back([&registry, w] {
       for (std::uint64_t i = 0; i < 5000; ++i) {
         std::string id = "d" + std::to_string(i % 500);
-        Route r{w, w * 100000 + i, 0, {}};
+        Route r{
+            .connection = w * 100000 + i, .since_ms = 0, .worker = w, .tls = false, .address = {}};
         registry.claim(id, r);
         if (i % 3 == 0) registry.release(id, r);
       }
@@ -98,7 +104,11 @@ TEST_CASE("list pages through online devices in id order") {
   for (int i = 0; i < 250; ++i) {
     char id[16];
     std::snprintf(id, sizeof id, "dev-%03d", (i * 37) % 250);  // claimed out of order
-    registry.claim(id, Route{0, static_cast<std::uint64_t>(i + 1), 0, {}});
+    registry.claim(id, Route{.connection = static_cast<std::uint64_t>(i + 1),
+                             .since_ms = 0,
+                             .worker = 0,
+                             .tls = false,
+                             .address = {}});
   }
   std::vector<std::string> seen;
   std::string after;

@@ -7,15 +7,23 @@ using namespace kite::server;
 
 TEST_CASE("services: every connection of a name is found, and each leaves alone") {
   ServiceDirectory services;
-  services.add("service:billing", Route{0, 11, 0, {}});
-  services.add("service:billing", Route{1, 22, 0, {}});
-  services.add("service:reports", Route{0, 33, 0, {}});
+  services.add("service:billing",
+               Route{.connection = 11, .since_ms = 0, .worker = 0, .tls = false, .address = {}});
+  services.add("service:billing",
+               Route{.connection = 22, .since_ms = 0, .worker = 1, .tls = false, .address = {}});
+  services.add("service:reports",
+               Route{.connection = 33, .since_ms = 0, .worker = 0, .tls = false, .address = {}});
   CHECK(services.find("service:billing").size() == 2);
   CHECK(services.find("service:none").empty());
-  services.remove("service:billing", Route{1, 22, 0, {}});
+  services.remove("service:billing",
+                  Route{.connection = 22, .since_ms = 0, .worker = 1, .tls = false, .address = {}});
   auto left = services.find("service:billing");
   REQUIRE(left.size() == 1);
   CHECK(left[0].connection == 11);
-  services.remove("service:billing", Route{1, 99, 0, {}});  // not its own: nothing happens
+  services.remove("service:billing", Route{.connection = 99,
+                                           .since_ms = 0,
+                                           .worker = 1,
+                                           .tls = false,
+                                           .address = {}});  // not its own: nothing happens
   CHECK(services.size() == 2);
 }
