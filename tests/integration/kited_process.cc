@@ -15,11 +15,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "../support/free_port.h"
 #include "failure_log.h"
 #include "http_client.h"
 
@@ -55,25 +55,8 @@ std::string master_key_hex() {
   return hex;
 }
 
-// Below the kernel's ephemeral range (32768-60999 here): the port chosen at random there can be
-// taken between this check and its use by any outgoing connection of a parallel test (seen with
-// redis-sentinel, which binds every address), a port down here only by another test's choice.
-// The check binds the wildcard address, as redis-sentinel does.
 std::uint16_t free_port() {
-  static thread_local std::mt19937 random{std::random_device{}()};
-  std::uniform_int_distribution<int> pick(20000, 32767);
-  for (int attempt = 0; attempt < 500; ++attempt) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("socket() failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_ANY);
-    address.sin_port = htons(static_cast<std::uint16_t>(pick(random)));
-    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    ::close(fd);
-    if (free) return ntohs(address.sin_port);
-  }
-  throw std::runtime_error("cannot find a free port in 20000-32767");
+  return kite::test_support::free_port();
 }
 
 KitedProcess::KitedProcess(std::vector<std::string> extra) : KitedProcess(std::move(extra), 0) {}

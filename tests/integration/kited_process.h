@@ -19,7 +19,7 @@ std::vector<std::uint8_t> master_key();
 std::string master_key_hex();
 inline constexpr const char* kAdminToken = "integration-admin-token-0123456789";
 
-// A TCP port nobody holds right now, below the ephemeral range (kited_process.cc says why).
+// A TCP port nobody holds right now (tests/support/free_port.h says how it is chosen).
 std::uint16_t free_port();
 
 class KitedProcess {

@@ -15,35 +15,16 @@
 
 #include <chrono>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "../../../support/free_port.h"
 #include "store/redis/redis_connection.h"
 
 namespace kite::server::store_test {
 
-// A TCP port nobody holds now, for a server that needs one. Below the kernel's ephemeral range
-// (32768-60999): a port chosen there can be taken by any outgoing connection of a parallel test
-// before the server binds it. Checked on the wildcard address, which redis-sentinel binds.
-inline int free_port() {
-  static thread_local std::mt19937 random{std::random_device{}()};
-  std::uniform_int_distribution<int> pick(20000, 32767);
-  for (int attempt = 0; attempt < 500; ++attempt) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_ANY);
-    address.sin_port = htons(static_cast<std::uint16_t>(pick(random)));
-    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    ::close(fd);
-    if (free) return ntohs(address.sin_port);
-  }
-  FAIL("no free port in 20000-32767");
-  return 0;
-}
+using test_support::free_port;  // tests/support/free_port.h
 
 // A directory under `parent` (which is removed with it).
 inline std::filesystem::path subdirectory(const std::filesystem::path& parent,
