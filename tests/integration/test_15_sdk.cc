@@ -182,6 +182,10 @@ TEST_CASE("15.3 sdk: reconnect delays are spread, capped, and reset after a stab
   REQUIRE(probe.wait_state(State::Disconnected, before + 1, kWait));
   auto after_stable = retry_delays(probe.snapshot())[before];
   CHECK(after_stable <= 20);  // back to the first window
+  // The client is still retrying, and `probe` is destroyed before it: stop it, and see it
+  // stopped, so that no state change reaches a probe that is gone (ASan saw one).
+  client.stop();
+  CHECK(probe.wait_state(State::Stopped, 1, kWait));
 }
 
 TEST_CASE("15.4 sdk: goaway: reconnect-after honoured, replaced and revoked stop for good") {
