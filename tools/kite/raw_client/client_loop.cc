@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace kite::bench {
@@ -24,7 +26,9 @@ ClientLoop::ClientLoop(protocol::SessionConfig config)
   uv_prepare_start(&prepare_, on_prepare);
   uv_timer_init(&loop_, &tick_);
   tick_.data = this;
-  uv_timer_start(&tick_, on_tick, 50, 50);
+  uv_timer_start(&tick_, on_tick, kTickMs, kTickMs);
+  uv_timer_init(&loop_, &wake_);
+  wake_.data = this;
 }
 
 ClientLoop::~ClientLoop() {
@@ -70,7 +74,8 @@ void ClientLoop::stop() {
     if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(timer.get())))
       uv_close(reinterpret_cast<uv_handle_t*>(timer.get()), nullptr);
   for (uv_handle_t* h :
-       {reinterpret_cast<uv_handle_t*>(&prepare_), reinterpret_cast<uv_handle_t*>(&tick_)})
+       {reinterpret_cast<uv_handle_t*>(&prepare_), reinterpret_cast<uv_handle_t*>(&tick_),
+        reinterpret_cast<uv_handle_t*>(&wake_)})
     if (!uv_is_closing(h)) uv_close(h, nullptr);
 }
 
@@ -78,6 +83,16 @@ void ClientLoop::mark_dirty(BenchClient& client) {
   if (client.dirty) return;
   client.dirty = true;
   dirty_.push_back(&client);
+}
+
+void ClientLoop::wake_at(BenchClient& client, std::int64_t deadline) {
+  if (deadline >= now() + kTickMs || client.wake_at == deadline) return;
+  client.wake_at = deadline;
+  wakes_.emplace(deadline, &client);
+  if (deadline >= wake_armed_at_) return;
+  wake_armed_at_ = deadline;
+  uv_timer_start(&wake_, on_wake,
+                 static_cast<std::uint64_t>(std::max<std::int64_t>(deadline - now(), 0)), 0);
 }
 
 uv_buf_t ClientLoop::read_buffer(std::size_t offset_hint) {
@@ -95,6 +110,20 @@ void ClientLoop::on_tick(uv_timer_t* handle) {
   auto* self = static_cast<ClientLoop*>(handle->data);
   std::int64_t now = self->now();
   for (auto& client : self->clients_) client->tick(now);
+}
+
+void ClientLoop::on_wake(uv_timer_t* handle) {
+  auto* self = static_cast<ClientLoop*>(handle->data);
+  const std::int64_t now = self->now();
+  self->wake_armed_at_ = INT64_MAX;
+  auto& wakes = self->wakes_;
+  while (!wakes.empty() && wakes.top().first <= now) {
+    wakes.top().second->tick(now);
+    wakes.pop();
+  }
+  if (wakes.empty()) return;
+  self->wake_armed_at_ = wakes.top().first;
+  uv_timer_start(handle, on_wake, static_cast<std::uint64_t>(self->wake_armed_at_ - now), 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,7 +287,10 @@ void BenchClient::on_open(const protocol::OpenInfo&) {
 void BenchClient::on_message(const protocol::IncomingMessage& message) {
   if (events_->message) events_->message(*this, message);
   session_->acknowledge(message.seq, loop_.now());
-  if (session_->has_output()) loop_.mark_dirty(*this);
+  if (session_->has_output())
+    loop_.mark_dirty(*this);
+  else
+    loop_.wake_at(*this, session_->next_deadline());
 }
 
 void BenchClient::on_writable() {

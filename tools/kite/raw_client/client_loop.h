@@ -10,9 +10,11 @@
 
 #include <uv.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -76,16 +78,26 @@ class ClientLoop {
   void stop();
 
   void mark_dirty(BenchClient& client);
+  // Ticks `client` at `deadline` when that comes before the periodic tick, as a device's own
+  // timer would: a held ack goes out on time. (With the 50 ms tick alone, acks left in bunches.)
+  void wake_at(BenchClient& client, std::int64_t deadline);
   uv_buf_t read_buffer(std::size_t offset_hint);
 
  private:
+  static constexpr std::int64_t kTickMs = 50;
+  using Wake = std::pair<std::int64_t, BenchClient*>;
+
   static void on_prepare(uv_prepare_t* handle);
   static void on_tick(uv_timer_t* handle);
+  static void on_wake(uv_timer_t* handle);
   void schedule(std::uint64_t delay_ms, std::uint64_t repeat_ms, std::function<void()> callback);
 
   uv_loop_t loop_{};
   uv_prepare_t prepare_{};
   uv_timer_t tick_{};
+  uv_timer_t wake_{};
+  std::priority_queue<Wake, std::vector<Wake>, std::greater<>> wakes_;  // earliest first
+  std::int64_t wake_armed_at_ = INT64_MAX;
   std::vector<std::unique_ptr<uv_timer_t>> periodic_;
   std::vector<std::unique_ptr<std::function<void()>>> periodic_callbacks_;
   protocol::SessionContext context_;
@@ -115,6 +127,7 @@ class BenchClient final : public protocol::SessionHandler, public tls::WireHost 
   void flush();
   void tick(std::int64_t now);
   bool dirty = false;
+  std::int64_t wake_at = 0;  // the deadline ClientLoop::wake_at last queued, to queue it once
 
  private:
   void on_open(const protocol::OpenInfo& info) override;
