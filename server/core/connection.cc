@@ -226,6 +226,10 @@ void Connection::close_socket() {
   if (uv_is_closing(handle)) return;
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
   flush();
+  // Everything written is in the kernel already: close() sends it, then the FIN. (One system
+  // call and one loop turn fewer than a shutdown for every connection that simply ends.)
+  if (uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&tcp_)) == 0)
+    return uv_close(handle, on_closed);
   // Let queued bytes (an Error or Goaway frame) reach the peer, but not forever.
   auto* shutdown = new uv_shutdown_t;
   int status =

@@ -16,6 +16,7 @@
 #include "common/log_limiter.h"
 #include "core/byte_views.h"
 #include "core/plaintext_token.h"
+#include "core/server_random.h"
 #include "core/worker.h"
 
 namespace kite::server {
@@ -54,9 +55,9 @@ void Connection::on_hello(const protocol::HelloInfo& hello) {
       if (auto known = context.auth->key_for(id))
         key = *known;
       else
-        protocol::random_bytes(key);
+        server_random(key);
       protocol::Nonce nonce{};
-      protocol::random_bytes(nonce);
+      server_random(nonce);
       session_.challenge(key, nonce);
       return;
     }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/server_random.h"
 #include "kite/protocol/handshake_crypto.h"
 #include "kite/protocol/hmac.h"
 
@@ -57,7 +58,7 @@ std::vector<std::uint8_t> ResumeTokens::issue(std::string_view device_id, std::u
   std::string issued;
   put_u64(issued, static_cast<std::uint64_t>(now_ms));
   std::memcpy(token.data(), issued.data(), 8);
-  protocol::random_bytes(std::span(token).subspan(8, 8));
+  server_random(std::span(token).subspan(8, 8));
   const auto tag = mac(device_id, epoch, std::span(token).first(16));
   std::memcpy(token.data() + 16, tag.data(), tag.size());
   return token;
