@@ -73,6 +73,10 @@ struct StoreOptions {
   FullPolicy full_policy = FullPolicy::Reject;
   std::uint64_t idempotency_window_ms = std::chrono::milliseconds(std::chrono::hours(24)).count();
   std::uint64_t idempotency_records = 10'000'000;  // live idempotency records, all devices
+  // RocksDB under Async: deferred writes (acknowledgements, expiry) wait in memory up to this
+  // long and go to RocksDB together; a message acknowledged meanwhile is never written. 0: every
+  // write goes at once. Ignored under Sync, which writes (and fsyncs) every call.
+  std::uint32_t write_behind_ms = 0;
 };
 
 struct NewMessage {
@@ -154,6 +158,7 @@ struct StoreStats {
   std::uint64_t undelivered = 0;          // fallback deadlines that passed unacknowledged
   std::uint64_t cancelled = 0;            // ...whose message was then removed
   std::uint64_t notices_lost = 0;         // notices dropped past kMaxNotices
+  std::uint64_t unwritten = 0;  // write-behind: records acknowledged before their write was due
 };
 
 // One event of the backends' event log, as the store keeps it (events/event_log.h gives it its
@@ -197,6 +202,24 @@ class MessageStore {
   virtual bool write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
                           std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
                           std::span<const EventRecord> events) = 0;
+
+  // Write-behind (StoreOptions::write_behind_ms): the same two calls, but they may return before
+  // their writes are durable. The caller must not tell anyone they are (a publisher's ack, an
+  // event shown) until written(write_ticket()), the ticket taken after the call, is true: at most
+  // about write_behind_ms later. A message acknowledged meanwhile may never be written at all.
+  // Where there is no write-behind they are the calls above, and every ticket is written.
+  virtual void enqueue_batch_deferred(
+      std::span<const std::pair<std::string_view, NewMessage>> messages, std::uint64_t now_ms,
+      std::vector<EnqueueResult>& results) {
+    enqueue_batch(messages, now_ms, results);
+  }
+  virtual bool write_turn_deferred(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+                                   std::span<const EventRecord> events) {
+    return write_turn(acks, {}, events);
+  }
+  virtual std::uint64_t write_ticket() const { return 0; }
+  virtual bool written(std::uint64_t /*ticket*/) const { return true; }
+
   // The event log's records as write_turn stored them, in id order (at start, to rebuild the log).
   virtual void for_each_event(const std::function<void(const EventRecord&)>& visit) = 0;
   // Deletes the events with id <= through_id (retention dropped them). Never fsynced: an event

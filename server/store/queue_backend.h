@@ -32,6 +32,9 @@ struct DeviceMeta {
   std::uint64_t queued_messages = 0;
   std::uint64_t queued_bytes = 0;
   std::uint64_t uplink_last_received = 0;
+  // Write-behind: seqs up to here may have been given out while the meta that counts them was
+  // still in memory. After a crash, last_seq starts here, so no seq is ever given twice.
+  std::uint64_t reserved_seq = 0;
 };
 
 // The queued message that holds a conflation key, and its size (to free it without reading it).
@@ -100,6 +103,10 @@ class Transaction {
   // whose meta this transaction read; conflicted() then says so, and the caller starts again.
   virtual bool commit(bool sync, std::string& error) = 0;
   virtual bool conflicted() const { return false; }
+  // commit(false) whose writes may wait in memory (a backend with write-behind): durable once
+  // Backend::written(Backend::write_ticket()) says so, or after Backend::flush_pending(). What
+  // the writes are for must not be answered as durable before then. Others write at once.
+  virtual bool commit_deferred(std::string& error) { return commit(false, error); }
 };
 
 class Backend {
@@ -107,6 +114,16 @@ class Backend {
   virtual ~Backend() = default;
   virtual std::unique_ptr<Transaction> begin() = 0;
   virtual std::uint64_t epoch() const = 0;
+  // Write-behind: a ticket for every deferred commit made so far, whether it is durable yet, and
+  // a write of everything pending. A backend that writes at once has nothing pending.
+  virtual std::uint64_t write_ticket() const { return 0; }
+  virtual bool written(std::uint64_t /*ticket*/) const { return true; }
+  virtual bool flush_pending(std::string& /*error*/) { return true; }
+  // False when the last process to hold this store ended without closing it: write-behind may
+  // then have lost writes after given-out seqs were reserved (DeviceMeta::reserved_seq).
+  virtual bool closed_cleanly() const { return true; }
+  // Records created and deleted before their write was due, so never written (write-behind).
+  virtual std::uint64_t unwritten() const { return 0; }
   // Queued messages and bytes over all devices: the global caps' starting point after a restart.
   virtual void totals(std::uint64_t& messages, std::uint64_t& bytes) = 0;
   // Group membership records (outside transactions: no queue rule involves them). false, with

@@ -86,10 +86,25 @@ CachedDevice& QueueEngine::load(Transaction& txn, std::string_view device, Touch
   touched.push_back(device);
   DeviceCache& cache = stripe(device).cache;
   if (CachedDevice* cached = cache.find(device)) return *cached;
-  if (!scratch) return cache.insert(device, txn.meta(device));
-  scratch->meta = txn.meta(device);
+  DeviceMeta meta = txn.meta(device);
+  // After a crash, seqs up to the reservation may have been seen by the device: never again.
+  if (!backend_->closed_cleanly()) meta.last_seq = std::max(meta.last_seq, meta.reserved_seq);
+  if (!scratch) return cache.insert(device, meta);
+  scratch->meta = meta;
   scratch->start_index(scratch->meta.queued_messages == 0);
   return *scratch;
+}
+
+bool QueueEngine::reserve_seqs(Transaction& txn, const Touched& touched) {
+  bool moved = false;
+  for (std::string_view device : touched) {
+    CachedDevice* cached = stripe(device).cache.find(device);
+    if (!cached || cached->meta.last_seq <= cached->meta.reserved_seq) continue;
+    cached->meta.reserved_seq = cached->meta.last_seq + kSeqReservation;
+    txn.put_meta(device, cached->meta);
+    moved = true;
+  }
+  return moved;
 }
 
 EnqueueResult QueueEngine::enqueue(std::string_view device_id, const NewMessage& message,
@@ -102,7 +117,7 @@ EnqueueResult QueueEngine::enqueue(std::string_view device_id, const NewMessage&
 
 void QueueEngine::enqueue_batch_once(
     std::span<const std::pair<std::string_view, NewMessage>> messages, std::uint64_t now_ms,
-    std::vector<EnqueueResult>& results) {
+    std::vector<EnqueueResult>& results, bool deferred) {
   results.clear();
   results.reserve(messages.size());
   if (!healthy()) recover();  // a full disk may have room again (throttled)
@@ -125,8 +140,10 @@ void QueueEngine::enqueue_batch_once(
     results.push_back(stage(*txn, device, cached, message, now_ms, counters));
   }
   const bool wrote = counters.enqueued > 0;
+  const bool reserved = deferred && wrote && reserve_seqs(*txn, touched);
   std::string error;
-  if (finish(*txn, options_.durability == Durability::Sync, wrote, touched, &error)) {
+  if (finish(*txn, options_.durability == Durability::Sync, wrote, touched, &error,
+             deferred && !reserved)) {
     apply(counters);
     return;
   }
@@ -347,7 +364,7 @@ void QueueEngine::read_once(std::string_view device_id, std::uint64_t after_seq,
     cached.reindex_if_empty();
     txn->put_meta(device_id, meta);
   }
-  if (finish(*txn, false, !expired.empty(), touched) && !expired.empty()) {
+  if (finish(*txn, false, !expired.empty(), touched, nullptr, true) && !expired.empty()) {
     release(expired);
     stats_.expired += expired.size();
     std::vector<MessageNotice> notices;
@@ -454,9 +471,9 @@ void QueueEngine::set_uplink_last_received_once(std::string_view device_id, std:
 // cached (it may describe writes that never happened); a successful write marks it healthy again.
 // The caller still holds the stripe locks of every touched device.
 bool QueueEngine::finish(Transaction& txn, bool sync, bool wrote, const Touched& touched,
-                         std::string* error) {
+                         std::string* error, bool deferred) {
   std::string why;
-  if (txn.commit(sync, why)) {
+  if (deferred ? txn.commit_deferred(why) : txn.commit(sync, why)) {
     if (wrote) {
       healthy_.store(true, std::memory_order_relaxed);
       ++stats_.writes;

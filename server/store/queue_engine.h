@@ -44,6 +44,12 @@ class QueueEngine final : public MessageStore {
   bool write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
                   std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
                   std::span<const EventRecord> events) override;
+  void enqueue_batch_deferred(std::span<const std::pair<std::string_view, NewMessage>> messages,
+                              std::uint64_t now_ms, std::vector<EnqueueResult>& results) override;
+  bool write_turn_deferred(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+                           std::span<const EventRecord> events) override;
+  std::uint64_t write_ticket() const override { return backend_->write_ticket(); }
+  bool written(std::uint64_t ticket) const override { return backend_->written(ticket); }
   void for_each_event(const std::function<void(const EventRecord&)>& visit) override {
     backend_->scan_events(visit);
   }
@@ -104,13 +110,22 @@ class QueueEngine final : public MessageStore {
     backend_->claim_next(false);
     return !conflicted();
   }
+  // Seqs handed out ahead of a durable meta (write-behind), per device: one meta write each.
+  static constexpr std::uint64_t kSeqReservation = 1024;
+  void enqueue_batch_retrying(std::span<const std::pair<std::string_view, NewMessage>> messages,
+                              std::uint64_t now_ms, std::vector<EnqueueResult>& results,
+                              bool deferred);
+  bool write_turn_retrying(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+                           std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
+                           std::span<const EventRecord> events, bool defer_events);
   void enqueue_batch_once(std::span<const std::pair<std::string_view, NewMessage>> messages,
-                          std::uint64_t now_ms, std::vector<EnqueueResult>& results);
+                          std::uint64_t now_ms, std::vector<EnqueueResult>& results,
+                          bool deferred = false);
   void read_once(std::string_view device_id, std::uint64_t after_seq, std::size_t max_messages,
                  std::size_t max_bytes, std::uint64_t now_ms, std::vector<StoredMessage>& out);
   bool write_turn_once(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
                        std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
-                       std::span<const EventRecord> events);
+                       std::span<const EventRecord> events, bool defer_events = false);
   void discard_once(std::string_view device_id, std::uint64_t seq);
   void set_uplink_last_received_once(std::string_view device_id, std::uint64_t seq);
 
@@ -125,6 +140,9 @@ class QueueEngine final : public MessageStore {
   };
   // The devices one call has loaded or changed: evicted from the cache if its write fails.
   using Touched = std::vector<std::string_view>;
+  // Deferred enqueues: the seqs about to be given out, reserved durably where they pass the
+  // reservation. True when a reservation moved, so the commit must be durable at once.
+  bool reserve_seqs(Transaction& txn, const Touched& touched);
 
   Stripe& stripe(std::string_view device);
   std::unique_lock<std::mutex> lock(Stripe& stripe);
@@ -164,8 +182,10 @@ class QueueEngine final : public MessageStore {
   void remove(Transaction& txn, std::string_view device, DeviceMeta& meta,
               const std::vector<Victim>& victims);
   void release(const std::vector<Victim>& victims);
+  // Commits `txn`: at once (fsynced when `sync`), or `deferred` (write-behind may hold it: only
+  // for writes nobody is told are durable, such as acknowledgements and expiry).
   bool finish(Transaction& txn, bool sync, bool wrote, const Touched& touched,
-              std::string* error = nullptr);
+              std::string* error = nullptr, bool deferred = false);
   void apply(Counters& counters);  // moves its notices out
   // A notice of a removed message (expired or dropped) for `device`.
   static MessageNotice notice_of(std::string_view device, const Victim& victim,

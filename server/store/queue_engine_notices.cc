@@ -62,6 +62,7 @@ StoreStats QueueEngine::stats() const {
     s.bytes = totals_.bytes;
   }
   s.enqueued = stats_.enqueued;
+  s.unwritten = backend_->unwritten();
   s.acked = stats_.acked;
   s.expired = stats_.expired;
   s.dropped_full = stats_.dropped_full;

@@ -41,14 +41,26 @@ void QueueEngine::back_off(int attempt) {
 // devices' answers are independent anyway: only one device's messages keep their order.
 void QueueEngine::enqueue_batch(std::span<const std::pair<std::string_view, NewMessage>> messages,
                                 std::uint64_t now_ms, std::vector<EnqueueResult>& results) {
+  enqueue_batch_retrying(messages, now_ms, results, false);
+}
+
+void QueueEngine::enqueue_batch_deferred(
+    std::span<const std::pair<std::string_view, NewMessage>> messages, std::uint64_t now_ms,
+    std::vector<EnqueueResult>& results) {
+  enqueue_batch_retrying(messages, now_ms, results, true);
+}
+
+void QueueEngine::enqueue_batch_retrying(
+    std::span<const std::pair<std::string_view, NewMessage>> messages, std::uint64_t now_ms,
+    std::vector<EnqueueResult>& results, bool deferred) {
   const int attempts = messages.size() > 1 ? kClaimAfter : kAttempts;
-  if (retrying([&] { enqueue_batch_once(messages, now_ms, results); }, attempts) ||
+  if (retrying([&] { enqueue_batch_once(messages, now_ms, results, deferred); }, attempts) ||
       messages.size() < 2)
     return;
   results.clear();
   std::vector<EnqueueResult> one;
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    retrying([&] { enqueue_batch_once(messages.subspan(i, 1), now_ms, one); });
+    retrying([&] { enqueue_batch_once(messages.subspan(i, 1), now_ms, one, deferred); });
     results.push_back(std::move(one.front()));
   }
 }
@@ -62,9 +74,22 @@ void QueueEngine::read(std::string_view device_id, std::uint64_t after_seq,
 bool QueueEngine::write_turn(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
                              std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
                              std::span<const EventRecord> events) {
+  return write_turn_retrying(acks, uplinks, events, false);
+}
+
+bool QueueEngine::write_turn_deferred(
+    std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+    std::span<const EventRecord> events) {
+  return write_turn_retrying(acks, {}, events, true);
+}
+
+bool QueueEngine::write_turn_retrying(
+    std::span<const std::pair<std::string_view, std::uint64_t>> acks,
+    std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
+    std::span<const EventRecord> events, bool defer_events) {
   bool written = false;
   const int attempts = acks.size() + uplinks.size() > 1 ? kClaimAfter : kAttempts;
-  if (retrying([&] { written = write_turn_once(acks, uplinks, events); }, attempts) ||
+  if (retrying([&] { written = write_turn_once(acks, uplinks, events, defer_events); }, attempts) ||
       acks.size() + uplinks.size() < 2)
     return written;
   // As enqueue_batch: a turn that keeps meeting other nodes' writes goes one device at a time, the
@@ -72,7 +97,7 @@ bool QueueEngine::write_turn(std::span<const std::pair<std::string_view, std::ui
   auto events_left = events;
   auto one_device = [&](auto acks_part, auto uplinks_part) {
     bool part = false;
-    retrying([&] { part = write_turn_once(acks_part, uplinks_part, events_left); });
+    retrying([&] { part = write_turn_once(acks_part, uplinks_part, events_left, defer_events); });
     events_left = {};
     return part;
   };

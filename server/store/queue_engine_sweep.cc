@@ -43,7 +43,7 @@ SweepResult QueueEngine::sweep(std::uint64_t now_ms, std::size_t max_entries) {
     sweep_one(*txn, item.deadline, now_ms, touched, counters, removed, result);
     txn->delete_deadline(item.deadline);
   }
-  if (!finish(*txn, false, true, touched)) {  // logged; the next sweep tries again
+  if (!finish(*txn, false, true, touched, nullptr, true)) {  // logged; tried again next sweep
     result.expired = result.fallbacks = 0;
     result.more = false;  // not at once: a failing store is not hammered slice after slice
     return result;

@@ -23,7 +23,7 @@ bool valid_device(std::string_view device) {
 bool QueueEngine::write_turn_once(
     std::span<const std::pair<std::string_view, std::uint64_t>> acks,
     std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
-    std::span<const EventRecord> events) {
+    std::span<const EventRecord> events, bool defer_events) {
   std::vector<std::string_view> devices;
   devices.reserve(acks.size() + uplinks.size());
   for (const auto& item : acks) devices.push_back(item.first);
@@ -51,9 +51,10 @@ bool QueueEngine::write_turn_once(
   // Acks alone are never fsynced: one lost in a power cut only means a resend, which QoS 1 allows.
   // Uplink marks and events are, under Sync: the devices are told their messages are held, and
   // readers see the events, once this returns.
-  const bool durable = marked || !events.empty();
+  // Deferred events are the caller's to hold back until written (message_store.h).
+  const bool durable = marked || (!events.empty() && !defer_events);
   const bool sync = durable && options_.durability == Durability::Sync;
-  if (!finish(*txn, sync, durable || !acked.empty(), touched)) return false;
+  if (!finish(*txn, sync, durable || !acked.empty(), touched, nullptr, !durable)) return false;
   release(acked);
   stats_.acked += acked.size();
   return true;
@@ -110,7 +111,7 @@ void QueueEngine::discard_once(std::string_view device_id, std::uint64_t seq) {
   cached.erase(seq);
   cached.reindex_if_empty();
   txn->put_meta(device_id, meta);
-  if (finish(*txn, false, true, touched)) {
+  if (finish(*txn, false, true, touched, nullptr, true)) {
     release(victims);
     ++stats_.dropped_too_large;
     std::vector<MessageNotice> notices{

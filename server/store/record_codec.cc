@@ -133,6 +133,7 @@ std::string encode(const DeviceMeta& meta) {
                           meta.queued_messages, meta.queued_bytes, meta.uplink_last_received}) {
     append_u64(out, v);
   }
+  if (meta.reserved_seq != 0) append_u64(out, meta.reserved_seq);  // only with write-behind
   return out;
 }
 
@@ -186,6 +187,7 @@ bool decode(std::string_view value, DeviceMeta& meta) {
                            &meta.queued_messages, &meta.queued_bytes, &meta.uplink_last_received}) {
     *v = r.u64();
   }
+  meta.reserved_seq = r.rest.size() >= 8 ? r.u64() : 0;  // a record from before write-behind: none
   return r.ok;
 }
 

@@ -4,8 +4,10 @@
 // order is numeric order, and a device's messages are one contiguous range in seq order:
 //
 //   'E'                                -> epoch u64
+//   'S'                                -> (empty): the store was closed cleanly (write-behind)
 //   'M' len:u16 device                 -> DeviceMeta: last_seq, acked_through, gone_through,
-//                                         queued_messages, queued_bytes, uplink_last_received (u64)
+//                                         queued_messages, queued_bytes, uplink_last_received,
+//                                         then reserved_seq when not 0 (u64 each)
 //   'Q' len:u16 device seq:u64         -> message: enqueued_at u64, expires_at u64,
 //                                         id (u8 length + bytes), topic, content type, conflation
 //                                         key (each u16 length + bytes), payload (the rest)
@@ -31,6 +33,7 @@ namespace kite::server::store::records {
 
 enum class Kind : char {
   Epoch = 'E',
+  ClosedCleanly = 'S',
   Meta = 'M',
   Message = 'Q',
   Conflation = 'C',

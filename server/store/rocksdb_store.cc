@@ -12,7 +12,6 @@
 // DB::Resume(), which RocksDB needs before it accepts writes again.
 #include <fmt/format.h>
 #include <rocksdb/db.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -28,6 +27,7 @@
 #include "store/queue_engine.h"
 #include "store/random_ids.h"
 #include "store/record_codec.h"
+#include "store/rocksdb_transaction.h"
 #include "store/rocksdb_tuning.h"
 
 namespace kite::server::store {
@@ -35,177 +35,50 @@ namespace {
 
 using records::Kind;
 
-class RocksTransaction final : public Transaction {
- public:
-  RocksTransaction(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events)
-      : db_(db), events_(events) {}
-
-  DeviceMeta meta(std::string_view device) override {
-    return load<DeviceMeta>(records::device_prefix(Kind::Meta, device)).value_or(DeviceMeta{});
-  }
-  std::optional<ConflationEntry> conflation(std::string_view device,
-                                            std::string_view key) override {
-    return load<ConflationEntry>(records::keyed(Kind::Conflation, device, key));
-  }
-  std::optional<IdempotencyEntry> idempotency(std::string_view device,
-                                              std::string_view key) override {
-    return load<IdempotencyEntry>(records::keyed(Kind::Idempotency, device, key));
-  }
-  void scan(std::string_view device, std::uint64_t after_seq,
-            const std::function<bool(const MessageView&)>& visit) override;
-
-  void put_meta(std::string_view device, const DeviceMeta& meta) override {
-    put(records::device_prefix(Kind::Meta, device), records::encode(meta));
-  }
-  void put_message(std::string_view device, const MessageView& m) override {
-    put(records::message_key(device, m.seq), records::encode(m));
-  }
-  void delete_message(std::string_view device, std::uint64_t seq) override {
-    erase(records::message_key(device, seq));
-  }
-  void put_conflation(std::string_view device, std::string_view key,
-                      const ConflationEntry& entry) override {
-    put(records::keyed(Kind::Conflation, device, key), records::encode(entry));
-  }
-  void delete_conflation(std::string_view device, std::string_view key) override {
-    erase(records::keyed(Kind::Conflation, device, key));
-  }
-  void put_idempotency(std::string_view device, std::string_view key, const IdempotencyEntry& entry,
-                       std::uint64_t) override {
-    put(records::keyed(Kind::Idempotency, device, key), records::encode(entry));
-  }
-
-  void put_deadline(const Deadline& deadline) override {
-    put(records::deadline_key(deadline), records::encode_deadline(deadline));
-  }
-  void delete_deadline(const Deadline& deadline) override {
-    erase(records::deadline_key(deadline));
-  }
-
-  // One event per uplink and per delivery receipt: encoded into buffers the transaction reuses
-  // (the batch copies them), not two new strings each.
-  void put_event(const EventRecord& event) override {
-    records::event_key_into(event_key_, event.id);
-    records::encode_into(event_value_, event);
-    check(indexed_ ? indexed_->Put(events_, event_key_, event_value_)
-                   : plain_.Put(events_, event_key_, event_value_));
-  }
-
-  bool commit(bool sync, std::string& error) override {
-    if (!error_.empty()) {
-      error = error_;
-      return false;
-    }
-    rocksdb::WriteBatch* batch = indexed_ ? indexed_->GetWriteBatch() : &plain_;
-    if (batch->Count() == 0) return true;
-    rocksdb::WriteOptions options;
-    options.sync = sync;
-    const auto status = db_.Write(options, batch);
-    if (!status.ok()) error = status.ToString();
-    return status.ok();
-  }
-
- private:
-  void put(const std::string& key, const std::string& value) {
-    check(indexed_ ? indexed_->Put(key, value) : plain_.Put(key, value));
-  }
-  void erase(const std::string& key) {
-    check(indexed_ ? indexed_->Delete(key) : plain_.Delete(key));
-  }
-  // The batch that reads must consult: the indexed one, made from the plain writes so far.
-  rocksdb::WriteBatchWithIndex& indexed();
-  // The record at `key` (this batch's pending writes first), or nullopt if there is none or the
-  // read failed; a failure or an undecodable record poisons the transaction.
-  template <typename Record>
-  std::optional<Record> load(const std::string& key) {
-    std::string value;
-    const auto status =
-        plain_.Count() == 0 && !indexed_
-            ? db_.Get(rocksdb::ReadOptions(), key, &value)
-            : indexed().GetFromBatchAndDB(&db_, rocksdb::ReadOptions(), key, &value);
-    if (status.IsNotFound()) return std::nullopt;
-    Record record;
-    if (!check(status)) return std::nullopt;
-    if (records::decode(value, record)) return record;
-    corrupt(key);
-    return std::nullopt;
-  }
-  bool check(const rocksdb::Status& status) {
-    if (!status.ok() && error_.empty()) error_ = status.ToString();
-    return status.ok();
-  }
-  void corrupt(std::string_view key) {
-    if (error_.empty()) error_ = fmt::format("undecodable '{}' record in the store", key.front());
-  }
-
-  rocksdb::DB& db_;
-  rocksdb::ColumnFamilyHandle* const events_;
-  std::string event_key_, event_value_;  // put_event's buffers
-  rocksdb::WriteBatch plain_;
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> indexed_;
-  std::string error_;
-};
-
-// Replays the plain batch's writes into a new indexed batch, once; later writes go there directly.
-rocksdb::WriteBatchWithIndex& RocksTransaction::indexed() {
-  if (indexed_) return *indexed_;
-  indexed_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
-                                                            /*overwrite_key=*/true);
-  struct Replay final : rocksdb::WriteBatch::Handler {
-    rocksdb::WriteBatchWithIndex& into;
-    rocksdb::ColumnFamilyHandle* events;
-    rocksdb::Status status;
-    Replay(rocksdb::WriteBatchWithIndex& batch, rocksdb::ColumnFamilyHandle* family)
-        : into(batch), events(family) {}
-    rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice& key,
-                          const rocksdb::Slice& value) override {
-      if (status.ok())
-        status = family == events->GetID() ? into.Put(events, key, value) : into.Put(key, value);
-      return rocksdb::Status::OK();
-    }
-    void Delete(const rocksdb::Slice& key) override {
-      if (status.ok()) status = into.Delete(key);
-    }
-  } replay(*indexed_, events_);
-  check(plain_.Iterate(&replay));
-  check(replay.status);
-  plain_.Clear();
-  return *indexed_;
+// The record saying the store was closed cleanly: written, fsynced, as the last act of a
+// close; deleted, fsynced, at open, before anything else is written.
+bool mark_closed(rocksdb::DB& db, bool closed) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  const std::string key(1, static_cast<char>(Kind::ClosedCleanly));
+  const auto status = closed ? db.Put(options, key, rocksdb::Slice()) : db.Delete(options, key);
+  if (!status.ok()) KITE_LOG(error, "store.mark_failed", {{"error", status.ToString()}});
+  return status.ok();
 }
 
-void RocksTransaction::scan(std::string_view device, std::uint64_t after_seq,
-                            const std::function<bool(const MessageView&)>& visit) {
-  if (after_seq == std::numeric_limits<std::uint64_t>::max()) return;
-  const std::string prefix = records::device_prefix(Kind::Message, device);
-  const std::string upper = prefix + std::string(9, '\xff');  // above every seq of this device
-  const rocksdb::Slice upper_bound(upper);
-  rocksdb::ReadOptions options;
-  options.iterate_upper_bound = &upper_bound;
-  std::unique_ptr<rocksdb::Iterator> it(
-      indexed().NewIteratorWithBase(db_.DefaultColumnFamily(), db_.NewIterator(options), &options));
-  for (it->Seek(records::message_key(device, after_seq + 1)); it->Valid(); it->Next()) {
-    const rocksdb::Slice key = it->key();
-    MessageView message;
-    if (key.size() != prefix.size() + 8 || !key.starts_with(prefix)) break;
-    if (!records::read_u64({key.data() + prefix.size(), 8}, message.seq) ||
-        !records::decode({it->value().data(), it->value().size()}, message)) {
-      return corrupt(key.ToStringView());
-    }
-    if (!visit(message)) return;
-  }
-  check(it->status());
+bool was_closed_cleanly(rocksdb::DB& db) {
+  std::string value;
+  const std::string key(1, static_cast<char>(Kind::ClosedCleanly));
+  return db.Get(rocksdb::ReadOptions(), key, &value).ok() && mark_closed(db, false);
 }
 
 class RocksBackend final : public Backend {
  public:
+  // `write_behind_ms` > 0: deferred commits wait in memory that long (rocksdb_write_behind.h).
   RocksBackend(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> families,
-               std::uint64_t epoch, std::string directory)
+               std::uint64_t epoch, std::string directory, std::uint32_t write_behind_ms,
+               bool closed_cleanly)
       : db_(std::move(db)),
         families_(std::move(families)),
         events_(families_.at(1)),
         epoch_(epoch),
-        directory_(std::move(directory)) {}
+        directory_(std::move(directory)),
+        closed_cleanly_(closed_cleanly) {
+    if (write_behind_ms == 0) return;
+    // A message record is created by its one put: a seq is never given twice.
+    behind_ = std::make_unique<WriteBehind>(*db_, events_, [](std::string_view key) {
+      return !key.empty() && key.front() == static_cast<char>(Kind::Message);
+    });
+    behind_->flush_every(std::chrono::milliseconds(write_behind_ms));
+  }
   ~RocksBackend() override {
+    // Everything written: the next open may trust each device's last_seq (closed_cleanly()).
+    std::string error;
+    if (behind_ && !behind_->close(error))
+      KITE_LOG(error, "store.write_behind_failed", {{"error", error}});
+    else
+      mark_closed(*db_, true);
+    behind_.reset();
     for (auto* family : families_) db_->DestroyColumnFamilyHandle(family);
     if (auto status = db_->Close(); !status.ok()) {
       KITE_LOG(error, "store.close_failed", {{"error", status.ToString()}});
@@ -213,9 +86,18 @@ class RocksBackend final : public Backend {
   }
 
   std::unique_ptr<Transaction> begin() override {
-    return std::make_unique<RocksTransaction>(*db_, events_);
+    return std::make_unique<RocksTransaction>(*db_, events_, behind_.get());
   }
   std::uint64_t epoch() const override { return epoch_; }
+  bool closed_cleanly() const override { return closed_cleanly_; }
+  std::uint64_t unwritten() const override { return behind_ ? behind_->cancelled() : 0; }
+  std::uint64_t write_ticket() const override { return behind_ ? behind_->ticket() : 0; }
+  bool written(std::uint64_t ticket) const override {
+    return !behind_ || behind_->durable_generation() >= ticket;
+  }
+  bool flush_pending(std::string& error) override {
+    return !behind_ || behind_->flush(false, error);
+  }
 
   bool put_member(std::string_view group, std::string_view device, bool member, bool sync,
                   std::string& error) override {
@@ -238,6 +120,7 @@ class RocksBackend final : public Backend {
 
   void scan_consumer_groups(
       const std::function<void(std::string_view, std::string_view)>& visit) override {
+    settle();
     for_each_of_kind(Kind::ConsumerGroup, "store.consumer_groups_failed",
                      [&](std::string_view key, std::string_view value) {
                        if (key.size() > 3) visit(key.substr(3), value);
@@ -245,6 +128,7 @@ class RocksBackend final : public Backend {
   }
 
   void scan_members(const std::function<void(std::string_view, std::string_view)>& visit) override {
+    settle();
     for_each_of_kind(Kind::Member, "store.members_failed",
                      [&](std::string_view key, std::string_view) {
                        std::string_view group, device;
@@ -253,6 +137,7 @@ class RocksBackend final : public Backend {
   }
 
   void scan_events(const std::function<void(const EventRecord&)>& visit) override {
+    settle();
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       EventRecord event;
@@ -268,6 +153,7 @@ class RocksBackend final : public Backend {
   // One range tombstone for everything retention dropped: trimming costs one write, not one
   // delete per event.
   bool delete_events_through(std::uint64_t id, std::string& error) override {
+    settle();
     const std::string from = records::event_key(0);
     const std::string to = id == std::numeric_limits<std::uint64_t>::max()
                                ? std::string(1, static_cast<char>(Kind::Event) + 1)
@@ -279,6 +165,7 @@ class RocksBackend final : public Backend {
 
   void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
                       const std::function<void(const Deadline&)>& visit) override {
+    settle();
     const std::string upper = records::deadline_key_prefix(through_ms + 1);
     const rocksdb::Slice upper_bound(upper);
     rocksdb::ReadOptions options;
@@ -304,6 +191,7 @@ class RocksBackend final : public Backend {
   // sweep that may be never (an idle store compacts nothing), so do it now, in the background
   // thread that swept.
   void reclaim() override {
+    settle();
     // Every column family: the WAL files are deleted only once no memtable needs them.
     auto status = db_->Flush(rocksdb::FlushOptions(), families_);
     if (status.ok()) status = db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
@@ -311,6 +199,7 @@ class RocksBackend final : public Backend {
   }
 
   void scan_idempotency(const std::function<void(std::uint64_t)>& visit) override {
+    settle();
     for_each_of_kind(Kind::Idempotency, "store.idempotency_scan_failed",
                      [&](std::string_view, std::string_view value) {
                        std::uint64_t expires_at_ms = 0;
@@ -348,6 +237,7 @@ class RocksBackend final : public Backend {
   }
 
   void totals(std::uint64_t& messages, std::uint64_t& bytes) override {
+    settle();
     messages = bytes = 0;
     for_each_of_kind(Kind::Meta, "store.totals_failed",
                      [&](std::string_view, std::string_view value) {
@@ -359,6 +249,14 @@ class RocksBackend final : public Backend {
   }
 
  private:
+  // Reads and writes that go to RocksDB directly (whole-store scans, the sweep's deadlines, the
+  // events' trimming) first let the pending writes land, so they see them and never pass them.
+  void settle() {
+    std::string error;
+    if (behind_ && !behind_->flush(false, error))
+      KITE_LOG(error, "store.write_behind_failed", {{"error", error}});
+  }
+
   // Visits every record whose key starts with `kind` (whole-store scans at start); a failed
   // iteration is logged as `event`.
   template <typename Visit>
@@ -379,7 +277,9 @@ class RocksBackend final : public Backend {
   rocksdb::ColumnFamilyHandle* const events_;
   const std::uint64_t epoch_;
   const std::string directory_;
-  std::mutex space_mutex_;  // serialises the statvfs refresh
+  const bool closed_cleanly_;
+  std::unique_ptr<WriteBehind> behind_;  // null: every commit writes at once
+  std::mutex space_mutex_;               // serialises the statvfs refresh
   std::atomic<std::chrono::steady_clock::time_point> space_checked_{};
   std::atomic<std::uint64_t> free_bytes_{std::numeric_limits<std::uint64_t>::max()};
   std::atomic<std::uint64_t> total_bytes_{std::numeric_limits<std::uint64_t>::max()};
@@ -470,6 +370,7 @@ std::unique_ptr<MessageStore> open_rocksdb_store(const std::string& directory,
   std::unique_ptr<rocksdb::DB> db(raw);
   std::ofstream(store::pid_file(directory), std::ios::trunc) << getpid() << '\n';
   std::uint64_t epoch = 0;
+  const bool closed_cleanly = store::was_closed_cleanly(*db);
   if (!store::load_or_create_epoch(*db, epoch, error)) {
     for (auto* family : families) db->DestroyColumnFamilyHandle(family);
     KITE_LOG(error, "store.open_failed", {{"directory", directory}, {"error", error}});
@@ -477,7 +378,9 @@ std::unique_ptr<MessageStore> open_rocksdb_store(const std::string& directory,
     return nullptr;
   }
   auto store = std::make_unique<store::QueueEngine>(
-      std::make_unique<store::RocksBackend>(std::move(db), std::move(families), epoch, directory),
+      std::make_unique<store::RocksBackend>(
+          std::move(db), std::move(families), epoch, directory,
+          options.durability == Durability::Async ? options.write_behind_ms : 0, closed_cleanly),
       options);
   const StoreStats stats = store->stats();
   KITE_LOG(info, "store.opened",

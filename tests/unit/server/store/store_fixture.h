@@ -62,6 +62,20 @@ struct RocksStore {
   }
 };
 
+// RocksDB with write-behind held long (a second), so acknowledgements and expiry stay pending
+// while the test reads: every rule must hold over pending writes too, and across a reopen.
+struct RocksWriteBehindStore {
+  TempDir dir;
+
+  std::unique_ptr<MessageStore> open(StoreOptions options = {}) {
+    options.write_behind_ms = 1000;
+    std::string error;
+    auto store = open_rocksdb_store(dir.path.string(), options, error);
+    REQUIRE_MESSAGE(store != nullptr, error);
+    return store;
+  }
+};
+
 // Declared after TempDir: the server must stop before its directory goes.
 struct RedisStore {
   TempDir dir;
@@ -97,11 +111,13 @@ struct ShardedRedisStore {
 // The stores whose records outlive the process: restarts reopen the same directory or Redis.
 #define DURABLE_STORE_KINDS                                                       \
   ::kite::server::store_test::RocksStore, ::kite::server::store_test::RedisStore, \
-      ::kite::server::store_test::ShardedRedisStore
+      ::kite::server::store_test::ShardedRedisStore,                              \
+      ::kite::server::store_test::RocksWriteBehindStore
 
-#define STORE_KINDS                                                                \
-  ::kite::server::store_test::MemoryStore, ::kite::server::store_test::RocksStore, \
-      ::kite::server::store_test::RedisStore, ::kite::server::store_test::ShardedRedisStore
+#define STORE_KINDS                                                                          \
+  ::kite::server::store_test::MemoryStore, ::kite::server::store_test::RocksStore,           \
+      ::kite::server::store_test::RedisStore, ::kite::server::store_test::ShardedRedisStore, \
+      ::kite::server::store_test::RocksWriteBehindStore
 
 inline NewMessage text(std::string_view payload) {
   NewMessage message;
