@@ -76,7 +76,9 @@ ReceiveWindow::Due ReceiveWindow::take_due(Millis now) {
   }
   bool ack_due = processed_unacked_ >= settings_.ack_every ||
                  (ack_deadline_ != kNoDeadline && now >= ack_deadline_) || due.credit > 0;
-  if (have_ack && ack_due) {
+  if (acks_held_) {
+    ack_deadline_ = kNoDeadline;  // confirm() says when
+  } else if (have_ack && ack_due) {
     due.ack = processed_through_;
     last_ack_sent_ = processed_through_;
     processed_unacked_ = 0;
@@ -86,6 +88,20 @@ ReceiveWindow::Due ReceiveWindow::take_due(Millis now) {
     ack_deadline_ = kNoDeadline;
   }
   return due;
+}
+
+void ReceiveWindow::hold_acks(bool hold, Millis now) {
+  acks_held_ = hold;
+  // Released: whatever was processed meanwhile is acknowledged at once.
+  if (!hold && processed_through_ > last_ack_sent_) ack_deadline_ = now;
+}
+
+std::uint64_t ReceiveWindow::confirm(std::uint64_t seq) {
+  seq = std::min(seq, processed_through_);
+  if (seq <= last_ack_sent_) return 0;
+  last_ack_sent_ = seq;
+  processed_unacked_ = 0;
+  return seq;
 }
 
 std::optional<Millis> ReceiveWindow::ack_deadline() const {

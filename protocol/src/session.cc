@@ -337,6 +337,17 @@ void Session::acknowledge(std::uint64_t seq, Millis now) {
   if (receive_.on_processed(seq, now)) flush_acks(now);
 }
 
+void Session::hold_acks(bool hold, Millis now) {
+  receive_.hold_acks(hold, now);
+  if (!hold) flush_acks(now);
+}
+
+void Session::confirm_through(std::uint64_t seq, Millis now) {
+  if (state_ != State::Open) return;
+  if (std::uint64_t ack = receive_.confirm(seq); ack != 0)
+    emit(wire::CreateAck(context_.encoder().start(), ack), now);
+}
+
 void Session::flush_acks(Millis now) {
   if (state_ != State::Open) return;
   ReceiveWindow::Due due = receive_.take_due(now);

@@ -119,6 +119,10 @@ void store_metrics(Server& server, WorkerMetricsView workers, PrometheusText& ou
               "Store writes (commits) that held something: enqueues, a loop turn's acks and "
               "uplink seqs, expiry.",
               stats.writes);
+  out.counter("kite_store_unwritten_total",
+              "Records acknowledged before their write was due (store.write_behind_ms): never "
+              "written to disk.",
+              stats.unwritten);
   out.counter("kite_store_recoveries_total",
               "Times the store left an error state without a restart (e.g. a full disk freed).",
               stats.recoveries);

@@ -110,6 +110,7 @@ StoreOptions store_options(const cfg::StoreConfig& store) {
                                                                           : FullPolicy::Reject;
   options.idempotency_window_ms = store.idempotency_window_ms;
   options.idempotency_records = store.idempotency_records;
+  options.write_behind_ms = static_cast<std::uint32_t>(store.write_behind_ms);
   return options;
 }
 

@@ -138,6 +138,7 @@ struct SessionConfig {
 struct StoreConfig {
   StoreEngine engine = StoreEngine::rocksdb;       // rocksdb (data_dir), redis or memory (tests)
   Durability durability = Durability::async;       // sync: fsync before confirming a send
+  std::uint64_t write_behind_ms = 50;              // rocksdb+async: group commit; 0 = at once
   std::uint64_t per_device_messages = 10000;       // queued messages per device
   std::uint64_t per_device_bytes = 16777216;       // queued payload bytes per device
   std::uint64_t global_messages = 10000000;        // queued messages, all devices

@@ -101,6 +101,9 @@ class Connection final : public protocol::SessionHandler,
   std::uint64_t queued_uplink() const { return queued_uplink_; }
   // That write is done (or failed): the role acknowledges the uplinks it held.
   void after_uplink_write(bool written);
+  // The store may have written what this connection's held acks wait for (held_acks.h); true
+  // while some are still held.
+  bool release_held() { return role_ && !closing() && role_->release_held(); }
   // A QoS 0 publish, encoded once for every device it goes to (core/delivery/dispatcher.h):
   // sent now if there is room, else dropped (and counted).
   void send_shared(const protocol::SharedPublish& publish);

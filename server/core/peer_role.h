@@ -61,6 +61,8 @@ class PeerRole {
   virtual void send_shared(const protocol::SharedPublish& publish) = 0;
   // The worker's store write of this turn is done (or failed), with the uplink seq it held.
   virtual void after_uplink_write(bool written) = 0;
+  // Sends the acks the store's writes now allow (held_acks.h); true while some are still held.
+  virtual bool release_held() { return false; }
 };
 
 // The role `id` names: a ServiceRole for "service:NAME", else a DeviceRole with what its hello

@@ -28,7 +28,7 @@ void ServiceIngest::add_answered(std::uint64_t seq) {
   entries_.push_back(entry);
 }
 
-void ServiceIngest::commit(protocol::Session& session, std::int64_t now) {
+void ServiceIngest::commit(protocol::Session& session, HeldAcks& held, std::int64_t now) {
   if (entries_.empty()) return;
   messages_.clear();
   devices_.clear();
@@ -42,7 +42,13 @@ void ServiceIngest::commit(protocol::Session& session, std::int64_t now) {
         {field(e, 1), field(e, 2), field(e, 3), field(e, 4), field(e, 5), e.ttl_ms, 0, false});
   }
   if (!parcels_.empty())
-    delivery_.send(messages_, devices_, parcels_, protocol::Qos::AtLeastOnce, outcomes_);
+    delivery_.send(messages_, devices_, parcels_, protocol::Qos::AtLeastOnce, outcomes_,
+                   Dispatcher::Durability::Deferred);
+  // Before the acknowledgements below, so that the session sends no ack ahead of the write. In
+  // order: once one read waits, every later one waits behind it.
+  const std::uint64_t ticket = parcels_.empty() ? 0 : store_.write_ticket();
+  if (!held.empty() || !store_.written(ticket))
+    held.hold(session, ticket, entries_.back().seq, now);
   std::size_t next = 0;
   for (const Entry& e : entries_) {
     if (e.stored) answer(session, e, outcomes_[next++], now);

@@ -60,7 +60,16 @@ void ServiceRole::on_message(const protocol::IncomingMessage& message) {
 }
 
 void ServiceRole::after_read() {
-  worker_.service_ingest().commit(connection_.session(), connection_.now());
+  const bool was_holding = !held_.empty();
+  worker_.service_ingest().commit(connection_.session(), held_, connection_.now());
+  if (!was_holding && !held_.empty()) worker_.watch_held(connection_);
+}
+
+bool ServiceRole::release_held() {
+  const bool holding =
+      held_.release(*worker_.context().store, connection_.session(), connection_.now());
+  connection_.after_session_call();
+  return holding;
 }
 
 void ServiceRole::on_subscribe(std::uint64_t request_id, bool, std::span<const std::string_view>) {

@@ -5,11 +5,13 @@
 //  - it is listed in the service directory (any number of connections per name) from its welcome
 //    to its session's end;
 //  - what it publishes in one read is stored with one write at the end of the read and then
-//    acknowledged (service_ingest.h); QoS 0 goes out at once;
+//    acknowledged (service_ingest.h), under write-behind once that write is done; QoS 0 goes out
+//    at once;
 //  - it has no queue, no groups and no uplink bucket: downlink and group requests are not for it,
 //    and its frames cost nothing (uplink_cost.h).
 #pragma once
 
+#include "core/held_acks.h"
 #include "core/peer_role.h"
 
 namespace kite::server {
@@ -35,10 +37,12 @@ class ServiceRole final : public PeerRole {
   void deliver(const Delivery&) override {}  // no queue: the registry never routes to it
   void send_shared(const protocol::SharedPublish& publish) override;
   void after_uplink_write(bool) override {}  // it queues no uplink seq
+  bool release_held() override;
 
  private:
   Connection& connection_;
   Worker& worker_;
+  HeldAcks held_;  // acks of reads the store has not written yet (service_ingest.h)
 };
 
 }  // namespace kite::server

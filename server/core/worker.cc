@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -138,6 +139,7 @@ void Worker::on_prepare(uv_prepare_t* handle) {
 
 void Worker::flush_dirty() {
   commit_turn();
+  release_held();
   // Connections flushed here got every message of this loop turn: one write each. A write the
   // kernel takes at once lets the connection pump more of its backlog, which marks it dirty
   // again: flush until nothing is (bounded by credit, backlog and the socket's buffer).
@@ -168,7 +170,8 @@ void Worker::queue_uplink(Connection& connection) {
 }
 
 // One store write for the turn: the acks, the QoS 1 uplink marks and the events. Uplinks are
-// acknowledged to their devices, and events shown to readers, only after it.
+// acknowledged to their devices, and events shown to readers, only after it. A turn without
+// uplinks may be written behind (store.write_behind_ms): its events then wait for the write.
 void Worker::commit_turn() {
   events::EventLog* log = context_.events;
   if (log && !pending_events_.empty()) log->reserve(pending_events_, reserved_events_);
@@ -187,11 +190,14 @@ void Worker::commit_turn() {
   const std::span<const EventRecord> durable_events =
       log && log->durable() ? std::span<const EventRecord>(reserved_events_.records)
                             : std::span<const EventRecord>();
-  const bool written = (ack_batch_.empty() && uplink_batch_.empty() && durable_events.empty()) ||
-                       context_.store->write_turn(ack_batch_, uplink_batch_, durable_events);
+  auto& store = *context_.store;
+  const bool anything = !ack_batch_.empty() || !uplink_batch_.empty() || !durable_events.empty();
+  const bool written =
+      !anything ||
+      (may_write_behind() ? store.write_turn_deferred(ack_batch_, durable_events)
+                          : store.write_turn(ack_batch_, uplink_batch_, durable_events));
   if (!reserved_events_.empty()) {
-    log->publish(reserved_events_, wall_clock_ms());
-    reserved_events_.records.clear();
+    publish_events(durable_events.empty() ? 0 : store.write_ticket());
     pending_events_.clear();
   }
   for (std::uint64_t id : uplinking_) {
@@ -199,6 +205,45 @@ void Worker::commit_turn() {
     if (c && c->uplink_queued) c->after_uplink_write(written);
   }
   uplinking_.clear();
+}
+
+// Write-behind suits the turns that follow message traffic: acks, and the receipts one per
+// message. Uplinks are acknowledged to their devices at once, and the other events (connects,
+// disconnects...) are few and awaited by readers: those turns are written at once.
+bool Worker::may_write_behind() const {
+  if (!uplink_batch_.empty()) return false;
+  const auto headers = pending_events_.headers();
+  return std::all_of(headers.begin(), headers.end(), [](const events::EventBatch::Header& h) {
+    return h.type == events::EventType::Receipt;
+  });
+}
+
+// Shows this turn's events once the store has written them; in order behind any still held.
+void Worker::publish_events(std::uint64_t ticket) {
+  auto& log = *context_.events;
+  if (held_events_.empty() && context_.store->written(ticket)) {
+    log.publish(reserved_events_, wall_clock_ms());
+  } else {
+    events::EventLog::Reserved held;
+    held.last_id = reserved_events_.last_id;  // publish() needs no more than the id
+    held_events_.push_back({ticket, std::move(held)});
+  }
+  reserved_events_.records.clear();
+}
+
+void Worker::watch_held(Connection& connection) {
+  holding_.push_back(connection.id());
+}
+
+void Worker::release_held() {
+  while (!held_events_.empty() && context_.store->written(held_events_.front().ticket)) {
+    context_.events->publish(held_events_.front().reserved, wall_clock_ms());
+    held_events_.pop_front();
+  }
+  std::erase_if(holding_, [this](std::uint64_t id) {
+    Connection* c = find(id);
+    return !c || !c->release_held();
+  });
 }
 
 void Worker::deliver(const DeliveryBatch& batch) {

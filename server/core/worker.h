@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -81,6 +82,9 @@ class Worker {
   // Stored messages carried to this worker's connections (core/delivery/dispatcher.h).
   void deliver(const DeliveryBatch& batch);
   ServiceIngest& service_ingest() { return service_ingest_; }
+  // The connection holds acks until the store writes what they confirm (held_acks.h): offered
+  // the store's progress every loop turn until it holds none.
+  void watch_held(Connection& connection);
   CommandTable& commands() { return commands_; }
   // QoS 0 frames posted to this worker (transient_budget.h); any thread.
   TransientBudget& transient_budget() { return transient_budget_; }
@@ -117,6 +121,10 @@ class Worker {
  private:
   static void on_async(uv_async_t* handle);
   static void on_prepare(uv_prepare_t* handle);
+  // Shows held events and sends held acks that the store's writes now allow.
+  void release_held();
+  void publish_events(std::uint64_t ticket);
+  bool may_write_behind() const;
   static void on_wheel_timer(uv_timer_t* handle);
   static void on_new_connection(uv_stream_t* listener, int status);
   static void on_new_tls_connection(uv_stream_t* listener, int status);
@@ -164,7 +172,15 @@ class Worker {
   std::vector<std::pair<std::string_view, std::uint64_t>> uplink_batch_;
   events::EventBatch pending_events_;
   events::EventLog::Reserved reserved_events_;  // this turn's events, written with its acks
-  ServiceIngest service_ingest_{*context_.delivery, context_.options.default_ttl_ms};
+  // Turns' events the store has not written yet (write-behind), shown to readers once it has.
+  struct HeldEvents {
+    std::uint64_t ticket = 0;
+    events::EventLog::Reserved reserved;  // its last_id is all publish() needs here
+  };
+  std::deque<HeldEvents> held_events_;
+  std::vector<std::uint64_t> holding_;  // connections with held acks (watch_held)
+  ServiceIngest service_ingest_{*context_.delivery, *context_.store,
+                                context_.options.default_ttl_ms};
   CommandTable commands_;
   TransientBudget transient_budget_;
   WorkerMetrics metrics_;

@@ -127,7 +127,7 @@ void EventLog::reserve(const EventBatch& batch, Reserved& out) {
 }
 
 void EventLog::publish(const Reserved& reserved, std::int64_t now_ms) {
-  if (reserved.empty()) return;
+  if (reserved.empty() && reserved.last_id == 0) return;  // nothing was reserved
   if (shared_) return shared_->append(reserved.records);  // shown once mirrored back
   std::lock_guard lock(mutex_);
   for (Pending& pending : pending_) {

@@ -73,7 +73,8 @@ class EventLog {
   using Match = std::function<bool(const EventView&)>;
 
   // Events given ids by reserve(), not yet shown to readers; `records` are views into the batch
-  // reserved, to write to the store, and live as long as it does.
+  // reserved, to write to the store, and live as long as it does. publish() needs only last_id
+  // (and the records when the log is shared: a cluster's store writes at once, holds nothing).
   struct Reserved {
     std::uint64_t last_id = 0;
     std::vector<EventRecord> records;

@@ -26,7 +26,8 @@ bool RocksTransaction::commit(bool sync, bool durable_now, std::string& error) {
   rocksdb::WriteBatch* batch = indexed_ ? indexed_->GetWriteBatch() : &plain_;
   if (batch->Count() == 0) return true;
   if (behind_) {
-    if (behind_->absorb(*batch) == 0) {
+    // The batch moves (its bytes are not copied); an indexed one is the index's, so it is copied.
+    if (!behind_->absorb(indexed_ ? rocksdb::WriteBatch(*batch) : std::move(plain_))) {
       error = "write-behind refused a batch it cannot hold";
       return false;
     }
@@ -41,12 +42,38 @@ bool RocksTransaction::commit(bool sync, bool durable_now, std::string& error) {
 
 void RocksTransaction::put(std::string key, const std::string& value) {
   check(indexed_ ? indexed_->Put(key, value) : plain_.Put(key, value));
-  if (behind_) written_.insert(std::move(key));
+  if (tracking_) written_.insert(std::move(key));
 }
 
 void RocksTransaction::erase(std::string key) {
   check(indexed_ ? indexed_->Delete(key) : plain_.Delete(key));
-  if (behind_) written_.insert(std::move(key));
+  if (tracking_) written_.insert(std::move(key));
+}
+
+bool RocksTransaction::wrote_own(const std::string& key) {
+  if (plain_.Count() == 0 && !indexed_) return false;
+  track_written();
+  return written_.contains(key);
+}
+
+// The keys written so far, once a read needs them (most transactions write without reading).
+void RocksTransaction::track_written() {
+  if (tracking_) return;
+  tracking_ = true;
+  struct Keys final : rocksdb::WriteBatch::Handler {
+    std::unordered_set<std::string>& into;
+    explicit Keys(std::unordered_set<std::string>& keys) : into(keys) {}
+    rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice& key,
+                          const rocksdb::Slice&) override {
+      if (family == 0) into.insert(key.ToString());
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(std::uint32_t family, const rocksdb::Slice& key) override {
+      if (family == 0) into.insert(key.ToString());
+      return rocksdb::Status::OK();
+    }
+  } keys(written_);
+  check((indexed_ ? *indexed_->GetWriteBatch() : plain_).Iterate(&keys));
 }
 
 bool RocksTransaction::read(const std::string& key, std::string& value) {
@@ -55,7 +82,7 @@ bool RocksTransaction::read(const std::string& key, std::string& value) {
     status = plain_.Count() == 0 && !indexed_
                  ? db_.Get(rocksdb::ReadOptions(), key, &value)
                  : indexed().GetFromBatchAndDB(&db_, rocksdb::ReadOptions(), key, &value);
-  } else if (written_.contains(key)) {  // this transaction's own write answers; NotFound: deleted
+  } else if (wrote_own(key)) {  // its own write answers; NotFound: it deleted the record
     status = indexed().GetFromBatch(rocksdb::DBOptions(), key, &value);
   } else {
     switch (behind_->lookup(key, value)) {

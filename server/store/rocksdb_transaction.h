@@ -107,8 +107,12 @@ class RocksTransaction final : public Transaction {
   std::string event_key_, event_value_;  // put_event's buffers
   rocksdb::WriteBatch plain_;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> indexed_;
-  // With write-behind: the keys this transaction wrote, which its own batch answers for.
+  // With write-behind: the keys this transaction wrote, which its own batch answers for; kept
+  // from the first read on (track_written()).
+  void track_written();
+  bool wrote_own(const std::string& key);
   std::unordered_set<std::string> written_;
+  bool tracking_ = false;
   std::string error_;
 };
 

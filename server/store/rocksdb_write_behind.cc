@@ -6,30 +6,92 @@
 
 namespace kite::server::store {
 
-// Moves a transaction's batch into the pending writes (mutex_ held by absorb()).
-struct WriteBehind::Absorber final : rocksdb::WriteBatch::Handler {
-  WriteBehind& into;
-  std::uint32_t events_id;
-  rocksdb::Status status;
+namespace {
 
-  Absorber(WriteBehind& owner, std::uint32_t events) : into(owner), events_id(events) {}
+// Whether a batch holds only what a transaction writes: puts and deletes of the default family,
+// puts of the events family.
+struct Check final : rocksdb::WriteBatch::Handler {
+  std::uint32_t events_id;
+  bool ok = true;
+  explicit Check(std::uint32_t events) : events_id(events) {}
+  rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice&,
+                        const rocksdb::Slice&) override {
+    ok = ok && (family == 0 || family == events_id);
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(std::uint32_t family, const rocksdb::Slice&) override {
+    ok = ok && family == 0;
+    return rocksdb::Status::OK();
+  }
+};
+
+}  // namespace
+
+// Indexes the writes of the batch just absorbed (mutex_ held): each key's latest write, and a
+// created record's delete cancels both.
+struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
+  WriteBehind& owner;
+  explicit Indexer(WriteBehind& behind) : owner(behind) {}
 
   rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice& key,
                         const rocksdb::Slice& value) override {
-    if (family == events_id)
-      into.open_events_.emplace_back(key.ToString(), value.ToString());
-    else if (family == 0)
-      into.put(key.ToString(), value.ToString());
-    else
-      status = rocksdb::Status::NotSupported("write-behind: unknown column family");
+    if (family != 0) return rocksdb::Status::OK();  // events: written as they are, in order
+    const std::string_view name = key.ToStringView();
+    Index& index = owner.open_.index;
+    if (auto it = index.find(name); it != index.end()) {
+      it->second.record = key.data();  // still created here, if it was
+      it->second.value = value.ToStringView();
+      it->second.deleted = false;
+      return rocksdb::Status::OK();
+    }
+    const bool created = owner.created_by_put_(name) && !owner.flushing_.index.contains(name);
+    index.emplace(name, Latest{key.data(), value.ToStringView(), false, created});
     return rocksdb::Status::OK();
   }
-  rocksdb::Status DeleteCF(std::uint32_t family, const rocksdb::Slice& key) override {
-    if (family == 0)
-      into.erase(key.ToString());
-    else
-      status = rocksdb::Status::NotSupported("write-behind: a delete outside the default family");
+
+  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override {
+    const std::string_view name = key.ToStringView();
+    Index& index = owner.open_.index;
+    auto it = index.find(name);
+    if (it != index.end() && it->second.created) {  // RocksDB never had it: nothing to write
+      index.erase(it);
+      owner.cancelled_.fetch_add(1, std::memory_order_relaxed);
+    } else if (it != index.end()) {
+      it->second = Latest{key.data(), {}, true, false};
+    } else {
+      index.emplace(name, Latest{key.data(), {}, true, false});
+    }
     return rocksdb::Status::OK();
+  }
+};
+
+// Copies into one batch what a flush writes: each key's latest write, every event.
+struct WriteBehind::Writer final : rocksdb::WriteBatch::Handler {
+  const Index& index;
+  rocksdb::ColumnFamilyHandle* events;
+  rocksdb::WriteBatch out;
+  rocksdb::Status status;
+  Writer(const Index& latest, rocksdb::ColumnFamilyHandle* family)
+      : index(latest), events(family) {}
+
+  rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice& key,
+                        const rocksdb::Slice& value) override {
+    if (family != 0)
+      keep(out.Put(events, key, value));
+    else if (latest(key))
+      keep(out.Put(key, value));
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override {
+    if (latest(key)) keep(out.Delete(key));
+    return rocksdb::Status::OK();
+  }
+  bool latest(const rocksdb::Slice& key) const {
+    auto it = index.find(key.ToStringView());
+    return it != index.end() && it->second.record == key.data();
+  }
+  void keep(const rocksdb::Status& s) {
+    if (status.ok()) status = s;
   }
 };
 
@@ -70,59 +132,23 @@ void WriteBehind::flush_every(std::chrono::milliseconds interval) {
   });
 }
 
-std::uint64_t WriteBehind::absorb(const rocksdb::WriteBatch& batch) {
+bool WriteBehind::absorb(rocksdb::WriteBatch batch) {
+  auto owned = std::make_unique<rocksdb::WriteBatch>(std::move(batch));
+  Check check(events_family_->GetID());
+  if (!owned->Iterate(&check).ok() || !check.ok) return false;
   std::lock_guard lock(mutex_);
-  Absorber absorber(*this, events_family_->GetID());
-  // A transaction writes only puts and deletes of these two families (rocksdb_store.cc), so a
-  // batch is taken whole or, for a bug, not at all: checked before anything is moved.
-  struct Check final : rocksdb::WriteBatch::Handler {
-    std::uint32_t events_id;
-    bool ok = true;
-    explicit Check(std::uint32_t events) : events_id(events) {}
-    rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice&,
-                          const rocksdb::Slice&) override {
-      ok = ok && (family == 0 || family == events_id);
-      return rocksdb::Status::OK();
-    }
-    rocksdb::Status DeleteCF(std::uint32_t family, const rocksdb::Slice&) override {
-      ok = ok && family == 0;
-      return rocksdb::Status::OK();
-    }
-  } check(absorber.events_id);
-  if (!batch.Iterate(&check).ok() || !check.ok) return 0;
-  if (!batch.Iterate(&absorber).ok() || !absorber.status.ok()) return 0;
-  return generation_;
-}
-
-void WriteBehind::put(std::string key, std::string value) {
-  if (auto it = open_.find(key); it != open_.end()) {
-    it->second.value = std::move(value);  // still created here, if it was
-    return;
-  }
-  const bool created = created_by_put_(key) && !flushing_.contains(key);
-  open_.emplace(std::move(key), Pending{std::move(value), created});
-}
-
-void WriteBehind::erase(std::string key) {
-  auto it = open_.find(key);
-  if (it != open_.end() && it->second.created) {  // RocksDB never had it: nothing to write
-    open_.erase(it);
-    cancelled_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  if (it != open_.end())
-    it->second.value.reset();
-  else
-    open_.emplace(std::move(key), Pending{std::nullopt, false});
+  open_.batches.push_back(std::move(owned));
+  Indexer indexer(*this);
+  return open_.batches.back()->Iterate(&indexer).ok();  // it refuses nothing Check let through
 }
 
 WriteBehind::Lookup WriteBehind::lookup(const std::string& key, std::string& value) const {
   std::lock_guard lock(mutex_);
-  for (const Writes* writes : {&open_, &flushing_}) {
-    auto it = writes->find(key);
-    if (it == writes->end()) continue;
-    if (!it->second.value) return Lookup::Deleted;
-    value = *it->second.value;
+  for (const Index* index : {&open_.index, &flushing_.index}) {
+    auto it = index->find(key);
+    if (it == index->end()) continue;
+    if (it->second.deleted) return Lookup::Deleted;
+    value.assign(it->second.value);
     return Lookup::Found;
   }
   return Lookup::Unknown;
@@ -130,67 +156,54 @@ WriteBehind::Lookup WriteBehind::lookup(const std::string& key, std::string& val
 
 bool WriteBehind::flush(bool sync, std::string& error) {
   std::lock_guard serial(flush_mutex_);
-  std::vector<std::pair<std::string, std::string>> events;
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(mutex_);
-    if (open_.empty() && open_events_.empty()) {
+    if (open_.empty()) {
       generation = generation_ - 1;  // the open generation holds nothing yet
       durable_.store(generation, std::memory_order_release);
       if (!sync) return true;
     } else {
-      generation = generation_;
+      generation = generation_++;
       flushing_ = std::move(open_);
-      open_.clear();
-      events = std::move(open_events_);
-      open_events_.clear();
-      ++generation_;
+      open_ = Pending{};
     }
   }
   // flushing_ changes only under flush_mutex_, which this call holds: readable without mutex_.
-  rocksdb::WriteBatch batch;
+  Writer writer(flushing_.index, events_family_);
   rocksdb::Status status;
-  for (const auto& [key, pending] : flushing_) {
-    status = pending.value ? batch.Put(key, *pending.value) : batch.Delete(key);
-    if (!status.ok()) break;
+  for (const auto& batch : flushing_.batches) {
+    if (status.ok()) status = batch->Iterate(&writer);
   }
-  for (const auto& [key, value] : events) {
-    if (!status.ok()) break;
-    status = batch.Put(events_family_, key, value);
-  }
+  if (status.ok()) status = writer.status;
   rocksdb::WriteOptions options;
   options.sync = sync;
   // An empty batch under sync still waits for the WAL's fsync: what was written before is durable.
-  if (status.ok()) status = db_.Write(options, &batch);
+  if (status.ok()) status = db_.Write(options, &writer.out);
   std::lock_guard lock(mutex_);
   if (!status.ok()) {
     error = status.ToString();
-    restore(flushing_, events);
+    // Pending again, under the newer writes of the same keys; the batches keep their order.
+    for (auto& [key, latest] : flushing_.index) open_.index.try_emplace(key, latest);
+    for (auto& batch : open_.batches) flushing_.batches.push_back(std::move(batch));
+    open_.batches = std::move(flushing_.batches);
+    flushing_ = Pending{};
     return false;
   }
-  flushing_.clear();
+  flushing_ = Pending{};
   durable_.store(generation, std::memory_order_release);
   return true;
-}
-
-void WriteBehind::restore(Writes& writes,
-                          std::vector<std::pair<std::string, std::string>>& events) {
-  for (auto& [key, pending] : writes) open_.try_emplace(key, std::move(pending));  // newer ones win
-  writes.clear();
-  events.insert(events.end(), std::make_move_iterator(open_events_.begin()),
-                std::make_move_iterator(open_events_.end()));
-  open_events_ = std::move(events);
 }
 
 std::uint64_t WriteBehind::ticket() const {
   std::lock_guard lock(mutex_);
   // Nothing open: everything absorbed is in the generations before (one may be being written).
-  return open_.empty() && open_events_.empty() ? generation_ - 1 : generation_;
+  return open_.empty() ? generation_ - 1 : generation_;
 }
 
 std::size_t WriteBehind::pending_writes() const {
   std::lock_guard lock(mutex_);
-  return open_.size() + flushing_.size() + open_events_.size();
+  return open_.index.size() + flushing_.index.size();
 }
 
 }  // namespace kite::server::store

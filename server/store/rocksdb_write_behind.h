@@ -25,6 +25,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -42,52 +43,59 @@ class WriteBehind {
   WriteBehind(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events,
               std::function<bool(std::string_view)> created_by_put);
   ~WriteBehind();  // close(), if it was not called
-  // Stops the flusher, then flushes what is left: true when nothing was lost.
-  bool close(std::string& error);
   WriteBehind(const WriteBehind&) = delete;
   WriteBehind& operator=(const WriteBehind&) = delete;
 
-  // Flushes every `interval` on a thread of its own, until destroyed. A failed flush is logged
-  // (at most once a second) and tried again at the next one.
+  // Flushes every `interval` on a thread of its own, until close(). A failed flush is logged (at
+  // most once a second) and tried again at the next one.
   void flush_every(std::chrono::milliseconds interval);
+  // Stops the flusher, then flushes what is left: true when nothing was lost.
+  bool close(std::string& error);
 
-  // Takes every write of `batch` (default and events column families). Returns the generation
-  // that will carry them: durable once durable_generation() reaches it.
-  std::uint64_t absorb(const rocksdb::WriteBatch& batch);
+  // Takes a transaction's batch (puts and deletes of the default and events families; false,
+  // and nothing taken, for anything else). Its bytes stay where they are: the pending writes
+  // index them.
+  bool absorb(rocksdb::WriteBatch batch);
   // A pending write of `key` (default family): Found with its value, Deleted, or Unknown (ask
   // RocksDB).
   Lookup lookup(const std::string& key, std::string& value) const;
   // Writes everything absorbed so far (fsynced when `sync`), and returns once RocksDB has it.
   bool flush(bool sync, std::string& error);
 
-  std::uint64_t durable_generation() const { return durable_.load(std::memory_order_acquire); }
-  // The generation that carries everything absorbed so far.
+  // The generation that carries everything absorbed so far, and the last one RocksDB has.
   std::uint64_t ticket() const;
+  std::uint64_t durable_generation() const { return durable_.load(std::memory_order_acquire); }
   std::size_t pending_writes() const;
   // Puts that never had to be written (cancelled by their delete), since start.
   std::uint64_t cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
  private:
-  struct Pending {
-    std::optional<std::string> value;  // nullopt: a delete
-    bool created = false;              // a put that created the record, not yet flushed
+  // The latest pending write of a key, by the address of its key's bytes in its batch: at a
+  // flush, only the record whose key is at that address is written.
+  struct Latest {
+    const char* record = nullptr;
+    std::string_view value;  // a put's value, in its batch
+    bool deleted = false;
+    bool created = false;  // the put that created the record, not yet flushed
   };
-  using Writes = std::unordered_map<std::string, Pending>;
-  struct Absorber;
-
-  void put(std::string key, std::string value);
-  void erase(std::string key);
-  // With mutex_ held: puts back a failed flush's writes, under the newer ones.
-  void restore(Writes& writes, std::vector<std::pair<std::string, std::string>>& events);
+  using Index = std::unordered_map<std::string_view, Latest>;
+  // Batches absorbed, in order, and the index into them. Each batch is on the heap, so the
+  // index's views stay valid until the batch is written.
+  struct Pending {
+    std::vector<std::unique_ptr<rocksdb::WriteBatch>> batches;
+    Index index;
+    bool empty() const { return batches.empty(); }
+  };
+  struct Indexer;
+  struct Writer;
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* const events_family_;
   const std::function<bool(std::string_view)> created_by_put_;
 
-  mutable std::mutex mutex_;  // guards everything below it
-  Writes open_;               // absorbed since the last flush began
-  Writes flushing_;           // being written by the flush in progress
-  std::vector<std::pair<std::string, std::string>> open_events_;
+  mutable std::mutex mutex_;      // guards open_, flushing_'s index lookups and generation_
+  Pending open_;                  // absorbed since the last flush began
+  Pending flushing_;              // being written by the flush in progress
   std::uint64_t generation_ = 1;  // the generation open_ will be written as
 
   std::mutex flush_mutex_;  // one flush at a time, so generations land in order

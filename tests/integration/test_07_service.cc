@@ -127,8 +127,6 @@ TEST_CASE("07.3 service: QoS 0 reaches an online device now and is not queued fo
   CHECK(service.errors().empty());
 }
 
-}  // namespace kite::it
-
 namespace kite::it {
 
 TEST_CASE("07.4 service: a message replaced within one read is not delivered") {
@@ -150,6 +148,63 @@ TEST_CASE("07.4 service: a message replaced within one read is not delivered") {
   REQUIRE(device.inbox().size() == 1);
   CHECK(device.inbox().front().payload == "second");
   CHECK(device.inbox().front().seq == 2);
+}
+
+}  // namespace kite::it
+
+TEST_CASE("07.5 service: under write-behind an ack still means written; kill -9 loses nothing") {
+  ServiceCredentials credentials;
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path().string(), "--set",
+             "session.receive_window=256", "--set", "store.write_behind_ms=200"});
+  constexpr int kEach = 100;
+  auto online_options = h.device_options("wb-online");
+  // Room for everything at once: a device short of credit reads the rest from the store, and a
+  // read settles what is pending, which this test must not do.
+  online_options.receive_window = 256;
+  TestDevice online(online_options);
+  online.connect_and_open();
+  TestDevice service(service_options(h));
+  service.connect_and_open();
+  // A device's first message reserves its seqs, written at once: the rest is written behind.
+  std::vector<std::pair<std::string, std::string>> all;
+  for (int i = 0; i < kEach; ++i) {
+    all.emplace_back("wb-online", numbered("on", i));
+    all.emplace_back("wb-offline", numbered("off", i));
+  }
+  publish_all(service, {all[0], all[1]}, {&online});
+  all.erase(all.begin(), all.begin() + 2);
+  for (const auto& [target, payload] : all)
+    REQUIRE(service.publish_to(target, payload) == protocol::SendStatus::Sent);
+  // Carried to the online device at once; the service's ack waits for the group commit.
+  std::vector<TestDevice*> both{&online, &service};
+  REQUIRE(pump_devices(both, kWait, [&] { return online.inbox().size() == kEach; }));
+  const std::size_t sent = all.size() + 2;
+  CHECK(service.uplink_acked_through() < sent);
+  REQUIRE(pump_devices(both, kWait, [&] { return service.uplink_acked_through() == sent; }));
+  const std::uint64_t seen_online = online.last_received_seq();
+  CHECK(seen_online == kEach);
+
+  h.kited.kill9();  // right after the last ack
+  h.kited.restart();
+  h.reattach();
+
+  TestDevice offline(h.device_options("wb-offline"));
+  offline.connect_and_open();
+  auto kept = offline.take_messages(kEach, kWait);
+  REQUIRE(kept.size() == kEach);
+  for (int i = 0; i < kEach; ++i) CHECK(kept[i].payload == numbered("off", i));
+
+  // The online device resumes: nothing again, and a new message never reuses a seq it has seen.
+  online.options().port = h.device_options("wb-online").port;  // the restarted kited's
+  online.connect_and_open(kWait, /*resume=*/true);
+  TestDevice again(service_options(h));
+  again.connect_and_open();
+  REQUIRE(again.publish_to("wb-online", "after the crash") == protocol::SendStatus::Sent);
+  std::vector<TestDevice*> after{&online, &again};
+  REQUIRE(pump_devices(after, kWait, [&] { return online.inbox().size() > kEach; }));
+  CHECK(online.inbox().back().payload == "after the crash");
+  CHECK(online.inbox().size() == kEach + 1);
+  CHECK(online.last_received_seq() > seen_online);
 }
 
 }  // namespace kite::it

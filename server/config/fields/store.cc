@@ -27,6 +27,12 @@ ConfigSection store_section() {
               "sync: after the write is fsync'ed, so it survives a power loss.\n"
               "async: after the write reaches the OS, so it survives a crash or kill -9 of kited\n"
               "but not a power loss. Ignored by the memory engine."),
+          integer("store", "write_behind_ms", kStore, &St::write_behind_ms, 0, 1000,
+                  "rocksdb under async: writes wait in memory up to this long and go to disk\n"
+                  "together. A message its device acknowledges meanwhile is never written. A\n"
+                  "service's ack (not its credit) waits for the write, so it still means durably\n"
+                  "queued; an HTTP send writes at once. 0 = every write at once\n"
+                  "(docs/server.md, \"Write-behind\")."),
           integer("store", "per_device_messages", kStore, &St::per_device_messages, 1, 100000000,
                   "Messages queued for one device."),
           integer("store", "per_device_bytes", kStore, &St::per_device_bytes, 8192, 1099511627776,

@@ -53,6 +53,13 @@ class ReceiveWindow {
   Due take_due(Millis now);
   std::optional<Millis> ack_deadline() const;
 
+  // Holds acks back while what was processed is not yet safe to confirm (kited's write-behind):
+  // credit still follows processing, so the sender keeps going. confirm() then acknowledges up
+  // to `seq` (at most what was processed); its result is the ack to send (0: none).
+  void hold_acks(bool hold, Millis now);
+  bool acks_held() const { return acks_held_; }
+  std::uint64_t confirm(std::uint64_t seq);
+
   std::uint64_t last_delivered() const { return last_delivered_; }
   std::uint64_t processed_through() const { return processed_through_; }
   std::uint32_t credit_outstanding() const { return credit_outstanding_; }
@@ -73,6 +80,7 @@ class ReceiveWindow {
   std::uint32_t processed_ungranted_ = 0;
   std::uint32_t credit_outstanding_ = 0;
   bool reack_ = false;  // a duplicate arrived: the sender needs our ack again
+  bool acks_held_ = false;
 };
 
 }  // namespace kite::protocol

@@ -97,6 +97,10 @@ class Session {
   SendStatus send_shared(const SharedPublish& publish, Millis now);
   // The app has processed every delivered publish up to `seq` (cumulative).
   void acknowledge(std::uint64_t seq, Millis now);
+  // Server, a service's publishes under write-behind: acks wait for confirm_through(), while
+  // credit still follows acknowledge() (receive_window.h). Releasing the hold acks the rest.
+  void hold_acks(bool hold, Millis now);
+  void confirm_through(std::uint64_t seq, Millis now);
 
   SendStatus send_command(const CommandInfo& command, Millis now);  // server
   SendStatus reply(const ReplyInfo& reply, Millis now);             // client
