@@ -7,7 +7,10 @@
 #pragma once
 
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -118,6 +121,34 @@ struct ShardedRedisStore {
   ::kite::server::store_test::MemoryStore, ::kite::server::store_test::RocksStore,           \
       ::kite::server::store_test::RedisStore, ::kite::server::store_test::ShardedRedisStore, \
       ::kite::server::store_test::RocksWriteBehindStore
+
+// kill -9 tests: a child process writes to a store and reports over a pipe. `run` gets the pipe's
+// write end and never returns; the parent gets the read end in `read_fd`.
+template <typename Run>
+pid_t fork_writer(Run run, int& read_fd) {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    close(fds[0]);
+    run(fds[1]);
+    _exit(6);
+  }
+  close(fds[1]);
+  read_fd = fds[0];
+  return child;
+}
+
+// Kills and reaps the child if the test fails before it is reaped, so no orphan holds the store.
+struct ReapOnFailure {
+  pid_t pid;
+  ~ReapOnFailure() {
+    if (pid <= 0) return;
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+};
 
 inline NewMessage text(std::string_view payload) {
   NewMessage message;

@@ -44,38 +44,21 @@ bool next_report(int fd, std::uint64_t& seq) {
   return read(fd, &seq, sizeof seq) == sizeof seq;  // the pipe carries whole 8-byte writes
 }
 
-// Kills and reaps the child if the test fails before it is reaped, so no orphan holds the store.
-struct ReapOnFailure {
-  pid_t pid;
-  ~ReapOnFailure() {
-    if (pid <= 0) return;
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-  }
-};
-
 }  // namespace
 
 TEST_CASE("kill -9 loses no message whose enqueue returned Queued (Async durability)") {
   TempDir dir;
-  int pipe_fds[2];
-  REQUIRE(pipe(pipe_fds) == 0);
-  const pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    close(pipe_fds[0]);
-    run_child(dir.path.string(), pipe_fds[1]);
-  }
-  close(pipe_fds[1]);
+  int report_fd = -1;
+  const pid_t child = fork_writer([&](int fd) { run_child(dir.path.string(), fd); }, report_fd);
   ReapOnFailure reaper{child};
 
   std::vector<std::uint64_t> reported;
   std::uint64_t seq = 0;
-  while (next_report(pipe_fds[0], seq)) {
+  while (next_report(report_fd, seq)) {
     reported.push_back(seq);
     if (reported.size() == kKillAfter) kill(child, SIGKILL);  // mid-way through its writes
   }
-  close(pipe_fds[0]);
+  close(report_fd);
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
   reaper.pid = 0;

@@ -18,9 +18,7 @@ using namespace kite::server::store_test;
 namespace {
 
 StoreOptions behind(std::uint32_t ms) {
-  StoreOptions options;
-  options.write_behind_ms = ms;
-  return options;
+  return {.write_behind_ms = ms};
 }
 
 EnqueueResult enqueue_deferred(MessageStore& store, std::string_view device,
@@ -127,28 +125,24 @@ constexpr int kCrashMessages = 3000;
 
 TEST_CASE("write-behind: kill -9 loses nothing written, and no seq is given twice") {
   TempDir dir;
-  int pipe_fds[2];
-  REQUIRE(pipe(pipe_fds) == 0);
-  const pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    close(pipe_fds[0]);
-    run_crash_child(dir.path.string(), pipe_fds[1]);
-  }
-  close(pipe_fds[1]);
+  int report_fd = -1;
+  const pid_t child =
+      fork_writer([&](int fd) { run_crash_child(dir.path.string(), fd); }, report_fd);
+  ReapOnFailure reaper{child};
   std::set<std::uint64_t> given, written;  // seq * 8 + device
   std::size_t reports = 0;
   Report r;
   for (;;) {
-    pollfd readable{pipe_fds[0], POLLIN, 0};
+    pollfd readable{report_fd, POLLIN, 0};
     REQUIRE_MESSAGE(poll(&readable, 1, 30'000) == 1, "the child stopped reporting");
-    if (read(pipe_fds[0], &r, sizeof r) != sizeof r) break;
+    if (read(report_fd, &r, sizeof r) != sizeof r) break;
     (r.written ? written : given).insert(r.seq);
     if (++reports == kCrashMessages) kill(child, SIGKILL);  // part-way through
   }
-  close(pipe_fds[0]);
+  close(report_fd);
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
+  reaper.pid = 0;
   REQUIRE(WIFSIGNALED(status));
   REQUIRE(!written.empty());
 
