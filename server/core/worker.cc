@@ -413,6 +413,12 @@ void Worker::shut_down(protocol::Reason reason) {
   // as one connection storm.
   std::mt19937 random(std::random_device{}() ^ index_);
   std::uniform_int_distribution<std::uint32_t> after(0, context_.options.drain_reconnect_spread_ms);
+  // Acks held for write-behind go before the goaway: a service told of everything it sent
+  // need not send it again after reconnecting.
+  if (!holding_.empty()) {
+    context_.store->write_pending();
+    release_held();
+  }
   for (Connection* c : open) c->kick(reason, after(random), "server shutting down");
   flush_dirty();  // also writes this turn's acks to the store
   // Each connection closes once its goaway is written, or after its close grace (the wheel

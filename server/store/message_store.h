@@ -219,6 +219,8 @@ class MessageStore {
   }
   virtual std::uint64_t write_ticket() const { return 0; }
   virtual bool written(std::uint64_t /*ticket*/) const { return true; }
+  // Writes now whatever waits (a drain: the acks that wait for it can go before the goaway).
+  virtual void write_pending() {}
 
   // The event log's records as write_turn stored them, in id order (at start, to rebuild the log).
   virtual void for_each_event(const std::function<void(const EventRecord&)>& visit) = 0;

@@ -50,6 +50,7 @@ class QueueEngine final : public MessageStore {
                            std::span<const EventRecord> events) override;
   std::uint64_t write_ticket() const override { return backend_->write_ticket(); }
   bool written(std::uint64_t ticket) const override { return backend_->written(ticket); }
+  void write_pending() override;
   void for_each_event(const std::function<void(const EventRecord&)>& visit) override {
     backend_->scan_events(visit);
   }

@@ -147,4 +147,10 @@ void QueueEngine::refused_for_room(const std::string& why) {
     KITE_LOG(error, "store.no_room", {{"error", why}});
 }
 
+void QueueEngine::write_pending() {
+  std::string error;
+  if (!backend_->flush_pending(error))
+    KITE_LOG(error, "store.write_behind_failed", {{"error", error}});
+}
+
 }  // namespace kite::server::store

@@ -1,6 +1,7 @@
 // Service connections: a backend publishing to devices over the binary protocol. Its acks mean
 // "durably queued", refusals come back per message, and every device gets its own messages in
 // order, wherever (on which worker loop) it is connected.
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -205,6 +206,27 @@ TEST_CASE("07.5 service: under write-behind an ack still means written; kill -9 
   CHECK(online.inbox().back().payload == "after the crash");
   CHECK(online.inbox().size() == kEach + 1);
   CHECK(online.last_received_seq() > seen_online);
+}
+
+TEST_CASE("07.6 service: a drain sends the acks held for write-behind before its goaway") {
+  ServiceCredentials credentials;
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path().string(), "--set",
+             "store.write_behind_ms=1000", "--set", "server.drain_delay_ms=0"});
+  TestDevice service(service_options(h));
+  service.connect_and_open();
+  publish_all(service, {{"wb-drain", "reserves the seqs"}}, {});
+  constexpr std::uint64_t kMore = 50;
+  for (std::uint64_t i = 0; i < kMore; ++i)
+    REQUIRE(service.publish_to("wb-drain", numbered("d", static_cast<int>(i))) ==
+            protocol::SendStatus::Sent);
+  std::vector<TestDevice*> just{&service};
+  pump_devices(just, 100, [] { return false; });
+  CHECK(service.uplink_acked_through() == 1);  // the rest waits for the group commit
+
+  h.kited.signal(SIGTERM);
+  REQUIRE(pump_devices(just, 2 * kWait, [&] { return service.closed().has_value(); }));
+  CHECK(service.closed()->reason == protocol::Reason::ServerShutdown);
+  CHECK(service.uplink_acked_through() == kMore + 1);  // all of it, before the goaway
 }
 
 }  // namespace kite::it
