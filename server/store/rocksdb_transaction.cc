@@ -25,14 +25,16 @@ bool RocksTransaction::commit(bool sync, bool durable_now, std::string& error) {
   }
   rocksdb::WriteBatch* batch = indexed_ ? indexed_->GetWriteBatch() : &plain_;
   if (batch->Count() == 0) return true;
-  if (behind_) {
+  if (behind_ && !durable_now && !behind_->backlogged()) {
     // The batch moves (its bytes are not copied); an indexed one is the index's, so it is copied.
-    if (!behind_->absorb(indexed_ ? rocksdb::WriteBatch(*batch) : std::move(plain_))) {
-      error = "write-behind refused a batch it cannot hold";
-      return false;
-    }
-    return !durable_now || behind_->flush(sync, error);
+    if (behind_->absorb(indexed_ ? rocksdb::WriteBatch(*batch) : std::move(plain_))) return true;
+    error = "write-behind refused a batch it cannot hold";
+    return false;
   }
+  // Written at once: what waits goes first (it is older), then this batch by itself, so that a
+  // failure leaves nothing of this transaction stored anywhere. (Its devices are locked by the
+  // caller: no deferred write of theirs can slip in between.)
+  if (behind_ && !behind_->flush(false, error)) return false;
   rocksdb::WriteOptions options;
   options.sync = sync;
   const auto status = db_.Write(options, batch);

@@ -5,9 +5,11 @@
 // WriteBatchWithIndex (which indexes every write: 10% of kited's CPU when paid on the hot path,
 // where the engine's cache leaves no reads at all).
 //
-// With write-behind (rocksdb_write_behind.h) a commit hands the batch to it instead: reads then
-// see, in order, this transaction's writes, the pending writes, and RocksDB. A scan first
-// flushes what is pending, so one iterator over RocksDB and this batch sees everything.
+// With write-behind (rocksdb_write_behind.h) a deferred commit hands the batch to it instead:
+// reads then see, in order, this transaction's writes, the pending writes, and RocksDB. A scan
+// first flushes what is pending, so one iterator over RocksDB and this batch sees everything. A
+// commit made at once (or while the write-behind is failing or too far behind) flushes what is
+// pending and then writes its own batch, so a failure leaves nothing of it stored.
 #pragma once
 
 #include <rocksdb/db.h>

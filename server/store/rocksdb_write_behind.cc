@@ -181,6 +181,7 @@ bool WriteBehind::flush(bool sync, std::string& error) {
   // An empty batch under sync still waits for the WAL's fsync: what was written before is durable.
   if (status.ok()) status = db_.Write(options, &writer.out);
   std::lock_guard lock(mutex_);
+  failing_.store(!status.ok(), std::memory_order_relaxed);
   if (!status.ok()) {
     error = status.ToString();
     // Pending again, under the newer writes of the same keys; the batches keep their order.
@@ -199,6 +200,12 @@ std::uint64_t WriteBehind::ticket() const {
   std::lock_guard lock(mutex_);
   // Nothing open: everything absorbed is in the generations before (one may be being written).
   return open_.empty() ? generation_ - 1 : generation_;
+}
+
+bool WriteBehind::backlogged() const {
+  if (failing_.load(std::memory_order_relaxed)) return true;
+  std::lock_guard lock(mutex_);
+  return open_.index.size() > kMaxPending;
 }
 
 std::size_t WriteBehind::pending_writes() const {

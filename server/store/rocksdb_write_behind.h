@@ -62,6 +62,12 @@ class WriteBehind {
   // Writes everything absorbed so far (fsynced when `sync`), and returns once RocksDB has it.
   bool flush(bool sync, std::string& error);
 
+  // Deferred commits should be written at once instead: the last flush failed (a full disk), or
+  // more than kMaxPending writes wait. So a failing disk is answered with errors, as without
+  // write-behind, and what waits in memory stays bounded.
+  static constexpr std::size_t kMaxPending = 1u << 18;
+  bool backlogged() const;
+
   // The generation that carries everything absorbed so far, and the last one RocksDB has.
   std::uint64_t ticket() const;
   std::uint64_t durable_generation() const { return durable_.load(std::memory_order_acquire); }
@@ -105,6 +111,7 @@ class WriteBehind {
   std::thread flusher_;
   std::atomic<std::uint64_t> durable_{0};
   std::atomic<std::uint64_t> cancelled_{0};
+  std::atomic<bool> failing_{false};  // the last flush failed
 };
 
 }  // namespace kite::server::store
