@@ -2,16 +2,19 @@
 
 namespace kite::server {
 
-void HeldAcks::hold(protocol::Session& session, std::uint64_t ticket, std::uint64_t last_seq,
+void HeldAcks::hold(protocol::Session& session, Wait wait, std::uint64_t last_seq,
                     protocol::Millis now) {
   if (reads_.empty()) session.hold_acks(true, now);
-  reads_.push_back({ticket, last_seq});
+  reads_.push_back({wait, last_seq});
 }
 
 bool HeldAcks::release(const MessageStore& store, protocol::Session& session,
                        protocol::Millis now) {
   std::uint64_t through = 0;
-  while (!reads_.empty() && store.written(reads_.front().ticket)) {
+  auto final = [&store](const Wait& wait) {
+    return store.written(wait.ticket) || store.settled(wait.settle_group);
+  };
+  while (!reads_.empty() && final(reads_.front().wait)) {
     through = reads_.front().last_seq;
     reads_.pop_front();
   }

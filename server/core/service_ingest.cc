@@ -41,14 +41,17 @@ void ServiceIngest::commit(protocol::Session& session, HeldAcks& held, std::int6
     messages_.push_back(
         {field(e, 1), field(e, 2), field(e, 3), field(e, 4), field(e, 5), e.ttl_ms, 0, false});
   }
+  // The read's messages settle early if each is acknowledged by its device before it is written.
+  const std::uint64_t group = parcels_.empty() ? 0 : store_.open_settle_group();
   if (!parcels_.empty())
     delivery_.send(messages_, devices_, parcels_, protocol::Qos::AtLeastOnce, outcomes_,
-                   Dispatcher::Durability::Deferred);
+                   Dispatcher::Durability::Deferred, group);
+  store_.close_settle_group(group);
   // Before the acknowledgements below, so that the session sends no ack ahead of the write. In
   // order: once one read waits, every later one waits behind it.
   const std::uint64_t ticket = parcels_.empty() ? 0 : store_.write_ticket();
   if (!held.empty() || !store_.written(ticket))
-    held.hold(session, ticket, entries_.back().seq, now);
+    held.hold(session, {ticket, group}, entries_.back().seq, now);
   std::size_t next = 0;
   for (const Entry& e : entries_) {
     if (e.stored) answer(session, e, outcomes_[next++], now);

@@ -28,7 +28,7 @@ namespace kite::server {
 class ServiceIngest {
  public:
   // `default_ttl_ms`: the TTL of a message that names none (0: never expires).
-  ServiceIngest(Dispatcher& delivery, const MessageStore& store, std::uint64_t default_ttl_ms)
+  ServiceIngest(Dispatcher& delivery, MessageStore& store, std::uint64_t default_ttl_ms)
       : delivery_(delivery), store_(store), default_ttl_ms_(default_ttl_ms) {}
 
   // A QoS 1 publish to be stored (copied: the read buffer it points into is reused).
@@ -52,7 +52,7 @@ class ServiceIngest {
               std::int64_t now);
 
   Dispatcher& delivery_;
-  const MessageStore& store_;
+  MessageStore& store_;
   const std::uint64_t default_ttl_ms_;
   std::vector<Entry> entries_;
   StringArena arena_;

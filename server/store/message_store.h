@@ -208,9 +208,10 @@ class MessageStore {
   // event shown) until written(write_ticket()), the ticket taken after the call, is true: at most
   // about write_behind_ms later. A message acknowledged meanwhile may never be written at all.
   // Where there is no write-behind they are the calls above, and every ticket is written.
+  // `settle_group`: see open_settle_group(); 0 for none.
   virtual void enqueue_batch_deferred(
       std::span<const std::pair<std::string_view, NewMessage>> messages, std::uint64_t now_ms,
-      std::vector<EnqueueResult>& results) {
+      std::vector<EnqueueResult>& results, std::uint64_t /*settle_group*/ = 0) {
     enqueue_batch(messages, now_ms, results);
   }
   virtual bool write_turn_deferred(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
@@ -219,6 +220,15 @@ class MessageStore {
   }
   virtual std::uint64_t write_ticket() const { return 0; }
   virtual bool written(std::uint64_t /*ticket*/) const { return true; }
+  // Settle groups: the messages some deferred enqueues store (a service's read), open to close,
+  // are final without a write once each was acknowledged and deleted before its write was due:
+  // settled(group) is then true, and what waits on them need not wait for written(). So a
+  // message delivered at once is answered when its device acknowledges it or when it is written,
+  // whichever comes first. Not every group settles (one whose messages wait offline, or one a
+  // write began under): written() still holds. Where there is no write-behind, none does.
+  virtual std::uint64_t open_settle_group() { return 0; }
+  virtual void close_settle_group(std::uint64_t /*group*/) {}
+  virtual bool settled(std::uint64_t /*group*/) const { return false; }
   // Writes now whatever waits (a drain: the acks that wait for it can go before the goaway).
   virtual void write_pending() {}
 

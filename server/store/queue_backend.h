@@ -106,7 +106,11 @@ class Transaction {
   // commit(false) whose writes may wait in memory (a backend with write-behind): durable once
   // Backend::written(Backend::write_ticket()) says so, or after Backend::flush_pending(). What
   // the writes are for must not be answered as durable before then. Others write at once.
-  virtual bool commit_deferred(std::string& error) { return commit(false, error); }
+  // `settle_group`: Backend::open_settle_group()'s, counting the records this commit creates
+  // (0: none).
+  virtual bool commit_deferred(std::string& error, std::uint64_t /*settle_group*/) {
+    return commit(false, error);
+  }
 };
 
 class Backend {
@@ -119,6 +123,10 @@ class Backend {
   virtual std::uint64_t write_ticket() const { return 0; }
   virtual bool written(std::uint64_t /*ticket*/) const { return true; }
   virtual bool flush_pending(std::string& /*error*/) { return true; }
+  // Settle groups (MessageStore::open_settle_group): none settles where nothing waits.
+  virtual std::uint64_t open_settle_group() { return 0; }
+  virtual void close_settle_group(std::uint64_t /*group*/) {}
+  virtual bool settled(std::uint64_t /*group*/) const { return false; }
   // False when the last process to hold this store ended without closing it: write-behind may
   // then have lost writes after given-out seqs were reserved (DeviceMeta::reserved_seq).
   virtual bool closed_cleanly() const { return true; }

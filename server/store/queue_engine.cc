@@ -117,7 +117,7 @@ EnqueueResult QueueEngine::enqueue(std::string_view device_id, const NewMessage&
 
 void QueueEngine::enqueue_batch_once(
     std::span<const std::pair<std::string_view, NewMessage>> messages, std::uint64_t now_ms,
-    std::vector<EnqueueResult>& results, bool deferred) {
+    std::vector<EnqueueResult>& results, bool deferred, std::uint64_t settle_group) {
   results.clear();
   results.reserve(messages.size());
   if (!healthy()) recover();  // a full disk may have room again (throttled)
@@ -143,7 +143,7 @@ void QueueEngine::enqueue_batch_once(
   const bool reserved = deferred && wrote && reserve_seqs(*txn, touched);
   std::string error;
   if (finish(*txn, options_.durability == Durability::Sync, wrote, touched, &error,
-             deferred && !reserved)) {
+             deferred && !reserved, settle_group)) {
     apply(counters);
     return;
   }
@@ -471,9 +471,9 @@ void QueueEngine::set_uplink_last_received_once(std::string_view device_id, std:
 // cached (it may describe writes that never happened); a successful write marks it healthy again.
 // The caller still holds the stripe locks of every touched device.
 bool QueueEngine::finish(Transaction& txn, bool sync, bool wrote, const Touched& touched,
-                         std::string* error, bool deferred) {
+                         std::string* error, bool deferred, std::uint64_t settle_group) {
   std::string why;
-  if (deferred ? txn.commit_deferred(why) : txn.commit(sync, why)) {
+  if (deferred ? txn.commit_deferred(why, settle_group) : txn.commit(sync, why)) {
     if (wrote) {
       healthy_.store(true, std::memory_order_relaxed);
       ++stats_.writes;

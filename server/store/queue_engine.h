@@ -45,11 +45,15 @@ class QueueEngine final : public MessageStore {
                   std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
                   std::span<const EventRecord> events) override;
   void enqueue_batch_deferred(std::span<const std::pair<std::string_view, NewMessage>> messages,
-                              std::uint64_t now_ms, std::vector<EnqueueResult>& results) override;
+                              std::uint64_t now_ms, std::vector<EnqueueResult>& results,
+                              std::uint64_t settle_group) override;
   bool write_turn_deferred(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
                            std::span<const EventRecord> events) override;
   std::uint64_t write_ticket() const override { return backend_->write_ticket(); }
   bool written(std::uint64_t ticket) const override { return backend_->written(ticket); }
+  std::uint64_t open_settle_group() override { return backend_->open_settle_group(); }
+  void close_settle_group(std::uint64_t group) override { backend_->close_settle_group(group); }
+  bool settled(std::uint64_t group) const override { return backend_->settled(group); }
   void write_pending() override;
   void for_each_event(const std::function<void(const EventRecord&)>& visit) override {
     backend_->scan_events(visit);
@@ -115,13 +119,13 @@ class QueueEngine final : public MessageStore {
   static constexpr std::uint64_t kSeqReservation = 1024;
   void enqueue_batch_retrying(std::span<const std::pair<std::string_view, NewMessage>> messages,
                               std::uint64_t now_ms, std::vector<EnqueueResult>& results,
-                              bool deferred);
+                              bool deferred, std::uint64_t settle_group = 0);
   bool write_turn_retrying(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
                            std::span<const std::pair<std::string_view, std::uint64_t>> uplinks,
                            std::span<const EventRecord> events, bool defer_events);
   void enqueue_batch_once(std::span<const std::pair<std::string_view, NewMessage>> messages,
                           std::uint64_t now_ms, std::vector<EnqueueResult>& results,
-                          bool deferred = false);
+                          bool deferred = false, std::uint64_t settle_group = 0);
   void read_once(std::string_view device_id, std::uint64_t after_seq, std::size_t max_messages,
                  std::size_t max_bytes, std::uint64_t now_ms, std::vector<StoredMessage>& out);
   bool write_turn_once(std::span<const std::pair<std::string_view, std::uint64_t>> acks,
@@ -184,9 +188,10 @@ class QueueEngine final : public MessageStore {
               const std::vector<Victim>& victims);
   void release(const std::vector<Victim>& victims);
   // Commits `txn`: at once (fsynced when `sync`), or `deferred` (write-behind may hold it: only
-  // for writes nobody is told are durable, such as acknowledgements and expiry).
+  // for writes nobody is told are durable, such as acknowledgements and expiry), its created
+  // records counted in `settle_group`.
   bool finish(Transaction& txn, bool sync, bool wrote, const Touched& touched,
-              std::string* error = nullptr, bool deferred = false);
+              std::string* error = nullptr, bool deferred = false, std::uint64_t settle_group = 0);
   void apply(Counters& counters);  // moves its notices out
   // A notice of a removed message (expired or dropped) for `device`.
   static MessageNotice notice_of(std::string_view device, const Victim& victim,

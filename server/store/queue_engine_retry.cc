@@ -46,21 +46,23 @@ void QueueEngine::enqueue_batch(std::span<const std::pair<std::string_view, NewM
 
 void QueueEngine::enqueue_batch_deferred(
     std::span<const std::pair<std::string_view, NewMessage>> messages, std::uint64_t now_ms,
-    std::vector<EnqueueResult>& results) {
-  enqueue_batch_retrying(messages, now_ms, results, true);
+    std::vector<EnqueueResult>& results, std::uint64_t settle_group) {
+  enqueue_batch_retrying(messages, now_ms, results, true, settle_group);
 }
 
 void QueueEngine::enqueue_batch_retrying(
     std::span<const std::pair<std::string_view, NewMessage>> messages, std::uint64_t now_ms,
-    std::vector<EnqueueResult>& results, bool deferred) {
+    std::vector<EnqueueResult>& results, bool deferred, std::uint64_t settle_group) {
   const int attempts = messages.size() > 1 ? kClaimAfter : kAttempts;
-  if (retrying([&] { enqueue_batch_once(messages, now_ms, results, deferred); }, attempts) ||
+  if (retrying([&] { enqueue_batch_once(messages, now_ms, results, deferred, settle_group); },
+               attempts) ||
       messages.size() < 2)
     return;
   results.clear();
   std::vector<EnqueueResult> one;
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    retrying([&] { enqueue_batch_once(messages.subspan(i, 1), now_ms, one, deferred); });
+    retrying(
+        [&] { enqueue_batch_once(messages.subspan(i, 1), now_ms, one, deferred, settle_group); });
     results.push_back(std::move(one.front()));
   }
 }

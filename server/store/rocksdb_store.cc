@@ -95,6 +95,11 @@ class RocksBackend final : public Backend {
   bool written(std::uint64_t ticket) const override {
     return !behind_ || behind_->durable_generation() >= ticket;
   }
+  std::uint64_t open_settle_group() override { return behind_ ? behind_->open_group() : 0; }
+  void close_settle_group(std::uint64_t group) override {
+    if (behind_) behind_->close_group(group);
+  }
+  bool settled(std::uint64_t group) const override { return behind_ && behind_->settled(group); }
   bool flush_pending(std::string& error) override {
     return !behind_ || behind_->flush(false, error);
   }

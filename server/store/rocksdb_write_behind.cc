@@ -31,7 +31,8 @@ struct Check final : rocksdb::WriteBatch::Handler {
 // created record's delete cancels both.
 struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
   WriteBehind& owner;
-  explicit Indexer(WriteBehind& behind) : owner(behind) {}
+  std::uint32_t group;  // as Latest::group
+  Indexer(WriteBehind& behind, std::uint32_t slot) : owner(behind), group(slot) {}
 
   rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice& key,
                         const rocksdb::Slice& value) override {
@@ -45,7 +46,9 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
       return rocksdb::Status::OK();
     }
     const bool created = owner.created_by_put_(name) && !owner.flushing_.index.contains(name);
-    index.emplace(name, Latest{key.data(), value.ToStringView(), false, created});
+    const std::uint32_t slot = created ? group : 0;
+    if (slot != 0) ++owner.groups_[slot - 1].waiting;
+    index.emplace(name, Latest{key.data(), value.ToStringView(), false, created, slot});
     return rocksdb::Status::OK();
   }
 
@@ -54,6 +57,7 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
     Index& index = owner.open_.index;
     auto it = index.find(name);
     if (it != index.end() && it->second.created) {  // RocksDB never had it: nothing to write
+      if (const std::uint32_t slot = it->second.group; slot != 0) --owner.groups_[slot - 1].waiting;
       index.erase(it);
       owner.cancelled_.fetch_add(1, std::memory_order_relaxed);
     } else if (it != index.end()) {
@@ -132,14 +136,35 @@ void WriteBehind::flush_every(std::chrono::milliseconds interval) {
   });
 }
 
-bool WriteBehind::absorb(rocksdb::WriteBatch batch) {
+bool WriteBehind::absorb(rocksdb::WriteBatch batch, std::uint64_t group) {
   auto owned = std::make_unique<rocksdb::WriteBatch>(std::move(batch));
   Check check(events_family_->GetID());
   if (!owned->Iterate(&check).ok() || !check.ok) return false;
   std::lock_guard lock(mutex_);
   open_.batches.push_back(std::move(owned));
-  Indexer indexer(*this);
+  // A group opened before the last flush began no longer counts (its slot is gone).
+  const bool counted = group >= groups_base_ && group - groups_base_ < groups_.size();
+  Indexer indexer(*this, counted ? static_cast<std::uint32_t>(group - groups_base_ + 1) : 0);
   return open_.batches.back()->Iterate(&indexer).ok();  // it refuses nothing Check let through
+}
+
+std::uint64_t WriteBehind::open_group() {
+  std::lock_guard lock(mutex_);
+  groups_.push_back({});
+  return groups_base_ + groups_.size() - 1;
+}
+
+void WriteBehind::close_group(std::uint64_t group) {
+  std::lock_guard lock(mutex_);
+  if (group >= groups_base_ && group - groups_base_ < groups_.size())
+    groups_[group - groups_base_].open = false;
+}
+
+bool WriteBehind::settled(std::uint64_t group) const {
+  std::lock_guard lock(mutex_);
+  if (group < groups_base_ || group - groups_base_ >= groups_.size()) return false;
+  const Group& g = groups_[group - groups_base_];
+  return !g.open && g.waiting == 0;
 }
 
 WriteBehind::Lookup WriteBehind::lookup(const std::string& key, std::string& value) const {
@@ -159,6 +184,10 @@ bool WriteBehind::flush(bool sync, std::string& error) {
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(mutex_);
+    // Groups with records pending: those are being written now, so wait for that. The others
+    // (nothing waits) are answered by the ticket as well: forgetting them bounds the list.
+    groups_base_ += groups_.size();
+    groups_.clear();
     if (open_.empty()) {
       generation = generation_ - 1;  // the open generation holds nothing yet
       durable_.store(generation, std::memory_order_release);
@@ -185,7 +214,11 @@ bool WriteBehind::flush(bool sync, std::string& error) {
   if (!status.ok()) {
     error = status.ToString();
     // Pending again, under the newer writes of the same keys; the batches keep their order.
-    for (auto& [key, latest] : flushing_.index) open_.index.try_emplace(key, latest);
+    for (auto& [key, latest] : flushing_.index) {
+      Latest again = latest;
+      again.group = 0;  // its group was closed to settling when the flush began
+      open_.index.try_emplace(key, again);
+    }
     for (auto& batch : open_.batches) flushing_.batches.push_back(std::move(batch));
     open_.batches = std::move(flushing_.batches);
     flushing_ = Pending{};

@@ -12,6 +12,12 @@
 // - A put cancels against a later delete only when its key was absorbed as created here (a
 //   message record: a seq is never reused) and has not been flushed since. Any other delete is
 //   kept, to be written.
+// - Settle groups: the records one caller's commits create (a service's read of publishes) form a
+//   group, settled once every one of them was deleted before its write was due (each message
+//   delivered and acknowledged). A settled group needs no write to be final, so its caller may
+//   answer without waiting for the flush. A flush closes every group opened before it to
+//   settling (its records are on their way to disk): their callers wait for
+//   durable_generation() instead, which that flush brings.
 // - A failed flush leaves its writes pending, under any newer writes of the same keys, and is
 //   tried again by the next flush.
 // - Thread-safe: one mutex guards the pending writes; another serialises flushes. Neither is
@@ -55,7 +61,12 @@ class WriteBehind {
   // Takes a transaction's batch (puts and deletes of the default and events families; false,
   // and nothing taken, for anything else). Its bytes stay where they are: the pending writes
   // index them.
-  bool absorb(rocksdb::WriteBatch batch);
+  // `group` (from open_group(), or 0 for none) counts the records the batch creates.
+  bool absorb(rocksdb::WriteBatch batch, std::uint64_t group = 0);
+  // A settle group: open, absorb its commits, close; settled() once all its records are deleted.
+  std::uint64_t open_group();
+  void close_group(std::uint64_t group);
+  bool settled(std::uint64_t group) const;
   // A pending write of `key` (default family): Found with its value, Deleted, or Unknown (ask
   // RocksDB).
   Lookup lookup(const std::string& key, std::string& value) const;
@@ -82,7 +93,12 @@ class WriteBehind {
     const char* record = nullptr;
     std::string_view value;  // a put's value, in its batch
     bool deleted = false;
-    bool created = false;  // the put that created the record, not yet flushed
+    bool created = false;     // the put that created the record, not yet flushed
+    std::uint32_t group = 0;  // a created record's settle group: 1 + its index in groups_; 0 none
+  };
+  struct Group {
+    std::uint32_t waiting = 0;  // records created, not yet deleted
+    bool open = true;
   };
   using Index = std::unordered_map<std::string_view, Latest>;
   // Batches absorbed, in order, and the index into them. Each batch is on the heap, so the
@@ -103,6 +119,10 @@ class WriteBehind {
   Pending open_;                  // absorbed since the last flush began
   Pending flushing_;              // being written by the flush in progress
   std::uint64_t generation_ = 1;  // the generation open_ will be written as
+  // The settle groups opened since the last flush began; groups_[i] has id groups_base_ + i. A
+  // flush clears them: an older id is never settled.
+  std::vector<Group> groups_;
+  std::uint64_t groups_base_ = 1;
 
   std::mutex flush_mutex_;  // one flush at a time, so generations land in order
   std::mutex stop_mutex_;

@@ -30,8 +30,9 @@ ConfigSection store_section() {
           integer("store", "write_behind_ms", kStore, &St::write_behind_ms, 0, 1000,
                   "rocksdb under async: writes wait in memory up to this long and go to disk\n"
                   "together. A message its device acknowledges meanwhile is never written. A\n"
-                  "service's ack (not its credit) waits for the write, so it still means durably\n"
-                  "queued; an HTTP send writes at once. 0 = every write at once\n"
+                  "service's ack (not its credit) waits for the write or for the devices' acks,\n"
+                  "whichever comes first, so it still means durably queued or delivered; an HTTP\n"
+                  "send writes at once. 0 = every write at once\n"
                   "(docs/server.md, \"Write-behind\")."),
           integer("store", "per_device_messages", kStore, &St::per_device_messages, 1, 100000000,
                   "Messages queued for one device."),

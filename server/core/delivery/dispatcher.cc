@@ -40,21 +40,22 @@ Dispatcher::~Dispatcher() = default;
 
 void Dispatcher::send(std::span<const NewMessage> messages,
                       std::span<const std::string_view> devices, std::span<const Parcel> parcels,
-                      protocol::Qos qos, std::vector<Outcome>& outcomes, Durability durability) {
+                      protocol::Qos qos, std::vector<Outcome>& outcomes, Durability durability,
+                      std::uint64_t settle_group) {
   CarryAllowance allowance{kMaxCarriedBytes};
-  send(messages, devices, parcels, qos, outcomes, allowance, durability);
+  send(messages, devices, parcels, qos, outcomes, allowance, durability, settle_group);
 }
 
 void Dispatcher::send(std::span<const NewMessage> messages,
                       std::span<const std::string_view> devices, std::span<const Parcel> parcels,
                       protocol::Qos qos, std::vector<Outcome>& outcomes, CarryAllowance& allowance,
-                      Durability durability) {
+                      Durability durability, std::uint64_t settle_group) {
   outcomes.assign(parcels.size(), Outcome{});
   if (parcels.empty()) return;
   thread_local std::vector<std::optional<Route>> routes;
   Call call{messages, devices, parcels, routes};
   if (qos == protocol::Qos::AtMostOnce) return send_transient(call, outcomes);
-  send_stored(call, outcomes, allowance, durability);
+  send_stored(call, outcomes, allowance, durability, settle_group);
 }
 
 void Dispatcher::look_up_routes(Call& call) {
@@ -66,7 +67,7 @@ void Dispatcher::look_up_routes(Call& call) {
 }
 
 void Dispatcher::send_stored(Call& call, std::vector<Outcome>& outcomes, CarryAllowance& allowance,
-                             Durability durability) {
+                             Durability durability, std::uint64_t settle_group) {
   const auto now = static_cast<std::uint64_t>(wall_clock_ms());
   const std::int64_t accepted_at_us = wall_clock_us();
   const std::span<const Parcel> parcels = call.parcels;
@@ -78,7 +79,7 @@ void Dispatcher::send_stored(Call& call, std::vector<Outcome>& outcomes, CarryAl
     for (std::size_t k = first; k < last; ++k)
       batch.emplace_back(call.devices[parcels[k].device], call.messages[parcels[k].message]);
     if (durability == Durability::Deferred)
-      store_.enqueue_batch_deferred(batch, now, answers);
+      store_.enqueue_batch_deferred(batch, now, answers, settle_group);
     else
       store_.enqueue_batch(batch, now, answers);  // one write per batch
     for (std::size_t k = first; k < last; ++k) outcomes[k].stored = std::move(answers[k - first]);

@@ -80,17 +80,19 @@ class Dispatcher {
 
   // Now: a QoS 1 message is durable when send() returns. Deferred: it may not be yet (the
   // store's write-behind, message_store.h); the caller waits for store.written() before saying
-  // so. Either way it is carried to its device at once.
+  // so. Either way it is carried to its device at once. `settle_group` (Deferred only): the store's
+  // settle group (MessageStore::open_settle_group) the stored messages count in, or 0.
   enum class Durability : std::uint8_t { Now, Deferred };
 
   // Sends every parcel; outcomes[i] answers parcels[i]. All messages of one call share `qos`.
   void send(std::span<const NewMessage> messages, std::span<const std::string_view> devices,
             std::span<const Parcel> parcels, protocol::Qos qos, std::vector<Outcome>& outcomes,
-            Durability durability = Durability::Now);
+            Durability durability = Durability::Now, std::uint64_t settle_group = 0);
   // The same, carrying at most what `allowance` has left (and taking from it).
   void send(std::span<const NewMessage> messages, std::span<const std::string_view> devices,
             std::span<const Parcel> parcels, protocol::Qos qos, std::vector<Outcome>& outcomes,
-            CarryAllowance& allowance, Durability durability = Durability::Now);
+            CarryAllowance& allowance, Durability durability = Durability::Now,
+            std::uint64_t settle_group = 0);
 
   // A QoS 0 message another node of the cluster forwarded here: encoded once, sent to those of
   // `devices` connected here, never forwarded again (a device that moved meanwhile misses it:
@@ -106,7 +108,7 @@ class Dispatcher {
   protocol::FrameEncoder& encoder();
   void look_up_routes(Call& call);
   void send_stored(Call& call, std::vector<Outcome>& outcomes, CarryAllowance& allowance,
-                   Durability durability);
+                   Durability durability, std::uint64_t settle_group);
   // `forward`: parcels for devices not connected here go to the cluster (Router).
   void send_transient(Call& call, std::vector<Outcome>& outcomes, bool forward = true);
   void forward_elsewhere(const Call& call, std::vector<Outcome>& outcomes);

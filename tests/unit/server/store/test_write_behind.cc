@@ -22,10 +22,10 @@ StoreOptions behind(std::uint32_t ms) {
 }
 
 EnqueueResult enqueue_deferred(MessageStore& store, std::string_view device,
-                               std::string_view payload) {
+                               std::string_view payload, std::uint64_t settle_group = 0) {
   const std::pair<std::string_view, NewMessage> one{device, text(payload)};
   std::vector<EnqueueResult> results;
-  store.enqueue_batch_deferred({&one, 1}, kNow, results);
+  store.enqueue_batch_deferred({&one, 1}, kNow, results, settle_group);
   REQUIRE(results.size() == 1);
   return results.front();
 }
@@ -122,6 +122,58 @@ constexpr int kCrashMessages = 3000;
 }
 
 }  // namespace
+
+TEST_CASE("write-behind: a settle group settles once each message it stored is acknowledged") {
+  RocksStore rocks;
+  auto store = rocks.open(behind(60'000));  // nothing flushes by itself during the test
+  enqueue_deferred(*store, "a", "reserve");
+  enqueue_deferred(*store, "b", "reserve");
+  ack_deferred(*store, "a", 1);
+  ack_deferred(*store, "b", 1);
+
+  const std::uint64_t group = store->open_settle_group();
+  REQUIRE(group != 0);
+  CHECK(enqueue_deferred(*store, "a", "one", group).seq == 2);
+  CHECK(enqueue_deferred(*store, "b", "two", group).seq == 2);
+  ack_deferred(*store, "a", 2);
+  ack_deferred(*store, "b", 2);
+  CHECK_FALSE(store->settled(group));  // still open: more may come
+  store->close_settle_group(group);
+  CHECK(store->settled(group));
+  CHECK_FALSE(store->written(store->write_ticket()));  // settled without any write
+
+  // One message still queued keeps its group unsettled; its write then answers instead.
+  const std::uint64_t waiting = store->open_settle_group();
+  enqueue_deferred(*store, "a", "three", waiting);
+  enqueue_deferred(*store, "b", "four", waiting);
+  store->close_settle_group(waiting);
+  ack_deferred(*store, "a", 3);
+  CHECK_FALSE(store->settled(waiting));
+  const std::uint64_t ticket = store->write_ticket();
+  store->write_pending();
+  CHECK(store->written(ticket));
+
+  // A write that began while a group's messages waited closes it to settling: they are on
+  // their way to disk, and the ack after it no longer cancels anything.
+  const std::uint64_t crossed = store->open_settle_group();
+  enqueue_deferred(*store, "a", "five", crossed);
+  store->write_pending();
+  store->close_settle_group(crossed);
+  ack_deferred(*store, "a", 4);
+  CHECK_FALSE(store->settled(crossed));
+}
+
+TEST_CASE_TEMPLATE("write-behind: stores that write at once have no settle groups", Store,
+                   MemoryStore, RocksStore) {
+  Store kind;
+  auto store = kind.open();
+  const std::uint64_t group = store->open_settle_group();
+  CHECK(group == 0);
+  enqueue_deferred(*store, "dev", "one", group);
+  store->close_settle_group(group);
+  CHECK(store->written(store->write_ticket()));
+  CHECK_FALSE(store->settled(group));
+}
 
 TEST_CASE("write-behind: kill -9 loses nothing written, and no seq is given twice") {
   TempDir dir;
