@@ -6,7 +6,21 @@
 
 namespace kite::protocol {
 
+namespace {
+
+HmacImplementation installed = nullptr;  // set before any thread starts (install_hmac_sha256)
+
+}  // namespace
+
+void install_hmac_sha256(HmacImplementation implementation) {
+  installed = implementation;
+}
+
 Mac hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
+  return installed ? installed(key, data) : sodium_hmac_sha256(key, data);
+}
+
+Mac sodium_hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
   if (!sodium_ready()) std::abort();  // no libsodium: nothing can be authenticated
   // The init/update/final form takes a key of any length (longer than the 64-byte block, it is
   // hashed first, as RFC 2104 says); the one-shot crypto_auth_hmacsha256() takes 32 bytes only.

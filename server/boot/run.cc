@@ -18,6 +18,7 @@
 #include "config/secret_files.h"
 #include "core/deadline_sweeper.h"
 #include "core/delivery/message_status.h"
+#include "core/server_hmac.h"
 
 namespace kite::server::boot {
 
@@ -84,6 +85,8 @@ std::unique_ptr<cluster::RedisEventStream> share_events(const cfg::Config& confi
 
 int run(cfg::Config config, const std::string& config_file, int argc, char** argv) {
   ::umask(0077);  // what kited writes (store, secrets, recordings) is for its own user only
+  // Before any thread starts: every HMAC kited computes, on OpenSSL's SHA-256 (server_hmac.h).
+  install_server_hmac();
   log::configure(config.log.level, config.log.format);
   development_secrets(config);
   cfg::warn_loose_secret_files(config, config_file);
