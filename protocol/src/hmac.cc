@@ -1,5 +1,6 @@
 #include "kite/protocol/hmac.h"
 
+#include <atomic>
 #include <cstdlib>
 
 #include "sodium_ready.h"
@@ -8,16 +9,19 @@ namespace kite::protocol {
 
 namespace {
 
-HmacImplementation installed = nullptr;  // set before any thread starts (install_hmac_sha256)
+// Set before any thread starts (install_hmac_sha256); atomic all the same, so that a test
+// installing one while other threads hash is still well defined.
+std::atomic<HmacImplementation> installed{nullptr};
 
 }  // namespace
 
 void install_hmac_sha256(HmacImplementation implementation) {
-  installed = implementation;
+  installed.store(implementation, std::memory_order_release);
 }
 
 Mac hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
-  return installed ? installed(key, data) : sodium_hmac_sha256(key, data);
+  const HmacImplementation implementation = installed.load(std::memory_order_acquire);
+  return implementation ? implementation(key, data) : sodium_hmac_sha256(key, data);
 }
 
 Mac sodium_hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {

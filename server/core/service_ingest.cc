@@ -1,5 +1,7 @@
 #include "core/service_ingest.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace kite::server {
@@ -47,11 +49,17 @@ void ServiceIngest::commit(protocol::Session& session, HeldAcks& held, std::int6
     delivery_.send(messages_, devices_, parcels_, protocol::Qos::AtLeastOnce, outcomes_,
                    Dispatcher::Durability::Deferred, group);
   store_.close_settle_group(group);
+  // A duplicate (an idempotency key seen before) stores nothing of its own, so nothing of it can
+  // settle, while its original may still be waiting for its write (sent on an earlier connection
+  // whose ack never came): such a read waits for the write.
+  const bool duplicate = std::any_of(outcomes_.begin(), outcomes_.end(), [](const Outcome& o) {
+    return o.stored.status == EnqueueResult::Status::Duplicate;
+  });
   // Before the acknowledgements below, so that the session sends no ack ahead of the write. In
   // order: once one read waits, every later one waits behind it.
   const std::uint64_t ticket = parcels_.empty() ? 0 : store_.write_ticket();
   if (!held.empty() || !store_.written(ticket))
-    held.hold(session, {ticket, group}, entries_.back().seq, now);
+    held.hold(session, {ticket, duplicate ? 0 : group}, entries_.back().seq, now);
   std::size_t next = 0;
   for (const Entry& e : entries_) {
     if (e.stored) answer(session, e, outcomes_[next++], now);

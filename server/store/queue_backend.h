@@ -70,6 +70,15 @@ struct Deadline {
   bool cancel = false;  // Fallback: remove the message when it falls due unacknowledged
 };
 
+// What a deferred commit means to settle groups (MessageStore::open_settle_group): the records it
+// creates count in `settle_group` (0: none); its deletes settle them only when they are devices'
+// acknowledgements. Any other delete of a counted record (expiry, a full queue's drop, a
+// replacement) leaves its group unsettled: its read waits for the write.
+struct DeferredCommit {
+  std::uint64_t settle_group = 0;
+  bool device_acks = false;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -106,9 +115,7 @@ class Transaction {
   // commit(false) whose writes may wait in memory (a backend with write-behind): durable once
   // Backend::written(Backend::write_ticket()) says so, or after Backend::flush_pending(). What
   // the writes are for must not be answered as durable before then. Others write at once.
-  // `settle_group`: Backend::open_settle_group()'s, counting the records this commit creates
-  // (0: none).
-  virtual bool commit_deferred(std::string& error, std::uint64_t /*settle_group*/) {
+  virtual bool commit_deferred(std::string& error, const DeferredCommit& /*what*/) {
     return commit(false, error);
   }
 };

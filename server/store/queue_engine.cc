@@ -143,7 +143,7 @@ void QueueEngine::enqueue_batch_once(
   const bool reserved = deferred && wrote && reserve_seqs(*txn, touched);
   std::string error;
   if (finish(*txn, options_.durability == Durability::Sync, wrote, touched, &error,
-             deferred && !reserved, settle_group)) {
+             deferred && !reserved, {.settle_group = settle_group})) {
     apply(counters);
     return;
   }
@@ -471,9 +471,9 @@ void QueueEngine::set_uplink_last_received_once(std::string_view device_id, std:
 // cached (it may describe writes that never happened); a successful write marks it healthy again.
 // The caller still holds the stripe locks of every touched device.
 bool QueueEngine::finish(Transaction& txn, bool sync, bool wrote, const Touched& touched,
-                         std::string* error, bool deferred, std::uint64_t settle_group) {
+                         std::string* error, bool deferred, const DeferredCommit& what) {
   std::string why;
-  if (deferred ? txn.commit_deferred(why, settle_group) : txn.commit(sync, why)) {
+  if (deferred ? txn.commit_deferred(why, what) : txn.commit(sync, why)) {
     if (wrote) {
       healthy_.store(true, std::memory_order_relaxed);
       ++stats_.writes;

@@ -188,10 +188,10 @@ class QueueEngine final : public MessageStore {
               const std::vector<Victim>& victims);
   void release(const std::vector<Victim>& victims);
   // Commits `txn`: at once (fsynced when `sync`), or `deferred` (write-behind may hold it: only
-  // for writes nobody is told are durable, such as acknowledgements and expiry), its created
-  // records counted in `settle_group`.
+  // for writes nobody is told are durable, such as acknowledgements and expiry), `what` saying
+  // what it means to settle groups.
   bool finish(Transaction& txn, bool sync, bool wrote, const Touched& touched,
-              std::string* error = nullptr, bool deferred = false, std::uint64_t settle_group = 0);
+              std::string* error = nullptr, bool deferred = false, const DeferredCommit& what = {});
   void apply(Counters& counters);  // moves its notices out
   // A notice of a removed message (expired or dropped) for `device`.
   static MessageNotice notice_of(std::string_view device, const Victim& victim,

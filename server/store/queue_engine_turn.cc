@@ -54,7 +54,9 @@ bool QueueEngine::write_turn_once(
   // Deferred events are the caller's to hold back until written (message_store.h).
   const bool durable = marked || (!events.empty() && !defer_events);
   const bool sync = durable && options_.durability == Durability::Sync;
-  if (!finish(*txn, sync, durable || !acked.empty(), touched, nullptr, !durable)) return false;
+  if (!finish(*txn, sync, durable || !acked.empty(), touched, nullptr, !durable,
+              {.device_acks = true}))
+    return false;
   release(acked);
   stats_.acked += acked.size();
   return true;

@@ -19,7 +19,7 @@ void RocksTransaction::put_event(const EventRecord& event) {
 }
 
 bool RocksTransaction::commit(bool sync, bool durable_now, std::string& error,
-                              std::uint64_t settle_group) {
+                              const DeferredCommit& what) {
   if (!error_.empty()) {
     error = error_;
     return false;
@@ -28,7 +28,8 @@ bool RocksTransaction::commit(bool sync, bool durable_now, std::string& error,
   if (batch->Count() == 0) return true;
   if (behind_ && !durable_now && !behind_->backlogged()) {
     // The batch moves (its bytes are not copied); an indexed one is the index's, so it is copied.
-    if (behind_->absorb(indexed_ ? rocksdb::WriteBatch(*batch) : std::move(plain_), settle_group))
+    if (behind_->absorb(indexed_ ? rocksdb::WriteBatch(*batch) : std::move(plain_),
+                        what.settle_group, what.device_acks))
       return true;
     error = "write-behind refused a batch it cannot hold";
     return false;

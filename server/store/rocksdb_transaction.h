@@ -76,12 +76,12 @@ class RocksTransaction final : public Transaction {
   void put_event(const EventRecord& event) override;
 
   bool commit(bool sync, std::string& error) override { return commit(sync, true, error); }
-  bool commit_deferred(std::string& error, std::uint64_t settle_group) override {
-    return commit(false, false, error, settle_group);
+  bool commit_deferred(std::string& error, const DeferredCommit& what) override {
+    return commit(false, false, error, what);
   }
 
  private:
-  bool commit(bool sync, bool durable_now, std::string& error, std::uint64_t settle_group = 0);
+  bool commit(bool sync, bool durable_now, std::string& error, const DeferredCommit& what = {});
   void put(std::string key, const std::string& value);
   void erase(std::string key);
   // The batch that reads must consult: the indexed one, made from the plain writes so far.

@@ -32,7 +32,9 @@ struct Check final : rocksdb::WriteBatch::Handler {
 struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
   WriteBehind& owner;
   std::uint32_t group;  // as Latest::group
-  Indexer(WriteBehind& behind, std::uint32_t slot) : owner(behind), group(slot) {}
+  bool device_acks;     // the batch's deletes are devices' acknowledgements
+  Indexer(WriteBehind& behind, std::uint32_t slot, bool acks)
+      : owner(behind), group(slot), device_acks(acks) {}
 
   rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice& key,
                         const rocksdb::Slice& value) override {
@@ -57,7 +59,13 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
     Index& index = owner.open_.index;
     auto it = index.find(name);
     if (it != index.end() && it->second.created) {  // RocksDB never had it: nothing to write
-      if (const std::uint32_t slot = it->second.group; slot != 0) --owner.groups_[slot - 1].waiting;
+      if (const std::uint32_t slot = it->second.group; slot != 0) {
+        Group& g = owner.groups_[slot - 1];
+        if (device_acks)
+          --g.waiting;
+        else
+          g.unsettled = true;  // gone without delivery: only its write may answer for the read
+      }
       index.erase(it);
       owner.cancelled_.fetch_add(1, std::memory_order_relaxed);
     } else if (it != index.end()) {
@@ -136,7 +144,7 @@ void WriteBehind::flush_every(std::chrono::milliseconds interval) {
   });
 }
 
-bool WriteBehind::absorb(rocksdb::WriteBatch batch, std::uint64_t group) {
+bool WriteBehind::absorb(rocksdb::WriteBatch batch, std::uint64_t group, bool device_acks) {
   auto owned = std::make_unique<rocksdb::WriteBatch>(std::move(batch));
   Check check(events_family_->GetID());
   if (!owned->Iterate(&check).ok() || !check.ok) return false;
@@ -144,7 +152,8 @@ bool WriteBehind::absorb(rocksdb::WriteBatch batch, std::uint64_t group) {
   open_.batches.push_back(std::move(owned));
   // A group opened before the last flush began no longer counts (its slot is gone).
   const bool counted = group >= groups_base_ && group - groups_base_ < groups_.size();
-  Indexer indexer(*this, counted ? static_cast<std::uint32_t>(group - groups_base_ + 1) : 0);
+  Indexer indexer(*this, counted ? static_cast<std::uint32_t>(group - groups_base_ + 1) : 0,
+                  device_acks);
   return open_.batches.back()->Iterate(&indexer).ok();  // it refuses nothing Check let through
 }
 
@@ -164,7 +173,7 @@ bool WriteBehind::settled(std::uint64_t group) const {
   std::lock_guard lock(mutex_);
   if (group < groups_base_ || group - groups_base_ >= groups_.size()) return false;
   const Group& g = groups_[group - groups_base_];
-  return !g.open && g.waiting == 0;
+  return !g.open && !g.unsettled && g.waiting == 0;
 }
 
 WriteBehind::Lookup WriteBehind::lookup(const std::string& key, std::string& value) const {

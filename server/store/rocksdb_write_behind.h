@@ -13,10 +13,11 @@
 //   message record: a seq is never reused) and has not been flushed since. Any other delete is
 //   kept, to be written.
 // - Settle groups: the records one caller's commits create (a service's read of publishes) form a
-//   group, settled once every one of them was deleted before its write was due (each message
-//   delivered and acknowledged). A settled group needs no write to be final, so its caller may
-//   answer without waiting for the flush. A flush closes every group opened before it to
-//   settling (its records are on their way to disk): their callers wait for
+//   group, settled once every one of them was deleted before its write was due by its device's
+//   acknowledgement (absorb's `device_acks`). Any other delete of one (expiry, a full queue's
+//   drop, a replacement) leaves the group unsettled for good. A settled group needs no write to be
+//   final, so its caller may answer without waiting for the flush. A flush closes every group
+//   opened before it to settling (its records are on their way to disk): their callers wait for
 //   durable_generation() instead, which that flush brings.
 // - A failed flush leaves its writes pending, under any newer writes of the same keys, and is
 //   tried again by the next flush.
@@ -61,8 +62,9 @@ class WriteBehind {
   // Takes a transaction's batch (puts and deletes of the default and events families; false,
   // and nothing taken, for anything else). Its bytes stay where they are: the pending writes
   // index them.
-  // `group` (from open_group(), or 0 for none) counts the records the batch creates.
-  bool absorb(rocksdb::WriteBatch batch, std::uint64_t group = 0);
+  // `group` (from open_group(), or 0 for none) counts the records the batch creates;
+  // `device_acks`: its deletes are devices' acknowledgements, which settle.
+  bool absorb(rocksdb::WriteBatch batch, std::uint64_t group = 0, bool device_acks = false);
   // A settle group: open, absorb its commits, close; settled() once all its records are deleted.
   std::uint64_t open_group();
   void close_group(std::uint64_t group);
@@ -97,8 +99,9 @@ class WriteBehind {
     std::uint32_t group = 0;  // a created record's settle group: 1 + its index in groups_; 0 none
   };
   struct Group {
-    std::uint32_t waiting = 0;  // records created, not yet deleted
+    std::uint32_t waiting = 0;  // records created, not yet acknowledged
     bool open = true;
+    bool unsettled = false;  // one of its records was deleted otherwise: never settles
   };
   using Index = std::unordered_map<std::string_view, Latest>;
   // Batches absorbed, in order, and the index into them. Each batch is on the heap, so the

@@ -278,4 +278,33 @@ TEST_CASE("07.7 service: under write-behind a delivered message is acked without
   CHECK(online.last_received_seq() == seen);
 }
 
+TEST_CASE("07.8 service: under write-behind a duplicate's ack waits for its original's write") {
+  ServiceCredentials credentials;
+  Harness h({"--set", "auth.service_credentials_file=" + credentials.path().string(), "--set",
+             "store.write_behind_ms=1000"});
+  TestDevice first(service_options(h));
+  first.connect_and_open();
+  publish_all(first, {{"dup-target", "reserves the seqs"}}, {});
+  // Sent, its ack held for the write; then sent again on another connection (a service that
+  // reconnected before its ack came), with the same message id: a duplicate, which stores
+  // nothing. Its ack must not go before the original is written.
+  REQUIRE(first.publish_to("dup-target", "the one", protocol::Qos::AtLeastOnce, {}, true, "m-1") ==
+          protocol::SendStatus::Sent);
+  TestDevice second(service_options(h));
+  second.connect_and_open();
+  REQUIRE(second.publish_to("dup-target", "the one", protocol::Qos::AtLeastOnce, {}, true, "m-1") ==
+          protocol::SendStatus::Sent);
+  std::vector<TestDevice*> both{&first, &second};
+  REQUIRE(pump_devices(both, 2 * kWait, [&] { return second.uplink_acked_through() == 1; }));
+
+  h.kited.kill9();  // right after the duplicate's ack
+  h.kited.restart();
+  h.reattach();
+  TestDevice device(h.device_options("dup-target"));
+  device.connect_and_open();
+  auto kept = device.take_messages(2, kWait);
+  REQUIRE(kept.size() == 2);
+  CHECK(kept[1].payload == "the one");
+}
+
 }  // namespace kite::it

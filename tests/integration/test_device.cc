@@ -168,12 +168,13 @@ protocol::SendStatus TestDevice::publish(const std::string& payload, protocol::Q
 
 protocol::SendStatus TestDevice::publish_to(const std::string& target, const std::string& payload,
                                             protocol::Qos qos, const std::string& conflation_key,
-                                            bool flush) {
+                                            bool flush, const std::string& message_id) {
   protocol::OutgoingMessage message;
   message.payload = {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()};
   message.qos = qos;
   message.target = target;
   message.conflation_key = conflation_key;
+  message.message_id = message_id;
   auto status = session_->publish(message, now_ms());
   if (flush) service();
   return status;

@@ -91,7 +91,8 @@ class TestDevice final : public protocol::SessionHandler {
   // A publish addressed to another device (what a service connection sends).
   protocol::SendStatus publish_to(const std::string& target, const std::string& payload,
                                   protocol::Qos qos = protocol::Qos::AtLeastOnce,
-                                  const std::string& conflation_key = {}, bool flush = true);
+                                  const std::string& conflation_key = {}, bool flush = true,
+                                  const std::string& message_id = {});
   // Joins (or leaves) groups itself; the server's confirmation shows in group_confirmations().
   protocol::SendStatus subscribe(const std::vector<std::string>& groups, bool join = true);
   // Request ids the server confirmed (subscribe / unsubscribe echoes), in arrival order.

@@ -22,8 +22,9 @@ StoreOptions behind(std::uint32_t ms) {
 }
 
 EnqueueResult enqueue_deferred(MessageStore& store, std::string_view device,
-                               std::string_view payload, std::uint64_t settle_group = 0) {
-  const std::pair<std::string_view, NewMessage> one{device, text(payload)};
+                               std::string_view payload, std::uint64_t settle_group = 0,
+                               std::string_view conflation_key = {}) {
+  const std::pair<std::string_view, NewMessage> one{device, keyed(payload, conflation_key)};
   std::vector<EnqueueResult> results;
   store.enqueue_batch_deferred({&one, 1}, kNow, results, settle_group);
   REQUIRE(results.size() == 1);
@@ -161,6 +162,25 @@ TEST_CASE("write-behind: a settle group settles once each message it stored is a
   store->close_settle_group(crossed);
   ack_deferred(*store, "a", 4);
   CHECK_FALSE(store->settled(crossed));
+}
+
+TEST_CASE("write-behind: only a device's acknowledgement settles; a replacement does not") {
+  RocksStore rocks;
+  auto store = rocks.open(behind(60'000));  // nothing flushes by itself during the test
+  enqueue_deferred(*store, "a", "reserve");
+  ack_deferred(*store, "a", 1);
+
+  // The message is deleted before its write, but undelivered: replaced by a newer one with its
+  // conflation key. Only the write of the group's messages can answer for it now.
+  const std::uint64_t replaced = store->open_settle_group();
+  REQUIRE(enqueue_deferred(*store, "a", "old", replaced, "k").status == Status::Queued);
+  store->close_settle_group(replaced);
+  REQUIRE(enqueue_deferred(*store, "a", "new", 0, "k").replaced);
+  CHECK_FALSE(store->written(store->write_ticket()));  // nothing was flushed meanwhile
+  CHECK_FALSE(store->settled(replaced));
+  const std::uint64_t ticket = store->write_ticket();
+  store->write_pending();
+  CHECK(store->written(ticket));
 }
 
 TEST_CASE_TEMPLATE("write-behind: stores that write at once have no settle groups", Store,
