@@ -134,12 +134,18 @@ TEST_CASE(
       for (const auto& device : devices) resumed_at = std::max(resumed_at, device.connected_at);
   }
   if (resumed_at == 0) {  // which devices are missing, and what their SDK last said
-    int missing = 0;
-    for (const auto& device : fleet.snapshot())
+    int missing = 0, stale = 0;
+    for (const auto& device : fleet.snapshot()) {
       if (!device.connected && ++missing <= 5)
         MESSAGE("a device is " << describe(device.state) << " (" << device.reason << ") after "
                                << device.connects << " sessions");
-    MESSAGE(missing << " devices not connected");
+      // Still in the session it had before the kill: it never saw its connection go.
+      if (device.connected && device.connected_at <= killed_at && ++stale <= 5)
+        MESSAGE("a device still has the session it opened " << killed_at - device.connected_at
+                                                            << " ms before the kill, after "
+                                                            << device.connects << " sessions");
+    }
+    MESSAGE(missing << " devices not connected, " << stale << " still in a session from before");
   }
   REQUIRE_MESSAGE(resumed_at != 0, "not every device came back within 60 s of the kill");
   MESSAGE("kill -9 of the node holding " << kDevices << " devices: all resumed on the other "
