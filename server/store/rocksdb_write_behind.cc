@@ -151,10 +151,13 @@ bool WriteBehind::absorb(rocksdb::WriteBatch batch, std::uint64_t group, bool de
   std::lock_guard lock(mutex_);
   open_.batches.push_back(std::move(owned));
   // A group opened before the last flush began no longer counts (its slot is gone).
-  const bool counted = group >= groups_base_ && group - groups_base_ < groups_.size();
-  Indexer indexer(*this, counted ? static_cast<std::uint32_t>(group - groups_base_ + 1) : 0,
-                  device_acks);
+  Indexer indexer(*this, slot_of(group), device_acks);
   return open_.batches.back()->Iterate(&indexer).ok();  // it refuses nothing Check let through
+}
+
+std::uint32_t WriteBehind::slot_of(std::uint64_t group) const {
+  const bool live = group >= groups_base_ && group - groups_base_ < groups_.size();
+  return live ? static_cast<std::uint32_t>(group - groups_base_ + 1) : 0;
 }
 
 std::uint64_t WriteBehind::open_group() {
@@ -165,14 +168,14 @@ std::uint64_t WriteBehind::open_group() {
 
 void WriteBehind::close_group(std::uint64_t group) {
   std::lock_guard lock(mutex_);
-  if (group >= groups_base_ && group - groups_base_ < groups_.size())
-    groups_[group - groups_base_].open = false;
+  if (const std::uint32_t slot = slot_of(group)) groups_[slot - 1].open = false;
 }
 
 bool WriteBehind::settled(std::uint64_t group) const {
   std::lock_guard lock(mutex_);
-  if (group < groups_base_ || group - groups_base_ >= groups_.size()) return false;
-  const Group& g = groups_[group - groups_base_];
+  const std::uint32_t slot = slot_of(group);
+  if (slot == 0) return false;
+  const Group& g = groups_[slot - 1];
   return !g.open && !g.unsettled && g.waiting == 0;
 }
 

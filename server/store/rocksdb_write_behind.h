@@ -113,6 +113,8 @@ class WriteBehind {
   };
   struct Indexer;
   struct Writer;
+  // `group`'s slot (as Latest::group), or 0 once a flush closed it (mutex_ held).
+  std::uint32_t slot_of(std::uint64_t group) const;
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* const events_family_;
