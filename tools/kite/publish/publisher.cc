@@ -100,14 +100,22 @@ class Publisher {
         return true;
       }
       if (error != Error::QueueFull) {
-        if (error == Error::Stopped) return false;
+        if (error == Error::Stopped) {
+          // The client ended (refused credentials) before this message reached it: it was read,
+          // so it is counted among those not acknowledged rather than vanishing from the total.
+          ++published_;
+          return false;
+        }
         say("message " + std::to_string(number) + ": " + std::string(describe(error)));
         ++failed_;
         return true;  // too large or invalid: the next message may do
       }
       // Full: wait for kited to acknowledge some (on_done wakes this), then try again.
       changed_.wait_for(lock, kCheckEvery);
-      if (stop_locked()) return false;
+      if (stop_locked()) {
+        ++published_;  // read but never handed over: not acknowledged either
+        return false;
+      }
     }
   }
 
@@ -152,7 +160,8 @@ class Publisher {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::uint64_t numbered_ = 0;  // messages read (main thread only)
-  // Under mutex_: handed to the client, acknowledged, refused by the client or kited, not sent.
+  // Under mutex_: read and meant for the client (handed over, or stopped on the way),
+  // acknowledged, refused by the client or kited, not sent (invalid).
   std::uint64_t published_ = 0, acked_ = 0, refused_ = 0, failed_ = 0;
   bool connected_once_ = false;
   std::optional<int> ended_;  // the client stopped for good: the exit code that says why
