@@ -27,17 +27,12 @@ std::optional<EventType> parse_type(std::string_view name) {
   return std::nullopt;
 }
 
-// The fields every event starts with; the device id goes first, raw, for filtering.
+// The device id goes first, raw, for filtering; the type, time and device fields every event
+// starts with are the header's, written out by append_json (see EventView::data).
 void EventBatch::start(EventType type, std::string_view device, std::int64_t time_ms) {
   headers_.push_back({time_ms, type, static_cast<std::uint32_t>(bytes_.size()),
                       static_cast<std::uint32_t>(device.size()), 0});
   bytes_ += device;
-  bytes_ += R"({"type":")";
-  bytes_ += type_name(type);
-  bytes_ += R"(","time":)";
-  fmt::format_to(std::back_inserter(bytes_), "{}", time_ms);
-  bytes_ += R"(,"device":)";
-  json_text::append_string(bytes_, device);
 }
 
 void EventBatch::field(std::string_view name, std::string_view text) {
@@ -145,7 +140,14 @@ void EventBatch::dropped(std::string_view device, std::int64_t time_ms, const Me
 
 void append_json(std::string& out, const EventView& event) {
   fmt::format_to(std::back_inserter(out), R"({{"id":"{}",)", event.id);
-  out.append(event.data.substr(1));  // the object without its opening brace
+  if (event.data.starts_with('{')) {  // a whole object, kept by an older kited
+    out.append(event.data.substr(1));
+    return;
+  }
+  fmt::format_to(std::back_inserter(out), R"("type":"{}","time":{},"device":)",
+                 type_name(event.type), event.time_ms);
+  json_text::append_string(out, event.device);
+  out.append(event.data);
 }
 
 void append_sse(std::string& out, const EventView& event) {

@@ -2,9 +2,10 @@
 // disconnect, a delivery receipt, or a queued message's other ends: expired, dropped, or not
 // acknowledged by its fallback deadline (undelivered).
 //
-// An event is built once, on the worker thread where it happened, as the JSON object every reader
-// gets (`data`, without its id: the log assigns ids in the order events reach it). Readers only
-// copy it out, so a busy stream with many readers costs the workers nothing more.
+// An event's own fields are built once, on the worker thread where it happened, as JSON text
+// (`data`); readers copy it out behind the fields every event has (id, type, time, device), which
+// the log holds anyway. So a busy stream with many readers costs the workers nothing more, and
+// the log keeps no byte twice.
 //
 // Events are built into an EventBatch: one reused buffer per worker for a loop turn, so building
 // an event allocates nothing once the buffer has grown (one delivery receipt per message sent is
@@ -41,7 +42,12 @@ struct EventView {
   std::int64_t time_ms = 0;
   EventType type = EventType::Uplink;
   std::string_view device;
-  std::string_view data;  // {"type":...,"time":...,"device":...,...} without "id"
+  // The event's own fields, as the rest of a JSON object: `,"ip":"10.0.0.7","resumed":false}`.
+  // "id", "type", "time" and "device" are written from the fields above by append_json, so each
+  // event held in memory and in the store carries them once (a connect's body is a third of what
+  // the whole object was). An event kept by a kited before 2026-12 holds the whole object,
+  // `{"type":...}` without "id"; append_json tells the two apart by the first byte.
+  std::string_view data;
 };
 
 // A reader's own copy of an event.
@@ -111,7 +117,7 @@ class EventBatch {
   std::vector<Header> headers_;
 };
 
-// The event as one JSON object with its id first: {"id":"42","type":...}.
+// The event as one JSON object: {"id":"42","type":...,"time":...,"device":...,<its fields>}.
 void append_json(std::string& out, const EventView& event);
 // The event as a Server-Sent Events record: id, event (the type) and data lines, blank line.
 void append_sse(std::string& out, const EventView& event);

@@ -74,6 +74,24 @@ TEST_CASE("connect, disconnect and receipt fields") {
   CHECK(receipt["message_id"] == "abcdefghijklmnopqrstuvwxyz");
 }
 
+TEST_CASE("the log holds each event's own fields once; readers get the whole object") {
+  EventBatch batch;
+  batch.connect("bench-7", 1765000000000, "10.0.0.7", false);
+  const EventView view = batch.view(batch.headers()[0]);
+  CHECK(view.data == R"(,"ip":"10.0.0.7","resumed":false})");
+  std::string text;
+  append_json(text, {3, view.time_ms, view.type, view.device, view.data});
+  CHECK(text == R"({"id":"3","type":"connect","time":1765000000000,"device":"bench-7",)"
+                R"("ip":"10.0.0.7","resumed":false})");
+
+  // An event a kited of before 2026-12 stored held the whole object: it reads back the same.
+  std::string legacy;
+  append_json(legacy, {3, 1765000000000, EventType::Connect, "bench-7",
+                       R"({"type":"connect","time":1765000000000,"device":"bench-7",)"
+                       R"("ip":"10.0.0.7","resumed":false})"});
+  CHECK(legacy == text);
+}
+
 TEST_CASE("an SSE record is id, event and one data line, whatever the payload holds") {
   EventBatch batch;
   batch.uplink("d", 1, {0, 0, "a\nb", {}, bytes("line1\nline2\r\n\n")});
