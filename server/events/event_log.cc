@@ -94,8 +94,8 @@ void EventLog::hold(std::uint64_t id, const EventView& event) {
   Entry entry{id,
               event.time_ms,
               copy_in(event.device, event.data),
-              static_cast<std::uint32_t>(event.device.size()),
               static_cast<std::uint32_t>(event.data.size()),
+              static_cast<std::uint16_t>(event.device.size()),
               event.type};
   bytes_ += cost(entry);
   events_.push_back(entry);

@@ -15,7 +15,7 @@
 //  - Retention is bounded three ways: events, bytes and age. The oldest go first, from memory at
 //    once and from the store in one range deletion per expire() tick.
 //  - Storage: event bytes are copied into large chunks, freed a whole chunk at a time once every
-//    event in it is dropped; the per-event index entry is 40 bytes. Appending costs a memcpy, not
+//    event in it is dropped; the per-event index entry is 32 bytes. Appending costs a memcpy, not
 //    an allocation, and dropping costs nothing per event (events are a hot path: one delivery
 //    receipt per message sent).
 //  - A reader that asks for events after an id the log no longer holds is told so (a gap, with
@@ -144,13 +144,17 @@ class EventLog {
   const RetentionLimits& limits() const { return limits_; }
 
  private:
+  // 32 bytes, one per event held: a device id fits 16 bits (1-128 bytes; the store's records
+  // give it 2 bytes too).
   struct Entry {
     std::uint64_t id;
     std::int64_t time_ms;
     const char* bytes;  // the device id, then the data, in a chunk
-    std::uint32_t device_size, data_size;
+    std::uint32_t data_size;
+    std::uint16_t device_size;
     EventType type;
   };
+  static_assert(sizeof(Entry) == 32);
   struct Chunk {
     std::unique_ptr<char[]> memory;
     std::size_t capacity = 0, used = 0, entries = 0;
