@@ -62,7 +62,9 @@ bool Connection::start(uv_stream_t* listener, std::shared_ptr<const kite::tls::T
     close_socket();
     return false;
   }
-  uv_tcp_nodelay(&tcp_, 1);
+#if !defined(__linux__)
+  uv_tcp_nodelay(&tcp_, 1);  // Linux: inherited from the listener (Worker::bind_listener)
+#endif
   ip_ = peer_ip(tcp_);
   // A peer gone between accept and here (a proxy's health check that resets at once) has no
   // address to judge it by: it is closed without being counted as refused or forged.

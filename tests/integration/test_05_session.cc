@@ -1,5 +1,16 @@
-// Session life: keep-alive expiry frees a silent connection.
+// Session life: keep-alive expiry frees a silent connection; the uplink rate limit; the socket
+// options of kited's end of a connection.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
 #include "harness.h"
+#include "raw_socket.h"
 
 namespace kite::it {
 
@@ -60,6 +71,56 @@ TEST_CASE("05.3 session: over its uplink rate a device is not read until the buc
   auto message = device.next_message(kWait);
   REQUIRE(message);
   CHECK(message->payload == "still here");
+}
+
+namespace {
+
+// TCP_NODELAY of kited's end of the connection whose client end is `client_fd`: kited's socket
+// whose peer is our local address, taken with pidfd_getfd (root, or the same user). -1: no such
+// socket in kited.
+int kited_nodelay(pid_t kited, int client_fd) {
+  sockaddr_storage ours{};
+  socklen_t length = sizeof ours;
+  REQUIRE(::getsockname(client_fd, reinterpret_cast<sockaddr*>(&ours), &length) == 0);
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, kited, 0));
+  REQUIRE(pidfd >= 0);
+  int found = -1;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(kited) + "/fd")) {
+    const int target = std::stoi(entry.path().filename().string());
+    const int fd = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, target, 0));
+    if (fd < 0) continue;
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0 &&
+        peer_length == length && std::memcmp(&peer, &ours, length) == 0) {
+      int value = 0;
+      socklen_t size = sizeof value;
+      if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &size) == 0) found = value;
+    }
+    ::close(fd);
+    if (found >= 0) break;
+  }
+  ::close(pidfd);
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("05.4 session: kited's end of a connection sends small frames at once (TCP_NODELAY)") {
+  // Set on each listening socket, which Linux passes on to every connection it accepts.
+  const std::uint16_t ws_port = free_port();
+  Harness h({"--set", "websocket.listen=127.0.0.1:" + std::to_string(ws_port)});
+  for (const std::uint16_t port : {h.kited.device_port(), ws_port}) {
+    RawSocket client(port);
+    int nodelay = -1;
+    for (int attempt = 0; attempt < 200 && nodelay < 0; ++attempt) {  // until kited accepted it
+      nodelay = kited_nodelay(h.kited.pid(), client.fd());
+      if (nodelay < 0) ::usleep(10'000);
+    }
+    INFO("port " << port);
+    CHECK(nodelay == 1);
+  }
 }
 
 }  // namespace kite::it
