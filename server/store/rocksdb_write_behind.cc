@@ -1,6 +1,8 @@
 // Write-behind for the RocksDB backend; see rocksdb_write_behind.h for the rules it keeps.
 #include "store/rocksdb_write_behind.h"
 
+#include <utility>
+
 #include "common/log.h"
 #include "common/log_limiter.h"
 
@@ -221,6 +223,9 @@ bool WriteBehind::flush(bool sync, std::string& error) {
   options.sync = sync;
   // An empty batch under sync still waits for the WAL's fsync: what was written before is durable.
   if (status.ok()) status = db_.Write(options, &writer.out);
+  // Declared before the lock, so freed after it is released: a generation's batches and index
+  // are thousands of allocations, and a worker's lookup() or absorb() must not wait for free().
+  Pending written;
   std::lock_guard lock(mutex_);
   failing_.store(!status.ok(), std::memory_order_relaxed);
   if (!status.ok()) {
@@ -236,7 +241,7 @@ bool WriteBehind::flush(bool sync, std::string& error) {
     flushing_ = Pending{};
     return false;
   }
-  flushing_ = Pending{};
+  written = std::exchange(flushing_, Pending{});
   durable_.store(generation, std::memory_order_release);
   return true;
 }
