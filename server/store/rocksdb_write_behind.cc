@@ -1,7 +1,9 @@
 // Write-behind for the RocksDB backend; see rocksdb_write_behind.h for the rules it keeps.
 #include "store/rocksdb_write_behind.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "common/log.h"
 #include "common/log_limiter.h"
@@ -44,7 +46,6 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
     const std::string_view name = key.ToStringView();
     Index& index = owner.open_.index;
     if (auto it = index.find(name); it != index.end()) {
-      it->second.record = key.data();  // still created here, if it was
       it->second.value = value.ToStringView();
       it->second.deleted = false;
       return rocksdb::Status::OK();
@@ -52,7 +53,7 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
     const bool created = owner.created_by_put_(name) && !owner.flushing_.index.contains(name);
     const std::uint32_t slot = created ? group : 0;
     if (slot != 0) ++owner.groups_[slot - 1].waiting;
-    index.emplace(name, Latest{key.data(), value.ToStringView(), false, created, slot});
+    index.emplace(name, Latest{value.ToStringView(), false, created, slot});
     return rocksdb::Status::OK();
   }
 
@@ -71,38 +72,47 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
       index.erase(it);
       owner.cancelled_.fetch_add(1, std::memory_order_relaxed);
     } else if (it != index.end()) {
-      it->second = Latest{key.data(), {}, true, false};
+      it->second = Latest{{}, true, false};
     } else {
-      index.emplace(name, Latest{key.data(), {}, true, false});
+      index.emplace(name, Latest{{}, true, false});
     }
     return rocksdb::Status::OK();
   }
 };
 
-// Copies into one batch what a flush writes: each key's latest write, every event.
+// Copies into one batch what a flush writes: each key's latest write, in key order, then every
+// event. Sorted, because RocksDB's memtable inserts a batch's keys one after another from where
+// the previous one went: a sorted run costs a few comparisons per key, where keys in the order
+// the workers wrote them each start a search from the top of the skip list.
 struct WriteBehind::Writer final : rocksdb::WriteBatch::Handler {
-  const Index& index;
   rocksdb::ColumnFamilyHandle* events;
   rocksdb::WriteBatch out;
   rocksdb::Status status;
-  Writer(const Index& latest, rocksdb::ColumnFamilyHandle* family)
-      : index(latest), events(family) {}
+  explicit Writer(rocksdb::ColumnFamilyHandle* family) : events(family) {}
 
+  void latest_writes(const Index& index) {
+    // The keys' views beside their entries: the sort's comparisons read the keys' bytes only.
+    std::vector<std::pair<std::string_view, const Latest*>> sorted;
+    sorted.reserve(index.size());
+    for (const auto& [key, latest] : index) sorted.emplace_back(key, &latest);
+    // string_view orders bytes as unsigned, as RocksDB's bytewise comparator does.
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [name, latest] : sorted) {
+      const rocksdb::Slice key(name.data(), name.size());
+      keep(latest->deleted
+               ? out.Delete(key)
+               : out.Put(key, rocksdb::Slice(latest->value.data(), latest->value.size())));
+    }
+  }
+  // The batches, for their events (the default family's writes came from the index).
   rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice& key,
                         const rocksdb::Slice& value) override {
-    if (family != 0)
-      keep(out.Put(events, key, value));
-    else if (latest(key))
-      keep(out.Put(key, value));
+    if (family != 0) keep(out.Put(events, key, value));
     return rocksdb::Status::OK();
   }
-  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override {
-    if (latest(key)) keep(out.Delete(key));
+  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice&) override {
     return rocksdb::Status::OK();
-  }
-  bool latest(const rocksdb::Slice& key) const {
-    auto it = index.find(key.ToStringView());
-    return it != index.end() && it->second.record == key.data();
   }
   void keep(const rocksdb::Status& s) {
     if (status.ok()) status = s;
@@ -213,7 +223,8 @@ bool WriteBehind::flush(bool sync, std::string& error) {
     }
   }
   // flushing_ changes only under flush_mutex_, which this call holds: readable without mutex_.
-  Writer writer(flushing_.index, events_family_);
+  Writer writer(events_family_);
+  writer.latest_writes(flushing_.index);
   rocksdb::Status status;
   for (const auto& batch : flushing_.batches) {
     if (status.ok()) status = batch->Iterate(&writer);

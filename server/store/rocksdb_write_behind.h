@@ -89,10 +89,8 @@ class WriteBehind {
   std::uint64_t cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
  private:
-  // The latest pending write of a key, by the address of its key's bytes in its batch: at a
-  // flush, only the record whose key is at that address is written.
+  // The latest pending write of a key: what a flush writes for it (Writer::latest_writes).
   struct Latest {
-    const char* record = nullptr;
     std::string_view value;  // a put's value, in its batch
     bool deleted = false;
     bool created = false;     // the put that created the record, not yet flushed
