@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/log_limiter.h"
 #include "common/wall_clock.h"
+#include "events/event.h"
 #include "store/random_ids.h"
 #include "store/record_codec.h"
 
@@ -182,8 +183,16 @@ void RedisEventStream::append(std::span<const EventRecord> records) {
   Batch batch{std::to_string(store::new_epoch()), {}};
   batch.records.reserve(records.size());
   std::size_t bytes = 0;
+  std::string whole;
   for (const EventRecord& record : records) {
-    batch.records.push_back(store::records::encode(record));
+    // As whole objects: a node of an earlier version reads only that form (events::append_whole).
+    whole.clear();
+    events::append_whole(whole,
+                         {record.id, record.time_ms, static_cast<events::EventType>(record.type),
+                          record.device, record.data});
+    EventRecord shared = record;
+    shared.data = whole;
+    batch.records.push_back(store::records::encode(shared));
     bytes += batch.records.back().size();
   }
   {

@@ -138,16 +138,48 @@ void EventBatch::dropped(std::string_view device, std::int64_t time_ms, const Me
   finish();
 }
 
+namespace {
+
+// "type":"connect","time":1765000000000,"device":"bench-7"
+void append_common_fields(std::string& out, const EventView& event) {
+  fmt::format_to(std::back_inserter(out), R"("type":"{}","time":{},"device":)",
+                 type_name(event.type), event.time_ms);
+  json_text::append_string(out, event.device);
+}
+
+}  // namespace
+
+bool well_formed_fields(std::string_view data) {
+  return data.ends_with('}') && (data.starts_with('{') || data.starts_with(','));
+}
+
 void append_json(std::string& out, const EventView& event) {
   fmt::format_to(std::back_inserter(out), R"({{"id":"{}",)", event.id);
   if (event.data.starts_with('{')) {  // a whole object, kept by an older kited
     out.append(event.data.substr(1));
     return;
   }
-  fmt::format_to(std::back_inserter(out), R"("type":"{}","time":{},"device":)",
-                 type_name(event.type), event.time_ms);
-  json_text::append_string(out, event.device);
+  append_common_fields(out, event);
   out.append(event.data);
+}
+
+void append_whole(std::string& out, const EventView& event) {
+  if (event.data.starts_with('{')) {
+    out.append(event.data);
+    return;
+  }
+  out.push_back('{');
+  append_common_fields(out, event);
+  out.append(event.data);
+}
+
+std::string_view own_fields(const EventView& event, std::string& scratch) {
+  if (!event.data.starts_with('{')) return event.data;
+  scratch.assign("{");
+  append_common_fields(scratch, event);
+  if (!event.data.starts_with(scratch)) return event.data;  // not as append_whole writes it
+  const std::string_view rest = event.data.substr(scratch.size());
+  return rest.starts_with(',') ? rest : event.data;
 }
 
 void append_sse(std::string& out, const EventView& event) {

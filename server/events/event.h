@@ -119,6 +119,16 @@ class EventBatch {
 
 // The event as one JSON object: {"id":"42","type":...,"time":...,"device":...,<its fields>}.
 void append_json(std::string& out, const EventView& event);
+// Whether `data` has one of the two forms EventView::data takes (from a store or a cluster's
+// shared log, which another version may have written).
+bool well_formed_fields(std::string_view data);
+// The whole object without its id, {"type":...,"time":...,"device":...,<its fields>}: what a
+// cluster's shared log holds, because a kited from before 2026-12 reads only that form, so nodes
+// of both versions read each other's events during a rolling upgrade.
+void append_whole(std::string& out, const EventView& event);
+// The event's own fields when `event.data` is a whole object that starts with exactly the common
+// fields (as append_whole writes them); `event.data` itself otherwise. `scratch` is working space.
+std::string_view own_fields(const EventView& event, std::string& scratch);
 // The event as a Server-Sent Events record: id, event (the type) and data lines, blank line.
 void append_sse(std::string& out, const EventView& event);
 

@@ -25,8 +25,9 @@ void EventLog::open(MessageStore& store, std::int64_t now_ms) {
     std::lock_guard lock(mutex_);
     store.for_each_event([&](const EventRecord& record) {
       const std::uint64_t newest = events_.empty() ? 0 : events_.back().id;
-      if (record.type >= kEventTypes || record.id <= newest || record.id == 0) {
-        ++skipped;  // a later version's type, or out of order: not ours to show
+      if (record.type >= kEventTypes || record.id <= newest || record.id == 0 ||
+          !well_formed_fields(record.data)) {
+        ++skipped;  // a later version's type or form, or out of order: not ours to show
         return;
       }
       hold(record.id, {record.id, record.time_ms, static_cast<EventType>(record.type),
@@ -65,7 +66,8 @@ void EventLog::mirror(std::span<const EventRecord> records, std::int64_t now_ms)
     // first), so a reader asking for an earlier id is told of a gap.
     if (events_.empty()) dropped_through_ = std::max(dropped_through_, record.id - 1);
     visible_through_ = record.id;
-    if (record.type >= kEventTypes) continue;  // a later version's type: not ours to show
+    // A later version's type or form: not ours to show.
+    if (record.type >= kEventTypes || !well_formed_fields(record.data)) continue;
     hold(record.id, {record.id, record.time_ms, static_cast<EventType>(record.type), record.device,
                      record.data});
   }
@@ -91,10 +93,12 @@ const char* EventLog::copy_in(std::string_view device, std::string_view data) {
 }
 
 void EventLog::hold(std::uint64_t id, const EventView& event) {
+  // A whole object (a cluster's shared log, an older kited's store) is held as its own fields.
+  const std::string_view data = own_fields(event, scratch_);
   Entry entry{id,
               event.time_ms,
-              copy_in(event.device, event.data),
-              static_cast<std::uint32_t>(event.data.size()),
+              copy_in(event.device, data),
+              static_cast<std::uint32_t>(data.size()),
               static_cast<std::uint16_t>(event.device.size()),
               event.type};
   bytes_ += cost(entry);
@@ -222,7 +226,7 @@ ReadResult EventLog::read(std::uint64_t after, const Match& match, std::size_t m
     if (!match || match(event)) {
       out.push_back({event.id, event.time_ms, event.type, std::string(event.device),
                      std::string(event.data)});
-      bytes += event.data.size();
+      bytes += kCommonFieldsBytes + event.device.size() + event.data.size();
       ++taken;
     }
   }

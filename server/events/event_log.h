@@ -34,6 +34,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "events/event.h"
@@ -164,6 +165,9 @@ class EventLog {
     bool done;
   };
   static constexpr std::size_t kChunkBytes = 256 * 1024;
+  // What a reader's copy adds to an event's own fields and device id: its id, type and time,
+  // and the names of the fields (append_json), counted against read()'s max_bytes.
+  static constexpr std::size_t kCommonFieldsBytes = 64;
 
   // With mutex_ held:
   bool awaiting_locked(std::uint64_t after) const;
@@ -190,6 +194,7 @@ class EventLog {
   std::size_t bytes_ = 0;  // of the events held (index entries and bytes), for retention
   std::uint64_t recorded_ = 0, dropped_ = 0;
   std::function<void()> listener_;
+  std::string scratch_;  // hold()'s working space
 };
 
 }  // namespace kite::server::events

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 
@@ -89,6 +90,8 @@ int kited_nodelay(pid_t kited, int client_fd) {
        std::filesystem::directory_iterator("/proc/" + std::to_string(kited) + "/fd")) {
     const int target = std::stoi(entry.path().filename().string());
     const int fd = static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd, target, 0));
+    // EPERM: this process may not trace kited (Yama's ptrace_scope, a container's seccomp).
+    if (fd < 0 && errno == EPERM) FAIL("pidfd_getfd: not allowed to take kited's sockets");
     if (fd < 0) continue;
     sockaddr_storage peer{};
     socklen_t peer_length = sizeof peer;

@@ -92,6 +92,32 @@ TEST_CASE("the log holds each event's own fields once; readers get the whole obj
   CHECK(legacy == text);
 }
 
+TEST_CASE("a cluster's shared log holds whole objects, which every version reads") {
+  EventBatch batch;
+  batch.connect("d\"1", 1765000000000, "10.0.0.7", true);
+  const EventView view = batch.view(batch.headers()[0]);
+  std::string whole;
+  append_whole(whole, view);
+  CHECK(whole == R"({"type":"connect","time":1765000000000,"device":"d\"1",)"
+                 R"("ip":"10.0.0.7","resumed":true})");
+  // What a node of either version mirrors back is held as the event's own fields again.
+  std::string scratch;
+  const EventView mirrored{7, view.time_ms, view.type, view.device, whole};
+  CHECK(own_fields(mirrored, scratch) == view.data);
+  // An object whose common fields are not exactly those (another time) is kept whole.
+  const EventView other{7, view.time_ms + 1, view.type, view.device, whole};
+  CHECK(own_fields(other, scratch) == whole);
+  std::string json;
+  append_json(json, other);
+  CHECK(nlohmann::json::parse(json)["time"] == 1765000000000);  // the object's own, unchanged
+
+  CHECK(well_formed_fields(view.data));
+  CHECK(well_formed_fields(whole));
+  CHECK_FALSE(well_formed_fields(""));
+  CHECK_FALSE(well_formed_fields("ip"));
+  CHECK_FALSE(well_formed_fields(",\"ip\":\"x\""));  // cut short
+}
+
 TEST_CASE("an SSE record is id, event and one data line, whatever the payload holds") {
   EventBatch batch;
   batch.uplink("d", 1, {0, 0, "a\nb", {}, bytes("line1\nline2\r\n\n")});
