@@ -175,7 +175,8 @@ void append_whole(std::string& out, const EventView& event) {
 
 std::string_view own_fields(const EventView& event, std::string& scratch) {
   if (!event.data.starts_with('{')) return event.data;
-  scratch.assign("{");
+  scratch.clear();  // not assign("{"): GCC 12 warns of a false overlap there (-Wrestrict)
+  scratch.push_back('{');
   append_common_fields(scratch, event);
   if (!event.data.starts_with(scratch)) return event.data;  // not as append_whole writes it
   const std::string_view rest = event.data.substr(scratch.size());
