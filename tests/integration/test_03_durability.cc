@@ -112,9 +112,11 @@ TEST_CASE("03.3 durability: a slow consumer costs store, not memory, while its b
   // Under AddressSanitizer freed memory sits in quarantine and RSS says nothing about live data.
   if (!kSanitized) CHECK(slow_cost < offline_cost + 3 * mib);
 
-  // Once it reads again, everything arrives in order.
+  // Once it reads again, everything arrives in order. 5 MiB through a 4 KiB receive buffer: under
+  // AddressSanitizer beside another test on two cores this took from 3 s to over 20 s (CI), so
+  // the wait is generous; what is checked is that all of it arrives, in order.
   device.set_reading(true);
-  auto messages = device.take_messages(kMessages, 20'000);
+  auto messages = device.take_messages(kMessages, 60'000);
   CHECK(messages.size() == kMessages);
   if (!messages.empty()) CHECK(messages.back().seq == kMessages);
 }
