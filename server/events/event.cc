@@ -147,6 +147,17 @@ void append_common_fields(std::string& out, const EventView& event) {
   json_text::append_string(out, event.device);
 }
 
+// Everything after the object's opening brace: the common fields, then the event's own (or, for
+// a whole object an older kited kept, the rest of that object).
+void append_body(std::string& out, const EventView& event) {
+  if (event.data.starts_with('{')) {
+    out.append(event.data.substr(1));
+    return;
+  }
+  append_common_fields(out, event);
+  out.append(event.data);
+}
+
 }  // namespace
 
 bool well_formed_fields(std::string_view data) {
@@ -155,22 +166,12 @@ bool well_formed_fields(std::string_view data) {
 
 void append_json(std::string& out, const EventView& event) {
   fmt::format_to(std::back_inserter(out), R"({{"id":"{}",)", event.id);
-  if (event.data.starts_with('{')) {  // a whole object, kept by an older kited
-    out.append(event.data.substr(1));
-    return;
-  }
-  append_common_fields(out, event);
-  out.append(event.data);
+  append_body(out, event);
 }
 
 void append_whole(std::string& out, const EventView& event) {
-  if (event.data.starts_with('{')) {
-    out.append(event.data);
-    return;
-  }
   out.push_back('{');
-  append_common_fields(out, event);
-  out.append(event.data);
+  append_body(out, event);
 }
 
 std::string_view own_fields(const EventView& event, std::string& scratch) {
