@@ -43,9 +43,14 @@ struct Reader {
 
 }  // namespace
 
-std::string device_prefix(Kind kind, std::string_view device) {
-  std::string key(1, static_cast<char>(kind));
+void device_prefix_into(std::string& key, Kind kind, std::string_view device) {
+  key.assign(1, static_cast<char>(kind));
   append_field(key, device);
+}
+
+std::string device_prefix(Kind kind, std::string_view device) {
+  std::string key;
+  device_prefix_into(key, kind, device);
   return key;
 }
 
@@ -53,9 +58,14 @@ std::string keyed(Kind kind, std::string_view device, std::string_view key) {
   return device_prefix(kind, device).append(key);
 }
 
-std::string message_key(std::string_view device, std::uint64_t seq) {
-  std::string key = device_prefix(Kind::Message, device);
+void message_key_into(std::string& key, std::string_view device, std::uint64_t seq) {
+  device_prefix_into(key, Kind::Message, device);
   append_u64(key, seq);
+}
+
+std::string message_key(std::string_view device, std::uint64_t seq) {
+  std::string key;
+  message_key_into(key, device, seq);
   return key;
 }
 
@@ -115,9 +125,9 @@ std::string epoch_key() {
 }
 
 void append_u64(std::string& out, std::uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((value >> shift) & 0xff));
-  }
+  char bytes[8];  // big-endian, so that keys sort by number
+  for (int i = 7; i >= 0; --i, value >>= 8) bytes[i] = static_cast<char>(value & 0xff);
+  out.append(bytes, sizeof bytes);
 }
 
 bool read_u64(std::string_view bytes, std::uint64_t& value) {
@@ -127,18 +137,23 @@ bool read_u64(std::string_view bytes, std::uint64_t& value) {
   return true;
 }
 
-std::string encode(const DeviceMeta& meta) {
-  std::string out;
+void encode_into(std::string& out, const DeviceMeta& meta) {
+  out.clear();
   for (std::uint64_t v : {meta.last_seq, meta.acked_through, meta.gone_through,
                           meta.queued_messages, meta.queued_bytes, meta.uplink_last_received}) {
     append_u64(out, v);
   }
   if (meta.reserved_seq != 0) append_u64(out, meta.reserved_seq);  // only with write-behind
+}
+
+std::string encode(const DeviceMeta& meta) {
+  std::string out;
+  encode_into(out, meta);
   return out;
 }
 
-std::string encode(const MessageView& m) {
-  std::string out;
+void encode_into(std::string& out, const MessageView& m) {
+  out.clear();
   out.reserve(16 + 1 + m.message_id.size() + 6 + m.bytes());
   append_u64(out, m.enqueued_at_ms);
   append_u64(out, m.expires_at_ms);
@@ -148,6 +163,11 @@ std::string encode(const MessageView& m) {
   append_field(out, m.content_type);
   append_field(out, m.conflation_key);
   out.append(m.payload);
+}
+
+std::string encode(const MessageView& m) {
+  std::string out;
+  encode_into(out, m);
   return out;
 }
 

@@ -45,10 +45,13 @@ enum class Kind : char {
 };
 
 std::string device_prefix(Kind kind, std::string_view device);
+// The _into forms reuse `key`'s or `out`'s memory: the hot path's writes allocate nothing.
+void device_prefix_into(std::string& key, Kind kind, std::string_view device);
 std::string keyed(Kind kind, std::string_view device, std::string_view key);
 std::string message_key(std::string_view device, std::uint64_t seq);
+void message_key_into(std::string& key, std::string_view device, std::uint64_t seq);
 std::string event_key(std::uint64_t id);
-void event_key_into(std::string& key, std::uint64_t id);  // reuses `key`'s memory
+void event_key_into(std::string& key, std::uint64_t id);
 std::string epoch_key();
 std::string deadline_key(const Deadline& deadline);    // the value: encode_deadline()
 std::string deadline_key_prefix(std::uint64_t at_ms);  // every key due before at_ms sorts below
@@ -61,11 +64,13 @@ void append_u64(std::string& out, std::uint64_t value);
 bool read_u64(std::string_view bytes, std::uint64_t& value);  // the first 8 bytes
 
 std::string encode(const DeviceMeta& meta);
+void encode_into(std::string& out, const DeviceMeta& meta);
 std::string encode(const MessageView& message);  // seq is in the key, not the value
+void encode_into(std::string& out, const MessageView& message);
 std::string encode(const ConflationEntry& entry);
 std::string encode(const IdempotencyEntry& entry);
-std::string encode(const EventRecord& event);                  // id is in the key
-void encode_into(std::string& out, const EventRecord& event);  // reuses `out`'s memory
+std::string encode(const EventRecord& event);  // id is in the key
+void encode_into(std::string& out, const EventRecord& event);
 
 bool decode(std::string_view value, DeviceMeta& meta);
 bool decode(std::string_view value, MessageView& message);  // views point into value

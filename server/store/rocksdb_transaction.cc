@@ -12,10 +12,9 @@ using records::Kind;
 // One event per uplink and per delivery receipt: encoded into buffers the transaction reuses
 // (the batch copies them), not two new strings each.
 void RocksTransaction::put_event(const EventRecord& event) {
-  records::event_key_into(event_key_, event.id);
-  records::encode_into(event_value_, event);
-  check(indexed_ ? indexed_->Put(events_, event_key_, event_value_)
-                 : plain_.Put(events_, event_key_, event_value_));
+  records::event_key_into(key_, event.id);
+  records::encode_into(value_, event);
+  check(indexed_ ? indexed_->Put(events_, key_, value_) : plain_.Put(events_, key_, value_));
 }
 
 bool RocksTransaction::commit(bool sync, bool durable_now, std::string& error,
@@ -45,14 +44,14 @@ bool RocksTransaction::commit(bool sync, bool durable_now, std::string& error,
   return status.ok();
 }
 
-void RocksTransaction::put(std::string key, const std::string& value) {
+void RocksTransaction::put(const std::string& key, const std::string& value) {
   check(indexed_ ? indexed_->Put(key, value) : plain_.Put(key, value));
-  if (tracking_) written_.insert(std::move(key));
+  if (tracking_) written_.insert(key);
 }
 
-void RocksTransaction::erase(std::string key) {
+void RocksTransaction::erase(const std::string& key) {
   check(indexed_ ? indexed_->Delete(key) : plain_.Delete(key));
-  if (tracking_) written_.insert(std::move(key));
+  if (tracking_) written_.insert(key);
 }
 
 bool RocksTransaction::wrote_own(const std::string& key) {

@@ -47,14 +47,20 @@ class RocksTransaction final : public Transaction {
   void scan(std::string_view device, std::uint64_t after_seq,
             const std::function<bool(const MessageView&)>& visit) override;
 
+  // The hot path's three writes encode into the transaction's buffers (the batch copies them).
   void put_meta(std::string_view device, const DeviceMeta& meta) override {
-    put(records::device_prefix(records::Kind::Meta, device), records::encode(meta));
+    records::device_prefix_into(key_, records::Kind::Meta, device);
+    records::encode_into(value_, meta);
+    put(key_, value_);
   }
   void put_message(std::string_view device, const MessageView& m) override {
-    put(records::message_key(device, m.seq), records::encode(m));
+    records::message_key_into(key_, device, m.seq);
+    records::encode_into(value_, m);
+    put(key_, value_);
   }
   void delete_message(std::string_view device, std::uint64_t seq) override {
-    erase(records::message_key(device, seq));
+    records::message_key_into(key_, device, seq);
+    erase(key_);
   }
   void put_conflation(std::string_view device, std::string_view key,
                       const ConflationEntry& entry) override {
@@ -82,8 +88,8 @@ class RocksTransaction final : public Transaction {
 
  private:
   bool commit(bool sync, bool durable_now, std::string& error, const DeferredCommit& what = {});
-  void put(std::string key, const std::string& value);
-  void erase(std::string key);
+  void put(const std::string& key, const std::string& value);
+  void erase(const std::string& key);
   // The batch that reads must consult: the indexed one, made from the plain writes so far.
   rocksdb::WriteBatchWithIndex& indexed();
   // The value at `key` as this transaction sees it; false when there is none or the read failed.
@@ -108,7 +114,7 @@ class RocksTransaction final : public Transaction {
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* const events_;
   WriteBehind* const behind_;
-  std::string event_key_, event_value_;  // put_event's buffers
+  std::string key_, value_;  // the buffers the hot path's writes encode into
   rocksdb::WriteBatch plain_;
   std::unique_ptr<rocksdb::WriteBatchWithIndex> indexed_;
   // With write-behind: the keys this transaction wrote, which its own batch answers for; kept

@@ -10,27 +10,6 @@
 
 namespace kite::server::store {
 
-namespace {
-
-// Whether a batch holds only what a transaction writes: puts and deletes of the default family,
-// puts of the events family.
-struct Check final : rocksdb::WriteBatch::Handler {
-  std::uint32_t events_id;
-  bool ok = true;
-  explicit Check(std::uint32_t events) : events_id(events) {}
-  rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice&,
-                        const rocksdb::Slice&) override {
-    ok = ok && (family == 0 || family == events_id);
-    return rocksdb::Status::OK();
-  }
-  rocksdb::Status DeleteCF(std::uint32_t family, const rocksdb::Slice&) override {
-    ok = ok && family == 0;
-    return rocksdb::Status::OK();
-  }
-};
-
-}  // namespace
-
 // Indexes the writes of the batch just absorbed (mutex_ held): each key's latest write, and a
 // created record's delete cancels both.
 struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
@@ -43,38 +22,39 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
   rocksdb::Status PutCF(std::uint32_t family, const rocksdb::Slice& key,
                         const rocksdb::Slice& value) override {
     if (family != 0) return rocksdb::Status::OK();  // events: written as they are, in order
-    const std::string_view name = key.ToStringView();
+    const PendingIndex::Key name = PendingIndex::key(key.ToStringView());
     Index& index = owner.open_.index;
-    if (auto it = index.find(name); it != index.end()) {
-      it->second.value = value.ToStringView();
-      it->second.deleted = false;
+    if (Latest* latest = index.find(name)) {
+      latest->value = value.ToStringView();
+      latest->deleted = false;
       return rocksdb::Status::OK();
     }
-    const bool created = owner.created_by_put_(name) && !owner.flushing_.index.contains(name);
+    const bool created = owner.created_by_put_(name.bytes) && !owner.flushing_.index.contains(name);
     const std::uint32_t slot = created ? group : 0;
     if (slot != 0) ++owner.groups_[slot - 1].waiting;
-    index.emplace(name, Latest{value.ToStringView(), false, created, slot});
+    index.insert(name, Latest{value.ToStringView(), false, created, slot});
     return rocksdb::Status::OK();
   }
 
-  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice& key) override {
-    const std::string_view name = key.ToStringView();
+  rocksdb::Status DeleteCF(std::uint32_t family, const rocksdb::Slice& key) override {
+    if (family != 0) return rocksdb::Status::OK();  // events: written as they are, in order
+    const PendingIndex::Key name = PendingIndex::key(key.ToStringView());
     Index& index = owner.open_.index;
-    auto it = index.find(name);
-    if (it != index.end() && it->second.created) {  // RocksDB never had it: nothing to write
-      if (const std::uint32_t slot = it->second.group; slot != 0) {
+    Latest* latest = index.find(name);
+    if (latest && latest->created) {  // RocksDB never had it: nothing to write
+      if (const std::uint32_t slot = latest->group; slot != 0) {
         Group& g = owner.groups_[slot - 1];
         if (device_acks)
           --g.waiting;
         else
           g.unsettled = true;  // gone without delivery: only its write may answer for the read
       }
-      index.erase(it);
+      index.erase(latest);
       owner.cancelled_.fetch_add(1, std::memory_order_relaxed);
-    } else if (it != index.end()) {
-      it->second = Latest{{}, true, false};
+    } else if (latest) {
+      *latest = Latest{{}, true, false};
     } else {
-      index.emplace(name, Latest{{}, true, false});
+      index.insert(name, Latest{{}, true, false});
     }
     return rocksdb::Status::OK();
   }
@@ -94,7 +74,8 @@ struct WriteBehind::Writer final : rocksdb::WriteBatch::Handler {
     // The keys' views beside their entries: the sort's comparisons read the keys' bytes only.
     std::vector<std::pair<std::string_view, const Latest*>> sorted;
     sorted.reserve(index.size());
-    for (const auto& [key, latest] : index) sorted.emplace_back(key, &latest);
+    index.for_each(
+        [&](std::string_view key, const Latest& latest) { sorted.emplace_back(key, &latest); });
     // string_view orders bytes as unsigned, as RocksDB's bytewise comparator does.
     std::sort(sorted.begin(), sorted.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -111,7 +92,8 @@ struct WriteBehind::Writer final : rocksdb::WriteBatch::Handler {
     if (family != 0) keep(out.Put(events, key, value));
     return rocksdb::Status::OK();
   }
-  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice&) override {
+  rocksdb::Status DeleteCF(std::uint32_t family, const rocksdb::Slice& key) override {
+    if (family != 0) keep(out.Delete(events, key));
     return rocksdb::Status::OK();
   }
   void keep(const rocksdb::Status& s) {
@@ -157,9 +139,11 @@ void WriteBehind::flush_every(std::chrono::milliseconds interval) {
 }
 
 bool WriteBehind::absorb(rocksdb::WriteBatch batch, std::uint64_t group, bool device_acks) {
+  // The write kinds a batch holds are flags it keeps as it is built: no pass over it to check.
+  if (batch.HasSingleDelete() || batch.HasDeleteRange() || batch.HasMerge() ||
+      batch.HasBeginPrepare() || batch.HasPutEntity())
+    return false;
   auto owned = std::make_unique<rocksdb::WriteBatch>(std::move(batch));
-  Check check(events_family_->GetID());
-  if (!owned->Iterate(&check).ok() || !check.ok) return false;
   std::lock_guard lock(mutex_);
   open_.batches.push_back(std::move(owned));
   // A group opened before the last flush began no longer counts (its slot is gone).
@@ -193,11 +177,12 @@ bool WriteBehind::settled(std::uint64_t group) const {
 
 WriteBehind::Lookup WriteBehind::lookup(const std::string& key, std::string& value) const {
   std::lock_guard lock(mutex_);
+  const PendingIndex::Key name = PendingIndex::key(key);
   for (const Index* index : {&open_.index, &flushing_.index}) {
-    auto it = index->find(key);
-    if (it == index->end()) continue;
-    if (it->second.deleted) return Lookup::Deleted;
-    value.assign(it->second.value);
+    const Latest* latest = index->find(name);
+    if (!latest) continue;
+    if (latest->deleted) return Lookup::Deleted;
+    value.assign(latest->value);
     return Lookup::Found;
   }
   return Lookup::Unknown;
@@ -220,6 +205,8 @@ bool WriteBehind::flush(bool sync, std::string& error) {
       generation = generation_++;
       flushing_ = std::move(open_);
       open_ = Pending{};
+      // The next generation is likely the size of this one: no growing step by step.
+      open_.index.reserve(flushing_.index.size());
     }
   }
   // flushing_ changes only under flush_mutex_, which this call holds: readable without mutex_.
@@ -242,11 +229,13 @@ bool WriteBehind::flush(bool sync, std::string& error) {
   if (!status.ok()) {
     error = status.ToString();
     // Pending again, under the newer writes of the same keys; the batches keep their order.
-    for (auto& [key, latest] : flushing_.index) {
+    flushing_.index.for_each([&](std::string_view key, const Latest& latest) {
+      const PendingIndex::Key name = PendingIndex::key(key);
+      if (open_.index.contains(name)) return;  // a newer write of the key
       Latest again = latest;
       again.group = 0;  // its group was closed to settling when the flush began
-      open_.index.try_emplace(key, again);
-    }
+      open_.index.insert(name, again);
+    });
     for (auto& batch : open_.batches) flushing_.batches.push_back(std::move(batch));
     open_.batches = std::move(flushing_.batches);
     flushing_ = Pending{};

@@ -38,8 +38,9 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <vector>
+
+#include "store/pending_index.h"
 
 namespace kite::server::store {
 
@@ -59,9 +60,8 @@ class WriteBehind {
   // Stops the flusher, then flushes what is left: true when nothing was lost.
   bool close(std::string& error);
 
-  // Takes a transaction's batch (puts and deletes of the default and events families; false,
-  // and nothing taken, for anything else). Its bytes stay where they are: the pending writes
-  // index them.
+  // Takes a transaction's batch: puts and deletes (false, and nothing taken, for any other kind
+  // of write). Its bytes stay where they are: the pending writes index them.
   // `group` (from open_group(), or 0 for none) counts the records the batch creates;
   // `device_acks`: its deletes are devices' acknowledgements, which settle.
   bool absorb(rocksdb::WriteBatch batch, std::uint64_t group = 0, bool device_acks = false);
@@ -89,19 +89,12 @@ class WriteBehind {
   std::uint64_t cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
  private:
-  // The latest pending write of a key: what a flush writes for it (Writer::latest_writes).
-  struct Latest {
-    std::string_view value;  // a put's value, in its batch
-    bool deleted = false;
-    bool created = false;     // the put that created the record, not yet flushed
-    std::uint32_t group = 0;  // a created record's settle group: 1 + its index in groups_; 0 none
-  };
   struct Group {
     std::uint32_t waiting = 0;  // records created, not yet acknowledged
     bool open = true;
     bool unsettled = false;  // one of its records was deleted otherwise: never settles
   };
-  using Index = std::unordered_map<std::string_view, Latest>;
+  using Index = PendingIndex;
   // Batches absorbed, in order, and the index into them. Each batch is on the heap, so the
   // index's views stay valid until the batch is written.
   struct Pending {
