@@ -35,10 +35,16 @@ const Latest* PendingIndex::find(const Key& key) const {
 }
 
 void PendingIndex::insert(const Key& key, const Latest& latest) {
+  *try_insert(key).first = latest;
+}
+
+std::pair<Latest*, bool> PendingIndex::try_insert(const Key& key) {
   if ((size_ + 1) * 2 > slots_.size()) grow(std::max(kMinSlots, slots_.size() * 2));
   Slot& slot = slots_[probe(key)];
-  slot = Slot{latest, key.hash, key.bytes};
+  if (slot.hash != 0) return {&slot.latest, false};
+  slot = Slot{Latest{}, key.hash, key.bytes};
   ++size_;
+  return {&slot.latest, true};
 }
 
 void PendingIndex::erase(const Latest* latest) {

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace kite::server::store {
@@ -41,6 +42,9 @@ class PendingIndex {
   bool contains(const Key& key) const { return find(key) != nullptr; }
   // `key` must be absent.
   void insert(const Key& key, const Latest& latest);
+  // The key's entry, made (empty) when it was absent: whether it was is the second member. One
+  // probe where find() then insert() take two.
+  std::pair<Latest*, bool> try_insert(const Key& key);
   // `latest` is what find() returned, and nothing was inserted or erased since.
   void erase(const Latest* latest);
 

@@ -4,6 +4,10 @@
 namespace kite::server::store::records {
 namespace {
 
+void put_u64(char* at, std::uint64_t value) {  // big-endian, so that keys sort by number
+  for (int i = 7; i >= 0; --i, value >>= 8) at[i] = static_cast<char>(value & 0xff);
+}
+
 void append_u16(std::string& out, std::size_t value) {
   out.push_back(static_cast<char>((value >> 8) & 0xff));
   out.push_back(static_cast<char>(value & 0xff));
@@ -125,8 +129,8 @@ std::string epoch_key() {
 }
 
 void append_u64(std::string& out, std::uint64_t value) {
-  char bytes[8];  // big-endian, so that keys sort by number
-  for (int i = 7; i >= 0; --i, value >>= 8) bytes[i] = static_cast<char>(value & 0xff);
+  char bytes[8];
+  put_u64(bytes, value);
   out.append(bytes, sizeof bytes);
 }
 
@@ -138,12 +142,13 @@ bool read_u64(std::string_view bytes, std::uint64_t& value) {
 }
 
 void encode_into(std::string& out, const DeviceMeta& meta) {
-  out.clear();
-  for (std::uint64_t v : {meta.last_seq, meta.acked_through, meta.gone_through,
-                          meta.queued_messages, meta.queued_bytes, meta.uplink_last_received}) {
-    append_u64(out, v);
-  }
-  if (meta.reserved_seq != 0) append_u64(out, meta.reserved_seq);  // only with write-behind
+  const std::uint64_t fields[] = {
+      meta.last_seq,     meta.acked_through,        meta.gone_through, meta.queued_messages,
+      meta.queued_bytes, meta.uplink_last_received, meta.reserved_seq};
+  // reserved_seq only with write-behind: a record from before it has six fields.
+  const std::size_t count = meta.reserved_seq != 0 ? 7 : 6;
+  out.resize(count * 8);
+  for (std::size_t i = 0; i < count; ++i) put_u64(out.data() + i * 8, fields[i]);
 }
 
 std::string encode(const DeviceMeta& meta) {

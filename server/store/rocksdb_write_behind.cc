@@ -23,8 +23,8 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
                         const rocksdb::Slice& value) override {
     if (family != 0) return rocksdb::Status::OK();  // events: written as they are, in order
     const PendingIndex::Key name = PendingIndex::key(key.ToStringView());
-    Index& index = owner.open_.index;
-    if (Latest* latest = index.find(name)) {
+    auto [latest, fresh] = owner.open_.index.try_insert(name);
+    if (!fresh) {
       latest->value = value.ToStringView();
       latest->deleted = false;
       return rocksdb::Status::OK();
@@ -32,7 +32,7 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
     const bool created = owner.created_by_put_(name.bytes) && !owner.flushing_.index.contains(name);
     const std::uint32_t slot = created ? group : 0;
     if (slot != 0) ++owner.groups_[slot - 1].waiting;
-    index.insert(name, Latest{value.ToStringView(), false, created, slot});
+    *latest = Latest{value.ToStringView(), false, created, slot};
     return rocksdb::Status::OK();
   }
 
