@@ -156,13 +156,19 @@ class RocksBackend final : public Backend {
   }
 
   // One range tombstone for everything retention dropped: trimming costs one write, not one
-  // delete per event.
+  // delete per event. With write-behind it waits with the events it follows (some of those it
+  // covers may still be waiting), instead of making them all land first.
   bool delete_events_through(std::uint64_t id, std::string& error) override {
-    settle();
     const std::string from = records::event_key(0);
     const std::string to = id == std::numeric_limits<std::uint64_t>::max()
                                ? std::string(1, static_cast<char>(Kind::Event) + 1)
                                : records::event_key(id + 1);
+    if (behind_ && !behind_->backlogged()) {
+      rocksdb::WriteBatch batch;
+      if (batch.DeleteRange(events_, from, to).ok() && behind_->absorb(std::move(batch)))
+        return true;
+    }
+    settle();
     const auto status = db_->DeleteRange(rocksdb::WriteOptions(), events_, from, to);
     if (!status.ok()) error = status.ToString();
     return status.ok();
@@ -170,7 +176,8 @@ class RocksBackend final : public Backend {
 
   void scan_deadlines(const Deadline* after, std::uint64_t through_ms, std::size_t max,
                       const std::function<void(const Deadline&)>& visit) override {
-    settle();
+    // Every second, from the sweeper: a flush out of turn only when a deadline waits in memory.
+    if (behind_ && behind_->holds_kind(static_cast<char>(Kind::Deadline))) settle();
     const std::string upper = records::deadline_key_prefix(through_ms + 1);
     const rocksdb::Slice upper_bound(upper);
     rocksdb::ReadOptions options;

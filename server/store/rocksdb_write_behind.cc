@@ -10,6 +10,27 @@
 
 namespace kite::server::store {
 
+namespace {
+
+// Whether every range deletion of a batch is of the events family (the only ones the index need
+// not describe: they are written in order with the events).
+struct EventRangesOnly final : rocksdb::WriteBatch::Handler {
+  bool ok = true;
+  rocksdb::Status PutCF(std::uint32_t, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(std::uint32_t, const rocksdb::Slice&) override {
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteRangeCF(std::uint32_t family, const rocksdb::Slice&,
+                                const rocksdb::Slice&) override {
+    ok = ok && family != 0;
+    return rocksdb::Status::OK();
+  }
+};
+
+}  // namespace
+
 // Indexes the writes of the batch just absorbed (mutex_ held): each key's latest write, and a
 // created record's delete cancels both.
 struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
@@ -23,6 +44,7 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
                         const rocksdb::Slice& value) override {
     if (family != 0) return rocksdb::Status::OK();  // events: written as they are, in order
     const PendingIndex::Key name = PendingIndex::key(key.ToStringView());
+    note_kind(name.bytes);
     auto [latest, fresh] = owner.open_.index.try_insert(name);
     if (!fresh) {
       latest->value = value.ToStringView();
@@ -39,6 +61,7 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
   rocksdb::Status DeleteCF(std::uint32_t family, const rocksdb::Slice& key) override {
     if (family != 0) return rocksdb::Status::OK();  // events: written as they are, in order
     const PendingIndex::Key name = PendingIndex::key(key.ToStringView());
+    note_kind(name.bytes);
     Index& index = owner.open_.index;
     Latest* latest = index.find(name);
     if (latest && latest->created) {  // RocksDB never had it: nothing to write
@@ -57,6 +80,15 @@ struct WriteBehind::Indexer final : rocksdb::WriteBatch::Handler {
       index.insert(name, Latest{{}, true, false});
     }
     return rocksdb::Status::OK();
+  }
+
+  rocksdb::Status DeleteRangeCF(std::uint32_t, const rocksdb::Slice&,
+                                const rocksdb::Slice&) override {
+    return rocksdb::Status::OK();  // events only (absorb checked): written as they are, in order
+  }
+
+  void note_kind(std::string_view key) {
+    if (!key.empty()) owner.open_.kinds.set(static_cast<unsigned char>(key.front()));
   }
 };
 
@@ -94,6 +126,11 @@ struct WriteBehind::Writer final : rocksdb::WriteBatch::Handler {
   }
   rocksdb::Status DeleteCF(std::uint32_t family, const rocksdb::Slice& key) override {
     if (family != 0) keep(out.Delete(events, key));
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteRangeCF(std::uint32_t family, const rocksdb::Slice& begin,
+                                const rocksdb::Slice& end) override {
+    if (family != 0) keep(out.DeleteRange(events, begin, end));
     return rocksdb::Status::OK();
   }
   void keep(const rocksdb::Status& s) {
@@ -140,9 +177,13 @@ void WriteBehind::flush_every(std::chrono::milliseconds interval) {
 
 bool WriteBehind::absorb(rocksdb::WriteBatch batch, std::uint64_t group, bool device_acks) {
   // The write kinds a batch holds are flags it keeps as it is built: no pass over it to check.
-  if (batch.HasSingleDelete() || batch.HasDeleteRange() || batch.HasMerge() ||
-      batch.HasBeginPrepare() || batch.HasPutEntity())
+  if (batch.HasSingleDelete() || batch.HasMerge() || batch.HasBeginPrepare() ||
+      batch.HasPutEntity())
     return false;
+  if (batch.HasDeleteRange()) {  // rare (the event log's trimming): worth a pass to check
+    EventRangesOnly check;
+    if (!batch.Iterate(&check).ok() || !check.ok) return false;
+  }
   auto owned = std::make_unique<rocksdb::WriteBatch>(std::move(batch));
   std::lock_guard lock(mutex_);
   open_.batches.push_back(std::move(owned));
@@ -244,6 +285,12 @@ bool WriteBehind::flush(bool sync, std::string& error) {
   written = std::exchange(flushing_, Pending{});
   durable_.store(generation, std::memory_order_release);
   return true;
+}
+
+bool WriteBehind::holds_kind(char kind) const {
+  const auto bit = static_cast<unsigned char>(kind);
+  std::lock_guard lock(mutex_);
+  return open_.kinds.test(bit) || flushing_.kinds.test(bit);
 }
 
 std::uint64_t WriteBehind::ticket() const {

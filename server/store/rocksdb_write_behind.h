@@ -28,6 +28,7 @@
 #include <rocksdb/db.h>
 
 #include <atomic>
+#include <bitset>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -60,8 +61,9 @@ class WriteBehind {
   // Stops the flusher, then flushes what is left: true when nothing was lost.
   bool close(std::string& error);
 
-  // Takes a transaction's batch: puts and deletes (false, and nothing taken, for any other kind
-  // of write). Its bytes stay where they are: the pending writes index them.
+  // Takes a transaction's batch: puts and deletes, and range deletions of the events family (the
+  // event log's trimming, written after the events before it); false, and nothing taken, for
+  // any other kind of write. Its bytes stay where they are: the pending writes index them.
   // `group` (from open_group(), or 0 for none) counts the records the batch creates;
   // `device_acks`: its deletes are devices' acknowledgements, which settle.
   bool absorb(rocksdb::WriteBatch batch, std::uint64_t group = 0, bool device_acks = false);
@@ -72,6 +74,9 @@ class WriteBehind {
   // A pending write of `key` (default family): Found with its value, Deleted, or Unknown (ask
   // RocksDB).
   Lookup lookup(const std::string& key, std::string& value) const;
+  // Whether a pending write (default family) has a key starting with `kind`: a reader of only
+  // those records need not wait for a flush when none does.
+  bool holds_kind(char kind) const;
   // Writes everything absorbed so far (fsynced when `sync`), and returns once RocksDB has it.
   bool flush(bool sync, std::string& error);
 
@@ -100,6 +105,7 @@ class WriteBehind {
   struct Pending {
     std::vector<std::unique_ptr<rocksdb::WriteBatch>> batches;
     Index index;
+    std::bitset<256> kinds;  // the first bytes of the keys written (default family)
     bool empty() const { return batches.empty(); }
   };
   struct Indexer;

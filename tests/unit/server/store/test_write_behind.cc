@@ -195,6 +195,40 @@ TEST_CASE_TEMPLATE("write-behind: stores that write at once have no settle group
   CHECK_FALSE(store->settled(group));
 }
 
+TEST_CASE("write-behind: trimming events waits with them and covers those still waiting") {
+  RocksStore rocks;
+  {
+    auto store = rocks.open(behind(60'000));  // nothing flushes by itself during the test
+    const EventRecord first[] = {{1000, 5, 0, "dev", "{}"}, {1001, 6, 0, "dev", "{}"}};
+    REQUIRE(store->write_turn_deferred({}, first));
+    const std::uint64_t ticket = store->write_ticket();
+    store->trim_events(1000);             // 1000 has not been written yet
+    CHECK_FALSE(store->written(ticket));  // the trim made nothing land out of turn
+    const EventRecord later[] = {{1002, 7, 0, "dev", "{}"}};
+    REQUIRE(store->write_turn_deferred({}, later));
+  }  // a clean close writes what waits, in order
+  auto store = rocks.open(behind(60'000));
+  std::vector<std::uint64_t> ids;
+  store->for_each_event([&](const EventRecord& e) { ids.push_back(e.id); });
+  CHECK(ids == std::vector<std::uint64_t>{1001, 1002});
+}
+
+TEST_CASE("write-behind: the sweep finds deadlines still waiting, and flushes nothing otherwise") {
+  RocksStore rocks;
+  auto store = rocks.open(behind(60'000));
+  enqueue_deferred(*store, "dev", "reserve");  // the seq reservation is written at once
+  enqueue_deferred(*store, "dev", "no deadline");
+  const std::uint64_t ticket = store->write_ticket();
+  CHECK(store->sweep(kNow + 10'000, 16).visited == 0);
+  CHECK_FALSE(store->written(ticket));  // no deadline waited: no flush out of turn
+  const std::pair<std::string_view, NewMessage> expiring{"dev", with_ttl("x", 1000)};
+  std::vector<EnqueueResult> results;
+  store->enqueue_batch_deferred({&expiring, 1}, kNow, results);
+  REQUIRE(results.at(0).status == Status::Queued);
+  CHECK(store->sweep(kNow + 1000, 16).visited == 1);
+  CHECK(queued_seqs(*store, "dev") == std::vector<std::uint64_t>{1, 2});
+}
+
 TEST_CASE("write-behind: kill -9 loses nothing written, and no seq is given twice") {
   TempDir dir;
   int report_fd = -1;
