@@ -261,8 +261,9 @@ class RocksBackend final : public Backend {
   }
 
  private:
-  // Reads and writes that go to RocksDB directly (whole-store scans, the sweep's deadlines, the
-  // events' trimming) first let the pending writes land, so they see them and never pass them.
+  // Reads and writes that go to RocksDB directly (whole-store scans, the sweep's deadlines when
+  // one waits, a trim the write-behind cannot take) first let the pending writes land, so they
+  // see them and never pass them.
   void settle() {
     std::string error;
     if (behind_ && !behind_->flush(false, error))
