@@ -189,7 +189,7 @@ bool WriteBehind::absorb(rocksdb::WriteBatch batch, std::uint64_t group, bool de
   open_.batches.push_back(std::move(owned));
   // A group opened before the last flush began no longer counts (its slot is gone).
   Indexer indexer(*this, slot_of(group), device_acks);
-  return open_.batches.back()->Iterate(&indexer).ok();  // it refuses nothing Check let through
+  return open_.batches.back()->Iterate(&indexer).ok();  // it refuses nothing let through above
 }
 
 std::uint32_t WriteBehind::slot_of(std::uint64_t group) const {
@@ -231,6 +231,10 @@ WriteBehind::Lookup WriteBehind::lookup(const std::string& key, std::string& val
 
 bool WriteBehind::flush(bool sync, std::string& error) {
   std::lock_guard serial(flush_mutex_);
+  // The next generation is likely the size of the last one: its index is made that big here,
+  // outside mutex_, so that it neither grows step by step nor is zeroed while workers wait.
+  Pending next;
+  next.index.reserve(last_generation_keys_);
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(mutex_);
@@ -245,12 +249,11 @@ bool WriteBehind::flush(bool sync, std::string& error) {
     } else {
       generation = generation_++;
       flushing_ = std::move(open_);
-      open_ = Pending{};
-      // The next generation is likely the size of this one: no growing step by step.
-      open_.index.reserve(flushing_.index.size());
+      open_ = std::move(next);
     }
   }
   // flushing_ changes only under flush_mutex_, which this call holds: readable without mutex_.
+  last_generation_keys_ = flushing_.index.size();
   Writer writer(events_family_);
   writer.latest_writes(flushing_.index);
   rocksdb::Status status;
@@ -279,6 +282,7 @@ bool WriteBehind::flush(bool sync, std::string& error) {
     });
     for (auto& batch : open_.batches) flushing_.batches.push_back(std::move(batch));
     open_.batches = std::move(flushing_.batches);
+    open_.kinds |= flushing_.kinds;  // holds_kind() must still see them
     flushing_ = Pending{};
     return false;
   }

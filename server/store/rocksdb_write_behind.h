@@ -126,7 +126,8 @@ class WriteBehind {
   std::vector<Group> groups_;
   std::uint64_t groups_base_ = 1;
 
-  std::mutex flush_mutex_;  // one flush at a time, so generations land in order
+  std::mutex flush_mutex_;                // one flush at a time, so generations land in order
+  std::size_t last_generation_keys_ = 0;  // guarded by flush_mutex_
   std::mutex stop_mutex_;
   std::condition_variable stop_;
   bool stopping_ = false;  // guarded by stop_mutex_
