@@ -1,22 +1,19 @@
 // PendingIndex: the write-behind's index of pending writes, each key's latest write
-// (rocksdb_write_behind.h). One open-addressing table with linear probing: a lookup or an insert
-// is a hash and, mostly, one cache line; nothing is allocated per key, so a worker never waits on
-// malloc for it and the flusher never frees a worker's memory key by key. It replaced an
-// std::unordered_map, whose node per key and chain walks were 6 % of kited's CPU under the
-// point-to-point benchmark.
+// (rocksdb_write_behind.h), in a ProbeTable (common/probe_table.h): nothing is allocated per key,
+// so a worker never waits on malloc for it and the flusher never frees a worker's memory key by
+// key. It replaced an std::unordered_map, whose node per key and chain walks were 6 % of kited's
+// CPU under the point-to-point benchmark.
 //
-// Rules it keeps:
-// - Keys are views: the bytes belong to the write batches the index describes, which outlive it.
-// - At most half full, so that a probe stays short; deletion shifts the probe run back, so no
-//   tombstone ever lengthens it.
-// - A slot's hash is never 0: 0 marks an empty slot.
+// Keys are views: the bytes belong to the write batches the index describes, which outlive it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 #include <utility>
-#include <vector>
+
+#include "common/probe_table.h"
 
 namespace kite::server::store {
 
@@ -29,6 +26,15 @@ struct Latest {
 };
 
 class PendingIndex {
+  struct Entry {
+    Latest latest;  // first: a Latest* is its Entry's address (erase)
+    std::string_view key;
+  };
+  struct Same {  // which entry is a key's
+    std::string_view bytes;
+    bool operator()(const Entry& entry) const { return entry.key == bytes; }
+  };
+
  public:
   // A key with its hash, computed once for the lookups in both generations' indexes.
   struct Key {
@@ -37,41 +43,37 @@ class PendingIndex {
   };
   static Key key(std::string_view bytes);
 
-  Latest* find(const Key& key);
-  const Latest* find(const Key& key) const;
+  Latest* find(const Key& key) { return as_latest(table_.find(key.hash, Same{key.bytes})); }
+  const Latest* find(const Key& key) const { return const_cast<PendingIndex*>(this)->find(key); }
   bool contains(const Key& key) const { return find(key) != nullptr; }
   // `key` must be absent.
-  void insert(const Key& key, const Latest& latest);
+  void insert(const Key& key, const Latest& latest) { *try_insert(key).first = latest; }
   // The key's entry, made (empty) when it was absent: whether it was is the second member. One
   // probe where find() then insert() take two.
-  std::pair<Latest*, bool> try_insert(const Key& key);
+  std::pair<Latest*, bool> try_insert(const Key& key) {
+    auto [entry, fresh] = table_.try_insert(key.hash, Same{key.bytes});
+    if (fresh) entry->key = key.bytes;
+    return {&entry->latest, fresh};
+  }
   // `latest` is what find() returned, and nothing was inserted or erased since.
-  void erase(const Latest* latest);
+  void erase(const Latest* latest) { table_.erase(reinterpret_cast<const Entry*>(latest)); }
 
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return table_.size(); }
+  bool empty() const { return table_.empty(); }
   // Room for `count` keys without growing.
-  void reserve(std::size_t count);
+  void reserve(std::size_t count) { table_.reserve(count); }
 
   // Visits every key, in no order.
   template <typename Visit>
   void for_each(Visit visit) const {
-    for (const Slot& slot : slots_)
-      if (slot.hash != 0) visit(slot.key, slot.latest);
+    table_.for_each([&](const Entry& entry) { visit(entry.key, entry.latest); });
   }
 
  private:
-  struct Slot {
-    Latest latest;  // first: erase() finds the slot from the pointer find() gave
-    std::uint64_t hash = 0;
-    std::string_view key;
-  };
-  std::size_t home(std::uint64_t hash) const { return hash & (slots_.size() - 1); }
-  std::size_t probe(const Key& key) const;  // the key's slot, or the empty slot ending its run
-  void grow(std::size_t capacity);
+  static_assert(std::is_standard_layout_v<Entry>);
+  static Latest* as_latest(Entry* entry) { return entry ? &entry->latest : nullptr; }
 
-  std::vector<Slot> slots_;  // a power of two in size, or empty
-  std::size_t size_ = 0;
+  ProbeTable<Entry> table_;
 };
 
 }  // namespace kite::server::store

@@ -131,7 +131,7 @@ void MessageStatusBook::insert(Shard& shard, const StoredNotice& notice, std::ui
   entry.key_hash = key_hash(notice.conflation_key);
   std::memcpy(entry.id.data(), notice.message_id.data(),
               std::min(notice.message_id.size(), kIdBytes));
-  shard.ids.insert_or_assign(entry.id, IdRef{&device, notice.seq});
+  *shard.ids.try_insert(id_hash(entry.id), RefersTo{entry.id}).first = IdRef{&device, notice.seq};
   // Its device acked past it before the dispatcher got here (a connection read it back from the
   // store at once): it is delivered.
   if (notice.seq <= device.acked_through)
@@ -213,7 +213,11 @@ bool MessageStatusBook::forget_oldest(Shard& shard) {
   if (entry != nullptr) {
     entry->forgotten = true;
     ++device.forgotten;
-    shard.ids.erase(entry->id);
+    const std::uint64_t seq = entry->seq;
+    if (IdRef* ref = shard.ids.find(id_hash(entry->id), [&](const IdRef& r) {
+          return r.device == &device && r.seq == seq;
+        }))
+      shard.ids.erase(ref);
   }
   entries_.fetch_sub(1, std::memory_order_relaxed);
   ended_.fetch_sub(1, std::memory_order_relaxed);
@@ -291,10 +295,10 @@ std::optional<MessageStatus> MessageStatusBook::find(std::string_view message_id
   for (Shard& shard : shards_) {
     std::lock_guard lock(shard.mutex);
     forget_expired(shard, now_ms);
-    const auto found = shard.ids.find(id);
-    if (found == shard.ids.end()) continue;
-    Device& device = *found->second.device;
-    Entry* entry = entry_of(device, found->second.seq);
+    const IdRef* found = shard.ids.find(id_hash(id), RefersTo{id});
+    if (found == nullptr) continue;
+    Device& device = *found->device;
+    Entry* entry = entry_of(device, found->seq);
     if (entry == nullptr) continue;  // cannot happen: an entry leaves the index when forgotten
     if (expired_unsent(entry->state, entry->expires_at, now_ms))
       end(shard, device, *entry, MessageState::expired, {}, entry->expires_at);
