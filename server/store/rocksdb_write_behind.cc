@@ -232,9 +232,15 @@ WriteBehind::Lookup WriteBehind::lookup(const std::string& key, std::string& val
 bool WriteBehind::flush(bool sync, std::string& error) {
   std::lock_guard serial(flush_mutex_);
   // The next generation is likely the size of the last one: its index is made that big here,
-  // outside mutex_, so that it neither grows step by step nor is zeroed while workers wait.
+  // outside mutex_, so that it neither grows step by step nor is zeroed while workers wait (and
+  // not at all for an interval with nothing to write).
   Pending next;
-  next.index.reserve(last_generation_keys_);
+  bool pending = false;
+  {
+    std::lock_guard lock(mutex_);
+    pending = !open_.empty();
+  }
+  if (pending) next.index.reserve(last_generation_keys_);
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(mutex_);
