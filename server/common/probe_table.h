@@ -27,10 +27,14 @@ class ProbeTable {
  public:
   // The value `is` says is the one meant, among those stored under `hash`; null if none.
   template <typename Is>
-  Value* find(std::uint64_t hash, Is is) {
+  const Value* find(std::uint64_t hash, Is is) const {
     if (size_ == 0) return nullptr;
-    Slot& slot = slots_[probe(stored(hash), is)];
+    const Slot& slot = slots_[probe(stored(hash), is)];
     return slot.hash != 0 ? &slot.value : nullptr;
+  }
+  template <typename Is>
+  Value* find(std::uint64_t hash, Is is) {
+    return const_cast<Value*>(std::as_const(*this).find(hash, is));
   }
   // That value, made (default) when there was none: whether it was is the second member.
   template <typename Is>

@@ -44,7 +44,10 @@ class PendingIndex {
   static Key key(std::string_view bytes);
 
   Latest* find(const Key& key) { return as_latest(table_.find(key.hash, Same{key.bytes})); }
-  const Latest* find(const Key& key) const { return const_cast<PendingIndex*>(this)->find(key); }
+  const Latest* find(const Key& key) const {
+    const Entry* entry = table_.find(key.hash, Same{key.bytes});
+    return entry ? &entry->latest : nullptr;
+  }
   bool contains(const Key& key) const { return find(key) != nullptr; }
   // `key` must be absent.
   void insert(const Key& key, const Latest& latest) { *try_insert(key).first = latest; }
