@@ -40,7 +40,7 @@ bool DeviceRole::welcome(std::vector<std::string> groups, protocol::WelcomeParam
   params.resume_token =
       context.auth->resume_tokens().issue(device(), params.store_epoch, wall_clock_ms());
   params.next_seq = queue.next_seq;
-  params.last_received_seq = store.uplink_last_received(device());
+  params.last_received_seq = queue.uplink_last_received;
   last_stored_sent_ = queue.acked_through;
   if (params.resumed && resume_last_received_ > queue.acked_through) {
     // The device already holds these: they count as acknowledged.

@@ -211,14 +211,18 @@ void Worker::commit_turn() {
   uplinking_.clear();
 }
 
-// Write-behind suits the turns that follow message traffic: acks, and the receipts one per
-// message. Uplinks are acknowledged to their devices at once, and the other events (connects,
-// disconnects...) are few and awaited by readers: those turns are written at once.
+// Write-behind suits the turns that follow message traffic and presence: acks, the receipts one
+// per message, and the connects and disconnects of a reconnecting fleet (one write per interval
+// instead of one per turn: a connection storm's store cost). Readers see those events once
+// written, up to the interval later. Uplinks are acknowledged to their devices at once, and the
+// other events (QoS 0 uplinks, a message's end) are awaited by readers: those turns are written at
+// once.
 bool Worker::may_write_behind() const {
   if (!uplink_batch_.empty()) return false;
   const auto headers = pending_events_.headers();
   return std::all_of(headers.begin(), headers.end(), [](const events::EventBatch::Header& h) {
-    return h.type == events::EventType::Receipt;
+    return h.type == events::EventType::Receipt || h.type == events::EventType::Connect ||
+           h.type == events::EventType::Disconnect;
   });
 }
 

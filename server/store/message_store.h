@@ -142,6 +142,7 @@ struct QueueInfo {
   std::uint64_t queued_messages = 0, queued_bytes = 0;
   std::uint64_t next_seq = 1;       // the seq the next enqueue will get
   std::uint64_t acked_through = 0;  // highest seq the device confirmed
+  std::uint64_t uplink_last_received = 0;  // as uplink_last_received(): one read for a welcome
 };
 
 // Counters since the store was opened, except messages and bytes: those are what is queued now.

@@ -348,16 +348,19 @@ void QueueEngine::read_once(std::string_view device_id, std::uint64_t after_seq,
   DeviceMeta& meta = cached.meta;
   std::vector<Victim> expired;
   std::uint64_t bytes = 0;
-  txn->scan(device_id, std::max(after_seq, meta.gone_through), [&](const MessageView& m) {
-    if (m.expired(now_ms)) {
-      expired.push_back(Victim::of(m, true));
-      return true;
-    }
-    if (!out.empty() && bytes + m.bytes() > max_bytes) return false;
-    out.push_back(to_stored(m));
-    bytes += m.bytes();
-    return out.size() < max_messages;
-  });
+  // The meta is written in the same batch as every message record it counts: with none queued
+  // there is nothing to find (every device's read as it connects: a seek in every level saved).
+  if (meta.queued_messages != 0)
+    txn->scan(device_id, std::max(after_seq, meta.gone_through), [&](const MessageView& m) {
+      if (m.expired(now_ms)) {
+        expired.push_back(Victim::of(m, true));
+        return true;
+      }
+      if (!out.empty() && bytes + m.bytes() > max_bytes) return false;
+      out.push_back(to_stored(m));
+      bytes += m.bytes();
+      return out.size() < max_messages;
+    });
   if (!expired.empty()) {
     remove(*txn, device_id, meta, expired);
     for (const Victim& victim : expired) cached.erase(victim.seq);
@@ -423,7 +426,8 @@ void QueueEngine::set_member(std::string_view group, std::string_view device, bo
 
 QueueInfo QueueEngine::info(std::string_view device_id) {
   const DeviceMeta meta = read_meta(device_id);
-  return {meta.queued_messages, meta.queued_bytes, meta.last_seq + 1, meta.acked_through};
+  return {meta.queued_messages, meta.queued_bytes, meta.last_seq + 1, meta.acked_through,
+          meta.uplink_last_received};
 }
 
 std::uint64_t QueueEngine::uplink_last_received(std::string_view device_id) {

@@ -62,6 +62,20 @@ struct Harness {
     return body;
   }
 
+  // Polls GET /v1/events?{query}&after=0&wait=0s until it gives at least `count` events or kWait
+  // passes: connects, disconnects and receipts are shown once written, up to
+  // store.write_behind_ms later (docs/server.md, "Write-behind").
+  nlohmann::json wait_events(const std::string& query, std::size_t count) const {
+    const std::string path = "/v1/events?" + query + (query.empty() ? "" : "&") + "after=0&wait=0s";
+    Millis deadline = now_ms() + kWait;
+    nlohmann::json body = http.request("GET", path).json();
+    while (!(body["events"].is_array() && body["events"].size() >= count) && now_ms() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      body = http.request("GET", path).json();
+    }
+    return body;
+  }
+
   KitedProcess kited;
   HttpClient http;
 };

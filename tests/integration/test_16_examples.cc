@@ -176,7 +176,7 @@ TEST_CASE("16.1 examples: the thermostat sends telemetry, obeys set_target and r
   CHECK(thermostat.err().find("thermostat: stopping") != std::string::npos);
   auto gone = h.wait_device(id, [](const json& b) { return b["online"] == false; });
   CHECK(gone["online"] == false);
-  auto disconnects = h.http.request("GET", "/v1/events?type=disconnect&after=0&wait=0s").json();
+  auto disconnects = h.wait_events("type=disconnect", 1);
   REQUIRE(disconnects["events"].size() == 1);
   CHECK(disconnects["events"][0]["reason"] == "NormalClose");
 }

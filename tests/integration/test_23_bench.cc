@@ -96,21 +96,9 @@ std::multiset<std::string> connected_ids(const Harness& h) {
   return ids;
 }
 
-// The number of kited's events of `type` ("connect", "disconnect") so far.
-std::size_t event_count(const Harness& h, const std::string& type) {
-  auto answer = h.http.request("GET", "/v1/events?type=" + type + "&after=0&wait=0s&limit=10000");
-  REQUIRE(answer.status == 200);
-  return answer.json()["events"].size();
-}
-
 // Polls until kited has `count` events of `type`, or kWait has passed.
 bool wait_events(const Harness& h, const std::string& type, std::size_t count) {
-  const Millis deadline = now_ms() + kWait;
-  while (event_count(h, type) < count) {
-    if (now_ms() >= deadline) return false;
-    usleep(20'000);  // polling pace, not a sync
-  }
-  return true;
+  return h.wait_events("type=" + type + "&limit=10000", count)["events"].size() >= count;
 }
 
 struct BenchChild {
@@ -206,6 +194,7 @@ TEST_CASE("23.2 bench: conn --processes 2 connects every device once and merges 
   check_latency(report["handshake"], 200);  // one sample per handshake, from both children
   CHECK(report["errors"] == nlohmann::json::object());
   // The two children split the ids: 200 different devices, none twice.
+  CHECK(wait_events(h, "connect", 200));
   const auto ids = connected_ids(h);
   CHECK(ids.size() == 200);
   CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 200);

@@ -86,6 +86,7 @@ TEST_CASE("32.1 cli: kite events --from-start --once prints what kited holds, as
   Harness h;
   publish_from(h, "ev-once-a", {"reading-1", "reading-2"});
   publish_from(h, "ev-once-b", {"{\"celsius\":21.5}"});
+  h.wait_events("", 7);  // the disconnects are shown once written (write-behind)
 
   auto all = events_run(h, {"--from-start", "--once"});
   INFO("stdout: " << all.out << "\nstderr: " << all.err);
@@ -374,6 +375,7 @@ TEST_CASE(
   Harness h;
   for (const char* device : {"cg-a", "cg-b", "cg-c", "cg-d"})
     publish_from(h, device, {"u-1", "u-2", "u-3", "u-4", "u-5"});
+  h.wait_events("", 28);  // the disconnects are shown once written (write-behind)
   auto truth = events_run(h, {"--from-start", "--once"});
   REQUIRE(truth.exit_code == 0);
   auto all = ids_of(events_of(truth.out));
