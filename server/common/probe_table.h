@@ -67,6 +67,7 @@ class ProbeTable {
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  std::size_t capacity() const { return slots_.size() / 2; }  // values it holds without growing
   // Room for `count` values without growing.
   void reserve(std::size_t count) {
     const std::size_t wanted = std::bit_ceil(std::max(kMinSlots, count * 2));

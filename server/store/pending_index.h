@@ -65,6 +65,7 @@ class PendingIndex {
   bool empty() const { return table_.empty(); }
   // Room for `count` keys without growing.
   void reserve(std::size_t count) { table_.reserve(count); }
+  std::size_t capacity() const { return table_.capacity(); }
 
   // Visits every key, in no order.
   template <typename Visit>

@@ -1,6 +1,8 @@
 // Write-behind for the RocksDB backend; see rocksdb_write_behind.h for the rules it keeps.
 #include "store/rocksdb_write_behind.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -28,6 +30,10 @@ struct EventRangesOnly final : rocksdb::WriteBatch::Handler {
     return rocksdb::Status::OK();
   }
 };
+
+// malloc_trim() walks every free chunk of every arena (1-2 ms for a heap of 20,000 connections
+// here, holding each arena's lock in turn): an idle server needs it once, not at every lull.
+constexpr auto kTrimEvery = std::chrono::seconds(10);
 
 }  // namespace
 
@@ -229,6 +235,20 @@ WriteBehind::Lookup WriteBehind::lookup(const std::string& key, std::string& val
   return Lookup::Unknown;
 }
 
+// An interval with nothing to write after a busy one: the index sized for that is freed, and so
+// is what the allocator keeps free in every thread's arena (a burst's batches and indexes, freed
+// here and by the workers), so that an idle kited keeps no write-behind memory (issue 21's idle
+// connections). flush_mutex_ held.
+void WriteBehind::give_back(Index& unused) {
+  unused = Index{};
+#ifdef __GLIBC__
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_trim_ < kTrimEvery) return;
+  last_trim_ = now;
+  malloc_trim(0);
+#endif
+}
+
 bool WriteBehind::flush(bool sync, std::string& error) {
   std::lock_guard serial(flush_mutex_);
   // The next generation is likely the size of the last one: its index is made that big here,
@@ -242,6 +262,8 @@ bool WriteBehind::flush(bool sync, std::string& error) {
   }
   if (pending) next.index.reserve(last_generation_keys_);
   std::uint64_t generation = 0;
+  bool idle = false;
+  Index unused;  // an idle interval's index: freed once the lock is released
   {
     std::lock_guard lock(mutex_);
     // Groups with records pending: those are being written now, so wait for that. The others
@@ -251,12 +273,17 @@ bool WriteBehind::flush(bool sync, std::string& error) {
     if (open_.empty()) {
       generation = generation_ - 1;  // the open generation holds nothing yet
       durable_.store(generation, std::memory_order_release);
-      if (!sync) return true;
+      idle = true;
+      if (open_.index.capacity() != 0) unused = std::exchange(open_.index, Index{});
     } else {
       generation = generation_++;
       flushing_ = std::move(open_);
       open_ = std::move(next);
     }
+  }
+  if (idle) {
+    if (unused.capacity() != 0) give_back(unused);
+    if (!sync) return true;
   }
   // flushing_ changes only under flush_mutex_, which this call holds: readable without mutex_.
   last_generation_keys_ = flushing_.index.size();
@@ -313,6 +340,11 @@ bool WriteBehind::backlogged() const {
   if (failing_.load(std::memory_order_relaxed)) return true;
   std::lock_guard lock(mutex_);
   return open_.index.size() > kMaxPending;
+}
+
+std::size_t WriteBehind::reserved_keys() const {
+  std::lock_guard lock(mutex_);
+  return open_.index.capacity();
 }
 
 std::size_t WriteBehind::pending_writes() const {

@@ -90,6 +90,9 @@ class WriteBehind {
   std::uint64_t ticket() const;
   std::uint64_t durable_generation() const { return durable_.load(std::memory_order_acquire); }
   std::size_t pending_writes() const;
+  // Keys the open generation's index holds room for: sized like the last generation while
+  // writes come, nothing once an interval passed without any.
+  std::size_t reserved_keys() const;
   // Puts that never had to be written (cancelled by their delete), since start.
   std::uint64_t cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
@@ -112,6 +115,7 @@ class WriteBehind {
   struct Writer;
   // `group`'s slot (as Latest::group), or 0 once a flush closed it (mutex_ held).
   std::uint32_t slot_of(std::uint64_t group) const;
+  void give_back(Index& unused);  // an idle interval's index, and the allocator's free memory
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* const events_family_;
@@ -128,6 +132,7 @@ class WriteBehind {
 
   std::mutex flush_mutex_;                // one flush at a time, so generations land in order
   std::size_t last_generation_keys_ = 0;  // guarded by flush_mutex_
+  std::chrono::steady_clock::time_point last_trim_{};  // guarded by flush_mutex_
   std::mutex stop_mutex_;
   std::condition_variable stop_;
   bool stopping_ = false;  // guarded by stop_mutex_
