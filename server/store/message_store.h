@@ -140,8 +140,8 @@ struct EnqueueResult {
 
 struct QueueInfo {
   std::uint64_t queued_messages = 0, queued_bytes = 0;
-  std::uint64_t next_seq = 1;       // the seq the next enqueue will get
-  std::uint64_t acked_through = 0;  // highest seq the device confirmed
+  std::uint64_t next_seq = 1;              // the seq the next enqueue will get
+  std::uint64_t acked_through = 0;         // highest seq the device confirmed
   std::uint64_t uplink_last_received = 0;  // as uplink_last_received(): one read for a welcome
 };
 

@@ -145,8 +145,12 @@ struct WriteBehind::Writer final : rocksdb::WriteBatch::Handler {
 };
 
 WriteBehind::WriteBehind(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events,
-                         std::function<bool(std::string_view)> created_by_put)
-    : db_(db), events_family_(events), created_by_put_(std::move(created_by_put)) {}
+                         std::function<bool(std::string_view)> created_by_put,
+                         std::chrono::milliseconds quiet_for)
+    : db_(db),
+      events_family_(events),
+      created_by_put_(std::move(created_by_put)),
+      quiet_for_(quiet_for) {}
 
 WriteBehind::~WriteBehind() {
   std::string error;
@@ -249,6 +253,28 @@ void WriteBehind::give_back(Index& unused) {
 #endif
 }
 
+// quiet_for_ without a deferred write: RocksDB's memtables (a connection storm's events, most of
+// the store's memory in an idle kited: about 95 bytes per event) are written to disk, and at the
+// next interval (RocksDB frees a flushed memtable, and its flush thread its buffers, just after
+// the flush returns) the allocator gives the memory back to the system. Once per quiet spell,
+// so a trickle of traffic never pays for it. flush_mutex_ held.
+void WriteBehind::settle_if_quiet() {
+  if (quiet_ == Quiet::Busy) {
+    if (std::chrono::steady_clock::now() - last_write_ < quiet_for_) return;
+    quiet_ = Quiet::Flushed;
+    rocksdb::FlushOptions options;  // waits: deferred writes wait behind flush_mutex_ meanwhile
+    options.allow_write_stall = true;
+    const rocksdb::Status status = db_.Flush(options, {db_.DefaultColumnFamily(), events_family_});
+    if (!status.ok()) KITE_LOG(warn, "store.quiet_flush_failed", {{"error", status.ToString()}});
+  } else if (quiet_ == Quiet::Flushed) {
+    quiet_ = Quiet::Settled;
+#ifdef __GLIBC__
+    last_trim_ = std::chrono::steady_clock::now();
+    malloc_trim(0);
+#endif
+  }
+}
+
 bool WriteBehind::flush(bool sync, std::string& error) {
   std::lock_guard serial(flush_mutex_);
   // The next generation is likely the size of the last one: its index is made that big here,
@@ -283,8 +309,11 @@ bool WriteBehind::flush(bool sync, std::string& error) {
   }
   if (idle) {
     if (unused.capacity() != 0) give_back(unused);
+    settle_if_quiet();
     if (!sync) return true;
   }
+  last_write_ = std::chrono::steady_clock::now();
+  quiet_ = Quiet::Busy;
   // flushing_ changes only under flush_mutex_, which this call holds: readable without mutex_.
   last_generation_keys_ = flushing_.index.size();
   Writer writer(events_family_);

@@ -49,8 +49,11 @@ class WriteBehind {
  public:
   enum class Lookup : std::uint8_t { Unknown, Deleted, Found };
   // `created_by_put(key)`: a put of this key creates its record (it was never in RocksDB).
+  // `quiet_for`: so long without a deferred write, and RocksDB's memtables are written out and
+  // their memory given back (settle_if_quiet()).
   WriteBehind(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events,
-              std::function<bool(std::string_view)> created_by_put);
+              std::function<bool(std::string_view)> created_by_put,
+              std::chrono::milliseconds quiet_for = std::chrono::seconds(10));
   ~WriteBehind();  // close(), if it was not called
   WriteBehind(const WriteBehind&) = delete;
   WriteBehind& operator=(const WriteBehind&) = delete;
@@ -116,10 +119,12 @@ class WriteBehind {
   // `group`'s slot (as Latest::group), or 0 once a flush closed it (mutex_ held).
   std::uint32_t slot_of(std::uint64_t group) const;
   void give_back(Index& unused);  // an idle interval's index, and the allocator's free memory
+  void settle_if_quiet();         // a quiet spell: the memtables to disk, their memory back
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* const events_family_;
   const std::function<bool(std::string_view)> created_by_put_;
+  const std::chrono::milliseconds quiet_for_;
 
   mutable std::mutex mutex_;      // guards open_, flushing_'s index lookups and generation_
   Pending open_;                  // absorbed since the last flush began
@@ -132,7 +137,12 @@ class WriteBehind {
 
   std::mutex flush_mutex_;                // one flush at a time, so generations land in order
   std::size_t last_generation_keys_ = 0;  // guarded by flush_mutex_
-  std::chrono::steady_clock::time_point last_trim_{};  // guarded by flush_mutex_
+  std::chrono::steady_clock::time_point last_trim_{};   // guarded by flush_mutex_
+  std::chrono::steady_clock::time_point last_write_{};  // of a generation; flush_mutex_
+  // Since the last generation written: Busy until quiet_for_ passed, then the memtables are
+  // Flushed, then the allocator's free memory given back (Settled). Guarded by flush_mutex_.
+  enum class Quiet : std::uint8_t { Busy, Flushed, Settled };
+  Quiet quiet_ = Quiet::Settled;
   std::mutex stop_mutex_;
   std::condition_variable stop_;
   bool stopping_ = false;  // guarded by stop_mutex_

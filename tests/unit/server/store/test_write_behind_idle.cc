@@ -1,11 +1,14 @@
 // Write-behind's memory between bursts: the index of the open generation is sized like the last
 // one while writes come (no step-by-step growth under load), and given back once a whole interval
-// passed without any, so that an idle kited keeps none of it.
+// passed without any; after a quiet spell RocksDB's memtables are written out too, so that an
+// idle kited keeps none of it.
 #include <doctest/doctest.h>
 #include <rocksdb/db.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/rocksdb_write_behind.h"
@@ -16,6 +19,33 @@ using namespace kite::server::store_test;
 
 namespace {
 
+// A database with the store's two families, closed at the end of the test.
+struct TwoFamilies {
+  TempDir dir;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+
+  TwoFamilies() {
+    rocksdb::DBOptions options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    const std::vector<rocksdb::ColumnFamilyDescriptor> families{
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"events", {}}};
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(options, dir.path.string(), families, &handles, &raw).ok());
+    db.reset(raw);
+  }
+  ~TwoFamilies() {
+    for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  }
+  rocksdb::ColumnFamilyHandle* events() const { return handles[1]; }
+  std::uint64_t entries_in_memory(rocksdb::ColumnFamilyHandle* family) const {
+    std::uint64_t entries = 0;
+    REQUIRE(db->GetIntProperty(family, "rocksdb.num-entries-active-mem-table", &entries));
+    return entries;
+  }
+};
+
 std::string fmt_key(int generation, int i) {
   return "m" + std::to_string(generation) + "-" + std::to_string(i);
 }
@@ -23,18 +53,10 @@ std::string fmt_key(int generation, int i) {
 }  // namespace
 
 TEST_CASE("write-behind: an interval with nothing to write gives the last burst's index back") {
-  TempDir dir;
-  rocksdb::DBOptions options;
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
-  const std::vector<rocksdb::ColumnFamilyDescriptor> families{
-      {rocksdb::kDefaultColumnFamilyName, {}}, {"events", {}}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  REQUIRE(rocksdb::DB::Open(options, dir.path.string(), families, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
+  TwoFamilies rocks;
+  rocksdb::DB& db = *rocks.db;
   {
-    WriteBehind behind(*db, handles[1], [](std::string_view) { return true; });
+    WriteBehind behind(db, rocks.events(), [](std::string_view) { return true; });
     std::string error;
     for (int generation = 0; generation < 2; ++generation) {  // a burst over two intervals
       rocksdb::WriteBatch burst;
@@ -55,7 +77,40 @@ TEST_CASE("write-behind: an interval with nothing to write gives the last burst'
     REQUIRE(behind.close(error));
   }
   std::string value;
-  CHECK(db->Get({}, "m-late", &value).ok());
-  CHECK(db->Get({}, fmt_key(1, 999), &value).ok());
-  for (auto* handle : handles) REQUIRE(db->DestroyColumnFamilyHandle(handle).ok());
+  CHECK(db.Get({}, "m-late", &value).ok());
+  CHECK(db.Get({}, fmt_key(1, 999), &value).ok());
+}
+
+TEST_CASE("write-behind: after a quiet spell the memtables are written out, once") {
+  TwoFamilies rocks;
+  WriteBehind behind(
+      *rocks.db, rocks.events(), [](std::string_view) { return true; },
+      std::chrono::milliseconds(50));
+  rocksdb::WriteBatch burst;
+  for (int i = 0; i < 100; ++i) {
+    burst.Put(fmt_key(0, i), "value");
+    burst.Put(rocks.events(), fmt_key(1, i), "event");
+  }
+  REQUIRE(behind.absorb(std::move(burst)));
+  std::string error;
+  REQUIRE(behind.flush(false, error));
+  REQUIRE(behind.flush(false, error));  // idle, but not quiet for long yet
+  CHECK(rocks.entries_in_memory(rocks.events()) == 100);
+  CHECK(rocks.entries_in_memory(rocks.db->DefaultColumnFamily()) == 100);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  REQUIRE(behind.flush(false, error));  // quiet for longer than quiet_for
+  CHECK(rocks.entries_in_memory(rocks.events()) == 0);
+  CHECK(rocks.entries_in_memory(rocks.db->DefaultColumnFamily()) == 0);
+  std::string value;
+  CHECK(rocks.db->Get({}, rocks.events(), fmt_key(1, 99), &value).ok());  // on disk now
+
+  // The next write starts a new spell: nothing is flushed out of turn until it is quiet again.
+  rocksdb::WriteBatch one;
+  one.Put(rocks.events(), "late", "event");
+  REQUIRE(behind.absorb(std::move(one)));
+  REQUIRE(behind.flush(false, error));
+  REQUIRE(behind.flush(false, error));
+  CHECK(rocks.entries_in_memory(rocks.events()) == 1);
+  REQUIRE(behind.close(error));
 }
