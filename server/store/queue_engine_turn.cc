@@ -51,9 +51,11 @@ bool QueueEngine::write_turn_once(
   // Acks alone are never fsynced: one lost in a power cut only means a resend, which QoS 1 allows.
   // Uplink marks and events are, under Sync: the devices are told their messages are held, and
   // readers see the events, once this returns.
-  // Deferred events are the caller's to hold back until written (message_store.h).
-  const bool durable = marked || (!events.empty() && !defer_events);
-  const bool sync = durable && options_.durability == Durability::Sync;
+  // Deferred events are the caller's to hold back until written (message_store.h); under Sync
+  // none is deferred: a receipt, connect or disconnect shown must survive a power cut too.
+  const bool sync_durability = options_.durability == Durability::Sync;
+  const bool durable = marked || (!events.empty() && (!defer_events || sync_durability));
+  const bool sync = durable && sync_durability;
   if (!finish(*txn, sync, durable || !acked.empty(), touched, nullptr, !durable,
               {.device_acks = true}))
     return false;

@@ -145,12 +145,11 @@ struct WriteBehind::Writer final : rocksdb::WriteBatch::Handler {
 };
 
 WriteBehind::WriteBehind(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events,
-                         std::function<bool(std::string_view)> created_by_put,
-                         std::chrono::milliseconds quiet_for)
+                         std::function<bool(std::string_view)> created_by_put, Settling settling)
     : db_(db),
       events_family_(events),
       created_by_put_(std::move(created_by_put)),
-      quiet_for_(quiet_for) {}
+      settling_(settling) {}
 
 WriteBehind::~WriteBehind() {
   std::string error;
@@ -176,7 +175,7 @@ void WriteBehind::flush_every(std::chrono::milliseconds interval) {
     while (!stop_.wait_for(lock, interval, [this] { return stopping_; })) {
       lock.unlock();
       std::string error;
-      if (!flush(false, error))
+      if (!flush_interval(error))
         if (auto suppressed = limiter.admit())
           KITE_LOG(error, "store.write_behind_failed",
                    {{"error", error}, {"pending", pending_writes()}, {"suppressed", *suppressed}});
@@ -239,43 +238,71 @@ WriteBehind::Lookup WriteBehind::lookup(const std::string& key, std::string& val
   return Lookup::Unknown;
 }
 
-// An interval with nothing to write after a busy one: the index sized for that is freed, and so
-// is what the allocator keeps free in every thread's arena (a burst's batches and indexes, freed
-// here and by the workers), so that an idle kited keeps no write-behind memory (issue 21's idle
-// connections). flush_mutex_ held.
-void WriteBehind::give_back(Index& unused) {
-  unused = Index{};
-#ifdef __GLIBC__
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_trim_ < kTrimEvery) return;
-  last_trim_ = now;
-  malloc_trim(0);
-#endif
+bool WriteBehind::flush_interval(std::string& error) {
+  bool idle = false;
+  if (!flush(false, error, idle)) return false;
+  if (idle) tidy();
+  return true;
 }
 
-// quiet_for_ without a deferred write: RocksDB's memtables (a connection storm's events, most of
-// the store's memory in an idle kited: about 95 bytes per event) are written to disk, and at the
-// next interval (RocksDB frees a flushed memtable, and its flush thread its buffers, just after
-// the flush returns) the allocator gives the memory back to the system. Once per quiet spell,
-// so a trickle of traffic never pays for it. flush_mutex_ held.
-void WriteBehind::settle_if_quiet() {
-  if (quiet_ == Quiet::Busy) {
-    if (std::chrono::steady_clock::now() - last_write_ < quiet_for_) return;
-    quiet_ = Quiet::Flushed;
-    rocksdb::FlushOptions options;  // waits: deferred writes wait behind flush_mutex_ meanwhile
+// After an interval with nothing to write, on the flusher's thread only (a worker's flush must not
+// pay for it): the index sized for the last burst is freed, and the allocator's free memory given
+// back (at most every kTrimEvery). After a quiet spell with enough in RocksDB's memtables (a
+// connection storm's events: about 95 bytes each, most of an idle kited's store memory), they
+// are written to disk, once, and their memory given back at the next interval (RocksDB frees a
+// flushed memtable, and its flush thread its buffers, just after the flush returns). Both run
+// outside this object's locks: writes go on meanwhile.
+void WriteBehind::tidy() {
+  Index unused;
+  bool flush_memtables = false, trim = false;
+  {
+    std::lock_guard serial(flush_mutex_);
+    {
+      std::lock_guard lock(mutex_);
+      if (!open_.empty()) return;  // writes came since that flush
+      if (open_.index.capacity() != 0) unused = std::exchange(open_.index, Index{});
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (quiet_ == Quiet::Flushed) {
+      quiet_ = Quiet::Settled;
+      trim = true;
+    } else if (quiet_ == Quiet::Busy && now - last_write_ >= settling_.quiet_for) {
+      flush_memtables = memtable_entries() >= settling_.min_memtable_entries;
+      quiet_ = flush_memtables ? Quiet::Flushed : Quiet::Settled;
+    }
+    trim = trim || (unused.capacity() != 0 && now - last_trim_ >= kTrimEvery);
+    if (trim) last_trim_ = now;
+  }
+  unused = Index{};
+  if (flush_memtables) {
+    rocksdb::FlushOptions options;
     options.allow_write_stall = true;
     const rocksdb::Status status = db_.Flush(options, {db_.DefaultColumnFamily(), events_family_});
     if (!status.ok()) KITE_LOG(warn, "store.quiet_flush_failed", {{"error", status.ToString()}});
-  } else if (quiet_ == Quiet::Flushed) {
-    quiet_ = Quiet::Settled;
-#ifdef __GLIBC__
-    last_trim_ = std::chrono::steady_clock::now();
-    malloc_trim(0);
-#endif
   }
+#ifdef __GLIBC__
+  if (trim) malloc_trim(0);
+#endif
+}
+
+std::uint64_t WriteBehind::memtable_entries() const {
+  std::uint64_t total = 0;
+  for (auto* family : {db_.DefaultColumnFamily(), events_family_}) {
+    for (const char* property :
+         {"rocksdb.num-entries-active-mem-table", "rocksdb.num-entries-imm-mem-tables"}) {
+      std::uint64_t entries = 0;
+      if (db_.GetIntProperty(family, property, &entries)) total += entries;
+    }
+  }
+  return total;
 }
 
 bool WriteBehind::flush(bool sync, std::string& error) {
+  bool idle = false;
+  return flush(sync, error, idle);
+}
+
+bool WriteBehind::flush(bool sync, std::string& error, bool& idle) {
   std::lock_guard serial(flush_mutex_);
   // The next generation is likely the size of the last one: its index is made that big here,
   // outside mutex_, so that it neither grows step by step nor is zeroed while workers wait (and
@@ -288,8 +315,7 @@ bool WriteBehind::flush(bool sync, std::string& error) {
   }
   if (pending) next.index.reserve(last_generation_keys_);
   std::uint64_t generation = 0;
-  bool idle = false;
-  Index unused;  // an idle interval's index: freed once the lock is released
+  idle = false;
   {
     std::lock_guard lock(mutex_);
     // Groups with records pending: those are being written now, so wait for that. The others
@@ -300,20 +326,17 @@ bool WriteBehind::flush(bool sync, std::string& error) {
       generation = generation_ - 1;  // the open generation holds nothing yet
       durable_.store(generation, std::memory_order_release);
       idle = true;
-      if (open_.index.capacity() != 0) unused = std::exchange(open_.index, Index{});
+      if (!sync) return true;
     } else {
       generation = generation_++;
       flushing_ = std::move(open_);
       open_ = std::move(next);
     }
   }
-  if (idle) {
-    if (unused.capacity() != 0) give_back(unused);
-    settle_if_quiet();
-    if (!sync) return true;
+  if (!idle) {
+    last_write_ = std::chrono::steady_clock::now();
+    quiet_ = Quiet::Busy;
   }
-  last_write_ = std::chrono::steady_clock::now();
-  quiet_ = Quiet::Busy;
   // flushing_ changes only under flush_mutex_, which this call holds: readable without mutex_.
   last_generation_keys_ = flushing_.index.size();
   Writer writer(events_family_);

@@ -45,15 +45,22 @@
 
 namespace kite::server::store {
 
+// When an idle kited gives its write buffers back (WriteBehind::tidy()): after `quiet_for`
+// without a deferred write, if RocksDB's memtables hold at least `min_memtable_entries` (a
+// memtable's memory is counted in whole arena blocks, so its entries say better whether it is
+// worth an SST file of its own: 10,000 connect events are about 1 MB).
+struct WriteBehindSettling {
+  std::chrono::milliseconds quiet_for = std::chrono::seconds(10);
+  std::uint64_t min_memtable_entries = 10'000;
+};
+
 class WriteBehind {
  public:
   enum class Lookup : std::uint8_t { Unknown, Deleted, Found };
   // `created_by_put(key)`: a put of this key creates its record (it was never in RocksDB).
-  // `quiet_for`: so long without a deferred write, and RocksDB's memtables are written out and
-  // their memory given back (settle_if_quiet()).
+  using Settling = WriteBehindSettling;
   WriteBehind(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events,
-              std::function<bool(std::string_view)> created_by_put,
-              std::chrono::milliseconds quiet_for = std::chrono::seconds(10));
+              std::function<bool(std::string_view)> created_by_put, Settling settling = {});
   ~WriteBehind();  // close(), if it was not called
   WriteBehind(const WriteBehind&) = delete;
   WriteBehind& operator=(const WriteBehind&) = delete;
@@ -82,6 +89,9 @@ class WriteBehind {
   bool holds_kind(char kind) const;
   // Writes everything absorbed so far (fsynced when `sync`), and returns once RocksDB has it.
   bool flush(bool sync, std::string& error);
+  // One interval of the flusher (flush_every()): flush(), and after an interval with nothing to
+  // write, memory given back (tidy()).
+  bool flush_interval(std::string& error);
 
   // Deferred commits should be written at once instead: the last flush failed (a full disk), or
   // more than kMaxPending writes wait. So a failing disk is answered with errors, as without
@@ -118,13 +128,14 @@ class WriteBehind {
   struct Writer;
   // `group`'s slot (as Latest::group), or 0 once a flush closed it (mutex_ held).
   std::uint32_t slot_of(std::uint64_t group) const;
-  void give_back(Index& unused);  // an idle interval's index, and the allocator's free memory
-  void settle_if_quiet();         // a quiet spell: the memtables to disk, their memory back
+  bool flush(bool sync, std::string& error, bool& idle);  // idle: there was nothing to write
+  void tidy();
+  std::uint64_t memtable_entries() const;  // both families', not yet flushed
 
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* const events_family_;
   const std::function<bool(std::string_view)> created_by_put_;
-  const std::chrono::milliseconds quiet_for_;
+  const Settling settling_;
 
   mutable std::mutex mutex_;      // guards open_, flushing_'s index lookups and generation_
   Pending open_;                  // absorbed since the last flush began
@@ -139,7 +150,7 @@ class WriteBehind {
   std::size_t last_generation_keys_ = 0;  // guarded by flush_mutex_
   std::chrono::steady_clock::time_point last_trim_{};   // guarded by flush_mutex_
   std::chrono::steady_clock::time_point last_write_{};  // of a generation; flush_mutex_
-  // Since the last generation written: Busy until quiet_for_ passed, then the memtables are
+  // Since the last generation written: Busy until the quiet spell, then the memtables are
   // Flushed, then the allocator's free memory given back (Settled). Guarded by flush_mutex_.
   enum class Quiet : std::uint8_t { Busy, Flushed, Settled };
   Quiet quiet_ = Quiet::Settled;

@@ -62,12 +62,14 @@ TEST_CASE("write-behind: an interval with nothing to write gives the last burst'
       rocksdb::WriteBatch burst;
       for (int i = 0; i < 1000; ++i) burst.Put(fmt_key(generation, i), "value");
       REQUIRE(behind.absorb(std::move(burst)));
-      REQUIRE(behind.flush(false, error));
+      REQUIRE(behind.flush_interval(error));
     }
     CHECK(behind.pending_writes() == 0);
     CHECK(behind.reserved_keys() >= 1000);  // the open generation is made as big as the last
 
-    REQUIRE(behind.flush(false, error));  // a whole interval with nothing to write
+    REQUIRE(behind.flush(false, error));  // a worker's flush with nothing to write keeps it
+    CHECK(behind.reserved_keys() >= 1000);
+    REQUIRE(behind.flush_interval(error));  // a whole interval with nothing to write
     CHECK(behind.reserved_keys() == 0);
 
     rocksdb::WriteBatch later;  // and writes after the lull are taken as before
@@ -81,11 +83,8 @@ TEST_CASE("write-behind: an interval with nothing to write gives the last burst'
   CHECK(db.Get({}, fmt_key(1, 999), &value).ok());
 }
 
-TEST_CASE("write-behind: after a quiet spell the memtables are written out, once") {
-  TwoFamilies rocks;
-  WriteBehind behind(
-      *rocks.db, rocks.events(), [](std::string_view) { return true; },
-      std::chrono::milliseconds(50));
+// A write, then intervals with nothing to write until a quiet spell has passed.
+void burst_then_quiet(TwoFamilies& rocks, WriteBehind& behind, std::chrono::milliseconds quiet) {
   rocksdb::WriteBatch burst;
   for (int i = 0; i < 100; ++i) {
     burst.Put(fmt_key(0, i), "value");
@@ -93,24 +92,46 @@ TEST_CASE("write-behind: after a quiet spell the memtables are written out, once
   }
   REQUIRE(behind.absorb(std::move(burst)));
   std::string error;
-  REQUIRE(behind.flush(false, error));
-  REQUIRE(behind.flush(false, error));  // idle, but not quiet for long yet
-  CHECK(rocks.entries_in_memory(rocks.events()) == 100);
-  CHECK(rocks.entries_in_memory(rocks.db->DefaultColumnFamily()) == 100);
+  REQUIRE(behind.flush_interval(error));
+  std::this_thread::sleep_for(quiet + std::chrono::milliseconds(50));
+  REQUIRE(behind.flush_interval(error));
+}
 
-  std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  REQUIRE(behind.flush(false, error));  // quiet for longer than quiet_for
+TEST_CASE("write-behind: after a quiet spell the memtables are written out, once") {
+  TwoFamilies rocks;
+  const auto quiet = std::chrono::milliseconds(300);
+  WriteBehind behind(*rocks.db, rocks.events(), [](std::string_view) { return true; },
+                     {.quiet_for = quiet, .min_memtable_entries = 0});
+  rocksdb::WriteBatch first;
+  first.Put(rocks.events(), "early", "event");
+  REQUIRE(behind.absorb(std::move(first)));
+  std::string error;
+  REQUIRE(behind.flush_interval(error));
+  REQUIRE(behind.flush_interval(error));  // idle, but the spell has only begun
+  CHECK(rocks.entries_in_memory(rocks.events()) == 1);
+
+  burst_then_quiet(rocks, behind, quiet);
   CHECK(rocks.entries_in_memory(rocks.events()) == 0);
   CHECK(rocks.entries_in_memory(rocks.db->DefaultColumnFamily()) == 0);
   std::string value;
   CHECK(rocks.db->Get({}, rocks.events(), fmt_key(1, 99), &value).ok());  // on disk now
 
-  // The next write starts a new spell: nothing is flushed out of turn until it is quiet again.
-  rocksdb::WriteBatch one;
-  one.Put(rocks.events(), "late", "event");
-  REQUIRE(behind.absorb(std::move(one)));
-  REQUIRE(behind.flush(false, error));
-  REQUIRE(behind.flush(false, error));
+  // Once per spell: an event written at once (not through the write-behind) stays in memory.
+  REQUIRE(rocks.db->Put({}, rocks.events(), "at-once", "event").ok());
+  std::this_thread::sleep_for(quiet + std::chrono::milliseconds(50));
+  REQUIRE(behind.flush_interval(error));
+  REQUIRE(behind.flush_interval(error));
   CHECK(rocks.entries_in_memory(rocks.events()) == 1);
+  REQUIRE(behind.close(error));
+}
+
+TEST_CASE("write-behind: a quiet spell with little in the memtables writes nothing out") {
+  TwoFamilies rocks;
+  const auto quiet = std::chrono::milliseconds(100);
+  WriteBehind behind(*rocks.db, rocks.events(), [](std::string_view) { return true; },
+                     {.quiet_for = quiet, .min_memtable_entries = 1000});
+  burst_then_quiet(rocks, behind, quiet);
+  CHECK(rocks.entries_in_memory(rocks.events()) == 100);  // a trickle never pays for a flush
+  std::string error;
   REQUIRE(behind.close(error));
 }
