@@ -99,7 +99,7 @@ void burst_then_quiet(TwoFamilies& rocks, WriteBehind& behind, std::chrono::mill
 
 TEST_CASE("write-behind: after a quiet spell the memtables are written out, once") {
   TwoFamilies rocks;
-  const auto quiet = std::chrono::milliseconds(300);
+  const auto quiet = std::chrono::milliseconds(1000);  // long beside a pause between two calls
   WriteBehind behind(*rocks.db, rocks.events(), [](std::string_view) { return true; },
                      {.quiet_for = quiet, .min_memtable_entries = 0});
   rocksdb::WriteBatch first;
