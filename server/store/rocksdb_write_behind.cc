@@ -245,13 +245,13 @@ bool WriteBehind::flush_interval(std::string& error) {
   return true;
 }
 
-// After an interval with nothing to write, on the flusher's thread only (a worker's flush must not
-// pay for it): the index sized for the last burst is freed, and the allocator's free memory given
-// back (at most every kTrimEvery). After a quiet spell with enough in RocksDB's memtables (a
-// connection storm's events: about 95 bytes each, most of an idle kited's store memory), they
-// are written to disk, once, and their memory given back at the next interval (RocksDB frees a
-// flushed memtable, and its flush thread its buffers, just after the flush returns). Both run
-// outside this object's locks: writes go on meanwhile.
+// After two intervals in a row with nothing to write (so one whole interval without a write),
+// on the flusher's thread only (a worker's flush must not pay for it): the index sized for the last
+// burst is freed, and the allocator's free memory given back (at most every kTrimEvery). After a
+// quiet spell with enough in RocksDB's memtables (a connection storm's events: about 95 bytes each,
+// most of an idle kited's store memory), they are written to disk, once, and their memory given
+// back at the next interval (RocksDB frees a flushed memtable, and its flush thread its buffers,
+// just after the flush returns). Both run outside this object's locks: writes go on meanwhile.
 void WriteBehind::tidy() {
   Index unused;
   bool flush_memtables = false, trim = false;
@@ -259,7 +259,11 @@ void WriteBehind::tidy() {
     std::lock_guard serial(flush_mutex_);
     {
       std::lock_guard lock(mutex_);
-      if (!open_.empty()) return;  // writes came since that flush
+      // A whole interval with nothing written: none since the flusher's last idle interval
+      // either (a worker's flush may have written one, and reserved the next index, meanwhile).
+      const bool written_since = generation_ != tidied_generation_;
+      tidied_generation_ = generation_;
+      if (written_since || !open_.empty()) return;
       if (open_.index.capacity() != 0) unused = std::exchange(open_.index, Index{});
     }
     const auto now = std::chrono::steady_clock::now();

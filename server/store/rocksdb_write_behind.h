@@ -154,6 +154,7 @@ class WriteBehind {
   // Flushed, then the allocator's free memory given back (Settled). Guarded by flush_mutex_.
   enum class Quiet : std::uint8_t { Busy, Flushed, Settled };
   Quiet quiet_ = Quiet::Settled;
+  std::uint64_t tidied_generation_ = 0;  // generation_ at tidy()'s last look; flush_mutex_
   std::mutex stop_mutex_;
   std::condition_variable stop_;
   bool stopping_ = false;  // guarded by stop_mutex_
