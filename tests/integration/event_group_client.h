@@ -28,6 +28,8 @@ inline void make_traffic(const Harness& h) {
                        "--devices", "1000", "--seconds", "1", "--warmup", "0", "--rate", "3000"});
   INFO(run.out << run.err);
   REQUIRE(run.exit_code == 0);
+  // Every device's disconnect is shown once written: up to store.write_behind_ms after the run.
+  REQUIRE(h.wait_events("type=disconnect&limit=10000", 1000)["events"].size() >= 1000);
 }
 
 // Every event held: id -> device.
