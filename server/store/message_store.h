@@ -142,7 +142,7 @@ struct QueueInfo {
   std::uint64_t queued_messages = 0, queued_bytes = 0;
   std::uint64_t next_seq = 1;              // the seq the next enqueue will get
   std::uint64_t acked_through = 0;         // highest seq the device confirmed
-  std::uint64_t uplink_last_received = 0;  // as uplink_last_received(): one read for a welcome
+  std::uint64_t uplink_last_received = 0;  // as set_uplink_last_received() left it
 };
 
 // Counters since the store was opened, except messages and bytes: those are what is queued now.
@@ -262,10 +262,9 @@ class MessageStore {
   virtual void discard(std::string_view device_id, std::uint64_t seq) = 0;
   virtual QueueInfo info(std::string_view device_id) = 0;
 
-  // Uplink dedup state that must survive restarts: the highest uplink seq accepted from the device.
-  // Stored as given (the session decides what "highest" means); written with the durability
-  // setting.
-  virtual std::uint64_t uplink_last_received(std::string_view device_id) = 0;
+  // Uplink dedup state that must survive restarts: the highest uplink seq accepted from the device
+  // (read back in info()). Stored as given (the session decides what "highest" means); written
+  // with the durability setting.
   virtual void set_uplink_last_received(std::string_view device_id, std::uint64_t seq) = 0;
 
   // Group membership, kept with the queues (written with the durability setting): a device joins

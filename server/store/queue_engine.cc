@@ -430,10 +430,6 @@ QueueInfo QueueEngine::info(std::string_view device_id) {
           meta.uplink_last_received};
 }
 
-std::uint64_t QueueEngine::uplink_last_received(std::string_view device_id) {
-  return read_meta(device_id).uplink_last_received;
-}
-
 // The acked messages from the cached index, without reading storage; false when the index is not
 // complete or an acked message holds a conflation key (whose record must be found and deleted).
 bool QueueEngine::indexed_victims(const CachedDevice& cached, std::uint64_t through_seq,

@@ -66,7 +66,6 @@ class QueueEngine final : public MessageStore {
   void take_notices(std::vector<MessageNotice>& out) override;
   void reclaim() override { backend_->reclaim(); }
   QueueInfo info(std::string_view device_id) override;
-  std::uint64_t uplink_last_received(std::string_view device_id) override;
   void set_uplink_last_received(std::string_view device_id, std::uint64_t seq) override;
   void set_member(std::string_view group, std::string_view device, bool member) override;
   void for_each_member(

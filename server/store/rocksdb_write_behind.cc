@@ -239,14 +239,13 @@ WriteBehind::Lookup WriteBehind::lookup(const std::string& key, std::string& val
 }
 
 bool WriteBehind::flush_interval(std::string& error) {
-  bool idle = false;
-  if (!flush(false, error, idle)) return false;
-  if (idle) tidy();
+  if (!flush(false, error)) return false;
+  tidy();
   return true;
 }
 
-// After two intervals in a row with nothing to write (so one whole interval without a write),
-// on the flusher's thread only (a worker's flush must not pay for it): the index sized for the last
+// After a whole interval with nothing written (no generation since tidy()'s last look), on the
+// flusher's thread only (a worker's flush must not pay for it): the index sized for the last
 // burst is freed, and the allocator's free memory given back (at most every kTrimEvery). After a
 // quiet spell with enough in RocksDB's memtables (a connection storm's events: about 95 bytes each,
 // most of an idle kited's store memory), they are written to disk, once, and their memory given
@@ -259,8 +258,7 @@ void WriteBehind::tidy() {
     std::lock_guard serial(flush_mutex_);
     {
       std::lock_guard lock(mutex_);
-      // A whole interval with nothing written: none since the flusher's last idle interval
-      // either (a worker's flush may have written one, and reserved the next index, meanwhile).
+      // A worker's flush may have written a generation (and reserved the next index) meanwhile.
       const bool written_since = generation_ != tidied_generation_;
       tidied_generation_ = generation_;
       if (written_since || !open_.empty()) return;
@@ -302,11 +300,6 @@ std::uint64_t WriteBehind::memtable_entries() const {
 }
 
 bool WriteBehind::flush(bool sync, std::string& error) {
-  bool idle = false;
-  return flush(sync, error, idle);
-}
-
-bool WriteBehind::flush(bool sync, std::string& error, bool& idle) {
   std::lock_guard serial(flush_mutex_);
   // The next generation is likely the size of the last one: its index is made that big here,
   // outside mutex_, so that it neither grows step by step nor is zeroed while workers wait (and
@@ -319,7 +312,6 @@ bool WriteBehind::flush(bool sync, std::string& error, bool& idle) {
   }
   if (pending) next.index.reserve(last_generation_keys_);
   std::uint64_t generation = 0;
-  idle = false;
   {
     std::lock_guard lock(mutex_);
     // Groups with records pending: those are being written now, so wait for that. The others
@@ -329,17 +321,14 @@ bool WriteBehind::flush(bool sync, std::string& error, bool& idle) {
     if (open_.empty()) {
       generation = generation_ - 1;  // the open generation holds nothing yet
       durable_.store(generation, std::memory_order_release);
-      idle = true;
       if (!sync) return true;
     } else {
       generation = generation_++;
       flushing_ = std::move(open_);
       open_ = std::move(next);
+      last_write_ = std::chrono::steady_clock::now();
+      quiet_ = Quiet::Busy;
     }
-  }
-  if (!idle) {
-    last_write_ = std::chrono::steady_clock::now();
-    quiet_ = Quiet::Busy;
   }
   // flushing_ changes only under flush_mutex_, which this call holds: readable without mutex_.
   last_generation_keys_ = flushing_.index.size();

@@ -57,8 +57,8 @@ struct WriteBehindSettling {
 class WriteBehind {
  public:
   enum class Lookup : std::uint8_t { Unknown, Deleted, Found };
-  // `created_by_put(key)`: a put of this key creates its record (it was never in RocksDB).
   using Settling = WriteBehindSettling;
+  // `created_by_put(key)`: a put of this key creates its record (it was never in RocksDB).
   WriteBehind(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* events,
               std::function<bool(std::string_view)> created_by_put, Settling settling = {});
   ~WriteBehind();  // close(), if it was not called
@@ -89,8 +89,8 @@ class WriteBehind {
   bool holds_kind(char kind) const;
   // Writes everything absorbed so far (fsynced when `sync`), and returns once RocksDB has it.
   bool flush(bool sync, std::string& error);
-  // One interval of the flusher (flush_every()): flush(), and after an interval with nothing to
-  // write, memory given back (tidy()).
+  // One interval of the flusher (flush_every()): flush(), and after a whole interval with nothing
+  // written, memory given back (tidy()).
   bool flush_interval(std::string& error);
 
   // Deferred commits should be written at once instead: the last flush failed (a full disk), or
@@ -128,7 +128,6 @@ class WriteBehind {
   struct Writer;
   // `group`'s slot (as Latest::group), or 0 once a flush closed it (mutex_ held).
   std::uint32_t slot_of(std::uint64_t group) const;
-  bool flush(bool sync, std::string& error, bool& idle);  // idle: there was nothing to write
   void tidy();
   std::uint64_t memtable_entries() const;  // both families', not yet flushed
 

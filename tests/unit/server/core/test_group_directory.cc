@@ -78,7 +78,6 @@ class SlowMembershipStore final : public MessageStore {
   void take_notices(std::vector<MessageNotice>&) override {}
   bool recover() override { return true; }
   QueueInfo info(std::string_view) override { return {}; }
-  std::uint64_t uplink_last_received(std::string_view) override { return 0; }
   void set_uplink_last_received(std::string_view, std::uint64_t) override {}
   std::uint64_t epoch() const override { return 1; }
   StoreStats stats() const override { return {}; }

@@ -108,8 +108,8 @@ TEST_CASE("one turn's acks and uplink marks over devices of two shards apply on 
   REQUIRE(store->write_turn(acks, uplinks, {}));
   CHECK(queued_seqs(*store, on_first) == Seqs{3});
   CHECK(queued_seqs(*store, on_second) == Seqs{});
-  CHECK(store->uplink_last_received(on_first) == 5);
-  CHECK(store->uplink_last_received(on_second) == 7);
+  CHECK(store->info(on_first).uplink_last_received == 5);
+  CHECK(store->info(on_second).uplink_last_received == 7);
   CHECK(keys_on(redis.first, "kite:d:{" + on_second + "}:*").empty());
   CHECK(keys_on(redis.second, "kite:d:{" + on_first + "}:*").empty());
   // A second store (another node) reopening the shards counts every device's messages.

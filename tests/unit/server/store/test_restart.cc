@@ -41,8 +41,8 @@ TEST_CASE_TEMPLATE("queues, their indexes, totals and uplink state survive a res
   auto stats = store->stats();
   CHECK(stats.messages == 3);
   CHECK(stats.bytes == (2 + 5) + 2 + 2);
-  CHECK(store->uplink_last_received("a") == 42);
-  CHECK(store->uplink_last_received("b") == 0);
+  CHECK(store->info("a").uplink_last_received == 42);
+  CHECK(store->info("b").uplink_last_received == 0);
   auto duplicate = store->enqueue("a", keyed("a1", "state", "req"), kNow);
   CHECK(duplicate.status == Status::Duplicate);
   CHECK(duplicate.message_id == first_id);

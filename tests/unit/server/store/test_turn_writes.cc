@@ -26,8 +26,8 @@ TEST_CASE_TEMPLATE("a turn's acks and uplink seqs are one write", Store, STORE_K
   const auto before = store->stats().writes;
   REQUIRE(store->write_turn(acks, uplinks, {}));
   CHECK(store->stats().writes == before + 1);
-  CHECK(store->uplink_last_received("dev-0") == 100);
-  CHECK(store->uplink_last_received("dev-49") == 149);
+  CHECK(store->info("dev-0").uplink_last_received == 100);
+  CHECK(store->info("dev-49").uplink_last_received == 149);
   CHECK(store->info("a").acked_through == 2);
   CHECK(store->stats().acked == 2);
   CHECK(queued_seqs(*store, "a") == Seqs{3});
@@ -44,8 +44,8 @@ TEST_CASE_TEMPLATE("uplink seqs written with a turn survive a restart", Store,
     REQUIRE(store->write_turn({}, uplinks, {}));
   }
   auto store = kind.open();
-  CHECK(store->uplink_last_received("dev") == 41);
-  CHECK(store->uplink_last_received("other") == 7);
+  CHECK(store->info("dev").uplink_last_received == 41);
+  CHECK(store->info("other").uplink_last_received == 7);
 }
 
 TEST_CASE_TEMPLATE("a discarded message is dropped, not acked, and a later ack skips it", Store,
@@ -105,7 +105,7 @@ TEST_CASE_TEMPLATE(
     CHECK(store->stats().writes == before + 1);
   }
   auto store = kind.open();
-  CHECK(store->uplink_last_received("dev") == 9);
+  CHECK(store->info("dev").uplink_last_received == 9);
   const std::vector<HeldEvent> all{
       {1000, 5, 0, "dev", "{\"a\":1}"}, {1001, 6, 2, "other", big}, {1002, 7, 1, "dev", ""}};
   CHECK(held_events(*store) == all);
