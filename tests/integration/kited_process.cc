@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
+#include <string_view>
 
 #include <chrono>
 #include <cstdlib>
@@ -77,7 +78,23 @@ KitedProcess::~KitedProcess() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
+// Ports are picked at random below the ephemeral range (free_port.h): a parallel test may pick
+// and bind the same one between the check and kited's bind. Then kited exits at start saying so,
+// and is started again on other ports (twice at most); on its own ports it is an error.
 void KitedProcess::spawn(bool same_ports) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      spawn_once(same_ports);
+      return;
+    } catch (const std::runtime_error& error) {
+      const bool taken =
+          std::string_view(error.what()).find("Address already in use") != std::string_view::npos;
+      if (same_ports || fixed_device_port_ || !taken || attempt == 2) throw;
+    }
+  }
+}
+
+void KitedProcess::spawn_once(bool same_ports) {
   if (!same_ports) {
     device_port_ = fixed_device_port_ ? fixed_device_port_ : free_port();
     admin_port_ = free_port();

@@ -56,6 +56,7 @@ class KitedProcess {
 
  private:
   void spawn(bool same_ports);
+  void spawn_once(bool same_ports);
   void wait_healthy();
   void reap(int* status);
 
