@@ -7,14 +7,20 @@
 
 namespace kite::it {
 
-SdkFleet::SdkFleet(std::vector<std::string> ids, std::uint16_t port) : devices_(ids.size()) {
-  if (uv_loop_init(&loop_) != 0 || uv_async_init(&loop_, &stop_, on_stop) != 0)
+SdkFleet::SdkFleet(std::vector<std::string> ids, std::uint16_t port)
+    : SdkFleet(std::move(ids), Setup{.port = port}) {}
+
+SdkFleet::SdkFleet(std::vector<std::string> ids, Setup setup) : devices_(ids.size()) {
+  if (uv_loop_init(&loop_) != 0 || uv_async_init(&loop_, &stop_, on_stop) != 0 ||
+      uv_async_init(&loop_, &task_, on_task) != 0)
     throw std::runtime_error("cannot make the fleet's loop");
   stop_.data = this;
+  task_.data = this;
   // The clients are made and started on the loop's thread: a client on a loop of the caller's
   // is called from that loop's thread only.
-  thread_ =
-      std::thread([this, ids = std::move(ids), port]() mutable { run(std::move(ids), port); });
+  thread_ = std::thread([this, ids = std::move(ids), setup = std::move(setup)]() mutable {
+    run(std::move(ids), setup);
+  });
 }
 
 SdkFleet::~SdkFleet() {
@@ -23,35 +29,73 @@ SdkFleet::~SdkFleet() {
   uv_loop_close(&loop_);
 }
 
-void SdkFleet::run(std::vector<std::string> ids, std::uint16_t port) {
+void SdkFleet::run(std::vector<std::string> ids, const Setup& setup) {
+  if (setup.on_thread) setup.on_thread();
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    ClientOptions options = sdk_options(ids[i], port);
+    ClientOptions options = sdk_options(ids[i], setup.port);
+    options.host = setup.host;
     options.connect_timeout_ms = 5'000;
-    auto client = std::make_unique<Client>(std::move(options), &loop_);
-    client->on_message([this, i](const Message& m) {
-      std::lock_guard lock(mutex_);
-      devices_[i].messages.emplace_back(m.payload);
-      changed_.notify_all();
-    });
-    client->on_state([this, i](const StateChange& s) {
-      std::lock_guard lock(mutex_);
-      Device& device = devices_[i];
-      device.state = s.state;
-      device.reason = std::string(s.reason);
-      if (s.state == State::Connected) {
-        if (device.connects > 0 && !s.resumed) device.lost_history = true;
-        ++device.connects;
-        device.connected = true;
-        device.connected_at = now_ms();
-      } else {
-        device.connected = false;
-      }
-      changed_.notify_all();
-    });
-    if (client->start() != Error::Ok) throw std::runtime_error(client->start_error());
-    clients_.push_back(std::move(client));
+    if (setup.adjust) setup.adjust(options);
+    start_client(i, std::move(options));
   }
   uv_run(&loop_, UV_RUN_DEFAULT);
+}
+
+void SdkFleet::start_client(std::size_t i, ClientOptions options) {
+  auto client = std::make_unique<Client>(std::move(options), &loop_);
+  client->on_message([this, i](const Message& m) {
+    std::lock_guard lock(mutex_);
+    devices_[i].messages.emplace_back(m.payload);
+    changed_.notify_all();
+  });
+  client->on_state([this, i](const StateChange& s) {
+    std::lock_guard lock(mutex_);
+    Device& device = devices_[i];
+    device.state = s.state;
+    device.reason = std::string(s.reason);
+    if (s.state == State::Connected) {
+      if (device.connects > 0 && !s.resumed) device.lost_history = true;
+      ++device.connects;
+      device.connected = true;
+      device.connected_at = now_ms();
+    } else {
+      if (device.connected) device.left_connected_at = now_ms();
+      device.connected = false;
+    }
+    changed_.notify_all();
+  });
+  if (client->start() != Error::Ok) throw std::runtime_error(client->start_error());
+  clients_.push_back(std::move(client));
+}
+
+void SdkFleet::publish(std::size_t index, std::string payload) {
+  auto task = [this, index, payload = std::move(payload)] {
+    auto done = [this, index, payload](Error e, std::string_view) {
+      std::lock_guard lock(mutex_);
+      if (e == Error::Ok)
+        devices_[index].confirmed.push_back(payload);
+      else
+        ++devices_[index].uplink_failures;
+      changed_.notify_all();
+    };
+    const Error refused = clients_.at(index)->publish({.payload = payload, .topic = "fleet"}, done);
+    if (refused != Error::Ok) done(refused, {});
+  };
+  {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  uv_async_send(&task_);
+}
+
+void SdkFleet::on_task(uv_async_t* handle) {
+  auto* self = static_cast<SdkFleet*>(handle->data);
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(self->mutex_);
+    tasks.swap(self->tasks_);
+  }
+  for (auto& task : tasks) task();
 }
 
 // On the loop's thread: the clients go (each closes its handles), then the async itself; the
@@ -59,6 +103,7 @@ void SdkFleet::run(std::vector<std::string> ids, std::uint16_t port) {
 void SdkFleet::on_stop(uv_async_t* handle) {
   auto* self = static_cast<SdkFleet*>(handle->data);
   self->clients_.clear();
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->task_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
 }
 

@@ -32,10 +32,22 @@ class SdkFleet {
     Millis connected_at = 0;    // the last session's opening
     State state = State::Stopped;
     std::string reason;  // the last state change's reason ("Replaced", "ConnectFailed"...)
+    Millis left_connected_at = 0;        // when the last session ended (0: never)
+    std::vector<std::string> confirmed;  // uplink payloads the server confirmed, in order
+    int uplink_failures = 0;             // publish() completions with an error
+  };
+
+  // Where the devices dial and what else they need.
+  struct Setup {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    std::function<void()> on_thread{};             // first, on the fleet's thread (NetLab::enter)
+    std::function<void(ClientOptions&)> adjust{};  // each device's options, before its start
   };
 
   // Starts a client for each id, dialling 127.0.0.1:`port`.
   SdkFleet(std::vector<std::string> ids, std::uint16_t port);
+  SdkFleet(std::vector<std::string> ids, Setup setup);
   ~SdkFleet();
   SdkFleet(const SdkFleet&) = delete;
   SdkFleet& operator=(const SdkFleet&) = delete;
@@ -43,13 +55,20 @@ class SdkFleet {
   // Waits until `done(devices)` holds (checked after every callback) or `timeout_ms` passes.
   bool wait(const std::function<bool(const std::vector<Device>&)>& done, int timeout_ms);
   std::vector<Device> snapshot();
+  // Publishes `payload` (QoS 1) from device `index`, on the fleet's thread; its confirmation
+  // lands in Device::confirmed.
+  void publish(std::size_t index, std::string payload);
 
  private:
-  void run(std::vector<std::string> ids, std::uint16_t port);
+  void run(std::vector<std::string> ids, const Setup& setup);
+  void start_client(std::size_t index, ClientOptions options);
   static void on_stop(uv_async_t* handle);
+  static void on_task(uv_async_t* handle);
 
   uv_loop_t loop_{};
   uv_async_t stop_{};
+  uv_async_t task_{};
+  std::vector<std::function<void()>> tasks_;      // guarded by mutex_, run on the loop's thread
   std::vector<std::unique_ptr<Client>> clients_;  // loop thread only
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -1,0 +1,306 @@
+// A TCP relay that makes the network bad on purpose (see fault_proxy.h).
+#include "fault_proxy.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include "test_device.h"
+
+namespace kite::it {
+namespace {
+
+constexpr std::size_t kMaxQueued = 1u << 20;  // per direction; above it the sender is not read
+constexpr double kBurstBytes = 4096;
+
+sockaddr_in address_of(const std::string& host, std::uint16_t port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  if (::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1)
+    throw std::runtime_error("fault proxy: not an IPv4 address: " + host);
+  return address;
+}
+
+void close_with_reset(int& fd) {
+  if (fd < 0) return;
+  const linger abort{.l_onoff = 1, .l_linger = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  ::close(fd);
+  fd = -1;
+}
+
+}  // namespace
+
+FaultProxy::FaultProxy(const std::string& address, const std::string& target,
+                       std::uint16_t target_port)
+    : target_(target), target_port_(target_port) {
+  address_of(target, target_port);  // checked now, not in the relay thread
+  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_in bound = address_of(address, 0);
+  socklen_t length = sizeof bound;
+  const int one = 1;
+  ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(listener_, reinterpret_cast<sockaddr*>(&bound), sizeof bound) != 0 ||
+      ::listen(listener_, 1024) != 0 ||
+      ::getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &length) != 0) {
+    const std::string error = std::strerror(errno);
+    ::close(listener_);
+    throw std::runtime_error("fault proxy: cannot listen on " + address + ": " + error);
+  }
+  port_ = ntohs(bound.sin_port);
+  thread_ = std::thread([this] { run(); });
+}
+
+FaultProxy::~FaultProxy() {
+  stop_ = true;
+  thread_.join();
+  for (auto& pair : pairs_) {
+    if (pair->device >= 0) ::close(pair->device);
+    if (pair->kited >= 0) ::close(pair->kited);
+  }
+  ::close(listener_);
+}
+
+void FaultProxy::set_links(Link up, Link down) {
+  std::lock_guard lock(mutex_);
+  up_ = up;
+  down_ = down;
+}
+
+void FaultProxy::reset_all() {
+  std::lock_guard lock(mutex_);
+  reset_requested_ = true;
+}
+
+void FaultProxy::cut_down_after(std::uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  cut_request_ = bytes;
+}
+
+void FaultProxy::close_one_side(Side closed) {
+  std::lock_guard lock(mutex_);
+  close_request_ = static_cast<int>(closed);
+}
+
+FaultProxy::Stats FaultProxy::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void FaultProxy::run() {
+  std::vector<pollfd> polled;
+  last_turn_ms_ = now_ms();
+  while (!stop_.load()) {
+    const std::int64_t now = now_ms();
+    apply_actions(now);
+    polled.assign(1, pollfd{.fd = listener_, .events = POLLIN, .revents = 0});
+    for (const auto& pair : pairs_) {
+      for (bool device_side : {true, false}) {
+        const int fd = device_side ? pair->device : pair->kited;
+        const Direction& out = device_side ? pair->down : pair->up;
+        const Direction& in = device_side ? pair->up : pair->down;
+        short events = 0;
+        if (!pair->silent && !in.ended && in.queued < kMaxQueued) events |= POLLIN;
+        // Writable is asked only for bytes due now (else poll would return at once until they
+        // are); the cap's bucket refills by the clock, within the 10 ms wait.
+        const bool due = !out.chunks.empty() && out.due.front() <= now;
+        if (!pair->silent && due && out.tokens >= 1) events |= POLLOUT;
+        polled.push_back(pollfd{.fd = fd, .events = events, .revents = 0});
+      }
+    }
+    const std::int64_t wait = std::clamp<std::int64_t>(next_due(now) - now, 0, 10);
+    if (::poll(polled.data(), polled.size(), static_cast<int>(wait)) < 0) {
+      if (errno == EINTR) continue;
+      std::fprintf(stderr, "fault proxy: poll: %s; the relay stops\n", std::strerror(errno));
+      return;
+    }
+    if (polled[0].revents & POLLIN) accept_new();
+    for (std::size_t i = 0; i < pairs_.size() && 1 + 2 * i + 1 < polled.size(); ++i) {
+      Pair& pair = *pairs_[i];
+      if (polled[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) read_side(pair, true);
+      if (polled[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) read_side(pair, false);
+      write_side(pair, false, now_ms());
+      write_side(pair, true, now_ms());
+    }
+    std::erase_if(pairs_, [](const auto& pair) { return pair->device < 0 && pair->kited < 0; });
+  }
+}
+
+void FaultProxy::accept_new() {
+  for (;;) {
+    const int device = ::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (device < 0) return;
+    const int kited = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const sockaddr_in target = address_of(target_, target_port_);
+    const int one = 1;
+    ::setsockopt(device, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(kited, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (::connect(kited, reinterpret_cast<const sockaddr*>(&target), sizeof target) != 0 &&
+        errno != EINPROGRESS) {
+      int device_fd = device;
+      close_with_reset(device_fd);
+      ::close(kited);
+      continue;
+    }
+    auto pair = std::make_unique<Pair>();
+    pair->device = device;
+    pair->kited = kited;
+    pairs_.push_back(std::move(pair));
+    std::lock_guard lock(mutex_);
+    ++stats_.accepted;
+  }
+}
+
+// Reads what one side sent and queues it for the other, due after the link's delay.
+void FaultProxy::read_side(Pair& pair, bool from_device) {
+  const int fd = from_device ? pair.device : pair.kited;
+  if (fd < 0 || pair.silent) return;
+  char buffer[65536];
+  const ssize_t n = ::read(fd, buffer, sizeof buffer);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n < 0) {  // reset (or worse): passed on as a reset
+    reset(pair);
+    return;
+  }
+  Direction& direction = from_device ? pair.up : pair.down;
+  if (n == 0) {  // a FIN: passed on after what came before it
+    direction.ended = true;
+    return;
+  }
+  Link link;
+  {
+    std::lock_guard lock(mutex_);
+    link = from_device ? up_ : down_;
+    (from_device ? stats_.bytes_up : stats_.bytes_down) += static_cast<std::uint64_t>(n);
+  }
+  std::int64_t due = now_ms() + link.delay_ms;
+  if (link.jitter_ms > 0) due += std::uniform_int_distribution<int>(0, link.jitter_ms)(random_);
+  direction.last_due_ms = std::max(direction.last_due_ms, due);
+  direction.chunks.emplace_back(buffer, static_cast<std::size_t>(n));
+  direction.queued += static_cast<std::size_t>(n);
+  direction.due.push_back(direction.last_due_ms);
+}
+
+// Writes to one side what is due for it, within the link's cap.
+void FaultProxy::write_side(Pair& pair, bool to_device, std::int64_t now) {
+  const int fd = to_device ? pair.device : pair.kited;
+  Direction& direction = to_device ? pair.down : pair.up;
+  if (fd < 0 || pair.silent) return;
+  std::uint64_t cap = 0;
+  {
+    std::lock_guard lock(mutex_);
+    cap = (to_device ? down_ : up_).bytes_per_s;
+  }
+  // Without a cap the bucket stays full; with one it fills at the cap's rate, up to a burst.
+  const double refill =
+      static_cast<double>(now - direction.last_fill_ms) * static_cast<double>(cap) / 1000;
+  direction.tokens = cap == 0 ? kBurstBytes : std::min(kBurstBytes, direction.tokens + refill);
+  direction.last_fill_ms = now;
+  pass_fin_on(pair, to_device);
+  while (!direction.chunks.empty() && direction.due.front() <= now) {
+    const std::string& chunk = direction.chunks.front();
+    std::size_t allowed = chunk.size() - direction.offset;
+    if (cap != 0)
+      allowed = std::min<std::size_t>(allowed, static_cast<std::size_t>(direction.tokens));
+    if (to_device)
+      allowed = static_cast<std::size_t>(std::min<std::uint64_t>(allowed, direction.cut_after));
+    if (to_device && direction.cut_after == 0) {
+      reset(pair);  // the cut: the device saw part of a frame
+      return;
+    }
+    if (allowed == 0) return;  // the cap's bucket is empty
+    const ssize_t n = ::write(fd, chunk.data() + direction.offset, allowed);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR) reset(pair);
+      return;
+    }
+    direction.offset += static_cast<std::size_t>(n);
+    if (cap != 0) direction.tokens -= static_cast<double>(n);
+    if (to_device && direction.cut_after != UINT64_MAX)
+      direction.cut_after -= static_cast<std::uint64_t>(n);
+    if (direction.offset == chunk.size()) {
+      direction.queued -= chunk.size();
+      direction.chunks.pop_front();
+      direction.due.pop_front();
+      direction.offset = 0;
+    }
+  }
+  pass_fin_on(pair, to_device);
+}
+
+// A side that closed gets its FIN passed on once everything it sent was; when both have, the
+// pair is done.
+void FaultProxy::pass_fin_on(Pair& pair, bool to_device) {
+  Direction& direction = to_device ? pair.down : pair.up;
+  const int fd = to_device ? pair.device : pair.kited;
+  if (!direction.ended || direction.fin_sent || !direction.chunks.empty() || fd < 0) return;
+  ::shutdown(fd, SHUT_WR);
+  direction.fin_sent = true;
+  if (pair.up.fin_sent && pair.down.fin_sent) {
+    ::close(pair.device);
+    ::close(pair.kited);
+    pair.device = pair.kited = -1;
+  }
+}
+
+// The requests made since the last turn, and random resets.
+void FaultProxy::apply_actions(std::int64_t now) {
+  bool reset_all = false;
+  std::uint64_t cut = UINT64_MAX;
+  int close_side = -1;
+  double reset_per_s = 0;
+  {
+    std::lock_guard lock(mutex_);
+    std::swap(reset_all, reset_requested_);
+    std::swap(cut, cut_request_);
+    std::swap(close_side, close_request_);
+    reset_per_s = std::max(up_.reset_per_s, down_.reset_per_s);
+  }
+  const double elapsed_s = static_cast<double>(now - last_turn_ms_) / 1000;
+  last_turn_ms_ = now;
+  std::uniform_real_distribution<double> chance(0, 1);
+  for (auto& pair : pairs_) {
+    if (reset_all || (reset_per_s > 0 && chance(random_) < reset_per_s * elapsed_s)) {
+      reset(*pair);
+      continue;
+    }
+    if (cut != UINT64_MAX) pair->down.cut_after = cut;
+    if (close_side >= 0 && !pair->silent) {
+      int& closed = close_side == static_cast<int>(Side::Device) ? pair->device : pair->kited;
+      ::close(closed);  // a FIN: that side sees the connection end
+      closed = -1;
+      pair->silent = true;  // the other side hears nothing from now on
+    }
+  }
+  std::erase_if(pairs_, [](const auto& pair) { return pair->device < 0 && pair->kited < 0; });
+}
+
+void FaultProxy::reset(Pair& pair) {
+  close_with_reset(pair.device);
+  close_with_reset(pair.kited);
+  pair.up = {};
+  pair.down = {};
+  std::lock_guard lock(mutex_);
+  ++stats_.resets;
+}
+
+std::int64_t FaultProxy::next_due(std::int64_t now) const {
+  std::int64_t next = now + 10;
+  for (const auto& pair : pairs_)
+    for (const Direction* direction : {&pair->up, &pair->down})
+      if (!direction->due.empty()) next = std::min(next, std::max(now, direction->due.front()));
+  return next;
+}
+
+}  // namespace kite::it
