@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -22,6 +23,10 @@ namespace {
 
 constexpr std::size_t kMaxQueued = 1u << 20;  // per direction; above it the sender is not read
 constexpr double kBurstBytes = 4096;
+// Under a cap, bytes go in writes of at least this many (or what is left of a chunk), so a slow
+// link is a few writes a second, not one per refilled byte.
+constexpr std::size_t kCapQuantum = 512;
+constexpr auto kActionWait = std::chrono::seconds(5);
 
 sockaddr_in address_of(const std::string& host, std::uint16_t port) {
   sockaddr_in address{};
@@ -79,18 +84,25 @@ void FaultProxy::set_links(Link up, Link down) {
 }
 
 void FaultProxy::reset_all() {
-  std::lock_guard lock(mutex_);
-  reset_requested_ = true;
+  request([this] { reset_requested_ = true; });
 }
 
 void FaultProxy::cut_down_after(std::uint64_t bytes) {
-  std::lock_guard lock(mutex_);
-  cut_request_ = bytes;
+  request([&] { cut_request_ = bytes; });
 }
 
 void FaultProxy::close_one_side(Side closed) {
-  std::lock_guard lock(mutex_);
-  close_request_ = static_cast<int>(closed);
+  request([&] { close_request_ = static_cast<int>(closed); });
+}
+
+// Records an action and waits until the relay applied it (at its next turn, within about 10 ms),
+// so a test that acts next knows the fault is in place.
+void FaultProxy::request(const std::function<void()>& record) {
+  std::unique_lock lock(mutex_);
+  record();
+  const std::uint64_t mine = ++requested_;
+  if (!applied_changed_.wait_for(lock, kActionWait, [&] { return applied_ >= mine; }))
+    throw std::runtime_error("fault proxy: the relay did not apply an action within 5 s");
 }
 
 FaultProxy::Stats FaultProxy::stats() const {
@@ -103,35 +115,36 @@ void FaultProxy::run() {
   last_turn_ms_ = now_ms();
   while (!stop_.load()) {
     const std::int64_t now = now_ms();
-    apply_actions(now);
+    const Caps caps = apply_actions(now);
     polled.assign(1, pollfd{.fd = listener_, .events = POLLIN, .revents = 0});
+    std::int64_t wake_at = now + 10;
     for (const auto& pair : pairs_) {
       for (bool device_side : {true, false}) {
-        const int fd = device_side ? pair->device : pair->kited;
         const Direction& out = device_side ? pair->down : pair->up;
         const Direction& in = device_side ? pair->up : pair->down;
+        const std::uint64_t cap = device_side ? caps.down : caps.up;
         short events = 0;
-        if (!pair->silent && !in.ended && in.queued < kMaxQueued) events |= POLLIN;
-        // Writable is asked only for bytes due now (else poll would return at once until they
-        // are); the cap's bucket refills by the clock, within the 10 ms wait.
-        const bool due = !out.chunks.empty() && out.due.front() <= now;
-        if (!pair->silent && due && out.tokens >= 1) events |= POLLOUT;
+        if (pair->silent || (!in.ended && in.queued < kMaxQueued)) events |= POLLIN;
+        if (!pair->silent && writable_now(out, now, cap)) events |= POLLOUT;
+        if (!pair->silent) wake_at = std::min(wake_at, next_wake(out, now, cap));
+        // An fd with nothing asked is left out: poll would report its hang-up at every turn.
+        const int fd = events != 0 ? (device_side ? pair->device : pair->kited) : -1;
         polled.push_back(pollfd{.fd = fd, .events = events, .revents = 0});
       }
     }
-    const std::int64_t wait = std::clamp<std::int64_t>(next_due(now) - now, 0, 10);
-    if (::poll(polled.data(), polled.size(), static_cast<int>(wait)) < 0) {
+    const auto wait = static_cast<int>(std::clamp<std::int64_t>(wake_at - now, 0, 10));
+    if (::poll(polled.data(), polled.size(), wait) < 0) {
       if (errno == EINTR) continue;
       std::fprintf(stderr, "fault proxy: poll: %s; the relay stops\n", std::strerror(errno));
       return;
     }
     if (polled[0].revents & POLLIN) accept_new();
-    for (std::size_t i = 0; i < pairs_.size() && 1 + 2 * i + 1 < polled.size(); ++i) {
+    for (std::size_t i = 0; i < pairs_.size() && 2 + 2 * i < polled.size(); ++i) {
       Pair& pair = *pairs_[i];
-      if (polled[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) read_side(pair, true);
-      if (polled[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) read_side(pair, false);
-      write_side(pair, false, now_ms());
-      write_side(pair, true, now_ms());
+      if (polled[1 + 2 * i].revents != 0) read_side(pair, true);
+      if (polled[2 + 2 * i].revents != 0) read_side(pair, false);
+      write_side(pair, false, now_ms(), caps.up);
+      write_side(pair, true, now_ms(), caps.down);
     }
     std::erase_if(pairs_, [](const auto& pair) { return pair->device < 0 && pair->kited < 0; });
   }
@@ -162,13 +175,18 @@ void FaultProxy::accept_new() {
   }
 }
 
-// Reads what one side sent and queues it for the other, due after the link's delay.
+// Reads what one side sent and queues it for the other, due after the link's delay. The side
+// left open of a half-open pair is read and ignored, and closed once its peer ends it.
 void FaultProxy::read_side(Pair& pair, bool from_device) {
-  const int fd = from_device ? pair.device : pair.kited;
-  if (fd < 0 || pair.silent) return;
+  int& fd = from_device ? pair.device : pair.kited;
+  if (fd < 0) return;
   char buffer[65536];
   const ssize_t n = ::read(fd, buffer, sizeof buffer);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (pair.silent) {
+    if (n <= 0) close_with_reset(fd);
+    return;
+  }
   if (n < 0) {  // reset (or worse): passed on as a reset
     reset(pair);
     return;
@@ -192,37 +210,57 @@ void FaultProxy::read_side(Pair& pair, bool from_device) {
   direction.due.push_back(direction.last_due_ms);
 }
 
+// The bytes a write may take now under the cap: the bucket, refilled by the clock.
+void FaultProxy::refill(Direction& direction, std::int64_t now, std::uint64_t cap) {
+  const double earned =
+      static_cast<double>(now - direction.last_fill_ms) * static_cast<double>(cap) / 1000;
+  direction.tokens = cap == 0 ? kBurstBytes : std::min(kBurstBytes, direction.tokens + earned);
+  direction.last_fill_ms = now;
+}
+
+// What the next write of a capped direction must have in its bucket.
+std::size_t FaultProxy::write_quantum(const Direction& direction) {
+  return std::min(kCapQuantum, direction.chunks.front().size() - direction.offset);
+}
+
+bool FaultProxy::writable_now(const Direction& direction, std::int64_t now, std::uint64_t cap) {
+  if (direction.chunks.empty() || direction.due.front() > now) return false;
+  return cap == 0 || direction.tokens >= static_cast<double>(write_quantum(direction));
+}
+
+// When a direction has something to write next without the socket's help: its first chunk
+// falls due, or the cap's bucket holds a write's worth. Bytes held only by a full socket wait
+// for POLLOUT instead.
+std::int64_t FaultProxy::next_wake(const Direction& direction, std::int64_t now,
+                                   std::uint64_t cap) {
+  if (direction.chunks.empty()) return INT64_MAX;
+  if (direction.due.front() > now) return direction.due.front();
+  const double short_by = static_cast<double>(write_quantum(direction)) - direction.tokens;
+  if (cap == 0 || short_by <= 0) return INT64_MAX;
+  return direction.last_fill_ms + 1 +
+         static_cast<std::int64_t>(short_by * 1000 / static_cast<double>(cap));
+}
+
 // Writes to one side what is due for it, within the link's cap.
-void FaultProxy::write_side(Pair& pair, bool to_device, std::int64_t now) {
+void FaultProxy::write_side(Pair& pair, bool to_device, std::int64_t now, std::uint64_t cap) {
   const int fd = to_device ? pair.device : pair.kited;
   Direction& direction = to_device ? pair.down : pair.up;
   if (fd < 0 || pair.silent) return;
-  std::uint64_t cap = 0;
-  {
-    std::lock_guard lock(mutex_);
-    cap = (to_device ? down_ : up_).bytes_per_s;
-  }
-  // Without a cap the bucket stays full; with one it fills at the cap's rate, up to a burst.
-  const double refill =
-      static_cast<double>(now - direction.last_fill_ms) * static_cast<double>(cap) / 1000;
-  direction.tokens = cap == 0 ? kBurstBytes : std::min(kBurstBytes, direction.tokens + refill);
-  direction.last_fill_ms = now;
+  refill(direction, now, cap);
   pass_fin_on(pair, to_device);
-  while (!direction.chunks.empty() && direction.due.front() <= now) {
+  while (writable_now(direction, now, cap)) {
     const std::string& chunk = direction.chunks.front();
     std::size_t allowed = chunk.size() - direction.offset;
-    if (cap != 0)
-      allowed = std::min<std::size_t>(allowed, static_cast<std::size_t>(direction.tokens));
+    if (cap != 0) allowed = std::min(allowed, static_cast<std::size_t>(direction.tokens));
     if (to_device)
       allowed = static_cast<std::size_t>(std::min<std::uint64_t>(allowed, direction.cut_after));
     if (to_device && direction.cut_after == 0) {
       reset(pair);  // the cut: the device saw part of a frame
       return;
     }
-    if (allowed == 0) return;  // the cap's bucket is empty
     const ssize_t n = ::write(fd, chunk.data() + direction.offset, allowed);
     if (n < 0) {
-      if (errno != EAGAIN && errno != EINTR) reset(pair);
+      if (errno != EAGAIN && errno != EINTR) reset(pair);  // as a router drops the whole flow
       return;
     }
     direction.offset += static_cast<std::size_t>(n);
@@ -254,36 +292,50 @@ void FaultProxy::pass_fin_on(Pair& pair, bool to_device) {
   }
 }
 
-// The requests made since the last turn, and random resets.
-void FaultProxy::apply_actions(std::int64_t now) {
+// The actions requested since the last turn, and random resets; then the waiting requests are
+// told. Returns the caps for this turn.
+FaultProxy::Caps FaultProxy::apply_actions(std::int64_t now) {
   bool reset_all = false;
   std::uint64_t cut = UINT64_MAX;
   int close_side = -1;
   double reset_per_s = 0;
+  Caps caps;
+  std::uint64_t requested = 0;
   {
     std::lock_guard lock(mutex_);
     std::swap(reset_all, reset_requested_);
     std::swap(cut, cut_request_);
     std::swap(close_side, close_request_);
     reset_per_s = std::max(up_.reset_per_s, down_.reset_per_s);
+    caps = {up_.bytes_per_s, down_.bytes_per_s};
+    requested = requested_;
   }
   const double elapsed_s = static_cast<double>(now - last_turn_ms_) / 1000;
   last_turn_ms_ = now;
   std::uniform_real_distribution<double> chance(0, 1);
   for (auto& pair : pairs_) {
+    if (pair->silent) continue;
     if (reset_all || (reset_per_s > 0 && chance(random_) < reset_per_s * elapsed_s)) {
       reset(*pair);
       continue;
     }
     if (cut != UINT64_MAX) pair->down.cut_after = cut;
-    if (close_side >= 0 && !pair->silent) {
+    if (close_side >= 0) {
       int& closed = close_side == static_cast<int>(Side::Device) ? pair->device : pair->kited;
       ::close(closed);  // a FIN: that side sees the connection end
       closed = -1;
       pair->silent = true;  // the other side hears nothing from now on
+      pair->up = {};
+      pair->down = {};
     }
   }
   std::erase_if(pairs_, [](const auto& pair) { return pair->device < 0 && pair->kited < 0; });
+  {
+    std::lock_guard lock(mutex_);
+    applied_ = requested;
+  }
+  applied_changed_.notify_all();
+  return caps;
 }
 
 void FaultProxy::reset(Pair& pair) {
@@ -293,14 +345,6 @@ void FaultProxy::reset(Pair& pair) {
   pair.down = {};
   std::lock_guard lock(mutex_);
   ++stats_.resets;
-}
-
-std::int64_t FaultProxy::next_due(std::int64_t now) const {
-  std::int64_t next = now + 10;
-  for (const auto& pair : pairs_)
-    for (const Direction* direction : {&pair->up, &pair->down})
-      if (!direction->due.empty()) next = std::min(next, std::max(now, direction->due.front()));
-  return next;
 }
 
 }  // namespace kite::it

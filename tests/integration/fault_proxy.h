@@ -4,14 +4,17 @@
 // gets its own connection to the target; bytes go through in order, each direction on its own
 // schedule.
 //
-// One thread with poll(), non-blocking sockets. The settings apply from the next byte read; the
-// actions (reset_all, half_open) at the relay's next turn, within a few milliseconds. The
-// destructor closes everything and joins the thread.
+// One thread with poll(), non-blocking sockets. The settings apply from the next byte read; an
+// action (reset_all, cut_down_after, close_one_side) returns once the relay has applied it to
+// every connection it holds. An error on either side of a connection resets both, as a router
+// that drops a flow would. The destructor closes everything and joins the thread.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -75,14 +78,22 @@ class FaultProxy {
     bool silent = false;          // half-open: the surviving side hears nothing more
   };
 
+  struct Caps {
+    std::uint64_t up = 0, down = 0;  // bytes a second; 0: none
+  };
+
+  void request(const std::function<void()>& record);
   void run();
   void accept_new();
   void read_side(Pair& pair, bool from_device);
-  void write_side(Pair& pair, bool to_device, std::int64_t now);
+  void write_side(Pair& pair, bool to_device, std::int64_t now, std::uint64_t cap);
   void pass_fin_on(Pair& pair, bool to_device);
-  void apply_actions(std::int64_t now);
+  Caps apply_actions(std::int64_t now);
   void reset(Pair& pair);
-  std::int64_t next_due(std::int64_t now) const;
+  static void refill(Direction& direction, std::int64_t now, std::uint64_t cap);
+  static std::size_t write_quantum(const Direction& direction);
+  static bool writable_now(const Direction& direction, std::int64_t now, std::uint64_t cap);
+  static std::int64_t next_wake(const Direction& direction, std::int64_t now, std::uint64_t cap);
 
   const std::string target_;
   const std::uint16_t target_port_;
@@ -92,7 +103,9 @@ class FaultProxy {
   Link up_{}, down_{};
   bool reset_requested_ = false;
   std::uint64_t cut_request_ = UINT64_MAX;
-  int close_request_ = -1;  // a Side, or -1
+  int close_request_ = -1;                     // a Side, or -1
+  std::uint64_t requested_ = 0, applied_ = 0;  // actions asked for, and seen by the relay
+  std::condition_variable applied_changed_;
   Stats stats_{};
   std::vector<std::unique_ptr<Pair>> pairs_;  // relay thread only
   std::mt19937_64 random_{0x6b697465};

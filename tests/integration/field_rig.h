@@ -134,21 +134,47 @@ class Traffic {
   // Nothing lost, nothing twice, in order: downlink at the apps, uplink in kited's event log.
   void check_exactly_once() {
     const auto devices = rig.fleet.snapshot();
-    std::size_t down = 0, up = 0;
+    Tally down, up;
     for (std::size_t i = 0; i < devices.size(); ++i) {
       const std::string& id = rig.ids[i];
       INFO("device " << id);
       CHECK(devices[i].messages == accepted[id]);
       CHECK(devices[i].uplink_failures == 0);
       CHECK(devices[i].confirmed == published[i]);
-      CHECK(recorded_uplinks(id) == published[i]);
-      down += accepted[id].size();
-      up += published[i].size();
+      const auto recorded = recorded_uplinks(id);
+      CHECK(recorded == published[i]);
+      down.add(accepted[id], devices[i].messages);
+      up.add(published[i], recorded);
     }
     CHECK(refused == 0);
-    MESSAGE(down << " downlink messages accepted, " << up << " uplink messages published over "
-                 << devices.size() << " devices");
+    MESSAGE("downlink: " << down.sent << " accepted, " << down.delivered
+                         << " delivered to the apps, " << down.lost << " lost, " << down.twice
+                         << " twice; uplink: " << up.sent << " published, " << up.delivered
+                         << " recorded by kited, " << up.lost << " lost, " << up.twice << " twice ("
+                         << devices.size() << " devices, " << refused << " sends refused)");
   }
+
+ private:
+  // What one side sent against what the other got: lost and doubled ones counted.
+  struct Tally {
+    std::size_t sent = 0, delivered = 0, lost = 0, twice = 0;
+    void add(const std::vector<std::string>& sent_ones, const std::vector<std::string>& got) {
+      std::map<std::string, int> seen;
+      for (const auto& payload : got) ++seen[payload];
+      for (const auto& payload : sent_ones) lost += seen.count(payload) == 0;
+      for (const auto& [payload, times] : seen) twice += static_cast<std::size_t>(times - 1);
+      sent += sent_ones.size();
+      delivered += got.size();
+    }
+  };
 };
+
+// The rig's devices all connected and one round of traffic both ways delivered: each fault
+// starts from a fleet that works.
+inline void warm_up(FieldRig& rig, Traffic& traffic) {
+  REQUIRE(rig.all_connected(kWait));
+  traffic.send_tick();
+  REQUIRE(traffic.settled(kWait));
+}
 
 }  // namespace kite::it

@@ -54,7 +54,7 @@ void delete_orphans() {
     const std::size_t end = listing.find_first_of(" \n", at);
     const std::string name = listing.substr(at, end - at);
     at = end;
-    const std::string pid_text = name.substr(kPrefix.size(), name.find('-', kPrefix.size()));
+    const std::string pid_text = name.substr(kPrefix.size());  // strtol stops at the '-'
     const pid_t pid = static_cast<pid_t>(std::strtol(pid_text.c_str(), nullptr, 10));
     if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) run("ip netns delete " + name, &ok);
   }
@@ -66,7 +66,9 @@ NetLab::NetLab() {
   static std::atomic<int> made{0};
   const int index = made.fetch_add(1);
   if (index >= 64) throw std::runtime_error("net lab: at most 64 labs per test process");
-  const pid_t pid = ::getpid();  // at most 32,768 here (kernel.pid_max): 15 bits
+  // Two live test processes whose pids agree in their low 15 bits would share a subnet: with
+  // kernel.pid_max at 32,768 (here) they cannot.
+  const pid_t pid = ::getpid();
   const std::string tag = std::to_string(pid) + "-" + std::to_string(index);
   name_ = std::string(kPrefix) + tag;
   // Interface names: at most 15 characters.
@@ -78,6 +80,8 @@ NetLab::NetLab() {
   lab_address_ = subnet + std::to_string(index * 4 + 2);
 
   delete_orphans();
+  bool ok = false;
+  run("ip netns delete " + name_, &ok);  // left by a dead process whose pid this one reuses
   must("ip netns add " + name_);
   try {
     must("ip link add " + host_interface_ + " type veth peer name " + lab_interface_ + " netns " +
@@ -91,7 +95,6 @@ NetLab::NetLab() {
     namespace_fd_ = ::open(("/var/run/netns/" + name_).c_str(), O_RDONLY | O_CLOEXEC);
     if (namespace_fd_ < 0) throw std::runtime_error("net lab: cannot open the namespace");
   } catch (...) {
-    bool ok = false;
     run("ip netns delete " + name_, &ok);  // takes the lab's end of the pair, and so both
     throw;
   }

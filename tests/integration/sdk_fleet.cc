@@ -1,6 +1,7 @@
 // Many SDK clients on one loop; see sdk_fleet.h.
 #include "sdk_fleet.h"
 
+#include <future>
 #include <stdexcept>
 
 #include "sdk_probe.h"
@@ -18,9 +19,27 @@ SdkFleet::SdkFleet(std::vector<std::string> ids, Setup setup) : devices_(ids.siz
   task_.data = this;
   // The clients are made and started on the loop's thread: a client on a loop of the caller's
   // is called from that loop's thread only.
-  thread_ = std::thread([this, ids = std::move(ids), setup = std::move(setup)]() mutable {
-    run(std::move(ids), setup);
+  std::promise<void> started;
+  auto start_result = started.get_future();
+  thread_ = std::thread([this, ids = std::move(ids), setup = std::move(setup),
+                         started = std::move(started)]() mutable {
+    try {
+      if (setup.on_thread) setup.on_thread();
+      start_clients(std::move(ids), setup);
+      started.set_value();
+    } catch (...) {
+      started.set_exception(std::current_exception());
+      on_stop(&stop_);  // closes what was started; the loop below then ends
+    }
+    uv_run(&loop_, UV_RUN_DEFAULT);
   });
+  try {
+    start_result.get();
+  } catch (...) {
+    thread_.join();
+    uv_loop_close(&loop_);
+    throw;
+  }
 }
 
 SdkFleet::~SdkFleet() {
@@ -29,8 +48,7 @@ SdkFleet::~SdkFleet() {
   uv_loop_close(&loop_);
 }
 
-void SdkFleet::run(std::vector<std::string> ids, const Setup& setup) {
-  if (setup.on_thread) setup.on_thread();
+void SdkFleet::start_clients(std::vector<std::string> ids, const Setup& setup) {
   for (std::size_t i = 0; i < ids.size(); ++i) {
     ClientOptions options = sdk_options(ids[i], setup.port);
     options.host = setup.host;
@@ -38,7 +56,6 @@ void SdkFleet::run(std::vector<std::string> ids, const Setup& setup) {
     if (setup.adjust) setup.adjust(options);
     start_client(i, std::move(options));
   }
-  uv_run(&loop_, UV_RUN_DEFAULT);
 }
 
 void SdkFleet::start_client(std::size_t i, ClientOptions options) {
@@ -59,6 +76,7 @@ void SdkFleet::start_client(std::size_t i, ClientOptions options) {
       device.connected = true;
       device.connected_at = now_ms();
     } else {
+      if (s.state == State::Disconnected) device.disconnect_reason = std::string(s.reason);
       if (device.connected) device.left_connected_at = now_ms();
       device.connected = false;
     }

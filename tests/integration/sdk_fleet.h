@@ -32,6 +32,7 @@ class SdkFleet {
     Millis connected_at = 0;    // the last session's opening
     State state = State::Stopped;
     std::string reason;  // the last state change's reason ("Replaced", "ConnectFailed"...)
+    std::string disconnect_reason;       // the last Disconnected's reason ("KeepaliveTimeout"...)
     Millis left_connected_at = 0;        // when the last session ended (0: never)
     std::vector<std::string> confirmed;  // uplink payloads the server confirmed, in order
     int uplink_failures = 0;             // publish() completions with an error
@@ -45,7 +46,8 @@ class SdkFleet {
     std::function<void(ClientOptions&)> adjust{};  // each device's options, before its start
   };
 
-  // Starts a client for each id, dialling 127.0.0.1:`port`.
+  // Starts a client for each id, dialling 127.0.0.1:`port`. Throws what the fleet's thread
+  // threw while starting them (Setup::on_thread, a client that would not start).
   SdkFleet(std::vector<std::string> ids, std::uint16_t port);
   SdkFleet(std::vector<std::string> ids, Setup setup);
   ~SdkFleet();
@@ -56,11 +58,11 @@ class SdkFleet {
   bool wait(const std::function<bool(const std::vector<Device>&)>& done, int timeout_ms);
   std::vector<Device> snapshot();
   // Publishes `payload` (QoS 1) from device `index`, on the fleet's thread; its confirmation
-  // lands in Device::confirmed.
+  // lands in Device::confirmed. Not while the fleet is being destroyed.
   void publish(std::size_t index, std::string payload);
 
  private:
-  void run(std::vector<std::string> ids, const Setup& setup);
+  void start_clients(std::vector<std::string> ids, const Setup& setup);
   void start_client(std::size_t index, ClientOptions options);
   static void on_stop(uv_async_t* handle);
   static void on_task(uv_async_t* handle);

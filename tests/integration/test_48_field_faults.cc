@@ -27,7 +27,7 @@ TEST_CASE(
   MESSAGE("devices silent since the cut freed after " << took << " ms (limit " << kSilenceLimitMs
                                                       << " ms of silence)");
   // Silence counts from the last byte kited read, up to a keep-alive before the cut.
-  CHECK(took <= kSilenceLimitMs + 500);
+  CHECK(took <= kSilenceLimitMs + 1'000);  // plus kited's timer wheel and this polling
   const auto events = rig.h.wait_events("type=disconnect", rig.ids.size());
   REQUIRE(events["events"].size() == rig.ids.size());
   for (const auto& event : events["events"]) CHECK(event["reason"] == "KeepaliveTimeout");
@@ -56,11 +56,14 @@ TEST_CASE(
   for (const auto& device : rig.fleet.snapshot())
     last_noticed = std::max(last_noticed, device.left_connected_at - cut_at);
   MESSAGE("every SDK noticed the dead link within " << last_noticed << " ms");
-  CHECK(last_noticed <= kSilenceLimitMs + 500);
-  for (const auto& device : rig.fleet.snapshot()) CHECK(device.reason == "KeepaliveTimeout");
+  CHECK(last_noticed <= kSilenceLimitMs + 1'000);
+  for (const auto& device : rig.fleet.snapshot())
+    CHECK(device.disconnect_reason == "KeepaliveTimeout");
   traffic.run_until(now_ms() + 1'000, 200);  // queued on both sides while the link is dead
   rig.lab.set_link(true);
+  const Millis healed_at = now_ms();
   REQUIRE(rig.all_connected(2 * kWait));
+  MESSAGE("every device back " << now_ms() - healed_at << " ms after the link came back");
   traffic.send_tick();
   REQUIRE(traffic.settled(2 * kWait));
   traffic.check_exactly_once();
@@ -105,12 +108,9 @@ TEST_CASE(
     "48.5 field: connections cut in the middle of a frame towards the device: it resumes, and "
     "nothing is lost or delivered twice") {
   FieldRig rig("cut", 5);
-  REQUIRE(rig.all_connected(kWait));
   Traffic traffic(rig);
-  traffic.send_tick();
-  REQUIRE(traffic.settled(kWait));
+  warm_up(rig, traffic);
   rig.proxy.cut_down_after(37);  // a message frame is about 100 bytes: 37 is inside the first
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the relay's next turn
   traffic.send_tick();
   REQUIRE(traffic.settled(2 * kWait));
   traffic.check_exactly_once();
@@ -124,10 +124,8 @@ TEST_CASE(
     "48.6 field: half-open connections either way: the side left open notices within the "
     "keep-alive, and nothing is lost or delivered twice") {
   FieldRig rig("half", 5);
-  REQUIRE(rig.all_connected(kWait));
   Traffic traffic(rig);
-  traffic.send_tick();
-  REQUIRE(traffic.settled(kWait));
+  warm_up(rig, traffic);
 
   SUBCASE("kited's side closed, the device's silent (a NAT forgot the flow)") {
     rig.proxy.close_one_side(FaultProxy::Side::Kited);
@@ -143,7 +141,7 @@ TEST_CASE(
     for (const auto& device : rig.fleet.snapshot())
       last = std::max(last, device.left_connected_at - closed_at);
     MESSAGE("the devices noticed their silent connection after at most " << last << " ms");
-    CHECK(last <= kSilenceLimitMs + 500);
+    CHECK(last <= kSilenceLimitMs + 1'000);
   }
   SUBCASE("the device's side closed, kited's silent: the device's new session replaces it") {
     rig.proxy.close_one_side(FaultProxy::Side::Device);
