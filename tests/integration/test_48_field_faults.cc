@@ -32,7 +32,9 @@ TEST_CASE(
   REQUIRE(events["events"].size() == rig.ids.size());
   for (const auto& event : events["events"]) CHECK(event["reason"] == "KeepaliveTimeout");
   rig.lab.set_link(true);
-  CHECK(rig.all_connected(2 * kWait));  // and they come back once the link does
+  // And they come back once the link does: an attempt into the dead link may first have to time
+  // out (5 s), then wait out its back-off.
+  CHECK(rig.all_connected(4 * kWait));
 }
 
 TEST_CASE(
@@ -62,7 +64,7 @@ TEST_CASE(
   traffic.run_until(now_ms() + 1'000, 200);  // queued on both sides while the link is dead
   rig.lab.set_link(true);
   const Millis healed_at = now_ms();
-  REQUIRE(rig.all_connected(2 * kWait));
+  REQUIRE(rig.all_connected(4 * kWait));
   MESSAGE("every device back " << now_ms() - healed_at << " ms after the link came back");
   traffic.send_tick();
   REQUIRE(traffic.settled(2 * kWait));
@@ -96,7 +98,7 @@ TEST_CASE(
   Traffic traffic(rig);
   traffic.run_until(now_ms() + 30'000, 500);
   rig.proxy.set_links({}, {});
-  REQUIRE(rig.all_connected(2 * kWait));
+  REQUIRE(rig.all_connected(4 * kWait));
   REQUIRE(traffic.settled(4 * kWait));
   traffic.check_exactly_once();
   const auto stats = rig.proxy.stats();
@@ -110,13 +112,20 @@ TEST_CASE(
   FieldRig rig("cut", 5);
   Traffic traffic(rig);
   warm_up(rig, traffic);
-  rig.proxy.cut_down_after(37);  // a message frame is about 100 bytes: 37 is inside the first
-  traffic.send_tick();
+  // 37 bytes into what kited sends next: inside the frame of this tick's message, padded so
+  // that it is longer than any ack or pong that may go first.
+  rig.proxy.cut_down_after(37);
+  traffic.send_tick(200);
+  const bool every_device_cut = rig.fleet.wait(
+      [](const std::vector<SdkFleet::Device>& devices) {
+        for (const auto& device : devices)
+          if (device.connects < 2 || !device.connected) return false;
+        return true;
+      },
+      2 * kWait);
+  CHECK(every_device_cut);
   REQUIRE(traffic.settled(2 * kWait));
   traffic.check_exactly_once();
-  int sessions = 0;
-  for (const auto& device : rig.fleet.snapshot()) sessions += device.connects;
-  CHECK(sessions >= 2 * static_cast<int>(rig.ids.size()));  // every device was cut once
   CHECK(rig.proxy.stats().resets >= rig.ids.size());
 }
 
