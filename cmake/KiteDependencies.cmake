@@ -30,25 +30,33 @@ function(kite_flatbuffers_generate target schema)
   target_link_libraries(${target} INTERFACE kite_flatbuffers)
 endfunction()
 
-# Server and tools.
+# The SDK, the server and the tool: libuv for their I/O.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv>=1.44)
-find_package(RocksDB REQUIRED CONFIG)
-# The Redis store (server/store/redis/): hiredis, blocking calls from the store's threads.
-pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis>=0.14)
-find_package(tomlplusplus REQUIRED CONFIG)
-find_package(CLI11 REQUIRED CONFIG)
-find_package(nlohmann_json REQUIRED CONFIG)
-find_package(fmt REQUIRED CONFIG)
-find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
-find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
-add_library(kite_http_parser INTERFACE)
-target_include_directories(kite_http_parser SYSTEM INTERFACE ${HTTP_PARSER_INCLUDE_DIR})
-target_link_libraries(kite_http_parser INTERFACE ${HTTP_PARSER_LIBRARY})
+
+# The server and the tool: command lines, JSON and text formatting.
+if(KITE_BUILD_SERVER OR KITE_BUILD_TOOLS)
+  find_package(CLI11 REQUIRED CONFIG)
+  find_package(nlohmann_json REQUIRED CONFIG)
+  find_package(fmt REQUIRED CONFIG)
+endif()
+
+# The server alone.
+if(KITE_BUILD_SERVER)
+  find_package(RocksDB REQUIRED CONFIG)
+  # The Redis store (server/store/redis/): hiredis, blocking calls from the store's threads.
+  pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis>=0.14)
+  find_package(tomlplusplus REQUIRED CONFIG)
+  find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
+  find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
+  add_library(kite_http_parser INTERFACE)
+  target_include_directories(kite_http_parser SYSTEM INTERFACE ${HTTP_PARSER_INCLUDE_DIR})
+  target_link_libraries(kite_http_parser INTERFACE ${HTTP_PARSER_LIBRARY})
+endif()
 
 if(KITE_TESTS)
   find_path(DOCTEST_INCLUDE_DIR doctest/doctest.h REQUIRED)
 endif()
-if(KITE_BENCHMARKS)
+if(KITE_TESTS AND KITE_BENCHMARKS)  # the micro-benchmarks live under tests/
   find_package(benchmark REQUIRED)
 endif()
