@@ -213,7 +213,9 @@ int main(int argc, char** argv) {
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(next - Clock::now());
     const long long ns = std::max<long long>(left.count(), 0);
-    const timespec timeout{static_cast<time_t>(ns / 1'000'000'000), ns % 1'000'000'000};
+    // tv_nsec is a long, 32 bits on armhf: the remainder fits.
+    const timespec timeout{static_cast<time_t>(ns / 1'000'000'000),
+                           static_cast<long>(ns % 1'000'000'000)};
     const int got = sigtimedwait(&signals, nullptr, &timeout);
     if (got == SIGINT || got == SIGTERM) break;
     if (got == SIGUSR1) {

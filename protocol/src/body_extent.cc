@@ -19,9 +19,12 @@ class Extent {
   // A table's inline fields and its vtable (vtable[0]: its size, vtable[1]: the table's).
   void table(const flatbuffers::Table* t) {
     if (!t) return;
-    const auto* vtable = reinterpret_cast<const flatbuffers::voffset_t*>(t->GetVTable());
-    reach(vtable, vtable[0]);
-    reach(t, vtable[1]);
+    // ReadScalar, not a cast to voffset_t*: a 2-byte read from a byte pointer, which 32-bit ARM
+    // builds check for alignment (the Verifier has checked it already).
+    const std::uint8_t* vtable = t->GetVTable();
+    using flatbuffers::voffset_t;
+    reach(vtable, flatbuffers::ReadScalar<voffset_t>(vtable));
+    reach(t, flatbuffers::ReadScalar<voffset_t>(vtable + sizeof(voffset_t)));
   }
   void string(const flatbuffers::String* s) {
     if (s) reach(s->c_str(), s->size() + 1);  // and its terminating zero
