@@ -49,8 +49,7 @@ void close_with_reset(int& fd) {
 
 FaultProxy::FaultProxy(const std::string& address, const std::string& target,
                        std::uint16_t target_port)
-    : target_(target), target_port_(target_port) {
-  address_of(target, target_port);  // checked now, not in the relay thread
+    : target_(address_of(target, target_port)) {  // parsed here, not in the relay thread
   listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   sockaddr_in bound = address_of(address, 0);
   socklen_t length = sizeof bound;
@@ -155,11 +154,10 @@ void FaultProxy::accept_new() {
     const int device = ::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (device < 0) return;
     const int kited = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    const sockaddr_in target = address_of(target_, target_port_);
     const int one = 1;
     ::setsockopt(device, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     ::setsockopt(kited, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (::connect(kited, reinterpret_cast<const sockaddr*>(&target), sizeof target) != 0 &&
+    if (::connect(kited, reinterpret_cast<const sockaddr*>(&target_), sizeof target_) != 0 &&
         errno != EINPROGRESS) {
       int device_fd = device;
       close_with_reset(device_fd);

@@ -10,6 +10,8 @@
 // that drops a flow would. The destructor closes everything and joins the thread.
 #pragma once
 
+#include <netinet/in.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -95,8 +97,7 @@ class FaultProxy {
   static bool writable_now(const Direction& direction, std::int64_t now, std::uint64_t cap);
   static std::int64_t next_wake(const Direction& direction, std::int64_t now, std::uint64_t cap);
 
-  const std::string target_;
-  const std::uint16_t target_port_;
+  const sockaddr_in target_;  // kited's device listener
   int listener_ = -1;
   std::uint16_t port_ = 0;
   mutable std::mutex mutex_;  // guards the settings and requests below, and stats_

@@ -12,11 +12,10 @@ SdkFleet::SdkFleet(std::vector<std::string> ids, std::uint16_t port)
     : SdkFleet(std::move(ids), Setup{.port = port}) {}
 
 SdkFleet::SdkFleet(std::vector<std::string> ids, Setup setup) : devices_(ids.size()) {
-  if (uv_loop_init(&loop_) != 0 || uv_async_init(&loop_, &stop_, on_stop) != 0 ||
-      uv_async_init(&loop_, &task_, on_task) != 0)
+  if (uv_loop_init(&loop_) != 0 || uv_async_init(&loop_, &stop_, on_stop) != 0)
     throw std::runtime_error("cannot make the fleet's loop");
   stop_.data = this;
-  task_.data = this;
+  inbox_.emplace(&loop_);
   // The clients are made and started on the loop's thread: a client on a loop of the caller's
   // is called from that loop's thread only.
   std::promise<void> started;
@@ -99,21 +98,7 @@ void SdkFleet::publish(std::size_t index, std::string payload) {
     const Error refused = clients_.at(index)->publish({.payload = payload, .topic = "fleet"}, done);
     if (refused != Error::Ok) done(refused, {});
   };
-  {
-    std::lock_guard lock(mutex_);
-    tasks_.push_back(std::move(task));
-  }
-  uv_async_send(&task_);
-}
-
-void SdkFleet::on_task(uv_async_t* handle) {
-  auto* self = static_cast<SdkFleet*>(handle->data);
-  std::vector<std::function<void()>> tasks;
-  {
-    std::lock_guard lock(self->mutex_);
-    tasks.swap(self->tasks_);
-  }
-  for (auto& task : tasks) task();
+  inbox_->post(std::move(task));  // dropped once the fleet is stopping
 }
 
 // On the loop's thread: the clients go (each closes its handles), then the async itself; the
@@ -121,7 +106,7 @@ void SdkFleet::on_task(uv_async_t* handle) {
 void SdkFleet::on_stop(uv_async_t* handle) {
   auto* self = static_cast<SdkFleet*>(handle->data);
   self->clients_.clear();
-  uv_close(reinterpret_cast<uv_handle_t*>(&self->task_), nullptr);
+  self->inbox_->close();
   uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
 }
 

@@ -13,10 +13,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "api/loop_inbox.h"  // server/api: a queue of tasks for a libuv loop
 #include "kite/client.h"
 #include "test_device.h"
 
@@ -58,19 +60,17 @@ class SdkFleet {
   bool wait(const std::function<bool(const std::vector<Device>&)>& done, int timeout_ms);
   std::vector<Device> snapshot();
   // Publishes `payload` (QoS 1) from device `index`, on the fleet's thread; its confirmation
-  // lands in Device::confirmed. Not while the fleet is being destroyed.
+  // lands in Device::confirmed. Dropped once the fleet is stopping.
   void publish(std::size_t index, std::string payload);
 
  private:
   void start_clients(std::vector<std::string> ids, const Setup& setup);
   void start_client(std::size_t index, ClientOptions options);
   static void on_stop(uv_async_t* handle);
-  static void on_task(uv_async_t* handle);
 
   uv_loop_t loop_{};
   uv_async_t stop_{};
-  uv_async_t task_{};
-  std::vector<std::function<void()>> tasks_;      // guarded by mutex_, run on the loop's thread
+  std::optional<server::LoopInbox> inbox_;  // publish() to the loop's thread; made with the loop
   std::vector<std::unique_ptr<Client>> clients_;  // loop thread only
   std::mutex mutex_;
   std::condition_variable changed_;
