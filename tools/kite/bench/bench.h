@@ -3,7 +3,8 @@
 // server's CPU time and memory are read from /proc when --server-pid is given, so figures can be
 // quoted per server core. conn, idle, p2p and uplink can spread their devices over --processes
 // child processes (one process may hold only so many open files); the parent merges their
-// reports.
+// reports. storm runs SDK clients (kite::Client), not the bench's raw ones, and is made to be
+// driven by a script that drains or kills kited under it (tests/bench/storm).
 #pragma once
 
 #include <cstdint>
@@ -59,9 +60,16 @@ struct BenchOptions {
   // p2p --http: messages go through the admin API (--api, --admin-token) from this many
   // keep-alive connections, one request each, instead of a service connection; 0: the service.
   std::uint32_t http_senders = 0;
+  // storm (in all; each process takes its share): messages per second through the admin API to
+  // the devices (--api, --admin-token), and from the devices; new clients started per second
+  // while the fleet first connects; how long to wait after --seconds for the fleet to be whole.
+  double down_rate = 100;
+  double up_rate = 100;
+  double connect_rate = 2000;
+  double settle = 20;
 };
 
-enum class Scenario { P2p, Conn, Idle, Uplink };
+enum class Scenario { P2p, Conn, Idle, Uplink, Storm };
 std::string_view scenario_name(Scenario scenario);
 
 // Runs `scenario` in this process, as one child of a --processes run (its report goes to the

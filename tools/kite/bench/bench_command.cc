@@ -1,4 +1,4 @@
-// `kite bench`: the load scenarios (p2p, uplink, conn, idle, fanout) and their options; the
+// `kite bench`: the load scenarios (p2p, uplink, conn, idle, fanout, storm) and their options; the
 // scenarios themselves are the rest of this folder.
 #include "bench/bench_command.h"
 
@@ -45,6 +45,26 @@ constexpr const char* kUplinkLimit =
     "delay, "
     "which a light load sees in its latency; each message is an \"uplink\" event of "
     "GET /v1/events unless events.types leaves it out.";
+
+constexpr const char* kStorm =
+    "storm measures a reconnect storm with the device SDK itself (kite::Client on one libuv loop "
+    "per process, its default back-off: 500 ms doubling to 60 s, full jitter). The devices "
+    "connect (--connect-rate a second); once all are connected the run lasts --seconds, with "
+    "--down-rate messages a second sent to them through the admin API (payloads 1, 2, 3... per "
+    "device) and --up-rate published by them (QoS 1). Drain kited (SIGTERM) or kill it (-9) "
+    "and start it again on the same port and data directory meanwhile: tests/bench/storm does "
+    "it all and draws the curve. After --seconds the traffic stops and the run waits up to "
+    "--settle seconds for every device to be connected, its uplink confirmed and every accepted "
+    "message handed to its app. The report: sessions opened again and whether kited resumed "
+    "them, per second; why connections ended; downlink accepted (answered 202), delivered "
+    "(distinct), duplicated (handed to the app again), lost (accepted, never handed over), "
+    "unconfirmed (sent as kited went away: no answer), unreachable (not sent), refused (another "
+    "answer); uplink published, accepted (confirmed) and failed. Exit code 1 if anything was "
+    "lost, duplicated or failed, a session was not resumed, or a device is not connected at the "
+    "end. Every device connects from the one source address: start kited with --set "
+    "auth.max_unauthenticated_per_ip=100000 --set device.max_connections_per_ip=0. One process "
+    "may hold only so many open files: use --processes for more than ~19,000 devices; "
+    "--down-rate, --up-rate and --connect-rate are then shared in proportion, like --rate.";
 
 std::string footer_of(std::initializer_list<const char*> parts) {
   std::string text;
@@ -226,6 +246,63 @@ CLI::App* add_fanout(CLI::App& bench_app, bench::BenchOptions& o) {
   return fanout;
 }
 
+// storm takes the options that mean something for SDK clients (no --concurrency,
+// --source-prefix or --server-pid: the SDK dials on its own, and kited restarts under it).
+CLI::App* add_storm(CLI::App& bench_app, bench::BenchOptions& o) {
+  auto* storm = bench_app.add_subcommand(
+      "storm",
+      "SDK devices (kite::Client) through a drain or a kill of kited: sessions reopened per "
+      "second, resumed or not, messages lost or duplicated both ways");
+  storm->add_option("--host", o.host, "kited device listener address")->capture_default_str();
+  storm->add_option("--port", o.port, "kited device listener port")->capture_default_str();
+  storm
+      ->add_option("--master-key", o.master_key,
+                   "fleet master key (hex): device keys derive from it")
+      ->required()
+      ->check(kHexKey);
+  storm->add_option("--devices", o.devices, "devices to connect")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  storm->add_option("--id-base", o.id_base, "device ids are bench-<id-base + i>")
+      ->capture_default_str();
+  storm->add_option("--seconds", o.seconds, "how long the traffic runs once all are connected")
+      ->capture_default_str();
+  storm->add_option("--settle", o.settle, "then, at most this long for the fleet to be whole")
+      ->capture_default_str();
+  storm->add_option("--connect-rate", o.connect_rate, "clients started per second at first")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  storm
+      ->add_option("--down-rate", o.down_rate,
+                   "messages per second to the devices through the admin API (0: none)")
+      ->capture_default_str();
+  storm->add_option("--up-rate", o.up_rate, "messages per second from the devices (0: none)")
+      ->capture_default_str();
+  storm->add_option("--api", o.api, "kited's admin API, http://IPv4:PORT")->capture_default_str();
+  storm->add_option("--admin-token", o.admin_token, "the admin API's bearer token (--down-rate)");
+  storm->add_flag("--json", o.json, "print the final report as one JSON object");
+  add_tls_flags(*storm, o.tls, /*client_certificate=*/false);
+  storm
+      ->add_option("--ws", o.websocket_path,
+                   "over WebSocket: --port is kited's websocket.listen (websocket.tls_listen "
+                   "with --tls), upgrading at PATH, e.g. /")
+      ->type_name("PATH")
+      ->check([](const std::string& path) {
+        return path.starts_with('/') ? std::string() : std::string("a path starts with /");
+      });
+  add_process_options(*storm, o);
+  storm->footer([] { return footer_of({kStorm, kProcesses}); });
+  return storm;
+}
+
+int run_storm(const bench::BenchOptions& o) {
+  if (o.down_rate > 0 && o.admin_token.empty()) {
+    std::fprintf(stderr, "kite bench storm: --down-rate needs --admin-token (or --down-rate 0)\n");
+    return kExitUsage;
+  }
+  return run_checked(bench::Scenario::Storm, o);
+}
+
 }  // namespace
 
 void add_bench_commands(CLI::App& app, Commands& commands) {
@@ -244,12 +321,14 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
   idle->add_option("--seconds", o->seconds, "how long to hold them")->capture_default_str();
   idle->footer([] { return footer_of({kProcesses, kErrorKinds}); });
   auto* fanout = add_fanout(*bench, *o);
+  auto* storm = add_storm(*bench, *o);
   using bench::Scenario;
   commands.push_back({p2p, [o] { return run_checked(Scenario::P2p, *o); }});
   commands.push_back({uplink, [o] { return run_checked(Scenario::Uplink, *o); }});
   commands.push_back({conn, [o] { return run_checked(Scenario::Conn, *o); }});
   commands.push_back({idle, [o] { return run_checked(Scenario::Idle, *o); }});
   commands.push_back({fanout, [o, fanout] { return run_fanout(*o, *fanout); }});
+  commands.push_back({storm, [o] { return run_storm(*o); }});
 }
 
 }  // namespace kite::cli

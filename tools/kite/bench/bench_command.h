@@ -1,4 +1,4 @@
-// `kite bench p2p|uplink|conn|idle|fanout`: load scenarios against a running kited.
+// `kite bench p2p|uplink|conn|idle|fanout|storm`: load scenarios against a running kited.
 #pragma once
 
 #include "common/command.h"

@@ -52,6 +52,7 @@ std::optional<RunReport> report_from(const json& j) {
   if (!latency) return std::nullopt;
   r.latency = *latency;
   r.errors = ErrorTally::from_json(j.at("errors"));
+  r.storm = StormTally::from_json(j.at("storm"));
   return r;
 }
 
@@ -83,7 +84,8 @@ std::string report_line(const RunReport& r) {
               {"server_rss_before", r.server_rss_before},
               {"server_rss_after", r.server_rss_after},
               {"latency", histogram_json(r.latency)},
-              {"errors", r.errors.json()}}
+              {"errors", r.errors.json()},
+              {"storm", r.storm.json()}}
       .dump();
 }
 

@@ -49,6 +49,12 @@ void ProgressPrinter::print(const Progress& now, const Histogram* latency) {
   if (scenario_ == Scenario::Conn) {
     line = fmt::format("{:.0f}/s: {}/{} connected and closed, {} failed", rate, now.count,
                        now.devices, now.errors);
+  } else if (scenario_ == Scenario::Storm && now.phase >= Phase::Measuring) {
+    // "running: 19000/19000 connected": tests/bench/storm waits for this line before it drains
+    // or kills kited.
+    line = fmt::format("{}: {}/{} connected, {:.0f} sessions opened/s, {} uplink unconfirmed{}",
+                       now.phase == Phase::Measuring ? "running" : "settling", now.connected,
+                       now.devices, rate, now.in_flight, errors_suffix(now.errors));
   } else if (now.phase == Phase::Connecting) {
     line = fmt::format("connecting: {}/{} devices{}", now.connected, now.devices,
                        errors_suffix(now.errors));

@@ -23,9 +23,9 @@ struct Progress {
   Phase phase = Phase::Connecting;
   std::uint64_t devices = 0, connected = 0;  // connected: sessions open now
   // The scenario's unit so far, warm-up included: conn: connections opened; p2p: messages
-  // delivered; uplink: messages acknowledged; idle: unused.
+  // delivered; uplink: messages acknowledged; storm: sessions opened; idle: unused.
   std::uint64_t count = 0;
-  std::uint64_t in_flight = 0;  // p2p, uplink
+  std::uint64_t in_flight = 0;  // p2p, uplink; storm: uplink not yet confirmed
   std::uint64_t errors = 0;
 
   void add(const Progress& other);

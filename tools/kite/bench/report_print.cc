@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "bench/common.h"
+#include "bench/storm_report.h"
 #include "common/exit_code.h"
 
 namespace kite::bench {
@@ -132,10 +133,13 @@ void print_report(Scenario scenario, const BenchOptions& options, const RunRepor
     case Scenario::P2p:
     case Scenario::Uplink:
       return print_messages(scenario, options, report);
+    case Scenario::Storm:
+      return print_storm(options, report);
   }
 }
 
 int report_exit_code(Scenario scenario, const RunReport& report) {
+  if (scenario == Scenario::Storm) return storm_exit_code(report);
   if (!report.errors.empty()) return cli::kExitFailed;
   const bool has_messages = scenario == Scenario::P2p || scenario == Scenario::Uplink;
   return has_messages && report.count == 0 ? cli::kExitFailed : cli::kExitOk;

@@ -23,6 +23,7 @@ void RunReport::merge(const RunReport& other) {
   }
   latency.merge(other.latency);
   errors.merge(other.errors);
+  storm.merge(other.storm);
 }
 
 }  // namespace kite::bench

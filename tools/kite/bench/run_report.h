@@ -9,6 +9,7 @@
 
 #include "bench/error_tally.h"
 #include "bench/histogram.h"
+#include "bench/storm_tally.h"
 
 namespace kite::bench {
 
@@ -29,6 +30,7 @@ struct RunReport {
   std::uint64_t server_rss_before = 0, server_rss_after = 0;
   Histogram latency;  // conn, idle: handshakes; p2p: service to device; uplink: publish to Ack
   ErrorTally errors;
+  StormTally storm;  // storm only
 
   double seconds() const;
   double server_cpu() const { return server_cpu_at_end - server_cpu_at_start; }

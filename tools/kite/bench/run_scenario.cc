@@ -1,5 +1,5 @@
-// Where a run of conn, idle, p2p or uplink happens: in this process (its report printed here),
-// as a child of --processes (its report goes to the parent on stdout), or as that parent.
+// Where a run of conn, idle, p2p, uplink or storm happens: in this process (its report printed
+// here), as a child of --processes (its report goes to the parent on stdout), or as that parent.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -27,6 +27,8 @@ RunReport measure(Scenario scenario, const BenchOptions& options) {
       return measure_p2p(options);
     case Scenario::Uplink:
       return measure_uplink(options);
+    case Scenario::Storm:
+      return measure_storm(options);
   }
   return {};
 }
@@ -43,6 +45,8 @@ std::string_view scenario_name(Scenario scenario) {
       return "p2p";
     case Scenario::Uplink:
       return "uplink";
+    case Scenario::Storm:
+      return "storm";
   }
   return "?";
 }

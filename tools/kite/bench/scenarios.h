@@ -13,5 +13,6 @@ RunReport measure_conn(const BenchOptions& options);
 RunReport measure_idle(const BenchOptions& options);
 RunReport measure_p2p(const BenchOptions& options);
 RunReport measure_uplink(const BenchOptions& options);
+RunReport measure_storm(const BenchOptions& options);
 
 }  // namespace kite::bench

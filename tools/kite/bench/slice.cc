@@ -12,6 +12,9 @@ BenchOptions slice_for_child(const BenchOptions& whole, std::uint32_t index, std
   part.first_device = whole.first_device + index * even + std::min(index, extra);
   const double share = whole.devices ? static_cast<double>(part.devices) / whole.devices : 0;
   part.rate = whole.rate * share;
+  part.down_rate = whole.down_rate * share;
+  part.up_rate = whole.up_rate * share;
+  part.connect_rate = whole.connect_rate * share;
   part.window = std::max<std::uint32_t>(
       1, static_cast<std::uint32_t>(std::lround(static_cast<double>(whole.window) * share)));
   return part;
