@@ -57,6 +57,6 @@ endif()
 if(KITE_TESTS)
   find_path(DOCTEST_INCLUDE_DIR doctest/doctest.h REQUIRED)
 endif()
-if(KITE_TESTS AND KITE_BENCHMARKS)  # the micro-benchmarks live under tests/
+if(KITE_TESTS AND KITE_BENCHMARKS AND NOT KITE_TESTS_SDK_ONLY)  # the benchmarks: tests/bench/
   find_package(benchmark REQUIRED)
 endif()
