@@ -23,6 +23,18 @@ def read_times(path):
     return times
 
 
+def net_growth(path):
+    """How much the kernel's counters grew over the run: {"TcpExtListenDrops": n, ...}."""
+    values = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                key, value = line.split()
+                values[key] = int(value)
+    names = {k.split("_", 1)[1] for k in values}
+    return {n: values.get("after_" + n, 0) - values.get("before_" + n, 0) for n in sorted(names)}
+
+
 def curve(storm, event_ms):
     """Sessions opened per second since the event, and those opened before it."""
     bucket_ms = storm["bucket_ms"]
@@ -42,17 +54,19 @@ def curve(storm, event_ms):
 def cpu_per_second(path, event_ms, seconds):
     """kited's CPU (all threads, user + system) in each second since the event, in seconds; each
     sample's growth since the previous sample of the same process goes to the second it ends in.
-    """
+    A process first seen after the event (the new kited) started after it: its first sample
+    counts from zero, its start-up included. The old kited's work after its last sample (at
+    most 100 ms of it) is not seen."""
     hz = os.sysconf("SC_CLK_TCK")
     per_second = [0.0] * seconds
     last = {}
     with open(path) as f:
         for line in f:
             at, pid, ticks = (int(x) for x in line.split())
-            if pid in last and at >= event_ms:
+            if at >= event_ms:
                 s = (at - event_ms) // 1000
                 if s < seconds:
-                    per_second[s] += (ticks - last[pid]) / hz
+                    per_second[s] += (ticks - last.get(pid, 0)) / hz
             last[pid] = ticks
     return per_second
 
@@ -90,7 +104,11 @@ def main(directory):
     for bucket, count in storm["opened_by_bucket"]:
         if bucket * storm["bucket_ms"] >= event:
             fine[bucket] = fine.get(bucket, 0) + count
-    peak_fine_per_s = max(fine.values()) * 1000 / storm["bucket_ms"] if fine else 0
+    per_s = 1000 / storm["bucket_ms"]
+    peak_fine_per_s = max(fine.values()) * per_s if fine else 0
+    first_bucket = -(-event // storm["bucket_ms"])  # the first bucket that starts after the event
+    fine_series = [[round((b * storm["bucket_ms"] - event) / 1000, 3), fine.get(b, 0) * per_s]
+                   for b in range(first_bucket, max(fine) + 1)] if fine else []
     cpu = cpu_per_second(os.path.join(directory, "cpu.log"), event, len(series) + 2)
     delivered, duplicated, gaps = uplink_seen(os.path.join(directory, "events.jsonl"))
     down, up = storm["downlink"], storm["uplink"]
@@ -119,6 +137,7 @@ def main(directory):
         "kited_cpu_s": round(sum(cpu[:len(series) + 1]), 2),
         "kited_cpu_peak_s_per_s": round(max(cpu) if cpu else 0, 2),
         "ended_by_reason": storm["ended_by_reason"],
+        "kernel": net_growth(os.path.join(directory, "net")),
         "downlink": down,
         "uplink": dict(up, delivered=delivered, duplicated=duplicated, gaps=gaps,
                        lost=up["accepted"] - delivered if up["failed"] == 0 else None),
@@ -132,8 +151,11 @@ def main(directory):
         },
     }
     # One line per second of the curve: [second, sessions opened, kited CPU seconds].
+    # and per 100 ms: [seconds since the event at the bucket's start, sessions opened per second].
     rows = ",\n".join("  " + json.dumps([s, c, round(cpu[s], 2)]) for s, c in series)
-    print(json.dumps(result, indent=1)[:-2] + ',\n "series": [\n' + rows + "\n ]\n}")
+    fine_rows = ",\n".join("  " + json.dumps(row) for row in fine_series)
+    print(json.dumps(result, indent=1)[:-2] + ',\n "series": [\n' + rows +
+          '\n ],\n "series_100ms": [\n' + fine_rows + "\n ]\n}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Draws the reconnect curves of tests/bench/storm as a PNG: sessions opened per second against
 the seconds since the drain (SIGTERM) or the kill -9, one line each, from the storm.json files
-storm_analyze.py wrote. Standard library only (zlib and struct write the PNG; a 5x7 bitmap font
+storm_analyze.py wrote; below, the first three seconds per 100 ms, where a herd that is over
+within a second shows. Standard library only (zlib and struct write the PNG; a 5x7 bitmap font
 writes the labels), so it runs wherever Python 3 does.
 
     storm_plot.py DRAIN.json KILL.json OUT.png"""
@@ -33,6 +34,7 @@ FONT = {
     " ": [0] * 7, "-": [0, 0, 0, 31, 0, 0, 0], ".": [0, 0, 0, 0, 0, 12, 12],
     ",": [0, 0, 0, 0, 12, 4, 8], "/": [1, 1, 2, 4, 8, 16, 16], "(": [2, 4, 8, 8, 8, 4, 2],
     ")": [8, 4, 2, 2, 2, 4, 8], ":": [0, 12, 12, 0, 12, 12, 0], "=": [0, 0, 31, 0, 31, 0, 0],
+    ";": [0, 12, 12, 0, 12, 4, 8],
 }
 WHITE, BLACK, GREY = (255, 255, 255), (40, 40, 40), (220, 220, 220)
 COLOURS = [(31, 119, 180), (214, 39, 40)]  # drain blue, kill -9 red
@@ -88,39 +90,51 @@ def nice_ceiling(value):
     return int(value), 1
 
 
-def draw(runs, path):
-    canvas = Canvas(960, 520)
-    left, right, top, bottom = 100, 930, 70, 440
-    last_s = max(s for run in runs for s, _, _ in run["series"]) + 1
-    y_max, y_step = nice_ceiling(max(c for run in runs for _, c, _ in run["series"]) * 1.1)
-    x_step = 5 if last_s <= 60 else 10
-    x_of = lambda s: left + (right - left) * s / last_s
-    y_of = lambda c: bottom - (bottom - top) * c / y_max
-    for c in range(0, y_max + 1, y_step):
-        canvas.line(left, y_of(c), right, y_of(c), GREY)
-        canvas.text(left - 12 - 12 * len(str(c)), y_of(c) - 7, str(c))
-    for s in range(0, last_s + 1, x_step):
-        canvas.line(x_of(s), top, x_of(s), bottom, GREY)
-        canvas.text(x_of(s) - 6 * len(str(s)), bottom + 10, str(s))
+def panel(canvas, box, runs, key, x_last, title):
+    """One chart in `box` (left, top, right, bottom): runs[i][key] rows [x, y, ...] as lines."""
+    left, top, right, bottom = box
+    rows = [[r for r in run[key] if r[0] <= x_last] for run in runs]
+    y_max, y_step = nice_ceiling(max([r[1] for rs in rows for r in rs] + [1]) * 1.1)
+    x_step = next(k for k in (0.5, 1, 2, 5, 10, 20) if x_last / k <= 12)
+    x_of = lambda x: left + (right - left) * x / x_last
+    y_of = lambda y: bottom - (bottom - top) * y / y_max
+    for y in range(0, y_max + 1, y_step):
+        canvas.line(left, y_of(y), right, y_of(y), GREY)
+        canvas.text(left - 12 - 12 * len(str(y)), y_of(y) - 7, str(y))
+    for k in range(int(x_last / x_step) + 1):
+        label = f"{k * x_step:g}"
+        canvas.line(x_of(k * x_step), top, x_of(k * x_step), bottom, GREY)
+        canvas.text(x_of(k * x_step) - 6 * len(label), bottom + 10, label)
     canvas.line(left, bottom, right, bottom, BLACK, 2)
     canvas.line(left, top, left, bottom, BLACK, 2)
     for run, colour in zip(runs, COLOURS):  # dashed: when the new kited was ready
-        x = x_of(run["new_kited_ready_s"])
-        for y in range(top, bottom, 12):
+        x = x_of(min(run["new_kited_ready_s"], x_last))
+        for y in range(int(top), int(bottom), 12):
             canvas.line(x, y, x, y + 5, colour, 2)
-    for run, colour in zip(runs, COLOURS):
-        points = [(x_of(s + 0.5), y_of(c)) for s, c, _ in run["series"]]
+    # Per-second rows are drawn at the middle of their second, 100 ms ones at their start.
+    shift = 0.5 if key == "series" else 0
+    for rs, colour in zip(rows, COLOURS):
+        points = [(x_of(min(r[0] + shift, x_last)), y_of(r[1])) for r in rs]
         for (x0, y0), (x1, y1) in zip(points, points[1:]):
             canvas.line(x0, y0, x1, y1, colour, 3)
+    canvas.text(left, top - 30, title)
+
+
+def draw(runs, path):
+    canvas = Canvas(960, 860)
+    last_s = max(r[0] for run in runs for r in run["series"]) + 1
     devices = runs[0]["devices"]
-    canvas.text(left, 20, f"SESSIONS OPENED PER SECOND, {devices} SDK DEVICES")
-    canvas.text(left + 60, bottom + 40,
-                "SECONDS SINCE SIGTERM (DRAIN) OR KILL -9; DASHED: NEW KITED READY")
+    panel(canvas, (100, 80, 930, 400), runs, "series", last_s,
+          f"SESSIONS OPENED PER SECOND, {devices} SDK DEVICES")
+    panel(canvas, (100, 510, 930, 800), runs, "series_100ms", 3,
+          "THE FIRST 3 S PER 100 MS (SESSIONS OPENED PER SECOND)")
+    canvas.text(60, 830, "SECONDS SINCE SIGTERM (DRAIN) OR KILL -9. DASHED: NEW KITED READY")
     for n, (run, colour) in enumerate(zip(runs, COLOURS)):
-        y = top + 10 + 26 * n
-        canvas.line(right - 330, y + 7, right - 300, y + 7, colour, 3)
-        name = "DRAIN" if run["mode"] == "drain" else "KILL -9"
-        canvas.text(right - 290, y, f"{name}: PEAK/MEAN {run['peak_over_mean']}")
+        y = 90 + 26 * n
+        canvas.line(420, y + 7, 450, y + 7, colour, 3)
+        name = "DRAIN  " if run["mode"] == "drain" else "KILL -9"
+        canvas.text(460, y, f"{name} PEAK/MEAN {run['peak_over_mean']}, "
+                    f"PER 100 MS {run['peak_100ms_over_mean']}")
     with open(path, "wb") as f:
         f.write(canvas.png())
 

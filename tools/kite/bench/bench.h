@@ -67,6 +67,9 @@ struct BenchOptions {
   double up_rate = 100;
   double connect_rate = 2000;
   double settle = 20;
+  // storm: the SDK's reconnect back-off (ClientOptions::backoff_initial_ms, backoff_max_ms);
+  // 0 keeps the SDK's default. To measure what another first window would do to a storm.
+  std::uint32_t backoff_initial_ms = 0, backoff_max_ms = 0;
 };
 
 enum class Scenario { P2p, Conn, Idle, Uplink, Storm };

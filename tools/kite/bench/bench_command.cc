@@ -278,6 +278,15 @@ CLI::App* add_storm(CLI::App& bench_app, bench::BenchOptions& o) {
       ->capture_default_str();
   storm->add_option("--up-rate", o.up_rate, "messages per second from the devices (0: none)")
       ->capture_default_str();
+  storm
+      ->add_option("--backoff-initial-ms", o.backoff_initial_ms,
+                   "the SDK's backoff_initial_ms (its first reconnect window); 0: the SDK's "
+                   "default (500)")
+      ->capture_default_str();
+  storm
+      ->add_option("--backoff-max-ms", o.backoff_max_ms,
+                   "the SDK's backoff_max_ms; 0: the SDK's default (60000)")
+      ->capture_default_str();
   storm->add_option("--api", o.api, "kited's admin API, http://IPv4:PORT")->capture_default_str();
   storm->add_option("--admin-token", o.admin_token, "the admin API's bearer token (--down-rate)");
   storm->add_flag("--json", o.json, "print the final report as one JSON object");

@@ -40,8 +40,10 @@ ClientOptions StormFleet::client_options(std::size_t i) const {
   if (!options_.websocket_path.empty())
     o.url = (options_.tls.enabled ? "wss://" : "ws://") + options_.host + ":" +
             std::to_string(options_.port) + options_.websocket_path;
-  // Everything else (back-off, jitter, keep-alive, timeouts) stays the SDK's default: the storm
-  // measures what a fleet built on the SDK does out of the box.
+  // Everything else (jitter, keep-alive, timeouts) stays the SDK's default, and so does the
+  // back-off unless asked: the storm measures what a fleet built on the SDK does out of the box.
+  if (options_.backoff_initial_ms) o.backoff_initial_ms = options_.backoff_initial_ms;
+  if (options_.backoff_max_ms) o.backoff_max_ms = options_.backoff_max_ms;
   return o;
 }
 
