@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Draws the reconnect curves of tests/bench/storm as a PNG: sessions opened per second against
 the seconds since the drain (SIGTERM) or the kill -9, one line each, from the storm.json files
-storm_analyze.py wrote; below, the first three seconds per 100 ms, where a herd that is over
-within a second shows. Standard library only (zlib and struct write the PNG; a 5x7 bitmap font
+storm_analyze.py wrote; below, the kill's storm per 100 ms (3 to 10 s of it), where a herd that
+is over within a second shows. Standard library only (zlib and struct write the PNG; a 5x7 bitmap font
 writes the labels), so it runs wherever Python 3 does.
 
     storm_plot.py DRAIN.json KILL.json OUT.png"""
@@ -126,8 +126,10 @@ def draw(runs, path):
     devices = runs[0]["devices"]
     panel(canvas, (100, 80, 930, 400), runs, "series", last_s,
           f"SESSIONS OPENED PER SECOND, {devices} SDK DEVICES")
-    panel(canvas, (100, 510, 930, 800), runs, "series_100ms", 3,
-          "THE FIRST 3 S PER 100 MS (SESSIONS OPENED PER SECOND)")
+    # Wide enough for the kill's whole storm, at least 3 s, at most 10.
+    fine_last = min(max(3, int(max(run["all_resumed_s"] or 0 for run in runs[1:]) + 1)), 10)
+    panel(canvas, (100, 510, 930, 800), runs, "series_100ms", fine_last,
+          f"THE FIRST {fine_last} S PER 100 MS (SESSIONS OPENED PER SECOND)")
     canvas.text(60, 830, "SECONDS SINCE SIGTERM (DRAIN) OR KILL -9. DASHED: NEW KITED READY")
     for n, (run, colour) in enumerate(zip(runs, COLOURS)):
         y = 90 + 26 * n
