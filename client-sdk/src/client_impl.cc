@@ -128,6 +128,7 @@ Error Client::Impl::start() {
   protocol::SessionConfig config = session_config(options_);
   if (start_error_.empty())
     start_error_ = sdk::load_dictionaries(options_.dictionary_files, config);
+  if (start_error_.empty() && !options_.session_file.empty()) start_error_ = restore_session();
   if (!start_error_.empty()) return Error::Invalid;
   context_.emplace(std::move(config));
   started_ = true;
@@ -184,7 +185,13 @@ Error Client::Impl::publish(const Publish& message, Completion done) {
       message.content_type.size() > protocol::limits::kContentType)
     return Error::Invalid;
   if (message.payload.size() > context_->config().max_frame) return Error::TooLarge;
-  return queue_.push(message, std::move(done), now());
+  if (Error error = queue_.push(message, std::move(done), now()); error != Error::Ok) return error;
+  // With a session file, a message the app was told is queued survives a crash.
+  if (session_file_ && !save_session(/*force=*/true)) {
+    queue_.drop_newest();
+    return Error::NotSaved;
+  }
+  return Error::Ok;
 }
 
 Error Client::Impl::subscribe(bool join, std::string_view group, Completion done) {
@@ -230,7 +237,7 @@ void Client::Impl::settle() {
       if (!session_) finish_stop("Stopped", "stopped by the app");
     }
     pump();
-    flush();
+    if (save_session(/*force=*/false)) flush();
     // App callbacks last, on a consistent client; they may add work, hence the loop.
     std::vector<sdk::Finished> finished;
     finished.swap(finished_);
@@ -272,6 +279,7 @@ void Client::Impl::on_open(const protocol::OpenInfo& info) {
   connect_deadline_ = kNever;
   resume_token_.assign(info.resume_token.begin(), info.resume_token.end());
   store_epoch_ = info.store_epoch;
+  ++session_changes_;
   if (!info.resumed) {
     last_received_seq_ = 0;
     next_uplink_seq_ = info.peer_last_received + 1;
@@ -292,7 +300,10 @@ void Client::Impl::on_message(const protocol::IncomingMessage& m) {
     message_handler_(message);
   }
   // Returning from the handler is the app's acknowledgement.
-  if (m.qos == protocol::Qos::AtLeastOnce) last_received_seq_ = std::max(last_received_seq_, m.seq);
+  if (m.qos == protocol::Qos::AtLeastOnce && m.seq > last_received_seq_) {
+    last_received_seq_ = m.seq;
+    ++session_changes_;
+  }
   if (session_) session_->acknowledge(m.seq, now());
 }
 

@@ -31,6 +31,7 @@
 #include "kite/protocol/session.h"
 #include "kite/tls/context.h"
 #include "kite/tls/wire_pipe.h"
+#include "session_file.h"
 #include "uplink_queue.h"
 
 namespace kite {
@@ -141,6 +142,13 @@ class Client::Impl final : public protocol::SessionHandler,
   void fail_groups(Error error, std::string_view why);
   void fail_attempt(std::string reason, std::string detail);
   protocol::ResumeRequest resume_request() const;
+  // The session file (session_file.h): read at start, written when the state changed and the
+  // budget allows. Outgoing bytes are held while a change waits: kited must never hold an ack
+  // or an uplink seq that the file does not, or a crash would lose or repeat messages.
+  std::string restore_session();
+  bool session_unsaved() const;
+  bool save_session(bool force);  // false: unsaved changes remain (held output)
+  void save_before_stop();
   bool on_loop_thread() const;
   void release_handle();
   static constexpr protocol::Millis kNever = -1;  // no deadline
@@ -193,6 +201,9 @@ class Client::Impl final : public protocol::SessionHandler,
   std::uint64_t last_received_seq_ = 0;  // highest downlink seq the app has processed
   std::uint64_t next_uplink_seq_ = 1;
 
+  std::optional<sdk::SessionFile> session_file_;
+  std::uint64_t session_changes_ = 0;  // with queue_.changes(): what a session file would see
+  std::uint64_t saved_changes_ = 0;    // the sum when the file was last written
   sdk::UplinkQueue queue_;
   std::deque<GroupRequest> groups_;
   std::uint64_t next_request_id_;

@@ -14,9 +14,13 @@ using protocol::Reason;
 
 void Client::Impl::end_connection() {
   Ending ending = std::move(*ending_);
-  flush();  // the session's last words (an error frame, a goodbye) go before the close
+  // The session's last words (an error frame, a goodbye) go before the close, once the session
+  // file holds what they say.
+  const bool saved = save_session(/*force=*/true);
+  if (saved) flush();
   const bool graceful = ending.code != Reason::None || ending.send_alert;
-  if (graceful && link_ && link_->tls() && link_->tls()->state() == tls::TlsChannel::State::Open) {
+  if (saved && graceful && link_ && link_->tls() &&
+      link_->tls()->state() == tls::TlsChannel::State::Open) {
     link_->tls()->close();  // close_notify after the goodbye
     flush();
   }
@@ -32,6 +36,7 @@ void Client::Impl::end_connection() {
   if (ending.code == Reason::Replaced || ending.code == Reason::Revoked ||
       !protocol::reconnect_allowed(ending.code)) {
     // For good: retrying would fight a newer connection or repeat a refusal.
+    save_before_stop();
     stopping_ = true;
     stopped_ = true;
     std::string why = ending.reason + (ending.detail.empty() ? "" : ": " + ending.detail);
@@ -76,9 +81,15 @@ void Client::Impl::on_link_closed(uv_handle_t* handle) {
 }
 
 void Client::Impl::finish_stop(std::string reason, std::string detail) {
+  const bool kept = session_file_.has_value();
+  save_before_stop();
   stopped_ = true;
   reconnect_at_ = kNever;
-  queue_.fail_all(Error::Stopped, "the client was stopped", finished_);
+  queue_.fail_all(Error::Stopped,
+                  kept ? "the client was stopped; the message is kept in the session file for "
+                         "the next start"
+                       : "the client was stopped",
+                  finished_);
   fail_groups(Error::Stopped, "the client was stopped");
   notify({State::Stopped, std::move(reason), std::move(detail)});
 }
@@ -117,6 +128,7 @@ void Client::Impl::rearm_timer() {
   if (reconnect_at_ != kNever) deadline = std::min(deadline, reconnect_at_);
   if (connect_deadline_ != kNever) deadline = std::min(deadline, connect_deadline_);
   if (session_) deadline = std::min(deadline, session_->next_deadline());
+  if (session_unsaved()) deadline = std::min(deadline, session_file_->next_write_at());
   if (deadline == std::numeric_limits<Millis>::max()) {
     uv_timer_stop(&timer_);
     return;

@@ -23,6 +23,9 @@ std::string_view describe(Error error) {
       return "refused by the server (the detail says why)";
     case Error::Expired:
       return "expired: its ttl passed while it waited in the offline queue";
+    case Error::NotSaved:
+      return "not saved: the session file could not be written (is the disk full?); the "
+             "message was not queued";
   }
   return "unknown error";
 }

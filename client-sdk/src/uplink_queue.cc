@@ -17,7 +17,30 @@ Error UplinkQueue::push(const Publish& message, Completion done, Millis now) {
     return Error::QueueFull;
   bytes_ += entry.bytes();
   entries_.push_back(std::move(entry));
+  ++changes_;
   return Error::Ok;
+}
+
+void UplinkQueue::drop_newest() {
+  bytes_ -= entries_.back().bytes();
+  entries_.pop_back();
+  ++changes_;
+}
+
+void UplinkQueue::restore(const SavedEntry& saved, Millis now) {
+  Entry entry{saved.payload, saved.topic,        saved.content_type, saved.at_least_once,
+              saved.ttl_ms,  now - saved.age_ms, saved.seq,          {}};
+  bytes_ += entry.bytes();
+  entries_.push_back(std::move(entry));
+  ++changes_;
+}
+
+void UplinkQueue::save(std::vector<SavedEntry>& out, Millis now) const {
+  out.clear();
+  for (const auto& e : entries_)
+    out.push_back({e.at_least_once, e.seq, e.ttl_ms,
+                   static_cast<std::uint32_t>(std::clamp<Millis>(now - e.queued_at, 0, UINT32_MAX)),
+                   e.topic, e.content_type, e.payload});
 }
 
 void UplinkQueue::finish(std::size_t index, Error error, std::string_view why,
@@ -27,6 +50,7 @@ void UplinkQueue::finish(std::size_t index, Error error, std::string_view why,
   if (entry.done) finished.push_back({std::move(entry.done), error, std::string(why)});
   entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(index));
   if (index < sent_) --sent_;
+  ++changes_;
 }
 
 void UplinkQueue::acked(std::uint64_t seq, std::vector<Finished>& finished) {
@@ -48,6 +72,7 @@ void UplinkQueue::reopened(bool resumed, std::uint64_t peer_holds,
     acked(peer_holds, finished);
   } else {
     for (auto& entry : entries_) entry.seq = 0;
+    ++changes_;
   }
   sent_ = 0;
 }

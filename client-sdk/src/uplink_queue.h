@@ -15,6 +15,7 @@
 
 #include "kite/client.h"
 #include "kite/protocol/session_types.h"
+#include "session_codec.h"
 
 namespace kite::sdk {
 
@@ -44,6 +45,13 @@ class UplinkQueue {
       : max_messages_(max_messages), max_bytes_(max_bytes) {}
 
   Error push(const Publish& message, Completion done, Millis now);
+  // Takes back the newest push (it could not be saved).
+  void drop_newest();
+  // An entry read from a session file: queued without a completion, over the limits if the
+  // file holds more than they allow now (what was accepted is not dropped).
+  void restore(const SavedEntry& saved, Millis now);
+  // Every entry as a session file keeps it.
+  void save(std::vector<SavedEntry>& out, Millis now) const;
 
   // Sends what has not been sent on this connection, in order, through `send` (which returns
   // the session's status and, for QoS 1, the seq it used). Stops at the first entry the session
@@ -63,6 +71,8 @@ class UplinkQueue {
 
   std::size_t size() const { return entries_.size(); }
   std::size_t bytes() const { return bytes_; }
+  // Grows with every change a session file would see (an entry added, sent, or gone).
+  std::uint64_t changes() const { return changes_; }
 
  private:
   void finish(std::size_t index, Error error, std::string_view why,
@@ -72,6 +82,7 @@ class UplinkQueue {
   std::size_t max_bytes_;
   std::size_t bytes_ = 0;
   std::size_t sent_ = 0;  // entries [0, sent_) went out on the current connection
+  std::uint64_t changes_ = 0;
   std::deque<Entry> entries_;
 };
 
@@ -100,6 +111,7 @@ void UplinkQueue::pump(Send&& send, Millis now, std::vector<Finished>& finished)
         if (!entry.at_least_once) {
           finish(sent_, Error::Ok, {}, finished);  // written: QoS 0 is done
         } else {
+          if (entry.seq != result.seq) ++changes_;
           entry.seq = result.seq;
           ++sent_;
         }

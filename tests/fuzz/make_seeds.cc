@@ -395,7 +395,7 @@ int run(const std::filesystem::path& out, const std::string& target) {
            target == "fuzz_dictionary" || target == "fuzz_webhook_answer" ||
            target == "fuzz_http_url" || target == "fuzz_cluster_message" ||
            target == "fuzz_consumer_group_state" || target == "fuzz_websocket_frames" ||
-           target == "fuzz_websocket_opening")
+           target == "fuzz_websocket_opening" || target == "fuzz_session_file")
     return 0;  // their seeds live in tests/fuzz/seeds/<target>/ (run-all copies them)
   else {
     std::fprintf(stderr, "make_seeds: unknown target %s\n", target.c_str());

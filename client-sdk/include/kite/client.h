@@ -45,6 +45,7 @@ enum class Error : std::uint8_t {
   Stopped,     // the client was stopped (by stop(), or for good: replaced, revoked, refused)
   Refused,     // the server refused the request (see the reason text in the completion)
   Expired,     // its ttl_ms passed while it waited in the offline queue
+  NotSaved,    // the session file could not be written (disk full?): the message is not queued
 };
 
 // "queue full: ..." — a sentence saying what happened and what to do.
@@ -139,6 +140,16 @@ struct ClientOptions {
   // offers one of them (kited.toml [compression] dictionary_file), both sides compress with it
   // and small messages shrink too; StateChange::dictionary says which. Read by start().
   std::vector<std::string> dictionary_files{};
+  // A file that keeps the session across restarts and reboots: the resume token, the last
+  // downlink seq the app processed and the uplink queue. A device started again with the same
+  // file resumes where it stopped: queued uplink goes out (kited drops what it already has) and
+  // kited sends only what the app has not processed. Written whole and atomically (a crash
+  // never leaves a torn file); an unreadable file makes start() fail and says so. Empty: the
+  // session lives in memory only. See docs/sdk.md, "Surviving a reboot".
+  std::string session_file{};
+  // Flash wear: the file is written at most this often, changes in between are batched (and
+  // their acknowledgements to kited held until written). publish() is written at once.
+  std::uint32_t session_writes_per_minute = 60;
 };
 
 // A message from the server. Views are valid only during the callback.

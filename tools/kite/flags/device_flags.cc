@@ -66,12 +66,19 @@ void add_device_flags(CLI::App& command, DeviceFlags& f) {
           ->check([](const std::string& t) -> std::string {
             return t.size() <= protocol::kMaxTokenLength ? "" : "longer than 4096 bytes";
           });
+  command
+      .add_option("--session-file", f.session_file,
+                  "keep the session in FILE across runs (created if missing): started again, it "
+                  "resumes where the last run stopped, even one killed, and sends what was left "
+                  "queued (docs/sdk.md, \"Surviving a reboot\")")
+      ->type_name("FILE");
 }
 
 std::string resolve_device_flags(const DeviceFlags& f, ClientOptions& client) {
   client.host = f.host;
   client.port = f.port;
   client.device_id = f.id;
+  client.session_file = f.session_file;
   return resolve_credentials(f, client);
 }
 

@@ -23,6 +23,7 @@ struct DeviceFlags {
   std::string key;
   KeySource master_key;
   std::string token;
+  std::string session_file;  // --session-file: the SDK's ClientOptions::session_file
   CLI::Option* key_option = nullptr;
   CLI::Option* token_option = nullptr;
 };
