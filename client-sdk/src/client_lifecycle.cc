@@ -1,58 +1,11 @@
-// Client::Impl, the end of a connection and what comes next (reconnect after a back-off, or
-// stop for good), the handles given back to libuv, and the one timer that drives it all.
-#include "client_impl.h"
+// Client::Impl, what libuv gives back: the socket closed (after its last words when graceful),
+// the handles closed when the client is done, and the one timer for every deadline of the core.
+#include <limits>
 
+#include "client_impl.h"
 #include "client_link.h"
 
 namespace kite {
-
-using protocol::Millis;
-using protocol::Reason;
-
-// ---------------------------------------------------------------------------------------------
-// The end of a connection, and what comes next
-
-void Client::Impl::end_connection() {
-  Ending ending = std::move(*ending_);
-  // The session's last words (an error frame, a goodbye) go before the close, once the session
-  // file holds what they say.
-  const bool saved = save_session(/*force=*/true);
-  if (saved) flush();
-  const bool graceful = ending.code != Reason::None || ending.send_alert;
-  if (saved && graceful && link_ && link_->tls() &&
-      link_->tls()->state() == tls::TlsChannel::State::Open) {
-    link_->tls()->close();  // close_notify after the goodbye
-    flush();
-  }
-  close_link(graceful);
-  ending_.reset();  // only now: a write failing in the flushes above must not end it twice
-  session_.reset();
-  connect_deadline_ = kNever;
-  Millis t = now();
-  const bool stable = opened_at_ != kNever && t - opened_at_ >= options_.stable_after_ms;
-  opened_at_ = kNever;
-
-  if (stopping_) return finish_stop("Stopped", "stopped by the app");
-  if (ending.code == Reason::Replaced || ending.code == Reason::Revoked ||
-      !protocol::reconnect_allowed(ending.code)) {
-    // For good: retrying would fight a newer connection or repeat a refusal.
-    save_before_stop();
-    stopping_ = true;
-    stopped_ = true;
-    std::string why = ending.reason + (ending.detail.empty() ? "" : ": " + ending.detail);
-    queue_.fail_all(Error::Stopped, why, finished_);
-    fail_groups(Error::Stopped, why);
-    State state = ending.code == Reason::Replaced  ? State::Replaced
-                  : ending.code == Reason::Revoked ? State::Revoked
-                                                   : State::Stopped;
-    notify({state, std::move(ending.reason), std::move(ending.detail)});
-    return;
-  }
-  if (stable) backoff_.reset();
-  std::uint32_t delay = backoff_.next(ending.reconnect_after_ms);
-  reconnect_at_ = t + delay;
-  notify({State::Disconnected, std::move(ending.reason), std::move(ending.detail), false, delay});
-}
 
 void Client::Impl::close_link(bool graceful) {
   Link* link = link_;
@@ -80,26 +33,6 @@ void Client::Impl::on_link_closed(uv_handle_t* handle) {
   self->release_handle();
 }
 
-void Client::Impl::finish_stop(std::string reason, std::string detail) {
-  const bool kept = session_file_.has_value();
-  save_before_stop();
-  stopped_ = true;
-  reconnect_at_ = kNever;
-  queue_.fail_all(Error::Stopped,
-                  kept ? "the client was stopped; the message is kept in the session file for "
-                         "the next start"
-                       : "the client was stopped",
-                  finished_);
-  fail_groups(Error::Stopped, "the client was stopped");
-  notify({State::Stopped, std::move(reason), std::move(detail)});
-}
-
-void Client::Impl::fail_groups(Error error, std::string_view why) {
-  for (auto& request : groups_)
-    if (request.done) finished_.push_back({std::move(request.done), error, std::string(why)});
-  groups_.clear();
-}
-
 void Client::Impl::close_handles() {
   if (handles_closed_) return;
   handles_closed_ = true;
@@ -120,31 +53,20 @@ void Client::Impl::release_handle() {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Time
-
 void Client::Impl::rearm_timer() {
-  Millis deadline = std::numeric_limits<Millis>::max();
-  if (reconnect_at_ != kNever) deadline = std::min(deadline, reconnect_at_);
-  if (connect_deadline_ != kNever) deadline = std::min(deadline, connect_deadline_);
-  if (session_) deadline = std::min(deadline, session_->next_deadline());
-  if (session_unsaved()) deadline = std::min(deadline, session_file_->next_write_at());
-  if (deadline == std::numeric_limits<Millis>::max()) {
+  const sdk::Millis deadline = core_.next_deadline();
+  if (deadline == sdk::kNever) {
     uv_timer_stop(&timer_);
     return;
   }
-  Millis wait = std::max<Millis>(0, deadline - now());
+  const sdk::Millis wait = std::max<sdk::Millis>(0, deadline - now());
   uv_timer_start(&timer_, on_timer, static_cast<std::uint64_t>(wait), 0);
 }
 
 void Client::Impl::on_timer(uv_timer_t* timer) {
   Impl& self = *static_cast<Impl*>(timer->data);
   Scope scope(self);
-  Millis t = now();
-  if (self.reconnect_at_ != kNever && t >= self.reconnect_at_) return self.begin_attempt();
-  if (self.connect_deadline_ != kNever && t >= self.connect_deadline_ && !self.ending_)
-    return self.fail_attempt("ConnectTimeout", "no session within connect_timeout_ms");
-  if (self.session_) self.session_->tick(t);
+  self.core_.tick(now());
 }
 
 void Client::Impl::on_wake(uv_async_t* async) {

@@ -1,5 +1,5 @@
-// What the parts of Client::Impl share about its TCP connection: the Link (one connection, with
-// its wire pipe) and a write in flight.
+// What the parts of Client::Impl share about its TCP connection: the Link (one socket), a write
+// in flight, and a name being resolved.
 #pragma once
 
 #include <uv.h>
@@ -8,9 +8,6 @@
 #include <vector>
 
 #include "client_impl.h"
-#include "kite/tls/wire_pipe.h"
-#include "kite/websocket/client_opening.h"
-#include "kite/websocket/response_head.h"
 
 namespace kite {
 
@@ -23,17 +20,18 @@ struct Client::Impl::Link {
   Impl* impl = nullptr;
   bool connected = false;
   bool closing = false;
-  // Plain TCP, or with TLS ciphertext on the socket and the session's frames inside (the
-  // channel made once TCP connects).
-  tls::WirePipe wire;
-  // Through an HTTP proxy: its answer to CONNECT, until it came (then the wire is opened).
-  std::unique_ptr<websocket::ResponseHead> proxy_answer;
-  tls::TlsChannel* tls() { return wire.channel(); }
 };
 
 struct Client::Impl::WriteRequest {
   uv_write_t request{};
+  Link* link = nullptr;
   std::vector<std::uint8_t> data;
+};
+
+struct Client::Impl::Resolve {
+  uv_getaddrinfo_t request{};
+  Impl* impl = nullptr;
+  std::uint64_t dial = 0;
 };
 
 }  // namespace kite

@@ -1,5 +1,6 @@
-// The example programs (examples/thermostat, examples/game_client) as child processes against a
-// real kited: what they send is read from GET /v1/events, what they receive from their stdout.
+// The example programs (examples/thermostat, examples/game_client, examples/bring-your-own-loop)
+// as child processes against a real kited: what they send is read from GET /v1/events, what they
+// receive from their stdout.
 #include <csignal>
 #include <functional>
 #include <optional>
@@ -251,6 +252,35 @@ TEST_CASE("16.4 examples: refused credentials end both examples with exit code 1
   ChildProcess usage("thermostat", THERMOSTAT_PATH, {"--id"});
   CHECK(usage.wait_exit(kWait) == 2);
   CHECK(usage.err().find("usage: thermostat") != std::string::npos);
+}
+
+TEST_CASE(
+    "16.5 examples: bring-your-own-loop drives the SDK from poll(): messages, resume, readings, "
+    "goodbye") {
+  Harness h;
+  const std::string id = "byol-1";
+  ChildProcess device("bring-your-own-loop", BRING_YOUR_OWN_LOOP_PATH,
+                      {"127.0.0.1", std::to_string(h.kited.device_port()), id, device_key_hex(id)});
+  REQUIRE(device.wait_err("connected", kWait));
+  h.send_ok(id, "hello");
+  CHECK(device.wait_out("hello\n", kWait));
+  // kited killed and started again on the same port: the loop reconnects and resumes.
+  h.kited.kill9();
+  h.kited.restart(/*same_ports=*/true);
+  h.reattach();
+  h.send_ok(id, "again");
+  CHECK(device.wait_out("hello\nagain\n", 2 * kWait));
+  Uplinks uplinks(h, id);
+  auto reading = uplinks.next("reading");  // one every 5 s
+  REQUIRE(reading.has_value());
+  // SIGTERM: the loop stops the client, writes its goodbye and exits 0.
+  device.signal(SIGTERM);
+  CHECK(device.wait_exit(kWait) == 0);
+  auto gone = h.wait_device(id, [](const json& b) { return b["online"] == false; });
+  CHECK(gone["online"] == false);
+  const auto disconnects = h.wait_events("type=disconnect&device=" + id, 1)["events"];
+  REQUIRE(!disconnects.empty());
+  CHECK(disconnects.back()["reason"] == "NormalClose");
 }
 
 }  // namespace kite::it

@@ -1,4 +1,4 @@
-// Client::Impl and its session file (ClientOptions::session_file): restored by start(), saved
+// ClientCore and its session file (ClientOptions::session_file): restored by start(), saved
 // when the state a restart needs has changed. The rule that makes it safe: bytes leave for kited
 // only when the file holds everything they tell kited (an ack, an uplink seq), so after a crash
 // the device resumes from a state kited has never gone past. What the file may lag behind is
@@ -6,13 +6,11 @@
 // (its Message::seq tells the app it has seen it).
 #include <algorithm>
 
-#include "client_impl.h"
+#include "client_core.h"
 
-namespace kite {
+namespace kite::sdk {
 
-using protocol::Millis;
-
-std::string Client::Impl::restore_session() {
+std::string ClientCore::restore_session() {
   const std::uint32_t per_minute = std::max<std::uint32_t>(options_.session_writes_per_minute, 1);
   // Held output waits up to one write interval: it must not starve the keep-alive.
   if (60'000 / per_minute > options_.keepalive_ms / 2)
@@ -20,7 +18,7 @@ std::string Client::Impl::restore_session() {
            " spaces writes more than half of keepalive_ms (" +
            std::to_string(options_.keepalive_ms) + ") apart; raise one of them";
   session_file_.emplace(options_.session_file, per_minute);
-  sdk::SavedSession saved;
+  SavedSession saved;
   std::string error;
   if (!session_file_->load(saved, error)) {
     if (error.empty()) return {};  // none yet: the first start
@@ -34,31 +32,29 @@ std::string Client::Impl::restore_session() {
   store_epoch_ = saved.store_epoch;
   last_received_seq_ = saved.last_received_seq;
   next_uplink_seq_ = saved.next_uplink_seq;
-  const Millis t = now();
-  for (const auto& entry : saved.entries) queue_.restore(entry, t);
+  for (const auto& entry : saved.entries) queue_.restore(entry, now_);
   saved_changes_ = session_changes_ + queue_.changes();
   return {};
 }
 
-bool Client::Impl::session_unsaved() const {
+bool ClientCore::session_unsaved() const {
   return session_file_ && session_changes_ + queue_.changes() != saved_changes_;
 }
 
-bool Client::Impl::save_session(bool force) {
+bool ClientCore::save_session(bool force) {
   if (!session_unsaved()) return true;
-  const Millis t = now();
-  if (!force && t < session_file_->next_write_at()) return false;  // rearm_timer() comes back
-  sdk::SavedSession saved;
+  if (!force && now_ < session_file_->next_write_at()) return false;  // rearm_timer() comes back
+  SavedSession saved;
   saved.device_id = options_.device_id;
   saved.store_epoch = store_epoch_;
   saved.resume_token.assign(resume_token_.begin(), resume_token_.end());
   saved.last_received_seq = last_received_seq_;
   saved.next_uplink_seq = next_uplink_seq_;
-  queue_.save(saved.entries, t);
-  if (std::string error = session_file_->write(saved, t); !error.empty()) {
+  queue_.save(saved.entries, now_);
+  if (std::string error = session_file_->write(saved, now_); !error.empty()) {
     // Going on would tell kited what the file does not hold: end the connection instead, with
     // the reason where the app sees it; the next connection tries again.
-    if (!ending_ && link_) ending_ = Ending{"SessionFileFailed", std::move(error)};
+    if (!ending_ && connection_) ending_ = Ending{"SessionFileFailed", std::move(error)};
     return false;
   }
   saved_changes_ = session_changes_ + queue_.changes();
@@ -67,9 +63,9 @@ bool Client::Impl::save_session(bool force) {
 
 // The queue is kept in the file for the next start, not failed with the client: called before
 // the client's own state is emptied.
-void Client::Impl::save_before_stop() {
+void ClientCore::save_before_stop() {
   save_session(/*force=*/true);
   session_file_.reset();
 }
 
-}  // namespace kite
+}  // namespace kite::sdk
