@@ -25,6 +25,7 @@ void Client::Impl::dial(const sdk::DialTarget& target) {
     told_core_ = true;
     return;
   }
+  resolving_ = resolve;
   ++open_handles_;
 }
 
@@ -32,6 +33,7 @@ void Client::Impl::on_resolved(uv_getaddrinfo_t* request, int status, addrinfo* 
   auto* resolve = static_cast<Resolve*>(request->data);
   Impl* self = resolve->impl;
   const bool current = resolve->dial == self->dial_;
+  if (self->resolving_ == resolve) self->resolving_ = nullptr;
   delete resolve;
   {
     Scope scope(*self);

@@ -207,7 +207,8 @@ Millis ClientCore::next_deadline() const {
   if (reconnect_at_ != kNever) deadline = std::min(deadline, reconnect_at_);
   if (connect_deadline_ != kNever) deadline = std::min(deadline, connect_deadline_);
   if (session_) deadline = std::min(deadline, session_->next_deadline());
-  if (session_unsaved()) deadline = std::min(deadline, session_file_->next_write_at());
+  if (session_unsaved())  // a write the budget put off: due now at the earliest
+    deadline = std::min(deadline, std::max(now_, session_file_->next_write_at()));
   return deadline == std::numeric_limits<Millis>::max() ? kNever : deadline;
 }
 

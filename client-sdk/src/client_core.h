@@ -3,7 +3,8 @@
 // messages and the app's calls into bytes to write, keeps the session across connections (and,
 // with a session file, across restarts), and says when the connection must close and when it
 // wants to be called again. Two drivers move its bytes: Client::Impl on libuv (client_impl.h),
-// and kite::Device (kite/device.h), which the application drives from its own loop.
+// and kite::LowLevelClient (kite/low_level_client.h), which the application drives from its own
+// loop.
 //
 // One connection at a time: dial (take_dial), connected() or connect_failed(), then received()
 // and take_output() until take_close() says it is over; then, after a back-off, the next dial.
@@ -166,10 +167,11 @@ class ClientCore final : public protocol::SessionHandler, public tls::WireHost {
   // changed and the budget allows. Outgoing bytes are held while a change waits: kited must
   // never hold an ack or an uplink seq that the file does not, or a crash would lose or repeat
   // messages.
+  std::string session_file_problem() const;
   std::string restore_session();
   bool session_unsaved() const;
   bool save_session(bool force);  // false: unsaved changes remain (held output)
-  void save_before_stop();
+  bool save_before_stop();        // true: the file holds the queue (there is one, written)
 
   ClientOptions options_;
   protocol::ClientCredentials credentials_;

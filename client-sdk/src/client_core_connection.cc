@@ -25,6 +25,7 @@ void ClientCore::begin_attempt() {
   connect_deadline_ = now_ + options_.connect_timeout_ms;
   connection_.emplace();
   dial_wanted_ = true;
+  unwritten_ = 0;  // the driver's count was the last connection's
   notify({.state = State::Connecting});
 }
 
@@ -241,10 +242,11 @@ void ClientCore::end_connection() {
   if (ending.code == Reason::Replaced || ending.code == Reason::Revoked ||
       !protocol::reconnect_allowed(ending.code)) {
     // For good: retrying would fight a newer connection or repeat a refusal.
-    save_before_stop();
+    const bool kept = save_before_stop();
     stopping_ = true;
     stopped_ = true;
     std::string why = ending.reason + (ending.detail.empty() ? "" : ": " + ending.detail);
+    if (kept) why += "; the message is kept in the session file for the next start";
     queue_.fail_all(Error::Stopped, why, finished_);
     fail_groups(Error::Stopped, why);
     State state = ending.code == Reason::Replaced  ? State::Replaced
@@ -269,8 +271,7 @@ void ClientCore::close_connection(bool graceful) {
 }
 
 void ClientCore::finish_stop(std::string reason, std::string detail) {
-  const bool kept = session_file_.has_value();
-  save_before_stop();
+  const bool kept = save_before_stop();
   stopped_ = true;
   reconnect_at_ = kNever;
   queue_.fail_all(Error::Stopped,

@@ -81,8 +81,9 @@ void Client::Impl::set_state_handler(std::function<void(const StateChange&)> han
 
 Error Client::Impl::start() {
   std::unique_lock lock(mutex_);
-  if (core_.started()) return Error::Ok;
-  if (Error error = core_.start(now()); error != Error::Ok) return error;
+  const bool started_before = core_.started();
+  // Stopped after stop(), Ok again after a start(): the core says which.
+  if (Error error = core_.start(now()); error != Error::Ok || started_before) return error;
   self_ = shared_from_this();
   if (own_loop_) {
     thread_ = std::thread([this] {
@@ -149,6 +150,9 @@ void Client::Impl::drive() {
   driving_ = true;
   do {
     told_core_ = false;
+    if (link_ && link_->connected)  // what libuv still holds counts against the uplink's pace
+      core_.set_unwritten(
+          uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&link_->tcp)));
     core_.settle(now());
   } while (do_what_core_asks());
   if (core_.finished()) {
@@ -160,10 +164,6 @@ void Client::Impl::drive() {
 }
 
 bool Client::Impl::do_what_core_asks() {
-  if (link_) {
-    uv_stream_t* stream = reinterpret_cast<uv_stream_t*>(&link_->tcp);
-    core_.set_unwritten(link_->connected ? uv_stream_get_write_queue_size(stream) : 0);
-  }
   // The connection's last words go before its close.
   std::vector<std::uint8_t> out;
   core_.take_output(out);
@@ -171,6 +171,7 @@ bool Client::Impl::do_what_core_asks() {
   bool graceful = false;
   if (core_.take_close(graceful)) {
     ++dial_;  // a resolve still running belongs to the closed attempt
+    if (resolving_) uv_cancel(reinterpret_cast<uv_req_t*>(&resolving_->request));
     close_link(graceful);
   }
   if (auto target = core_.take_dial()) dial(*target);

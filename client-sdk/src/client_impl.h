@@ -99,7 +99,8 @@ class Client::Impl final : public std::enable_shared_from_this<Impl> {
   bool told_core_ = false;  // an I/O result reached the core while driving
 
   Link* link_ = nullptr;
-  std::uint64_t dial_ = 0;  // the dial in progress: a resolve for an older one is dropped
+  std::uint64_t dial_ = 0;        // the dial in progress: a resolve for an older one is dropped
+  Resolve* resolving_ = nullptr;  // a name being resolved, cancelled if its attempt ends first
   std::vector<sockaddr_storage> addresses_;  // of the current dial
   std::size_t next_address_ = 0;
   std::string last_connect_error_;

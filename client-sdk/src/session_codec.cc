@@ -12,6 +12,8 @@ constexpr std::string_view kMagic = "KSES";
 constexpr std::uint16_t kVersion = 1;
 constexpr std::size_t kHeader = 4 + 2 + 2 + 4;
 constexpr std::size_t kDigest = 16;
+// flags, seq, ttl_ms, age_ms, and the three lengths of empty strings.
+constexpr std::size_t kMinEntry = 1 + 8 + 4 + 4 + 3 * 4;
 
 class Writer {
  public:
@@ -88,13 +90,15 @@ SavedEntry read_entry(Reader& in) {
 std::string decode_body(std::span<const std::uint8_t> body, SavedSession& out) {
   Reader in(body);
   out.device_id = in.text();
+  out.written_at_unix_ms = in.number<std::uint64_t>();
   out.store_epoch = in.number<std::uint64_t>();
   out.resume_token = in.text();
   out.last_received_seq = in.number<std::uint64_t>();
   out.next_uplink_seq = in.number<std::uint64_t>();
   const auto count = in.number<std::uint32_t>();
-  // Each entry takes at least 33 bytes: a count beyond that is a lie, not a reason to allocate.
-  if (!in.ok() || count > in.left() / 33) return "the entry count does not fit the file";
+  // Each entry takes at least kMinEntry bytes: a count beyond that is a lie, not a reason to
+  // allocate.
+  if (!in.ok() || count > in.left() / kMinEntry) return "the entry count does not fit the file";
   out.entries.clear();
   out.entries.reserve(count);
   for (std::uint32_t i = 0; i < count && in.ok(); ++i) out.entries.push_back(read_entry(in));
@@ -124,6 +128,7 @@ std::vector<std::uint8_t> encode_session(const SavedSession& s) {
   std::vector<std::uint8_t> out;
   Writer w(out);
   w.text(s.device_id);
+  w.number(s.written_at_unix_ms);
   w.number(s.store_epoch);
   w.text(s.resume_token);
   w.number(s.last_received_seq);

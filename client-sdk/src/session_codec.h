@@ -3,8 +3,8 @@
 //
 // Layout, little-endian:
 //   "KSES" u16 version(1) u16 reserved(0) u32 body_length  body  16-byte BLAKE2b of the body
-//   body: str device_id, u64 store_epoch, str resume_token, u64 last_received_seq,
-//         u64 next_uplink_seq, u32 entry count, entries
+//   body: str device_id, u64 written_at (Unix ms), u64 store_epoch, str resume_token,
+//         u64 last_received_seq, u64 next_uplink_seq, u32 entry count, entries
 //   entry: u8 flags (bit 0: QoS 1), u64 seq (0: not sent yet), u32 ttl_ms, u32 age_ms,
 //          str topic, str content_type, str payload
 //   str: u32 length, bytes
@@ -23,7 +23,7 @@ struct SavedEntry {
   bool at_least_once = true;
   std::uint64_t seq = 0;
   std::uint32_t ttl_ms = 0;
-  std::uint32_t age_ms = 0;  // how long it had waited when the file was written
+  std::uint32_t age_ms = 0;  // how long it had waited when the file was written (written_at)
   std::string topic;
   std::string content_type;
   std::string payload;
@@ -31,6 +31,9 @@ struct SavedEntry {
 
 struct SavedSession {
   std::string device_id;
+  // The wall clock when written: the time-to-live of queued messages counts the time the device
+  // was off too (the steady clock starts again at a reboot).
+  std::uint64_t written_at_unix_ms = 0;
   std::uint64_t store_epoch = 0;
   std::string resume_token;
   std::uint64_t last_received_seq = 0;

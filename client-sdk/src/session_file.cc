@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -53,7 +54,12 @@ bool write_all(int fd, const std::vector<std::uint8_t>& bytes) {
 SessionFile::SessionFile(std::string path, std::uint32_t writes_per_minute)
     : path_(std::move(path)),
       interval_ms_(60'000 / std::max<std::uint32_t>(writes_per_minute, 1)),
-      last_write_(std::numeric_limits<Millis>::min() / 2) {}
+      last_batched_(std::numeric_limits<Millis>::min() / 2) {}
+
+std::string SessionFile::write(SavedSession& session, Millis now, bool batched) {
+  last_error_ = write_file(session, now, batched);
+  return last_error_;
+}
 
 bool SessionFile::load(SavedSession& out, std::string& error) const {
   Fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
@@ -79,7 +85,12 @@ bool SessionFile::load(SavedSession& out, std::string& error) const {
   return error.empty();
 }
 
-std::string SessionFile::write(const SavedSession& session, Millis now) {
+std::string SessionFile::write_file(SavedSession& session, Millis now, bool batched) {
+  if (batched) last_batched_ = now;
+  session.written_at_unix_ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   const std::string temporary = path_ + ".new";
   Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (fd.get() < 0) return failed("cannot create", temporary);
@@ -89,9 +100,11 @@ std::string SessionFile::write(const SavedSession& session, Millis now) {
   if (::fsync(fd.get()) != 0) return failed("cannot sync", temporary);
   if (::close(fd.release()) != 0) return failed("cannot close", temporary);
   if (::rename(temporary.c_str(), path_.c_str()) != 0) return failed("cannot rename to", path_);
-  Fd folder(::open(folder_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (folder.get() >= 0) ::fsync(folder.get());  // the rename itself
-  last_write_ = now;
+  // The rename itself: until the folder is synced, a power cut may bring the old file back.
+  const std::string folder_path = folder_of(path_);
+  Fd folder(::open(folder_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (folder.get() < 0) return failed("cannot open the folder", folder_path);
+  if (::fsync(folder.get()) != 0) return failed("cannot sync the folder", folder_path);
   ++writes_;
   return {};
 }

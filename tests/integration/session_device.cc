@@ -6,6 +6,7 @@
 //   state NAME            a state change
 // and publishes "up-TAG-K" (K = 1, 2...) every EVERY_MS milliseconds.
 // Usage: kite_session_device PORT DEVICE_ID KEY SESSION_FILE TAG EVERY_MS
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>

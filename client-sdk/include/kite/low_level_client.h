@@ -11,15 +11,19 @@
 //   client.on_message([](const kite::Message& m) { apply(m.payload); });
 //   client.start(now_ms());
 //   for (;;) {                                      // examples/bring-your-own-loop/
-//     if (auto dial = client.dial()) {              // a connection is wanted
+//     std::vector<std::uint8_t> out;                // 1. its bytes, in order, all of them
+//     client.take_output(out);
+//     if (fd >= 0) write_all(fd, out);
+//     if (client.close_wanted() && fd >= 0) {       // 2. then its close
+//       close(fd);
+//       fd = -1;
+//     }
+//     if (auto dial = client.dial()) {              // 3. then a new connection, if wanted
 //       fd = tcp_connect(dial->host, dial->port);   // yours: blocking or not
 //       fd >= 0 ? client.connected(now_ms()) : client.connect_failed(strerror(errno), now_ms());
+//       continue;                                   // its first bytes are ready: 1.
 //     }
-//     std::vector<std::uint8_t> out;
-//     client.take_output(out);                      // write all of it, in order
-//     write_all(fd, out);
-//     if (client.close_wanted()) close(fd);         // after writing what it gave
-//     wait_readable(fd, client.next_tick() - now_ms());
+//     wait_readable(fd, client.next_tick());        // 4. until then at most (-1: no deadline)
 //     n = read(fd, buffer); n > 0 ? client.received({buffer, n}, now_ms())
 //                        : n == 0 ? client.peer_closed(now_ms()) : client.socket_error(..);
 //     client.tick(now_ms());
@@ -30,8 +34,11 @@
 // latest time given.
 //
 // Calls and callbacks: one thread, the one that drives it. Callbacks run inside the calls (a
-// message inside received(), a state change or a completion at the end of any call), and any
-// call may be made from inside a callback; do not destroy the client from inside one.
+// message inside received(), a state change or a completion at the end of the call that caused
+// it), and any call may be made from inside a callback (it takes effect when the callback
+// returns); do not destroy the client from inside one. dial(), take_output(), close_wanted(),
+// next_tick() and the observers only read: after a call that produced bytes (received(),
+// publish()...), take the output before waiting again.
 // The rules of kite::Client hold otherwise (errors, completions, states: kite/client.h).
 #pragma once
 
@@ -82,7 +89,8 @@ class LowLevelClient {
     std::uint16_t port = 0;
   };
   // A connection is wanted, once per attempt: open TCP to it (give up by connect_timeout_ms),
-  // then call connected() or connect_failed(). With a proxy option, this is the proxy.
+  // then call connected() or connect_failed(). With a proxy option, this is the proxy. Once
+  // close_wanted() said so, a late result of that attempt must not be reported.
   std::optional<Dial> dial();
   void connected(std::int64_t now_ms);
   // The attempt failed: `why` in a few words ("connection refused", "no address").
@@ -107,8 +115,9 @@ class LowLevelClient {
   bool finished() const;
 
  private:
-  void settle(std::int64_t now_ms);
+  class Call;
   std::unique_ptr<sdk::ClientCore> core_;
+  int depth_ = 0;  // calls in progress (a callback's call inside the app's)
 };
 
 }  // namespace kite

@@ -128,4 +128,32 @@ TEST_CASE("low-level client: the app's bytes and clock alone carry a whole sessi
   CHECK(states.back() == State::Stopped);
 }
 
+TEST_CASE(
+    "low-level client: stop() and publish() from inside a message handler take effect after it") {
+  MemoryServer server;
+  LowLevelClient client(options());
+  std::vector<std::string> messages;
+  client.on_message([&](const Message& m) {
+    messages.emplace_back(m.payload);
+    CHECK(client.publish({.payload = "answer"}) == Error::Ok);
+    client.stop();  // the session that is delivering this message must outlive the handler
+  });
+  REQUIRE(client.start(server.now) == Error::Ok);
+  REQUIRE(client.dial().has_value());
+  server.accept_connection();
+  client.connected(server.now);
+  server.pump(client);
+  REQUIRE(client.state() == State::Connected);
+  std::vector<std::uint8_t> two = {'a', 'b'};
+  protocol::OutgoingMessage down;
+  down.payload = two;
+  REQUIRE(server.session->publish(down, server.now) == protocol::SendStatus::Sent);
+  REQUIRE(server.session->publish(down, server.now) == protocol::SendStatus::Sent);
+  server.pump(client);
+  CHECK(messages.size() == 1);  // stop() from the handler: the second is not delivered
+  CHECK(client.finished());
+  REQUIRE(server.events.closed.has_value());
+  CHECK(server.events.closed->reason == protocol::Reason::NormalClose);
+}
+
 }  // namespace kite

@@ -61,6 +61,18 @@ TEST_CASE("session file: what is written reads back the same") {
   CHECK(encode_session(read) == encode_session(s));
 }
 
+TEST_CASE("session file: the smallest entries read back (an empty topic, a 1-byte payload)") {
+  SavedSession s;
+  s.device_id = "d";
+  s.next_uplink_seq = 11;
+  for (std::uint64_t seq = 1; seq <= 10; ++seq) s.entries.push_back({true, seq, 0, 0, "", "", "1"});
+  s.entries.push_back({false, 0, 0, 0, "", "", ""});
+  SavedSession read;
+  REQUIRE(decode_session(encode_session(s), read).empty());
+  CHECK(read.entries.size() == 11);
+  CHECK(encode_session(read) == encode_session(s));
+}
+
 TEST_CASE("session file: every truncation and every flipped bit is refused") {
   const auto bytes = encode_session(example());
   SavedSession read;
@@ -81,8 +93,8 @@ TEST_CASE("session file: a sealed body that lies is refused, digest or not") {
   SavedSession read;
   // An entry count far beyond what the body holds: refused before anything is allocated.
   std::vector<std::uint8_t> body = {1, 0, 0, 0, 'd'};
-  body.resize(body.size() + 8 + 4 + 8 + 8, 0);
-  body[5 + 8 + 4 + 8] = 2;  // next_uplink_seq = 2
+  body.resize(body.size() + 8 + 8 + 4 + 8 + 8, 0);  // written_at, epoch, token, seqs
+  body[5 + 8 + 8 + 4 + 8] = 2;                      // next_uplink_seq = 2
   body.insert(body.end(), {0xff, 0xff, 0xff, 0xff});
   CHECK(decode_session(seal_session_body(body), read) == "the entry count does not fit the file");
   // An entry whose seq is not below the next uplink seq would be sent twice under two seqs.
@@ -100,9 +112,15 @@ TEST_CASE("session file: written atomically; none yet is a first start, not an e
   std::string error;
   CHECK_FALSE(session_file.load(read, error));
   CHECK(error.empty());
-  REQUIRE(session_file.write(example(), 0).empty());
+  SavedSession s = example();
+  REQUIRE(session_file.write(s, 0, /*batched=*/true).empty());
   CHECK(session_file.writes() == 1);
   CHECK(session_file.next_write_at() == 1'000);  // 60 a minute
+  CHECK(s.written_at_unix_ms > 0);
+  // A forced write (a publish) is outside the budget and does not put the next batched one off.
+  REQUIRE(session_file.write(s, 500, /*batched=*/false).empty());
+  CHECK(session_file.writes() == 2);
+  CHECK(session_file.next_write_at() == 1'000);
   // A crash halfway through a later write leaves its temporary file: the old one still counts.
   overwrite(folder.path / "session.new", {'K', 'S'});
   REQUIRE(session_file.load(read, error));
@@ -140,6 +158,18 @@ TEST_CASE("session file: start() refuses an unusable file and says what to do") 
     Client client(options);
     CHECK(client.start() == Error::Invalid);
     CHECK(client.start_error().find("session_writes_per_minute") != std::string::npos);
+  }
+  SUBCASE("a folder that is not there: said by start(), not by every connection") {
+    options.session_file = (folder.path / "missing" / "session").string();
+    Client client(options);
+    CHECK(client.start() == Error::Invalid);
+    CHECK(client.start_error().find("must exist and be writable") != std::string::npos);
+  }
+  SUBCASE("a first start writes the file at once") {
+    Client client(options);
+    CHECK(client.start() == Error::Ok);
+    CHECK(std::filesystem::exists(file));
+    client.stop();
   }
   SUBCASE("a folder that cannot be read") {
     options.session_file = folder.path.string();  // a directory: open succeeds, read fails
