@@ -23,6 +23,10 @@ std::uint32_t Backoff::next(std::uint32_t hint_ms) {
   return std::max(delay, hint_ms);
 }
 
+std::uint32_t Backoff::spread(std::uint32_t window_ms) {
+  return static_cast<std::uint32_t>(random() % (std::uint64_t{window_ms} + 1));
+}
+
 // splitmix64: small, fast and well spread; jitter needs no cryptographic quality.
 std::uint64_t Backoff::random() {
   std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);

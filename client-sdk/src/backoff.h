@@ -14,6 +14,8 @@ class Backoff {
 
   // The delay before the next attempt, never below the server's `hint_ms` (reconnect-after).
   std::uint32_t next(std::uint32_t hint_ms = 0);
+  // uniform(0, window): a delay of its own, outside the attempts' doubling.
+  std::uint32_t spread(std::uint32_t window_ms);
   // The window the next call draws from: min(max, initial * 2^attempts).
   std::uint32_t ceiling() const;
   // After a stable connection: the next delay is drawn from the first window again.

@@ -236,7 +236,8 @@ void ClientCore::end_connection() {
   ending_.reset();  // only now: a write failing in the flushes above must not end it twice
   session_.reset();
   connect_deadline_ = kNever;
-  const bool stable = opened_at_ != kNever && now_ - opened_at_ >= options_.stable_after_ms;
+  const bool was_open = opened_at_ != kNever;
+  const bool stable = was_open && now_ - opened_at_ >= options_.stable_after_ms;
   opened_at_ = kNever;
   if (stopping_) return finish_stop("Stopped", "stopped by the app");
   if (ending.code == Reason::Replaced || ending.code == Reason::Revoked ||
@@ -256,7 +257,12 @@ void ClientCore::end_connection() {
     return;
   }
   if (stable) backoff_.reset();
-  std::uint32_t delay = backoff_.next(ending.reconnect_after_ms);
+  // An open session lost with no reconnect-after from kited: its whole fleet may have lost it at
+  // once (kited killed), so the first retry is spread wide; a goaway names its own spread.
+  const bool lost_unannounced =
+      was_open && ending.reconnect_after_ms == 0 && options_.lost_reconnect_spread_ms > 0;
+  std::uint32_t delay = lost_unannounced ? backoff_.spread(options_.lost_reconnect_spread_ms)
+                                         : backoff_.next(ending.reconnect_after_ms);
   reconnect_at_ = now_ + delay;
   notify({State::Disconnected, std::move(ending.reason), std::move(ending.detail), false, delay});
 }

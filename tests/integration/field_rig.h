@@ -47,6 +47,7 @@ struct FieldRig {
                                        [=](ClientOptions& options) {
                                          options.keepalive_ms = keepalive_ms;
                                          options.backoff_initial_ms = 200;
+                                         options.lost_reconnect_spread_ms = 200;
                                          options.backoff_max_ms = backoff_max_ms;
                                        }}) {}
 

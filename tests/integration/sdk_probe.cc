@@ -22,6 +22,7 @@ ClientOptions sdk_options(const std::string& id, std::uint16_t port) {
   options.device_id = id;
   options.key = device_key_hex(id);
   options.backoff_initial_ms = 50;
+  options.lost_reconnect_spread_ms = 50;
   options.backoff_max_ms = 400;
   options.stable_after_ms = 1'000;
   return options;

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   options.session_file = argv[4];
   options.keepalive_ms = 2'000;
   options.backoff_initial_ms = 100;
+  options.lost_reconnect_spread_ms = 100;
   options.backoff_max_ms = 1'000;
   const std::string tag = argv[5];
   const auto every = std::chrono::milliseconds(std::atoi(argv[6]));

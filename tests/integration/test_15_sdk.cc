@@ -139,6 +139,7 @@ TEST_CASE("15.3 sdk: reconnect delays are spread, capped, and reset after a stab
   const std::uint16_t port = free_port();  // nothing listens yet: every attempt is refused
   auto options = sdk_options("sdk-backoff", port);
   options.backoff_initial_ms = 20;
+  options.lost_reconnect_spread_ms = 20;
   options.backoff_max_ms = 160;
   options.stable_after_ms = 300;
   Client client(options);

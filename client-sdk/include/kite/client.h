@@ -123,6 +123,12 @@ struct ClientOptions {
   // reconnect-after the server asked for. A connection open for stable_after_ms resets n.
   std::uint32_t backoff_initial_ms = 500;
   std::uint32_t backoff_max_ms = 60'000;
+  // A session lost without a word from the server (kited killed, the network gone: no goaway
+  // saying when to come back) is retried after uniform(0, lost_reconnect_spread_ms) ms, not
+  // within the first back-off window: a fleet that lost its server together comes back spread
+  // over this window instead of in the same half second. Failures after that back off as
+  // above. 0: the first back-off window.
+  std::uint32_t lost_reconnect_spread_ms = 5'000;
   std::uint32_t stable_after_ms = 30'000;
   std::uint32_t connect_timeout_ms = 10'000;  // TCP connect plus handshake
   std::uint64_t jitter_seed = 0;              // 0: random; anything else makes delays repeatable

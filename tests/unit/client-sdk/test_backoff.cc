@@ -54,4 +54,21 @@ TEST_CASE("backoff: same seed, same delays; a huge attempt count does not overfl
   CHECK(a.next() <= 60'000);
 }
 
+TEST_CASE(
+    "backoff: a fleet's spread retries are even over the window, and leave the doubling alone") {
+  // 10,000 devices, each with its own seed, lose kited at once: their first retries fall evenly
+  // over [0, 5000] ms, so the busiest 100 ms holds about 2 % of them, not all of them.
+  std::vector<int> per_100ms(51, 0);
+  for (std::uint64_t device = 1; device <= 10'000; ++device) {
+    Backoff backoff(500, 60'000, device * 7919);
+    const std::uint32_t delay = backoff.spread(5'000);
+    REQUIRE(delay <= 5'000);
+    ++per_100ms[delay / 100];
+    CHECK(backoff.attempts() == 0);
+    CHECK(backoff.ceiling() == 500);  // a retry that fails after it starts from the first window
+  }
+  const int busiest = *std::max_element(per_100ms.begin(), per_100ms.end() - 1);
+  CHECK(busiest < 2 * 10'000 / 50);  // under twice the mean of a 100 ms bin
+}
+
 }  // namespace kite::sdk

@@ -66,8 +66,12 @@ TEST_CASE("low-level client: the app's bytes and clock alone carry a whole sessi
   LowLevelClient client(options());
   std::vector<std::string> messages;
   std::vector<State> states;
+  std::vector<std::uint32_t> retry_in_ms;
   client.on_message([&](const Message& m) { messages.emplace_back(m.payload); });
-  client.on_state([&](const StateChange& s) { states.push_back(s.state); });
+  client.on_state([&](const StateChange& s) {
+    states.push_back(s.state);
+    retry_in_ms.push_back(s.retry_in_ms);
+  });
   REQUIRE(client.start(server.now) == Error::Ok);
   CHECK(states == std::vector{State::Connecting});
 
@@ -107,6 +111,9 @@ TEST_CASE("low-level client: the app's bytes and clock alone carry a whole sessi
     server.pump(client, /*deaf=*/true);
   }
   CHECK(states.back() == State::Disconnected);
+  // Lost with no goaway: the first retry is drawn from lost_reconnect_spread_ms (5 s), not from
+  // the first back-off window (0.5 s).
+  CHECK(retry_in_ms.back() <= 5'000);
   CHECK_FALSE(client.dial().has_value());  // not before the back-off
   server.now = client.next_tick();
   client.tick(server.now);
