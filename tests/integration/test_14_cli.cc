@@ -335,6 +335,7 @@ std::map<Words, Words> help_expectations() {
         "--up-rate",
         "--backoff-initial-ms",
         "--backoff-max-ms",
+        "--lost-spread-ms",
         "--api",
         "--admin-token",
         "--json",

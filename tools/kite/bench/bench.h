@@ -70,6 +70,9 @@ struct BenchOptions {
   // storm: the SDK's reconnect back-off (ClientOptions::backoff_initial_ms, backoff_max_ms);
   // 0 keeps the SDK's default. To measure what another first window would do to a storm.
   std::uint32_t backoff_initial_ms = 0, backoff_max_ms = 0;
+  // storm: ClientOptions::lost_reconnect_spread_ms; -1 keeps the SDK's default (0 means the
+  // first back-off window, as the SDK did before it had the option).
+  std::int64_t lost_spread_ms = -1;
 };
 
 enum class Scenario { P2p, Conn, Idle, Uplink, Storm };

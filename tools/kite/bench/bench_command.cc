@@ -48,7 +48,8 @@ constexpr const char* kUplinkLimit =
 
 constexpr const char* kStorm =
     "storm measures a reconnect storm with the device SDK itself (kite::Client on one libuv loop "
-    "per process, its default back-off: 500 ms doubling to 60 s, full jitter). The devices "
+    "per process, its defaults: a session lost without a goaway retried within 5 s, then a "
+    "back-off of 500 ms doubling to 60 s, full jitter). The devices "
     "connect (--connect-rate a second); once all are connected the run lasts --seconds, with "
     "--down-rate messages a second sent to them through the admin API (payloads 1, 2, 3... per "
     "device) and --up-rate published by them (QoS 1). Drain kited (SIGTERM) or kill it (-9) "
@@ -287,6 +288,13 @@ CLI::App* add_storm(CLI::App& bench_app, bench::BenchOptions& o) {
       ->add_option("--backoff-max-ms", o.backoff_max_ms,
                    "the SDK's backoff_max_ms; 0: the SDK's default (60000)")
       ->capture_default_str();
+  storm
+      ->add_option("--lost-spread-ms", o.lost_spread_ms,
+                   "the SDK's lost_reconnect_spread_ms (a session lost without a goaway is "
+                   "retried within it); -1: the SDK's default (5000); 0: within the first "
+                   "back-off window instead")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{-1}, std::int64_t{86'400'000}));
   storm->add_option("--api", o.api, "kited's admin API, http://IPv4:PORT")->capture_default_str();
   storm->add_option("--admin-token", o.admin_token, "the admin API's bearer token (--down-rate)");
   storm->add_flag("--json", o.json, "print the final report as one JSON object");

@@ -44,6 +44,8 @@ ClientOptions StormFleet::client_options(std::size_t i) const {
   // back-off unless asked: the storm measures what a fleet built on the SDK does out of the box.
   if (options_.backoff_initial_ms) o.backoff_initial_ms = options_.backoff_initial_ms;
   if (options_.backoff_max_ms) o.backoff_max_ms = options_.backoff_max_ms;
+  if (options_.lost_spread_ms >= 0)
+    o.lost_reconnect_spread_ms = static_cast<std::uint32_t>(options_.lost_spread_ms);
   return o;
 }
 
