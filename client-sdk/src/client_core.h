@@ -45,6 +45,17 @@ struct DialTarget {
   std::uint16_t port = 0;
 };
 
+// One connection of the core: dialled, then (tcp_up) carrying the wire pipe. (At namespace
+// scope: a nested class's default member initialisers are not usable inside its enclosing class
+// until that class is complete, and optional::emplace() needs them.)
+struct CoreConnection {
+  bool tcp_up = false;
+  tls::WirePipe wire;
+  // Through an HTTP proxy: its answer to CONNECT, until it came (then the wire is opened).
+  std::unique_ptr<websocket::ResponseHead> proxy_answer;
+  tls::TlsChannel* tls() { return wire.channel(); }
+};
+
 class ClientCore final : public protocol::SessionHandler, public tls::WireHost {
  public:
   explicit ClientCore(ClientOptions options);
@@ -122,15 +133,6 @@ class ClientCore final : public protocol::SessionHandler, public tls::WireHost {
     bool tls_resumed = false;
     std::uint16_t dictionary = 0;
   };
-  // One connection: dialled, then (tcp_up) carrying the wire pipe.
-  struct Connection {
-    bool tcp_up = false;
-    tls::WirePipe wire;
-    // Through an HTTP proxy: its answer to CONNECT, until it came (then the wire is opened).
-    std::unique_ptr<websocket::ResponseHead> proxy_answer;
-    tls::TlsChannel* tls() { return wire.channel(); }
-  };
-
   // protocol::SessionHandler
   void on_open(const protocol::OpenInfo& info) override;
   void on_message(const protocol::IncomingMessage& message) override;
@@ -186,7 +188,7 @@ class ClientCore final : public protocol::SessionHandler, public tls::WireHost {
 
   std::optional<protocol::SessionContext> context_;  // made by start(), with the dictionaries
   std::unique_ptr<protocol::Session> session_;
-  std::optional<Connection> connection_;
+  std::optional<CoreConnection> connection_;
   bool dial_wanted_ = false;
   bool close_wanted_ = false;
   bool close_graceful_ = false;

@@ -175,7 +175,9 @@ TEST_CASE("50.1 kill -9 and start again, 8 times under traffic: nothing lost, no
       REQUIRE(device.wait_exit(kWait).has_value());
     }
     const Printed printed = parse(device.out());
-    for (const auto& [seq, payload] : printed.messages) {
+    for (const auto& message : printed.messages) {
+      const std::uint64_t seq = message.first;  // not a binding: INFO captures it
+      const std::string& payload = message.second;
       INFO("run " << tag << ": seq " << seq << " again; the file of the run before held "
                   << floor_seq);
       CHECK(seq > floor_seq);
