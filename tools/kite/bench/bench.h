@@ -73,6 +73,11 @@ struct BenchOptions {
   // storm: ClientOptions::lost_reconnect_spread_ms; -1 keeps the SDK's default (0 means the
   // first back-off window, as the SDK did before it had the option).
   std::int64_t lost_spread_ms = -1;
+  // storm: --host may name several addresses of kited (comma-separated); device i dials
+  // hosts[i % n]. On one machine, every connection from 127.0.0.1 to one address and port
+  // shares one range of ephemeral ports, which a fleet reconnecting after a kill -9 (its old
+  // connections in TIME_WAIT) exhausts: connect() then scans the range for each device.
+  std::vector<std::string> hosts;
 };
 
 enum class Scenario { P2p, Conn, Idle, Uplink, Storm };

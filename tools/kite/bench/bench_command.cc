@@ -254,7 +254,12 @@ CLI::App* add_storm(CLI::App& bench_app, bench::BenchOptions& o) {
       "storm",
       "SDK devices (kite::Client) through a drain or a kill of kited: sessions reopened per "
       "second, resumed or not, messages lost or duplicated both ways");
-  storm->add_option("--host", o.host, "kited device listener address")->capture_default_str();
+  storm
+      ->add_option("--host", o.hosts,
+                   "kited device listener address; several, comma-separated, spread the devices "
+                   "over them (device i dials the (i mod n)-th): on one machine each address has "
+                   "its own ephemeral ports (default 127.0.0.1)")
+      ->delimiter(',');
   storm->add_option("--port", o.port, "kited device listener port")->capture_default_str();
   storm
       ->add_option("--master-key", o.master_key,

@@ -32,13 +32,13 @@ StormFleet::StormFleet(const BenchOptions& options, uv_loop_t* loop)
 
 ClientOptions StormFleet::client_options(std::size_t i) const {
   ClientOptions o;
-  o.host = options_.host;
+  o.host = options_.hosts.empty() ? options_.host : options_.hosts[i % options_.hosts.size()];
   o.port = static_cast<std::uint16_t>(options_.port);
   o.device_id = ids_[i];
   o.key = keys_[i];
   o.tls = options_.tls;
   if (!options_.websocket_path.empty())
-    o.url = (options_.tls.enabled ? "wss://" : "ws://") + options_.host + ":" +
+    o.url = (options_.tls.enabled ? "wss://" : "ws://") + o.host + ":" +
             std::to_string(options_.port) + options_.websocket_path;
   // Everything else (jitter, keep-alive, timeouts) stays the SDK's default, and so does the
   // back-off unless asked: the storm measures what a fleet built on the SDK does out of the box.
