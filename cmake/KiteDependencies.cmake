@@ -5,8 +5,10 @@ pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd>=1.5)
 # whose process-wide state is a few bytes where OpenSSL 3's first use costs the device 288 KiB.
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
 # OpenSSL stays for the server (SHA-256 of bearer tokens), one test's independent HMAC, and TLS
-# (protocol/tls: libssl over memory BIOs).
-find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto SSL)
+# (protocol/tls: libssl over memory BIOs). An SDK built without TLS needs none of it.
+if(KITE_SDK_TLS)
+  find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto SSL)
+endif()
 
 find_program(FLATC flatc REQUIRED)
 find_path(FLATBUFFERS_INCLUDE_DIR flatbuffers/flatbuffers.h REQUIRED)

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
       std::cout << command.text << (command.text.ends_with('\n') ? "" : "\n");
       return cfg::kExitOk;
     case cfg::Action::print_default_config:
-      std::cout << cfg::default_config_toml();
+      std::cout << cfg::render_config_toml(command.config, false);
       return cfg::kExitOk;
     case cfg::Action::check_config: {
       // The dictionary is read here, not by validate(): a SIGHUP reload would otherwise depend

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "config/field_table.h"
+#include "kite/version.h"
 
 namespace kite::server::config {
 namespace {
@@ -26,6 +27,7 @@ Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
 
 Examples:
   kited --print-default-config > kited.toml
+  kited --print-default-config --mode production --data-dir /var/lib/kite > kited.toml
   kited --config kited.toml --check-config
   KITE_ADMIN_TOKEN=$(cat /etc/kite/admin-token) kited --config kited.toml \
       --mode production --device-listen 0.0.0.0:7000 --device-listen [::]:7000 \
@@ -94,8 +96,10 @@ CommandLine parse_command_line(int argc, char** argv, const Environment& environ
   std::vector<std::string> sets;
   app.add_option("-c,--config", config_file, "TOML config file (default: none, or $KITE_CONFIG)")
       ->type_name("FILE");
-  app.add_flag("--print-default-config", print_default,
-               "Print every key, its default and its meaning as TOML; exit");
+  app.add_flag(
+      "--print-default-config", print_default,
+      "Print every key, its default and its meaning as TOML, with the flags and --set given "
+      "applied (not the environment or a file); exit");
   app.add_flag("--check-config", check,
                "Load and validate the configuration, list all problems; exit");
   app.add_flag("--version", version, "Print the version; exit");
@@ -131,14 +135,8 @@ CommandLine parse_command_line(int argc, char** argv, const Environment& environ
     result.text = fmt::format("kited {}", KITE_VERSION);
     return result;
   }
-  if (print_default) {
-    result.action = Action::print_default_config;
-    return result;
-  }
 
   LoadRequest request;
-  request.config_file = config_file.empty() ? lookup(environment, "KITE_CONFIG") : config_file;
-  request.environment = environment;
   for (const auto& set : sets) {
     auto equals = set.find('=');
     if (equals == std::string::npos) {
@@ -151,7 +149,18 @@ CommandLine parse_command_line(int argc, char** argv, const Environment& environ
     const NamedFlag& flag = kNamedFlags[i];
     request.settings.push_back({std::string(flag.key), values[i], std::string(flag.flag)});
   }
+  if (print_default) {
+    // Flags and --set only, never the environment or a file: the same command prints the same
+    // template wherever it runs (the Debian package's /etc/kite/kited.toml is made this way).
+    LoadResult defaults = load_defaults_with(request.settings);
+    if (!defaults.ok()) return error(std::move(defaults.errors));
+    result.action = Action::print_default_config;
+    result.config = std::move(defaults.config);
+    return result;
+  }
 
+  request.config_file = config_file.empty() ? lookup(environment, "KITE_CONFIG") : config_file;
+  request.environment = environment;
   LoadResult loaded = load_config(request);
   if (!loaded.ok()) return error(std::move(loaded.errors));
   result.action = check ? Action::check_config : Action::run;

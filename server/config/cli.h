@@ -22,7 +22,7 @@ inline constexpr int kExitUsage = 2;  // bad flags or an invalid configuration
 
 enum class Action {
   run,                   // start the server with `config`
-  print_default_config,  // print default_config_toml() to stdout, exit 0
+  print_default_config,  // print render_config_toml(config) to stdout, exit 0
   check_config,          // `config` is valid: say so, exit 0
   version,               // print `text`, exit 0
   help,                  // print `text`, exit 0

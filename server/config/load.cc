@@ -227,6 +227,12 @@ LoadResult load_config(const LoadRequest& request) {
   return std::move(loader).finish(file_read);
 }
 
+LoadResult load_defaults_with(const std::vector<Setting>& settings) {
+  Loader loader;
+  for (const auto& setting : settings) loader.apply_setting(setting);
+  return std::move(loader).finish(false);
+}
+
 LoadResult load_config_text(std::string_view toml, std::string_view source_name) {
   Loader loader;
   bool parsed = loader.apply_toml(toml, source_name);

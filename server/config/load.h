@@ -44,6 +44,11 @@ struct LoadResult {
 
 LoadResult load_config(const LoadRequest& request);
 
+// Defaults overlaid with `settings` alone (no file, no environment) and not validated: what
+// `kited --print-default-config --mode production ...` prints, a template whose secrets the
+// operator has yet to give. Unknown keys and bad values are still errors.
+LoadResult load_defaults_with(const std::vector<Setting>& settings);
+
 // Defaults overlaid with one TOML text, then validated; `source_name` stands for the file name.
 LoadResult load_config_text(std::string_view toml, std::string_view source_name = "<config>");
 

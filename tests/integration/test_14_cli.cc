@@ -3,6 +3,7 @@
 // (paging with cursors that need percent-encoding), the exit codes, and a --help for every
 // subcommand that names each of its options. `kite listen` is in test_14_cli_listen.cc.
 #include "cli_helpers.h"
+#include "kite/version.h"
 
 namespace kite::it {
 
@@ -379,6 +380,12 @@ TEST_CASE("14.8 cli: every subcommand's --help exits 0 and names each of its opt
     for (const auto& sub : subcommands_in(run.out)) pending.push_back(joined(words, {sub}));
   }
   CHECK(visited == commands.size());
+}
+
+TEST_CASE("14.15 cli: kite --version prints the project's version") {
+  const KiteRun run = run_kite({"--version"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out == std::string("kite ") + KITE_VERSION + "\n");
 }
 
 TEST_CASE("14.14 cli: kite devices pages on with a cursor holding '-', '.', ':' and '_'") {

@@ -18,6 +18,7 @@
 #include "dict/dict.h"
 #include "events/events.h"
 #include "keys/keys.h"
+#include "kite/version.h"
 #include "listen/listen.h"
 #include "publish/publish.h"
 #include "replay/replay.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
       "kite: send to devices, look at them and at what they do, act as one, make their keys, "
       "decode and replay recordings, train compression dictionaries, and measure a Kite "
       "server"};
+  app.set_version_flag("--version", "kite " KITE_VERSION);
   app.require_subcommand(1);
   kite::cli::Commands commands;
   kite::cli::add_send_command(app, commands);

@@ -32,6 +32,8 @@
 #include <string_view>
 #include <vector>
 
+#include "kite/version.h"
+
 struct uv_loop_s;
 
 namespace kite {
@@ -130,10 +132,10 @@ struct ClientOptions {
   // above. 0: the first back-off window.
   std::uint32_t lost_reconnect_spread_ms = 5'000;
   std::uint32_t stable_after_ms = 30'000;
-  std::uint32_t connect_timeout_ms = 10'000;  // TCP connect plus handshake
-  std::uint64_t jitter_seed = 0;              // 0: random; anything else makes delays repeatable
-  std::string agent = "kite-sdk/0.1";         // shown by the server's presence API
-  TlsOptions tls{};                           // off: plain TCP
+  std::uint32_t connect_timeout_ms = 10'000;     // TCP connect plus handshake
+  std::uint64_t jitter_seed = 0;                 // 0: random; anything else makes delays repeatable
+  std::string agent = "kite-sdk/" KITE_VERSION;  // sent in the hello: who and which version
+  TlsOptions tls{};                              // off: plain TCP
   // ws://host[:port][/path] or wss://...: over WebSocket instead of raw TCP, to kited's
   // [websocket] listener (wss: with TLS, set up by `tls` as above; tls.enabled is implied).
   // Replaces host and port. Empty: raw TCP to host:port.

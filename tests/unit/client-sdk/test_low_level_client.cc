@@ -75,6 +75,14 @@ TEST_CASE("low-level client: the app's bytes and clock alone carry a whole sessi
   REQUIRE(client.start(server.now) == Error::Ok);
   CHECK(states == std::vector{State::Connecting});
 
+  std::string agent;  // what the hello says of the SDK
+  server.events.hello_action = [&](const protocol::HelloInfo& hello) {
+    agent = std::string(hello.agent);
+    protocol::Nonce nonce{};  // then as any server: the challenge
+    protocol::random_bytes(nonce);
+    server.session->challenge(protocol::derive_device_key(test::kMasterKey, hello.device_id),
+                              nonce);
+  };
   auto dial = client.dial();
   REQUIRE(dial.has_value());
   CHECK(dial->host == "127.0.0.1");
@@ -84,6 +92,7 @@ TEST_CASE("low-level client: the app's bytes and clock alone carry a whole sessi
   client.connected(server.now);
   server.pump(client);
   REQUIRE(client.state() == State::Connected);
+  CHECK(agent == std::string("kite-sdk/") + KITE_VERSION);
 
   // Both ways.
   std::vector<std::uint8_t> hello(5);

@@ -58,6 +58,23 @@ TEST_CASE("--version and --print-default-config read no config file") {
   CHECK(print.exit_code == kExitOk);
 }
 
+TEST_CASE("--print-default-config applies flags and --set, never the environment, unvalidated") {
+  // A production template without its secrets: printed, though kited would refuse to run on it.
+  ScopedEnv workers("KITE_SERVER_WORKERS", "3");
+  auto print = run_kited({"--print-default-config", "--mode", "production", "--data-dir",
+                          "/var/lib/kite", "--set", "auth.master_key_file=/etc/kite/master.key"});
+  REQUIRE(print.action == Action::print_default_config);
+  CHECK(print.config.server.mode == Mode::production);
+  CHECK(print.config.server.data_dir == "/var/lib/kite");
+  CHECK(print.config.auth.master_key_file == "/etc/kite/master.key");
+  CHECK(print.config.server.workers == Config{}.server.workers);
+  auto toml = render_config_toml(print.config, false);
+  CHECK(toml.find("mode = \"production\"") != std::string::npos);
+  auto bad = run_kited({"--print-default-config", "--set", "server.wokers=2"});
+  CHECK(bad.action == Action::error);
+  CHECK(bad.exit_code == kExitUsage);
+}
+
 TEST_CASE("--check-config: a valid config is check_config, an invalid one an error with code 2") {
   TestFile good("good.toml", default_config_toml());
   auto ok = run_kited({"--config", good.path(), "--check-config"});
