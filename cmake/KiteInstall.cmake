@@ -14,8 +14,18 @@ include(CMakePackageConfigHelpers)
 set(KITE_WIRESHARK_PLUGIN_DIR "${CMAKE_INSTALL_LIBDIR}/wireshark/plugins"
     CACHE STRING "Where the Wireshark dissector is installed (relative to the prefix)")
 
-set(KITE_CONFIG_DIR ${CMAKE_INSTALL_FULL_SYSCONFDIR}/kite)  # /etc/kite under /usr
-set(KITE_STATE_DIR ${CMAKE_INSTALL_FULL_LOCALSTATEDIR}/lib/kite)  # /var/lib/kite under /usr
+# kited's configuration and state: /etc/kite and /var/lib/kite under /usr (the packages), else
+# under the prefix (/usr/local/etc/kite, /usr/local/var/lib/kite). The unit and kited.toml name
+# these paths of the configured prefix; `cmake --install --prefix` elsewhere does not change them.
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(KITE_CONFIG_DIR /etc/kite)
+  set(KITE_CONFIG_DESTINATION /etc/kite)
+  set(KITE_STATE_DIR /var/lib/kite)
+else()
+  set(KITE_CONFIG_DIR ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_SYSCONFDIR}/kite)
+  set(KITE_CONFIG_DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/kite)
+  set(KITE_STATE_DIR ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LOCALSTATEDIR}/lib/kite)
+endif()
 if(KITE_BUILD_SERVER)
   install(TARGETS kited RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT server)
   # The unit names the installed binary and files; the Debian package's maintainer scripts make
@@ -37,7 +47,7 @@ if(KITE_BUILD_SERVER AND NOT (KITE_SANITIZE OR KITE_FUZZ))
             --set auth.master_key_file=${KITE_CONFIG_DIR}/master.key > ${kited_toml}
     DEPENDS kited COMMENT "kited --print-default-config --mode production > kited.toml")
   add_custom_target(kite_installed_config ALL DEPENDS ${kited_toml})
-  install(FILES ${kited_toml} DESTINATION ${KITE_CONFIG_DIR} COMPONENT server)
+  install(FILES ${kited_toml} DESTINATION ${KITE_CONFIG_DESTINATION} COMPONENT server)
 endif()
 
 if(KITE_BUILD_TOOLS)

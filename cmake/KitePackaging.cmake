@@ -21,10 +21,9 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME kite)
 set(CPACK_PACKAGE_VENDOR "Kite")
 set(CPACK_PACKAGE_CONTACT "Kite maintainers <maintainers@kite.invalid>")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Kite: a push server for device fleets and game clients")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
-set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)
+set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)  # or cpack -B DIR
 set(CPACK_COMPONENTS_ALL ${kite_components})
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -38,9 +37,10 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_NAME kited)
 set(CPACK_DEBIAN_SERVER_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "passwd, init-system-helpers")
 set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "openssl")  # what the postinst's advice uses
-set(CPACK_DEBIAN_SERVER_DESCRIPTION
-    "Kite push server\n Devices dial out once and keep one connection; backends reach any of\n"
-    " them through kited's HTTP API, with durable queues and end-to-end receipts.")
+# Descriptions: the first line is the synopsis, the rest the extended text (one string each).
+set(CPACK_DEBIAN_SERVER_DESCRIPTION "Kite push server
+Devices dial out once and keep one connection; backends reach any of them through kited's HTTP \
+API, with durable queues and end-to-end receipts.")
 set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
     ${kite_debian}/kited/postinst ${kite_debian}/kited/prerm ${kite_debian}/kited/postrm
     ${kite_debian}/kited/conffiles)
@@ -49,10 +49,9 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME kite-tools)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SUGGESTS "tshark | wireshark")
-set(CPACK_DEBIAN_TOOLS_DESCRIPTION
-    "Kite command-line tool and Wireshark dissector\n kite sends to devices, follows their"
-    " events, acts as a device, makes keys,\n decodes and replays recordings and measures a"
-    " Kite server.")
+set(CPACK_DEBIAN_TOOLS_DESCRIPTION "Kite command-line tool and Wireshark dissector
+kite sends to devices, follows their events, acts as a device, makes keys, decodes and replays \
+recordings and measures a Kite server.")
 
 set(CPACK_DEBIAN_SDK_PACKAGE_NAME libkite-client-dev)
 set(CPACK_DEBIAN_SDK_PACKAGE_SECTION libdevel)
@@ -62,9 +61,9 @@ if(KITE_SDK_TLS)
   string(APPEND kite_sdk_depends ", libssl-dev")
 endif()
 set(CPACK_DEBIAN_SDK_PACKAGE_DEPENDS ${kite_sdk_depends})
-set(CPACK_DEBIAN_SDK_DESCRIPTION
-    "Kite device SDK (static library and headers)\n kite::Client connects a device to kited and"
-    " keeps it connected; kite::LowLevelClient\n is the same without I/O, for an application's"
-    " own loop. CMake package Kite\n (Kite::client) and pkg-config module kite-client.")
+set(CPACK_DEBIAN_SDK_DESCRIPTION "Kite device SDK (static libraries and headers)
+kite::Client connects a device to kited and keeps it connected; kite::LowLevelClient is the same \
+without I/O, for an application's own loop. CMake package Kite (Kite::client) and pkg-config \
+module kite-client.")
 
 include(CPack)
