@@ -68,7 +68,7 @@ std::string script_problem(const std::string& script) {
 
 int run_listen(const ListenOptions& o) {
   ListenSettings s;
-  s.client.agent = "kite-listen/" KITE_VERSION;  // what GET /v1/devices/{id} shows for this connection
+  s.client.agent = "kite-listen/" KITE_VERSION;  // in the hello: which tool and version
   s.client.tls = o.tls;
   s.client.dictionary_files = o.dictionaries;
   if (auto problem = resolve_device_flags(o.device, s.client); !problem.empty())

@@ -44,7 +44,7 @@ int usage_error(const std::string& problem) {
 
 int run_publish(const PublishOptions& o, const CLI::Option& payload) {
   PublishSettings s;
-  s.client.agent = "kite-publish/" KITE_VERSION;  // what GET /v1/devices/{id} shows for this connection
+  s.client.agent = "kite-publish/" KITE_VERSION;  // in the hello: which tool and version
   s.client.tls = o.tls;
   if (auto problem = resolve_device_flags(o.device, s.client); !problem.empty())
     return usage_error(problem);
