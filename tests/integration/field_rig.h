@@ -121,17 +121,6 @@ class Traffic {
         timeout_ms);
   }
 
-  // The uplink payloads kited recorded for one device, in order.
-  std::vector<std::string> recorded_uplinks(const std::string& device) const {
-    auto body =
-        rig.h.http
-            .request("GET", "/v1/events?type=uplink&wait=0s&limit=10000&after=0&device=" + device)
-            .json();
-    std::vector<std::string> payloads;
-    for (const auto& event : body["events"]) payloads.push_back(event["payload"]);
-    return payloads;
-  }
-
   // Nothing lost, nothing twice, in order: downlink at the apps, uplink in kited's event log.
   void check_exactly_once() {
     const auto devices = rig.fleet.snapshot();
@@ -142,7 +131,7 @@ class Traffic {
       CHECK(devices[i].messages == accepted[id]);
       CHECK(devices[i].uplink_failures == 0);
       CHECK(devices[i].confirmed == published[i]);
-      const auto recorded = recorded_uplinks(id);
+      const auto recorded = recorded_uplinks(rig.h, id);
       CHECK(recorded == published[i]);
       down.add(accepted[id], devices[i].messages);
       up.add(published[i], recorded);

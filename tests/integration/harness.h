@@ -130,4 +130,14 @@ inline bool wait_group_size(Harness& node, const std::string& group, int size) {
   return size_now() == size;
 }
 
+// The uplink payloads kited's event log holds for one device, in order (at most 10,000).
+inline std::vector<std::string> recorded_uplinks(Harness& h, const std::string& device) {
+  auto body =
+      h.http.request("GET", "/v1/events?type=uplink&wait=0s&limit=10000&after=0&device=" + device)
+          .json();
+  std::vector<std::string> payloads;
+  for (const auto& event : body["events"]) payloads.push_back(event["payload"]);
+  return payloads;
+}
+
 }  // namespace kite::it

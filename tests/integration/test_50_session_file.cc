@@ -124,15 +124,6 @@ sdk::SavedSession read_session(const std::filesystem::path& file) {
   return saved;
 }
 
-std::vector<std::string> recorded_uplinks(Harness& h, const std::string& device) {
-  auto body =
-      h.http.request("GET", "/v1/events?type=uplink&wait=0s&limit=10000&after=0&device=" + device)
-          .json();
-  std::vector<std::string> payloads;
-  for (const auto& event : body["events"]) payloads.push_back(event["payload"]);
-  return payloads;
-}
-
 struct TempDir {
   std::filesystem::path path =
       std::filesystem::temp_directory_path() / ("kite-session-" + std::to_string(::getpid()));
