@@ -95,7 +95,12 @@ TEST_CASE(
   for (int i = 0; i < kMessages; ++i) {
     // kill -9 while the device is still taking the previous hundred, then a start on the same
     // ports and data directory: the client finds it again by itself.
-    if (i == 100 || i == 200) h.kited.restart(/*same_ports=*/true);
+    // Each kill must end a session: before the second, the client is back from the first (it
+    // retries within lost_reconnect_spread_ms, which can outlast a whole restart).
+    if (i == 100 || i == 200) {
+      REQUIRE(probe.wait_state(State::Connected, static_cast<std::size_t>(i / 100), kWait));
+      h.kited.restart(/*same_ports=*/true);
+    }
     if (i % 10 == 0) {
       REQUIRE(client.publish({.payload = numbered("up", i)}, probe.completion()) == Error::Ok);
       ++uplinks;
